@@ -1,0 +1,80 @@
+/**
+ * Hardhat 2 configuration: compiles contracts/ with the solcjs build from the
+ * `solc` npm package (never a download), runs the mocha tests in test/contracts,
+ * and talks to our L2 node through the `l2` network.
+ */
+import { subtask, type HardhatUserConfig } from 'hardhat/config';
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from 'hardhat/builtin-tasks/task-names';
+import type { SolcBuild } from 'hardhat/types';
+import '@nomicfoundation/hardhat-toolbox-viem';
+
+// Hardhat reads this after loading the config; the prompt would block any
+// non-interactive run that happens to have a TTY.
+process.env.HARDHAT_DISABLE_TELEMETRY_PROMPT ??= 'true';
+
+/** Must equal the version of the installed `solc` npm package exactly. */
+const SOLC_VERSION = '0.8.30';
+
+/** Chain id of our L2 (must match the sequencer's genesis config). */
+const L2_CHAIN_ID = 42424;
+const L2_DEFAULT_RPC_URL = 'http://127.0.0.1:9545';
+
+/** Well-known dev mnemonic; never use it for anything holding value. */
+const DEV_MNEMONIC = 'test test test test test test test test test test test junk';
+
+// Hardhat would otherwise download solc from binaries.soliditylang.org, which
+// is unreachable here. Serve the solcjs (wasm) build shipped in node_modules.
+subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(
+  async ({ solcVersion }: { solcVersion: string }): Promise<SolcBuild> => {
+    // Loaded lazily: initialising soljson costs ~0.5 s on every Hardhat command otherwise.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const solc = require('solc') as { version(): string };
+    const longVersion = solc.version();
+    if (solcVersion !== SOLC_VERSION || !longVersion.startsWith(`${solcVersion}+`)) {
+      throw new Error(
+        `Solidity ${solcVersion} was requested but only the solc npm package ${longVersion} is available offline; ` +
+          `pin pragmas and hardhat.config.ts to ${SOLC_VERSION}.`,
+      );
+    }
+    return {
+      compilerPath: require.resolve('solc/soljson.js'),
+      isSolcJs: true,
+      version: solcVersion,
+      longVersion,
+    };
+  },
+);
+
+const config: HardhatUserConfig = {
+  solidity: {
+    version: SOLC_VERSION,
+    settings: {
+      optimizer: { enabled: true, runs: 200 },
+      evmVersion: 'prague',
+    },
+  },
+  paths: {
+    sources: './contracts',
+    // vitest owns the rest of test/; only mocha contract tests live here.
+    tests: './test/contracts',
+    cache: './cache',
+    artifacts: './artifacts',
+  },
+  networks: {
+    hardhat: {
+      chainId: 31337,
+    },
+    l2: {
+      url: process.env.L2_RPC_URL ?? L2_DEFAULT_RPC_URL,
+      chainId: L2_CHAIN_ID,
+      accounts: {
+        mnemonic: DEV_MNEMONIC,
+        path: "m/44'/60'/0'/0",
+        initialIndex: 0,
+        count: 20,
+      },
+    },
+  },
+};
+
+export default config;

@@ -1,0 +1,103 @@
+/**
+ * Deploys ExampleToken, sends some of it to account #1 and prints the balances.
+ *
+ *   npx hardhat run scripts/deploy-token.ts --network l2        # our node (L2_RPC_URL)
+ *   npx hardhat run scripts/deploy-token.ts --network hardhat   # in-process, no node needed
+ *
+ * Optional environment: TOKEN_NAME, TOKEN_SYMBOL, TOKEN_DECIMALS (default 18),
+ * TOKEN_SUPPLY and TOKEN_TRANSFER (whole tokens, defaults 1000000 and 1000).
+ */
+import hre from 'hardhat';
+import { defineChain, extractChain, formatUnits, parseUnits, type Chain } from 'viem';
+import * as knownChains from 'viem/chains';
+
+const DEFAULT_NAME = 'Example Token';
+const DEFAULT_SYMBOL = 'EXT';
+const DEFAULT_DECIMALS = 18;
+const DEFAULT_SUPPLY = '1000000';
+const DEFAULT_TRANSFER = '1000';
+/** Receipt polling interval in ms for chains unknown to viem (viem would poll every 4 s). */
+const RECEIPT_POLLING_MS = 250;
+
+/**
+ * hardhat-viem only knows the chains listed in viem/chains (plus 31337) and throws
+ * NetworkNotFoundError for any other id, such as our L2's, so describe it ourselves.
+ */
+async function clientConfigFor(): Promise<{ chain?: Chain; pollingInterval?: number }> {
+  const chainId = Number(await hre.network.provider.send('eth_chainId'));
+  const configured = hre.network.config.chainId;
+  if (configured !== undefined && configured !== chainId) {
+    throw new Error(
+      `network ${hre.network.name} is configured for chain ${configured} but its node reports ${chainId}`,
+    );
+  }
+  const known = extractChain({ chains: Object.values(knownChains) as Chain[], id: chainId });
+  // hardhat-viem resolves these itself, with fast polling on local dev chains.
+  if (known !== undefined) return {};
+  const url = 'url' in hre.network.config ? hre.network.config.url : 'http://127.0.0.1:8545';
+  const chain = defineChain({
+    id: chainId,
+    name: hre.network.name,
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: [url] } },
+  });
+  return { chain, pollingInterval: RECEIPT_POLLING_MS };
+}
+
+function envOr(name: string, fallback: string): string {
+  const value = process.env[name];
+  return value === undefined || value === '' ? fallback : value;
+}
+
+async function main(): Promise<void> {
+  const name = envOr('TOKEN_NAME', DEFAULT_NAME);
+  const symbol = envOr('TOKEN_SYMBOL', DEFAULT_SYMBOL);
+  const decimals = Number(envOr('TOKEN_DECIMALS', String(DEFAULT_DECIMALS)));
+  if (!Number.isInteger(decimals) || decimals < 0 || decimals > 255) {
+    throw new Error(`TOKEN_DECIMALS must be an integer in 0..255, got ${process.env.TOKEN_DECIMALS}`);
+  }
+  const supply = parseUnits(envOr('TOKEN_SUPPLY', DEFAULT_SUPPLY), decimals);
+  const transferAmount = parseUnits(envOr('TOKEN_TRANSFER', DEFAULT_TRANSFER), decimals);
+
+  const clientConfig = await clientConfigFor();
+  const publicClient = await hre.viem.getPublicClient(clientConfig);
+  const wallets = await hre.viem.getWalletClients(clientConfig);
+  if (wallets.length < 2) throw new Error(`network ${hre.network.name} exposes fewer than 2 accounts`);
+  const [deployer, recipient] = wallets;
+
+  const chainId = await publicClient.getChainId();
+  console.log(`network ${hre.network.name} (chain ${chainId}), deployer ${deployer.account.address}`);
+
+  // deployContract sends the creation transaction and waits for its receipt.
+  const token = await hre.viem.deployContract('ExampleToken', [name, symbol, decimals, supply], {
+    client: { public: publicClient, wallet: deployer },
+  });
+  console.log(`ExampleToken (${name} / ${symbol}, ${decimals} decimals) deployed at ${token.address}`);
+
+  const hash = await token.write.transfer([recipient.account.address, transferAmount]);
+  const receipt = await publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== 'success') {
+    throw new Error(`transfer ${hash} failed in block ${receipt.blockNumber}`);
+  }
+  console.log(
+    `transferred ${formatUnits(transferAmount, decimals)} ${symbol} to account #1 in tx ${hash} ` +
+      `(block ${receipt.blockNumber}, gas ${receipt.gasUsed})`,
+  );
+
+  const [deployerBalance, recipientBalance] = await Promise.all([
+    token.read.balanceOf([deployer.account.address]),
+    token.read.balanceOf([recipient.account.address]),
+  ]);
+  const show = (balance: bigint) => `${formatUnits(balance, decimals)} ${symbol}`;
+  console.log(`balance of account #0 ${deployer.account.address}: ${show(deployerBalance)}`);
+  console.log(`balance of account #1 ${recipient.account.address}: ${show(recipientBalance)}`);
+
+  if (deployerBalance !== supply - transferAmount || recipientBalance !== transferAmount) {
+    throw new Error('balances read back do not match the deployment and transfer');
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

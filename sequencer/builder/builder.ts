@@ -1,0 +1,189 @@
+/**
+ * Block production. A plain runTx loop over the pool's candidates (not @ethereumjs's BlockBuilder,
+ * which is quadratic in the number of transactions), then one seal: state root, transaction and
+ * receipt tries, header, and a single sqlite transaction with everything the block wrote.
+ *
+ * The builder owns the one long-lived, cached state at the head. It is the only writer of state.
+ */
+import { createBlock, createBlockHeader, type BlockHeader } from '@ethereumjs/block'
+import type { Common } from '@ethereumjs/common'
+import { RLP } from '@ethereumjs/rlp'
+import type { MerkleStateManager } from '@ethereumjs/statemanager'
+import type { TypedTransaction } from '@ethereumjs/tx'
+import type { Log } from '@ethereumjs/evm'
+import { Address } from '@ethereumjs/util'
+import { Bloom, createVM, encodeReceipt, runTx, type VM } from '@ethereumjs/vm'
+import type { Chain } from '../chain/chain.ts'
+import type { SqliteTrieDB } from '../state/trie-db.ts'
+import type { BlockRow, LogRow, Store, TxRow } from '../store/store.ts'
+import { orderedTrieRoot } from './tries.ts'
+
+/** A transaction as the builder needs it: decoded, with its sender already recovered. */
+export interface BlockTx {
+  tx: TypedTransaction
+  raw: Uint8Array
+  hash: Uint8Array
+  hashHex: string
+  sender: Address
+  senderHex: string
+  nonce: bigint
+}
+
+/** The pool's cursor for one block, declared here by its user. */
+export interface CandidateSource<T extends BlockTx> {
+  next(): T | undefined
+  skipSender(senderHex: string): void
+}
+
+export interface SealedBlock<T extends BlockTx = BlockTx> {
+  row: BlockRow
+  header: BlockHeader
+  included: T[]
+  txRows: TxRow[]
+  logs: LogRow[]
+}
+
+export interface BuildResult<T extends BlockTx> {
+  /** Undefined when nothing could be included (no block is sealed then). */
+  sealed?: SealedBlock<T>
+  /** Candidates that failed to execute (nonce, balance at execution time); the pool drops them. */
+  invalid: T[]
+}
+
+export interface BuilderOptions {
+  common: Common
+  chain: Chain
+  store: Store
+  trieDB: SqliteTrieDB
+  state: MerkleStateManager
+  feeRecipient: Address
+  gasLimit: bigint
+}
+
+const TX_GAS = 21_000n
+
+export class BlockBuilder {
+  private constructor(
+    private readonly opts: BuilderOptions,
+    private readonly vm: VM,
+  ) {}
+
+  static async create(opts: BuilderOptions): Promise<BlockBuilder> {
+    const vm = await createVM({ common: opts.common, stateManager: opts.state, blockchain: opts.chain.evmBlockchain() })
+    return new BlockBuilder(opts, vm)
+  }
+
+  /** Runs candidates on top of the head and seals the block at `timestamp` (seconds). */
+  async build<T extends BlockTx>(candidates: CandidateSource<T>, timestamp: bigint): Promise<BuildResult<T>> {
+    const { common, chain, state, gasLimit, feeRecipient } = this.opts
+    const parent = chain.head()
+    const number = parent.header.number + 1n
+    const baseFee = parent.header.calcNextBaseFee()
+    const env = createBlock(
+      { header: { number, timestamp, gasLimit, baseFeePerGas: baseFee, coinbase: feeRecipient, parentHash: parent.row.hash } },
+      { common },
+    )
+
+    const included: T[] = []
+    const invalid: T[] = []
+    const txRows: TxRow[] = []
+    const logs: LogRow[] = []
+    const receipts: Uint8Array[] = []
+    const bloom = new Bloom(undefined, common)
+    let gasUsed = 0n
+
+    await state.checkpoint()
+    try {
+      for (let c = candidates.next(); c !== undefined; c = candidates.next()) {
+        if (gasLimit - gasUsed < TX_GAS) break
+        if (c.tx.gasLimit > gasLimit - gasUsed) {
+          candidates.skipSender(c.senderHex) // its later nonces cannot run without it
+          continue
+        }
+        let result
+        try {
+          result = await runTx(this.vm, { tx: c.tx, block: env, skipHardForkValidation: true, blockGasUsed: gasUsed })
+        } catch {
+          invalid.push(c)
+          candidates.skipSender(c.senderHex)
+          continue
+        }
+        gasUsed += result.totalGasSpent
+        const index = included.length
+        const txLogs: Log[] = result.execResult.logs ?? []
+        txRows.push({
+          hash: c.hash,
+          blockNumber: Number(number),
+          txIndex: index,
+          raw: c.raw,
+          sender: c.sender.bytes,
+          status: result.execResult.exceptionError === undefined ? 1 : 0,
+          gasUsed: Number(result.totalGasSpent),
+          cumulativeGasUsed: Number(gasUsed),
+          effectiveGasPrice: effectiveGasPrice(c.tx, baseFee),
+          contractAddress: result.createdAddress?.bytes ?? null,
+          firstLogIndex: logs.length,
+          logCount: txLogs.length,
+        })
+        for (const [address, topics, data] of txLogs) {
+          logs.push({ blockNumber: Number(number), logIndex: logs.length, txIndex: index, address, topics, data })
+        }
+        receipts.push(encodeReceipt(result.receipt, c.tx.type))
+        bloom.or(result.bloom)
+        included.push(c)
+      }
+    } catch (err) {
+      await state.revert()
+      throw err
+    }
+    if (included.length === 0) {
+      await state.revert()
+      return { invalid }
+    }
+    await state.commit()
+
+    try {
+      const stateRoot = await state.getStateRoot()
+      const header = createBlockHeader(
+        {
+          parentHash: parent.row.hash,
+          coinbase: feeRecipient,
+          stateRoot,
+          transactionsTrie: await orderedTrieRoot(included.map((c) => c.raw)),
+          receiptTrie: await orderedTrieRoot(receipts),
+          logsBloom: bloom.bitvector,
+          number,
+          gasLimit,
+          gasUsed,
+          timestamp,
+          baseFeePerGas: baseFee,
+        },
+        { common },
+      )
+      const hash = header.hash()
+      const row: BlockRow = { number: Number(number), hash, header: header.serialize(), size: blockSize(header, included), txCount: included.length }
+      this.opts.store.commitBlock({ block: row, txs: txRows, logs, trieNodes: this.opts.trieDB.takePending() })
+      chain.advance(row, header)
+      return { sealed: { row, header, included, txRows, logs }, invalid }
+    } catch (err) {
+      // nothing reached disk: forget the block's nodes and put the state back at the parent
+      this.opts.trieDB.discardPending()
+      await state.setStateRoot(parent.header.stateRoot, true)
+      throw err
+    }
+  }
+}
+
+export function effectiveGasPrice(tx: TypedTransaction, baseFee: bigint): bigint {
+  if ('maxFeePerGas' in tx) {
+    const tip = tx.maxFeePerGas - baseFee < tx.maxPriorityFeePerGas ? tx.maxFeePerGas - baseFee : tx.maxPriorityFeePerGas
+    return baseFee + tip
+  }
+  return tx.gasPrice
+}
+
+/** Size of the block's RLP encoding [header, transactions, uncles, withdrawals], as eth_getBlock reports it. */
+function blockSize(header: BlockHeader, txs: BlockTx[]): number {
+  // typed transactions are embedded as byte strings, legacy ones as lists: both are their raw encoding
+  return RLP.encode([header.raw(), txs.map((t) => (t.tx.type === 0 ? t.tx.raw() : t.raw)), [], []]).length
+}

@@ -1,0 +1,98 @@
+/**
+ * The sequencer's driver loop: every `blockTimeMs` (or, with automine, as soon as a transaction
+ * arrives) it asks the builder for a block if the pool has something executable. One build at a
+ * time; timestamps are max(wall clock, parent + 1) seconds, so they strictly increase even with
+ * sub-second block times (which then run ahead of the clock while blocks keep coming).
+ */
+import type { BlockBuilder, BlockTx, CandidateSource, SealedBlock } from './builder.ts'
+import type { Chain } from '../chain/chain.ts'
+import type { Logger } from '../log.ts'
+
+/** The pool as the driver sees it. */
+export interface CandidatePool<T extends BlockTx> {
+  hasExecutable(baseFee: bigint): boolean
+  candidates(baseFee: bigint): CandidateSource<T>
+  onBlockSealed(mined: T[], invalid: T[]): void
+}
+
+export interface DriverOptions<T extends BlockTx> {
+  builder: BlockBuilder
+  pool: CandidatePool<T>
+  chain: Chain
+  blockTimeMs: number
+  automine: boolean
+  log: Logger
+  onSealed: (block: SealedBlock<T>) => void
+}
+
+export class SequencerDriver<T extends BlockTx> {
+  private timer: NodeJS.Timeout | undefined
+  private building: Promise<void> | undefined
+  private again = false
+  private stopped = true
+
+  constructor(private readonly opts: DriverOptions<T>) {}
+
+  start(): void {
+    this.stopped = false
+    if (!this.opts.automine) this.schedule()
+  }
+
+  /** A transaction arrived: with automine, build right away. */
+  poke(): void {
+    if (this.opts.automine && !this.stopped) void this.tick()
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    await this.building
+  }
+
+  private schedule(): void {
+    if (this.stopped) return
+    this.timer = setTimeout(() => {
+      void this.tick().finally(() => this.schedule())
+    }, this.opts.blockTimeMs)
+  }
+
+  private tick(): Promise<void> {
+    if (this.building !== undefined) {
+      this.again = true // a transaction arrived mid-build: run once more after it
+      return this.building
+    }
+    this.building = this.buildWhileWork().finally(() => {
+      this.building = undefined
+    })
+    return this.building
+  }
+
+  private async buildWhileWork(): Promise<void> {
+    do {
+      this.again = false
+      await this.buildOnce()
+    } while (this.again && this.opts.automine && !this.stopped)
+  }
+
+  /** Builds one block if anything is executable. Errors are logged; the next tick retries. */
+  async buildOnce(): Promise<SealedBlock<T> | undefined> {
+    const { chain, pool, builder, log } = this.opts
+    const parent = chain.head().header
+    const baseFee = parent.calcNextBaseFee()
+    if (!pool.hasExecutable(baseFee)) return undefined
+    const now = BigInt(Math.floor(Date.now() / 1000))
+    const timestamp = now > parent.timestamp ? now : parent.timestamp + 1n
+    try {
+      const { sealed, invalid } = await builder.build(pool.candidates(baseFee), timestamp)
+      pool.onBlockSealed(sealed?.included ?? [], invalid)
+      if (sealed !== undefined) {
+        log.debug(`sealed block ${sealed.row.number} with ${sealed.included.length} txs`)
+        this.opts.onSealed(sealed)
+      }
+      return sealed
+    } catch (err) {
+      log.error(`block production failed: ${(err as Error).stack ?? err}`)
+      return undefined
+    }
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The node's configuration: one typed object per service, defaults as named constants, units in
+ * the comments, validated once at start-up (`resolveConfig`) so a bad value fails loudly before
+ * anything opens.
+ */
+import { join } from 'node:path'
+import { DEFAULT_FEE_RECIPIENT } from './chain/constants.ts'
+import { DEFAULT_GENESIS_PATH } from './chain/genesis.ts'
+
+export const DEFAULT_RPC_HOST = '127.0.0.1'
+export const DEFAULT_RPC_PORT = 9545
+export const DEFAULT_BLOCK_TIME_MS = 1000
+export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
+export const DEFAULT_MAX_BATCH_SIZE = 1000
+export const DEFAULT_LOGS_BLOCK_RANGE = 10_000
+export const DEFAULT_LOGS_MAX_RESULTS = 10_000
+export const DEFAULT_RPC_GAS_CAP = 100_000_000n
+export const DEFAULT_POOL_GLOBAL_SLOTS = 65_536
+export const DEFAULT_POOL_ACCOUNT_SLOTS = 16_384
+export const DEFAULT_PRICE_BUMP_PERCENT = 10n
+export const DEFAULT_MAX_TX_BYTES = 128 * 1024
+export const DEFAULT_FILTER_TIMEOUT_MS = 5 * 60 * 1000
+
+export interface ChainConfig {
+  /** Path of the genesis JSON (geth format). Its chain id and gas limit are the chain's. */
+  genesisPath: string
+  /** Dev mode: eth_accounts lists the test mnemonic's accounts and eth_sendTransaction signs with them. */
+  dev: boolean
+}
+
+export interface SequencerConfig {
+  /** Interval between blocks, in milliseconds; a block is sealed only when something is pending. */
+  blockTimeMs: number
+  /** Seal a block as soon as a transaction arrives instead of on the interval (for tests). */
+  automine: boolean
+  /** Receiver of priority fees (the block's coinbase). */
+  feeRecipient: `0x${string}`
+}
+
+export interface PoolConfig {
+  /** Most transactions (pending + queued) the pool holds; past it the cheapest is evicted. */
+  globalSlots: number
+  /** Most transactions one sender may have in the pool. */
+  accountSlots: number
+  /** Minimum bump of both fee fields for a replacement, in percent. */
+  priceBumpPercent: bigint
+  /** Largest accepted transaction, in bytes of its network encoding. */
+  maxTxBytes: number
+  /** Smallest accepted priority fee (tip), in wei. */
+  minPriorityFee: bigint
+}
+
+export interface RpcConfig {
+  host: string
+  /** TCP port for HTTP and WebSocket; 0 picks a free one. */
+  port: number
+  /** Largest request body, in bytes. */
+  maxBodyBytes: number
+  /** Most calls in one JSON-RPC batch. */
+  maxBatchSize: number
+  /** Widest eth_getLogs block range, in blocks. */
+  logsBlockRange: number
+  /** Most logs one eth_getLogs returns before it asks for a narrower query. */
+  logsMaxResults: number
+  /** Gas given to eth_call / eth_estimateGas when the caller gives none, in gas. */
+  gasCap: bigint
+  /** Filters not polled for this long are removed, in milliseconds. */
+  filterTimeoutMs: number
+  /** Allowed browser origins (CORS); '*' for any. */
+  corsOrigins: string
+}
+
+export interface NodeConfig {
+  /** Directory of the sqlite store; created if missing. */
+  dataDir: string
+  chain: ChainConfig
+  sequencer: SequencerConfig
+  pool: PoolConfig
+  rpc: RpcConfig
+  /** Log level: 'silent' | 'error' | 'info' | 'debug'. */
+  logLevel: 'silent' | 'error' | 'info' | 'debug'
+}
+
+export type NodeConfigInput = {
+  dataDir?: string
+  chain?: Partial<ChainConfig>
+  sequencer?: Partial<SequencerConfig>
+  pool?: Partial<PoolConfig>
+  rpc?: Partial<RpcConfig>
+  logLevel?: NodeConfig['logLevel']
+}
+
+export function resolveConfig(input: NodeConfigInput = {}): NodeConfig {
+  const config: NodeConfig = {
+    dataDir: input.dataDir ?? join(process.cwd(), 'data', 'l2'),
+    chain: { genesisPath: DEFAULT_GENESIS_PATH, dev: true, ...input.chain },
+    sequencer: { blockTimeMs: DEFAULT_BLOCK_TIME_MS, automine: false, feeRecipient: DEFAULT_FEE_RECIPIENT, ...input.sequencer },
+    pool: {
+      globalSlots: DEFAULT_POOL_GLOBAL_SLOTS,
+      accountSlots: DEFAULT_POOL_ACCOUNT_SLOTS,
+      priceBumpPercent: DEFAULT_PRICE_BUMP_PERCENT,
+      maxTxBytes: DEFAULT_MAX_TX_BYTES,
+      minPriorityFee: 0n,
+      ...input.pool,
+    },
+    rpc: {
+      host: DEFAULT_RPC_HOST,
+      port: DEFAULT_RPC_PORT,
+      maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+      maxBatchSize: DEFAULT_MAX_BATCH_SIZE,
+      logsBlockRange: DEFAULT_LOGS_BLOCK_RANGE,
+      logsMaxResults: DEFAULT_LOGS_MAX_RESULTS,
+      gasCap: DEFAULT_RPC_GAS_CAP,
+      filterTimeoutMs: DEFAULT_FILTER_TIMEOUT_MS,
+      corsOrigins: '*',
+      ...input.rpc,
+    },
+    logLevel: input.logLevel ?? 'info',
+  }
+  checkConfig(config)
+  return config
+}
+
+function checkConfig(c: NodeConfig): void {
+  const fail = (field: string, why: string) => {
+    throw new Error(`invalid config ${field}: ${why}`)
+  }
+  if (!Number.isFinite(c.sequencer.blockTimeMs) || c.sequencer.blockTimeMs < 10) fail('sequencer.blockTimeMs', 'must be at least 10 ms')
+  if (!/^0x[0-9a-fA-F]{40}$/.test(c.sequencer.feeRecipient)) fail('sequencer.feeRecipient', 'must be a 20-byte hex address')
+  if (!Number.isInteger(c.rpc.port) || c.rpc.port < 0 || c.rpc.port > 65535) fail('rpc.port', 'must be 0..65535')
+  for (const key of ['maxBodyBytes', 'maxBatchSize', 'logsBlockRange', 'logsMaxResults', 'filterTimeoutMs'] as const) {
+    if (!Number.isInteger(c.rpc[key]) || c.rpc[key] <= 0) fail(`rpc.${key}`, 'must be a positive integer')
+  }
+  for (const key of ['globalSlots', 'accountSlots', 'maxTxBytes'] as const) {
+    if (!Number.isInteger(c.pool[key]) || c.pool[key] <= 0) fail(`pool.${key}`, 'must be a positive integer')
+  }
+  if (c.pool.accountSlots > c.pool.globalSlots) fail('pool.accountSlots', 'must not exceed pool.globalSlots')
+  if (!['silent', 'error', 'info', 'debug'].includes(c.logLevel)) fail('logLevel', 'must be silent, error, info or debug')
+}

@@ -1,0 +1,18 @@
+/** A leveled logger for the node's services; `silent` in tests. */
+export interface Logger {
+  error(message: string): void
+  info(message: string): void
+  debug(message: string): void
+}
+
+const LEVELS = { silent: 0, error: 1, info: 2, debug: 3 } as const
+
+export function createLogger(level: keyof typeof LEVELS, scope = 'node'): Logger {
+  const n = LEVELS[level]
+  const line = (tag: string, message: string) => `${new Date().toISOString()} ${tag} [${scope}] ${message}\n`
+  return {
+    error: (m) => n >= 1 && void process.stderr.write(line('ERROR', m)),
+    info: (m) => n >= 2 && void process.stdout.write(line('INFO ', m)),
+    debug: (m) => n >= 3 && void process.stdout.write(line('DEBUG', m)),
+  }
+}

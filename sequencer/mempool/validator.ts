@@ -1,0 +1,111 @@
+/**
+ * Admission checks for the pool, in two halves: `decode` needs only the bytes (encoding, type,
+ * chain id, signature, gas bounds, fee fields) and `checkAgainstAccount` the sender's state at the
+ * head (nonce, balance). The pool calls both; it does not validate by itself.
+ */
+import { TransactionType, createTxFromRLP, getCalldataFloorGas, type TypedTransaction } from '@ethereumjs/tx'
+import type { Address } from '@ethereumjs/util'
+import type { Common } from '@ethereumjs/common'
+import { PoolError } from './errors.ts'
+
+export interface ValidatorConfig {
+  common: Common
+  /** Gas limit of the next block, in gas. */
+  blockGasLimit: () => bigint
+  maxTxBytes: number
+  minPriorityFee: bigint
+}
+
+export interface DecodedTx {
+  tx: TypedTransaction
+  raw: Uint8Array
+  hash: Uint8Array
+  sender: Address
+}
+
+export interface AccountView {
+  nonce: bigint
+  balance: bigint
+}
+
+const MAX_NONCE = 2n ** 64n - 1n
+
+export class TxValidator {
+  constructor(private readonly cfg: ValidatorConfig) {}
+
+  decode(raw: Uint8Array): DecodedTx {
+    if (raw.length > this.cfg.maxTxBytes) throw new PoolError('oversized', `${raw.length} bytes, limit ${this.cfg.maxTxBytes}`)
+    if (raw.length > 0 && raw[0] === TransactionType.BlobEIP4844) {
+      throw new PoolError('typeNotSupported', 'blob transactions (EIP-4844) are not accepted on this L2; post data in calldata')
+    }
+    const tx = this.parse(raw)
+    const sender = this.recoverSender(tx)
+    if (tx.nonce >= MAX_NONCE) throw new PoolError('nonceMax')
+    const intrinsic = tx.getIntrinsicGas()
+    if (tx.gasLimit < intrinsic) throw new PoolError('intrinsicGasTooLow', `gas ${tx.gasLimit}, minimum needed ${intrinsic}`)
+    if (tx.common.isActivatedEIP(7623)) {
+      const floor = getCalldataFloorGas(tx, sender)
+      if (tx.gasLimit < floor) throw new PoolError('floorDataGas', `gas ${tx.gasLimit}, minimum needed ${floor}`)
+    }
+    if (tx.gasLimit > this.cfg.blockGasLimit()) throw new PoolError('gasLimitExceeded')
+    if (tipOf(tx) < this.cfg.minPriorityFee) throw new PoolError('underpriced', `tip ${tipOf(tx)} wei, minimum ${this.cfg.minPriorityFee} wei`)
+    return { tx, raw, hash: tx.hash(), sender }
+  }
+
+  private parse(raw: Uint8Array): TypedTransaction {
+    let tx: TypedTransaction
+    try {
+      tx = createTxFromRLP(raw, { common: this.cfg.common })
+    } catch (err) {
+      const message = (err as Error).message ?? ''
+      if (/chain ?id/i.test(message) || /EIP155/i.test(message)) throw new PoolError('invalidChainId', `expected ${this.cfg.common.chainId()}`)
+      if (/maxFeePerGas cannot be less than maxPriorityFeePerGas/i.test(message)) throw new PoolError('tipAboveFeeCap')
+      if (/type/i.test(message) && /(unknown|not supported|invalid)/i.test(message)) throw new PoolError('typeNotSupported', firstLine(message))
+      throw new PoolError('decode', firstLine(message))
+    }
+    if (!tx.isSigned()) throw new PoolError('invalidSender', 'transaction is not signed')
+    return tx
+  }
+
+  private recoverSender(tx: TypedTransaction): Address {
+    try {
+      return tx.getSenderAddress()
+    } catch (err) {
+      throw new PoolError('invalidSender', firstLine((err as Error).message ?? 'signature recovery failed'))
+    }
+  }
+
+  /** Nonce and balance against the sender's state at the head. */
+  checkAgainstAccount(d: DecodedTx, account: AccountView): void {
+    if (d.tx.nonce < account.nonce) throw new PoolError('nonceTooLow', `address ${d.sender.toString()}, tx: ${d.tx.nonce} state: ${account.nonce}`)
+    const cost = maxCost(d.tx)
+    if (account.balance < cost) {
+      throw new PoolError('insufficientFunds', `balance ${account.balance}, tx cost ${cost}, overshot ${cost - account.balance}`)
+    }
+  }
+}
+
+/** The most a transaction can cost its sender: gas limit times fee cap, plus value. */
+export function maxCost(tx: TypedTransaction): bigint {
+  return tx.gasLimit * feeCapOf(tx) + tx.value
+}
+
+export function feeCapOf(tx: TypedTransaction): bigint {
+  return 'maxFeePerGas' in tx ? tx.maxFeePerGas : tx.gasPrice
+}
+
+export function tipOf(tx: TypedTransaction): bigint {
+  return 'maxPriorityFeePerGas' in tx ? tx.maxPriorityFeePerGas : tx.gasPrice
+}
+
+/** What the sender pays per gas in a block with this base fee (0n tip if the cap is below it). */
+export function effectiveTip(tx: TypedTransaction, baseFee: bigint): bigint {
+  const cap = feeCapOf(tx)
+  if (cap < baseFee) return -1n
+  const tip = tipOf(tx)
+  return cap - baseFee < tip ? cap - baseFee : tip
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0].slice(0, 200)
+}

@@ -1,0 +1,251 @@
+/**
+ * Wiring: opens the store, derives or checks genesis, builds the state, pool, builder, driver
+ * and RPC server, and starts them in named steps. `startNode` returns a handle whose `close()`
+ * stops everything in reverse order. Data flow: RPC → pool (journaled) → driver → builder →
+ * store (one sqlite transaction per block) → chain heads → filters and subscriptions.
+ */
+import { join } from 'node:path'
+import type { AddressInfo } from 'node:net'
+import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
+import type { TypedTransaction } from '@ethereumjs/tx'
+import type { FastifyInstance } from 'fastify'
+import { BlockBuilder, type SealedBlock } from './builder/builder.ts'
+import { SequencerDriver } from './builder/driver.ts'
+import { CallExecutor } from './builder/executor.ts'
+import { Chain } from './chain/chain.ts'
+import { createChainCommon } from './chain/common.ts'
+import { CLIENT_NAME } from './chain/constants.ts'
+import { devAccounts } from './chain/dev-accounts.ts'
+import { applyGenesis, readGenesis } from './chain/genesis.ts'
+import { resolveConfig, type NodeConfig, type NodeConfigInput } from './config.ts'
+import { createLogger, type Logger } from './log.ts'
+import { TxPool, type AccountReader, type PoolTx } from './mempool/pool.ts'
+import { TxValidator, type AccountView } from './mempool/validator.ts'
+import type { DevSigner, RpcContext } from './rpc/context.ts'
+import { FilterManager } from './rpc/filters.ts'
+import type { MethodTable } from './rpc/methods.ts'
+import { ethMethods } from './rpc/namespaces/eth.ts'
+import { netMethods } from './rpc/namespaces/net.ts'
+import { rollupMethods } from './rpc/namespaces/rollup.ts'
+import { txpoolMethods } from './rpc/namespaces/txpool.ts'
+import { web3Methods } from './rpc/namespaces/web3.ts'
+import { debugMethods } from './rpc/namespaces/debug.ts'
+import { buildRpcServer } from './rpc/server.ts'
+import { SubscriptionHub } from './rpc/subscriptions.ts'
+import { openScratchState, openState } from './state/state.ts'
+import { OverlayTrieDB, SqliteTrieDB } from './state/trie-db.ts'
+import { Store } from './store/store.ts'
+import type { Common } from '@ethereumjs/common'
+
+export interface RunningNode {
+  config: NodeConfig
+  /** http://host:port */
+  url: string
+  /** ws://host:port */
+  wsUrl: string
+  chainId: bigint
+  chain: Chain
+  pool: TxPool
+  /** Seals a block now if anything is executable (tests; the driver does this on its own). */
+  mine(): Promise<SealedBlock<PoolTx> | undefined>
+  close(): Promise<void>
+}
+
+export async function startNode(input: NodeConfigInput = {}): Promise<RunningNode> {
+  const config = resolveConfig(input)
+  const log = createLogger(config.logLevel)
+  const cleanup: (() => Promise<void> | void)[] = []
+  const closeAll = async () => {
+    for (const fn of cleanup.reverse()) await fn()
+  }
+  try {
+    return await start(config, log, cleanup, closeAll)
+  } catch (err) {
+    await closeAll().catch(() => undefined)
+    throw new Error(`node failed to start: ${(err as Error).message}`, { cause: err })
+  }
+}
+
+async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<void> | void)[], closeAll: () => Promise<void>): Promise<RunningNode> {
+  // 1. store and genesis
+  const store = new Store(join(config.dataDir, 'chain.sqlite'))
+  cleanup.push(() => store.close())
+  const genesis = readGenesis(config.chain.genesisPath)
+  const common = createChainCommon(BigInt(genesis.config.chainId))
+  const trieDB = new SqliteTrieDB(store)
+  await initGenesis(store, trieDB, common, genesis)
+  const chain = new Chain(store, common)
+  const head = chain.head()
+  log.info(`chain ${common.chainId()} at block ${head.row.number} (${bytesToHex(head.row.hash)})`)
+
+  // 2. state, execution and the pool
+  const state = openState({ common, db: trieDB, root: head.header.stateRoot, cached: true })
+  const builder = await BlockBuilder.create({
+    common,
+    chain,
+    store,
+    trieDB,
+    state,
+    feeRecipient: new Address(hexToBytes(config.sequencer.feeRecipient)),
+    gasLimit: BigInt(genesis.gasLimit),
+  })
+  const executor = new CallExecutor({ common, chain, store, trieDB, gasCap: config.rpc.gasCap })
+  const accounts = new HeadAccounts(chain, common, trieDB)
+  const validator = new TxValidator({
+    common,
+    blockGasLimit: () => chain.head().header.gasLimit,
+    maxTxBytes: config.pool.maxTxBytes,
+    minPriorityFee: config.pool.minPriorityFee,
+  })
+  const pool = new TxPool({ validator, accounts, journal: store, ...config.pool })
+  await replayJournal(store, pool, log)
+
+  // 3. filters, subscriptions, driver
+  const filters = new FilterManager({ chain, store, timeoutMs: config.rpc.filterTimeoutMs, maxLogs: config.rpc.logsMaxResults })
+  cleanup.push(() => filters.close())
+  const hub = new SubscriptionHub(filters)
+  const driver = new SequencerDriver<PoolTx>({
+    builder,
+    pool,
+    chain,
+    blockTimeMs: config.sequencer.blockTimeMs,
+    automine: config.sequencer.automine,
+    log,
+    onSealed: (block) => {
+      accounts.clear()
+      filters.onBlock(block.row.hash)
+      hub.publishBlock(block)
+    },
+  })
+  pool.onAdded((ptx) => {
+    filters.onPendingTx(ptx.hashHex)
+    hub.publishPendingTx(ptx)
+    driver.poke()
+  })
+
+  // 4. RPC
+  const ctx: RpcContext = {
+    config,
+    common,
+    chain,
+    store,
+    pool,
+    executor,
+    stateAt: (root) => openScratchState(common, trieDB, root),
+    filters,
+    devSigner: config.chain.dev ? createDevSigner() : undefined,
+    clientVersion: `${CLIENT_NAME}/v${process.env.npm_package_version ?? '0.1.0'}/node-${process.version}`,
+    log,
+    rollupConfig: () => ({}),
+  }
+  const methods: MethodTable = {
+    ...ethMethods(ctx),
+    ...netMethods(ctx),
+    ...web3Methods(ctx),
+    ...txpoolMethods(ctx),
+    ...debugMethods(ctx),
+    ...rollupMethods(ctx),
+  }
+  const app: FastifyInstance = await buildRpcServer({
+    methods,
+    hub,
+    maxBodyBytes: config.rpc.maxBodyBytes,
+    maxBatchSize: config.rpc.maxBatchSize,
+    corsOrigins: config.rpc.corsOrigins,
+    log,
+  })
+  cleanup.push(() => app.close())
+  await app.listen({ host: config.rpc.host, port: config.rpc.port })
+  const { port } = app.server.address() as AddressInfo
+  const hostForUrl = config.rpc.host.includes(':') ? `[${config.rpc.host}]` : config.rpc.host
+
+  driver.start()
+  cleanup.push(() => driver.stop())
+  const url = `http://${hostForUrl}:${port}`
+  log.info(`JSON-RPC on ${url} and ws://${hostForUrl}:${port}`)
+
+  return {
+    config,
+    url,
+    wsUrl: `ws://${hostForUrl}:${port}`,
+    chainId: common.chainId(),
+    chain,
+    pool,
+    mine: () => driver.buildOnce(),
+    close: closeAll,
+  }
+}
+
+/** Writes block 0 into an empty store, or checks that the store was made from this genesis. */
+async function initGenesis(store: Store, trieDB: SqliteTrieDB, common: Common, genesis: ReturnType<typeof readGenesis>): Promise<void> {
+  const existing = store.getBlockByNumber(0)
+  const db = existing === undefined ? trieDB : new OverlayTrieDB(trieDB)
+  const header = await applyGenesis(genesis, openState({ common, db }), common)
+  const hash = header.hash()
+  if (existing !== undefined) {
+    if (Buffer.compare(existing.hash, hash) !== 0) {
+      throw new Error(`data dir holds a chain with genesis ${bytesToHex(existing.hash)}, but the genesis file gives ${bytesToHex(hash)}`)
+    }
+    return
+  }
+  store.commitBlock({
+    block: { number: 0, hash, header: header.serialize(), size: header.serialize().length + 4, txCount: 0 },
+    txs: [],
+    logs: [],
+    trieNodes: trieDB.takePending(),
+  })
+}
+
+/** Re-admits what the journal holds; whatever is no longer valid (mined, stale) is forgotten. */
+async function replayJournal(store: Store, pool: TxPool, log: Logger): Promise<void> {
+  const entries = store.journalAll()
+  const stale: Uint8Array[] = []
+  for (const { hash, raw } of entries) {
+    try {
+      await pool.add(raw)
+    } catch {
+      stale.push(hash)
+    }
+  }
+  store.journalRemove(stale)
+  if (entries.length > 0) log.info(`mempool journal: ${entries.length - stale.length} transactions restored, ${stale.length} dropped`)
+}
+
+/** Sender nonce and balance at the head, cached until the head moves. */
+class HeadAccounts implements AccountReader {
+  private cache = new Map<string, AccountView>()
+  private root: Uint8Array | undefined
+
+  constructor(
+    private readonly chain: Chain,
+    private readonly common: Common,
+    private readonly db: SqliteTrieDB,
+  ) {}
+
+  clear(): void {
+    this.cache = new Map()
+    this.root = undefined
+  }
+
+  async account(address: Address): Promise<AccountView> {
+    const key = address.toString()
+    const hit = this.cache.get(key)
+    if (hit !== undefined) return hit
+    const root = (this.root ??= this.chain.head().header.stateRoot)
+    const account = await openState({ common: this.common, db: this.db, root }).getAccount(address)
+    const view = { nonce: account?.nonce ?? 0n, balance: account?.balance ?? 0n }
+    if (this.root === root) this.cache.set(key, view)
+    return view
+  }
+}
+
+function createDevSigner(): DevSigner {
+  const keys = new Map(devAccounts().map((a) => [a.address.toLowerCase(), hexToBytes(a.privateKey)]))
+  return {
+    addresses: () => [...keys.keys()],
+    sign: (from: string, tx: TypedTransaction) => {
+      const key = keys.get(from.toLowerCase())
+      return key === undefined ? undefined : tx.sign(key)
+    },
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * What the RPC namespaces may use. The pool is seen through the narrow interface below (the RPC
+ * layer never touches the pool's internals); chain, store and executor are read-only views.
+ */
+import type { Common } from '@ethereumjs/common'
+import type { MerkleStateManager } from '@ethereumjs/statemanager'
+import type { TypedTransaction } from '@ethereumjs/tx'
+import type { CallExecutor } from '../builder/executor.ts'
+import type { Chain } from '../chain/chain.ts'
+import type { NodeConfig } from '../config.ts'
+import type { Logger } from '../log.ts'
+import type { Store } from '../store/store.ts'
+import type { FilterManager } from './filters.ts'
+
+export interface PooledTx {
+  tx: TypedTransaction
+  hash: Uint8Array
+  hashHex: string
+  sender: { bytes: Uint8Array }
+  senderHex: string
+  nonce: bigint
+}
+
+export interface TxPoolView {
+  add(raw: Uint8Array): Promise<PooledTx>
+  get(hashHex: string): PooledTx | undefined
+  pendingNonce(senderHex: string, stateNonce: bigint): bigint
+  content(): { pending: Map<string, PooledTx[]>; queued: Map<string, PooledTx[]> }
+  all(): PooledTx[]
+}
+
+/** A key the node may sign with (dev mode's test accounts). */
+export interface DevSigner {
+  addresses(): string[]
+  sign(from: string, tx: TypedTransaction): TypedTransaction | undefined
+}
+
+export interface RpcContext {
+  config: NodeConfig
+  common: Common
+  chain: Chain
+  store: Store
+  pool: TxPoolView
+  executor: CallExecutor
+  /** A scratch state at `root` (reads only; writes die with the object). */
+  stateAt(root: Uint8Array): MerkleStateManager
+  filters: FilterManager
+  devSigner?: DevSigner
+  clientVersion: string
+  log: Logger
+  /** Extra entries for rollup_getConfig contributed by other services (batcher, bridge, precompiles). */
+  rollupConfig(): Record<string, unknown>
+}

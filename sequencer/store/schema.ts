@@ -1,0 +1,67 @@
+/**
+ * The sqlite schema. One file holds everything the node acknowledged: blocks, transactions,
+ * receipts, logs, the state trie's nodes, the head pointers and the mempool journal.
+ * Bump SCHEMA_VERSION when a table changes shape; the node refuses a data dir of another version.
+ */
+export const SCHEMA_VERSION = 1
+
+export const SCHEMA = /* sql */ `
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- one row per sealed block; header is the RLP the hash commits to
+CREATE TABLE IF NOT EXISTS blocks (
+  number   INTEGER PRIMARY KEY,
+  hash     BLOB NOT NULL UNIQUE,
+  header   BLOB NOT NULL,
+  size     INTEGER NOT NULL,
+  tx_count INTEGER NOT NULL
+);
+
+-- mined transactions in their network encoding (typed envelope or legacy RLP) with the
+-- receipt's per-transaction fields; cumulative gas and log indexes are derived on read
+CREATE TABLE IF NOT EXISTS txs (
+  hash                BLOB PRIMARY KEY,
+  block_number        INTEGER NOT NULL,
+  tx_index            INTEGER NOT NULL,
+  raw                 BLOB NOT NULL,
+  sender              BLOB NOT NULL,
+  status              INTEGER NOT NULL,
+  gas_used            INTEGER NOT NULL,
+  cumulative_gas_used INTEGER NOT NULL,
+  effective_gas_price TEXT NOT NULL,
+  contract_address    BLOB,
+  first_log_index     INTEGER NOT NULL,
+  log_count           INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS txs_by_position ON txs (block_number, tx_index);
+
+CREATE TABLE IF NOT EXISTS logs (
+  block_number INTEGER NOT NULL,
+  log_index    INTEGER NOT NULL,
+  tx_index     INTEGER NOT NULL,
+  address      BLOB NOT NULL,
+  topic0       BLOB,
+  topic1       BLOB,
+  topic2       BLOB,
+  topic3       BLOB,
+  data         BLOB NOT NULL,
+  PRIMARY KEY (block_number, log_index)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS logs_by_address ON logs (address, block_number);
+CREATE INDEX IF NOT EXISTS logs_by_topic0 ON logs (topic0, block_number);
+
+-- content-addressed trie nodes and contract code (archive: never deleted)
+CREATE TABLE IF NOT EXISTS trie_nodes (
+  key   BLOB PRIMARY KEY,
+  value BLOB NOT NULL
+) WITHOUT ROWID;
+
+-- transactions the pool accepted and has not yet seen mined; replayed into the pool at start
+CREATE TABLE IF NOT EXISTS mempool (
+  hash BLOB PRIMARY KEY,
+  raw  BLOB NOT NULL
+) WITHOUT ROWID;
+`

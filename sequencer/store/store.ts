@@ -1,0 +1,259 @@
+/**
+ * The node's sqlite store (better-sqlite3, WAL). Owns every table in schema.ts; callers get
+ * plain rows back and never see SQL. Writes that belong to one block go through `commitBlock`,
+ * a single sqlite transaction, so a crash leaves the whole block or none of it.
+ */
+import Database from 'better-sqlite3'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { SCHEMA, SCHEMA_VERSION } from './schema.ts'
+
+export interface BlockRow {
+  number: number
+  hash: Uint8Array
+  header: Uint8Array
+  size: number
+  txCount: number
+}
+
+export interface TxRow {
+  hash: Uint8Array
+  blockNumber: number
+  txIndex: number
+  raw: Uint8Array
+  sender: Uint8Array
+  status: number
+  gasUsed: number
+  cumulativeGasUsed: number
+  effectiveGasPrice: bigint
+  contractAddress: Uint8Array | null
+  firstLogIndex: number
+  logCount: number
+}
+
+export interface LogRow {
+  blockNumber: number
+  logIndex: number
+  txIndex: number
+  address: Uint8Array
+  topics: Uint8Array[]
+  data: Uint8Array
+}
+
+/** What `getLogs` matches: an inclusive block range, any of the addresses, and per position any of the topics. */
+export interface LogQuery {
+  fromBlock: number
+  toBlock: number
+  addresses?: Uint8Array[]
+  /** topics[i] undefined/null matches anything; an array matches any of its values. */
+  topics?: (Uint8Array[] | null)[]
+  /** Stop after this many rows (the caller turns that into a clear error). */
+  limit: number
+}
+
+/** Everything one sealed block writes. */
+export interface BlockWrite {
+  block: BlockRow
+  txs: TxRow[]
+  logs: LogRow[]
+  trieNodes: Map<string, Uint8Array>
+}
+
+export type HeadName = 'unsafe' | 'safe' | 'finalized'
+
+export class Store {
+  readonly db: Database.Database
+  private readonly stmts
+  private readonly commitBlockTx: (write: BlockWrite) => void
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+    this.db = new Database(path)
+    // WAL + NORMAL: a commit is in the WAL file before the call returns, so it survives kill -9
+    // (only an OS crash or power loss can drop the last commits; use FULL to cover those too)
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma('synchronous = NORMAL')
+    this.db.pragma('cache_size = -65536')
+    this.db.exec(SCHEMA)
+    this.checkVersion()
+    this.stmts = this.prepare()
+    this.commitBlockTx = this.db.transaction((w: BlockWrite) => this.commitBlockWrites(w))
+  }
+
+  private checkVersion(): void {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('schema_version') as { value: string } | undefined
+    if (row === undefined) {
+      this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION))
+    } else if (Number(row.value) !== SCHEMA_VERSION) {
+      throw new Error(`data directory has schema version ${row.value}, this node needs ${SCHEMA_VERSION}`)
+    }
+  }
+
+  private prepare() {
+    const d = this.db
+    return {
+      getMeta: d.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+      setMeta: d.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      putBlock: d.prepare('INSERT INTO blocks (number, hash, header, size, tx_count) VALUES (?, ?, ?, ?, ?)'),
+      blockByNumber: d.prepare('SELECT number, hash, header, size, tx_count AS txCount FROM blocks WHERE number = ?'),
+      blockByHash: d.prepare('SELECT number, hash, header, size, tx_count AS txCount FROM blocks WHERE hash = ?'),
+      putTx: d.prepare(`INSERT INTO txs (hash, block_number, tx_index, raw, sender, status, gas_used, cumulative_gas_used,
+        effective_gas_price, contract_address, first_log_index, log_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      txByHash: d.prepare(`SELECT ${TX_COLUMNS} FROM txs WHERE hash = ?`),
+      txByPosition: d.prepare(`SELECT ${TX_COLUMNS} FROM txs WHERE block_number = ? AND tx_index = ?`),
+      txsInBlock: d.prepare(`SELECT ${TX_COLUMNS} FROM txs WHERE block_number = ? ORDER BY tx_index`),
+      putLog: d.prepare(`INSERT INTO logs (block_number, log_index, tx_index, address, topic0, topic1, topic2, topic3, data)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      logsInBlock: d.prepare(`SELECT ${LOG_COLUMNS} FROM logs WHERE block_number = ? ORDER BY log_index`),
+      getNode: d.prepare('SELECT value FROM trie_nodes WHERE key = ?').pluck(),
+      putNode: d.prepare('INSERT OR IGNORE INTO trie_nodes (key, value) VALUES (?, ?)'),
+      journalAdd: d.prepare('INSERT OR IGNORE INTO mempool (hash, raw) VALUES (?, ?)'),
+      journalRemove: d.prepare('DELETE FROM mempool WHERE hash = ?'),
+      journalAll: d.prepare('SELECT hash, raw FROM mempool'),
+    }
+  }
+
+  // ---- meta and heads ----
+
+  getMeta(key: string): string | undefined {
+    return this.stmts.getMeta.get(key) as string | undefined
+  }
+
+  setMeta(key: string, value: string): void {
+    this.stmts.setMeta.run(key, value)
+  }
+
+  getHead(name: HeadName): number | undefined {
+    const value = this.getMeta(`head.${name}`)
+    return value === undefined ? undefined : Number(value)
+  }
+
+  setHead(name: HeadName, number: number): void {
+    this.setMeta(`head.${name}`, String(number))
+  }
+
+  // ---- blocks ----
+
+  /** Writes a sealed block, its transactions, logs and trie nodes, removes its transactions from the
+   *  mempool journal and moves the unsafe head, all in one sqlite transaction. */
+  commitBlock(write: BlockWrite): void {
+    this.commitBlockTx(write)
+  }
+
+  private commitBlockWrites(w: BlockWrite): void {
+    const s = this.stmts
+    const b = w.block
+    s.putBlock.run(b.number, b.hash, b.header, b.size, b.txCount)
+    for (const t of w.txs) {
+      s.putTx.run(t.hash, t.blockNumber, t.txIndex, t.raw, t.sender, t.status, t.gasUsed, t.cumulativeGasUsed,
+        t.effectiveGasPrice.toString(), t.contractAddress, t.firstLogIndex, t.logCount)
+      s.journalRemove.run(t.hash)
+    }
+    for (const l of w.logs) {
+      s.putLog.run(l.blockNumber, l.logIndex, l.txIndex, l.address, l.topics[0] ?? null, l.topics[1] ?? null,
+        l.topics[2] ?? null, l.topics[3] ?? null, l.data)
+    }
+    for (const [key, value] of w.trieNodes) s.putNode.run(Buffer.from(key, 'hex'), value)
+    s.setMeta.run('head.unsafe', String(b.number))
+  }
+
+  getBlockByNumber(number: number): BlockRow | undefined {
+    return this.stmts.blockByNumber.get(number) as BlockRow | undefined
+  }
+
+  getBlockByHash(hash: Uint8Array): BlockRow | undefined {
+    return this.stmts.blockByHash.get(hash) as BlockRow | undefined
+  }
+
+  // ---- transactions and receipts ----
+
+  getTx(hash: Uint8Array): TxRow | undefined {
+    const row = this.stmts.txByHash.get(hash) as RawTxRow | undefined
+    return row && toTxRow(row)
+  }
+
+  getTxByPosition(blockNumber: number, index: number): TxRow | undefined {
+    const row = this.stmts.txByPosition.get(blockNumber, index) as RawTxRow | undefined
+    return row && toTxRow(row)
+  }
+
+  getTxsInBlock(blockNumber: number): TxRow[] {
+    return (this.stmts.txsInBlock.all(blockNumber) as RawTxRow[]).map(toTxRow)
+  }
+
+  // ---- logs ----
+
+  getLogsInBlock(blockNumber: number): LogRow[] {
+    return (this.stmts.logsInBlock.all(blockNumber) as RawLogRow[]).map(toLogRow)
+  }
+
+  getLogs(q: LogQuery): LogRow[] {
+    const where = ['block_number BETWEEN ? AND ?']
+    const args: unknown[] = [q.fromBlock, q.toBlock]
+    if (q.addresses !== undefined && q.addresses.length > 0) {
+      where.push(`address IN (${q.addresses.map(() => '?').join(', ')})`)
+      args.push(...q.addresses)
+    }
+    q.topics?.forEach((alternatives, i) => {
+      if (alternatives === null || alternatives.length === 0) return
+      where.push(`topic${i} IN (${alternatives.map(() => '?').join(', ')})`)
+      args.push(...alternatives)
+    })
+    const sql = `SELECT ${LOG_COLUMNS} FROM logs WHERE ${where.join(' AND ')} ORDER BY block_number, log_index LIMIT ?`
+    args.push(q.limit)
+    return (this.db.prepare(sql).all(...args) as RawLogRow[]).map(toLogRow)
+  }
+
+  // ---- trie nodes ----
+
+  getTrieNode(key: Uint8Array): Uint8Array | undefined {
+    return this.stmts.getNode.get(key) as Uint8Array | undefined
+  }
+
+  /** Writes trie nodes outside a block (genesis). */
+  putTrieNodes(nodes: Map<string, Uint8Array>): void {
+    this.db.transaction(() => {
+      for (const [key, value] of nodes) this.stmts.putNode.run(Buffer.from(key, 'hex'), value)
+    })()
+  }
+
+  // ---- mempool journal ----
+
+  journalAdd(hash: Uint8Array, raw: Uint8Array): void {
+    this.stmts.journalAdd.run(hash, raw)
+  }
+
+  journalRemove(hashes: Uint8Array[]): void {
+    if (hashes.length === 0) return
+    this.db.transaction(() => {
+      for (const h of hashes) this.stmts.journalRemove.run(h)
+    })()
+  }
+
+  journalAll(): { hash: Uint8Array; raw: Uint8Array }[] {
+    return this.stmts.journalAll.all() as { hash: Uint8Array; raw: Uint8Array }[]
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close()
+  }
+}
+
+const TX_COLUMNS = `hash, block_number AS blockNumber, tx_index AS txIndex, raw, sender, status, gas_used AS gasUsed,
+  cumulative_gas_used AS cumulativeGasUsed, effective_gas_price AS effectiveGasPrice, contract_address AS contractAddress,
+  first_log_index AS firstLogIndex, log_count AS logCount`
+
+const LOG_COLUMNS = 'block_number AS blockNumber, log_index AS logIndex, tx_index AS txIndex, address, topic0, topic1, topic2, topic3, data'
+
+type RawTxRow = Omit<TxRow, 'effectiveGasPrice'> & { effectiveGasPrice: string }
+type RawLogRow = Omit<LogRow, 'topics'> & { topic0: Uint8Array | null; topic1: Uint8Array | null; topic2: Uint8Array | null; topic3: Uint8Array | null }
+
+function toTxRow(row: RawTxRow): TxRow {
+  return { ...row, effectiveGasPrice: BigInt(row.effectiveGasPrice) }
+}
+
+function toLogRow(row: RawLogRow): LogRow {
+  const topics: Uint8Array[] = []
+  for (const t of [row.topic0, row.topic1, row.topic2, row.topic3]) if (t !== null) topics.push(t)
+  return { blockNumber: row.blockNumber, logIndex: row.logIndex, txIndex: row.txIndex, address: row.address, topics, data: row.data }
+}
