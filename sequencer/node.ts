@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import type { FastifyInstance } from 'fastify'
-import { BlockBuilder, type SealedBlock } from './builder/builder.ts'
+import { BlockBuilder, blockSize, type SealedBlock } from './builder/builder.ts'
 import { SequencerDriver } from './builder/driver.ts'
 import { CallExecutor } from './builder/executor.ts'
 import { Chain } from './chain/chain.ts'
@@ -189,7 +189,7 @@ async function initGenesis(store: Store, trieDB: SqliteTrieDB, common: Common, g
     return
   }
   store.commitBlock({
-    block: { number: 0, hash, header: header.serialize(), size: header.serialize().length + 4, txCount: 0 },
+    block: { number: 0, hash, header: header.serialize(), size: blockSize(header, []), txCount: 0 },
     txs: [],
     logs: [],
     trieNodes: trieDB.takePending(),

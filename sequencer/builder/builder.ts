@@ -183,7 +183,7 @@ export function effectiveGasPrice(tx: TypedTransaction, baseFee: bigint): bigint
 }
 
 /** Size of the block's RLP encoding [header, transactions, uncles, withdrawals], as eth_getBlock reports it. */
-function blockSize(header: BlockHeader, txs: BlockTx[]): number {
+export function blockSize(header: BlockHeader, txs: Pick<BlockTx, 'tx' | 'raw'>[]): number {
   // typed transactions are embedded as byte strings, legacy ones as lists: both are their raw encoding
   return RLP.encode([header.raw(), txs.map((t) => (t.tx.type === 0 ? t.tx.raw() : t.raw)), [], []]).length
 }
