@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify'
 import { BlockBuilder, blockSize, type SealedBlock } from './builder/builder.ts'
 import { SequencerDriver } from './builder/driver.ts'
 import { CallExecutor } from './builder/executor.ts'
+import { installEvmSpeedups } from './builder/evm-speedups.ts'
 import { Chain } from './chain/chain.ts'
 import { createChainCommon } from './chain/common.ts'
 import { CLIENT_NAME } from './chain/constants.ts'
@@ -67,6 +68,7 @@ export async function startNode(input: NodeConfigInput = {}): Promise<RunningNod
 }
 
 async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<void> | void)[], closeAll: () => Promise<void>): Promise<RunningNode> {
+  await installEvmSpeedups()
   // 1. store and genesis
   const store = new Store(join(config.dataDir, 'chain.sqlite'))
   cleanup.push(() => store.close())

@@ -49,11 +49,17 @@ export class SequencerDriver<T extends BlockTx> {
     await this.building
   }
 
-  private schedule(): void {
+  /**
+   * Ticks on a fixed cadence: the next block is due `blockTimeMs` after the previous one
+   * started, not after it finished, so a block that takes long to build does not stretch the
+   * interval (if it took longer than the interval, the next starts at once).
+   */
+  private schedule(due = performance.now() + this.opts.blockTimeMs): void {
     if (this.stopped) return
     this.timer = setTimeout(() => {
-      void this.tick().finally(() => this.schedule())
-    }, this.opts.blockTimeMs)
+      const started = performance.now()
+      void this.tick().finally(() => this.schedule(Math.max(started + this.opts.blockTimeMs, performance.now())))
+    }, Math.max(0, due - performance.now()))
   }
 
   private tick(): Promise<void> {
@@ -83,10 +89,11 @@ export class SequencerDriver<T extends BlockTx> {
     const now = BigInt(Math.floor(Date.now() / 1000))
     const timestamp = now > parent.timestamp ? now : parent.timestamp + 1n
     try {
+      const started = performance.now()
       const { sealed, invalid } = await builder.build(pool.candidates(baseFee), timestamp)
       pool.onBlockSealed(sealed?.included ?? [], invalid)
       if (sealed !== undefined) {
-        log.debug(`sealed block ${sealed.row.number} with ${sealed.included.length} txs`)
+        log.debug(`sealed block ${sealed.row.number}: ${sealed.included.length} txs, ${sealed.header.gasUsed} gas in ${(performance.now() - started).toFixed(0)} ms`)
         this.opts.onSealed(sealed)
       }
       return sealed

@@ -6,7 +6,7 @@ import { paramsVM } from '@ethereumjs/vm'
 import { nativeCrypto } from './crypto.ts'
 
 /**
- * A Common that merges each parameter table once. Every @ethereumjs transaction copies its
+ * A Common that merges each parameter table once and answers isActivatedEIP from a set. Every @ethereumjs transaction copies its
  * Common and calls `updateParams(paramsTx)`, which deep-copies every EIP's parameters through
  * JSON and rebuilds the cache: 10% of the node's CPU under load. Copies share `_params` (copy()
  * is shallow), so once a table is merged into the root before any copy exists, merging it again
@@ -14,12 +14,23 @@ import { nativeCrypto } from './crypto.ts'
  */
 class MergedParamsCommon extends Common {
   private merged?: Set<ParamsDict>
+  private activeEIPs?: { source: number[]; set: Set<number> }
 
   override updateParams(params: ParamsDict): this {
     if (this.merged?.has(params) === true) return this
     super.updateParams(params)
     ;(this.merged ??= new Set()).add(params)
     return this
+  }
+
+  /**
+   * The EVM asks this for nearly every opcode; the base class scans an array. The set is rebuilt
+   * whenever the hardfork or EIP list changes, because Common then replaces that array.
+   */
+  override isActivatedEIP(eip: number): boolean {
+    const source = (this as unknown as { _activatedEIPsCache: number[] })._activatedEIPsCache
+    if (this.activeEIPs?.source !== source) this.activeEIPs = { source, set: new Set(source) }
+    return this.activeEIPs.set.has(eip)
   }
 }
 
