@@ -8,7 +8,7 @@ import { createBlock, type Block } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import { createTx, createTxFromRLP, TransactionType, type TypedTransaction, type AccessListBytes } from '@ethereumjs/tx'
-import { Account, Address, bytesToHex, createAddressFromString, setLengthLeft } from '@ethereumjs/util'
+import { Account, Address, bytesToHex, createAddressFromString, hexToBytes, setLengthLeft, type PrefixedHexString } from '@ethereumjs/util'
 import { createVM, runTx, type RunTxResult, type VM } from '@ethereumjs/vm'
 import { decodeErrorResult, type Hex } from 'viem'
 import type { Chain, StoredBlock } from '../chain/chain.ts'
@@ -91,6 +91,14 @@ export class CallExecutor {
   async estimateGas(req: CallRequest, block: StoredBlock, overrides?: StateOverrides): Promise<bigint> {
     const { vm, env } = await this.prepare(block, overrides)
     let hi = req.gas ?? this.gasCeiling(block)
+    if (namesFees(req)) {
+      // like geth: with fees named, the gas the sender can pay for at the fee cap bounds the search
+      const feeCap = feeCapOf(this.toTx(req, hi, env.header.baseFeePerGas ?? 0n))
+      const balance = (await vm.stateManager.getAccount(req.from ?? ZERO_ADDRESS))?.balance ?? 0n
+      const value = req.value ?? 0n
+      if (value > 0n && value >= balance) throw new ExecutionFailedError('insufficient funds for transfer')
+      if (feeCap > 0n && (balance - value) / feeCap < hi) hi = (balance - value) / feeCap
+    }
     const first = await this.runOnce(vm, env, req, hi)
     if (first.result.execResult.exceptionError !== undefined) {
       if (isRevert(first)) throwIfFailed(first)
@@ -116,18 +124,33 @@ export class CallExecutor {
     return hi
   }
 
-  /** eth_createAccessList: the accounts and slots the call touches, and the gas it uses with that list. */
+  /**
+   * eth_createAccessList: the accounts and slots the call touches, and the gas it uses with that list.
+   * Like geth, it reruns the call with the list found so far until the list stops changing, so
+   * gasUsed is measured with the list in the transaction (its 2400/1900 gas per entry included).
+   */
   async createAccessList(req: CallRequest, block: StoredBlock, overrides?: StateOverrides) {
     const { vm, env } = await this.prepare(block, overrides)
     const gas = req.gas ?? this.gasCeiling(block)
     const state = vm.stateManager as MerkleStateManager
-    await state.checkpoint()
-    try {
-      const result = await runTx(vm, { tx: this.toTx(req, gas, env.header.baseFeePerGas ?? 0n), block: env, ...SKIP_CHECKS, reportAccessList: true })
-      const outcome = { result, returnValue: result.execResult.returnValue, gasUsed: result.totalGasSpent }
-      return { accessList: result.accessList ?? [], gasUsed: outcome.gasUsed, error: failureMessage(outcome) }
-    } finally {
-      await state.revert()
+    let list: AccessListBytes = req.accessList ?? []
+    for (let round = 0; ; round++) {
+      await state.checkpoint()
+      let result: RunTxResult
+      try {
+        result = await runTx(vm, { tx: this.toTx({ ...req, accessList: list }, gas, env.header.baseFeePerGas ?? 0n), block: env, ...SKIP_CHECKS, reportAccessList: true })
+      } catch (err) {
+        throw new ExecutionFailedError(cleanEthereumjsMessage((err as Error).message))
+      } finally {
+        await state.revert()
+      }
+      const found = result.accessList ?? []
+      const next: AccessListBytes = found.map((item) => [hexToBytes(item.address as PrefixedHexString), item.storageKeys.map((k) => hexToBytes(k as PrefixedHexString))])
+      if (sameAccessList(next, list) || round === MAX_ACCESS_LIST_ROUNDS) {
+        const outcome = { result, returnValue: result.execResult.returnValue, gasUsed: result.totalGasSpent }
+        return { accessList: found, gasUsed: outcome.gasUsed, error: failureMessage(outcome) }
+      }
+      list = next
     }
   }
 
@@ -186,14 +209,21 @@ export class CallExecutor {
     const state = vm.stateManager as MerkleStateManager
     const baseFee = env.header.baseFeePerGas ?? 0n
     // like geth: a call that names no fees runs with a zero base fee, so it needs no ETH for gas
-    const noFees = req.gasPrice === undefined && req.maxFeePerGas === undefined && req.maxPriorityFeePerGas === undefined
+    const noFees = !namesFees(req)
     const runEnv = noFees && baseFee > 0n ? withZeroBaseFee(env, this.opts.common) : env
     await state.checkpoint()
     try {
       const tx = this.toTx(req, gas, noFees ? 0n : baseFee)
+      // like geth: the sender must afford the value, and the gas at the fee cap when fees are named
+      // (runTx's skipBalance would otherwise make up the difference)
+      const from = tx.getSenderAddress()
+      const balance = (await state.getAccount(from))?.balance ?? 0n
+      const cost = (noFees ? 0n : gas * feeCapOf(tx)) + tx.value
+      if (balance < cost) throw new ExecutionFailedError(`insufficient funds for gas * price + value: address ${from.toString()} have ${balance} want ${cost}`)
       const result = await runTx(vm, { tx, block: runEnv, ...SKIP_CHECKS })
       return { result, returnValue: result.execResult.returnValue, gasUsed: result.totalGasSpent }
     } catch (err) {
+      if (err instanceof ExecutionFailedError) throw err
       throw new ExecutionFailedError(cleanEthereumjsMessage((err as Error).message))
     } finally {
       await state.revert()
@@ -222,6 +252,18 @@ export class CallExecutor {
 }
 
 const SKIP_CHECKS = { skipNonce: true, skipBalance: true, skipBlockGasLimitValidation: true, skipHardForkValidation: true } as const
+
+/** Reruns eth_createAccessList allows before it returns the last list even if it still changes. */
+const MAX_ACCESS_LIST_ROUNDS = 8
+
+function sameAccessList(a: AccessListBytes, b: AccessListBytes): boolean {
+  const key = (list: AccessListBytes) => list.map(([address, keys]) => `${bytesToHex(address)}:${keys.map(bytesToHex).sort().join(',')}`).sort().join(';')
+  return key(a) === key(b)
+}
+
+const namesFees = (req: CallRequest): boolean => req.gasPrice !== undefined || req.maxFeePerGas !== undefined || req.maxPriorityFeePerGas !== undefined
+
+const feeCapOf = (tx: TypedTransaction): bigint => ('maxFeePerGas' in tx ? tx.maxFeePerGas : tx.gasPrice)
 
 function withZeroBaseFee(env: Block, common: Common): Block {
   return createBlock({ header: { ...env.header.toJSON(), baseFeePerGas: 0n } }, { common })
@@ -291,5 +333,9 @@ const PANIC_REASONS: Record<number, string> = {
 
 /** @ethereumjs appends a dump of the VM, block and tx to its messages; callers want the first clause. */
 function cleanEthereumjsMessage(message: string): string {
-  return message.replace(/\s*\(vm hf=.*$/s, '').replace(/\s*\(.*->.*\)$/s, '')
+  return message
+    .replace(/\s*\(vm hf=.*$/s, '')
+    .replace(/\s*\(.*->.*\)$/s, '')
+    // geth's wording, which viem maps to IntrinsicGasTooLowError
+    .replace(/^INTRINSIC_GAS_TOO_LOW: tx gas limit (\d+) is lower than the minimum gas limit of (\d+)$/, 'intrinsic gas too low: have $1, want $2')
 }

@@ -80,6 +80,8 @@ export const blockRef: Param<BlockRef> = (v, where) => {
     if (o.blockNumber !== undefined) return blockNumberOrTag(o.blockNumber, `${where}: field blockNumber`)
     return fail(where, 'block object needs blockHash or blockNumber')
   }
+  // the spec's BlockNumberOrTagOrHash (and geth) also take a bare block hash; no block number has 64 hex digits
+  if (typeof v === 'string' && v.length === 66 && v.startsWith('0x')) return { hash: hash32(v, where), requireCanonical: false }
   return blockNumberOrTag(v, where)
 }
 
