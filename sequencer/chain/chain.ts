@@ -12,6 +12,9 @@ import type { BlockRow, HeadName, Store } from '../store/store.ts'
 /** How many decoded headers stay in memory (reads cluster near the head). */
 const HEADER_CACHE_SIZE = 1024
 
+/** Named blocks. 'pending' is the latest sealed block: the sequencer keeps no pending block. */
+export type BlockTag = 'latest' | 'pending' | 'earliest' | 'safe' | 'finalized'
+
 export interface StoredBlock {
   row: BlockRow
   header: BlockHeader
@@ -40,6 +43,22 @@ export class Chain {
 
   headOf(name: HeadName): number {
     return this.heads[name]
+  }
+
+  /** The block number a tag or number stands for now (a number is returned as is, even past the head). */
+  numberOf(ref: BlockTag | number): number {
+    switch (ref) {
+      case 'latest':
+      case 'pending':
+        return this.heads.unsafe
+      case 'earliest':
+        return 0
+      case 'safe':
+      case 'finalized':
+        return this.heads[ref]
+      default:
+        return ref
+    }
   }
 
   /** Called by the sequencer once the block's sqlite transaction has committed. */

@@ -17,7 +17,7 @@ const MAX_BUFFERED = 10_000
 type Filter =
   | { kind: 'block'; lastPoll: number; buffer: string[] }
   | { kind: 'pendingTx'; lastPoll: number; buffer: string[] }
-  | { kind: 'logs'; lastPoll: number; filter: LogFilter; from: number; to: number | undefined; cursor: number }
+  | { kind: 'logs'; lastPoll: number; filter: LogFilter; cursor: number }
 
 export interface FilterManagerOptions {
   chain: Chain
@@ -64,9 +64,15 @@ export class FilterManager {
     })
   }
 
-  newLogFilter(filter: LogFilter, from: number, to: number | undefined): string {
+  /** A log filter's tags ('latest', 'safe', ...) are resolved at each poll, as geth does. */
+  newLogFilter(filter: LogFilter): string {
     const head = this.opts.chain.headNumber
-    return this.add({ kind: 'logs', lastPoll: Date.now(), filter, from, to, cursor: Math.max(head, from - 1) })
+    const from = this.opts.chain.numberOf(filter.fromBlock ?? 'latest')
+    return this.add({ kind: 'logs', lastPoll: Date.now(), filter, cursor: Math.max(head, from - 1) })
+  }
+
+  private rangeEnd(f: { filter: LogFilter }): number {
+    return Math.min(this.opts.chain.numberOf(f.filter.toBlock ?? 'latest'), this.opts.chain.headNumber)
   }
 
   newBlockFilter(): string {
@@ -92,8 +98,7 @@ export class FilterManager {
     const f = this.get(id)
     f.lastPoll = Date.now()
     if (f.kind !== 'logs') return f.buffer.splice(0, f.buffer.length)
-    const head = this.opts.chain.headNumber
-    const to = f.to === undefined ? head : Math.min(f.to, head)
+    const to = this.rangeEnd(f)
     const from = f.cursor + 1
     if (from > to) return []
     const logs = this.queryLogs(from, to, f.filter)
@@ -105,8 +110,7 @@ export class FilterManager {
     const f = this.get(id)
     if (f.kind !== 'logs') throw new RpcError(ErrorCode.invalidParams, 'filter is not a log filter')
     f.lastPoll = Date.now()
-    const head = this.opts.chain.headNumber
-    return this.queryLogs(f.from, f.to === undefined ? head : Math.min(f.to, head), f.filter)
+    return this.queryLogs(this.opts.chain.numberOf(f.filter.fromBlock ?? 'latest'), this.rangeEnd(f), f.filter)
   }
 
   uninstall(id: string): boolean {

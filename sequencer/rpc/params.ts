@@ -7,6 +7,7 @@
 import { Address, hexToBytes, type PrefixedHexString } from '@ethereumjs/util'
 import type { AccessListBytes } from '@ethereumjs/tx'
 import { InvalidParamsError } from './errors.ts'
+import type { BlockTag } from '../chain/chain.ts'
 import type { CallRequest, StateOverrides, AccountOverride } from '../builder/executor.ts'
 
 /** Parses one parameter; `where` names it in errors ("invalid argument 0", "invalid argument 0: field to"). */
@@ -58,7 +59,7 @@ export const bool: Param<boolean> = (v, where) => (typeof v === 'boolean' ? v : 
 
 export const str: Param<string> = (v, where) => (typeof v === 'string' ? v : fail(where, `expected a string, got ${jsonType(v)}`))
 
-export type BlockTag = 'latest' | 'pending' | 'earliest' | 'safe' | 'finalized'
+export type { BlockTag }
 /** A block tag or number (what most state methods take). */
 export type BlockNumberOrTag = BlockTag | number
 /** EIP-1898: a tag, a number, or { blockNumber } / { blockHash, requireCanonical }. */

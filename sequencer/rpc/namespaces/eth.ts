@@ -28,21 +28,7 @@ export function ethMethods(ctx: RpcContext): MethodTable {
 
   // ---- block resolution ----
 
-  const numberOf = (ref: p.BlockNumberOrTag): number => {
-    switch (ref) {
-      case 'latest':
-      case 'pending':
-        return chain.headNumber
-      case 'earliest':
-        return 0
-      case 'safe':
-        return chain.headOf('safe')
-      case 'finalized':
-        return chain.headOf('finalized')
-      default:
-        return ref
-    }
-  }
+  const numberOf = (ref: p.BlockNumberOrTag): number => chain.numberOf(ref)
 
   /** The block a state query runs against; a missing one is geth's "header not found". */
   const blockFor = (ref: p.BlockRef): StoredBlock => {
@@ -330,7 +316,7 @@ export function ethMethods(ctx: RpcContext): MethodTable {
 
     eth_getLogs: method([p.logFilter], (filter) => getLogs(filter)),
 
-    eth_newFilter: method([p.logFilter], (filter) => ctx.filters.newLogFilter(filter, numberOf(filter.fromBlock ?? 'latest'), filter.toBlock === undefined ? undefined : numberOf(filter.toBlock))),
+    eth_newFilter: method([p.logFilter], (filter) => ctx.filters.newLogFilter(filter)),
     eth_newBlockFilter: method([], () => ctx.filters.newBlockFilter()),
     eth_newPendingTransactionFilter: method([], () => ctx.filters.newPendingTxFilter()),
     eth_getFilterChanges: method([p.str], (id) => ctx.filters.changes(id)),

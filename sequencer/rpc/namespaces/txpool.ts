@@ -1,13 +1,14 @@
+import { getAddress } from 'viem'
 import { method, type MethodTable } from '../methods.ts'
 import { formatTx, q } from '../format.ts'
 import type { PooledTx, RpcContext } from '../context.ts'
 
-/** txpool_: geth's shapes; content is keyed by sender, then by decimal nonce. */
+/** txpool_: geth's shapes; content is keyed by checksummed sender, then by decimal nonce. */
 export function txpoolMethods(ctx: RpcContext): MethodTable {
   const group = (bySender: Map<string, PooledTx[]>) => {
     const out: Record<string, Record<string, unknown>> = {}
     for (const [sender, txs] of bySender) {
-      out[sender] = Object.fromEntries(txs.map((t) => [t.nonce.toString(), formatTx(t.tx, t.hash, t.sender.bytes)]))
+      out[getAddress(sender)] = Object.fromEntries(txs.map((t) => [t.nonce.toString(), formatTx(t.tx, t.hash, t.sender.bytes)]))
     }
     return out
   }
