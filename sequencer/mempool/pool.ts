@@ -12,7 +12,7 @@
 import { bytesToHex, type Address } from '@ethereumjs/util'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { PoolError } from './errors.ts'
-import { effectiveTip, feeCapOf, tipOf, type AccountView, type DecodedTx, type TxValidator } from './validator.ts'
+import { effectiveTip, feeCapOf, maxCost, tipOf, type AccountView, type DecodedTx, type TxValidator } from './validator.ts'
 
 export interface PoolTx extends DecodedTx {
   hashHex: string
@@ -44,7 +44,21 @@ export interface TxPoolOptions {
 
 class SenderTxs {
   readonly byNonce = new Map<bigint, PoolTx>()
+  /** Sum of maxCost over byNonce, kept as transactions come and go (the overdraft check reads it). */
+  cost = 0n
   constructor(public stateNonce: bigint) {}
+
+  put(ptx: PoolTx): void {
+    this.byNonce.set(ptx.nonce, ptx)
+    this.cost += maxCost(ptx.tx)
+  }
+
+  take(ptx: PoolTx): boolean {
+    if (this.byNonce.get(ptx.nonce) !== ptx) return false
+    this.byNonce.delete(ptx.nonce)
+    this.cost -= maxCost(ptx.tx)
+    return true
+  }
 
   /** Nonce after the last contiguous transaction. */
   nextNonce(): bigint {
@@ -93,15 +107,11 @@ export class TxPool {
     this.opts.validator.checkAgainstAccount(decoded, account)
     const senderHex = decoded.sender.toString()
     const ptx: PoolTx = { ...decoded, hashHex, senderHex, nonce: decoded.tx.nonce, seq: this.seq++ }
-    let sender = this.senders.get(senderHex)
-    if (sender === undefined) {
-      sender = new SenderTxs(account.nonce)
-      this.senders.set(senderHex, sender)
-    } else if (account.nonce > sender.stateNonce) {
-      sender.stateNonce = account.nonce
-    }
+    const sender = this.senders.get(senderHex) ?? new SenderTxs(account.nonce)
+    if (account.nonce > sender.stateNonce) sender.stateNonce = account.nonce
 
     const existing = sender.byNonce.get(ptx.nonce)
+    this.checkOverdraft(sender, existing, ptx, account.balance)
     if (existing !== undefined) {
       this.checkReplacement(existing, ptx)
     } else {
@@ -110,11 +120,25 @@ export class TxPool {
     }
 
     this.opts.journal.journalAdd(ptx.hash, ptx.raw)
-    if (existing !== undefined) this.remove(existing)
-    sender.byNonce.set(ptx.nonce, ptx)
+    if (existing !== undefined) this.drop(existing)
+    this.senders.set(senderHex, sender) // new, or forgotten by drop() when the replacement emptied it
+    sender.put(ptx)
     this.byHash.set(hashHex, ptx)
     for (const listener of this.listeners) listener(ptx)
     return ptx
+  }
+
+  /**
+   * geth's overdraft rule: what the sender already has in the pool plus this transaction (for a
+   * replacement, instead of the one it replaces) must stay within the balance. Counts queued
+   * transactions too (geth counts pending only): a sender cannot queue what it cannot pay.
+   */
+  private checkOverdraft(sender: SenderTxs, replaced: PoolTx | undefined, incoming: PoolTx, balance: bigint): void {
+    const spent = sender.cost - (replaced === undefined ? 0n : maxCost(replaced.tx))
+    const cost = maxCost(incoming.tx)
+    if (balance < spent + cost) {
+      throw new PoolError('insufficientFunds', `balance ${balance}, queued cost ${spent}, tx cost ${cost}, overshot ${spent + cost - balance}`)
+    }
   }
 
   private checkReplacement(old: PoolTx, next: PoolTx): void {
@@ -152,7 +176,7 @@ export class TxPool {
     this.byHash.delete(ptx.hashHex)
     const sender = this.senders.get(ptx.senderHex)
     if (sender === undefined) return
-    if (sender.byNonce.get(ptx.nonce) === ptx) sender.byNonce.delete(ptx.nonce)
+    sender.take(ptx)
     if (sender.byNonce.size === 0) this.senders.delete(ptx.senderHex)
   }
 
@@ -170,8 +194,8 @@ export class TxPool {
     }
     for (const ptx of invalid) this.drop(ptx)
     const stale: PoolTx[] = []
-    for (const m of mined) {
-      const sender = this.senders.get(m.senderHex)
+    for (const senderHex of new Set(mined.map((m) => m.senderHex))) {
+      const sender = this.senders.get(senderHex)
       if (sender === undefined) continue
       for (const ptx of sender.byNonce.values()) if (ptx.nonce < sender.stateNonce) stale.push(ptx)
     }

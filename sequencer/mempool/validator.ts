@@ -60,6 +60,8 @@ export class TxValidator {
       const message = (err as Error).message ?? ''
       if (/chain ?id/i.test(message) || /EIP155/i.test(message)) throw new PoolError('invalidChainId', `expected ${this.cfg.common.chainId()}`)
       if (/maxFeePerGas cannot be less than maxPriorityFeePerGas/i.test(message)) throw new PoolError('tipAboveFeeCap')
+      // before the type check: the message embeds "(tx type=2 ...)" and "invalid"
+      if (/signature/i.test(message)) throw new PoolError('invalidSender', firstLine(message))
       if (/type/i.test(message) && /(unknown|not supported|invalid)/i.test(message)) throw new PoolError('typeNotSupported', firstLine(message))
       throw new PoolError('decode', firstLine(message))
     }
