@@ -116,7 +116,7 @@ export class TxPool {
       this.checkReplacement(existing, ptx)
     } else {
       if (sender.byNonce.size >= this.opts.accountSlots) this.makeRoomInSender(sender, ptx)
-      if (this.byHash.size >= this.opts.globalSlots) this.makeRoomInPool(ptx)
+      if (this.byHash.size >= this.opts.globalSlots) this.makeRoomInPool(ptx, ptx.nonce > sender.nextNonce())
     }
 
     this.opts.journal.journalAdd(ptx.hash, ptx.raw)
@@ -155,12 +155,17 @@ export class TxPool {
     this.drop(highest)
   }
 
-  /** A full pool evicts the cheapest sender tail (highest nonce, so no gap opens) if the newcomer pays more. */
-  private makeRoomInPool(incoming: PoolTx): void {
+  /**
+   * A full pool evicts the cheapest sender tail (highest nonce, so no gap opens) if the newcomer
+   * pays more. A newcomer behind a nonce gap may only push out queued transactions, never
+   * executable ones (geth: "future transaction tries to replace pending").
+   */
+  private makeRoomInPool(incoming: PoolTx, incomingQueued: boolean): void {
     let cheapest: PoolTx | undefined
     for (const sender of this.senders.values()) {
       const tail = sender.highest()
-      if (tail !== undefined && (cheapest === undefined || feeCapOf(tail.tx) < feeCapOf(cheapest.tx))) cheapest = tail
+      if (tail === undefined || (incomingQueued && tail.nonce < sender.nextNonce())) continue
+      if (cheapest === undefined || feeCapOf(tail.tx) < feeCapOf(cheapest.tx)) cheapest = tail
     }
     if (cheapest === undefined || feeCapOf(cheapest.tx) >= feeCapOf(incoming.tx)) throw new PoolError('underpriced', 'pool is full')
     this.drop(cheapest)

@@ -463,5 +463,26 @@ describe('mempool', () => {
         await t.close()
       }
     })
+
+    it('a full pool lets a newcomer behind a nonce gap evict only queued transactions, never executable ones', async () => {
+      const t = await manual(caps)
+      try {
+        const gwei = (n: number) => parseGwei(String(n))
+        const send = async (i: number, nonce: number, cap: bigint) =>
+          (await t.rpc('eth_sendRawTransaction', [await sign(i, { nonce, maxFeePerGas: cap, maxPriorityFeePerGas: 1n })])) as Hex
+        for (const i of [0, 1, 2]) for (const nonce of [0, 1]) await send(i, nonce, gwei(2))
+        expect(await t.rpc('txpool_status')).toEqual({ pending: '0x6', queued: '0x0' })
+
+        // nonce 5 of a new sender is queued: however much it pays, it cannot push out pending ones
+        await expectRejected(t, await sign(3, { nonce: 5, maxFeePerGas: gwei(100), maxPriorityFeePerGas: 1n }), 'transaction underpriced')
+        expect(await t.rpc('txpool_status')).toEqual({ pending: '0x6', queued: '0x0' })
+
+        // an executable newcomer still evicts the cheapest tail
+        await send(3, 0, gwei(100))
+        expect(await t.rpc('txpool_status')).toEqual({ pending: '0x6', queued: '0x0' })
+      } finally {
+        await t.close()
+      }
+    })
   })
 })
