@@ -4,6 +4,7 @@
  * child and has it SELFDESTRUCT; traced mined (successful and reverted, the latter not first in its
  * block) and as calls (latest, state overrides), with withLog / onlyTopCall; option validation.
  */
+import type { CallFrameJson } from '../../sequencer/rpc/tracers/call-tracer.ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   decodeFunctionResult,
@@ -87,20 +88,7 @@ const GAS = 1_000_000n
 const SALT_OK = pad('0x01', { size: 32 })
 const SALT_REVERT = pad('0x02', { size: 32 })
 
-interface Frame {
-  from: string
-  gas: string
-  gasUsed: string
-  to?: string
-  input: string
-  output?: string
-  error?: string
-  revertReason?: string
-  calls?: Frame[]
-  logs?: { address: string; topics: string[]; data: string; position: string }[]
-  value?: string
-  type: string
-}
+type Frame = CallFrameJson
 
 const lower = (s: string) => s.toLowerCase()
 const errorData = (reason: string): Hex =>
