@@ -6,6 +6,7 @@
 import { join } from 'node:path'
 import { DEFAULT_FEE_RECIPIENT } from './chain/constants.ts'
 import { DEFAULT_GENESIS_PATH } from './chain/genesis.ts'
+import { DEFAULT_MAX_MODEL_BYTES } from '../precompiles/index.ts'
 
 export const DEFAULT_RPC_HOST = '127.0.0.1'
 export const DEFAULT_RPC_PORT = 9545
@@ -20,6 +21,7 @@ export const DEFAULT_POOL_ACCOUNT_SLOTS = 16_384
 export const DEFAULT_PRICE_BUMP_PERCENT = 10n
 export const DEFAULT_MAX_TX_BYTES = 128 * 1024
 export const DEFAULT_FILTER_TIMEOUT_MS = 5 * 60 * 1000
+export const DEFAULT_MAX_SESSIONS = 64
 
 export interface ChainConfig {
   /** Path of the genesis JSON (geth format). Its chain id and gas limit are the chain's. */
@@ -50,6 +52,13 @@ export interface PoolConfig {
   minPriorityFee: bigint
 }
 
+export interface AiConfig {
+  /** Largest ONNX model a registration may carry, in bytes. */
+  maxModelBytes: number
+  /** Most ONNX sessions kept open at once (LRU). */
+  maxSessions: number
+}
+
 export interface RpcConfig {
   host: string
   /** TCP port for HTTP and WebSocket; 0 picks a free one. */
@@ -77,6 +86,7 @@ export interface NodeConfig {
   sequencer: SequencerConfig
   pool: PoolConfig
   rpc: RpcConfig
+  ai: AiConfig
   /** Log level: 'silent' | 'error' | 'info' | 'debug'. */
   logLevel: 'silent' | 'error' | 'info' | 'debug'
 }
@@ -87,6 +97,7 @@ export type NodeConfigInput = {
   sequencer?: Partial<SequencerConfig>
   pool?: Partial<PoolConfig>
   rpc?: Partial<RpcConfig>
+  ai?: Partial<AiConfig>
   logLevel?: NodeConfig['logLevel']
 }
 
@@ -115,6 +126,7 @@ export function resolveConfig(input: NodeConfigInput = {}): NodeConfig {
       corsOrigins: '*',
       ...input.rpc,
     },
+    ai: { maxModelBytes: DEFAULT_MAX_MODEL_BYTES, maxSessions: DEFAULT_MAX_SESSIONS, ...input.ai },
     logLevel: input.logLevel ?? 'info',
   }
   checkConfig(config)
@@ -135,5 +147,8 @@ function checkConfig(c: NodeConfig): void {
     if (!Number.isInteger(c.pool[key]) || c.pool[key] <= 0) fail(`pool.${key}`, 'must be a positive integer')
   }
   if (c.pool.accountSlots > c.pool.globalSlots) fail('pool.accountSlots', 'must not exceed pool.globalSlots')
+  for (const key of ['maxModelBytes', 'maxSessions'] as const) {
+    if (!Number.isInteger(c.ai[key]) || c.ai[key] <= 0) fail(`ai.${key}`, 'must be a positive integer')
+  }
   if (!['silent', 'error', 'info', 'debug'].includes(c.logLevel)) fail('logLevel', 'must be silent, error, info or debug')
 }

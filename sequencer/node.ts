@@ -31,6 +31,8 @@ import { rollupMethods } from './rpc/namespaces/rollup.ts'
 import { txpoolMethods } from './rpc/namespaces/txpool.ts'
 import { web3Methods } from './rpc/namespaces/web3.ts'
 import { debugMethods } from './rpc/namespaces/debug.ts'
+import { aiMethods } from './rpc/namespaces/ai.ts'
+import { customPrecompiles, INFERENCE_PRECOMPILE, MODEL_ANALYZER_PRECOMPILE, MODEL_REGISTRY, ModelRuntime } from '../precompiles/index.ts'
 import { buildRpcServer } from './rpc/server.ts'
 import { SubscriptionHub } from './rpc/subscriptions.ts'
 import { openScratchState, openState } from './state/state.ts'
@@ -47,6 +49,8 @@ export interface RunningNode {
   chainId: bigint
   chain: Chain
   pool: TxPool
+  /** Model bytes, analyses and ONNX sessions (session stats show what ran). */
+  models: ModelRuntime
   /** Seals a block now if anything is executable (tests; the driver does this on its own). */
   mine(): Promise<SealedBlock<PoolTx> | undefined>
   close(): Promise<void>
@@ -80,7 +84,10 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   const head = chain.head()
   log.info(`chain ${common.chainId()} at block ${head.row.number} (${bytesToHex(head.row.hash)})`)
 
-  // 2. state, execution and the pool
+  // 2. AI precompiles, state, execution and the pool
+  const models = new ModelRuntime({ store, maxModelBytes: config.ai.maxModelBytes, maxSessions: config.ai.maxSessions })
+  cleanup.push(() => models.close())
+  const precompiles = customPrecompiles(models)
   const state = openState({ common, db: trieDB, root: head.header.stateRoot, cached: true })
   const builder = await BlockBuilder.create({
     common,
@@ -90,8 +97,9 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     state,
     feeRecipient: new Address(hexToBytes(config.sequencer.feeRecipient)),
     gasLimit: BigInt(genesis.gasLimit),
+    precompiles,
   })
-  const executor = new CallExecutor({ common, chain, store, trieDB, gasCap: config.rpc.gasCap })
+  const executor = new CallExecutor({ common, chain, store, trieDB, gasCap: config.rpc.gasCap, precompiles })
   const accounts = new HeadAccounts(chain, common, trieDB)
   const validator = new TxValidator({
     common,
@@ -135,10 +143,15 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     executor,
     stateAt: (root) => openScratchState(common, trieDB, root),
     filters,
+    models,
     devSigner: config.chain.dev ? createDevSigner() : undefined,
     clientVersion: `${CLIENT_NAME}/v${process.env.npm_package_version ?? '0.1.0'}/node-${process.version}`,
     log,
-    rollupConfig: () => ({}),
+    rollupConfig: () => ({
+      predeploys: { ModelRegistry: MODEL_REGISTRY },
+      precompiles: { inference: INFERENCE_PRECOMPILE, modelAnalyzer: MODEL_ANALYZER_PRECOMPILE },
+      ai: { maxModelBytes: config.ai.maxModelBytes },
+    }),
   }
   const methods: MethodTable = {
     ...ethMethods(ctx),
@@ -147,6 +160,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     ...txpoolMethods(ctx),
     ...debugMethods(ctx),
     ...rollupMethods(ctx),
+    ...aiMethods(ctx),
   }
   const app: FastifyInstance = await buildRpcServer({
     methods,
@@ -173,6 +187,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     chainId: common.chainId(),
     chain,
     pool,
+    models,
     mine: () => driver.buildOnce(),
     close: closeAll,
   }

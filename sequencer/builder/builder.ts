@@ -10,7 +10,7 @@ import type { Common } from '@ethereumjs/common'
 import { RLP } from '@ethereumjs/rlp'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import type { TypedTransaction } from '@ethereumjs/tx'
-import type { Log } from '@ethereumjs/evm'
+import type { CustomPrecompile, Log } from '@ethereumjs/evm'
 import { Address } from '@ethereumjs/util'
 import { Bloom, createVM, encodeReceipt, runTx, type VM } from '@ethereumjs/vm'
 import type { Chain } from '../chain/chain.ts'
@@ -58,6 +58,8 @@ export interface BuilderOptions {
   state: MerkleStateManager
   feeRecipient: Address
   gasLimit: bigint
+  /** Precompiles beyond Ethereum's (the AI ones), as @ethereumjs/evm takes them. */
+  precompiles?: CustomPrecompile[]
 }
 
 const TX_GAS = 21_000n
@@ -69,7 +71,12 @@ export class BlockBuilder {
   ) {}
 
   static async create(opts: BuilderOptions): Promise<BlockBuilder> {
-    const vm = await createVM({ common: opts.common, stateManager: opts.state, blockchain: opts.chain.evmBlockchain() })
+    const vm = await createVM({
+      common: opts.common,
+      stateManager: opts.state,
+      blockchain: opts.chain.evmBlockchain(),
+      evmOpts: { customPrecompiles: opts.precompiles },
+    })
     return new BlockBuilder(opts, vm)
   }
 

@@ -15,6 +15,7 @@ import type { Chain, StoredBlock } from '../chain/chain.ts'
 import { openScratchState } from '../state/state.ts'
 import type { Store } from '../store/store.ts'
 import type { DB } from '@ethereumjs/util'
+import type { CustomPrecompile } from '@ethereumjs/evm'
 
 /** A call as eth_call / eth_estimateGas take it, already parsed. */
 export interface CallRequest {
@@ -70,6 +71,8 @@ export interface ExecutorOptions {
   trieDB: DB<string, Uint8Array>
   /** Gas for calls that name none, in gas. */
   gasCap: bigint
+  /** Precompiles beyond Ethereum's (the AI ones), as @ethereumjs/evm takes them. */
+  precompiles?: CustomPrecompile[]
 }
 
 const ZERO_ADDRESS = new Address(new Uint8Array(20))
@@ -162,7 +165,7 @@ export class CallExecutor {
     const parent = this.opts.chain.byNumber(block.row.number - 1)
     if (parent === undefined) throw new ExecutionFailedError('genesis has no transactions to trace')
     const state = openScratchState(this.opts.common, this.opts.trieDB, parent.header.stateRoot)
-    const vm = await createVM({ common: this.opts.common, stateManager: state, blockchain: this.opts.chain.evmBlockchain() })
+    const vm = await this.createVM(state)
     const env = createBlock({ header: block.header.toJSON() }, { common: this.opts.common })
     const rows = this.opts.store.getTxsInBlock(block.row.number)
     let gasUsed = 0n
@@ -172,6 +175,11 @@ export class CallExecutor {
     }
     hook(vm)
     return runTx(vm, { tx: this.decodeMined(rows[index].raw, rows[index].sender), block: env, skipHardForkValidation: true, blockGasUsed: gasUsed })
+  }
+
+  private createVM(state: MerkleStateManager): Promise<VM> {
+    const { common, chain, precompiles } = this.opts
+    return createVM({ common, stateManager: state, blockchain: chain.evmBlockchain(), evmOpts: { customPrecompiles: precompiles } })
   }
 
   private decodeMined(raw: Uint8Array, sender: Uint8Array): TypedTransaction {
@@ -189,7 +197,7 @@ export class CallExecutor {
   private async prepare(block: StoredBlock, overrides?: StateOverrides, hook?: VMHook): Promise<{ vm: VM; env: Block }> {
     const state = openScratchState(this.opts.common, this.opts.trieDB, block.header.stateRoot)
     if (overrides !== undefined) await applyOverrides(state, overrides)
-    const vm = await createVM({ common: this.opts.common, stateManager: state, blockchain: this.opts.chain.evmBlockchain() })
+    const vm = await this.createVM(state)
     hook?.(vm)
     const env = createBlock({ header: block.header.toJSON() }, { common: this.opts.common })
     return { vm, env }

@@ -29,6 +29,13 @@ export interface TxPoolView {
   all(): PooledTx[]
 }
 
+/** The node's view of a model's static analysis (precompiles/onnx/analyze.ts). */
+export interface ModelView {
+  info(id: Uint8Array):
+    | { input: { type: string; shape: number[]; length: number }; output: { type: string; shape: number[]; length: number }; ops: string[]; macs: bigint; elementOps: bigint }
+    | undefined
+}
+
 /** A key the node may sign with (dev mode's test accounts). */
 export interface DevSigner {
   addresses(): string[]
@@ -45,6 +52,7 @@ export interface RpcContext {
   /** A scratch state at `root` (reads only; writes die with the object). */
   stateAt(root: Uint8Array): MerkleStateManager
   filters: FilterManager
+  models: ModelView
   devSigner?: DevSigner
   clientVersion: string
   log: Logger

@@ -59,6 +59,13 @@ CREATE TABLE IF NOT EXISTS trie_nodes (
   value BLOB NOT NULL
 ) WITHOUT ROWID;
 
+-- ONNX model bytes by keccak256(bytes), kept when a registration's analysis succeeds; rebuilt by
+-- replaying the registrations (the bytes travel in their calldata)
+CREATE TABLE IF NOT EXISTS models (
+  id    BLOB PRIMARY KEY,
+  bytes BLOB NOT NULL
+) WITHOUT ROWID;
+
 -- transactions the pool accepted and has not yet seen mined; replayed into the pool at start
 CREATE TABLE IF NOT EXISTS mempool (
   hash BLOB PRIMARY KEY,

@@ -107,6 +107,8 @@ export class Store {
       logsInBlock: d.prepare(`SELECT ${LOG_COLUMNS} FROM logs WHERE block_number = ? ORDER BY log_index`),
       getNode: d.prepare('SELECT value FROM trie_nodes WHERE key = ?').pluck(),
       putNode: d.prepare('INSERT OR IGNORE INTO trie_nodes (key, value) VALUES (?, ?)'),
+      getModel: d.prepare('SELECT bytes FROM models WHERE id = ?').pluck(),
+      putModel: d.prepare('INSERT OR IGNORE INTO models (id, bytes) VALUES (?, ?)'),
       journalAdd: d.prepare('INSERT OR IGNORE INTO mempool (hash, raw) VALUES (?, ?)'),
       journalRemove: d.prepare('DELETE FROM mempool WHERE hash = ?'),
       journalAll: d.prepare('SELECT hash, raw FROM mempool'),
@@ -215,6 +217,16 @@ export class Store {
     this.db.transaction(() => {
       for (const [key, value] of nodes) this.stmts.putNode.run(Buffer.from(key, 'hex'), value)
     })()
+  }
+
+  // ---- model store (content-addressed) ----
+
+  getModel(id: Uint8Array): Uint8Array | undefined {
+    return this.stmts.getModel.get(id) as Uint8Array | undefined
+  }
+
+  putModel(id: Uint8Array, bytes: Uint8Array): void {
+    this.stmts.putModel.run(id, bytes)
   }
 
   // ---- mempool journal ----

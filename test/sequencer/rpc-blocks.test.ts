@@ -629,3 +629,15 @@ describe('eth_gasPrice and eth_maxPriorityFeePerGas', () => {
     expect(fees.maxPriorityFeePerGas).toBe(parseGwei('2'))
   })
 })
+
+describe('eth_getRawTransactionByHash', () => {
+  it('returns the exact bytes sent, pending and mined, and null for an unknown hash', async () => {
+    const raw = await signed(7, { type: 'eip1559', chainId, to: accounts[8].address, value: 1n, gas: 21_000n, ...fees1559 })
+    const hash = await t.rpc<Hex>('eth_sendRawTransaction', [raw])
+    expect(await t.rpc('eth_getRawTransactionByHash', [hash])).toBe(raw)
+    await mine()
+    expect((await t.rpc('eth_getTransactionReceipt', [hash])).status).toBe('0x1')
+    expect(await t.rpc('eth_getRawTransactionByHash', [hash])).toBe(raw)
+    expect(await t.rpc('eth_getRawTransactionByHash', [`0x${'ab'.repeat(32)}`])).toBeNull()
+  })
+})

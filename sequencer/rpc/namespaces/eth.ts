@@ -276,6 +276,13 @@ export function ethMethods(ctx: RpcContext): MethodTable {
       return pending === undefined ? null : formatTx(pending.tx, pending.hash, pending.sender.bytes)
     }),
 
+    eth_getRawTransactionByHash: method([p.hash32], (hash) => {
+      const row = store.getTx(hash)
+      if (row !== undefined) return hex(row.raw)
+      const pending = pool.get(bytesToHex(hash))
+      return pending === undefined ? null : hex(pending.tx.serialize())
+    }),
+
     eth_getTransactionReceipt: method([p.hash32], (hash) => {
       const row = store.getTx(hash)
       const block = row && chain.byNumber(row.blockNumber)

@@ -1,0 +1,56 @@
+/**
+ * 0x…a2, the model analyzer: `analyze(bytes onnxModel) returns (uint64 gasPerCall, uint32
+ * inputLength, uint32 outputLength, uint8 inputType, uint8 outputType)`. ModelRegistry calls it
+ * at registration; the node validates the model (onnx/analyze.ts), keeps its bytes
+ * content-addressed, and returns what the registry stores. A pure function of the bytes, so any
+ * node replaying the registration gets the same answer and the same model store.
+ * An invalid model reverts with Error(reason). Tensor types are ONNX DataType numbers
+ * (1 float32, 2 uint8, 3 int8, 6 int32, 7 int64), as contracts/ai/AI.sol names them.
+ */
+import { EVMError, type ExecResult, type PrecompileInput } from '@ethereumjs/evm'
+import { bytesToHex, decodeFunctionData, encodeFunctionResult, hexToBytes, parseAbi, type Hex } from 'viem'
+import { ANALYZE_BASE_GAS, ANALYZE_GAS_PER_BYTE } from './gas.ts'
+import { ModelValidationError } from './onnx/analyze.ts'
+import { ELEMENT_TYPES } from './onnx/tensors.ts'
+import type { ModelRuntime } from './runtime.ts'
+import { encodeRevertReason } from './tensor-codec.ts'
+
+export const ANALYZER_ABI = parseAbi([
+  'function analyze(bytes onnxModel) returns (uint64 gasPerCall, uint32 inputLength, uint32 outputLength, uint8 inputType, uint8 outputType)',
+])
+
+
+export function createAnalyzerPrecompile(runtime: ModelRuntime) {
+  return function analyze(input: PrecompileInput): ExecResult {
+    let model: Hex
+    try {
+      model = decodeFunctionData({ abi: ANALYZER_ABI, data: bytesToHex(input.data) }).args[0]
+    } catch {
+      return fail(input, ANALYZE_BASE_GAS, 'malformed call')
+    }
+    const bytes = hexToBytes(model)
+    const gas = ANALYZE_BASE_GAS + BigInt(bytes.length) * ANALYZE_GAS_PER_BYTE
+    if (input.gasLimit < gas) return outOfGas(input.gasLimit)
+    try {
+      const { info } = runtime.admit(bytes)
+      const returnValue = encodeFunctionResult({
+        abi: ANALYZER_ABI,
+        functionName: 'analyze',
+        result: [info.gasPerCall, info.input.length, info.output.length, ELEMENT_TYPES[info.input.type].onnx, ELEMENT_TYPES[info.output.type].onnx],
+      })
+      return { executionGasUsed: gas, returnValue: hexToBytes(returnValue) }
+    } catch (err) {
+      if (err instanceof ModelValidationError) return fail(input, gas, err.reason)
+      throw err
+    }
+  }
+}
+
+function fail(input: PrecompileInput, gas: bigint, reason: string): ExecResult {
+  if (input.gasLimit < gas) return outOfGas(input.gasLimit)
+  return { executionGasUsed: gas, returnValue: encodeRevertReason(reason), exceptionError: new EVMError(EVMError.errorMessages.REVERT) }
+}
+
+function outOfGas(gasLimit: bigint): ExecResult {
+  return { executionGasUsed: gasLimit, returnValue: new Uint8Array(), exceptionError: new EVMError(EVMError.errorMessages.OUT_OF_GAS) }
+}

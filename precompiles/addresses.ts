@@ -1,0 +1,13 @@
+/**
+ * Where the AI chain's native pieces live. Part of consensus: changing one changes every block
+ * that touches it. Exposed over rollup_getConfig.
+ */
+
+/** `infer(bytes32 modelId, int256[] input) returns (int256[] output)`: runs a registered model. */
+export const INFERENCE_PRECOMPILE = '0x00000000000000000000000000000000000000a1' as const
+
+/** `analyze(bytes onnxModel) returns (uint64 gasPerCall, uint32 inputLength, uint32 outputLength, uint8 inputType, uint8 outputType)`. */
+export const MODEL_ANALYZER_PRECOMPILE = '0x00000000000000000000000000000000000000a2' as const
+
+/** The ModelRegistry predeploy (contracts/L2/ModelRegistry.sol), installed at genesis. */
+export const MODEL_REGISTRY = '0x4200000000000000000000000000000000000100' as const
