@@ -5,11 +5,9 @@
 import { loadFixture } from '@nomicfoundation/hardhat-toolbox-viem/network-helpers';
 import { expect } from 'chai';
 import hre from 'hardhat';
+import { expectRevert as expectRevertWith } from './revert';
 import {
-  ContractFunctionRevertedError,
-  decodeErrorResult,
   getAddress,
-  isHex,
   parseEventLogs,
   parseSignature,
   parseUnits,
@@ -38,34 +36,8 @@ async function deploySixDecimalsFixture() {
   return hre.viem.deployContract('ExampleToken', ['Six', 'SIX', 6, parseUnits('1000', 6)]);
 }
 
-/** Hex revert data carried somewhere in an error's cause chain. */
-function findRevertData(err: unknown): Hex | undefined {
-  for (let e: unknown = err; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) {
-    if (e instanceof ContractFunctionRevertedError && e.raw !== undefined) return e.raw;
-    // The in-process Hardhat network reports reverts as a SolidityError with the raw
-    // data and no JSON-RPC code 3, so viem does not decode them by itself.
-    const data = (e as { data?: unknown }).data;
-    if (typeof data === 'string' && isHex(data)) return data;
-  }
-  return undefined;
-}
-
-/**
- * Awaits `action`, expects it to revert with the custom error `errorName` of
- * ExampleToken's ABI, and returns the decoded error arguments.
- */
-async function expectRevert(action: Promise<unknown>, errorName: string): Promise<readonly unknown[]> {
-  try {
-    await action;
-  } catch (err) {
-    const data = findRevertData(err);
-    expect(data, `revert data in:\n${String(err)}`).to.be.a('string');
-    const decoded = decodeErrorResult({ abi: exampleTokenAbi, data: data! });
-    expect(decoded.errorName).to.equal(errorName);
-    return decoded.args ?? [];
-  }
-  expect.fail(`expected a revert with ${errorName}, but the call succeeded`);
-}
+/** Expects `action` to revert with ExampleToken's custom error `errorName`; returns its arguments. */
+const expectRevert = (action: Promise<unknown>, errorName: string) => expectRevertWith(action, exampleTokenAbi, errorName);
 
 describe('ExampleToken', function () {
   describe('deployment', function () {
