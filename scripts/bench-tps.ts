@@ -40,7 +40,6 @@ import secp256k1 from 'secp256k1'
 import {
   encodeDeployData,
   encodeFunctionData,
-  hexToBytes,
   keccak256,
   parseGwei,
   recoverTransactionAddress,

@@ -11,7 +11,7 @@
  */
 import { onnx } from 'onnx-proto'
 import { ModelValidationError } from './errors.ts'
-import { ALLOWED_OPS, Attrs, ruleFor, type AllowedOp } from './operators.ts'
+import { Attrs, ruleFor, type AllowedOp } from './operators.ts'
 import { checkWireFormat } from './wire.ts'
 import { dataTypeName, elementCount, elementType, formatShape, quote, readInitializer, toSafeInt, type ElementType, type TensorInfo } from './tensors.ts'
 

@@ -17,7 +17,6 @@ import {
   encodeEventTopics,
   hexToBytes,
   keccak256,
-  hexToBigInt,
   pad,
   parseAbiItem,
   toHex,
