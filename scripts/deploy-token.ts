@@ -8,41 +8,14 @@
  * TOKEN_SUPPLY and TOKEN_TRANSFER (whole tokens, defaults 1000000 and 1000).
  */
 import hre from 'hardhat';
-import { defineChain, extractChain, formatUnits, parseUnits, type Chain } from 'viem';
-import * as knownChains from 'viem/chains';
+import { formatUnits, parseUnits } from 'viem';
+import { viemClients } from './lib/hardhat-chain';
 
 const DEFAULT_NAME = 'Example Token';
 const DEFAULT_SYMBOL = 'EXT';
 const DEFAULT_DECIMALS = 18;
 const DEFAULT_SUPPLY = '1000000';
 const DEFAULT_TRANSFER = '1000';
-/** Receipt polling interval in ms for chains unknown to viem (viem would poll every 4 s). */
-const RECEIPT_POLLING_MS = 250;
-
-/**
- * hardhat-viem only knows the chains listed in viem/chains (plus 31337) and throws
- * NetworkNotFoundError for any other id, such as our L2's, so describe it ourselves.
- */
-async function clientConfigFor(): Promise<{ chain?: Chain; pollingInterval?: number }> {
-  const chainId = Number(await hre.network.provider.send('eth_chainId'));
-  const configured = hre.network.config.chainId;
-  if (configured !== undefined && configured !== chainId) {
-    throw new Error(
-      `network ${hre.network.name} is configured for chain ${configured} but its node reports ${chainId}`,
-    );
-  }
-  const known = extractChain({ chains: Object.values(knownChains) as Chain[], id: chainId });
-  // hardhat-viem resolves these itself, with fast polling on local dev chains.
-  if (known !== undefined) return {};
-  const url = 'url' in hre.network.config ? hre.network.config.url : 'http://127.0.0.1:8545';
-  const chain = defineChain({
-    id: chainId,
-    name: hre.network.name,
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [url] } },
-  });
-  return { chain, pollingInterval: RECEIPT_POLLING_MS };
-}
 
 function envOr(name: string, fallback: string): string {
   const value = process.env[name];
@@ -59,9 +32,8 @@ async function main(): Promise<void> {
   const supply = parseUnits(envOr('TOKEN_SUPPLY', DEFAULT_SUPPLY), decimals);
   const transferAmount = parseUnits(envOr('TOKEN_TRANSFER', DEFAULT_TRANSFER), decimals);
 
-  const clientConfig = await clientConfigFor();
-  const publicClient = await hre.viem.getPublicClient(clientConfig);
-  const wallets = await hre.viem.getWalletClients(clientConfig);
+  // hardhat-viem does not know chain 42424: viemClients describes it (scripts/lib/hardhat-chain.ts).
+  const { publicClient, wallets } = await viemClients(hre);
   if (wallets.length < 2) throw new Error(`network ${hre.network.name} exposes fewer than 2 accounts`);
   const [deployer, recipient] = wallets;
 

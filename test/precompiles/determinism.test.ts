@@ -9,7 +9,7 @@
  * must have one input and one output (what the precompile runs).
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -17,6 +17,7 @@ import { onnx } from 'onnx-proto'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type ModelSignature, SessionCache, signatureOf } from '../../precompiles/sessions.ts'
 import { fromTensorData, type TensorData, type TensorType } from '../../precompiles/tensor-codec.ts'
+import { irisInt8Logits, quantizeIrisMlp, type IrisInt8Weights } from '../../scripts/models/index.ts'
 import { type InputSpec, tensorFromHex, tensorToHex } from './run-model.ts'
 
 const execFileAsync = promisify(execFile)
@@ -125,9 +126,19 @@ interface ModelCase {
   reference?: (input: TensorData) => bigint[]
 }
 
+/** The committed example models (precompiles/models/, what scripts/register-models.ts registers). */
+const exampleModel = (file: string) => () => new Uint8Array(readFileSync(join(ROOT, 'precompiles/models', file)))
+
+/** The int8 Iris MLP's exact int32 logits, computed in JS (scripts/models/iris-int8.ts); weights trained once. */
+let irisInt8Weights: IrisInt8Weights | undefined
+const irisInt8Reference = (x: TensorData) => irisInt8Logits((irisInt8Weights ??= quantizeIrisMlp()), Array.from(x as Int8Array)).map(BigInt)
+
 const MODELS: ModelCase[] = [
   { name: 'mlp-f32-64x256x256x10', model: () => buildMlp(1, [64, 256, 256, 10]) },
   { name: 'int8-matmulinteger-add-32x16', model: () => buildInt8MatMul(7, 32, 16), reference: int8MatMulReference(7, 32, 16) },
+  { name: 'example credit-risk.onnx', model: exampleModel('credit-risk.onnx') },
+  { name: 'example iris-mlp.onnx', model: exampleModel('iris-mlp.onnx') },
+  { name: 'example iris-mlp-int8.onnx', model: exampleModel('iris-mlp-int8.onnx'), reference: irisInt8Reference },
 ]
 
 const INPUTS_PER_MODEL = 8

@@ -6,18 +6,16 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { InferenceSession, Tensor } from 'onnxruntime-node'
 import { decodeErrorResult, decodeEventLog, decodeFunctionResult, encodeFunctionData, keccak256, parseAbi, toHex, type Abi, type Hex } from 'viem'
 import { INFERENCE_PRECOMPILE, MODEL_REGISTRY } from '../../precompiles/index.ts'
-import { deterministicSessionOptions } from '../../precompiles/sessions.ts'
-import { encodeInferCall, fromTensorData, toTensorData } from '../../precompiles/tensor-codec.ts'
+import { encodeInferCall } from '../../precompiles/tensor-codec.ts'
 import { packWords } from '../../precompiles/a1-infer.ts'
 import { buildCreditModel, buildIrisInt8Model } from '../../scripts/models/index.ts'
 import { accounts, ROOT, startTestNode, type TestNode } from '../helpers/node.ts'
+import { direct, registerModel as register, registryAbi } from '../helpers/models.ts'
 import { compile } from '../helpers/solidity.ts'
 
 const artifact = (path: string) => JSON.parse(readFileSync(join(ROOT, 'artifacts/contracts', path), 'utf8')) as { abi: Abi; bytecode: Hex }
-const registryAbi = artifact('L2/ModelRegistry.sol/ModelRegistry.json').abi
 const pool = artifact('examples/CreditLendingPool.sol/CreditLendingPool.json')
 const inferAbi = parseAbi(['function infer(bytes32 modelId, int256[] input) returns (int256[] output)'])
 
@@ -41,24 +39,10 @@ const creditId = keccak256(credit)
 const ONE = 10n ** 18n
 const features = [ONE / 2n, (ONE * 3n) / 10n, ONE, ONE / 5n] // $50k, 30% debt ratio, 10 years, 1 late payment
 
-/** What onnxruntime says when called directly on the same bytes and input, through the same codec. */
-async function direct(bytes: Uint8Array, input: bigint[], type: 'float32' | 'int8', outType: 'float32' | 'int32', shape: number[]) {
-  const session = await InferenceSession.create(bytes, deterministicSessionOptions())
-  const out = await session.run({ [session.inputNames[0]]: new Tensor(type, toTensorData(input, type, input.length) as Float32Array, shape) })
-  const result = fromTensorData(out[session.outputNames[0]].data as Float32Array, outType)
-  await session.release()
-  return result
-}
-
 const decodeOutput = (result: Hex) => [...decodeFunctionResult({ abi: inferAbi, functionName: 'infer', data: result })]
 
 const callInfer = (t: TestNode, modelId: Hex, input: bigint[], gas?: bigint) =>
   t.rpcRaw('eth_call', [{ to: INFERENCE_PRECOMPILE, data: toHex(encodeInferCall(modelId, input)), ...(gas === undefined ? {} : { gas: toHex(gas) }) }, 'latest'])
-
-async function register(t: TestNode, bytes: Uint8Array, name: string) {
-  const hash = await t.wallet(0).writeContract({ address: MODEL_REGISTRY, abi: registryAbi, functionName: 'register', args: [toHex(bytes), name] })
-  return t.publicClient.waitForTransactionReceipt({ hash })
-}
 
 describe('AI precompiles on the node', () => {
   let t: TestNode

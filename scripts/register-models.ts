@@ -1,0 +1,145 @@
+/**
+ * Registers the three example models (precompiles/models/*.onnx) on a running node through the
+ * ModelRegistry predeploy, skipping those already registered. Prints each model's id, name, gas
+ * per call and registration transaction.
+ *
+ *   npx tsx scripts/register-models.ts [--rpc <url>] [--key <hex private key>]
+ *   npm run models:register -- --rpc http://127.0.0.1:9545
+ *
+ * Defaults: --rpc http://127.0.0.1:9545, --key dev account #0 (the public test key).
+ * Before sending anything it rebuilds the models with the deterministic builders in
+ * scripts/models/ and checks that the committed files hold the same bytes (so the same model ids);
+ * if not, `npm run models:build` rewrites them.
+ */
+import { readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { BaseError, ContractFunctionRevertedError, createPublicClient, createWalletClient, http, keccak256, parseAbi, toHex, type Address, type Hex } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { MODEL_REGISTRY } from '../precompiles/addresses.ts'
+import { devAccounts } from '../sequencer/chain/dev-accounts.ts'
+import { defineAiRollupChain } from '../sequencer/chain/viem.ts'
+import { buildCreditModel, buildIrisInt8Model, buildIrisModel } from './models/index.ts'
+
+const DEFAULT_RPC_URL = 'http://127.0.0.1:9545'
+const MODELS_DIR = resolve(__dirname, '../precompiles/models')
+/** Receipt polling in ms (viem's default for an unknown chain is 4 s; blocks here take 1 s or less). */
+const POLLING_MS = 100
+
+/** The example models: registry name, committed file, and the builder that produced it. */
+export const EXAMPLE_MODELS = [
+  { name: 'credit-risk', file: 'credit-risk.onnx', build: () => buildCreditModel() },
+  { name: 'iris-mlp', file: 'iris-mlp.onnx', build: () => buildIrisModel() },
+  { name: 'iris-mlp-int8', file: 'iris-mlp-int8.onnx', build: () => buildIrisInt8Model() },
+] as const
+
+const REGISTRY_ABI = parseAbi([
+  'struct ModelInfo { address owner; uint64 gasPerCall; uint32 size; uint32 inputLength; uint32 outputLength; uint8 inputType; uint8 outputType; string name; }',
+  'function register(bytes onnxModel, string name) returns (bytes32 modelId)',
+  'function isRegistered(bytes32 modelId) view returns (bool)',
+  'function getModel(bytes32 modelId) view returns (ModelInfo)',
+  'error ModelAlreadyRegistered(bytes32 modelId)',
+  'error EmptyName()',
+  'error NameTooLong(uint256 length, uint256 max)',
+  'error ModelRejected(string reason)',
+  'error ModelAnalysisFailed(bytes returnData)',
+  'error UnknownModel(bytes32 modelId)',
+])
+
+const USAGE = `usage: tsx scripts/register-models.ts [--rpc <url>] [--key <hex private key>]
+  --rpc  the node's JSON-RPC URL (default ${DEFAULT_RPC_URL})
+  --key  private key of the registering account (default: dev account #0)`
+
+/** The committed bytes of every example model, after checking them against a rebuild. */
+export function exampleModelBytes(): { name: string; file: string; bytes: Uint8Array }[] {
+  return EXAMPLE_MODELS.map(({ name, file, build }) => {
+    const path = join(MODELS_DIR, file)
+    const committed = new Uint8Array(readFileSync(path))
+    const built = build()
+    if (Buffer.compare(Buffer.from(committed), Buffer.from(built)) !== 0) {
+      throw new Error(`${path} (${committed.length} bytes, id ${keccak256(committed)}) differs from what scripts/models builds (${built.length} bytes, id ${keccak256(built)}); run \`npm run models:build\``)
+    }
+    return { name, file, bytes: committed }
+  })
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { rpc: { type: 'string', default: DEFAULT_RPC_URL }, key: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  })
+  if (values.help === true) {
+    console.log(USAGE)
+    return
+  }
+  const rpcUrl = values.rpc!
+  const key = (values.key ?? devAccounts()[0].privateKey) as string
+  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(key)) throw new Error(`--key must be 32 bytes of hex, got ${key.length} characters`)
+  const account = privateKeyToAccount((key.startsWith('0x') ? key : `0x${key}`) as Hex)
+
+  const models = exampleModelBytes()
+
+  const transport = http(rpcUrl, { retryCount: 0 })
+  const chainId = await createPublicClient({ transport })
+    .getChainId()
+    .catch((error: unknown) => {
+      throw new Error(`no node answers at ${rpcUrl} (${error instanceof BaseError ? error.details || error.shortMessage : String(error)}); start one with \`npm start\` or pass --rpc <url>`)
+    })
+  const chain = defineAiRollupChain(rpcUrl, chainId)
+  const publicClient = createPublicClient({ chain, transport, pollingInterval: POLLING_MS })
+  const wallet = createWalletClient({ chain, transport, account })
+  const registry = await registryAddress(publicClient.request as (args: { method: string }) => Promise<unknown>)
+  if ((await publicClient.getCode({ address: registry })) === undefined) {
+    throw new Error(`no ModelRegistry at ${registry} on ${rpcUrl} (chain ${chainId}): is this our L2 node?`)
+  }
+  console.log(`node ${rpcUrl} (chain ${chainId}), ModelRegistry ${registry}, registering from ${account.address}`)
+
+  for (const { name, bytes } of models) {
+    const modelId = keccak256(bytes)
+    const registered = await publicClient.readContract({ address: registry, abi: REGISTRY_ABI, functionName: 'isRegistered', args: [modelId] })
+    if (registered) {
+      const info = await publicClient.readContract({ address: registry, abi: REGISTRY_ABI, functionName: 'getModel', args: [modelId] })
+      console.log(`skipped ${name}: already registered as ${info.name} (id ${modelId}, gas per call ${info.gasPerCall})`)
+      continue
+    }
+    let hash: Hex
+    try {
+      hash = await wallet.writeContract({ address: registry, abi: REGISTRY_ABI, functionName: 'register', args: [toHex(bytes), name] })
+    } catch (error) {
+      throw new Error(`registering ${name} (id ${modelId}) failed: ${revertReason(error)}`)
+    }
+    const receipt = await publicClient.waitForTransactionReceipt({ hash })
+    if (receipt.status !== 'success') throw new Error(`registration of ${name} reverted in tx ${hash} (block ${receipt.blockNumber})`)
+    const info = await publicClient.readContract({ address: registry, abi: REGISTRY_ABI, functionName: 'getModel', args: [modelId] })
+    console.log(`registered ${name}: id ${modelId}, gas per call ${info.gasPerCall}, tx ${hash} (block ${receipt.blockNumber}, gas ${receipt.gasUsed})`)
+  }
+}
+
+/** The registry's address as the node reports it in rollup_getConfig, or the fixed predeploy address. */
+async function registryAddress(request: (args: { method: string }) => Promise<unknown>): Promise<Address> {
+  try {
+    const config = (await request({ method: 'rollup_getConfig' })) as { predeploys?: { ModelRegistry?: Address } }
+    return config.predeploys?.ModelRegistry ?? MODEL_REGISTRY
+  } catch {
+    return MODEL_REGISTRY
+  }
+}
+
+/** The registry's error (ModelRejected's reason, …) when viem decoded one, else viem's short message. */
+function revertReason(error: unknown): string {
+  if (error instanceof BaseError) {
+    const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError)
+    if (reverted instanceof ContractFunctionRevertedError && reverted.data !== undefined) {
+      return `${reverted.data.errorName}(${(reverted.data.args ?? []).map(String).join(', ')})`
+    }
+    return error.shortMessage
+  }
+  return String(error)
+}
+
+if (/register-models\.[cm]?[jt]s$/.test(process.argv[1] ?? '')) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error)
+    process.exitCode = 1
+  })
+}
