@@ -19,6 +19,7 @@ import { type ModelSignature, SessionCache, signatureOf } from '../../precompile
 import { fromTensorData, type TensorData, type TensorType } from '../../precompiles/tensor-codec.ts'
 import { irisInt8Logits, quantizeIrisMlp, type IrisInt8Weights } from '../../scripts/models/index.ts'
 import { type InputSpec, tensorFromHex, tensorToHex } from './run-model.ts'
+import { createPrng } from '../../scripts/models/prng.ts'
 
 const execFileAsync = promisify(execFile)
 const ROOT = join(__dirname, '..', '..')
@@ -27,16 +28,7 @@ const RUN_MODEL = join(__dirname, 'run-model.ts')
 // ---------------------------------------------------------------------------------------------
 // Seeded randomness and model builders (onnx-proto)
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const mulberry32 = (seed: number): (() => number) => createPrng(seed).next
 
 const DT = onnx.TensorProto.DataType
 

@@ -25,6 +25,7 @@ import {
   fromTensorData,
   toTensorData,
 } from '../../precompiles/tensor-codec.ts'
+import { createPrng } from '../../scripts/models/prng.ts'
 
 const E18 = FIXED_POINT_SCALE
 
@@ -78,17 +79,7 @@ function referenceBits(v: bigint): number {
   return (best | (neg && best !== 0 ? 0x80000000 : 0)) >>> 0
 }
 
-/** Seeded 64-bit-ish random bigints. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const rng = (seed: number): (() => number) => createPrng(seed).next
 
 function randomBigint(rand: () => number, bits: number): bigint {
   let x = 0n
