@@ -179,6 +179,8 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   cleanup.push(() => driver.stop())
   const url = `http://${hostForUrl}:${port}`
   log.info(`JSON-RPC on ${url} and ws://${hostForUrl}:${port}`)
+  log.info(`ModelRegistry ${MODEL_REGISTRY}, inference precompile ${INFERENCE_PRECOMPILE}, analyzer ${MODEL_ANALYZER_PRECOMPILE}`)
+  if (config.chain.dev) log.info(`dev mode: the 20 accounts of the test mnemonic hold 10,000 ETH each (account #0 ${devAccounts()[0].address})`)
 
   return {
     config,
