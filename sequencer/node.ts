@@ -180,7 +180,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   const url = `http://${hostForUrl}:${port}`
   log.info(`JSON-RPC on ${url} and ws://${hostForUrl}:${port}`)
   log.info(`ModelRegistry ${MODEL_REGISTRY}, inference precompile ${INFERENCE_PRECOMPILE}, analyzer ${MODEL_ANALYZER_PRECOMPILE}`)
-  if (config.chain.dev) log.info(`dev mode: the 20 accounts of the test mnemonic hold 10,000 ETH each (account #0 ${devAccounts()[0].address})`)
+  if (config.chain.dev) log.info(`dev mode: eth_accounts and eth_sendTransaction use the test mnemonic's 20 accounts (#0 ${devAccounts()[0].address}), funded by the default genesis`)
 
   return {
     config,
