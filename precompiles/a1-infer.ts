@@ -14,7 +14,8 @@
  */
 import { EVMError, type ExecResult, type PrecompileInput } from '@ethereumjs/evm'
 import { Address, hexToBytes, setLengthLeft } from '@ethereumjs/util'
-import { concat, keccak256, toHex, type Hex } from 'viem'
+import { keccak256, toHex, type Hex } from 'viem'
+import { keccak_256 } from '@noble/hashes/sha3.js'
 import { INFERENCE_PRECOMPILE, MODEL_REGISTRY } from './addresses.ts'
 import { INFER_REJECT_GAS } from './gas.ts'
 import type { ModelRuntime } from './runtime.ts'
@@ -28,6 +29,9 @@ const MODELS_MAPPING_SLOT = 0n
 
 const registry = new Address(hexToBytes(MODEL_REGISTRY))
 const self = hexToBytes(INFERENCE_PRECOMPILE)
+const EVENT_TOPIC = hexToBytes(INFERENCE_EVENT_TOPIC)
+/** Bound on the slot cache (a map of 32-byte keys; cleared when full). */
+const MAX_CACHED_SLOTS = 4096
 
 export function createInferencePrecompile(runtime: ModelRuntime) {
   return async function infer(input: PrecompileInput): Promise<ExecResult> {
@@ -38,7 +42,8 @@ export function createInferencePrecompile(runtime: ModelRuntime) {
       return revert(input, err instanceof CodecError ? err.message : 'malformed call')
     }
     const id = hexToBytes(call.modelId)
-    if (!(await isRegistered(input, id))) return revert(input, 'unknown model')
+    const keccak = input.common.customCrypto.keccak256 ?? keccak_256
+    if (!(await isRegistered(input, call.modelId, keccak))) return revert(input, 'unknown model')
     const info = runtime.info(id)
     if (info === undefined) return revert(input, 'model bytes missing on this node') // cannot happen on a node that replayed the registration
 
@@ -57,27 +62,39 @@ export function createInferencePrecompile(runtime: ModelRuntime) {
       if (err instanceof CodecError) return revert(input, err.message, info.gasPerCall)
       throw err // an onnxruntime failure on a validated model is a node fault, not a revert
     }
-    const inputHash = keccak256(packWords(call.input))
-    const outputHash = keccak256(packWords(output))
+    const record = new Uint8Array(64)
+    record.set(keccak(packWords(call.input)), 0)
+    record.set(keccak(packWords(output)), 32)
     return {
       executionGasUsed: info.gasPerCall,
       returnValue: encodeInferResult(output),
-      logs: [[self, [hexToBytes(INFERENCE_EVENT_TOPIC), id], hexToBytes(concat([inputHash, outputHash]))]],
+      logs: [[self, [EVENT_TOPIC, id], record]],
     }
   }
 }
 
-async function isRegistered(input: PrecompileInput, id: Uint8Array): Promise<boolean> {
-  const slot = hexToBytes(keccak256(concat([toHex(id), toHex(MODELS_MAPPING_SLOT, { size: 32 })])))
+/** Registry storage slot of each model's first word, keccak256(modelId . 0): computed once per model. */
+const registrySlots = new Map<string, Uint8Array>()
+
+async function isRegistered(input: PrecompileInput, modelId: Hex, keccak: (data: Uint8Array) => Uint8Array): Promise<boolean> {
+  let slot = registrySlots.get(modelId)
+  if (slot === undefined) {
+    const preimage = new Uint8Array(64)
+    preimage.set(hexToBytes(modelId), 0)
+    preimage.set(setLengthLeft(hexToBytes(toHex(MODELS_MAPPING_SLOT)), 32), 32)
+    slot = keccak(preimage)
+    if (registrySlots.size >= MAX_CACHED_SLOTS) registrySlots.clear()
+    registrySlots.set(modelId, slot)
+  }
   const word = await input._EVM.stateManager.getStorage(registry, slot)
   return word.some((b) => b !== 0)
 }
 
 /** The int256 words of `values`, two's complement, concatenated (abi.encodePacked of an int256[]). */
-export function packWords(values: readonly bigint[]): Hex {
-  const out = new Uint8Array(values.length * 32)
-  values.forEach((v, i) => out.set(setLengthLeft(hexToBytes(toHex(BigInt.asUintN(256, v))), 32), i * 32))
-  return toHex(out)
+export function packWords(values: readonly bigint[]): Uint8Array {
+  const out = Buffer.alloc(values.length * 32)
+  values.forEach((v, i) => out.write(BigInt.asUintN(256, v).toString(16).padStart(64, '0'), i * 32, 'hex'))
+  return out
 }
 
 function revert(input: PrecompileInput, reason: string, gas: bigint = INFER_REJECT_GAS): ExecResult {
