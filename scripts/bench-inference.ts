@@ -56,32 +56,14 @@
  *   understated most and infer/eth comes out too high; --txs 20000 gives a steadier ratio.
  * - `rejected` must be 0 and every run complete; otherwise TPS counts mined transactions only.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import http from 'node:http'
-import net from 'node:net'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import secp256k1 from 'secp256k1'
 import { InferenceSession, Tensor } from 'onnxruntime-node'
-import { mnemonicToSeedSync } from '@scure/bip39'
 import { bytesToHex as utilBytesToHex, hexToBytes as utilHexToBytes } from '@ethereumjs/util'
 import type { PrecompileInput } from '@ethereumjs/evm'
-import {
-  decodeFunctionResult,
-  encodeFunctionData,
-  keccak256,
-  parseAbi,
-  parseGwei,
-  recoverTransactionAddress,
-  serializeTransaction,
-  toHex,
-  type Abi,
-  type Address,
-  type Hex,
-} from 'viem'
-import { HDKey, privateKeyToAddress } from 'viem/accounts'
+import { decodeFunctionResult, encodeFunctionData, keccak256, parseAbi, toHex, type Abi, type Hex } from 'viem'
 import { createInferencePrecompile, packWords } from '../precompiles/a1-infer.ts'
 import { DEFAULT_MAX_MODEL_BYTES, INFERENCE_PRECOMPILE, MODEL_REGISTRY, ModelRuntime, type ModelBytesStore, type ModelInfo } from '../precompiles/index.ts'
 import { deterministicSessionOptions } from '../precompiles/sessions.ts'
@@ -89,23 +71,42 @@ import { decodeInferCall, encodeInferCall, encodeInferResult, fromTensorData, to
 import { createChainCommon } from '../sequencer/chain/common.ts'
 import { startNode, type RunningNode as InProcessNode } from '../sequencer/node.ts'
 import { buildCreditModel, buildIrisInt8Model, buildIrisModel } from './models/index.ts'
+import {
+  BLOCK_TIME_MS,
+  CLIENTS,
+  cleanup,
+  devAccounts,
+  ETH_GAS,
+  loadAccounts,
+  loadArtifact,
+  machine as describeMachine,
+  measure,
+  median,
+  nonces,
+  parseFlags,
+  positiveInt,
+  post,
+  presign,
+  ROOT,
+  rpc,
+  runMain,
+  SENDER_COUNT,
+  signTx,
+  startOurNode,
+  stopNode,
+  verifySignatures,
+  waitReceipt,
+  type Batch,
+  type Measured,
+  type Payload,
+  type Receipt,
+  type RpcReply,
+  type Sender,
+} from './lib/load.ts'
 
 // ---------------------------------------------------------------------------------------------
-// Constants
+// Constants (the load's own are in scripts/lib/load.ts)
 
-const ROOT = path.resolve(__dirname, '..')
-const DEV_MNEMONIC = 'test test test test test test test test test test test junk'
-const SENDER_COUNT = 10 // accounts 0..9 send
-const RECIPIENT_OFFSET = 10 // sender i sends ETH to account 10 + i
-const CLIENTS = 32
-const BLOCK_TIME_MS = 1000
-const READY_TIMEOUT_MS = 60_000
-const POLL_INTERVAL_MS = 100
-const POLL_CONCURRENCY = 3
-const STALL_TIMEOUT_MS = 30_000
-const MAX_FEE = parseGwei('1000')
-const PRIORITY_FEE = parseGwei('1')
-const ETH_GAS = 21_000n
 /** Warm-up calls per model before timing part 1 (session creation, JIT). */
 const WARMUP_CALLS = 2_000
 /** eth_call round trips per model: this fraction of --calls (HTTP is ~50× slower than a call). */
@@ -117,8 +118,6 @@ const BREAKDOWN_BATCH = 100
 const RECEIPT_SAMPLE = 20
 const OVERHEAD_TARGET = 1.3
 const REGISTRY_ARTIFACT = path.join(ROOT, 'artifacts/contracts/L2/ModelRegistry.sol/ModelRegistry.json')
-const HARDHAT_CLI = path.join(ROOT, 'node_modules/hardhat/internal/cli/bootstrap.js')
-const OUR_MAIN = path.join(ROOT, 'sequencer/main.ts')
 const CHAIN_ID_FOR_COMMON = 42424n
 const INFER_ABI = parseAbi(['function infer(bytes32 modelId, int256[] input) returns (int256[] output)'])
 
@@ -151,13 +150,6 @@ interface Options {
   parts: Part[]
 }
 
-/** Everything to undo at exit, whatever the exit path. */
-const cleanup = {
-  children: new Set<ChildProcess>(),
-  tempDirs: new Set<string>(),
-  closers: new Set<() => Promise<void>>(),
-}
-
 // ---------------------------------------------------------------------------------------------
 // Command line
 
@@ -165,13 +157,7 @@ const USAGE = 'usage: npx tsx scripts/bench-inference.ts [--calls N] [--txs N] [
 
 function parseArgs(argv: string[]): Options {
   const opts: Options = { calls: 20_000, txs: 5_000, runs: 3, parts: ['overhead', 'tps'] }
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]
-    const value = (): string => {
-      const v = argv[++i]
-      if (v === undefined) throw new Error(`${flag} needs a value`)
-      return v
-    }
+  parseFlags(argv, USAGE, (flag, value) => {
     switch (flag) {
       case '--calls': opts.calls = positiveInt(flag, value()); break
       case '--txs': opts.txs = positiveInt(flag, value()); break
@@ -182,32 +168,16 @@ function parseArgs(argv: string[]): Options {
         opts.parts = [p]
         break
       }
-      case '-h':
-      case '--help':
-        console.log(USAGE)
-        process.exit(0)
-      // falls through (process.exit never returns)
       default:
-        throw new Error(`unknown argument ${flag} (try --help)`)
+        return false
     }
-  }
+    return true
+  })
   return opts
-}
-
-function positiveInt(flag: string, s: string): number {
-  const n = Number(s.replace(/_/g, ''))
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} must be a positive integer (got ${s})`)
-  return n
 }
 
 // ---------------------------------------------------------------------------------------------
 // Statistics and formatting
-
-function median(xs: ArrayLike<number>): number {
-  const s = Float64Array.from(xs).sort()
-  const m = s.length >> 1
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
-}
 
 interface Timing {
   /** Median of the per-call times, µs. */
@@ -249,118 +219,10 @@ const pad = (cells: string[], widths: number[]) => cells.map((c, i) => (i === 0 
 const spread = (xs: number[]) => (xs.length > 1 ? ` [${us(Math.min(...xs))}–${us(Math.max(...xs))}]` : '')
 
 // ---------------------------------------------------------------------------------------------
-// JSON-RPC over keep-alive HTTP
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS })
-let rpcId = 0
-
-interface RpcReply<T> {
-  result?: T
-  error?: { code?: number; message?: string; data?: unknown }
-}
-
-function post(url: string, body: string, timeoutMs = 30_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-        res.on('error', reject)
-      },
-    )
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)))
-    req.on('error', reject)
-    req.end(body)
-  })
-}
-
-async function rpc<T = unknown>(url: string, method: string, params: unknown[] = [], timeoutMs = 30_000): Promise<T> {
-  const text = await post(url, JSON.stringify({ jsonrpc: '2.0', id: ++rpcId, method, params }), timeoutMs)
-  let msg: RpcReply<T>
-  try {
-    msg = JSON.parse(text)
-  } catch {
-    throw new Error(`${method}: not JSON: ${text.slice(0, 200)}`)
-  }
-  if (msg.error) throw new Error(`${method}: ${msg.error.message ?? JSON.stringify(msg.error)}`)
-  return msg.result as T
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-// ---------------------------------------------------------------------------------------------
-// Accounts, signing, registration
-
-interface Sender {
-  address: Address
-  privateKey: Uint8Array
-}
-
-/** The test mnemonic's accounts (m/44'/60'/0'/0/i). */
-function devAccounts(count: number): Sender[] {
-  const root = HDKey.fromMasterSeed(mnemonicToSeedSync(DEV_MNEMONIC))
-  return Array.from({ length: count }, (_, i) => {
-    const privateKey = root.derive(`m/44'/60'/0'/0/${i}`).privateKey!
-    return { address: privateKeyToAddress(toHex(privateKey)), privateKey }
-  })
-}
-
-interface TxFields {
-  chainId: number
-  nonce: number
-  to: Address
-  value?: bigint
-  data?: Hex
-  gas: bigint
-}
-
-/** EIP-1559 transaction signed with the native secp256k1 addon (as scripts/bench-tps.ts). */
-function signTx(sender: Sender, f: TxFields): Hex {
-  const tx = {
-    type: 'eip1559' as const,
-    chainId: f.chainId,
-    nonce: f.nonce,
-    to: f.to,
-    value: f.value ?? 0n,
-    data: f.data,
-    gas: f.gas,
-    maxFeePerGas: MAX_FEE,
-    maxPriorityFeePerGas: PRIORITY_FEE,
-  }
-  const digest = keccak256(serializeTransaction(tx), 'bytes')
-  const { signature, recid } = secp256k1.ecdsaSign(digest, sender.privateKey)
-  return serializeTransaction(tx, { r: toHex(signature.subarray(0, 32)), s: toHex(signature.subarray(32, 64)), yParity: recid })
-}
+// Registration
 
 function loadRegistryAbi(): Abi {
-  if (!existsSync(REGISTRY_ARTIFACT)) {
-    console.log('ModelRegistry artifact missing: running `hardhat compile`...')
-    const r = spawnSync(process.execPath, [HARDHAT_CLI, 'compile'], { cwd: ROOT, stdio: 'inherit' })
-    if (r.status !== 0 || !existsSync(REGISTRY_ARTIFACT)) throw new Error(`hardhat compile failed; no ${REGISTRY_ARTIFACT}`)
-  }
-  return (JSON.parse(readFileSync(REGISTRY_ARTIFACT, 'utf8')) as { abi: Abi }).abi
-}
-
-interface Receipt {
-  status: Hex
-  gasUsed: Hex
-  logs: { address: string }[]
-}
-
-async function waitReceipt(url: string, hash: Hex, what: string): Promise<Receipt> {
-  const deadline = Date.now() + 60_000
-  while (Date.now() < deadline) {
-    const receipt = await rpc<Receipt | null>(url, 'eth_getTransactionReceipt', [hash])
-    if (receipt) {
-      if (receipt.status !== '0x1') throw new Error(`${what} reverted (tx ${hash})`)
-      return receipt
-    }
-    await sleep(50)
-  }
-  throw new Error(`${what}: no receipt for ${hash} after 60 s`)
+  return loadArtifact('ModelRegistry', REGISTRY_ARTIFACT).abi
 }
 
 /** Registers `bytes` through ModelRegistry with a signed raw transaction from `from`; returns the model id. */
@@ -369,7 +231,7 @@ async function registerModel(url: string, chainId: number, abi: Abi, from: Sende
   const gas = BigInt(await rpc<Hex>(url, 'eth_estimateGas', [{ from: from.address, to: MODEL_REGISTRY, data }]))
   const nonce = Number(await rpc<Hex>(url, 'eth_getTransactionCount', [from.address, 'pending']))
   const hash = await rpc<Hex>(url, 'eth_sendRawTransaction', [signTx(from, { chainId, nonce, to: MODEL_REGISTRY, data, gas: (gas * 12n) / 10n })])
-  await waitReceipt(url, hash, `register ${name}`)
+  await waitReceipt(url, hash, `register ${name}`, 50)
   return keccak256(bytes)
 }
 
@@ -637,164 +499,10 @@ function reportOverhead(rows: OverheadRow[], opts: Options): void {
 // ---------------------------------------------------------------------------------------------
 // Part 2: TPS with one inference per transaction
 
-interface ChildNode {
-  url: string
-  pid: number
-  chainId: number
-}
-
 type Workload = 'eth' | 'infer'
 
-interface TpsResult {
+interface TpsResult extends Measured {
   workload: Workload
-  txs: number
-  mined: number
-  seconds: number
-  tps: number
-  rejected: number
-  complete: boolean
-  errors: string[]
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.unref()
-    srv.on('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    })
-  })
-}
-
-/** `node --import tsx sequencer/main.ts …` in its own process group; keeps the tail of its output. */
-async function startChildNode(dataDir: string): Promise<ChildNode> {
-  const port = await freePort()
-  const url = `http://127.0.0.1:${port}/`
-  const args = ['--import', 'tsx', OUR_MAIN, '--data-dir', dataDir, '--port', String(port), '--block-time', String(BLOCK_TIME_MS), '--log-level', 'error']
-  const child = spawn(process.execPath, args, { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } })
-  cleanup.children.add(child)
-  child.on('exit', () => cleanup.children.delete(child))
-  let out = ''
-  const keep = (c: Buffer) => (out = (out + c.toString('utf8')).slice(-4000))
-  child.stdout!.on('data', keep)
-  child.stderr!.on('data', keep)
-  const deadline = Date.now() + READY_TIMEOUT_MS
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`our node exited (${child.exitCode ?? child.signalCode}) before answering\n${out}`)
-    try {
-      const chainId = Number(await rpc<Hex>(url, 'eth_chainId', [], 1000))
-      return { url, pid: child.pid!, chainId }
-    } catch {
-      await sleep(250)
-    }
-  }
-  throw new Error(`our node did not answer at ${url} within ${READY_TIMEOUT_MS / 1000} s\n${out}`)
-}
-
-/** SIGTERM to the child's process group, SIGKILL after 5 s. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise<void>((r) => child.once('exit', () => r()))
-  killGroup(child, 'SIGTERM')
-  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5000)
-  await exited
-  clearTimeout(timer)
-}
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-child.pid!, signal)
-  } catch {
-    try {
-      child.kill(signal)
-    } catch {
-      /* already gone */
-    }
-  }
-}
-
-async function nonces(url: string, senders: Sender[], tag: 'latest' | 'pending' = 'latest'): Promise<number[]> {
-  return Promise.all(senders.map(async (s) => Number(await rpc<Hex>(url, 'eth_getTransactionCount', [s.address, tag]))))
-}
-
-interface Batch {
-  raw: Hex[]
-  finalNonces: number[]
-}
-
-function presign(chainId: number, senders: Sender[], startNonces: number[], count: number, payload: (i: number) => Omit<TxFields, 'chainId' | 'nonce'>): Batch {
-  const raw: Hex[] = new Array(count)
-  const finalNonces = [...startNonces]
-  for (let j = 0; j < count; j++) {
-    const i = j % senders.length
-    raw[j] = signTx(senders[i], { chainId, nonce: finalNonces[i]++, ...payload(i) })
-  }
-  return { raw, finalNonces }
-}
-
-async function verifySignatures(batch: Batch, senders: Sender[]): Promise<void> {
-  for (let i = 0; i < Math.min(senders.length, batch.raw.length); i++) {
-    const recovered = await recoverTransactionAddress({ serializedTransaction: batch.raw[i] as `0x02${string}` })
-    if (recovered.toLowerCase() !== senders[i].address.toLowerCase()) throw new Error(`signing is broken: tx ${i} recovers to ${recovered}`)
-  }
-}
-
-/** CLIENTS workers share one queue, each sending eth_sendRawTransaction one at a time. */
-async function sendAll(url: string, raw: Hex[]): Promise<{ rejected: number; errors: string[] }> {
-  let next = 0
-  let rejected = 0
-  const errors: string[] = []
-  const worker = async () => {
-    while (next < raw.length) {
-      const tx = raw[next++]
-      try {
-        await rpc(url, 'eth_sendRawTransaction', [tx])
-      } catch (e) {
-        rejected++
-        if (errors.length < 5) errors.push((e as Error).message)
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: CLIENTS }, worker))
-  return { rejected, errors }
-}
-
-/** Polls unfinished senders' `latest` nonces every 100 ms until all are final or nothing moves for 30 s. */
-async function waitMined(url: string, senders: Sender[], start: number[], final: number[]): Promise<{ endedAt: number; mined: number; complete: boolean }> {
-  const current = [...start]
-  let lastProgress = performance.now()
-  const mined = () => current.reduce((sum, n, i) => sum + (n - start[i]), 0)
-  for (;;) {
-    const pending = senders.map((_, i) => i).filter((i) => current[i] < final[i])
-    if (pending.length === 0) return { endedAt: performance.now(), mined: mined(), complete: true }
-    let progressed = false
-    for (let k = 0; k < pending.length; k += POLL_CONCURRENCY) {
-      await Promise.all(
-        pending.slice(k, k + POLL_CONCURRENCY).map(async (i) => {
-          const n = Number(await rpc<Hex>(url, 'eth_getTransactionCount', [senders[i].address, 'latest']))
-          if (n > current[i]) {
-            current[i] = n
-            progressed = true
-          }
-        }),
-      )
-    }
-    const now = performance.now()
-    if (progressed) lastProgress = now
-    if (senders.every((_, i) => current[i] >= final[i])) return { endedAt: now, mined: mined(), complete: true }
-    if (now - lastProgress > STALL_TIMEOUT_MS) return { endedAt: lastProgress, mined: mined(), complete: false }
-    await sleep(POLL_INTERVAL_MS)
-  }
-}
-
-async function measureTps(node: ChildNode, workload: Workload, senders: Sender[], start: number[], batch: Batch): Promise<TpsResult> {
-  const startedAt = performance.now()
-  const sent = await sendAll(node.url, batch.raw)
-  const mined = await waitMined(node.url, senders, start, batch.finalNonces)
-  const seconds = (mined.endedAt - startedAt) / 1000
-  return { workload, txs: batch.raw.length, mined: mined.mined, seconds, tps: mined.mined / seconds, rejected: sent.rejected, complete: mined.complete, errors: sent.errors }
 }
 
 /** Receipts of a spread of the batch's transactions: status 1 and (infer) one Inference log from 0x…a1. */
@@ -821,14 +529,12 @@ interface TpsReport {
 
 async function benchTps(opts: Options, tempDir: string): Promise<TpsReport> {
   console.log(`\n== Part 2: TPS, ${opts.txs} txs per workload and run, ${opts.runs} run(s), ${CLIENTS} HTTP clients, ${SENDER_COUNT} senders ==`)
-  const accounts = devAccounts(RECIPIENT_OFFSET + SENDER_COUNT)
-  const senders = accounts.slice(0, SENDER_COUNT)
-  const recipients = accounts.slice(RECIPIENT_OFFSET).map((a) => a.address)
+  const { senders, recipients } = loadAccounts()
   const abi = loadRegistryAbi()
   const credit = MODELS[0]
   const creditBytes = credit.build()
 
-  const node = await startChildNode(path.join(tempDir, 'tps'))
+  const node = await startOurNode(path.join(tempDir, 'tps'))
   try {
     console.log(`our node: up at ${node.url} (chain id ${node.chainId}, pid ${node.pid})`)
     const modelId = await registerModel(node.url, node.chainId, abi, senders[0], creditBytes, credit.name)
@@ -838,7 +544,7 @@ async function benchTps(opts: Options, tempDir: string): Promise<TpsReport> {
     const gasLimit = BigInt((await rpc<{ gasLimit: Hex }>(node.url, 'eth_getBlockByNumber', ['latest', false])).gasLimit)
     console.log(`${credit.name} registered as ${modelId}; eth_estimateGas of infer() = ${estimate}, txs sent with gas ${inferGas}`)
 
-    const payloads: Record<Workload, (i: number) => Omit<TxFields, 'chainId' | 'nonce'>> = {
+    const payloads: Record<Workload, (i: number) => Payload> = {
       eth: (i) => ({ to: recipients[i], value: 1n, gas: ETH_GAS }),
       infer: () => ({ to: INFERENCE_PRECOMPILE, data, gas: inferGas }),
     }
@@ -854,7 +560,7 @@ async function benchTps(opts: Options, tempDir: string): Promise<TpsReport> {
         const batch = presign(node.chainId, senders, start, opts.txs, payloads[workload])
         await verifySignatures(batch, senders)
         const signS = (performance.now() - t) / 1000
-        const r = await measureTps(node, workload, senders, start, batch)
+        const r: TpsResult = { workload, ...(await measure(node.url, senders, start, batch)) }
         results.push(r)
         console.log(
           `run ${run}/${opts.runs} ${workload.padEnd(5)}: ${r.mined}/${r.txs} txs in ${r.seconds.toFixed(2)} s = ${r.tps.toFixed(0)} TPS, ` +
@@ -867,7 +573,7 @@ async function benchTps(opts: Options, tempDir: string): Promise<TpsReport> {
     }
     return { results, gasUsed, gasLimit, inferGas }
   } finally {
-    for (const child of [...cleanup.children].filter((c) => c.pid === node.pid)) await stopChild(child)
+    await stopNode(node)
   }
 }
 
@@ -892,25 +598,11 @@ function reportTps(rep: TpsReport, opts: Options): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Main and cleanup
+// Main
 
 function machine(): string {
-  const cpus = os.cpus()
   const ort = (JSON.parse(readFileSync(path.join(ROOT, 'node_modules/onnxruntime-node/package.json'), 'utf8')) as { version: string }).version
-  return `${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, onnxruntime-node ${ort}, ${os.platform()} ${os.release()}`
-}
-
-function cleanupSync(): void {
-  for (const child of cleanup.children) killGroup(child, 'SIGKILL')
-  for (const dir of cleanup.tempDirs) rmSync(dir, { recursive: true, force: true })
-  cleanup.tempDirs.clear()
-}
-
-async function cleanupAsync(): Promise<void> {
-  for (const close of [...cleanup.closers]) await close().catch(() => undefined)
-  cleanup.closers.clear()
-  await Promise.all([...cleanup.children].map(stopChild))
-  cleanupSync()
+  return describeMachine(`onnxruntime-node ${ort}`)
 }
 
 async function main(): Promise<void> {
@@ -930,27 +622,4 @@ async function main(): Promise<void> {
   if (tps) reportTps(tps, opts)
 }
 
-/** Set by SIGINT/SIGTERM: the signal handler cleans up and exits; main's own exit paths stand aside. */
-let interrupted = false
-
-process.on('exit', cleanupSync)
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    interrupted = true
-    console.error(`\n${signal}: stopping...`)
-    void cleanupAsync().finally(() => process.exit(130))
-  })
-}
-
-main()
-  .then(async () => {
-    if (interrupted) return
-    await cleanupAsync()
-    process.exit(0)
-  })
-  .catch(async (e: unknown) => {
-    if (interrupted) return // failures caused by the shutdown itself (connections refused, …)
-    console.error(`bench-inference failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
-    await cleanupAsync()
-    process.exit(1)
-  })
+runMain('bench-inference', main, { onSignal: 'stopping...', stack: true })
