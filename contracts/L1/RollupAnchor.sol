@@ -46,7 +46,7 @@ contract RollupAnchor is AccessControl {
         bytes32 withdrawalRoot;
         /// Root of the batch's anchored data hashes; zero when nothing was anchored.
         bytes32 anchorRoot;
-        /// Hash of the batch data posted to L1.
+        /// keccak256 of the batch data posted in the submitBatch calldata.
         bytes32 dataHash;
     }
 
@@ -79,8 +79,8 @@ contract RollupAnchor is AccessControl {
     error ZeroStateRoot();
     /// @notice A batch must commit to a nonzero block hash.
     error ZeroBlockHash();
-    /// @notice A batch must commit to a nonzero hash of its posted data.
-    error ZeroDataHash();
+    /// @notice A batch must carry the data its blocks are rebuilt from.
+    error EmptyBatchData();
     /// @notice No batch has index `batchIndex`.
     error UnknownBatch(uint256 batchIndex);
 
@@ -107,7 +107,9 @@ contract RollupAnchor is AccessControl {
     /// @param blockHash Hash of L2 block `lastBlock_` (nonzero).
     /// @param withdrawalRoot Root of the batch's withdrawal tree (zero: none).
     /// @param anchorRoot Root of the batch's anchored data hashes (zero: none).
-    /// @param dataHash Hash of the batch data posted with this call (nonzero).
+    /// @param data The batch data (the batcher's encoding of the blocks' timestamps and
+    ///        transactions, compressed). Only its keccak256 is stored: the bytes stay in this
+    ///        call's calldata, where a node rebuilding the L2 from L1 reads them.
     /// @return batchIndex Index of the new batch.
     function submitBatch(
         uint64 firstBlock,
@@ -116,14 +118,15 @@ contract RollupAnchor is AccessControl {
         bytes32 blockHash,
         bytes32 withdrawalRoot,
         bytes32 anchorRoot,
-        bytes32 dataHash
+        bytes calldata data
     ) external onlyRole(SEQUENCER_ROLE) returns (uint256 batchIndex) {
         uint64 expected = lastBlock() + 1;
         if (firstBlock != expected) revert BlockRangeGap(expected, firstBlock);
         if (lastBlock_ < firstBlock) revert InvalidRange(firstBlock, lastBlock_);
         if (stateRoot == bytes32(0)) revert ZeroStateRoot();
         if (blockHash == bytes32(0)) revert ZeroBlockHash();
-        if (dataHash == bytes32(0)) revert ZeroDataHash();
+        if (data.length == 0) revert EmptyBatchData();
+        bytes32 dataHash = keccak256(data);
 
         batchIndex = _batches.length;
         _batches.push(

@@ -58,7 +58,7 @@ const WITHDRAWAL_TREE = merkleTree(WITHDRAWALS);
 type BatchArgs = readonly [bigint, bigint, Hex, Hex, Hex, Hex, Hex];
 
 /** submitBatch arguments for L2 blocks first..last with distinct roots. */
-function batchArgs(first: bigint, last: bigint, overrides: Partial<Record<'stateRoot' | 'blockHash' | 'withdrawalRoot' | 'anchorRoot' | 'dataHash', Hex>> = {}): BatchArgs {
+function batchArgs(first: bigint, last: bigint, overrides: Partial<Record<'stateRoot' | 'blockHash' | 'withdrawalRoot' | 'anchorRoot' | 'data', Hex>> = {}): BatchArgs {
   return [
     first,
     last,
@@ -66,7 +66,7 @@ function batchArgs(first: bigint, last: bigint, overrides: Partial<Record<'state
     overrides.blockHash ?? h(`block-${last}`),
     overrides.withdrawalRoot ?? WITHDRAWAL_TREE.root,
     overrides.anchorRoot ?? ANCHOR_TREE.root,
-    overrides.dataHash ?? h(`data-${first}-${last}`),
+    overrides.data ?? toHex(`batch data for blocks ${first}-${last}`),
   ];
 }
 
@@ -170,7 +170,7 @@ describe('RollupAnchor', function () {
         blockHash: args[3],
         withdrawalRoot: args[4],
         anchorRoot: args[5],
-        dataHash: args[6],
+        dataHash: keccak256(args[6]),
       });
       expect(await anchor.read.batchCount()).to.equal(1n);
       expect(await anchor.read.lastBlock()).to.equal(10n);
@@ -198,7 +198,7 @@ describe('RollupAnchor', function () {
         blockHash: args[3],
         withdrawalRoot: args[4],
         anchorRoot: args[5],
-        dataHash: args[6],
+        dataHash: keccak256(args[6]),
       });
     });
 
@@ -237,11 +237,11 @@ describe('RollupAnchor', function () {
       expect(await expectRevert(asSequencer.write.submitBatch(batchArgs(12n, 11n)), 'InvalidRange')).to.deep.equal([12n, 11n]);
     });
 
-    it('reverts with ZeroStateRoot, ZeroBlockHash or ZeroDataHash when that commitment is zero', async function () {
+    it('reverts with ZeroStateRoot or ZeroBlockHash when that commitment is zero, EmptyBatchData without data', async function () {
       const { anchor, asSequencer } = await loadFixture(deployAnchorFixture);
       await expectRevert(asSequencer.write.submitBatch(batchArgs(1n, 10n, { stateRoot: zeroHash })), 'ZeroStateRoot');
       await expectRevert(asSequencer.write.submitBatch(batchArgs(1n, 10n, { blockHash: zeroHash })), 'ZeroBlockHash');
-      await expectRevert(asSequencer.write.submitBatch(batchArgs(1n, 10n, { dataHash: zeroHash })), 'ZeroDataHash');
+      await expectRevert(asSequencer.write.submitBatch(batchArgs(1n, 10n, { data: '0x' })), 'EmptyBatchData');
       expect(await anchor.read.batchCount()).to.equal(0n);
     });
   });
