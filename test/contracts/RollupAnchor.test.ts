@@ -5,7 +5,8 @@
 import { loadFixture, time } from '@nomicfoundation/hardhat-toolbox-viem/network-helpers';
 import { expect } from 'chai';
 import hre from 'hardhat';
-import { concat, encodeAbiParameters, getAddress, keccak256, parseEventLogs, toHex, zeroHash, type Hex } from 'viem';
+import { getAddress, keccak256, parseEventLogs, toHex, zeroHash, type Hex } from 'viem';
+import { hashPair, leafHash, merkleTree } from './merkle';
 import { expectRevert as expectRevertWith } from './revert';
 
 const DAY = 24n * 60n * 60n;
@@ -20,35 +21,6 @@ const expectRevert = (action: Promise<unknown>, errorName: string) => expectReve
 
 /** A distinct nonzero bytes32 for test data. */
 const h = (label: string): Hex => keccak256(toHex(label));
-
-/** The leaf standing for `value` in both trees: keccak256(keccak256(abi.encode(value))). */
-const leafHash = (value: Hex): Hex => keccak256(keccak256(encodeAbiParameters([{ type: 'bytes32' }], [value])));
-
-/** Sorted-pair keccak256, as OpenZeppelin's MerkleProof hashes two nodes. */
-function hashPair(a: Hex, b: Hex): Hex {
-  return BigInt(a) < BigInt(b) ? keccak256(concat([a, b])) : keccak256(concat([b, a]));
-}
-
-/**
- * A sorted-pair keccak tree over leafHash(values), built bottom-up; an odd node out is carried up
- * unchanged. Returns the root and a proof for each value.
- */
-function merkleTree(values: Hex[]): { root: Hex; proofs: Hex[][] } {
-  let level = values.map(leafHash);
-  let positions = values.map((_, i) => i);
-  const proofs: Hex[][] = values.map(() => []);
-  while (level.length > 1) {
-    const next: Hex[] = [];
-    for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? hashPair(level[i], level[i + 1]) : level[i]);
-    positions = positions.map((pos, v) => {
-      const sibling = pos ^ 1;
-      if (sibling < level.length) proofs[v].push(level[sibling]);
-      return pos >> 1;
-    });
-    level = next;
-  }
-  return { root: level[0], proofs };
-}
 
 const ANCHORED = [h('doc-a'), h('doc-b'), h('doc-c'), h('doc-d'), h('doc-e')];
 const ANCHOR_TREE = merkleTree(ANCHORED);
