@@ -26,6 +26,8 @@ const tokenArtifact = hre.artifacts.readArtifactSync('L2StandardToken');
 const tokenAbi = tokenArtifact.abi;
 const expectRevert = (action: Promise<unknown>, errorName: string) => expectRevertWith(action, bridgeAbi, errorName);
 
+/** contracts/L2/L2Bridge.sol's predeploy address (precompiles/addresses.ts L2_BRIDGE). */
+const L2_BRIDGE_ADDRESS: Address = getAddress('0x4200000000000000000000000000000000000300');
 /** Stand-ins for L1 token addresses: the L2 side never calls them. */
 const L1_USDC: Address = getAddress('0x00000000000000000000000000000000000a0006');
 const L1_DAI: Address = getAddress('0x00000000000000000000000000000000000b0018');
@@ -438,6 +440,38 @@ describe('L2Bridge', function () {
         bytecode: tokenArtifact.bytecode as Hex,
       });
       expect(await bridge.read.l2TokenFor([L1_USDC])).to.equal(expected);
+    });
+  });
+
+  describe('as installed in genesis', function () {
+    /** The runtime code alone at the predeploy address, as genesis installs it: no constructor runs. */
+    async function predeployFixture() {
+      const f = await loadFixture(l2BridgeFixture);
+      const { deployedBytecode } = await hre.artifacts.readArtifact('L2Bridge');
+      const testClient = await hre.viem.getTestClient();
+      await testClient.setCode({ address: L2_BRIDGE_ADDRESS, bytecode: deployedBytecode as Hex });
+      const system = await systemSenderWallet();
+      const predeploy = await hre.viem.getContractAt('L2Bridge', L2_BRIDGE_ADDRESS, { client: { wallet: system } });
+      return { ...f, predeploy };
+    }
+
+    it('deploys tokens at addresses computed from the predeploy address, mints and burns them', async function () {
+      const { predeploy, alice, bob } = await loadFixture(predeployFixture);
+      await predeploy.write.finalizeDeposit([0n, L1_USDC, L1_FROM, alice.account.address, 10n, USDC_METADATA]);
+      const l2Token = getContractAddress({
+        opcode: 'CREATE2',
+        from: L2_BRIDGE_ADDRESS,
+        salt: pad(L1_USDC),
+        bytecode: tokenArtifact.bytecode as Hex,
+      });
+      expect(await predeploy.read.l2TokenFor([L1_USDC])).to.equal(l2Token);
+      const token = await hre.viem.getContractAt('L2StandardToken', l2Token);
+      expect(await token.read.bridge()).to.equal(L2_BRIDGE_ADDRESS);
+      expect(await token.read.balanceOf([alice.account.address])).to.equal(10n);
+      const asAlice = await hre.viem.getContractAt('L2Bridge', L2_BRIDGE_ADDRESS, { client: { wallet: alice } });
+      await asAlice.write.withdrawERC20([l2Token, bob.account.address, 4n]);
+      expect(await token.read.balanceOf([alice.account.address])).to.equal(6n);
+      expect(await predeploy.read.nextWithdrawalNonce()).to.equal(1n);
     });
   });
 
