@@ -11,3 +11,9 @@ export const MODEL_ANALYZER_PRECOMPILE = '0x000000000000000000000000000000000000
 
 /** The ModelRegistry predeploy (contracts/L2/ModelRegistry.sol), installed at genesis. */
 export const MODEL_REGISTRY = '0x4200000000000000000000000000000000000100' as const
+
+/** The DataAnchor predeploy (contracts/L2/DataAnchor.sol): `anchor(bytes32[])` emits one Anchored log per hash. */
+export const DATA_ANCHOR = '0x4200000000000000000000000000000000000200' as const
+
+/** The L2Bridge predeploy (contracts/L2/L2Bridge.sol): deposits from the system sender, withdrawals to L1. */
+export const L2_BRIDGE = '0x4200000000000000000000000000000000000300' as const
