@@ -1,0 +1,219 @@
+/**
+ * Deploys the rollup's L1 contracts from Hardhat's compiled artifacts with a plain private key
+ * and JSON-RPC URL, so the same code serves the embedded Anvil, a testnet or mainnet. Used by
+ * scripts/deploy-l1.ts (the CLI), the test harness and the embedded L1's start-up.
+ *
+ * The contracts go out in the order of L1_CONTRACTS, each waiting for its receipt, and each is
+ * checked after deployment (code at the address, then whatever its `check` reads back) before
+ * the next one: a deployments file is only ever produced for contracts that are really there.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { BaseError, createPublicClient, createWalletClient, defineChain, http, isAddress, getAddress, type Abi, type Address, type Chain, type Hex, type PublicClient } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import type { L1Deployments } from '../../batcher/deployments.ts'
+// The constants file only (not sequencer/index.ts, which loads the whole node).
+import { DEFAULT_CHAIN_ID } from '../../sequencer/chain/constants.ts'
+
+/** Seven days, in seconds: the usual optimistic-rollup challenge window. */
+export const DEFAULT_CHALLENGE_WINDOW_SECONDS = 7 * 24 * 60 * 60
+export const DEFAULT_L2_CHAIN_ID = Number(DEFAULT_CHAIN_ID)
+/** Receipt polling interval in ms (viem's default for an unknown chain is 4 s; Anvil mines at once). */
+export const L1_POLLING_MS = 100
+/** Largest challenge window RollupAnchor accepts (a uint64 of seconds), capped to what a JS number holds exactly. */
+const MAX_CHALLENGE_WINDOW_SECONDS = Number.MAX_SAFE_INTEGER
+
+export const ARTIFACTS_DIR = resolve(__dirname, '../../artifacts/contracts')
+
+export interface DeployL1Parameters {
+  /** JSON-RPC URL of the L1. */
+  rpcUrl: string
+  /** Deployer's key; its address becomes RollupAnchor's admin and L1Bridge's owner. */
+  privateKey: Hex
+  /** Account allowed to submit batches (default: the deployer). */
+  sequencer?: Address
+  /** Challenge window for batches, in seconds (default 7 days). */
+  challengeWindowSeconds?: number
+  /** Chain id of the L2 whose batches go to this RollupAnchor (default 42424); recorded, not sent on chain. */
+  l2ChainId?: number
+  /** Called with one line per step (deployed X at Y, …); default silent. */
+  onProgress?: (line: string) => void
+}
+
+/** What deploying one contract may use: the parameters and the addresses deployed before it. */
+interface DeployContext {
+  admin: Address
+  sequencer: Address
+  challengeWindowSeconds: number
+  /** Contract name → address, for those deployed so far. */
+  deployed: Record<string, Address>
+  publicClient: PublicClient
+}
+
+interface L1Contract {
+  /** Artifact path under artifacts/contracts. */
+  artifact: string
+  /** Where its address goes in the deployments file. */
+  field: 'rollupAnchor' | 'l1Bridge'
+  /** Without its artifact, a required contract stops the deployment; an optional one is skipped. */
+  required: boolean
+  args(ctx: DeployContext): readonly unknown[]
+  /** Reads the deployed contract back; throws if it is not what was asked for. */
+  check?(ctx: DeployContext, address: Address, abi: Abi): Promise<void>
+}
+
+/**
+ * The L1 contracts in deployment order. Adding one: an entry here and its field in
+ * L1Deployments. Optional ones are skipped while their artifact does not exist.
+ */
+const L1_CONTRACTS = {
+  RollupAnchor: {
+    artifact: 'L1/RollupAnchor.sol/RollupAnchor.json',
+    field: 'rollupAnchor',
+    required: true,
+    args: (ctx) => [ctx.admin, ctx.sequencer, BigInt(ctx.challengeWindowSeconds)],
+    check: checkRollupAnchor,
+  },
+  L1Bridge: {
+    artifact: 'L1/L1Bridge.sol/L1Bridge.json',
+    field: 'l1Bridge',
+    required: false,
+    args: (ctx) => [ctx.deployed.RollupAnchor, ctx.admin],
+  },
+} satisfies Record<string, L1Contract>
+
+interface Artifact {
+  contractName: string
+  abi: Abi
+  bytecode: Hex
+}
+
+/** The compiled artifact at `artifacts/contracts/<relativePath>`, or undefined if there is none. */
+export function readArtifact(relativePath: string): Artifact | undefined {
+  const path = join(ARTIFACTS_DIR, relativePath)
+  if (!existsSync(path)) return undefined
+  const artifact = JSON.parse(readFileSync(path, 'utf8')) as Artifact
+  if (!Array.isArray(artifact.abi) || typeof artifact.bytecode !== 'string' || artifact.bytecode.length <= 2) {
+    throw new Error(`${path} is not a deployable Hardhat artifact (no abi or bytecode); run \`npx hardhat compile\``)
+  }
+  return artifact
+}
+
+/** A viem chain for an L1 that is only known by its URL and chain id. */
+export function defineL1Chain(rpcUrl: string, chainId: number): Chain {
+  return defineChain({
+    id: chainId,
+    name: `L1 (chain ${chainId})`,
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  })
+}
+
+/**
+ * Deploys RollupAnchor(admin = the key's address, sequencer, window), then L1Bridge(rollupAnchor,
+ * admin) if its artifact exists, and returns the deployments file's content.
+ *
+ * @example
+ * const d = await deployL1({ rpcUrl: 'http://127.0.0.1:8545', privateKey: ANVIL_PRIVATE_KEYS[0] })
+ * writeDeployments('data/l1/deployments.json', d)
+ */
+export async function deployL1(params: DeployL1Parameters): Promise<L1Deployments> {
+  const progress = params.onProgress ?? (() => undefined)
+  const challengeWindowSeconds = params.challengeWindowSeconds ?? DEFAULT_CHALLENGE_WINDOW_SECONDS
+  if (!Number.isInteger(challengeWindowSeconds) || challengeWindowSeconds < 1 || challengeWindowSeconds > MAX_CHALLENGE_WINDOW_SECONDS) {
+    throw new Error(`the challenge window must be a whole number of seconds ≥ 1, got ${challengeWindowSeconds}`)
+  }
+  const l2ChainId = params.l2ChainId ?? DEFAULT_L2_CHAIN_ID
+  if (!Number.isSafeInteger(l2ChainId) || l2ChainId < 1) throw new Error(`the L2 chain id must be a positive integer, got ${l2ChainId}`)
+  if (params.sequencer !== undefined && !isAddress(params.sequencer, { strict: false })) throw new Error(`the sequencer must be an address, got ${params.sequencer}`)
+  const account = privateKeyToAccount(params.privateKey)
+  const admin = account.address
+  const sequencer = params.sequencer === undefined ? admin : getAddress(params.sequencer)
+
+  // Every artifact is read before anything is sent: a missing one must not leave half a deployment.
+  const artifacts = Object.entries(L1_CONTRACTS).map(([name, contract]) => {
+    const artifact = readArtifact(contract.artifact)
+    if (artifact === undefined && contract.required) {
+      throw new Error(`no compiled ${name} at ${join(ARTIFACTS_DIR, contract.artifact)}: run \`npx hardhat compile\` first`)
+    }
+    return { name, contract: contract as L1Contract, artifact }
+  })
+
+  const transport = http(params.rpcUrl, { retryCount: 0 })
+  const l1ChainId = await createPublicClient({ transport })
+    .getChainId()
+    .catch((error: unknown) => {
+      throw new Error(`no L1 answers at ${params.rpcUrl} (${errorText(error)})`)
+    })
+  const chain = defineL1Chain(params.rpcUrl, l1ChainId)
+  const publicClient = createPublicClient({ chain, transport, pollingInterval: L1_POLLING_MS }) as PublicClient
+  const wallet = createWalletClient({ chain, transport, account })
+  progress(`L1 ${params.rpcUrl} (chain ${l1ChainId}), deployer and admin ${admin}, sequencer ${sequencer}, challenge window ${challengeWindowSeconds} s`)
+
+  const ctx: DeployContext = { admin, sequencer, challengeWindowSeconds, deployed: {}, publicClient }
+  const addresses: Partial<Record<L1Contract['field'], Address>> = {}
+  let deployedAtBlock: number | undefined
+  for (const { name, contract, artifact } of artifacts) {
+    if (artifact === undefined) {
+      progress(`skipped ${name}: no artifact at ${contract.artifact}`)
+      continue
+    }
+    const args = contract.args(ctx)
+    let hash: Hex
+    try {
+      hash = await wallet.deployContract({ abi: artifact.abi, bytecode: artifact.bytecode, args: args as unknown[] })
+    } catch (error) {
+      throw new Error(`deploying ${name} failed: ${errorText(error)}`)
+    }
+    const receipt = await publicClient.waitForTransactionReceipt({ hash })
+    if (receipt.status !== 'success' || receipt.contractAddress == null) {
+      throw new Error(`deploying ${name} reverted (tx ${hash}, L1 block ${receipt.blockNumber})`)
+    }
+    const address = getAddress(receipt.contractAddress)
+    const code = await publicClient.getCode({ address })
+    if (code === undefined || code === '0x') throw new Error(`${name} deployment (tx ${hash}) left no code at ${address}`)
+    await contract.check?.(ctx, address, artifact.abi)
+    ctx.deployed[name] = address
+    addresses[contract.field] = address
+    deployedAtBlock ??= Number(receipt.blockNumber)
+    progress(`deployed ${name} at ${address} (tx ${hash}, L1 block ${receipt.blockNumber}, gas ${receipt.gasUsed})`)
+  }
+
+  return {
+    l1ChainId,
+    l2ChainId,
+    rollupAnchor: addresses.rollupAnchor!,
+    ...(addresses.l1Bridge === undefined ? {} : { l1Bridge: addresses.l1Bridge }),
+    deployedAtBlock: deployedAtBlock!,
+    admin,
+    sequencer,
+    challengeWindowSeconds,
+  }
+}
+
+/** RollupAnchor's roles and window, read back from the chain. */
+async function checkRollupAnchor(ctx: DeployContext, address: Address, abi: Abi): Promise<void> {
+  const read = (functionName: string, args: readonly unknown[] = []) => ctx.publicClient.readContract({ address, abi, functionName, args })
+  const sequencerRole = (await read('SEQUENCER_ROLE')) as Hex
+  const adminRole = (await read('DEFAULT_ADMIN_ROLE')) as Hex
+  const window = (await read('challengeWindow')) as bigint
+  if (!((await read('hasRole', [adminRole, ctx.admin])) as boolean)) throw new Error(`RollupAnchor at ${address}: ${ctx.admin} did not get the admin role`)
+  if (!((await read('hasRole', [sequencerRole, ctx.sequencer])) as boolean)) throw new Error(`RollupAnchor at ${address}: ${ctx.sequencer} did not get the sequencer role`)
+  if (window !== BigInt(ctx.challengeWindowSeconds)) throw new Error(`RollupAnchor at ${address}: challenge window is ${window} s, not ${ctx.challengeWindowSeconds} s`)
+}
+
+/**
+ * One line for an error from viem: the network cause ("connection refused (is the L1 running?)",
+ * ETIMEDOUT, …) when there is one, else viem's detail or short message, never its multi-line dump.
+ */
+export function errorText(error: unknown): string {
+  let cause: unknown = error
+  for (let depth = 0; cause !== undefined && cause !== null && depth < 10; depth++) {
+    const code = (cause as { code?: unknown }).code
+    if (code === 'ECONNREFUSED') return 'connection refused (is the L1 running?)'
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code
+    cause = (cause as { cause?: unknown }).cause
+  }
+  if (error instanceof BaseError) return error.details || error.shortMessage
+  return error instanceof Error ? error.message : String(error)
+}
