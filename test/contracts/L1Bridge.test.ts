@@ -4,6 +4,7 @@
  * the same withdrawal hashes L2Bridge emits.
  */
 import { loadFixture, time } from '@nomicfoundation/hardhat-toolbox-viem/network-helpers';
+import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { expect } from 'chai';
 import hre from 'hardhat';
 import { getAddress, keccak256, parseEther, parseEventLogs, toHex, zeroHash, type Address, type Hex } from 'viem';
@@ -293,6 +294,18 @@ describe('L1Bridge', function () {
       expect(eventsOf(receipt, 'WithdrawalFinalized')).to.deep.equal([
         { withdrawalHash: hashOf(w.eth), nonce: 0n, l1To: w.eth.l1To, l1Token: ZERO_ADDRESS, amount: parseEther('4') },
       ]);
+    });
+
+    it("accepts a proof from @openzeppelin/merkle-tree's StandardMerkleTree (the batcher's tree layout)", async function () {
+      const { bridge, asAlice, asSequencer, w, args, postedAt, bob, publicClient } = await loadFixture(postedFixture);
+      const values = [w.dai, w.eth, w.usdc].map((x) => [hashOf(x)]);
+      const tree = StandardMerkleTree.of(values, ['bytes32']);
+      await asSequencer.write.submitBatch([31n, 40n, h('state-40'), h('block-40'), tree.root as Hex, zeroHash, toHex('data 31')]);
+      await time.increaseTo(postedAt + 2n * WINDOW);
+      const before = await publicClient.getBalance({ address: bob.account.address });
+      await asAlice.write.finalizeWithdrawal(args(w.eth, 3n, tree.getProof([hashOf(w.eth)]) as Hex[]));
+      expect(await publicClient.getBalance({ address: bob.account.address })).to.equal(before + parseEther('4'));
+      expect(await bridge.read.isWithdrawalFinalized([hashOf(w.eth)])).to.equal(true);
     });
 
     it("pays tokens back: the depositor's balance is restored and the bridge holds none", async function () {

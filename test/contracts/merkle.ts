@@ -1,7 +1,9 @@
 /**
- * The per-batch Merkle trees as RollupAnchor checks them, built in the test: sorted-pair keccak256
- * over leaves keccak256(keccak256(abi.encode(bytes32 value))), the layout of OpenZeppelin's
- * StandardMerkleTree for one bytes32 (@openzeppelin/merkle-tree itself is not installed).
+ * Sorted-pair keccak256 trees as RollupAnchor checks them, built in the test over leaves
+ * keccak256(keccak256(abi.encode(bytes32 value))), the leaf of OpenZeppelin's StandardMerkleTree
+ * for one bytes32. The shape is simpler than StandardMerkleTree's (unsorted leaves, an odd node is
+ * carried up), so roots differ from the batcher's, but every proof verifies the same way with
+ * OpenZeppelin's MerkleProof; L1Bridge.test.ts also checks a StandardMerkleTree proof.
  */
 import { concat, encodeAbiParameters, keccak256, type Hex } from 'viem';
 
