@@ -22,6 +22,17 @@ export const DEFAULT_PRICE_BUMP_PERCENT = 10n
 export const DEFAULT_MAX_TX_BYTES = 128 * 1024
 export const DEFAULT_FILTER_TIMEOUT_MS = 5 * 60 * 1000
 export const DEFAULT_MAX_SESSIONS = 64
+/** The anchoring API key a dev-mode node accepts when none is configured (never use it elsewhere). */
+export const DEV_ANCHOR_API_KEY = 'dev-anchor-key'
+export const DEFAULT_ANCHORS_PER_BLOCK = 10_000
+export const DEFAULT_ANCHOR_QUEUE_LIMIT = 1_000_000
+export const DEFAULT_L1_CONFIRMATIONS = 3
+export const DEFAULT_MAX_BATCH_BYTES = 120_000
+export const DEFAULT_MAX_BATCH_AGE_MS = 60_000
+export const DEFAULT_MAX_BATCH_BLOCKS = 1_000
+export const DEFAULT_L1_POLL_MS = 1_000
+export const DEFAULT_RESUBMIT_AFTER_MS = 60_000
+export const DEFAULT_MAX_L1_FEE_PER_GAS = 500_000_000_000n
 
 export interface ChainConfig {
   /** Path of the genesis JSON (geth format). Its chain id and gas limit are the chain's. */
@@ -79,6 +90,39 @@ export interface RpcConfig {
   corsOrigins: string
 }
 
+export interface AnchoringConfig {
+  /** Keys accepted by POST /v1/anchors. Dev mode accepts DEV_ANCHOR_API_KEY when none is given. */
+  apiKeys: string[]
+  /** Most queued hashes anchored per L2 block. */
+  maxPerBlock: number
+  /** Most hashes waiting in the queue; past it submissions get 503. */
+  maxQueued: number
+}
+
+/** Where and how the batcher posts to L1. Absent: the node runs without L1 (safe and finalized stay at genesis). */
+export interface L1Config {
+  rpcUrl: string
+  /** The deployments file written by scripts/deploy-l1.ts (RollupAnchor's address, chain ids). */
+  deploymentsPath: string
+  /** Key of the account holding RollupAnchor's SEQUENCER_ROLE (0x + 64 hex). */
+  batcherKey: `0x${string}`
+  /** L1 blocks (including its own) a batch needs before its L2 blocks are `safe`. */
+  confirmations: number
+  /** A batch closes when its compressed data reaches this many bytes... */
+  maxBatchBytes: number
+  /** ...or when its oldest block is this old, in milliseconds. */
+  maxBatchAgeMs: number
+  /** Most L2 blocks per batch. */
+  maxBatchBlocks: number
+  compression: 'brotli' | 'zlib' | 'none'
+  /** How often the batcher polls L1, in milliseconds. */
+  pollIntervalMs: number
+  /** An unmined batch transaction is re-sent with 12.5% higher fees after this long, in milliseconds. */
+  resubmitAfterMs: number
+  /** The most the batcher bids per L1 gas, in wei. */
+  maxFeePerGas: bigint
+}
+
 export interface NodeConfig {
   /** Directory of the sqlite store; created if missing. */
   dataDir: string
@@ -87,6 +131,8 @@ export interface NodeConfig {
   pool: PoolConfig
   rpc: RpcConfig
   ai: AiConfig
+  anchoring: AnchoringConfig
+  l1?: L1Config
   /** Log level: 'silent' | 'error' | 'info' | 'debug'. */
   logLevel: 'silent' | 'error' | 'info' | 'debug'
 }
@@ -98,6 +144,9 @@ export type NodeConfigInput = {
   pool?: Partial<PoolConfig>
   rpc?: Partial<RpcConfig>
   ai?: Partial<AiConfig>
+  anchoring?: Partial<AnchoringConfig>
+  /** rpcUrl, deploymentsPath and batcherKey are required when given. */
+  l1?: Partial<L1Config> & Pick<L1Config, 'rpcUrl' | 'deploymentsPath' | 'batcherKey'>
   logLevel?: NodeConfig['logLevel']
 }
 
@@ -127,6 +176,26 @@ export function resolveConfig(input: NodeConfigInput = {}): NodeConfig {
       ...input.rpc,
     },
     ai: { maxModelBytes: DEFAULT_MAX_MODEL_BYTES, maxSessions: DEFAULT_MAX_SESSIONS, ...input.ai },
+    anchoring: {
+      apiKeys: input.anchoring?.apiKeys ?? ((input.chain?.dev ?? true) ? [DEV_ANCHOR_API_KEY] : []),
+      maxPerBlock: DEFAULT_ANCHORS_PER_BLOCK,
+      maxQueued: DEFAULT_ANCHOR_QUEUE_LIMIT,
+      ...input.anchoring,
+    },
+    l1:
+      input.l1 === undefined
+        ? undefined
+        : {
+            confirmations: DEFAULT_L1_CONFIRMATIONS,
+            maxBatchBytes: DEFAULT_MAX_BATCH_BYTES,
+            maxBatchAgeMs: DEFAULT_MAX_BATCH_AGE_MS,
+            maxBatchBlocks: DEFAULT_MAX_BATCH_BLOCKS,
+            compression: 'brotli',
+            pollIntervalMs: DEFAULT_L1_POLL_MS,
+            resubmitAfterMs: DEFAULT_RESUBMIT_AFTER_MS,
+            maxFeePerGas: DEFAULT_MAX_L1_FEE_PER_GAS,
+            ...input.l1,
+          },
     logLevel: input.logLevel ?? 'info',
   }
   checkConfig(config)
@@ -149,6 +218,18 @@ function checkConfig(c: NodeConfig): void {
   if (c.pool.accountSlots > c.pool.globalSlots) fail('pool.accountSlots', 'must not exceed pool.globalSlots')
   for (const key of ['maxModelBytes', 'maxSessions'] as const) {
     if (!Number.isInteger(c.ai[key]) || c.ai[key] <= 0) fail(`ai.${key}`, 'must be a positive integer')
+  }
+  for (const key of ['maxPerBlock', 'maxQueued'] as const) {
+    if (!Number.isInteger(c.anchoring[key]) || c.anchoring[key] <= 0) fail(`anchoring.${key}`, 'must be a positive integer')
+  }
+  if (c.anchoring.apiKeys.some((k) => typeof k !== 'string' || k.length < 8)) fail('anchoring.apiKeys', 'each key must be a string of at least 8 characters')
+  if (c.l1 !== undefined) {
+    if (!/^https?:\/\//.test(c.l1.rpcUrl)) fail('l1.rpcUrl', 'must be an http(s) URL')
+    if (!/^0x[0-9a-fA-F]{64}$/.test(c.l1.batcherKey)) fail('l1.batcherKey', 'must be 0x followed by 64 hex digits')
+    for (const key of ['confirmations', 'maxBatchBytes', 'maxBatchAgeMs', 'maxBatchBlocks', 'pollIntervalMs', 'resubmitAfterMs'] as const) {
+      if (!Number.isInteger(c.l1[key]) || c.l1[key] <= 0) fail(`l1.${key}`, 'must be a positive integer')
+    }
+    if (!['brotli', 'zlib', 'none'].includes(c.l1.compression)) fail('l1.compression', 'must be brotli, zlib or none')
   }
   if (!['silent', 'error', 'info', 'debug'].includes(c.logLevel)) fail('logLevel', 'must be silent, error, info or debug')
 }

@@ -39,6 +39,14 @@ import { openScratchState, openState } from './state/state.ts'
 import { OverlayTrieDB, SqliteTrieDB } from './state/trie-db.ts'
 import { Store } from './store/store.ts'
 import type { Common } from '@ethereumjs/common'
+import { AnchorQueue } from './anchoring/queue.ts'
+import { registerAnchorRoutes } from './anchoring/http.ts'
+import { anchorMethods } from './rpc/namespaces/anchor.ts'
+import { Batcher, type BlockSource } from '../batcher/batcher.ts'
+import { BatchProofs } from '../batcher/proofs.ts'
+import { readDeployments, type L1Deployments } from '../batcher/deployments.ts'
+import { SYSTEM_ADDRESS } from './system/system-tx.ts'
+import { DATA_ANCHOR_ADDRESS, L2_BRIDGE_ADDRESS } from './system/log-index.ts'
 
 export interface RunningNode {
   config: NodeConfig
@@ -51,6 +59,14 @@ export interface RunningNode {
   pool: TxPool
   /** Model bytes, analyses and ONNX sessions (session stats show what ran). */
   models: ModelRuntime
+  /** Hashes accepted over HTTP, waiting for a block. */
+  anchors: AnchorQueue
+  /** Status and proofs of anchored hashes and withdrawals against posted batches. */
+  proofs: BatchProofs
+  /** Present when the node posts to an L1. */
+  batcher?: Batcher
+  /** The L1 contracts the batcher posts to. */
+  l1?: L1Deployments
   /** Seals a block now if anything is executable (tests; the driver does this on its own). */
   mine(): Promise<SealedBlock<PoolTx> | undefined>
   close(): Promise<void>
@@ -88,6 +104,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   const models = new ModelRuntime({ store, maxModelBytes: config.ai.maxModelBytes, maxSessions: config.ai.maxSessions })
   cleanup.push(() => models.close())
   const precompiles = customPrecompiles(models)
+  const anchors = new AnchorQueue(store, config.anchoring)
   const state = openState({ common, db: trieDB, root: head.header.stateRoot, cached: true })
   const builder = await BlockBuilder.create({
     common,
@@ -98,6 +115,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     feeRecipient: new Address(hexToBytes(config.sequencer.feeRecipient)),
     gasLimit: BigInt(genesis.gasLimit),
     precompiles,
+    systemSources: [anchors],
   })
   const executor = new CallExecutor({ common, chain, store, trieDB, gasCap: config.rpc.gasCap, precompiles })
   const accounts = new HeadAccounts(chain, common, trieDB)
@@ -123,6 +141,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     log,
     onSealed: (block) => {
       accounts.clear()
+      anchors.refresh()
       filters.onBlock(block.row.hash)
       hub.publishBlock(block)
     },
@@ -133,7 +152,26 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     driver.poke()
   })
 
-  // 4. RPC
+  const withPoke = <R>(result: R): R => {
+    driver.poke() // automine: anchor right away
+    return result
+  }
+
+  // 4. L1: the batcher, and proofs against what it posted
+  let l1: L1Deployments | undefined
+  let batcher: Batcher | undefined
+  if (config.l1 !== undefined) {
+    l1 = readDeployments(config.l1.deploymentsPath)
+    if (BigInt(l1.l2ChainId) !== common.chainId()) {
+      throw new Error(`${config.l1.deploymentsPath} was deployed for L2 chain ${l1.l2ChainId}, this node runs chain ${common.chainId()}`)
+    }
+    const { rpcUrl, batcherKey, ...tuning } = config.l1
+    batcher = new Batcher({ ...tuning, l1RpcUrl: rpcUrl, rollupAnchor: l1.rollupAnchor, privateKey: batcherKey }, blockSource(store, chain), store, chain, log)
+  }
+  const l1Info = l1 && { chainId: l1.l1ChainId, rollupAnchor: l1.rollupAnchor }
+  const proofs = new BatchProofs(store, () => chain.headOf('finalized'), () => l1Info)
+
+  // 5. RPC
   const ctx: RpcContext = {
     config,
     common,
@@ -148,9 +186,11 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     clientVersion: `${CLIENT_NAME}/v${process.env.npm_package_version ?? '0.1.0'}/node-${process.version}`,
     log,
     rollupConfig: () => ({
-      predeploys: { ModelRegistry: MODEL_REGISTRY },
+      predeploys: { ModelRegistry: MODEL_REGISTRY, DataAnchor: DATA_ANCHOR_ADDRESS, L2Bridge: L2_BRIDGE_ADDRESS },
       precompiles: { inference: INFERENCE_PRECOMPILE, modelAnalyzer: MODEL_ANALYZER_PRECOMPILE },
+      systemSender: SYSTEM_ADDRESS,
       ai: { maxModelBytes: config.ai.maxModelBytes },
+      l1: l1 === undefined ? null : { chainId: l1.l1ChainId, rollupAnchor: l1.rollupAnchor, l1Bridge: l1.l1Bridge ?? null, batcher: batcher?.sender ?? null },
     }),
   }
   const methods: MethodTable = {
@@ -159,8 +199,9 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     ...web3Methods(ctx),
     ...txpoolMethods(ctx),
     ...debugMethods(ctx),
-    ...rollupMethods(ctx),
+    ...rollupMethods(ctx, { batcher, batch: (i) => store.batch(i) }),
     ...aiMethods(ctx),
+    ...anchorMethods({ proofs }),
   }
   const app: FastifyInstance = await buildRpcServer({
     methods,
@@ -169,6 +210,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     maxBatchSize: config.rpc.maxBatchSize,
     corsOrigins: config.rpc.corsOrigins,
     log,
+    routes: (app) => registerAnchorRoutes(app, { queue: { submit: (hashes) => withPoke(anchors.submit(hashes)) }, lookup: (hash) => proofs.anchor(hash), apiKeys: config.anchoring.apiKeys }),
   })
   cleanup.push(() => app.close())
   await app.listen({ host: config.rpc.host, port: config.rpc.port })
@@ -177,6 +219,10 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
 
   driver.start()
   cleanup.push(() => driver.stop())
+  if (batcher !== undefined) {
+    batcher.start()
+    cleanup.push(() => batcher.stop())
+  }
   const url = `http://${hostForUrl}:${port}`
   log.info(`JSON-RPC on ${url} and ws://${hostForUrl}:${port}`)
   log.info(`ModelRegistry ${MODEL_REGISTRY}, inference precompile ${INFERENCE_PRECOMPILE}, analyzer ${MODEL_ANALYZER_PRECOMPILE}`)
@@ -190,8 +236,35 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     chain,
     pool,
     models,
+    anchors,
+    proofs,
+    batcher,
+    l1,
     mine: () => driver.buildOnce(),
     close: closeAll,
+  }
+}
+
+/** The sealed chain as the batcher reads it. */
+function blockSource(store: Store, chain: Chain): BlockSource {
+  return {
+    headNumber: () => chain.headNumber,
+    block: (number) => {
+      const block = chain.byNumber(number)
+      if (block === undefined) throw new Error(`block ${number} is not in the store`)
+      return {
+        number,
+        hash: block.row.hash,
+        stateRoot: block.header.stateRoot,
+        timestamp: block.header.timestamp,
+        coinbase: block.header.coinbase.bytes,
+        txs: store.getTxsInBlock(number).map((t) => t.raw),
+      }
+    },
+    anchoredHashes: (first, last) => store.anchoredHashes(first, last),
+    withdrawalHashes: (first, last) => store.withdrawalHashes(first, last),
+    txCount: (first, last) => store.txCount(first, last),
+    txBytesAfter: (number) => store.txBytesAfter(number),
   }
 }
 

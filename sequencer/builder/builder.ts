@@ -11,12 +11,14 @@ import { RLP } from '@ethereumjs/rlp'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import type { CustomPrecompile, Log } from '@ethereumjs/evm'
-import { Address } from '@ethereumjs/util'
+import { Address, createAddressFromString } from '@ethereumjs/util'
 import { Bloom, createVM, encodeReceipt, runTx, type VM } from '@ethereumjs/vm'
 import type { Chain } from '../chain/chain.ts'
 import type { SqliteTrieDB } from '../state/trie-db.ts'
 import type { BlockRow, LogRow, Store, TxRow } from '../store/store.ts'
 import { orderedTrieRoot } from './tries.ts'
+import { SYSTEM_ADDRESS, systemTx, type SystemSource } from '../system/system-tx.ts'
+import { indexProtocolLogs } from '../system/log-index.ts'
 
 /** A transaction as the builder needs it: decoded, with its sender already recovered. */
 export interface BlockTx {
@@ -38,7 +40,10 @@ export interface CandidateSource<T extends BlockTx> {
 export interface SealedBlock<T extends BlockTx = BlockTx> {
   row: BlockRow
   header: BlockHeader
+  /** The pool's transactions in the block. */
   included: T[]
+  /** The system transactions at the start of the block (anchors, deposits). */
+  system: BlockTx[]
   txRows: TxRow[]
   logs: LogRow[]
 }
@@ -60,9 +65,14 @@ export interface BuilderOptions {
   gasLimit: bigint
   /** Precompiles beyond Ethereum's (the AI ones), as @ethereumjs/evm takes them. */
   precompiles?: CustomPrecompile[]
+  /** Sources of system transactions, asked in this order at the start of every block. */
+  systemSources?: SystemSource[]
+  /** Most gas the system transactions of one block may use; default half the block gas limit. */
+  systemGasBudget?: bigint
 }
 
 const TX_GAS = 21_000n
+const SYSTEM_SENDER = createAddressFromString(SYSTEM_ADDRESS)
 
 export class BlockBuilder {
   private constructor(
@@ -80,9 +90,35 @@ export class BlockBuilder {
     return new BlockBuilder(opts, vm)
   }
 
-  /** Runs candidates on top of the head and seals the block at `timestamp` (seconds). */
-  async build<T extends BlockTx>(candidates: CandidateSource<T>, timestamp: bigint): Promise<BuildResult<T>> {
-    const { common, chain, state, gasLimit, feeRecipient } = this.opts
+  /** The system sources' calls for the next block, signed with the system sender's next nonces. */
+  private async systemTxs(baseFee: bigint): Promise<BlockTx[]> {
+    const sources = this.opts.systemSources ?? []
+    if (!sources.some((s) => s.hasPending())) return []
+    let budget = this.opts.systemGasBudget ?? this.opts.gasLimit / 2n
+    let nonce = (await this.opts.state.getAccount(SYSTEM_SENDER))?.nonce ?? 0n
+    const txs: BlockTx[] = []
+    for (const source of sources) {
+      for (const call of source.nextCalls(budget)) {
+        budget -= call.gasLimit
+        txs.push(systemTx(this.opts.common, nonce++, baseFee, call))
+      }
+    }
+    return txs
+  }
+
+  /** True when a system source has calls waiting: a block is due even with an empty pool. */
+  hasSystemWork(): boolean {
+    return (this.opts.systemSources ?? []).some((s) => s.hasPending())
+  }
+
+  /**
+   * Runs the system sources' calls, then the candidates, on top of the head and seals the block
+   * at `timestamp` (seconds). `coinbase` overrides the configured fee recipient (a node
+   * rebuilding blocks from L1 uses the one the batch recorded).
+   */
+  async build<T extends BlockTx>(candidates: CandidateSource<T>, timestamp: bigint, coinbase?: Address): Promise<BuildResult<T>> {
+    const { common, chain, state, gasLimit } = this.opts
+    const feeRecipient = coinbase ?? this.opts.feeRecipient
     const parent = chain.head()
     const number = parent.header.number + 1n
     const baseFee = parent.header.calcNextBaseFee()
@@ -91,6 +127,8 @@ export class BlockBuilder {
       { common },
     )
 
+    const system = await this.systemTxs(baseFee)
+    const all: BlockTx[] = []
     const included: T[] = []
     const invalid: T[] = []
     const txRows: TxRow[] = []
@@ -101,7 +139,9 @@ export class BlockBuilder {
 
     await state.checkpoint()
     try {
-      for (let c = candidates.next(); c !== undefined; c = candidates.next()) {
+      const next = withSystemFirst(system, candidates)
+      for (let c = next(); c !== undefined; c = next()) {
+        const isSystem = system.includes(c)
         if (gasLimit - gasUsed < TX_GAS) break
         if (c.tx.gasLimit > gasLimit - gasUsed) {
           candidates.skipSender(c.senderHex) // its later nonces cannot run without it
@@ -109,14 +149,15 @@ export class BlockBuilder {
         }
         let result
         try {
-          result = await runTx(this.vm, { tx: c.tx, block: env, skipHardForkValidation: true, blockGasUsed: gasUsed })
-        } catch {
-          invalid.push(c)
+          result = await runTx(this.vm, { tx: c.tx, block: env, skipHardForkValidation: true, blockGasUsed: gasUsed, skipBalance: isSystem })
+        } catch (err) {
+          if (isSystem) throw new Error(`system transaction ${c.hashHex} failed to execute: ${(err as Error).message}`, { cause: err })
+          invalid.push(c as T)
           candidates.skipSender(c.senderHex)
           continue
         }
         gasUsed += result.totalGasSpent
-        const index = included.length
+        const index = all.length
         const txLogs: Log[] = result.execResult.logs ?? []
         txRows.push({
           hash: c.hash,
@@ -137,13 +178,14 @@ export class BlockBuilder {
         }
         receipts.push(encodeReceipt(result.receipt, c.tx.type))
         bloom.or(result.bloom)
-        included.push(c)
+        all.push(c)
+        if (!isSystem) included.push(c as T)
       }
     } catch (err) {
       await state.revert()
       throw err
     }
-    if (included.length === 0) {
+    if (all.length === 0) {
       await state.revert()
       return { invalid }
     }
@@ -156,7 +198,7 @@ export class BlockBuilder {
           parentHash: parent.row.hash,
           coinbase: feeRecipient,
           stateRoot,
-          transactionsTrie: orderedTrieRoot(included.map((c) => c.raw)),
+          transactionsTrie: orderedTrieRoot(all.map((c) => c.raw)),
           receiptTrie: orderedTrieRoot(receipts),
           logsBloom: bloom.bitvector,
           number,
@@ -168,10 +210,11 @@ export class BlockBuilder {
         { common },
       )
       const hash = header.hash()
-      const row: BlockRow = { number: Number(number), hash, header: header.serialize(), size: blockSize(header, included), txCount: included.length }
-      this.opts.store.commitBlock({ block: row, txs: txRows, logs, trieNodes: this.opts.trieDB.takePending() })
+      const row: BlockRow = { number: Number(number), hash, header: header.serialize(), size: blockSize(header, all), txCount: all.length }
+      const { anchors, withdrawals } = indexProtocolLogs(logs)
+      this.opts.store.commitBlock({ block: row, txs: txRows, logs, trieNodes: this.opts.trieDB.takePending(), anchors, withdrawals })
       chain.advance(row, header)
-      return { sealed: { row, header, included, txRows, logs }, invalid }
+      return { sealed: { row, header, included, system, txRows, logs }, invalid }
     } catch (err) {
       // nothing reached disk: forget the block's nodes and put the state back at the parent
       this.opts.trieDB.discardPending()
@@ -179,6 +222,12 @@ export class BlockBuilder {
       throw err
     }
   }
+}
+
+/** Yields the system transactions, then the pool's candidates. */
+function withSystemFirst<T extends BlockTx>(system: BlockTx[], candidates: CandidateSource<T>): () => BlockTx | undefined {
+  let i = 0
+  return () => (i < system.length ? system[i++] : candidates.next())
 }
 
 export function effectiveGasPrice(tx: TypedTransaction, baseFee: bigint): bigint {

@@ -85,7 +85,7 @@ export class SequencerDriver<T extends BlockTx> {
     const { chain, pool, builder, log } = this.opts
     const parent = chain.head().header
     const baseFee = parent.calcNextBaseFee()
-    if (!pool.hasExecutable(baseFee)) return undefined
+    if (!pool.hasExecutable(baseFee) && !builder.hasSystemWork()) return undefined
     const now = BigInt(Math.floor(Date.now() / 1000))
     const timestamp = now > parent.timestamp ? now : parent.timestamp + 1n
     try {
@@ -93,7 +93,7 @@ export class SequencerDriver<T extends BlockTx> {
       const { sealed, invalid } = await builder.build(pool.candidates(baseFee), timestamp)
       pool.onBlockSealed(sealed?.included ?? [], invalid)
       if (sealed !== undefined) {
-        log.debug(`sealed block ${sealed.row.number}: ${sealed.included.length} txs, ${sealed.header.gasUsed} gas in ${(performance.now() - started).toFixed(0)} ms`)
+        log.debug(`sealed block ${sealed.row.number}: ${sealed.row.txCount} txs, ${sealed.header.gasUsed} gas in ${(performance.now() - started).toFixed(0)} ms`)
         this.opts.onSealed(sealed)
       }
       return sealed

@@ -16,6 +16,7 @@ import { openScratchState } from '../state/state.ts'
 import type { Store } from '../store/store.ts'
 import type { DB } from '@ethereumjs/util'
 import type { CustomPrecompile } from '@ethereumjs/evm'
+import { isSystemSender } from '../system/system-tx.ts'
 
 /** A call as eth_call / eth_estimateGas take it, already parsed. */
 export interface CallRequest {
@@ -170,11 +171,11 @@ export class CallExecutor {
     const rows = this.opts.store.getTxsInBlock(block.row.number)
     let gasUsed = 0n
     for (let i = 0; i < index; i++) {
-      const result = await runTx(vm, { tx: this.decodeMined(rows[i].raw, rows[i].sender), block: env, skipHardForkValidation: true, blockGasUsed: gasUsed })
+      const result = await runTx(vm, { tx: this.decodeMined(rows[i].raw, rows[i].sender), block: env, skipHardForkValidation: true, blockGasUsed: gasUsed, skipBalance: isSystemSender(bytesToHex(rows[i].sender)) })
       gasUsed += result.totalGasSpent
     }
     hook(vm)
-    return runTx(vm, { tx: this.decodeMined(rows[index].raw, rows[index].sender), block: env, skipHardForkValidation: true, blockGasUsed: gasUsed })
+    return runTx(vm, { tx: this.decodeMined(rows[index].raw, rows[index].sender), block: env, skipHardForkValidation: true, blockGasUsed: gasUsed, skipBalance: isSystemSender(bytesToHex(rows[index].sender)) })
   }
 
   private createVM(state: MerkleStateManager): Promise<VM> {

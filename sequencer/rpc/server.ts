@@ -19,6 +19,8 @@ export interface RpcServerOptions {
   maxBatchSize: number
   corsOrigins: string
   log: Logger
+  /** More HTTP routes on the same server (the anchoring API). */
+  routes?: (app: FastifyInstance) => void
 }
 
 type Id = string | number | null
@@ -100,7 +102,14 @@ export async function buildRpcServer(opts: RpcServerOptions): Promise<FastifyIns
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body))
 
-  app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, _req, reply) => {
+  app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, req, reply) => {
+    if (req.url.startsWith('/v1/')) {
+      // REST routes answer in their own error shape
+      const status = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 413 : (err.statusCode ?? 500)
+      if (status >= 500) opts.log.error(`http error on ${req.url}: ${err.message}`)
+      const message = status === 413 ? `request body over the limit of ${opts.maxBodyBytes} bytes` : status >= 500 ? 'internal error' : err.message
+      return reply.code(status).send({ error: { code: status === 413 ? 'body_too_large' : status >= 500 ? 'internal' : 'bad_request', message } })
+    }
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return reply.code(413).send(failure(null, { code: ErrorCode.invalidRequest, message: `request body over the limit of ${opts.maxBodyBytes} bytes` }))
     }
@@ -134,5 +143,6 @@ export async function buildRpcServer(opts: RpcServerOptions): Promise<FastifyIns
     },
   })
 
+  opts.routes?.(app)
   return app
 }

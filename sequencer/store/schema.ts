@@ -1,9 +1,10 @@
 /**
  * The sqlite schema. One file holds everything the node acknowledged: blocks, transactions,
- * receipts, logs, the state trie's nodes, the head pointers and the mempool journal.
+ * receipts, logs, the state trie's nodes, the head pointers, the mempool journal, the anchoring
+ * queue and index, and the batches seen on L1.
  * Bump SCHEMA_VERSION when a table changes shape; the node refuses a data dir of another version.
  */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 export const SCHEMA = /* sql */ `
 CREATE TABLE IF NOT EXISTS meta (
@@ -71,4 +72,54 @@ CREATE TABLE IF NOT EXISTS mempool (
   hash BLOB PRIMARY KEY,
   raw  BLOB NOT NULL
 ) WITHOUT ROWID;
+
+-- data hashes accepted over HTTP and not yet in a block (acknowledged, so durable); a hash leaves
+-- the queue in the sqlite transaction of the block that anchors it
+CREATE TABLE IF NOT EXISTS anchor_queue (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  hash        BLOB NOT NULL UNIQUE,
+  received_at INTEGER NOT NULL
+);
+
+-- every Anchored event of the DataAnchor predeploy, derived from the block's logs when it is sealed
+CREATE TABLE IF NOT EXISTS anchors (
+  block_number INTEGER NOT NULL,
+  log_index    INTEGER NOT NULL,
+  tx_index     INTEGER NOT NULL,
+  hash         BLOB NOT NULL,
+  submitter    BLOB NOT NULL,
+  PRIMARY KEY (block_number, log_index)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS anchors_by_hash ON anchors (hash, block_number);
+
+-- every L2 withdrawal (L2Bridge WithdrawalInitiated), derived from the block's logs when sealed
+CREATE TABLE IF NOT EXISTS withdrawals (
+  block_number    INTEGER NOT NULL,
+  log_index       INTEGER NOT NULL,
+  tx_index        INTEGER NOT NULL,
+  withdrawal_hash BLOB NOT NULL,
+  PRIMARY KEY (block_number, log_index)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS withdrawals_by_hash ON withdrawals (withdrawal_hash);
+
+-- batches as RollupAnchor records them on L1 (the batcher's mirror; rows past an L1 reorg are deleted)
+CREATE TABLE IF NOT EXISTS l1_batches (
+  batch_index      INTEGER PRIMARY KEY,
+  first_block      INTEGER NOT NULL,
+  last_block       INTEGER NOT NULL,
+  state_root       BLOB NOT NULL,
+  block_hash       BLOB NOT NULL,
+  withdrawal_root  BLOB NOT NULL,
+  anchor_root      BLOB NOT NULL,
+  data_hash        BLOB NOT NULL,
+  l1_tx_hash       BLOB NOT NULL,
+  l1_block_number  INTEGER NOT NULL,
+  submitted_at     INTEGER NOT NULL,
+  challenge_window INTEGER NOT NULL,
+  data_bytes       INTEGER NOT NULL,
+  l2_tx_count      INTEGER NOT NULL,
+  l1_gas_used      INTEGER NOT NULL,
+  l1_fee           TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS l1_batches_by_last_block ON l1_batches (last_block);
 `

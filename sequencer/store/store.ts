@@ -51,12 +51,58 @@ export interface LogQuery {
   limit: number
 }
 
+/** One Anchored event of the DataAnchor predeploy. */
+export interface AnchorRow {
+  blockNumber: number
+  logIndex: number
+  txIndex: number
+  hash: Uint8Array
+  submitter: Uint8Array
+}
+
+/** One WithdrawalInitiated event of the L2Bridge predeploy. */
+export interface WithdrawalRow {
+  blockNumber: number
+  logIndex: number
+  txIndex: number
+  withdrawalHash: Uint8Array
+}
+
+/** A batch as RollupAnchor recorded it on L1, with what its L1 transaction cost. */
+export interface L1BatchRow {
+  batchIndex: number
+  firstBlock: number
+  lastBlock: number
+  stateRoot: Uint8Array
+  blockHash: Uint8Array
+  withdrawalRoot: Uint8Array
+  anchorRoot: Uint8Array
+  dataHash: Uint8Array
+  l1TxHash: Uint8Array
+  l1BlockNumber: number
+  /** L1 timestamp of the submission, in seconds. */
+  submittedAt: number
+  /** Seconds; the batch is final at submittedAt + challengeWindow. */
+  challengeWindow: number
+  /** Bytes of batch data in the L1 calldata. */
+  dataBytes: number
+  /** L2 transactions in the batch's blocks. */
+  l2TxCount: number
+  l1GasUsed: number
+  /** Wei paid for the L1 transaction (gas used × effective gas price). */
+  l1Fee: bigint
+}
+
 /** Everything one sealed block writes. */
 export interface BlockWrite {
   block: BlockRow
   txs: TxRow[]
   logs: LogRow[]
   trieNodes: Map<string, Uint8Array>
+  /** DataAnchor events in the block; their hashes leave the anchoring queue in the same transaction. */
+  anchors?: AnchorRow[]
+  /** L2Bridge withdrawals in the block. */
+  withdrawals?: WithdrawalRow[]
 }
 
 export type HeadName = 'unsafe' | 'safe' | 'finalized'
@@ -112,6 +158,31 @@ export class Store {
       journalAdd: d.prepare('INSERT OR IGNORE INTO mempool (hash, raw) VALUES (?, ?)'),
       journalRemove: d.prepare('DELETE FROM mempool WHERE hash = ?'),
       journalAll: d.prepare('SELECT hash, raw FROM mempool'),
+      queueAdd: d.prepare('INSERT OR IGNORE INTO anchor_queue (hash, received_at) VALUES (?, ?)'),
+      queueRemove: d.prepare('DELETE FROM anchor_queue WHERE hash = ?'),
+      queueNext: d.prepare('SELECT hash FROM anchor_queue ORDER BY seq LIMIT ?').pluck(),
+      queueSize: d.prepare('SELECT COUNT(*) FROM anchor_queue').pluck(),
+      queueGet: d.prepare('SELECT received_at FROM anchor_queue WHERE hash = ?').pluck(),
+      putAnchor: d.prepare('INSERT INTO anchors (block_number, log_index, tx_index, hash, submitter) VALUES (?, ?, ?, ?, ?)'),
+      firstAnchor: d.prepare(`SELECT ${ANCHOR_COLUMNS} FROM anchors WHERE hash = ? ORDER BY block_number, log_index LIMIT 1`),
+      anchorsInRange: d.prepare('SELECT hash FROM anchors WHERE block_number BETWEEN ? AND ? ORDER BY block_number, log_index').pluck(),
+      putWithdrawal: d.prepare('INSERT INTO withdrawals (block_number, log_index, tx_index, withdrawal_hash) VALUES (?, ?, ?, ?)'),
+      withdrawalsInRange: d.prepare('SELECT withdrawal_hash FROM withdrawals WHERE block_number BETWEEN ? AND ? ORDER BY block_number, log_index').pluck(),
+      withdrawalByHash: d.prepare('SELECT block_number AS blockNumber, log_index AS logIndex, tx_index AS txIndex, withdrawal_hash AS withdrawalHash FROM withdrawals WHERE withdrawal_hash = ?'),
+      txCountInRange: d.prepare('SELECT COALESCE(SUM(tx_count), 0) FROM blocks WHERE number BETWEEN ? AND ?').pluck(),
+      putBatch: d.prepare(`INSERT OR REPLACE INTO l1_batches (batch_index, first_block, last_block, state_root, block_hash, withdrawal_root,
+        anchor_root, data_hash, l1_tx_hash, l1_block_number, submitted_at, challenge_window, data_bytes, l2_tx_count, l1_gas_used, l1_fee)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      deleteBatchesFrom: d.prepare('DELETE FROM l1_batches WHERE batch_index >= ?'),
+      batchByIndex: d.prepare(`SELECT ${BATCH_COLUMNS} FROM l1_batches WHERE batch_index = ?`),
+      batchCovering: d.prepare(`SELECT ${BATCH_COLUMNS} FROM l1_batches WHERE last_block >= ? ORDER BY last_block LIMIT 1`),
+      lastBatch: d.prepare(`SELECT ${BATCH_COLUMNS} FROM l1_batches ORDER BY batch_index DESC LIMIT 1`),
+      batchesFrom: d.prepare(`SELECT ${BATCH_COLUMNS} FROM l1_batches WHERE batch_index >= ? ORDER BY batch_index`),
+      batchTotals: d.prepare('SELECT COUNT(*) AS batches, COALESCE(SUM(l2_tx_count), 0) AS txs, COALESCE(SUM(data_bytes), 0) AS bytes, COALESCE(SUM(l1_gas_used), 0) AS gas FROM l1_batches'),
+      batchFees: d.prepare('SELECT l1_fee FROM l1_batches').pluck(),
+      firstBatchAfterL1Block: d.prepare('SELECT MIN(batch_index) FROM l1_batches WHERE l1_block_number > ?').pluck(),
+      firstBatchNotFinalAt: d.prepare('SELECT MIN(batch_index) FROM l1_batches WHERE submitted_at + challenge_window > ?').pluck(),
+      txBytesAfter: d.prepare('SELECT COALESCE(SUM(LENGTH(raw)), 0) FROM txs WHERE block_number > ?').pluck(),
     }
   }
 
@@ -156,6 +227,11 @@ export class Store {
         l.topics[2] ?? null, l.topics[3] ?? null, l.data)
     }
     for (const [key, value] of w.trieNodes) s.putNode.run(Buffer.from(key, 'hex'), value)
+    for (const a of w.anchors ?? []) {
+      s.putAnchor.run(a.blockNumber, a.logIndex, a.txIndex, a.hash, a.submitter)
+      s.queueRemove.run(a.hash)
+    }
+    for (const wd of w.withdrawals ?? []) s.putWithdrawal.run(wd.blockNumber, wd.logIndex, wd.txIndex, wd.withdrawalHash)
     s.setMeta.run('head.unsafe', String(b.number))
   }
 
@@ -246,9 +322,131 @@ export class Store {
     return this.stmts.journalAll.all() as { hash: Uint8Array; raw: Uint8Array }[]
   }
 
+  // ---- anchoring ----
+
+  /**
+   * Queues the hashes not yet queued or anchored, in one sqlite transaction (durable when this
+   * returns). Returns how many were new.
+   */
+  anchorQueueAdd(hashes: Uint8Array[], receivedAt: number): number {
+    const s = this.stmts
+    return this.db.transaction(() => {
+      let added = 0
+      for (const h of hashes) {
+        if (s.firstAnchor.get(h) !== undefined) continue
+        added += s.queueAdd.run(h, receivedAt).changes
+      }
+      return added
+    })()
+  }
+
+  /** The oldest `limit` queued hashes. */
+  anchorQueueNext(limit: number): Uint8Array[] {
+    return this.stmts.queueNext.all(limit) as Uint8Array[]
+  }
+
+  anchorQueueSize(): number {
+    return this.stmts.queueSize.get() as number
+  }
+
+  /** When `hash` was queued (ms since the epoch), if it is waiting for a block. */
+  anchorQueuedAt(hash: Uint8Array): number | undefined {
+    return this.stmts.queueGet.get(hash) as number | undefined
+  }
+
+  /** The first time `hash` was anchored on L2. */
+  firstAnchor(hash: Uint8Array): AnchorRow | undefined {
+    return this.stmts.firstAnchor.get(hash) as AnchorRow | undefined
+  }
+
+  /** Hashes anchored in blocks first..last, in chain order (duplicates included). */
+  anchoredHashes(first: number, last: number): Uint8Array[] {
+    return this.stmts.anchorsInRange.all(first, last) as Uint8Array[]
+  }
+
+  withdrawalHashes(first: number, last: number): Uint8Array[] {
+    return this.stmts.withdrawalsInRange.all(first, last) as Uint8Array[]
+  }
+
+  withdrawal(hash: Uint8Array): WithdrawalRow | undefined {
+    return this.stmts.withdrawalByHash.get(hash) as WithdrawalRow | undefined
+  }
+
+  /** Transactions in blocks first..last. */
+  txCount(first: number, last: number): number {
+    return this.stmts.txCountInRange.get(first, last) as number
+  }
+
+  // ---- batches on L1 ----
+
+  putBatch(b: L1BatchRow): void {
+    this.stmts.putBatch.run(b.batchIndex, b.firstBlock, b.lastBlock, b.stateRoot, b.blockHash, b.withdrawalRoot, b.anchorRoot,
+      b.dataHash, b.l1TxHash, b.l1BlockNumber, b.submittedAt, b.challengeWindow, b.dataBytes, b.l2TxCount, b.l1GasUsed, b.l1Fee.toString())
+  }
+
+  /** Forgets batches from `index` on (an L1 reorg took them away). */
+  deleteBatchesFrom(index: number): void {
+    this.stmts.deleteBatchesFrom.run(index)
+  }
+
+  batch(index: number): L1BatchRow | undefined {
+    const row = this.stmts.batchByIndex.get(index) as RawBatchRow | undefined
+    return row && toBatchRow(row)
+  }
+
+  /** The batch that contains L2 block `blockNumber`, if it was posted. */
+  batchCovering(blockNumber: number): L1BatchRow | undefined {
+    const row = this.stmts.batchCovering.get(blockNumber) as RawBatchRow | undefined
+    return row === undefined || row.firstBlock > blockNumber ? undefined : toBatchRow(row)
+  }
+
+  lastBatch(): L1BatchRow | undefined {
+    const row = this.stmts.lastBatch.get() as RawBatchRow | undefined
+    return row && toBatchRow(row)
+  }
+
+  batchesFrom(index: number): L1BatchRow[] {
+    return (this.stmts.batchesFrom.all(index) as RawBatchRow[]).map(toBatchRow)
+  }
+
+  /** Lowest index of a batch submitted in an L1 block after `l1Block`. */
+  firstBatchAfterL1Block(l1Block: number): number | undefined {
+    return (this.stmts.firstBatchAfterL1Block.get(l1Block) as number | null) ?? undefined
+  }
+
+  /** Lowest index of a batch whose challenge window is still open at L1 time `l1Timestamp` (seconds). */
+  firstBatchNotFinalAt(l1Timestamp: number): number | undefined {
+    return (this.stmts.firstBatchNotFinalAt.get(l1Timestamp) as number | null) ?? undefined
+  }
+
+  /** Bytes of transactions in blocks after `blockNumber` (what the batcher has yet to post). */
+  txBytesAfter(blockNumber: number): number {
+    return this.stmts.txBytesAfter.get(blockNumber) as number
+  }
+
+  /** Sums over every posted batch: count, L2 transactions, data bytes, L1 gas and wei. */
+  batchTotals(): { batches: number; l2Txs: number; dataBytes: number; l1Gas: number; l1Fee: bigint } {
+    const t = this.stmts.batchTotals.get() as { batches: number; txs: number; bytes: number; gas: number }
+    const fees = this.stmts.batchFees.all() as string[]
+    return { batches: t.batches, l2Txs: t.txs, dataBytes: t.bytes, l1Gas: t.gas, l1Fee: fees.reduce((sum, f) => sum + BigInt(f), 0n) }
+  }
+
   close(): void {
     if (this.db.open) this.db.close()
   }
+}
+
+const ANCHOR_COLUMNS = 'block_number AS blockNumber, log_index AS logIndex, tx_index AS txIndex, hash, submitter'
+
+const BATCH_COLUMNS = `batch_index AS batchIndex, first_block AS firstBlock, last_block AS lastBlock, state_root AS stateRoot,
+  block_hash AS blockHash, withdrawal_root AS withdrawalRoot, anchor_root AS anchorRoot, data_hash AS dataHash,
+  l1_tx_hash AS l1TxHash, l1_block_number AS l1BlockNumber, submitted_at AS submittedAt, challenge_window AS challengeWindow,
+  data_bytes AS dataBytes, l2_tx_count AS l2TxCount, l1_gas_used AS l1GasUsed, l1_fee AS l1Fee`
+
+type RawBatchRow = Omit<L1BatchRow, 'l1Fee'> & { l1Fee: string }
+
+function toBatchRow(row: RawBatchRow): L1BatchRow {
+  return { ...row, l1Fee: BigInt(row.l1Fee) }
 }
 
 const TX_COLUMNS = `hash, block_number AS blockNumber, tx_index AS txIndex, raw, sender, status, gas_used AS gasUsed,

@@ -1,10 +1,52 @@
 import { method, type MethodTable } from '../methods.ts'
 import { hex } from '../format.ts'
+import * as p from '../params.ts'
 import type { RpcContext } from '../context.ts'
+import type { BatcherStatus, PostedBatch } from '../../../batcher/batcher.ts'
 
-/** rollup_: what a client needs to know about this L2. Later services add their addresses via ctx.rollupConfig(). */
-export function rollupMethods(ctx: RpcContext): MethodTable {
+/** What rollup_ reads about batches (the batcher's status, the mirror of L1's batches). */
+export interface BatchView {
+  batcher?: { status(): BatcherStatus }
+  batch(index: number): PostedBatch | undefined
+}
+
+/**
+ * rollup_: what a client needs to know about this L2.
+ *   rollup_getConfig          chain id, heads, predeploys, precompiles, the L1 contracts
+ *   rollup_getBatcherStatus   last posted L2 block, pending blocks and bytes, the transaction in
+ *                             flight, L1 cost per L2 transaction, last error; null without an L1
+ *   rollup_getBatch(index)    a posted batch as L1 records it, or null
+ */
+export function rollupMethods(ctx: RpcContext, batches: BatchView): MethodTable {
   return {
+    rollup_getBatcherStatus: method([], () => {
+      const status = batches.batcher?.status()
+      if (status === undefined) return null
+      return { ...status, heads: { unsafe: ctx.chain.headNumber, safe: ctx.chain.headOf('safe'), finalized: ctx.chain.headOf('finalized') } }
+    }),
+    rollup_getBatch: method([p.smallQuantity], (index) => {
+      const b = batches.batch(index)
+      if (b === undefined) return null
+      return {
+        batchIndex: b.batchIndex,
+        firstBlock: b.firstBlock,
+        lastBlock: b.lastBlock,
+        stateRoot: hex(b.stateRoot),
+        blockHash: hex(b.blockHash),
+        withdrawalRoot: hex(b.withdrawalRoot),
+        anchorRoot: hex(b.anchorRoot),
+        dataHash: hex(b.dataHash),
+        l1TxHash: hex(b.l1TxHash),
+        l1BlockNumber: b.l1BlockNumber,
+        submittedAt: b.submittedAt,
+        finalAt: b.submittedAt + b.challengeWindow,
+        final: ctx.chain.headOf('finalized') >= b.lastBlock,
+        dataBytes: b.dataBytes,
+        l2TxCount: b.l2TxCount,
+        l1GasUsed: b.l1GasUsed,
+        l1FeeWei: b.l1Fee.toString(),
+      }
+    }),
     rollup_getConfig: method([], () => {
       const genesis = ctx.chain.byNumber(0)!
       return {

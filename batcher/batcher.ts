@@ -1,0 +1,636 @@
+/**
+ * The batcher: posts sealed L2 blocks to RollupAnchor on L1, in order, as compressed batches in
+ * calldata, with the state root and hash of each batch's last block and the roots of its
+ * withdrawal and anchor trees; and moves the L2's safe and finalized heads as those batches
+ * gain L1 confirmations and pass their challenge window.
+ *
+ * Restart safety comes from two facts. RollupAnchor accepts only the batch that starts right
+ * after its last posted block, so L1 itself says where to resume and a duplicate or a gap cannot
+ * land. And the one transaction in flight is written to sqlite before it is broadcast, so after a
+ * crash the batcher finds it again, waits for it, bumps it or replaces it, with the same nonce.
+ *
+ * Every step that talks to L1 sorts failures (ARCHITECTURE.md rule 5): temporary (L1 down, slow,
+ * a call that reverts for a reason an operator can fix) → retry with exponential backoff; reset
+ * (an L1 reorg or restart took batches away) → drop them from the local mirror and re-post;
+ * critical (no contract at the address, L1 batches that disagree with this chain) → stop loudly.
+ */
+import { bytesToHex, hexToBytes } from '@ethereumjs/util'
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  createPublicClient,
+  encodeFunctionData,
+  parseTransaction,
+  http,
+  keccak256,
+  type Hex,
+  type PublicClient,
+  type TransactionReceipt,
+} from 'viem'
+import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
+import { rollupAnchorAbi } from './abi.ts'
+import { encodeBatch, type BatchBlock, type CompressionName } from './codec.ts'
+import { MerkleTree } from './merkle.ts'
+
+/** A sealed L2 block as the batcher needs it. */
+export interface SourceBlock extends BatchBlock {
+  hash: Uint8Array
+  stateRoot: Uint8Array
+}
+
+/** The chain as the batcher sees it (declared here; the node adapts its store). */
+export interface BlockSource {
+  headNumber(): number
+  block(number: number): SourceBlock
+  anchoredHashes(first: number, last: number): Uint8Array[]
+  withdrawalHashes(first: number, last: number): Uint8Array[]
+  txCount(first: number, last: number): number
+  /** Bytes of transactions in blocks after `number`. */
+  txBytesAfter(number: number): number
+}
+
+/** A batch as RollupAnchor recorded it, plus what its L1 transaction cost. */
+export interface PostedBatch {
+  batchIndex: number
+  firstBlock: number
+  lastBlock: number
+  stateRoot: Uint8Array
+  blockHash: Uint8Array
+  withdrawalRoot: Uint8Array
+  anchorRoot: Uint8Array
+  dataHash: Uint8Array
+  l1TxHash: Uint8Array
+  l1BlockNumber: number
+  submittedAt: number
+  challengeWindow: number
+  dataBytes: number
+  l2TxCount: number
+  l1GasUsed: number
+  l1Fee: bigint
+}
+
+/** The batcher's own durable records (declared here; the node's sqlite store implements it). */
+export interface BatchLedger {
+  lastBatch(): PostedBatch | undefined
+  putBatch(batch: PostedBatch): void
+  deleteBatchesFrom(index: number): void
+  /** Lowest batch index submitted in an L1 block after `l1Block`, if any. */
+  firstBatchAfterL1Block(l1Block: number): number | undefined
+  /** Lowest batch index not yet final at L1 time `l1Timestamp`, if any. */
+  firstBatchNotFinalAt(l1Timestamp: number): number | undefined
+  batch(index: number): PostedBatch | undefined
+  batchTotals(): { batches: number; l2Txs: number; dataBytes: number; l1Gas: number; l1Fee: bigint }
+  getMeta(key: string): string | undefined
+  setMeta(key: string, value: string): void
+}
+
+/** Where the safe and finalized heads go. */
+export interface HeadSink {
+  headOf(name: 'safe' | 'finalized'): number
+  setHead(name: 'safe' | 'finalized', number: number): void
+}
+
+export interface BatcherConfig {
+  l1RpcUrl: string
+  rollupAnchor: `0x${string}`
+  /** Key of an account holding RollupAnchor's SEQUENCER_ROLE. */
+  privateKey: `0x${string}`
+  /** A batch closes once its compressed data would pass this many bytes. */
+  maxBatchBytes: number
+  /** ... or once its oldest block is this old (ms). */
+  maxBatchAgeMs: number
+  /** Most L2 blocks in one batch. */
+  maxBatchBlocks: number
+  compression: CompressionName
+  /** L1 blocks a batch needs (including its own) before its L2 blocks are `safe`. */
+  confirmations: number
+  /** How often the batcher looks at L1 and the chain (ms). */
+  pollIntervalMs: number
+  /** A batch transaction not mined after this long is re-sent with higher fees (ms). */
+  resubmitAfterMs: number
+  /** The most the batcher pays per L1 gas (wei); it waits rather than bid above it. */
+  maxFeePerGas: bigint
+}
+
+export interface Logger {
+  info(msg: string): void
+  error(msg: string): void
+  debug(msg: string): void
+}
+
+/** Points at which a test can make the batcher "crash" (stop dead, writing nothing more). */
+export type CrashPoint = 'built' | 'persisted' | 'sent' | 'mined'
+
+export class BatcherCrash extends Error {
+  override readonly name = 'BatcherCrash'
+}
+
+type FailureKind = 'temporary' | 'critical'
+
+export class BatcherError extends Error {
+  override readonly name = 'BatcherError'
+  constructor(
+    readonly kind: FailureKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
+interface Attempt {
+  hash: Hex
+  raw: Hex
+  maxFeePerGas: string
+  maxPriorityFeePerGas: string
+  sentAt: number
+}
+
+/** The batch transaction in flight, persisted before it is broadcast. */
+interface Inflight {
+  nonce: number
+  firstBlock: number
+  lastBlock: number
+  gas: string
+  dataBytes: number
+  attempts: Attempt[]
+}
+
+export interface BatcherStatus {
+  running: boolean
+  sender: string
+  rollupAnchor: string
+  l1ChainId: number | null
+  lastPostedBlock: number
+  lastBatchIndex: number | null
+  pendingBlocks: number
+  pendingBytes: number
+  inflight: { firstBlock: number; lastBlock: number; nonce: number; txHashes: string[]; since: number } | null
+  batchesPosted: number
+  l2TxsPosted: number
+  dataBytesPosted: number
+  l1GasUsed: number
+  l1FeeWei: string
+  /** Wei of L1 fees per posted L2 transaction (integer division); null before the first. */
+  l1CostPerL2TxWei: string | null
+  revertedBatchTxs: number
+  lastError: { message: string; at: number } | null
+}
+
+const INFLIGHT_KEY = 'batcher.inflight'
+const MAX_BACKOFF_MS = 30_000
+const SYNC_BATCHES_PER_STEP = 200
+
+export class Batcher {
+  private readonly l1: PublicClient
+  private readonly account: PrivateKeyAccount
+  private running = false
+  private loopDone: Promise<void> | undefined
+  private wake: (() => void) | undefined
+  private chainId: number | undefined
+  private failures = 0
+  private lastError: BatcherStatus['lastError'] = null
+  private reverted = 0
+
+  constructor(
+    private readonly config: BatcherConfig,
+    private readonly source: BlockSource,
+    private readonly ledger: BatchLedger,
+    private readonly heads: HeadSink,
+    private readonly log: Logger,
+    /** Tests only: called at each crash point; throwing BatcherCrash stops the batcher there. */
+    private readonly crashAt?: (point: CrashPoint) => void,
+  ) {
+    this.l1 = createPublicClient({ transport: http(config.l1RpcUrl, { retryCount: 0, timeout: 15_000 }) })
+    this.account = privateKeyToAccount(config.privateKey)
+  }
+
+  get sender(): string {
+    return this.account.address
+  }
+
+  start(): void {
+    if (this.running) return
+    this.running = true
+    this.loopDone = this.loop()
+  }
+
+  async stop(): Promise<void> {
+    this.running = false
+    this.wake?.()
+    await this.loopDone
+  }
+
+  /** Runs one step now (tests; the loop does this on its own). Errors are thrown, not retried. */
+  async stepOnce(): Promise<void> {
+    await this.step()
+  }
+
+  status(): BatcherStatus {
+    const last = this.ledger.lastBatch()
+    const lastPosted = last?.lastBlock ?? 0
+    const totals = this.ledger.batchTotals()
+    const inflight = this.inflight()
+    return {
+      running: this.running,
+      sender: this.account.address,
+      rollupAnchor: this.config.rollupAnchor,
+      l1ChainId: this.chainId ?? null,
+      lastPostedBlock: lastPosted,
+      lastBatchIndex: last?.batchIndex ?? null,
+      pendingBlocks: Math.max(0, this.source.headNumber() - lastPosted),
+      pendingBytes: this.source.txBytesAfter(lastPosted),
+      inflight:
+        inflight === undefined
+          ? null
+          : { firstBlock: inflight.firstBlock, lastBlock: inflight.lastBlock, nonce: inflight.nonce, txHashes: inflight.attempts.map((a) => a.hash), since: inflight.attempts[0].sentAt },
+      batchesPosted: totals.batches,
+      l2TxsPosted: totals.l2Txs,
+      dataBytesPosted: totals.dataBytes,
+      l1GasUsed: totals.l1Gas,
+      l1FeeWei: totals.l1Fee.toString(),
+      l1CostPerL2TxWei: totals.l2Txs === 0 ? null : (totals.l1Fee / BigInt(totals.l2Txs)).toString(),
+      revertedBatchTxs: this.reverted,
+      lastError: this.lastError,
+    }
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      let delay = this.config.pollIntervalMs
+      try {
+        await this.step()
+        if (this.failures > 0) this.log.info(`batcher: L1 reachable again after ${this.failures} failed attempts`)
+        this.failures = 0
+      } catch (err) {
+        if (err instanceof BatcherCrash) {
+          this.running = false
+          return
+        }
+        const failure = classify(err)
+        this.lastError = { message: failure.message, at: Date.now() }
+        if (failure.kind === 'critical') {
+          this.log.error(`batcher stopped: ${failure.message}`)
+          this.running = false
+          return
+        }
+        this.failures++
+        delay = Math.min(MAX_BACKOFF_MS, this.config.pollIntervalMs * 2 ** Math.min(this.failures, 10))
+        this.log.error(`batcher: ${failure.message}; retry ${this.failures} in ${delay} ms`)
+      }
+      await this.sleep(delay)
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = undefined
+        resolve()
+      }, ms)
+      this.wake = () => {
+        clearTimeout(timer)
+        this.wake = undefined
+        resolve()
+      }
+    })
+  }
+
+  private async step(): Promise<void> {
+    if (this.chainId === undefined) await this.checkL1()
+    const l1Head = await this.l1.getBlock({ blockTag: 'latest' })
+    await this.syncBatches()
+    this.moveHeads(Number(l1Head.number), Number(l1Head.timestamp))
+    if (this.inflight() !== undefined) return this.watchInflight()
+    await this.postNext()
+  }
+
+  /** Once per start: the contract must exist, and the key should hold the sequencer role. */
+  private async checkL1(): Promise<void> {
+    const [chainId, code] = await Promise.all([this.l1.getChainId(), this.l1.getCode({ address: this.config.rollupAnchor })])
+    if (code === undefined || code === '0x') {
+      throw new BatcherError('critical', `no contract at RollupAnchor address ${this.config.rollupAnchor} on L1 chain ${chainId} (${this.config.l1RpcUrl}): deploy it (npm run deploy:l1) and point the deployments file at it`)
+    }
+    const role = await this.read('SEQUENCER_ROLE')
+    if (!(await this.read('hasRole', [role, this.account.address]))) {
+      this.log.error(`batcher: ${this.account.address} does not hold SEQUENCER_ROLE on ${this.config.rollupAnchor}; batches will fail until it is granted`)
+    }
+    this.chainId = chainId
+    this.log.info(`batcher: posting to RollupAnchor ${this.config.rollupAnchor} on L1 chain ${chainId} as ${this.account.address}`)
+  }
+
+  // ---- mirror of the batches on L1 ----
+
+  /** Brings the local mirror in line with L1: drops batches an L1 reorg removed, adds new ones. */
+  private async syncBatches(): Promise<void> {
+    const count = Number(await this.read('batchCount'))
+    let last = this.ledger.lastBatch()
+    if (last !== undefined && last.batchIndex >= count) {
+      this.log.info(`batcher: L1 has ${count} batches, ${last.batchIndex + 1 - count} fewer than seen before (L1 reorg or reset); re-posting from there`)
+      this.ledger.deleteBatchesFrom(count)
+      last = this.ledger.lastBatch()
+    }
+    while (last !== undefined) {
+      const onL1 = await this.read('getBatch', [BigInt(last.batchIndex)])
+      if (onL1.dataHash.toLowerCase() === bytesToHex(last.dataHash)) break
+      this.log.info(`batcher: batch ${last.batchIndex} on L1 changed (L1 reorg); re-reading it`)
+      this.ledger.deleteBatchesFrom(last.batchIndex)
+      last = this.ledger.lastBatch()
+    }
+    const head = this.source.headNumber()
+    const from = last === undefined ? 0 : last.batchIndex + 1
+    for (let index = from; index < Math.min(count, from + SYNC_BATCHES_PER_STEP); index++) {
+      const b = await this.read('getBatch', [BigInt(index)])
+      const lastBlock = Number(b.lastBlock)
+      if (lastBlock > head) {
+        throw new BatcherError('critical', `L1 batch ${index} covers L2 blocks up to ${lastBlock} but this node's chain ends at ${head}: the data directory is not the chain this RollupAnchor records`)
+      }
+      const local = this.source.block(lastBlock)
+      if (b.blockHash.toLowerCase() !== bytesToHex(local.hash)) {
+        throw new BatcherError('critical', `L1 batch ${index} commits to ${b.blockHash} for L2 block ${lastBlock}, this node has ${bytesToHex(local.hash)}: the chains diverged`)
+      }
+      const { txHash, gasUsed, fee, dataBytes } = await this.submission(index, Number(b.l1BlockNumber))
+      this.ledger.putBatch({
+        batchIndex: index,
+        firstBlock: Number(b.firstBlock),
+        lastBlock,
+        stateRoot: hexToBytes(b.stateRoot),
+        blockHash: hexToBytes(b.blockHash),
+        withdrawalRoot: hexToBytes(b.withdrawalRoot),
+        anchorRoot: hexToBytes(b.anchorRoot),
+        dataHash: hexToBytes(b.dataHash),
+        l1TxHash: hexToBytes(txHash),
+        l1BlockNumber: Number(b.l1BlockNumber),
+        submittedAt: Number(b.submittedAt),
+        challengeWindow: Number(b.challengeWindow),
+        dataBytes,
+        l2TxCount: this.source.txCount(Number(b.firstBlock), lastBlock),
+        l1GasUsed: gasUsed,
+        l1Fee: fee,
+      })
+      this.log.info(`batcher: batch ${index} (L2 blocks ${b.firstBlock}-${b.lastBlock}, ${dataBytes} bytes) in L1 block ${b.l1BlockNumber}, tx ${txHash}`)
+    }
+  }
+
+  /** The L1 transaction that submitted batch `index`, found through its BatchSubmitted event. */
+  private async submission(index: number, l1Block: number): Promise<{ txHash: Hex; gasUsed: number; fee: bigint; dataBytes: number }> {
+    const logs = await this.l1.getLogs({
+      address: this.config.rollupAnchor,
+      event: rollupAnchorAbi.find((x) => x.type === 'event' && x.name === 'BatchSubmitted') as Extract<(typeof rollupAnchorAbi)[number], { type: 'event' }>,
+      args: { batchIndex: BigInt(index) },
+      fromBlock: BigInt(l1Block),
+      toBlock: BigInt(l1Block),
+    })
+    const log = logs[0]
+    if (log?.transactionHash == null) throw new BatcherError('temporary', `BatchSubmitted(${index}) not found in L1 block ${l1Block} yet`)
+    const [receipt, tx] = await Promise.all([this.l1.getTransactionReceipt({ hash: log.transactionHash }), this.l1.getTransaction({ hash: log.transactionHash })])
+    const dataBytes = submittedDataLength(tx.input)
+    return { txHash: log.transactionHash, gasUsed: Number(receipt.gasUsed), fee: receipt.gasUsed * receipt.effectiveGasPrice, dataBytes }
+  }
+
+  /** safe: batches with `confirmations` L1 blocks; finalized: batches past their challenge window. */
+  private moveHeads(l1Block: number, l1Timestamp: number): void {
+    const last = this.ledger.lastBatch()
+    const lastBlockOf = (firstExcluded: number | undefined): number => {
+      if (last === undefined) return 0
+      if (firstExcluded === undefined) return last.lastBlock
+      return firstExcluded === 0 ? 0 : (this.ledger.batch(firstExcluded - 1)?.lastBlock ?? 0)
+    }
+    const safe = lastBlockOf(this.ledger.firstBatchAfterL1Block(l1Block - this.config.confirmations + 1))
+    const finalized = Math.min(safe, lastBlockOf(this.ledger.firstBatchNotFinalAt(l1Timestamp)))
+    if (safe !== this.heads.headOf('safe')) {
+      this.heads.setHead('safe', safe)
+      this.log.debug(`batcher: safe head ${safe}`)
+    }
+    if (finalized !== this.heads.headOf('finalized')) {
+      this.heads.setHead('finalized', finalized)
+      this.log.info(`batcher: finalized head ${finalized}`)
+    }
+  }
+
+  // ---- posting ----
+
+  private inflight(): Inflight | undefined {
+    const raw = this.ledger.getMeta(INFLIGHT_KEY)
+    return raw === undefined || raw === '' ? undefined : (JSON.parse(raw) as Inflight)
+  }
+
+  private setInflight(inflight: Inflight | undefined): void {
+    this.ledger.setMeta(INFLIGHT_KEY, inflight === undefined ? '' : JSON.stringify(inflight))
+  }
+
+  /** The next batch, if one is due: blocks from the last posted one on, closed by size or age. */
+  planBatch(): { blocks: SourceBlock[]; data: Uint8Array } | undefined {
+    const { maxBatchBytes, maxBatchAgeMs, maxBatchBlocks, compression } = this.config
+    const next = (this.ledger.lastBatch()?.lastBlock ?? 0) + 1
+    const head = this.source.headNumber()
+    if (next > head) return undefined
+    // gather by raw size first (compression shrinks it; 4× is a generous guess, trimmed below)
+    const rawBudget = maxBatchBytes * 4
+    const blocks: SourceBlock[] = []
+    let rawBytes = 0
+    let full = false
+    for (let n = next; n <= head; n++) {
+      const block = this.source.block(n)
+      const size = block.txs.reduce((sum, tx) => sum + tx.length, 40)
+      if (blocks.length > 0 && rawBytes + size > rawBudget) {
+        full = true
+        break
+      }
+      blocks.push(block)
+      rawBytes += size
+      if (blocks.length >= maxBatchBlocks) {
+        full = n < head || blocks.length === maxBatchBlocks
+        break
+      }
+    }
+    const ageMs = Date.now() - Number(blocks[0].timestamp) * 1000
+    let data = encodeBatch(blocks, compression)
+    if (!full && data.length < maxBatchBytes && ageMs < maxBatchAgeMs) return undefined
+    while (data.length > maxBatchBytes && blocks.length > 1) {
+      blocks.length = Math.ceil((blocks.length * maxBatchBytes) / data.length / 1.05) || 1
+      data = encodeBatch(blocks, compression)
+    }
+    return { blocks, data }
+  }
+
+  private async postNext(): Promise<void> {
+    const plan = this.planBatch()
+    if (plan === undefined) return
+    const { blocks, data } = plan
+    const first = blocks[0].number
+    const last = blocks[blocks.length - 1]
+    const anchorRoot = new MerkleTree(this.source.anchoredHashes(first, last.number)).root
+    const withdrawalRoot = new MerkleTree(this.source.withdrawalHashes(first, last.number)).root
+    this.crashAt?.('built')
+    const call = {
+      abi: rollupAnchorAbi,
+      functionName: 'submitBatch',
+      args: [BigInt(first), BigInt(last.number), bytesToHex(last.stateRoot), bytesToHex(last.hash), bytesToHex(withdrawalRoot), bytesToHex(anchorRoot), bytesToHex(data)],
+    } as const
+    const calldata = encodeFunctionData(call)
+    let gas: bigint
+    try {
+      gas = await this.l1.estimateContractGas({ ...call, address: this.config.rollupAnchor, account: this.account })
+    } catch (err) {
+      throw new BatcherError('temporary', `L1 rejects batch for blocks ${first}-${last.number}: ${revertReason(err)}`, { cause: err })
+    }
+    gas = (gas * 5n) / 4n
+    const fees = await this.fees()
+    const nonce = await this.l1.getTransactionCount({ address: this.account.address, blockTag: 'pending' })
+    const attempt = await this.sign({ nonce, gas, ...fees }, calldata)
+    this.setInflight({ nonce, firstBlock: first, lastBlock: last.number, gas: gas.toString(), dataBytes: data.length, attempts: [attempt] })
+    this.crashAt?.('persisted')
+    this.log.info(`batcher: posting L2 blocks ${first}-${last.number} (${data.length} bytes, ${blocks.reduce((n, b) => n + b.txs.length, 0)} txs) in ${attempt.hash}`)
+    await this.broadcast(attempt.raw)
+    this.crashAt?.('sent')
+  }
+
+  /** Waits for the transaction in flight; re-sends, bumps or forgets it. */
+  private async watchInflight(): Promise<void> {
+    const inflight = this.inflight()!
+    for (const attempt of [...inflight.attempts].reverse()) {
+      const receipt = await this.receipt(attempt.hash)
+      if (receipt === undefined) continue
+      if (receipt.status === 'success') {
+        this.log.debug(`batcher: ${attempt.hash} mined in L1 block ${receipt.blockNumber}`)
+        this.crashAt?.('mined')
+      } else {
+        this.reverted++
+        this.lastError = { message: `batch transaction ${attempt.hash} (L2 blocks ${inflight.firstBlock}-${inflight.lastBlock}) reverted in L1 block ${receipt.blockNumber}`, at: Date.now() }
+        this.log.error(`batcher: ${this.lastError.message}; re-posting`)
+      }
+      this.setInflight(undefined)
+      this.wake?.()
+      return
+    }
+    const l1Last = Number(await this.read('lastBlock'))
+    const mined = await this.l1.getTransactionCount({ address: this.account.address, blockTag: 'latest' })
+    if (l1Last >= inflight.lastBlock || mined > inflight.nonce) {
+      // the nonce was used without any of our attempts being mined (replaced from elsewhere), or
+      // the range is on L1 already: nothing left to wait for
+      this.log.info(`batcher: nonce ${inflight.nonce} used elsewhere or blocks ${inflight.firstBlock}-${inflight.lastBlock} already on L1; moving on`)
+      this.setInflight(undefined)
+      return
+    }
+    const latest = inflight.attempts[inflight.attempts.length - 1]
+    if (Date.now() - latest.sentAt < this.config.resubmitAfterMs) {
+      // still waiting; an L1 that restarted without its mempool has forgotten it: send it again
+      if (!(await this.known(latest.hash))) await this.broadcast(latest.raw)
+      return
+    }
+    const current = await this.fees()
+    const bump = (old: string, now: bigint) => {
+      const bumped = (BigInt(old) * 1125n) / 1000n + 1n
+      return bumped > now ? bumped : now
+    }
+    const maxFeePerGas = bump(latest.maxFeePerGas, current.maxFeePerGas)
+    const maxPriorityFeePerGas = bump(latest.maxPriorityFeePerGas, current.maxPriorityFeePerGas)
+    if (maxFeePerGas > this.config.maxFeePerGas) {
+      this.log.error(`batcher: batch tx ${latest.hash} is stuck and a bump would pay ${maxFeePerGas} wei/gas, above the cap of ${this.config.maxFeePerGas}; waiting`)
+      latest.sentAt = Date.now()
+      this.setInflight(inflight)
+      return
+    }
+    const attempt = await this.sign({ nonce: inflight.nonce, gas: BigInt(inflight.gas), maxFeePerGas, maxPriorityFeePerGas }, undefined, latest.raw)
+    inflight.attempts.push(attempt)
+    this.setInflight(inflight)
+    this.log.info(`batcher: ${latest.hash} not mined after ${this.config.resubmitAfterMs} ms; re-sent as ${attempt.hash} at ${maxFeePerGas} wei/gas`)
+    await this.broadcast(attempt.raw)
+  }
+
+  private async fees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
+    const { maxFeePerGas, maxPriorityFeePerGas } = await this.l1.estimateFeesPerGas()
+    const cap = this.config.maxFeePerGas
+    return { maxFeePerGas: maxFeePerGas > cap ? cap : maxFeePerGas, maxPriorityFeePerGas: maxPriorityFeePerGas > cap ? cap : maxPriorityFeePerGas }
+  }
+
+  /** Signs locally (the key never leaves the process); `previousRaw` supplies the calldata of a bump. */
+  private async sign(
+    p: { nonce: number; gas: bigint; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
+    calldata: Hex | undefined,
+    previousRaw?: Hex,
+  ): Promise<Attempt> {
+    const data = calldata ?? parseTransaction(previousRaw!).data
+    const raw = await this.account.signTransaction({
+      type: 'eip1559',
+      chainId: this.chainId!,
+      to: this.config.rollupAnchor,
+      data,
+      nonce: p.nonce,
+      gas: p.gas,
+      maxFeePerGas: p.maxFeePerGas,
+      maxPriorityFeePerGas: p.maxPriorityFeePerGas,
+    })
+    return { hash: keccak256(raw), raw, maxFeePerGas: p.maxFeePerGas.toString(), maxPriorityFeePerGas: p.maxPriorityFeePerGas.toString(), sentAt: Date.now() }
+  }
+
+  /** Broadcasts; an L1 that already has it (or has mined the nonce) is not an error here. */
+  private async broadcast(raw: Hex): Promise<void> {
+    try {
+      await this.l1.sendRawTransaction({ serializedTransaction: raw })
+    } catch (err) {
+      const message = errorText(err)
+      if (/already known|already imported|nonce too low|known transaction/i.test(message)) return
+      throw err
+    }
+  }
+
+  private async receipt(hash: Hex): Promise<TransactionReceipt | undefined> {
+    try {
+      return await this.l1.getTransactionReceipt({ hash })
+    } catch (err) {
+      if ((err as BaseError).name === 'TransactionReceiptNotFoundError') return undefined
+      throw err
+    }
+  }
+
+  private async known(hash: Hex): Promise<boolean> {
+    try {
+      await this.l1.getTransaction({ hash })
+      return true
+    } catch (err) {
+      if ((err as BaseError).name === 'TransactionNotFoundError') return false
+      throw err
+    }
+  }
+
+  private read<const F extends 'batchCount' | 'lastBlock' | 'getBatch' | 'SEQUENCER_ROLE' | 'hasRole'>(functionName: F, args?: readonly unknown[]) {
+    return this.l1.readContract({ address: this.config.rollupAnchor, abi: rollupAnchorAbi, functionName, args } as never) as Promise<ReadResult<F>>
+  }
+}
+
+type ReadResult<F> = F extends 'getBatch'
+  ? { firstBlock: bigint; lastBlock: bigint; submittedAt: bigint; l1BlockNumber: bigint; challengeWindow: bigint; stateRoot: Hex; blockHash: Hex; withdrawalRoot: Hex; anchorRoot: Hex; dataHash: Hex }
+  : F extends 'hasRole'
+    ? boolean
+    : F extends 'SEQUENCER_ROLE'
+      ? Hex
+      : bigint
+
+/** Length of the `data` argument inside submitBatch calldata. */
+function submittedDataLength(input: Hex): number {
+  // selector, 7 head words; the 7th is the offset of `data`, whose first word is its length
+  const offset = Number(BigInt('0x' + input.slice(2 + 8 + 64 * 6, 2 + 8 + 64 * 7)))
+  return Number(BigInt('0x' + input.slice(2 + 8 + offset * 2, 2 + 8 + offset * 2 + 64)))
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof BaseError) return `${err.shortMessage} ${err.details ?? ''}`
+  return String((err as Error)?.message ?? err)
+}
+
+/** The contract error name and arguments when a call reverted, else the error's short message. */
+function revertReason(err: unknown): string {
+  if (err instanceof BaseError) {
+    const revert = err.walk((e) => e instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null
+    if (revert?.data !== undefined) return `${revert.data.errorName}(${(revert.data.args ?? []).map(String).join(', ')})`
+    return err.shortMessage
+  }
+  return String(err)
+}
+
+function classify(err: unknown): { kind: FailureKind; message: string } {
+  if (err instanceof BatcherError) return { kind: err.kind, message: err.message }
+  return { kind: 'temporary', message: `L1 request failed: ${errorText(err).trim().split('\n')[0]}` }
+}
