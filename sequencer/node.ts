@@ -9,7 +9,9 @@ import type { AddressInfo } from 'node:net'
 import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import type { FastifyInstance } from 'fastify'
-import { BlockBuilder, blockSize, type SealedBlock } from './builder/builder.ts'
+import { BlockBuilder, blockSize, type BlockTx, type SealedBlock } from './builder/builder.ts'
+import { createTxFromRLP } from '@ethereumjs/tx'
+import type { BatchBlock } from '../batcher/codec.ts'
 import { SequencerDriver } from './builder/driver.ts'
 import { CallExecutor } from './builder/executor.ts'
 import { installEvmSpeedups } from './builder/evm-speedups.ts'
@@ -42,7 +44,7 @@ import type { Common } from '@ethereumjs/common'
 import { AnchorQueue } from './anchoring/queue.ts'
 import { registerAnchorRoutes } from './anchoring/http.ts'
 import { anchorMethods } from './rpc/namespaces/anchor.ts'
-import { Batcher, type BlockSource } from '../batcher/batcher.ts'
+import { Batcher, type BlockSource, type CrashPoint } from '../batcher/batcher.ts'
 import { BatchProofs } from '../batcher/proofs.ts'
 import { readDeployments, type L1Deployments } from '../batcher/deployments.ts'
 import { SYSTEM_ADDRESS } from './system/system-tx.ts'
@@ -67,12 +69,24 @@ export interface RunningNode {
   batcher?: Batcher
   /** The L1 contracts the batcher posts to. */
   l1?: L1Deployments
+  /**
+   * Re-executes one block from batch data on top of the head (a node rebuilding the chain from
+   * L1; see batcher/derive.ts). Every transaction must execute; the block is sealed like any other.
+   * Only for a node that does not sequence (empty pool, nothing anchored over HTTP).
+   */
+  importBlock(block: BatchBlock): Promise<{ number: number; hash: Uint8Array; stateRoot: Uint8Array }>
   /** Seals a block now if anything is executable (tests; the driver does this on its own). */
   mine(): Promise<SealedBlock<PoolTx> | undefined>
   close(): Promise<void>
 }
 
-export async function startNode(input: NodeConfigInput = {}): Promise<RunningNode> {
+/** Test seams: never set in production. */
+export interface NodeHooks {
+  /** Called at each of the batcher's crash points; throwing BatcherCrash stops it there, as a crash would. */
+  batcherCrashAt?: (point: CrashPoint) => void
+}
+
+export async function startNode(input: NodeConfigInput = {}, hooks: NodeHooks = {}): Promise<RunningNode> {
   const config = resolveConfig(input)
   const log = createLogger(config.logLevel)
   const cleanup: (() => Promise<void> | void)[] = []
@@ -80,14 +94,14 @@ export async function startNode(input: NodeConfigInput = {}): Promise<RunningNod
     for (const fn of cleanup.reverse()) await fn()
   }
   try {
-    return await start(config, log, cleanup, closeAll)
+    return await start(config, log, cleanup, closeAll, hooks)
   } catch (err) {
     await closeAll().catch(() => undefined)
     throw new Error(`node failed to start: ${(err as Error).message}`, { cause: err })
   }
 }
 
-async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<void> | void)[], closeAll: () => Promise<void>): Promise<RunningNode> {
+async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<void> | void)[], closeAll: () => Promise<void>, hooks: NodeHooks): Promise<RunningNode> {
   await installEvmSpeedups()
   // 1. store and genesis
   const store = new Store(join(config.dataDir, 'chain.sqlite'))
@@ -166,7 +180,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
       throw new Error(`${config.l1.deploymentsPath} was deployed for L2 chain ${l1.l2ChainId}, this node runs chain ${common.chainId()}`)
     }
     const { rpcUrl, batcherKey, ...tuning } = config.l1
-    batcher = new Batcher({ ...tuning, l1RpcUrl: rpcUrl, rollupAnchor: l1.rollupAnchor, privateKey: batcherKey }, blockSource(store, chain), store, chain, log)
+    batcher = new Batcher({ ...tuning, l1RpcUrl: rpcUrl, rollupAnchor: l1.rollupAnchor, privateKey: batcherKey }, blockSource(store, chain), store, chain, log, hooks.batcherCrashAt)
   }
   const l1Info = l1 && { chainId: l1.l1ChainId, rollupAnchor: l1.rollupAnchor }
   const proofs = new BatchProofs(store, () => chain.headOf('finalized'), () => l1Info)
@@ -240,9 +254,31 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     proofs,
     batcher,
     l1,
+    importBlock: (block) => importBlock(builder, common, chain, block),
     mine: () => driver.buildOnce(),
     close: closeAll,
   }
+}
+
+async function importBlock(builder: BlockBuilder, common: Common, chain: Chain, block: BatchBlock) {
+  if (block.number !== chain.headNumber + 1) throw new Error(`cannot import block ${block.number} on top of head ${chain.headNumber}`)
+  const txs: BlockTx[] = block.txs.map((raw, i) => {
+    try {
+      const tx = createTxFromRLP(raw, { common })
+      const sender = tx.getSenderAddress()
+      const hash = tx.hash()
+      return { tx, raw, hash, hashHex: bytesToHex(hash), sender, senderHex: sender.toString(), nonce: tx.nonce }
+    } catch (err) {
+      throw new Error(`block ${block.number} transaction ${i} does not decode: ${(err as Error).message}`)
+    }
+  })
+  let i = 0
+  const list = { next: () => txs[i++], skipSender: () => {} }
+  const { sealed, invalid } = await builder.build(list, block.timestamp, { coinbase: new Address(block.coinbase) })
+  if (invalid.length > 0 || sealed === undefined || sealed.row.txCount !== txs.length) {
+    throw new Error(`block ${block.number} does not re-execute: ${invalid.length} of ${txs.length} transactions are invalid on this state`)
+  }
+  return { number: sealed.row.number, hash: sealed.row.hash, stateRoot: sealed.header.stateRoot }
 }
 
 /** The sealed chain as the batcher reads it. */

@@ -17,7 +17,7 @@ import type { Chain } from '../chain/chain.ts'
 import type { SqliteTrieDB } from '../state/trie-db.ts'
 import type { BlockRow, LogRow, Store, TxRow } from '../store/store.ts'
 import { orderedTrieRoot } from './tries.ts'
-import { SYSTEM_ADDRESS, systemTx, type SystemSource } from '../system/system-tx.ts'
+import { isSystemSender, SYSTEM_ADDRESS, systemTx, type SystemSource } from '../system/system-tx.ts'
 import { indexProtocolLogs } from '../system/log-index.ts'
 
 /** A transaction as the builder needs it: decoded, with its sender already recovered. */
@@ -113,12 +113,12 @@ export class BlockBuilder {
 
   /**
    * Runs the system sources' calls, then the candidates, on top of the head and seals the block
-   * at `timestamp` (seconds). `coinbase` overrides the configured fee recipient (a node
-   * rebuilding blocks from L1 uses the one the batch recorded).
+   * at `timestamp` (seconds). With `rebuild` (a block re-executed from batch data) the system
+   * sources are not asked and the coinbase is the one the batch recorded.
    */
-  async build<T extends BlockTx>(candidates: CandidateSource<T>, timestamp: bigint, coinbase?: Address): Promise<BuildResult<T>> {
+  async build<T extends BlockTx>(candidates: CandidateSource<T>, timestamp: bigint, rebuild?: { coinbase: Address }): Promise<BuildResult<T>> {
     const { common, chain, state, gasLimit } = this.opts
-    const feeRecipient = coinbase ?? this.opts.feeRecipient
+    const feeRecipient = rebuild?.coinbase ?? this.opts.feeRecipient
     const parent = chain.head()
     const number = parent.header.number + 1n
     const baseFee = parent.header.calcNextBaseFee()
@@ -127,7 +127,8 @@ export class BlockBuilder {
       { common },
     )
 
-    const system = await this.systemTxs(baseFee)
+    // a rebuilt block's system transactions are in its batch data, among the candidates
+    const system = rebuild === undefined ? await this.systemTxs(baseFee) : []
     const all: BlockTx[] = []
     const included: T[] = []
     const invalid: T[] = []
@@ -141,7 +142,8 @@ export class BlockBuilder {
     try {
       const next = withSystemFirst(system, candidates)
       for (let c = next(); c !== undefined; c = next()) {
-        const isSystem = system.includes(c)
+        // system transactions come from the sources, or from batch data when blocks are rebuilt
+        const isSystem = isSystemSender(c.senderHex)
         if (gasLimit - gasUsed < TX_GAS) break
         if (c.tx.gasLimit > gasLimit - gasUsed) {
           candidates.skipSender(c.senderHex) // its later nonces cannot run without it

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createPublicClient, createWalletClient, http, type Chain, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { startNode, type RunningNode } from '../../sequencer/node.ts'
+import { startNode, type NodeHooks, type RunningNode } from '../../sequencer/node.ts'
 import type { NodeConfigInput } from '../../sequencer/config.ts'
 import { defineAiRollupChain } from '../../sequencer/chain/viem.ts'
 import { devAccounts } from '../../sequencer/chain/dev-accounts.ts'
@@ -70,7 +70,7 @@ export interface TestNode extends ReturnType<typeof clientsFor> {
 }
 
 /** Starts a node in this process (automine on unless the options say otherwise). */
-export async function startTestNode(input: NodeConfigInput = {}): Promise<TestNode> {
+export async function startTestNode(input: NodeConfigInput = {}, hooks: NodeHooks = {}): Promise<TestNode> {
   const dataDir = input.dataDir ?? tempDir()
   const node = await startNode({
     ...input,
@@ -78,7 +78,7 @@ export async function startTestNode(input: NodeConfigInput = {}): Promise<TestNo
     rpc: { port: 0, ...input.rpc },
     sequencer: { automine: true, ...input.sequencer },
     logLevel: input.logLevel ?? 'error',
-  })
+  }, hooks)
   return {
     node,
     url: node.url,
