@@ -192,7 +192,10 @@ export async function startAnvil(opts: StartAnvilOptions = {}): Promise<RunningA
   try {
     anvil = await launch(opts, statePath)
   } catch (error) {
-    if (!(error instanceof AnvilStartError) || !/failed to parse json file/i.test(error.outputTail)) throw error
+    if (!(error instanceof AnvilStartError) || !/failed to parse json file/i.test(error.outputTail)) {
+      rmSync(loading, { force: true })
+      throw error
+    }
     if (!existsSync(backup)) {
       throw new AnvilStartError(`Anvil cannot load its state file ${statePath} and there is no earlier copy (${backup}); move the file away to start an empty L1`, error.outputTail)
     }
