@@ -15,7 +15,16 @@ const USAGE = `usage: npm start -- [options]
   --genesis <file>        genesis JSON (default sequencer/chain/genesis.dev.json)
   --fee-recipient <addr>  coinbase receiving priority fees
   --no-dev                no dev accounts in eth_accounts, no eth_sendTransaction
-  --log-level <level>     silent | error | info | debug (default info)`
+  --log-level <level>     silent | error | info | debug (default info)
+  --anchor-api-keys <k,k> keys accepted by POST /v1/anchors (or env ANCHOR_API_KEYS; dev default: dev-anchor-key)
+
+ L1 (all three to post batches; without them the node runs alone and safe/finalized stay at 0):
+  --l1-rpc <url>          L1 JSON-RPC URL
+  --deployments <file>    deployments file written by npm run deploy:l1
+  --batcher-key <0x..>    key holding RollupAnchor's SEQUENCER_ROLE (or env BATCHER_PRIVATE_KEY)
+  --l1-confirmations <n>  L1 blocks before a posted block is safe (default 3)
+  --batch-max-bytes <n>   close a batch at this many compressed bytes (default 120000)
+  --batch-max-age <ms>    close a batch when its oldest block is this old (default 60000)`
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -29,6 +38,13 @@ async function main(): Promise<void> {
       'fee-recipient': { type: 'string' },
       'no-dev': { type: 'boolean' },
       'log-level': { type: 'string' },
+      'anchor-api-keys': { type: 'string' },
+      'l1-rpc': { type: 'string' },
+      deployments: { type: 'string' },
+      'batcher-key': { type: 'string' },
+      'l1-confirmations': { type: 'string' },
+      'batch-max-bytes': { type: 'string' },
+      'batch-max-age': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -49,6 +65,23 @@ async function main(): Promise<void> {
       ...(values.port !== undefined && { port: Number(values.port) }),
     },
     logLevel: values['log-level'] as NodeConfigInput['logLevel'],
+  }
+  const apiKeys = values['anchor-api-keys'] ?? process.env.ANCHOR_API_KEYS
+  if (apiKeys !== undefined) input.anchoring = { apiKeys: apiKeys.split(',').map((k) => k.trim()).filter((k) => k !== '') }
+  const batcherKey = values['batcher-key'] ?? process.env.BATCHER_PRIVATE_KEY
+  const l1Given = [values['l1-rpc'], values.deployments].filter((v) => v !== undefined).length
+  if (l1Given > 0) {
+    if (values['l1-rpc'] === undefined || values.deployments === undefined || batcherKey === undefined) {
+      throw new Error('posting to L1 needs --l1-rpc, --deployments and --batcher-key (or BATCHER_PRIVATE_KEY)')
+    }
+    input.l1 = {
+      rpcUrl: values['l1-rpc'],
+      deploymentsPath: values.deployments,
+      batcherKey: batcherKey as `0x${string}`,
+      ...(values['l1-confirmations'] !== undefined && { confirmations: Number(values['l1-confirmations']) }),
+      ...(values['batch-max-bytes'] !== undefined && { maxBatchBytes: Number(values['batch-max-bytes']) }),
+      ...(values['batch-max-age'] !== undefined && { maxBatchAgeMs: Number(values['batch-max-age']) }),
+    }
   }
   const node = await startNode(input)
   let stopping = false

@@ -1,0 +1,157 @@
+/**
+ * `npm start`: the embedded devnet. Starts a local L1 (Anvil on 127.0.0.1:8545, its chain kept
+ * in data/l1/anvil-state.json), deploys the L1 contracts once (data/l1/deployments.json), then
+ * the L2 node with its batcher (data/l2), and prints every URL and address.
+ *
+ * Why Anvil and not Hardhat's node: Hardhat's node keeps its chain in memory, so every restart
+ * would bring up an empty L1 under an L2 that remembers everything (TRAPS.md). Anvil writes its
+ * state every second and on exit, so a restart finds the contracts and the posted batches where
+ * they were. If the L1 state is lost anyway (file deleted), the contracts are deployed again
+ * and the batcher, finding no batches there, re-posts the whole chain from block 1: an L1 reset
+ * is an L1 reorg to genesis.
+ *
+ * Another L1: `npm start -- --l1-rpc <url> --deployer-key <0x..>` skips Anvil (or run the node
+ * alone, `npm run node -- --l1-rpc ... --deployments ... --batcher-key ...`; see the README).
+ */
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { createPublicClient, http } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { readDeployments, writeDeployments, type L1Deployments } from '../batcher/deployments.ts'
+import { rollupAnchorAbi } from '../batcher/abi.ts'
+import { startNode } from '../sequencer/node.ts'
+import { DEV_ANCHOR_API_KEY } from '../sequencer/config.ts'
+import { DATA_ANCHOR, L2_BRIDGE, MODEL_REGISTRY } from '../precompiles/addresses.ts'
+import { ANVIL_PRIVATE_KEYS, startAnvil, type RunningAnvil } from './lib/anvil.ts'
+import { deployL1 } from './lib/deploy-l1.ts'
+
+const USAGE = `usage: npm start -- [options]
+  --data-dir <dir>            root of the devnet's data (default ./data): l1/ and l2/ inside
+  --port <port>               L2 JSON-RPC port (default 9545)
+  --l1-port <port>            embedded L1 port (default 8545)
+  --l1-block-time <s>         embedded L1 block interval in seconds (default 2)
+  --challenge-window <s>      challenge window of a new deployment (default 30 s in the devnet)
+  --l1-rpc <url>              use this L1 instead of starting Anvil
+  --deployer-key <0x..>       with --l1-rpc: admin key for the deployment (or env L1_DEPLOYER_KEY)
+  --batcher-key <0x..>        with --l1-rpc: key holding the sequencer role (or env BATCHER_PRIVATE_KEY)
+  --log-level <level>         silent | error | info | debug (default info)`
+
+/** Devnet timings: seconds where production uses minutes or days. */
+const DEV_CHALLENGE_WINDOW_S = 30
+const DEV_BATCH_AGE_MS = 2_000
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      'data-dir': { type: 'string' },
+      port: { type: 'string' },
+      'l1-port': { type: 'string' },
+      'l1-block-time': { type: 'string' },
+      'challenge-window': { type: 'string' },
+      'l1-rpc': { type: 'string' },
+      'deployer-key': { type: 'string' },
+      'batcher-key': { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  if (values.help === true) return console.log(USAGE)
+  const root = resolve(values['data-dir'] ?? 'data')
+  const deploymentsPath = join(root, 'l1', 'deployments.json')
+
+  // 1. the L1
+  let anvil: RunningAnvil | undefined
+  let l1Url = values['l1-rpc']
+  const deployerKey = (values['deployer-key'] ?? process.env.L1_DEPLOYER_KEY ?? ANVIL_PRIVATE_KEYS[0]) as `0x${string}`
+  const batcherKey = (values['batcher-key'] ?? process.env.BATCHER_PRIVATE_KEY ?? ANVIL_PRIVATE_KEYS[1]) as `0x${string}`
+  if (l1Url === undefined) {
+    anvil = await startAnvil({
+      port: Number(values['l1-port'] ?? 8545),
+      statePath: join(root, 'l1', 'anvil-state.json'),
+      blockTime: Number(values['l1-block-time'] ?? 2),
+      silent: true,
+      logFile: join(root, 'l1', 'anvil.log'),
+    })
+    l1Url = anvil.url
+    if (anvil.restoredFromBackup) console.warn('L1 state file was damaged; restored its last good copy (the L1 lost its last blocks: the batcher re-posts what is missing)')
+  }
+
+  // 2. the L1 contracts: reuse the deployment while its contract is there, else deploy
+  const l2Fresh = !existsSync(join(root, 'l2', 'chain.sqlite'))
+  const deployments = await ensureDeployments(l1Url, deploymentsPath, deployerKey, privateKeyToAccount(batcherKey).address, Number(values['challenge-window'] ?? DEV_CHALLENGE_WINDOW_S), l2Fresh)
+
+  // 3. the L2 node and its batcher
+  let node
+  try {
+    node = await startNode({
+      dataDir: join(root, 'l2'),
+      rpc: { ...(values.port !== undefined && { port: Number(values.port) }) },
+      l1: { rpcUrl: l1Url, deploymentsPath, batcherKey, confirmations: 1, maxBatchAgeMs: DEV_BATCH_AGE_MS, pollIntervalMs: 500, resubmitAfterMs: 15_000 },
+      logLevel: (values['log-level'] as 'info' | undefined) ?? 'info',
+    })
+  } catch (err) {
+    await anvil?.stop()
+    throw err
+  }
+
+  const apiKeys = node.config.anchoring.apiKeys
+  console.log(
+    [
+      '',
+      'ai-rollup devnet is up',
+      `  L1 (Anvil${anvil === undefined ? ', external' : ''})   ${l1Url}   chain ${deployments.l1ChainId}`,
+      `    RollupAnchor         ${deployments.rollupAnchor}   (challenge window ${deployments.challengeWindowSeconds} s)`,
+      `    L1Bridge             ${deployments.l1Bridge ?? '(not deployed)'}`,
+      `    deployments file     ${deploymentsPath}`,
+      `  L2 JSON-RPC           ${node.url}   ${node.wsUrl}   chain ${node.chainId}`,
+      `    ModelRegistry        ${MODEL_REGISTRY}`,
+      `    DataAnchor           ${DATA_ANCHOR}`,
+      `    L2Bridge             ${L2_BRIDGE}`,
+      `  anchoring API         POST ${node.url}/v1/anchors   GET ${node.url}/v1/anchors/{hash}   key: ${apiKeys.includes(DEV_ANCHOR_API_KEY) ? DEV_ANCHOR_API_KEY : '(configured)'}`,
+      `  batcher               ${node.batcher?.sender}   posts every ${DEV_BATCH_AGE_MS / 1000} s of new blocks`,
+      `  data                  ${root}`,
+      '',
+    ].join('\n'),
+  )
+
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    console.log(`${signal}: stopping the L2 node${anvil === undefined ? '' : ' and the L1'}`)
+    await node.close()
+    await anvil?.stop()
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void stop('SIGINT'))
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+}
+
+/**
+ * The deployment to use: the recorded one while its RollupAnchor is on the L1 and fits the L2's
+ * data (a fresh L2 data dir cannot continue batches of an older chain), otherwise a new one.
+ */
+async function ensureDeployments(l1Url: string, path: string, deployerKey: `0x${string}`, sequencer: `0x${string}`, challengeWindowSeconds: number, l2Fresh: boolean): Promise<L1Deployments> {
+  const l1 = createPublicClient({ transport: http(l1Url, { retryCount: 0 }) })
+  const chainId = await l1.getChainId()
+  if (existsSync(path)) {
+    const existing = readDeployments(path)
+    const code = existing.l1ChainId === chainId ? await l1.getCode({ address: existing.rollupAnchor }) : undefined
+    if (code === undefined || code === '0x') {
+      console.warn(`${path} names contracts the L1 at ${l1Url} does not have (L1 state lost?): deploying again; the batcher will re-post the L2 chain from block 1`)
+    } else {
+      const batches = await l1.readContract({ address: existing.rollupAnchor, abi: rollupAnchorAbi, functionName: 'batchCount' })
+      if (!l2Fresh || batches === 0n) return existing
+      console.warn(`the L2 data dir is new but RollupAnchor ${existing.rollupAnchor} holds ${batches} batches of an earlier chain: deploying fresh contracts`)
+    }
+  }
+  const deployments = await deployL1({ rpcUrl: l1Url, privateKey: deployerKey, sequencer, challengeWindowSeconds, onProgress: (m) => console.log(m) })
+  writeDeployments(path, deployments)
+  return deployments
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err)
+  process.exit(1)
+})

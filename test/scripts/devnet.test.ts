@@ -1,0 +1,107 @@
+/**
+ * `npm start`'s devnet as a user meets it: the README flow end to end in a child process (L2
+ * transactions, hashes anchored over HTTP and through DataAnchor, posted to the embedded L1, a
+ * proof fetched and checked by the verify CLI against L1 alone), then a restart that finds the
+ * same contracts, batches and chain (Anvil's state file), with no re-deployment.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { encodeFunctionData, keccak256, parseAbi, parseEther, toHex, type Hex } from 'viem'
+import { clientsFor, freePort, accounts, ROOT, rpc } from '../helpers/node.ts'
+import { until } from '../helpers/rollup.ts'
+import { DATA_ANCHOR } from '../../precompiles/addresses.ts'
+
+interface Devnet {
+  child: ChildProcess
+  output: () => string
+  stop(): Promise<number | null>
+}
+
+async function startDevnet(dataDir: string, port: number, l1Port: number): Promise<Devnet> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/devnet.ts'), '--data-dir', dataDir, '--port', String(port), '--l1-port', String(l1Port), '--l1-block-time', '1', '--challenge-window', '3', '--log-level', 'error'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout!.on('data', (d) => (output += d))
+  child.stderr!.on('data', (d) => (output += d))
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
+  await until(() => {
+    if (child.exitCode !== null) throw new Error(`devnet exited: ${output}`)
+    return output.includes('devnet is up') || undefined
+  }, 'the devnet to come up', 60_000)
+  return {
+    child,
+    output: () => output,
+    stop: async () => {
+      child.kill('SIGTERM')
+      return exited
+    },
+  }
+}
+
+const anchorAbi = parseAbi(['function anchor(bytes32[] hashes)'])
+
+describe('npm start (devnet)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'devnet-test-'))
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+
+  it('runs the README flow, and a restart keeps contracts, batches and chain', async () => {
+    const [port, l1Port] = [await freePort(), await freePort()]
+    let devnet = await startDevnet(dataDir, port, l1Port)
+    const url = `http://127.0.0.1:${port}`
+    const l1Url = `http://127.0.0.1:${l1Port}`
+    try {
+      const rollupAnchor = /RollupAnchor\s+(0x[0-9a-fA-F]{40})/.exec(devnet.output())![1]
+      const { publicClient, wallet } = clientsFor(url)
+      const transfer = await wallet(1).sendTransaction({ to: accounts[2].address as Hex, value: parseEther('1') })
+      await publicClient.waitForTransactionReceipt({ hash: transfer })
+
+      const viaHttp = keccak256(toHex('devnet document'))
+      const res = await fetch(`${url}/v1/anchors`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer dev-anchor-key' }, body: JSON.stringify({ hashes: [viaHttp] }) })
+      expect(res.status).toBe(202)
+      const viaContract = keccak256(toHex('devnet document anchored by a wallet'))
+      const tx = await wallet(3).sendTransaction({ to: DATA_ANCHOR, data: encodeFunctionData({ abi: anchorAbi, functionName: 'anchor', args: [[viaContract]] }) })
+      await publicClient.waitForTransactionReceipt({ hash: tx })
+
+      for (const hash of [viaHttp, viaContract]) {
+        const proof = await until(async () => {
+          const s = await (await fetch(`${url}/v1/anchors/${hash}`)).json()
+          return s.status === 'final' ? s : undefined
+        }, `${hash} to be posted and final`, 60_000)
+        const file = join(dataDir, `${hash}.json`)
+        writeFileSync(file, JSON.stringify(proof))
+        const verdict = await runVerify(['--proof', file, '--hash', hash, '--l1-rpc', l1Url, '--deployments', join(dataDir, 'l1', 'deployments.json')])
+        expect(verdict.code, verdict.output).toBe(0)
+        expect(verdict.output).toMatch(/VALID/)
+      }
+      const before = await rpc(url, 'rollup_getBatcherStatus')
+      expect(await devnet.stop()).toBe(0)
+
+      devnet = await startDevnet(dataDir, port, l1Port)
+      expect(devnet.output()).not.toMatch(/deployed RollupAnchor/)
+      expect(/RollupAnchor\s+(0x[0-9a-fA-F]{40})/.exec(devnet.output())![1]).toBe(rollupAnchor)
+      const after = await rpc(url, 'rollup_getBatcherStatus')
+      expect(after.lastPostedBlock).toBeGreaterThanOrEqual(before.lastPostedBlock)
+      expect(after.batchesPosted).toBeGreaterThanOrEqual(before.batchesPosted)
+      const receipt = await rpc(url, 'eth_getTransactionReceipt', [transfer])
+      expect(receipt.status).toBe('0x1')
+      expect((await (await fetch(`${url}/v1/anchors/${viaHttp}`)).json()).status).toBe('final')
+    } finally {
+      await devnet.stop()
+    }
+  }, 180_000)
+})
+
+function runVerify(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/verify-anchor.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout!.on('data', (d) => (output += d))
+    child.stderr!.on('data', (d) => (output += d))
+    child.once('exit', (code) => resolve({ code, output }))
+  })
+}
