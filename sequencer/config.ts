@@ -24,7 +24,11 @@ export const DEFAULT_FILTER_TIMEOUT_MS = 5 * 60 * 1000
 export const DEFAULT_MAX_SESSIONS = 64
 /** The anchoring API key a dev-mode node accepts when none is configured (never use it elsewhere). */
 export const DEV_ANCHOR_API_KEY = 'dev-anchor-key'
-export const DEFAULT_ANCHORS_PER_BLOCK = 10_000
+/**
+ * 3,000 hashes are 96 kB of calldata in the block's system transaction: with the block's other
+ * transactions its batch stays under the 128 kB transaction size geth's pool accepts on L1.
+ */
+export const DEFAULT_ANCHORS_PER_BLOCK = 3_000
 export const DEFAULT_ANCHOR_QUEUE_LIMIT = 1_000_000
 export const DEFAULT_L1_CONFIRMATIONS = 3
 export const DEFAULT_MAX_BATCH_BYTES = 120_000

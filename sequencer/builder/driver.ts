@@ -77,7 +77,8 @@ export class SequencerDriver<T extends BlockTx> {
     do {
       this.again = false
       await this.buildOnce()
-    } while (this.again && this.opts.automine && !this.stopped)
+      // with automine, system work left over (a queue longer than one block takes) goes on at once
+    } while ((this.again || this.opts.builder.hasSystemWork()) && this.opts.automine && !this.stopped)
   }
 
   /** Builds one block if anything is executable. Errors are logged; the next tick retries. */

@@ -114,15 +114,17 @@ describe('anchoring API', () => {
     expect(await t.rpc('anchor_getProof', [doc('never')])).toBeNull()
   })
 
-  it('anchors a full request of 10,000 hashes in one block', async () => {
+  it('anchors a full request of 10,000 hashes over consecutive blocks, at most maxPerBlock each, in order', async () => {
     const hashes = Array.from({ length: 10_000 }, (_, i) => doc(`bulk-${i}`))
     expect((await post(t.url, { hashes })).status).toBe(202)
-    const first = await until(async () => ((await get(t.url, hashes[0])).body.l2 ?? undefined), 'the bulk request to be anchored')
-    const last = (await get(t.url, hashes[9_999])).body.l2
-    expect(last.blockNumber).toBe(first.blockNumber)
+    const last = await until(async () => ((await get(t.url, hashes[9_999])).body.l2 ?? undefined), 'the bulk request to be anchored')
+    const first = (await get(t.url, hashes[0])).body.l2
+    const perBlock = t.node.config.anchoring.maxPerBlock
+    expect(last.blockNumber - first.blockNumber + 1).toBe(Math.ceil(10_000 / perBlock))
     const receipt = await t.rpc('eth_getTransactionReceipt', [first.txHash])
     expect(receipt.status).toBe('0x1')
-    expect(receipt.logs).toHaveLength(10_000)
+    expect(receipt.logs).toHaveLength(perBlock)
+    expect(receipt.logs[0].topics[1]).toBe(hashes[0])
   })
 
   it('refuses user transactions from the system sender', async () => {

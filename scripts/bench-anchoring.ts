@@ -1,0 +1,163 @@
+/**
+ * Anchoring benchmark: how many hashes per second the node accepts over POST /v1/anchors, how
+ * fast they reach L2 blocks and L1, and what L1 gas each hash costs, against the obvious peer:
+ * anchoring each hash on L1 directly (a contract that records every hash in storage and emits an
+ * event, called with the same hashes in batches of 500).
+ *
+ *   npx tsx scripts/bench-anchoring.ts [--hashes 50000] [--runs 3]
+ *
+ * One Anvil L1 (automine) with the rollup's contracts, our node as a child process posting to it
+ * (batches close at 120 kB or 1 s), and this process as the client (it shares the 2 cores).
+ * Acceptance: requests of 10,000 hashes sent two at a time; a hash counts when its 202 arrives
+ * (it is in sqlite then). L1 gas per hash = the gas of the batch transactions that carried the
+ * run's blocks / hashes. Printed: medians over the runs and the ratio against direct L1 anchoring.
+ */
+import { mkdtempSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { performance } from 'node:perf_hooks'
+import solc from 'solc'
+import { createPublicClient, createWalletClient, http, keccak256, toHex, type Abi, type Hex } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { writeDeployments } from '../batcher/deployments.ts'
+import { ANVIL_PRIVATE_KEYS, startAnvil } from './lib/anvil.ts'
+import { deployL1 } from './lib/deploy-l1.ts'
+import { cleanup, freePort, machine, median, OUR_MAIN, parseFlags, positiveInt, rpc, runMain, sleep, spawnNode, waitReady } from './lib/load.ts'
+
+const USAGE = `usage: npx tsx scripts/bench-anchoring.ts [--hashes N (default 50000)] [--runs N (default 3)]`
+const REQUEST_HASHES = 10_000
+const CONCURRENT_REQUESTS = 2
+const DIRECT_BATCH = 500
+const API_KEY = 'bench-anchor-key'
+
+/** The peer: what an enterprise would deploy to anchor on L1 without a rollup. */
+const DIRECT_ANCHOR_SOURCE = `
+pragma solidity 0.8.30;
+contract DirectAnchor {
+  mapping(bytes32 => uint256) public anchoredAt;
+  event Anchored(bytes32 indexed dataHash, address indexed submitter);
+  function anchor(bytes32[] calldata hashes) external {
+    for (uint256 i = 0; i < hashes.length; i++) {
+      anchoredAt[hashes[i]] = block.timestamp;
+      emit Anchored(hashes[i], msg.sender);
+    }
+  }
+}`
+
+interface RunResult {
+  acceptedPerSec: number
+  anchoredPerSec: number
+  postedPerSec: number
+  l1GasPerHash: number
+  batches: number
+}
+
+async function main(): Promise<void> {
+  let hashes = 50_000
+  let runs = 3
+  parseFlags(process.argv.slice(2), USAGE, (flag, value) => {
+    if (flag === '--hashes') hashes = positiveInt(flag, value())
+    else if (flag === '--runs') runs = positiveInt(flag, value())
+    else return false
+    return true
+  })
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-anchoring-'))
+  cleanup.tempDirs.add(dir)
+  const anvil = await startAnvil({ silent: true, logFile: path.join(dir, 'anvil.log') })
+  cleanup.closers.add(() => anvil.stop())
+  const batcherKey = ANVIL_PRIVATE_KEYS[1]
+  const deployments = await deployL1({ rpcUrl: anvil.url, privateKey: ANVIL_PRIVATE_KEYS[0], sequencer: privateKeyToAccount(batcherKey).address, challengeWindowSeconds: 60 })
+  const deploymentsPath = path.join(dir, 'deployments.json')
+  writeDeployments(deploymentsPath, deployments)
+
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const args = ['--import', 'tsx', OUR_MAIN, '--data-dir', path.join(dir, 'l2'), '--port', String(port), '--block-time', '1000', '--log-level', 'error',
+    '--l1-rpc', anvil.url, '--deployments', deploymentsPath, '--batcher-key', batcherKey, '--l1-confirmations', '1', '--batch-max-age', '1000', '--anchor-api-keys', API_KEY]
+  const { child, tail } = spawnNode('our node', args)
+  await waitReady('our node', url, child, tail)
+
+  console.log(`anchoring benchmark: ${hashes} hashes per run in requests of ${REQUEST_HASHES}, ${CONCURRENT_REQUESTS} at a time, ${runs} runs`)
+  console.log(machine())
+  const results: RunResult[] = []
+  for (let run = 0; run < runs; run++) {
+    const r = await benchRun(url, anvil.url, run, hashes)
+    results.push(r)
+    console.log(`  run ${run + 1}: accepted ${fmt(r.acceptedPerSec)} hashes/s, in L2 blocks ${fmt(r.anchoredPerSec)}/s, on L1 ${fmt(r.postedPerSec)}/s, ${r.batches} batches, ${r.l1GasPerHash.toFixed(1)} L1 gas/hash`)
+  }
+  const direct = await directL1GasPerHash(anvil.url)
+  const ours = median(results.map((r) => r.l1GasPerHash))
+  console.log('')
+  console.log(`median accepted over HTTP     ${fmt(median(results.map((r) => r.acceptedPerSec)))} hashes/s`)
+  console.log(`median anchored in L2 blocks  ${fmt(median(results.map((r) => r.anchoredPerSec)))} hashes/s (from first request to last hash in a block)`)
+  console.log(`median posted to L1           ${fmt(median(results.map((r) => r.postedPerSec)))} hashes/s (to the batch with the last one mined on L1)`)
+  console.log(`L1 gas per hash: rollup ${ours.toFixed(1)} (batch data in calldata + one root per batch) vs direct L1 anchoring ${direct.toFixed(0)}: ${(direct / ours).toFixed(1)}× less`)
+}
+
+async function benchRun(url: string, l1Url: string, run: number, total: number): Promise<RunResult> {
+  const statusBefore = await rpc<any>(url, 'rollup_getBatcherStatus')
+  const all = Array.from({ length: total }, (_, i) => keccak256(toHex(`bench run ${run} document ${i} ${Date.now()}`)))
+  const requests: Hex[][] = []
+  for (let i = 0; i < all.length; i += REQUEST_HASHES) requests.push(all.slice(i, i + REQUEST_HASHES))
+  const started = performance.now()
+  let next = 0
+  const worker = async () => {
+    while (next < requests.length) {
+      const body = JSON.stringify({ hashes: requests[next++] })
+      const res = await fetch(`${url}/v1/anchors`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` }, body })
+      if (res.status !== 202) throw new Error(`POST /v1/anchors answered ${res.status}: ${await res.text()}`)
+    }
+  }
+  await Promise.all(Array.from({ length: CONCURRENT_REQUESTS }, worker))
+  const accepted = performance.now()
+  const last = all[all.length - 1]
+  let inBlock = 0
+  let status: any
+  for (;;) {
+    status = await (await fetch(`${url}/v1/anchors/${last}`)).json()
+    if (status.l2 !== null && inBlock === 0) inBlock = performance.now()
+    if (status.status === 'posted' || status.status === 'final') break
+    await sleep(50)
+  }
+  const posted = performance.now()
+  // every hash of the run reached L2 (the last one was queued last)
+  const statusAfter = await rpc<any>(url, 'rollup_getBatcherStatus')
+  const l1Gas = statusAfter.l1GasUsed - statusBefore.l1GasUsed
+  void l1Url
+  return {
+    acceptedPerSec: total / ((accepted - started) / 1000),
+    anchoredPerSec: total / ((inBlock - started) / 1000),
+    postedPerSec: total / ((posted - started) / 1000),
+    l1GasPerHash: l1Gas / total,
+    batches: statusAfter.batchesPosted - statusBefore.batchesPosted,
+  }
+}
+
+/** Gas per hash of anchoring directly on L1, in calls of DIRECT_BATCH hashes (median of 3 calls). */
+async function directL1GasPerHash(l1Url: string): Promise<number> {
+  const out = JSON.parse(
+    solc.compile(JSON.stringify({ language: 'Solidity', sources: { 'D.sol': { content: DIRECT_ANCHOR_SOURCE } }, settings: { optimizer: { enabled: true, runs: 200 }, outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } } } })),
+  )
+  const c = out.contracts['D.sol'].DirectAnchor
+  const account = privateKeyToAccount(ANVIL_PRIVATE_KEYS[2])
+  const transport = http(l1Url)
+  const wallet = createWalletClient({ account, transport, chain: undefined })
+  const l1 = createPublicClient({ transport })
+  const chainId = await l1.getChainId()
+  const chain = { id: chainId, name: 'anvil', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [l1Url] } } } as const
+  const deployHash = await wallet.deployContract({ abi: c.abi as Abi, bytecode: `0x${c.evm.bytecode.object}`, chain })
+  const address = (await l1.waitForTransactionReceipt({ hash: deployHash })).contractAddress!
+  const perHash: number[] = []
+  for (let call = 0; call < 3; call++) {
+    const hashes = Array.from({ length: DIRECT_BATCH }, (_, i) => keccak256(toHex(`direct ${call} ${i}`)))
+    const hash = await wallet.writeContract({ address, abi: c.abi as Abi, functionName: 'anchor', args: [hashes], chain })
+    perHash.push(Number((await l1.waitForTransactionReceipt({ hash })).gasUsed) / DIRECT_BATCH)
+  }
+  return median(perHash)
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US')
+}
+
+runMain('bench-anchoring', main, { onSignal: 'stopping the benchmark' })
