@@ -83,10 +83,10 @@ export function decodeBatch(data: Uint8Array): BatchBlock[] {
         rlp = body
         break
       case Compression.zlib:
-        rlp = inflateRawSync(body, { maxOutputLength: MAX_DECOMPRESSED_BYTES })
+        rlp = new Uint8Array(inflateRawSync(body, { maxOutputLength: MAX_DECOMPRESSED_BYTES }))
         break
       case Compression.brotli:
-        rlp = brotliDecompressSync(body, { maxOutputLength: MAX_DECOMPRESSED_BYTES })
+        rlp = new Uint8Array(brotliDecompressSync(body, { maxOutputLength: MAX_DECOMPRESSED_BYTES }))
         break
       default:
         throw new BatchDecodeError(`unknown compression ${data[1]}`)

@@ -84,7 +84,7 @@ export class MerkleTree {
     if (pos === undefined) return undefined
     const proof: Uint8Array[] = []
     while (pos > 0) {
-      proof.push(this.tree[pos % 2 === 0 ? pos - 1 : pos + 1])
+      proof.push(Uint8Array.from(this.tree[pos % 2 === 0 ? pos - 1 : pos + 1])) // a copy: callers may not alter the tree
       pos = Math.floor((pos - 1) / 2)
     }
     return proof

@@ -1,0 +1,65 @@
+/**
+ * The per-batch trees against OpenZeppelin's own implementation (@openzeppelin/merkle-tree): same
+ * roots, same proofs, for many sizes, so that RollupAnchor (OpenZeppelin MerkleProof) and anyone
+ * holding OpenZeppelin's library accept what the node hands out.
+ */
+import { describe, expect, it } from 'vitest'
+import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
+import { bytesToHex, hexToBytes } from '@ethereumjs/util'
+import { keccak256, toHex, type Hex } from 'viem'
+import { MerkleTree, leafHash, processProof, verifyProof } from '../../batcher/merkle.ts'
+
+const values = (n: number, salt = ''): Hex[] => Array.from({ length: n }, (_, i) => keccak256(toHex(`value ${salt}${i}`)))
+const bytes = (h: Hex) => hexToBytes(h)
+
+describe('MerkleTree', () => {
+  it.each([1, 2, 3, 4, 5, 7, 8, 9, 16, 33, 100, 1000])('gives OpenZeppelin StandardMerkleTree roots and proofs for %i values', (n) => {
+    const vs = values(n)
+    const ours = new MerkleTree(vs.map(bytes))
+    const oz = StandardMerkleTree.of(vs.map((v) => [v]), ['bytes32'])
+    expect(bytesToHex(ours.root)).toBe(oz.root)
+    for (const [i, [v]] of oz.entries()) {
+      expect(ours.proof(bytes(v))!.map(bytesToHex)).toEqual(oz.getProof(i))
+      expect(StandardMerkleTree.verify(oz.root, ['bytes32'], [v], ours.proof(bytes(v))!.map(bytesToHex))).toBe(true)
+    }
+  })
+
+  it('leaf = keccak256(keccak256(abi.encode(bytes32))), as RollupAnchor.leafHash', () => {
+    const v = values(1)[0]
+    expect(bytesToHex(leafHash(bytes(v)))).toBe(keccak256(keccak256(v)))
+  })
+
+  it('keeps a repeated value once and gives its sorted leaf index', () => {
+    const vs = values(5)
+    const tree = new MerkleTree([...vs, vs[2], vs[0]].map(bytes))
+    expect(tree.size).toBe(5)
+    expect(bytesToHex(tree.root)).toBe(bytesToHex(new MerkleTree(vs.map(bytes)).root))
+    const sorted = [...tree.leaves].map(bytesToHex)
+    for (const v of vs) expect(sorted[tree.leafIndex(bytes(v))]).toBe(bytesToHex(leafHash(bytes(v))))
+  })
+
+  it('has a zero root when empty and no proof for a value not in it', () => {
+    expect(bytesToHex(new MerkleTree([]).root)).toBe('0x' + '00'.repeat(32))
+    expect(new MerkleTree(values(3).map(bytes)).proof(bytes(values(1, 'other')[0]))).toBeUndefined()
+    expect(new MerkleTree(values(3).map(bytes)).leafIndex(bytes(values(1, 'other')[0]))).toBe(-1)
+  })
+
+  it('proofs fail for a tampered value, a tampered sibling, another root, and against the zero root', () => {
+    const vs = values(9)
+    const tree = new MerkleTree(vs.map(bytes))
+    const proof = tree.proof(bytes(vs[4]))!
+    expect(verifyProof(tree.root, bytes(vs[4]), proof)).toBe(true)
+    expect(verifyProof(tree.root, bytes(vs[5]), proof)).toBe(false)
+    const tampered = proof.map((p) => Uint8Array.from(p))
+    tampered[0][31] ^= 1
+    expect(verifyProof(tree.root, bytes(vs[4]), tampered)).toBe(false)
+    expect(verifyProof(new MerkleTree(values(9, 'x').map(bytes)).root, bytes(vs[4]), proof)).toBe(false)
+    expect(verifyProof(new Uint8Array(32), bytes(vs[4]), proof)).toBe(false)
+    // an inner node is not a leaf: the two children of the root cannot pass for a value
+    expect(bytesToHex(processProof(leafHash(bytes(vs[4])), proof))).toBe(bytesToHex(tree.root))
+  })
+
+  it('refuses values that are not 32 bytes', () => {
+    expect(() => new MerkleTree([new Uint8Array(31)])).toThrow(/32 bytes/)
+  })
+})
