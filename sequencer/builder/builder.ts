@@ -18,7 +18,7 @@ import type { SqliteTrieDB } from '../state/trie-db.ts'
 import type { BlockRow, LogRow, Store, TxRow } from '../store/store.ts'
 import { orderedTrieRoot } from './tries.ts'
 import { isSystemSender, SYSTEM_ADDRESS, systemTx, type SystemSource } from '../system/system-tx.ts'
-import { indexProtocolLogs } from '../system/log-index.ts'
+import { indexProtocolLogs, type SystemTxOutcome } from '../system/log-index.ts'
 
 /** A transaction as the builder needs it: decoded, with its sender already recovered. */
 export interface BlockTx {
@@ -135,6 +135,7 @@ export class BlockBuilder {
     const txRows: TxRow[] = []
     const logs: LogRow[] = []
     const receipts: Uint8Array[] = []
+    const systemOutcomes: SystemTxOutcome[] = []
     const bloom = new Bloom(undefined, common)
     let gasUsed = 0n
 
@@ -161,13 +162,15 @@ export class BlockBuilder {
         gasUsed += result.totalGasSpent
         const index = all.length
         const txLogs: Log[] = result.execResult.logs ?? []
+        const status = result.execResult.exceptionError === undefined ? 1 : 0
+        if (isSystem) systemOutcomes.push({ blockNumber: Number(number), txIndex: index, to: c.tx.to?.bytes, data: c.tx.data, status })
         txRows.push({
           hash: c.hash,
           blockNumber: Number(number),
           txIndex: index,
           raw: c.raw,
           sender: c.sender.bytes,
-          status: result.execResult.exceptionError === undefined ? 1 : 0,
+          status,
           gasUsed: Number(result.totalGasSpent),
           cumulativeGasUsed: Number(gasUsed),
           effectiveGasPrice: effectiveGasPrice(c.tx, baseFee),
@@ -213,8 +216,8 @@ export class BlockBuilder {
       )
       const hash = header.hash()
       const row: BlockRow = { number: Number(number), hash, header: header.serialize(), size: blockSize(header, all), txCount: all.length }
-      const { anchors, withdrawals } = indexProtocolLogs(logs)
-      this.opts.store.commitBlock({ block: row, txs: txRows, logs, trieNodes: this.opts.trieDB.takePending(), anchors, withdrawals })
+      const { anchors, withdrawals, depositResults } = indexProtocolLogs(logs, systemOutcomes)
+      this.opts.store.commitBlock({ block: row, txs: txRows, logs, trieNodes: this.opts.trieDB.takePending(), anchors, withdrawals, depositResults })
       chain.advance(row, header)
       return { sealed: { row, header, included, system, txRows, logs }, invalid }
     } catch (err) {

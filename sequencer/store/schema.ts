@@ -1,8 +1,10 @@
 /**
  * The sqlite schema. One file holds everything the node acknowledged: blocks, transactions,
  * receipts, logs, the state trie's nodes, the head pointers, the mempool journal, the anchoring
- * queue and index, and the batches seen on L1.
- * Bump SCHEMA_VERSION when a table changes shape; the node refuses a data dir of another version.
+ * queue and index, the batches seen on L1, and the bridge's deposits.
+ * Bump SCHEMA_VERSION when a table changes shape; the node refuses a data dir of another version
+ * (a table that is only added, with CREATE TABLE IF NOT EXISTS, needs no bump: an older data dir
+ * simply gains it empty).
  */
 export const SCHEMA_VERSION = 2
 
@@ -122,4 +124,33 @@ CREATE TABLE IF NOT EXISTS l1_batches (
   l1_fee           TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS l1_batches_by_last_block ON l1_batches (last_block);
+
+-- L1Bridge DepositInitiated events the deposit watcher read once they had their confirmations,
+-- by deposit nonce (contiguous from 0); written in the same sqlite transaction that moves the L1
+-- cursor (meta bridge.cursor) past them, so a restart neither re-reads nor skips one. A deposit is
+-- pending while deposit_results has no row for its nonce.
+CREATE TABLE IF NOT EXISTS deposits (
+  nonce           INTEGER PRIMARY KEY,
+  l1_token        BLOB NOT NULL,
+  sender          BLOB NOT NULL,
+  recipient       BLOB NOT NULL,
+  amount          TEXT NOT NULL,
+  metadata        BLOB NOT NULL,
+  l1_block_number INTEGER NOT NULL,
+  l1_block_hash   BLOB NOT NULL,
+  l1_tx_hash      BLOB NOT NULL,
+  l1_log_index    INTEGER NOT NULL
+);
+
+-- what the L2 made of each deposit, derived from the sealed block (so a rebuilt node derives the
+-- same rows) and written in its sqlite transaction: status 1 = included (L2Bridge DepositFinalized
+-- log), 0 = failed (the system transaction calling finalizeDeposit reverted)
+CREATE TABLE IF NOT EXISTS deposit_results (
+  nonce        INTEGER PRIMARY KEY,
+  block_number INTEGER NOT NULL,
+  tx_index     INTEGER NOT NULL,
+  status       INTEGER NOT NULL,
+  l2_token     BLOB
+);
+CREATE INDEX IF NOT EXISTS deposit_results_by_status ON deposit_results (status, nonce);
 `

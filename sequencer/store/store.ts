@@ -68,6 +68,42 @@ export interface WithdrawalRow {
   withdrawalHash: Uint8Array
 }
 
+/** One L1Bridge DepositInitiated event, as the deposit watcher stored it. */
+export interface DepositRow {
+  nonce: number
+  /** The L1 token, or 20 zero bytes for ETH. */
+  l1Token: Uint8Array
+  /** The L1 depositor. */
+  from: Uint8Array
+  /** The L2 recipient. */
+  to: Uint8Array
+  /** Wei or token base units. */
+  amount: bigint
+  /** abi.encode(name, symbol, decimals) for a token; empty for ETH. */
+  metadata: Uint8Array
+  l1BlockNumber: number
+  l1BlockHash: Uint8Array
+  l1TxHash: Uint8Array
+  l1LogIndex: number
+}
+
+/** What a sealed L2 block did with a deposit. */
+export interface DepositResultRow {
+  nonce: number
+  blockNumber: number
+  txIndex: number
+  /** true: L2Bridge emitted DepositFinalized; false: the finalizeDeposit system transaction reverted. */
+  included: boolean
+  /** The L2 token minted (DepositFinalized's l2Token); null for ETH and for a failed deposit. */
+  l2Token: Uint8Array | null
+}
+
+/** The last L1 block the deposit watcher has read, with its hash (to notice a deeper L1 reorg). */
+export interface L1Cursor {
+  number: number
+  hash: Uint8Array
+}
+
 /** A batch as RollupAnchor recorded it on L1, with what its L1 transaction cost. */
 export interface L1BatchRow {
   batchIndex: number
@@ -103,6 +139,8 @@ export interface BlockWrite {
   anchors?: AnchorRow[]
   /** L2Bridge withdrawals in the block. */
   withdrawals?: WithdrawalRow[]
+  /** Deposits the block included (or whose system transaction reverted): no longer pending once it commits. */
+  depositResults?: DepositResultRow[]
 }
 
 export type HeadName = 'unsafe' | 'safe' | 'finalized'
@@ -183,6 +221,18 @@ export class Store {
       firstBatchAfterL1Block: d.prepare('SELECT MIN(batch_index) FROM l1_batches WHERE l1_block_number > ?').pluck(),
       firstBatchNotFinalAt: d.prepare('SELECT MIN(batch_index) FROM l1_batches WHERE submitted_at + challenge_window > ?').pluck(),
       txBytesAfter: d.prepare('SELECT COALESCE(SUM(LENGTH(raw)), 0) FROM txs WHERE block_number > ?').pluck(),
+      putDeposit: d.prepare(`INSERT INTO deposits (nonce, l1_token, sender, recipient, amount, metadata, l1_block_number, l1_block_hash,
+        l1_tx_hash, l1_log_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      depositByNonce: d.prepare(`SELECT ${DEPOSIT_COLUMNS} FROM deposits WHERE nonce = ?`),
+      lastDeposit: d.prepare(`SELECT ${DEPOSIT_COLUMNS} FROM deposits ORDER BY nonce DESC LIMIT 1`),
+      depositsAfter: d.prepare(`SELECT ${DEPOSIT_COLUMNS} FROM deposits WHERE nonce > ? ORDER BY nonce LIMIT ?`),
+      depositCountAfter: d.prepare('SELECT COUNT(*) FROM deposits WHERE nonce > ?').pluck(),
+      putDepositResult: d.prepare(`INSERT INTO deposit_results (nonce, block_number, tx_index, status, l2_token) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (nonce) DO UPDATE SET block_number = excluded.block_number, tx_index = excluded.tx_index, status = excluded.status,
+        l2_token = excluded.l2_token WHERE deposit_results.status = 0 AND excluded.status = 1`),
+      depositResult: d.prepare(`SELECT ${DEPOSIT_RESULT_COLUMNS} FROM deposit_results WHERE nonce = ?`),
+      lastDepositResult: d.prepare(`SELECT ${DEPOSIT_RESULT_COLUMNS} FROM deposit_results ORDER BY nonce DESC LIMIT 1`),
+      failedDeposits: d.prepare('SELECT nonce FROM deposit_results WHERE status = 0 ORDER BY nonce').pluck(),
     }
   }
 
@@ -232,6 +282,7 @@ export class Store {
       s.queueRemove.run(a.hash)
     }
     for (const wd of w.withdrawals ?? []) s.putWithdrawal.run(wd.blockNumber, wd.logIndex, wd.txIndex, wd.withdrawalHash)
+    for (const r of w.depositResults ?? []) s.putDepositResult.run(r.nonce, r.blockNumber, r.txIndex, r.included ? 1 : 0, r.l2Token)
     s.setMeta.run('head.unsafe', String(b.number))
   }
 
@@ -431,9 +482,96 @@ export class Store {
     return { batches: t.batches, l2Txs: t.txs, dataBytes: t.bytes, l1Gas: t.gas, l1Fee: fees.reduce((sum, f) => sum + BigInt(f), 0n) }
   }
 
+  // ---- bridge deposits ----
+
+  /** The last L1 block the deposit watcher read, if it has read any. */
+  depositCursor(): L1Cursor | undefined {
+    const raw = this.getMeta('bridge.cursor')
+    if (raw === undefined) return undefined
+    const [number, hash] = raw.split(':')
+    return { number: Number(number), hash: Buffer.from(hash, 'hex') }
+  }
+
+  /** The L1Bridge the stored deposits and cursor come from. */
+  depositSource(): string | undefined {
+    return this.getMeta('bridge.l1Bridge')
+  }
+
+  /**
+   * Stores deposits read from L1 and moves the cursor past them, in one sqlite transaction: a
+   * crash leaves both or neither, so no deposit is read twice or skipped.
+   */
+  saveDeposits(rows: DepositRow[], cursor: L1Cursor, l1Bridge: string): void {
+    const s = this.stmts
+    this.db.transaction(() => {
+      for (const d of rows) {
+        s.putDeposit.run(d.nonce, d.l1Token, d.from, d.to, d.amount.toString(), d.metadata, d.l1BlockNumber, d.l1BlockHash, d.l1TxHash, d.l1LogIndex)
+      }
+      s.setMeta.run('bridge.cursor', `${cursor.number}:${Buffer.from(cursor.hash).toString('hex')}`)
+      s.setMeta.run('bridge.l1Bridge', l1Bridge)
+    })()
+  }
+
+  deposit(nonce: number): DepositRow | undefined {
+    const row = this.stmts.depositByNonce.get(nonce) as RawDepositRow | undefined
+    return row && toDepositRow(row)
+  }
+
+  /** The stored deposit with the highest nonce. */
+  lastDeposit(): DepositRow | undefined {
+    const row = this.stmts.lastDeposit.get() as RawDepositRow | undefined
+    return row && toDepositRow(row)
+  }
+
+  /**
+   * The `limit` lowest-nonce deposits above `nonce`. Blocks deal with deposits in nonce order, so
+   * the ones above the last result's nonce are exactly those still pending (an indexed range,
+   * where a search for rows without a result would scan every deposit ever made).
+   */
+  depositsAfter(nonce: number, limit: number): DepositRow[] {
+    return (this.stmts.depositsAfter.all(nonce, limit) as RawDepositRow[]).map(toDepositRow)
+  }
+
+  depositCountAfter(nonce: number): number {
+    return this.stmts.depositCountAfter.get(nonce) as number
+  }
+
+  depositResult(nonce: number): DepositResultRow | undefined {
+    const row = this.stmts.depositResult.get(nonce) as RawDepositResultRow | undefined
+    return row && toDepositResultRow(row)
+  }
+
+  /** The result with the highest nonce: the last deposit an L2 block dealt with. */
+  lastDepositResult(): DepositResultRow | undefined {
+    const row = this.stmts.lastDepositResult.get() as RawDepositResultRow | undefined
+    return row && toDepositResultRow(row)
+  }
+
+  /** Nonces of the deposits whose system transaction reverted, ascending. */
+  failedDeposits(): number[] {
+    return this.stmts.failedDeposits.all() as number[]
+  }
+
   close(): void {
     if (this.db.open) this.db.close()
   }
+}
+
+const DEPOSIT_COLUMNS = `nonce, l1_token AS l1Token, sender AS "from", recipient AS "to", amount, metadata, l1_block_number AS l1BlockNumber,
+  l1_block_hash AS l1BlockHash, l1_tx_hash AS l1TxHash, l1_log_index AS l1LogIndex`
+
+type RawDepositRow = Omit<DepositRow, 'amount'> & { amount: string }
+
+function toDepositRow(row: RawDepositRow): DepositRow {
+  return { ...row, amount: BigInt(row.amount) }
+}
+
+const DEPOSIT_RESULT_COLUMNS = 'nonce, block_number AS blockNumber, tx_index AS txIndex, status, l2_token AS l2Token'
+
+type RawDepositResultRow = Omit<DepositResultRow, 'included'> & { status: number }
+
+function toDepositResultRow({ status, ...row }: RawDepositResultRow): DepositResultRow {
+  return { ...row, included: status === 1 }
 }
 
 const ANCHOR_COLUMNS = 'block_number AS blockNumber, log_index AS logIndex, tx_index AS txIndex, hash, submitter'
