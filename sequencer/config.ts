@@ -37,6 +37,10 @@ export const DEFAULT_MAX_BATCH_BLOCKS = 1_000
 export const DEFAULT_L1_POLL_MS = 1_000
 export const DEFAULT_RESUBMIT_AFTER_MS = 60_000
 export const DEFAULT_MAX_L1_FEE_PER_GAS = 500_000_000_000n
+export const DEFAULT_BRIDGE_CONFIRMATIONS = 3
+export const DEFAULT_BRIDGE_POLL_MS = 1_000
+export const DEFAULT_BRIDGE_LOG_RANGE = 2_000
+export const DEFAULT_DEPOSITS_PER_BLOCK = 100
 
 export interface ChainConfig {
   /** Path of the genesis JSON (geth format). Its chain id and gas limit are the chain's. */
@@ -127,6 +131,20 @@ export interface L1Config {
   maxFeePerGas: bigint
 }
 
+/** The bridge's deposit watcher. It runs when the node has an L1 and the deployments file names an L1Bridge. */
+export interface BridgeConfig {
+  /** Set false to leave deposits alone even with an L1Bridge (another node includes them). */
+  enabled: boolean
+  /** L1 blocks mined on top of a deposit's block before the node includes it; 0 includes from the latest block. */
+  confirmations: number
+  /** How often the watcher polls L1, in milliseconds. */
+  pollIntervalMs: number
+  /** Most L1 blocks one eth_getLogs request covers, in blocks. */
+  maxLogRange: number
+  /** Most deposits included per L2 block (the system gas budget may cap it lower). */
+  maxDepositsPerBlock: number
+}
+
 export interface NodeConfig {
   /** Directory of the sqlite store; created if missing. */
   dataDir: string
@@ -137,6 +155,7 @@ export interface NodeConfig {
   ai: AiConfig
   anchoring: AnchoringConfig
   l1?: L1Config
+  bridge: BridgeConfig
   /** Log level: 'silent' | 'error' | 'info' | 'debug'. */
   logLevel: 'silent' | 'error' | 'info' | 'debug'
 }
@@ -151,6 +170,7 @@ export type NodeConfigInput = {
   anchoring?: Partial<AnchoringConfig>
   /** rpcUrl, deploymentsPath and batcherKey are required when given. */
   l1?: Partial<L1Config> & Pick<L1Config, 'rpcUrl' | 'deploymentsPath' | 'batcherKey'>
+  bridge?: Partial<BridgeConfig>
   logLevel?: NodeConfig['logLevel']
 }
 
@@ -200,6 +220,14 @@ export function resolveConfig(input: NodeConfigInput = {}): NodeConfig {
             maxFeePerGas: DEFAULT_MAX_L1_FEE_PER_GAS,
             ...input.l1,
           },
+    bridge: {
+      enabled: true,
+      confirmations: DEFAULT_BRIDGE_CONFIRMATIONS,
+      pollIntervalMs: DEFAULT_BRIDGE_POLL_MS,
+      maxLogRange: DEFAULT_BRIDGE_LOG_RANGE,
+      maxDepositsPerBlock: DEFAULT_DEPOSITS_PER_BLOCK,
+      ...input.bridge,
+    },
     logLevel: input.logLevel ?? 'info',
   }
   checkConfig(config)
@@ -234,6 +262,11 @@ function checkConfig(c: NodeConfig): void {
       if (!Number.isInteger(c.l1[key]) || c.l1[key] <= 0) fail(`l1.${key}`, 'must be a positive integer')
     }
     if (!['brotli', 'zlib', 'none'].includes(c.l1.compression)) fail('l1.compression', 'must be brotli, zlib or none')
+  }
+  if (typeof c.bridge.enabled !== 'boolean') fail('bridge.enabled', 'must be true or false')
+  if (!Number.isInteger(c.bridge.confirmations) || c.bridge.confirmations < 0) fail('bridge.confirmations', 'must be an integer ≥ 0')
+  for (const key of ['pollIntervalMs', 'maxLogRange', 'maxDepositsPerBlock'] as const) {
+    if (!Number.isInteger(c.bridge[key]) || c.bridge[key] <= 0) fail(`bridge.${key}`, 'must be a positive integer')
   }
   if (!['silent', 'error', 'info', 'debug'].includes(c.logLevel)) fail('logLevel', 'must be silent, error, info or debug')
 }

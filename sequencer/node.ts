@@ -49,6 +49,8 @@ import { BatchProofs } from '../batcher/proofs.ts'
 import { readDeployments, type L1Deployments } from '../batcher/deployments.ts'
 import { SYSTEM_ADDRESS } from './system/system-tx.ts'
 import { DATA_ANCHOR_ADDRESS, L2_BRIDGE_ADDRESS } from './system/log-index.ts'
+import { DepositWatcher, WithdrawalProofs, describeDeposit } from '../bridge/index.ts'
+import { bridgeMethods } from './rpc/namespaces/bridge.ts'
 
 export interface RunningNode {
   config: NodeConfig
@@ -69,6 +71,10 @@ export interface RunningNode {
   batcher?: Batcher
   /** The L1 contracts the batcher posts to. */
   l1?: L1Deployments
+  /** Present when the node watches an L1Bridge for deposits. */
+  deposits?: DepositWatcher
+  /** Withdrawal status and proofs (bridge_getWithdrawalProof). */
+  withdrawals: WithdrawalProofs
   /**
    * Re-executes one block from batch data on top of the head (a node rebuilding the chain from
    * L1; see batcher/derive.ts). Every transaction must execute; the block is sealed like any other.
@@ -119,6 +125,25 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   cleanup.push(() => models.close())
   const precompiles = customPrecompiles(models)
   const anchors = new AnchorQueue(store, config.anchoring)
+
+  // the L1 deployment, read before the builder: the deposit watcher is one of its system sources
+  let l1: L1Deployments | undefined
+  if (config.l1 !== undefined) {
+    l1 = readDeployments(config.l1.deploymentsPath)
+    if (BigInt(l1.l2ChainId) !== common.chainId()) {
+      throw new Error(`${config.l1.deploymentsPath} was deployed for L2 chain ${l1.l2ChainId}, this node runs chain ${common.chainId()}`)
+    }
+  }
+  let deposits: DepositWatcher | undefined
+  if (config.l1 !== undefined && l1?.l1Bridge !== undefined && config.bridge.enabled) {
+    const { confirmations, pollIntervalMs, maxLogRange, maxDepositsPerBlock } = config.bridge
+    deposits = new DepositWatcher(
+      { l1RpcUrl: config.l1.rpcUrl, l1Bridge: l1.l1Bridge, startBlock: l1.deployedAtBlock, confirmations, pollIntervalMs, maxLogRange, maxPerBlock: maxDepositsPerBlock },
+      store,
+      log,
+      () => driver.poke(), // automine: include new deposits right away
+    )
+  }
   const state = openState({ common, db: trieDB, root: head.header.stateRoot, cached: true })
   const builder = await BlockBuilder.create({
     common,
@@ -129,7 +154,8 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     feeRecipient: new Address(hexToBytes(config.sequencer.feeRecipient)),
     gasLimit: BigInt(genesis.gasLimit),
     precompiles,
-    systemSources: [anchors],
+    // deposits first: funds a user already locked on L1 come before hashes anchored over HTTP
+    systemSources: deposits === undefined ? [anchors] : [deposits, anchors],
   })
   const executor = new CallExecutor({ common, chain, store, trieDB, gasCap: config.rpc.gasCap, precompiles })
   const accounts = new HeadAccounts(chain, common, trieDB)
@@ -156,6 +182,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     onSealed: (block) => {
       accounts.clear()
       anchors.refresh()
+      deposits?.refresh()
       filters.onBlock(block.row.hash)
       hub.publishBlock(block)
     },
@@ -172,18 +199,18 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   }
 
   // 4. L1: the batcher, and proofs against what it posted
-  let l1: L1Deployments | undefined
   let batcher: Batcher | undefined
-  if (config.l1 !== undefined) {
-    l1 = readDeployments(config.l1.deploymentsPath)
-    if (BigInt(l1.l2ChainId) !== common.chainId()) {
-      throw new Error(`${config.l1.deploymentsPath} was deployed for L2 chain ${l1.l2ChainId}, this node runs chain ${common.chainId()}`)
-    }
+  if (config.l1 !== undefined && l1 !== undefined) {
     const { rpcUrl, batcherKey, ...tuning } = config.l1
     batcher = new Batcher({ ...tuning, l1RpcUrl: rpcUrl, rollupAnchor: l1.rollupAnchor, privateKey: batcherKey }, blockSource(store, chain), store, chain, log, hooks.batcherCrashAt)
   }
   const l1Info = l1 && { chainId: l1.l1ChainId, rollupAnchor: l1.rollupAnchor }
   const proofs = new BatchProofs(store, () => chain.headOf('finalized'), () => l1Info)
+  const withdrawals = new WithdrawalProofs(
+    store,
+    proofs,
+    config.l1 !== undefined && l1?.l1Bridge !== undefined ? { rpcUrl: config.l1.rpcUrl, chainId: l1.l1ChainId, l1Bridge: l1.l1Bridge, rollupAnchor: l1.rollupAnchor } : undefined,
+  )
 
   // 5. RPC
   const ctx: RpcContext = {
@@ -216,6 +243,11 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     ...rollupMethods(ctx, { batcher, batch: (i) => store.batch(i) }),
     ...aiMethods(ctx),
     ...anchorMethods({ proofs }),
+    ...bridgeMethods({
+      withdrawalProof: (hash) => withdrawals.forTransaction(hash),
+      depositStatus: (nonce) => describeDeposit(store, nonce, store.deposit(nonce)),
+      status: () => deposits?.status() ?? null,
+    }),
   }
   const app: FastifyInstance = await buildRpcServer({
     methods,
@@ -237,6 +269,10 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     batcher.start()
     cleanup.push(() => batcher.stop())
   }
+  if (deposits !== undefined) {
+    deposits.start()
+    cleanup.push(() => deposits.stop())
+  }
   const url = `http://${hostForUrl}:${port}`
   log.info(`JSON-RPC on ${url} and ws://${hostForUrl}:${port}`)
   log.info(`ModelRegistry ${MODEL_REGISTRY}, inference precompile ${INFERENCE_PRECOMPILE}, analyzer ${MODEL_ANALYZER_PRECOMPILE}`)
@@ -254,6 +290,8 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     proofs,
     batcher,
     l1,
+    deposits,
+    withdrawals,
     importBlock: (block) => importBlock(builder, common, chain, block),
     mine: () => driver.buildOnce(),
     close: closeAll,
