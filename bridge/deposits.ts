@@ -193,6 +193,7 @@ export class DepositWatcher implements SystemSource {
     if (this.running || this.stopped !== null) return
     this.running = true
     this.loopDone = this.loop()
+    if (this.hasPending()) this.onDeposits() // read before a crash or stop, not yet in a block
   }
 
   async stop(): Promise<void> {

@@ -96,7 +96,7 @@ export class WithdrawalProofs {
     private readonly prover: WithdrawalProver,
     private readonly l1: WithdrawalL1 | undefined,
   ) {
-    this.client = l1 && createPublicClient({ transport: http(l1.rpcUrl, { retryCount: 0, timeout: 10_000 }) })
+    this.client = l1 && createPublicClient({ transport: http(l1.rpcUrl, { retryCount: 0, timeout: 5_000 }) })
   }
 
   /** Every withdrawal `txHash` made, with its status and proof; null for an unknown or unmined transaction. */

@@ -120,7 +120,7 @@ export async function connect(opts: BridgeClientOptions = {}): Promise<BridgeCli
     try {
       return await fn()
     } catch (err) {
-      throw new UsageError(`${what} at ${url} does not answer: ${errorText(err)}`)
+      throw new UsageError(`${what} at ${url} does not answer: ${errorText(err).replace(' (is the L1 running?)', '')}`)
     }
   }
   const l1ChainId = await ask('the L1', l1RpcUrl, () => createPublicClient({ transport: http(l1RpcUrl, { retryCount: 0 }) }).getChainId())
@@ -379,6 +379,20 @@ export function revertReason(err: unknown): string {
   return errorText(err)
 }
 
+/** "1.5 ETH", "40 USDC (0x…)", or base units when the token does not say its decimals. */
+async function describeAmount(c: BridgeClients, l1Token: Address, amount: bigint): Promise<string> {
+  if (l1Token === zeroAddress) return `${formatUnits(amount, 18)} ETH`
+  try {
+    const [decimals, symbol] = await Promise.all([
+      c.l1.readContract({ address: l1Token, abi: erc20Abi, functionName: 'decimals' }),
+      c.l1.readContract({ address: l1Token, abi: erc20Abi, functionName: 'symbol' }),
+    ])
+    return `${formatUnits(amount, decimals)} ${symbol} (${l1Token})`
+  } catch {
+    return `${amount} base units of ${l1Token}`
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 function isoTime(seconds: number): string {
@@ -553,7 +567,7 @@ export async function main(argv: string[], out: (line: string) => void = console
         const head = await c.l1.getBlock({ blockTag: 'latest' })
         const lines = [`L2 tx ${p.txHash} (block ${p.blockNumber}): ${p.withdrawals.length} withdrawal(s)`]
         for (const w of p.withdrawals) {
-          lines.push(`  withdrawal ${w.nonce}: ${w.amount} ${w.l1Token === zeroAddress ? 'wei' : `base units of ${w.l1Token}`} to ${w.l1To}: ${w.status.toUpperCase()}`)
+          lines.push(`  withdrawal ${w.nonce}: ${await describeAmount(c, w.l1Token as Address, BigInt(w.amount))} to ${w.l1To}: ${w.status.toUpperCase()}`)
           if (w.status === 'pending') lines.push('    not in a posted batch yet; the batcher posts it shortly')
           if (w.status === 'posted') {
             const left = w.claimableAt! - Number(head.timestamp)

@@ -15,8 +15,8 @@ import { writeDeployments } from '../../batcher/deployments.ts'
 import { erc20Abi, l1BridgeAbi, l2BridgeAbi } from '../../bridge/abi.ts'
 import { L2_BRIDGE } from '../../precompiles/addresses.ts'
 import { defineL1Chain } from '../../scripts/lib/deploy-l1.ts'
-import { depositETH } from '../../scripts/bridge.ts'
-import { ROOT, rpc, tempDir } from '../helpers/node.ts'
+import { connect, depositETH } from '../../scripts/bridge.ts'
+import { ROOT, rpc, startTestNode, tempDir } from '../helpers/node.ts'
 import { deployTestL1, startTestL1 } from '../helpers/l1.ts'
 import { BATCHER_KEY, until } from '../helpers/rollup.ts'
 import { mineL1, startBridgeRollup, testTokenArtifact, untilDeposit, USER_KEYS } from './helpers.ts'
@@ -73,6 +73,30 @@ describe('deposits across restarts', () => {
     }
   }, 90_000)
 
+  it('deposits read from L1 but not yet sealed when the node stopped are sealed after a restart, with nothing new on L1', async () => {
+    const r = await startBridgeRollup({ bridge: { confirmations: 1 } })
+    const bridge = { confirmations: 1, pollIntervalMs: 50 }
+    let node = r.l2
+    try {
+      await node.close({ keepData: true })
+      // a node whose first block is an hour away: it reads the deposits but seals nothing
+      node = await startTestNode({ dataDir: r.l2.dataDir, l1: r.l1Config, bridge, sequencer: { automine: false, blockTimeMs: 3_600_000 } })
+      const c = await connect({ l1RpcUrl: r.l1.url, l2RpcUrl: node.url, deployments: r.deployments, privateKey: USER_KEYS[2], pollingIntervalMs: 50 })
+      for (let i = 0; i < 3; i++) await depositETH(c, { amount: 7n, to: getAddress('0x000000000000000000000000000000000000b0b0') })
+      await mineL1(r.l1, 1)
+      await until(async () => ((await node.rpc('bridge_getStatus')).pendingDeposits === 3 ? true : undefined), 'the deposits to be read')
+      expect(await node.rpc('eth_blockNumber')).toBe('0x0')
+      await node.close({ keepData: true })
+      node = await startTestNode({ dataDir: r.l2.dataDir, l1: r.l1Config, bridge, sequencer: { automine: true } })
+      await untilDeposit(node, 2)
+      await expectExactlyOnce(node.url, 3)
+      expect(await node.publicClient.getBalance({ address: '0x000000000000000000000000000000000000b0b0' })).toBe(21n)
+    } finally {
+      await node.close()
+      await r.l1.close()
+    }
+  }, 90_000)
+
   describe('a node process killed with SIGKILL while deposits flow', () => {
     const l1Promise = startTestL1()
     const dataDir = tempDir('bridge-kill9-')
@@ -108,8 +132,12 @@ describe('deposits across restarts', () => {
         bridge: { confirmations: 1, pollIntervalMs: 50 },
         logLevel: 'error',
       }
+      let starts = 0
       const start = async (): Promise<string> => {
-        const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/bridge/node-process.ts'), JSON.stringify(config)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+        // every other start automines: deposits read before the kill must then be sealed without anything new arriving
+        const automine = starts++ % 2 === 1
+        const args = JSON.stringify({ ...config, sequencer: { ...config.sequencer, automine } })
+        const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/bridge/node-process.ts'), args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
         child = proc
         let stderr = ''
         proc.stderr!.on('data', (chunk) => (stderr += chunk))
@@ -154,7 +182,6 @@ describe('deposits across restarts', () => {
         await kill9()
         url = await start()
       }
-      await mineL1(l1, 1)
       await until(async () => {
         const s = await rpc(url, 'bridge_getStatus')
         return s.lastIncludedNonce === count - 1 && s.pendingDeposits === 0 ? true : undefined
