@@ -448,7 +448,10 @@ export class Batcher {
     let data = encodeBatch(blocks, compression)
     if (!full && data.length < maxBatchBytes && ageMs < maxBatchAgeMs) return undefined
     while (data.length > maxBatchBytes && blocks.length > 1) {
-      blocks.length = Math.ceil((blocks.length * maxBatchBytes) / data.length / 1.05) || 1
+      // shrink in proportion to the excess, by at least one block (a single block too big for
+      // the limit goes alone: a block cannot be split across batches)
+      const fitting = Math.floor((blocks.length * maxBatchBytes) / data.length)
+      blocks.length = Math.max(1, Math.min(blocks.length - 1, fitting))
       data = encodeBatch(blocks, compression)
     }
     return { blocks, data }

@@ -72,7 +72,7 @@ async function main(): Promise<void> {
 
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const args = ['--import', 'tsx', OUR_MAIN, '--data-dir', path.join(dir, 'l2'), '--port', String(port), '--block-time', '1000', '--log-level', 'error',
+  const args = ['--import', 'tsx', OUR_MAIN, '--data-dir', path.join(dir, 'l2'), '--port', String(port), '--block-time', '1000', '--log-level', process.env.BENCH_LOG ?? 'error',
     '--l1-rpc', anvil.url, '--deployments', deploymentsPath, '--batcher-key', batcherKey, '--l1-confirmations', '1', '--batch-max-age', '1000', '--anchor-api-keys', API_KEY]
   const { child, tail } = spawnNode('our node', args)
   await waitReady('our node', url, child, tail)
@@ -81,7 +81,9 @@ async function main(): Promise<void> {
   console.log(machine())
   const results: RunResult[] = []
   for (let run = 0; run < runs; run++) {
-    const r = await benchRun(url, anvil.url, run, hashes)
+    const r = await benchRun(url, anvil.url, run, hashes).catch((err: Error) => {
+      throw new Error(`${err.message} ${String((err as { cause?: unknown }).cause)}\n${tail()}`)
+    })
     results.push(r)
     console.log(`  run ${run + 1}: accepted ${fmt(r.acceptedPerSec)} hashes/s, in L2 blocks ${fmt(r.anchoredPerSec)}/s, on L1 ${fmt(r.postedPerSec)}/s, ${r.batches} batches, ${r.l1GasPerHash.toFixed(1)} L1 gas/hash`)
   }
