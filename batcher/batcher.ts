@@ -191,6 +191,8 @@ export class Batcher {
   private failures = 0
   private lastError: BatcherStatus['lastError'] = null
   private reverted = 0
+  /** Set by a step that finished a batch transaction, so the loop goes on without waiting. */
+  private hurry = false
 
   constructor(
     private readonly config: BatcherConfig,
@@ -259,7 +261,9 @@ export class Batcher {
     while (this.running) {
       let delay = this.config.pollIntervalMs
       try {
+        this.hurry = false
         await this.step()
+        if (this.hurry) delay = 0 // a batch just landed: the next one may be due already
         if (this.failures > 0) this.log.info(`batcher: L1 reachable again after ${this.failures} failed attempts`)
         this.failures = 0
       } catch (err) {
@@ -504,7 +508,7 @@ export class Batcher {
         this.log.error(`batcher: ${this.lastError.message}; re-posting`)
       }
       this.setInflight(undefined)
-      this.wake?.()
+      this.hurry = true
       return
     }
     const l1Last = Number(await this.read('lastBlock'))
