@@ -90,15 +90,22 @@ describe('npm start (devnet)', () => {
       const receipt = await rpc(url, 'eth_getTransactionReceipt', [transfer])
       expect(receipt.status).toBe('0x1')
       expect((await (await fetch(`${url}/v1/anchors/${viaHttp}`)).json()).status).toBe('final')
+
+      // a replica rebuilt from L1 alone agrees with every batch's block hash and state root
+      const rebuilt = await runScript('scripts/rebuild-from-l1.ts', ['--data-dir', join(dataDir, 'replica'), '--l1-rpc', l1Url, '--deployments', join(dataDir, 'l1', 'deployments.json')])
+      expect(rebuilt.code, rebuilt.output).toBe(0)
+      expect(rebuilt.output).toMatch(/every batch end matches/)
     } finally {
       await devnet.stop()
     }
   }, 180_000)
 })
 
-function runVerify(args: string[]): Promise<{ code: number | null; output: string }> {
+const runVerify = (args: string[]) => runScript('scripts/verify-anchor.ts', args)
+
+function runScript(script: string, args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/verify-anchor.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     child.stdout!.on('data', (d) => (output += d))
     child.stderr!.on('data', (d) => (output += d))
