@@ -88,6 +88,7 @@ async function main(): Promise<void> {
       dataDir: join(root, 'l2'),
       rpc: { ...(values.port !== undefined && { port: Number(values.port) }) },
       l1: { rpcUrl: l1Url, deploymentsPath, batcherKey, confirmations: 1, maxBatchAgeMs: DEV_BATCH_AGE_MS, pollIntervalMs: 500, resubmitAfterMs: 15_000 },
+      bridge: { confirmations: 1, pollIntervalMs: 500 },
       logLevel: (values['log-level'] as 'info' | undefined) ?? 'info',
     })
   } catch (err) {

@@ -24,7 +24,8 @@ const USAGE = `usage: npm start -- [options]
   --batcher-key <0x..>    key holding RollupAnchor's SEQUENCER_ROLE (or env BATCHER_PRIVATE_KEY)
   --l1-confirmations <n>  L1 blocks before a posted block is safe (default 3)
   --batch-max-bytes <n>   close a batch at this many compressed bytes (default 120000)
-  --batch-max-age <ms>    close a batch when its oldest block is this old (default 60000)`
+  --batch-max-age <ms>    close a batch when its oldest block is this old (default 60000)
+  --bridge-confirmations <n>  L1 blocks a deposit waits before it is included (default 3)`
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
       'l1-confirmations': { type: 'string' },
       'batch-max-bytes': { type: 'string' },
       'batch-max-age': { type: 'string' },
+      'bridge-confirmations': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
     },
     logLevel: values['log-level'] as NodeConfigInput['logLevel'],
   }
+  if (values['bridge-confirmations'] !== undefined) input.bridge = { confirmations: Number(values['bridge-confirmations']) }
   const apiKeys = values['anchor-api-keys'] ?? process.env.ANCHOR_API_KEYS
   if (apiKeys !== undefined) input.anchoring = { apiKeys: apiKeys.split(',').map((k) => k.trim()).filter((k) => k !== '') }
   const batcherKey = values['batcher-key'] ?? process.env.BATCHER_PRIVATE_KEY

@@ -25,7 +25,7 @@ type PublicClient = Awaited<ReturnType<typeof hre.viem.getPublicClient>>;
 
 /** The args of every `eventName` event of L1Bridge in a receipt. */
 function eventsOf(receipt: { logs: Parameters<typeof parseEventLogs>[0]['logs'] }, eventName: string) {
-  return parseEventLogs({ abi: bridgeAbi, logs: receipt.logs }).filter((e) => e.eventName === eventName).map((e) => e.args);
+  return parseEventLogs({ abi: bridgeAbi, logs: receipt.logs }).filter((e) => e.eventName === eventName).map((e) => e.args as Record<string, any>);
 }
 
 async function receiptOf(publicClient: PublicClient, hash: Hex) {

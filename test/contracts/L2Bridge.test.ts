@@ -70,7 +70,7 @@ async function receiptOf(publicClient: PublicClient, hash: Hex) {
 
 /** The args of every `eventName` event of L2Bridge in a receipt. */
 function eventsOf(receipt: { logs: Parameters<typeof parseEventLogs>[0]['logs'] }, eventName: string) {
-  return parseEventLogs({ abi: bridgeAbi, logs: receipt.logs }).filter((e) => e.eventName === eventName).map((e) => e.args);
+  return parseEventLogs({ abi: bridgeAbi, logs: receipt.logs }).filter((e) => e.eventName === eventName).map((e) => e.args as Record<string, any>);
 }
 
 describe('L2Bridge', function () {
