@@ -1,7 +1,10 @@
 /**
  * The embedded L1: Anvil as a child process, started from the binary that the npm package
- * @foundry-rs/anvil installs (never whatever `anvil` happens to be on PATH, whose version and
- * flags could differ).
+ * @foundry-rs/anvil-linux-amd64 installs (never whatever `anvil` happens to be on PATH, whose
+ * version and flags could differ), or from ANVIL_BIN. The project depends on that platform package
+ * directly, as an optional dependency, rather than on the @foundry-rs/anvil wrapper: the registry
+ * these machines reach has no other platform's package, and `npm ci` refuses a lock file that
+ * lacks the wrapper's other optional dependencies. Elsewhere, install Foundry and set ANVIL_BIN.
  *
  * Why Anvil: Hardhat's node keeps its chain in memory, so every restart of `npm start` would bring
  * up an empty L1 under an L2 data directory that still remembers its posted batches. Anvil
@@ -115,43 +118,31 @@ export class AnvilStartError extends Error {
   }
 }
 
-/** npm platform package of @foundry-rs/anvil for each `${process.platform}-${process.arch}`. */
+/** npm package with the Anvil binary for each `${process.platform}-${process.arch}` we install. */
 const PLATFORM_PACKAGES: Record<string, string> = {
   'linux-x64': '@foundry-rs/anvil-linux-amd64',
-  'linux-arm64': '@foundry-rs/anvil-linux-arm64',
-  'darwin-x64': '@foundry-rs/anvil-darwin-amd64',
-  'darwin-arm64': '@foundry-rs/anvil-darwin-arm64',
-  'win32-x64': '@foundry-rs/anvil-win32-amd64',
 }
 
-/**
- * Path of the Anvil binary installed by @foundry-rs/anvil: the platform package's bin/anvil, or
- * where the package's postinstall puts it when npm skipped the optional dependency (it downloads
- * the same platform package from the registry then). Throws with what to do if there is neither.
- */
+/** Path of the Anvil binary: ANVIL_BIN, else the platform package's bin/anvil; throws with what to do if neither. */
 export function anvilBinaryPath(): string {
+  // an Anvil of the user's own (foundryup, a distro package) wins; needed where no npm binary exists
+  const override = process.env.ANVIL_BIN
+  if (override !== undefined && override !== '') {
+    if (!existsSync(override)) throw new Error(`ANVIL_BIN=${override}: no such file`)
+    return override
+  }
   const key = `${process.platform}-${process.arch}`
   const binary = process.platform === 'win32' ? 'anvil.exe' : 'anvil'
   const platformPackage = PLATFORM_PACKAGES[key]
-  if (platformPackage === undefined) throw new Error(`@foundry-rs/anvil ships no binary for ${key}`)
-  const candidates: string[] = []
+  const hint = 'install Foundry (https://getfoundry.sh) and set ANVIL_BIN to its anvil binary'
+  if (platformPackage === undefined) throw new Error(`no Anvil npm package for ${key}: ${hint}`)
   try {
-    candidates.push(require.resolve(`${platformPackage}/bin/${binary}`))
+    const found = require.resolve(`${platformPackage}/bin/${binary}`)
+    if (existsSync(found)) return found
   } catch {
-    // not installed: try the postinstall's fallback locations below
+    // not installed: explained below
   }
-  try {
-    const wrapperDir = dirname(require.resolve('@foundry-rs/anvil/package.json'))
-    // postinstall.mjs writes the binary into the package itself; bin.mjs looks in ../dist.
-    candidates.push(join(wrapperDir, binary), join(wrapperDir, '..', 'dist', binary))
-  } catch {
-    throw new Error('the npm package @foundry-rs/anvil is not installed: run `npm install`')
-  }
-  const found = candidates.find((path) => existsSync(path))
-  if (found === undefined) {
-    throw new Error(`no Anvil binary for ${key}: neither ${platformPackage} (an optional dependency of @foundry-rs/anvil) nor its postinstall download is present; run \`npm install\` (not with --omit=optional)`)
-  }
-  return found
+  throw new Error(`no Anvil binary for ${key}: the optional dependency ${platformPackage} is not installed (npm install without --omit=optional), or ${hint}`)
 }
 
 /** Anvils started by this process, stopped if it exits without stopping them. */
