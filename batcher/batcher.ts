@@ -31,6 +31,7 @@ import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
 import { rollupAnchorAbi } from './abi.ts'
 import { encodeBatch, type BatchBlock, type CompressionName } from './codec.ts'
 import { MerkleTree } from './merkle.ts'
+import { L1Failure as BatcherError, L1Loop, l1ErrorText } from './l1-loop.ts'
 
 /** A sealed L2 block as the batcher needs it. */
 export interface SourceBlock extends BatchBlock {
@@ -49,7 +50,7 @@ export interface BlockSource {
   txBytesAfter(number: number): number
 }
 
-/** A batch as RollupAnchor recorded it, plus what its L1 transaction cost. */
+/** A batch as RollupAnchor recorded it on L1, plus what its L1 transaction cost. */
 export interface PostedBatch {
   batchIndex: number
   firstBlock: number
@@ -61,11 +62,16 @@ export interface PostedBatch {
   dataHash: Uint8Array
   l1TxHash: Uint8Array
   l1BlockNumber: number
+  /** L1 timestamp of the submission, in seconds. */
   submittedAt: number
+  /** Seconds; the batch is final at submittedAt + challengeWindow. */
   challengeWindow: number
+  /** Bytes of batch data in the L1 calldata. */
   dataBytes: number
+  /** L2 transactions in the batch's blocks. */
   l2TxCount: number
   l1GasUsed: number
+  /** Wei paid for the L1 transaction (gas used × effective gas price). */
   l1Fee: bigint
 }
 
@@ -125,19 +131,6 @@ export class BatcherCrash extends Error {
   override readonly name = 'BatcherCrash'
 }
 
-type FailureKind = 'temporary' | 'critical'
-
-export class BatcherError extends Error {
-  override readonly name = 'BatcherError'
-  constructor(
-    readonly kind: FailureKind,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options)
-  }
-}
-
 interface Attempt {
   hash: Hex
   raw: Hex
@@ -178,21 +171,14 @@ export interface BatcherStatus {
 }
 
 const INFLIGHT_KEY = 'batcher.inflight'
-const MAX_BACKOFF_MS = 30_000
 const SYNC_BATCHES_PER_STEP = 200
 
 export class Batcher {
   private readonly l1: PublicClient
   private readonly account: PrivateKeyAccount
-  private running = false
-  private loopDone: Promise<void> | undefined
-  private wake: (() => void) | undefined
+  private readonly loop: L1Loop
   private chainId: number | undefined
-  private failures = 0
-  private lastError: BatcherStatus['lastError'] = null
   private reverted = 0
-  /** Set by a step that finished a batch transaction, so the loop goes on without waiting. */
-  private hurry = false
 
   constructor(
     private readonly config: BatcherConfig,
@@ -205,6 +191,14 @@ export class Batcher {
   ) {
     this.l1 = createPublicClient({ transport: http(config.l1RpcUrl, { retryCount: 0, timeout: 15_000 }) })
     this.account = privateKeyToAccount(config.privateKey)
+    this.loop = new L1Loop({
+      name: 'batcher',
+      pollIntervalMs: config.pollIntervalMs,
+      log,
+      step: () => this.step(),
+      onCritical: (message) => log.error(`batcher stopped: ${message}`),
+      isAbort: (err) => err instanceof BatcherCrash,
+    })
   }
 
   get sender(): string {
@@ -212,15 +206,11 @@ export class Batcher {
   }
 
   start(): void {
-    if (this.running) return
-    this.running = true
-    this.loopDone = this.loop()
+    this.loop.start()
   }
 
-  async stop(): Promise<void> {
-    this.running = false
-    this.wake?.()
-    await this.loopDone
+  stop(): Promise<void> {
+    return this.loop.stop()
   }
 
   /** Runs one step now (tests; the loop does this on its own). Errors are thrown, not retried. */
@@ -234,7 +224,7 @@ export class Batcher {
     const totals = this.ledger.batchTotals()
     const inflight = this.inflight()
     return {
-      running: this.running,
+      running: this.loop.isRunning,
       sender: this.account.address,
       rollupAnchor: this.config.rollupAnchor,
       l1ChainId: this.chainId ?? null,
@@ -253,51 +243,8 @@ export class Batcher {
       l1FeeWei: totals.l1Fee.toString(),
       l1CostPerL2TxWei: totals.l2Txs === 0 ? null : (totals.l1Fee / BigInt(totals.l2Txs)).toString(),
       revertedBatchTxs: this.reverted,
-      lastError: this.lastError,
+      lastError: this.loop.lastError,
     }
-  }
-
-  private async loop(): Promise<void> {
-    while (this.running) {
-      let delay = this.config.pollIntervalMs
-      try {
-        this.hurry = false
-        await this.step()
-        if (this.hurry) delay = 0 // a batch just landed: the next one may be due already
-        if (this.failures > 0) this.log.info(`batcher: L1 reachable again after ${this.failures} failed attempts`)
-        this.failures = 0
-      } catch (err) {
-        if (err instanceof BatcherCrash) {
-          this.running = false
-          return
-        }
-        const failure = classify(err)
-        this.lastError = { message: failure.message, at: Date.now() }
-        if (failure.kind === 'critical') {
-          this.log.error(`batcher stopped: ${failure.message}`)
-          this.running = false
-          return
-        }
-        this.failures++
-        delay = Math.min(MAX_BACKOFF_MS, this.config.pollIntervalMs * 2 ** Math.min(this.failures, 10))
-        this.log.error(`batcher: ${failure.message}; retry ${this.failures} in ${delay} ms`)
-      }
-      await this.sleep(delay)
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = undefined
-        resolve()
-      }, ms)
-      this.wake = () => {
-        clearTimeout(timer)
-        this.wake = undefined
-        resolve()
-      }
-    })
   }
 
   private async step(): Promise<void> {
@@ -504,11 +451,12 @@ export class Batcher {
         this.crashAt?.('mined')
       } else {
         this.reverted++
-        this.lastError = { message: `batch transaction ${attempt.hash} (L2 blocks ${inflight.firstBlock}-${inflight.lastBlock}) reverted in L1 block ${receipt.blockNumber}`, at: Date.now() }
-        this.log.error(`batcher: ${this.lastError.message}; re-posting`)
+        const message = `batch transaction ${attempt.hash} (L2 blocks ${inflight.firstBlock}-${inflight.lastBlock}) reverted in L1 block ${receipt.blockNumber}`
+        this.loop.noteError(message)
+        this.log.error(`batcher: ${message}; re-posting`)
       }
       this.setInflight(undefined)
-      this.hurry = true
+      this.loop.hurry() // a batch just landed: the next one may be due already
       return
     }
     const l1Last = Number(await this.read('lastBlock'))
@@ -577,7 +525,7 @@ export class Batcher {
     try {
       await this.l1.sendRawTransaction({ serializedTransaction: raw })
     } catch (err) {
-      const message = errorText(err)
+      const message = l1ErrorText(err)
       if (/already known|already imported|nonce too low|known transaction/i.test(message)) return
       throw err
     }
@@ -622,11 +570,6 @@ function submittedDataLength(input: Hex): number {
   return Number(BigInt('0x' + input.slice(2 + 8 + offset * 2, 2 + 8 + offset * 2 + 64)))
 }
 
-function errorText(err: unknown): string {
-  if (err instanceof BaseError) return `${err.shortMessage} ${err.details ?? ''}`
-  return String((err as Error)?.message ?? err)
-}
-
 /** The contract error name and arguments when a call reverted, else the error's short message. */
 function revertReason(err: unknown): string {
   if (err instanceof BaseError) {
@@ -635,9 +578,4 @@ function revertReason(err: unknown): string {
     return err.shortMessage
   }
   return String(err)
-}
-
-function classify(err: unknown): { kind: FailureKind; message: string } {
-  if (err instanceof BatcherError) return { kind: err.kind, message: err.message }
-  return { kind: 'temporary', message: `L1 request failed: ${errorText(err).trim().split('\n')[0]}` }
 }

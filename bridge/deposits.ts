@@ -30,10 +30,11 @@
  * it can still be paid exactly once by a later, deliberate replay with more gas.
  */
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
-import { BaseError, createPublicClient, encodeFunctionData, getAddress, http, type Hex, type PublicClient } from 'viem'
+import { createPublicClient, encodeFunctionData, getAddress, http, type Hex, type PublicClient } from 'viem'
 import type { SystemCall, SystemSource } from '../sequencer/system/system-tx.ts'
 import { L2_BRIDGE } from '../precompiles/addresses.ts'
 import { l1BridgeAbi, l2BridgeAbi } from './abi.ts'
+import { L1Failure, L1Loop, type FailureKind } from '../batcher/l1-loop.ts'
 
 /** Gas of a token deposit's finalizeDeposit: the token's first deposit deploys its L2StandardToken (measured 0.9–1.1M). */
 export const TOKEN_DEPOSIT_GAS = 1_500_000n
@@ -41,17 +42,20 @@ export const TOKEN_DEPOSIT_GAS = 1_500_000n
 export const ETH_DEPOSIT_GAS = 250_000n
 
 const ZERO_ADDRESS = new Uint8Array(20)
-const MAX_BACKOFF_MS = 30_000
 const depositInitiated = l1BridgeAbi.find((x) => x.type === 'event' && x.name === 'DepositInitiated') as Extract<(typeof l1BridgeAbi)[number], { type: 'event'; name: 'DepositInitiated' }>
 
-/** One DepositInitiated event (the store's DepositRow has this shape). */
+/** One L1Bridge DepositInitiated event, as the watcher stores it. */
 export interface Deposit {
   nonce: number
-  /** 20 zero bytes for ETH. */
+  /** The L1 token, or 20 zero bytes for ETH. */
   l1Token: Uint8Array
+  /** The L1 depositor. */
   from: Uint8Array
+  /** The L2 recipient. */
   to: Uint8Array
+  /** Wei or token base units. */
   amount: bigint
+  /** abi.encode(name, symbol, decimals) for a token; empty for ETH. */
   metadata: Uint8Array
   l1BlockNumber: number
   l1BlockHash: Uint8Array
@@ -111,16 +115,10 @@ export interface Logger {
   debug(msg: string): void
 }
 
-type FailureKind = 'temporary' | 'critical'
-
-export class DepositWatcherError extends Error {
-  override readonly name = 'DepositWatcherError'
-  constructor(
-    readonly kind: FailureKind,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options)
+/** A failure the watcher classifies itself (the L1 loop's). */
+export class DepositWatcherError extends L1Failure {
+  constructor(kind: FailureKind, message: string, options?: { cause?: unknown }) {
+    super(kind, message, options)
   }
 }
 
@@ -164,12 +162,8 @@ export interface DepositWatcherStatus {
 
 export class DepositWatcher implements SystemSource {
   private readonly l1: PublicClient
-  private running = false
-  private loopDone: Promise<void> | undefined
-  private wake: (() => void) | undefined
+  private readonly loop: L1Loop
   private checked = false
-  private failures = 0
-  private lastError: DepositWatcherStatus['lastError'] = null
   private stopped: string | null = null
   private l1Head: number | null = null
   /** Deposits waiting for a block, as of the last look. */
@@ -187,19 +181,17 @@ export class DepositWatcher implements SystemSource {
     this.l1 = createPublicClient({ transport: http(config.l1RpcUrl, { retryCount: 0, timeout: 15_000 }), cacheTime: 0 })
     this.pending = store.depositCountAfter(this.lastDealtWith())
     this.failedSeen = store.failedDeposits().length
+    this.loop = new L1Loop({ name: 'bridge', pollIntervalMs: config.pollIntervalMs, log, step: () => this.step(), onCritical: (message) => this.halt(message) })
   }
 
   start(): void {
-    if (this.running || this.stopped !== null) return
-    this.running = true
-    this.loopDone = this.loop()
+    if (this.loop.isRunning || this.stopped !== null) return
+    this.loop.start()
     if (this.hasPending()) this.onDeposits() // read before a crash or stop, not yet in a block
   }
 
-  async stop(): Promise<void> {
-    this.running = false
-    this.wake?.()
-    await this.loopDone
+  stop(): Promise<void> {
+    return this.loop.stop()
   }
 
   /** Runs one poll now (tests); errors are thrown, not retried. */
@@ -258,7 +250,7 @@ export class DepositWatcher implements SystemSource {
     const lastSeen = this.store.lastDeposit()
     const lastResult = this.store.lastDepositResult()
     return {
-      running: this.running,
+      running: this.loop.isRunning,
       l1Bridge: this.config.l1Bridge,
       confirmations: this.config.confirmations,
       l1Cursor: cursor === undefined ? null : { number: cursor.number, hash: bytesToHex(cursor.hash) },
@@ -267,7 +259,7 @@ export class DepositWatcher implements SystemSource {
       lastIncludedNonce: lastResult?.nonce ?? null,
       pendingDeposits: this.store.depositCountAfter(lastResult?.nonce ?? -1),
       failedDeposits: this.store.failedDeposits(),
-      lastError: this.lastError,
+      lastError: this.loop.lastError,
       stopped: this.stopped,
     }
   }
@@ -280,46 +272,9 @@ export class DepositWatcher implements SystemSource {
 
   private halt(message: string): void {
     this.stopped = message
-    this.lastError = { message, at: Date.now() }
-    this.running = false
-    this.wake?.()
+    this.loop.noteError(message)
+    void this.loop.stop()
     this.log.error(`bridge: deposit watcher stopped: ${message}`)
-  }
-
-  private async loop(): Promise<void> {
-    while (this.running) {
-      let delay = this.config.pollIntervalMs
-      try {
-        await this.step()
-        if (this.failures > 0) this.log.info(`bridge: L1 reachable again after ${this.failures} failed attempts`)
-        this.failures = 0
-      } catch (err) {
-        const failure = classify(err)
-        this.lastError = { message: failure.message, at: Date.now() }
-        if (failure.kind === 'critical') {
-          this.halt(failure.message)
-          return
-        }
-        this.failures++
-        delay = Math.min(MAX_BACKOFF_MS, this.config.pollIntervalMs * 2 ** Math.min(this.failures, 10))
-        this.log.error(`bridge: ${failure.message}; retry ${this.failures} in ${delay} ms`)
-      }
-      await this.sleep(delay)
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = undefined
-        resolve()
-      }, ms)
-      this.wake = () => {
-        clearTimeout(timer)
-        this.wake = undefined
-        resolve()
-      }
-    })
   }
 
   private async step(): Promise<void> {
@@ -329,7 +284,7 @@ export class DepositWatcher implements SystemSource {
     let cursor: { number: number; hash?: Uint8Array } = this.store.depositCursor() ?? { number: this.config.startBlock - 1 }
     if (cursor.hash !== undefined) await this.checkCursor(cursor as L1Cursor, head)
     const target = head - this.config.confirmations
-    while (this.running && cursor.number < target) {
+    while (this.loop.isRunning && cursor.number < target) {
       cursor = await this.scan(cursor, Math.min(target, cursor.number + this.config.maxLogRange))
     }
   }
@@ -462,10 +417,4 @@ export function encodeFinalizeDeposit(d: Deposit): Uint8Array {
 
 function isZero(address: Uint8Array): boolean {
   return Buffer.compare(address, ZERO_ADDRESS) === 0
-}
-
-function classify(err: unknown): { kind: FailureKind; message: string } {
-  if (err instanceof DepositWatcherError) return { kind: err.kind, message: err.message }
-  const text = err instanceof BaseError ? `${err.shortMessage} ${err.details ?? ''}` : String((err as Error)?.message ?? err)
-  return { kind: 'temporary', message: `L1 request failed: ${text.trim().split('\n')[0]}` }
 }

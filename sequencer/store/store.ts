@@ -7,6 +7,8 @@ import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { SCHEMA, SCHEMA_VERSION } from './schema.ts'
+import type { PostedBatch } from '../../batcher/batcher.ts'
+import type { Deposit } from '../../bridge/deposits.ts'
 
 export interface BlockRow {
   number: number
@@ -69,23 +71,7 @@ export interface WithdrawalRow {
 }
 
 /** One L1Bridge DepositInitiated event, as the deposit watcher stored it. */
-export interface DepositRow {
-  nonce: number
-  /** The L1 token, or 20 zero bytes for ETH. */
-  l1Token: Uint8Array
-  /** The L1 depositor. */
-  from: Uint8Array
-  /** The L2 recipient. */
-  to: Uint8Array
-  /** Wei or token base units. */
-  amount: bigint
-  /** abi.encode(name, symbol, decimals) for a token; empty for ETH. */
-  metadata: Uint8Array
-  l1BlockNumber: number
-  l1BlockHash: Uint8Array
-  l1TxHash: Uint8Array
-  l1LogIndex: number
-}
+export type DepositRow = Deposit
 
 /** What a sealed L2 block did with a deposit. */
 export interface DepositResultRow {
@@ -105,29 +91,7 @@ export interface L1Cursor {
 }
 
 /** A batch as RollupAnchor recorded it on L1, with what its L1 transaction cost. */
-export interface L1BatchRow {
-  batchIndex: number
-  firstBlock: number
-  lastBlock: number
-  stateRoot: Uint8Array
-  blockHash: Uint8Array
-  withdrawalRoot: Uint8Array
-  anchorRoot: Uint8Array
-  dataHash: Uint8Array
-  l1TxHash: Uint8Array
-  l1BlockNumber: number
-  /** L1 timestamp of the submission, in seconds. */
-  submittedAt: number
-  /** Seconds; the batch is final at submittedAt + challengeWindow. */
-  challengeWindow: number
-  /** Bytes of batch data in the L1 calldata. */
-  dataBytes: number
-  /** L2 transactions in the batch's blocks. */
-  l2TxCount: number
-  l1GasUsed: number
-  /** Wei paid for the L1 transaction (gas used × effective gas price). */
-  l1Fee: bigint
-}
+export type L1BatchRow = PostedBatch
 
 /** Everything one sealed block writes. */
 export interface BlockWrite {
