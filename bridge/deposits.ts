@@ -63,15 +63,18 @@ export interface Deposit {
   l1LogIndex: number
 }
 
-/** What an L2 block did with a deposit (the store's DepositResultRow). */
+/** What a sealed L2 block did with a deposit. */
 export interface DepositOutcome {
   nonce: number
   blockNumber: number
   txIndex: number
+  /** true: L2Bridge emitted DepositFinalized; false: the finalizeDeposit system transaction reverted. */
   included: boolean
+  /** The L2 token minted (DepositFinalized's l2Token); null for ETH and for a failed deposit. */
   l2Token: Uint8Array | null
 }
 
+/** The last L1 block the watcher has read, with its hash (to notice a deeper L1 reorg). */
 export interface L1Cursor {
   number: number
   hash: Uint8Array

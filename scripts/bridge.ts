@@ -499,6 +499,17 @@ export async function main(argv: string[], out: (line: string) => void = console
         throw new UsageError(`the amount must be a positive number with at most ${decimals} decimals, got ${v}`)
       }
     }
+    /** Prints a deposit; with --wait first waits for the L2 block that includes it (exit 1 if it failed there). */
+    const reportDeposit = async (human: string[], r: { nonce: bigint }): Promise<number> => {
+      if (values.wait !== true) {
+        print([...human, `  follow it: npm run bridge -- deposit-status ${r.nonce}`], r)
+        return 0
+      }
+      const s = await waitForDeposit(c, r.nonce, undefined, () => !json && err(`waiting for deposit ${r.nonce} to reach L2 (L1 confirmations first)…`))
+      human.push(s.status === 'included' ? `  on L2 in block ${s.l2!.blockNumber} (tx ${s.l2!.txHash})` : `  FAILED on L2 (tx ${s.l2!.txHash}): see bridge_getStatus`)
+      print(human, { ...r, l2: s })
+      return s.status === 'included' ? 0 : 1
+    }
 
     switch (command as Command) {
       case 'deploy-token': {
@@ -510,15 +521,7 @@ export async function main(argv: string[], out: (line: string) => void = console
       }
       case 'deposit-eth': {
         const r = await depositETH(c, { amount: amountArg(args[0], 18), to })
-        const human = [`deposited ${formatUnits(r.amount, 18)} ETH for ${r.to} on L2: deposit nonce ${r.nonce}, L1 tx ${r.l1TxHash} (block ${r.l1BlockNumber})`]
-        if (values.wait === true) {
-          const s = await waitForDeposit(c, r.nonce, undefined, () => !json && err(`waiting for deposit ${r.nonce} to reach L2 (L1 confirmations first)…`))
-          human.push(s.status === 'included' ? `  on L2 in block ${s.l2!.blockNumber} (tx ${s.l2!.txHash})` : `  FAILED on L2 (tx ${s.l2!.txHash}): see bridge_getStatus`)
-          print(human, { ...r, l2: s })
-          return s.status === 'included' ? 0 : 1
-        }
-        print([...human, `  follow it: npm run bridge -- deposit-status ${r.nonce}`], r)
-        return 0
+        return reportDeposit([`deposited ${formatUnits(r.amount, 18)} ETH for ${r.to} on L2: deposit nonce ${r.nonce}, L1 tx ${r.l1TxHash} (block ${r.l1BlockNumber})`], r)
       }
       case 'deposit-erc20': {
         const token = address('token', args[0])!
@@ -528,14 +531,7 @@ export async function main(argv: string[], out: (line: string) => void = console
           `deposited ${formatUnits(r.amount, decimals)} of ${token} for ${r.to} on L2: deposit nonce ${r.nonce}, L1 tx ${r.l1TxHash}${r.approveTxHash ? ` (approved in ${r.approveTxHash})` : ''}`,
           `  L2 token: ${r.l2Token}`,
         ]
-        if (values.wait === true) {
-          const s = await waitForDeposit(c, r.nonce, undefined, () => !json && err(`waiting for deposit ${r.nonce} to reach L2 (L1 confirmations first)…`))
-          human.push(s.status === 'included' ? `  on L2 in block ${s.l2!.blockNumber} (tx ${s.l2!.txHash})` : `  FAILED on L2 (tx ${s.l2!.txHash}): see bridge_getStatus`)
-          print(human, { ...r, l2: s })
-          return s.status === 'included' ? 0 : 1
-        }
-        print([...human, `  follow it: npm run bridge -- deposit-status ${r.nonce}`], r)
-        return 0
+        return reportDeposit(human, r)
       }
       case 'deposit-status': {
         if (!/^\d+$/.test(args[0])) throw new UsageError(`the nonce must be a whole number, got ${args[0]}`)

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { SCHEMA, SCHEMA_VERSION } from './schema.ts'
 import type { PostedBatch } from '../../batcher/batcher.ts'
-import type { Deposit } from '../../bridge/deposits.ts'
+import type { Deposit, DepositOutcome, L1Cursor } from '../../bridge/deposits.ts'
 
 export interface BlockRow {
   number: number
@@ -74,21 +74,9 @@ export interface WithdrawalRow {
 export type DepositRow = Deposit
 
 /** What a sealed L2 block did with a deposit. */
-export interface DepositResultRow {
-  nonce: number
-  blockNumber: number
-  txIndex: number
-  /** true: L2Bridge emitted DepositFinalized; false: the finalizeDeposit system transaction reverted. */
-  included: boolean
-  /** The L2 token minted (DepositFinalized's l2Token); null for ETH and for a failed deposit. */
-  l2Token: Uint8Array | null
-}
+export type DepositResultRow = DepositOutcome
 
-/** The last L1 block the deposit watcher has read, with its hash (to notice a deeper L1 reorg). */
-export interface L1Cursor {
-  number: number
-  hash: Uint8Array
-}
+export type { L1Cursor }
 
 /** A batch as RollupAnchor recorded it on L1, with what its L1 transaction cost. */
 export type L1BatchRow = PostedBatch

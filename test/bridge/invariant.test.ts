@@ -16,20 +16,13 @@ import { depositERC20, depositETH, deployTestToken, finalizeWithdrawal, withdraw
 import { startTestNode } from '../helpers/node.ts'
 import { l1Rpc, until, untilPosted } from '../helpers/rollup.ts'
 import { l2Balance, l2EthBridged, l2TokenFor, l2TotalSupply, lockedOnL1, mineL1, startBridgeRollup, type BridgeRollup } from './helpers.ts'
+import { createPrng } from '../../scripts/models/prng.ts'
 
 const SEED = 0x5eed
 const STEPS = 36
 const SETTLE_EVERY = 12
 const WINDOW = 600
 
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 type Asset = 'eth' | Address
 
@@ -107,7 +100,7 @@ describe(`bridge invariant over ${STEPS} random operations (seed ${SEED})`, () =
   }
 
   it('L2 supply never exceeds what L1 locks, and equals it whenever everything is included and paid out', async () => {
-    const random = prng(SEED)
+    const random = createPrng(SEED).next
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]
     const counts = { depositETH: 0, depositERC20: 0, withdrawETH: 0, withdrawERC20: 0 }
     for (let step = 1; step <= STEPS; step++) {

@@ -20,16 +20,8 @@ import { ROOT, rpc, startTestNode, tempDir } from '../helpers/node.ts'
 import { deployTestL1, startTestL1 } from '../helpers/l1.ts'
 import { BATCHER_KEY, until } from '../helpers/rollup.ts'
 import { mineL1, startBridgeRollup, testTokenArtifact, untilDeposit, USER_KEYS } from './helpers.ts'
+import { createPrng } from '../../scripts/models/prng.ts'
 
-/** mulberry32: a small seeded PRNG, so a failing schedule can be replayed. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Checks the whole L2 chain: one finalizeDeposit per nonce 0..count-1, DepositFinalized in nonce order. */
 async function expectExactlyOnce(url: string, count: number) {
@@ -158,7 +150,7 @@ describe('deposits across restarts', () => {
 
       const recipientEth: Address = '0x0000000000000000000000000000000000e7e7e7'
       const recipientToken: Address = '0x0000000000000000000000000000000000070707'
-      const random = prng(20261122)
+      const random = createPrng(20261122).next
       let url = await start()
       let count = 0
       let eth = 0n
