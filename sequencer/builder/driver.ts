@@ -74,11 +74,15 @@ export class SequencerDriver<T extends BlockTx> {
   }
 
   private async buildWhileWork(): Promise<void> {
-    do {
+    for (;;) {
       this.again = false
-      await this.buildOnce()
-      // with automine, system work left over (a queue longer than one block takes) goes on at once
-    } while ((this.again || this.opts.builder.hasSystemWork()) && this.opts.automine && !this.stopped)
+      const sealed = await this.buildOnce()
+      if (!this.opts.automine || this.stopped) return
+      if (this.again) continue
+      // system work left over (a queue longer than one block takes) goes on at once, unless the
+      // build failed: then the next arrival or tick retries, not a tight loop
+      if (sealed === undefined || !this.opts.builder.hasSystemWork()) return
+    }
   }
 
   /** Builds one block if anything is executable. Errors are logged; the next tick retries. */
