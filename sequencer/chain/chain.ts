@@ -1,8 +1,9 @@
 /**
  * The chain as readers see it: sealed headers by number or hash, and the three heads in the
- * rollup's vocabulary. `unsafe` (= latest) is the last sealed block, `safe` the last one posted
- * to L1, `finalized` the last one past the challenge window. Until the batcher exists, safe and
- * finalized stay at genesis. Heads move only after the block's sqlite transaction committed.
+ * rollup's vocabulary. `unsafe` (= latest) is the last sealed block, `safe` the last one in a
+ * batch with enough L1 confirmations, `finalized` the last one past its batch's challenge window
+ * (the batcher moves both; without an L1 they stay at genesis). `unsafe` moves only after the
+ * block's sqlite transaction committed; safe and finalized are persisted before they move.
  */
 import { createBlockHeaderFromRLP, type BlockHeader } from '@ethereumjs/block'
 import type { Common } from '@ethereumjs/common'

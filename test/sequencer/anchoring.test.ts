@@ -162,3 +162,34 @@ describe('anchoring durability', () => {
     }
   }, 60_000)
 })
+
+describe('anchoring API limits', () => {
+  it('answers 413 in the API error shape for a body over the node limit, and keeps serving', async () => {
+    const t = await startTestNode({ rpc: { maxBodyBytes: 50_000 } })
+    try {
+      const hashes = Array.from({ length: 2_000 }, (_, i) => doc(`big-${i}`)) // ~136 kB of JSON
+      const res = await post(t.url, { hashes })
+      expect(res.status).toBe(413)
+      expect(res.body.error.code).toBe('body_too_large')
+      expect(t.node.anchors.waiting()).toBe(0)
+      expect((await post(t.url, { hashes: hashes.slice(0, 10) })).status).toBe(202)
+    } finally {
+      await t.close()
+    }
+  })
+
+  it('answers 503 with Retry-After when the queue is full, and accepts again once blocks drain it', async () => {
+    const t = await startTestNode({ anchoring: { maxQueued: 5 }, sequencer: { automine: false, blockTimeMs: 3_600_000 } })
+    try {
+      expect((await post(t.url, { hashes: [doc('q1'), doc('q2'), doc('q3')] })).status).toBe(202)
+      const res = await fetch(`${t.url}/v1/anchors`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${DEV_ANCHOR_API_KEY}` }, body: JSON.stringify({ hashes: [doc('q4'), doc('q5'), doc('q6')] }) })
+      expect(res.status).toBe(503)
+      expect(res.headers.get('retry-after')).toBe('5')
+      expect(((await res.json()) as any).error.code).toBe('queue_full')
+      await t.node.mine()
+      expect((await post(t.url, { hashes: [doc('q4'), doc('q5'), doc('q6')] })).status).toBe(202)
+    } finally {
+      await t.close()
+    }
+  })
+})
