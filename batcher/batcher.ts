@@ -301,6 +301,7 @@ export class Batcher {
         throw new BatcherError('critical', `L1 batch ${index} commits to ${b.blockHash} for L2 block ${lastBlock}, this node has ${bytesToHex(local.hash)}: the chains diverged`)
       }
       const { txHash, gasUsed, fee, dataBytes } = await this.submission(index, Number(b.l1BlockNumber))
+      const l2TxCount = this.source.txCount(Number(b.firstBlock), lastBlock)
       this.ledger.putBatch({
         batchIndex: index,
         firstBlock: Number(b.firstBlock),
@@ -315,11 +316,15 @@ export class Batcher {
         submittedAt: Number(b.submittedAt),
         challengeWindow: Number(b.challengeWindow),
         dataBytes,
-        l2TxCount: this.source.txCount(Number(b.firstBlock), lastBlock),
+        l2TxCount,
         l1GasUsed: gasUsed,
         l1Fee: fee,
       })
-      this.log.info(`batcher: batch ${index} (L2 blocks ${b.firstBlock}-${b.lastBlock}, ${dataBytes} bytes) in L1 block ${b.l1BlockNumber}, tx ${txHash}`)
+      const perTx = l2TxCount === 0 ? '' : `, ${fee / BigInt(l2TxCount)} wei per L2 tx`
+      this.log.info(
+        `batcher: batch ${index} (L2 blocks ${b.firstBlock}-${b.lastBlock}, ${l2TxCount} txs, ${dataBytes} bytes) in L1 block ${b.l1BlockNumber}, tx ${txHash}: ` +
+          `${gasUsed} L1 gas, ${fee} wei${perTx}; ${head - lastBlock} L2 blocks (${this.source.txBytesAfter(lastBlock)} tx bytes) still to post`,
+      )
     }
   }
 
