@@ -19,7 +19,13 @@ export const DEFAULT_RPC_GAS_CAP = 50_000_000n
 export const DEFAULT_POOL_GLOBAL_SLOTS = 65_536
 export const DEFAULT_POOL_ACCOUNT_SLOTS = 16_384
 export const DEFAULT_PRICE_BUMP_PERCENT = 10n
-export const DEFAULT_MAX_TX_BYTES = 128 * 1024
+/**
+ * Largest transaction and largest block (sum of its transactions' encodings). A block's data must
+ * fit one L1 transaction as a batch (geth's pool takes up to 128 KiB; incompressible data stays
+ * its size), so blocks stop at 120,000 bytes and no single transaction may be larger.
+ */
+export const DEFAULT_MAX_TX_BYTES = 120_000
+export const DEFAULT_MAX_BLOCK_BYTES = 120_000
 export const DEFAULT_FILTER_TIMEOUT_MS = 5 * 60 * 1000
 export const DEFAULT_MAX_SESSIONS = 64
 /** The anchoring API key a dev-mode node accepts when none is configured (never use it elsewhere). */
@@ -56,6 +62,8 @@ export interface SequencerConfig {
   automine: boolean
   /** Receiver of priority fees (the block's coinbase). */
   feeRecipient: `0x${string}`
+  /** Most bytes of transactions (network encodings, system ones included) in one block. */
+  maxBlockBytes: number
 }
 
 export interface PoolConfig {
@@ -178,7 +186,7 @@ export function resolveConfig(input: NodeConfigInput = {}): NodeConfig {
   const config: NodeConfig = {
     dataDir: input.dataDir ?? join(process.cwd(), 'data', 'l2'),
     chain: { genesisPath: DEFAULT_GENESIS_PATH, dev: true, ...input.chain },
-    sequencer: { blockTimeMs: DEFAULT_BLOCK_TIME_MS, automine: false, feeRecipient: DEFAULT_FEE_RECIPIENT, ...input.sequencer },
+    sequencer: { blockTimeMs: DEFAULT_BLOCK_TIME_MS, automine: false, feeRecipient: DEFAULT_FEE_RECIPIENT, maxBlockBytes: DEFAULT_MAX_BLOCK_BYTES, ...input.sequencer },
     pool: {
       globalSlots: DEFAULT_POOL_GLOBAL_SLOTS,
       accountSlots: DEFAULT_POOL_ACCOUNT_SLOTS,
@@ -248,6 +256,7 @@ function checkConfig(c: NodeConfig): void {
     if (!Number.isInteger(c.pool[key]) || c.pool[key] <= 0) fail(`pool.${key}`, 'must be a positive integer')
   }
   if (c.pool.accountSlots > c.pool.globalSlots) fail('pool.accountSlots', 'must not exceed pool.globalSlots')
+  if (!Number.isInteger(c.sequencer.maxBlockBytes) || c.sequencer.maxBlockBytes < c.pool.maxTxBytes) fail('sequencer.maxBlockBytes', 'must be an integer of at least pool.maxTxBytes')
   for (const key of ['maxModelBytes', 'maxSessions'] as const) {
     if (!Number.isInteger(c.ai[key]) || c.ai[key] <= 0) fail(`ai.${key}`, 'must be a positive integer')
   }

@@ -155,6 +155,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     gasLimit: BigInt(genesis.gasLimit),
     precompiles,
     // deposits first: funds a user already locked on L1 come before hashes anchored over HTTP
+    maxBlockBytes: config.sequencer.maxBlockBytes,
     systemSources: deposits === undefined ? [anchors] : [deposits, anchors],
   })
   const executor = new CallExecutor({ common, chain, store, trieDB, gasCap: config.rpc.gasCap, precompiles })

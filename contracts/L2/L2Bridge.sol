@@ -82,8 +82,13 @@ contract L2Bridge {
     uint256 private _totalETHWithdrawn;
     uint256 private _totalETHHeld;
 
+    /// @dev The transaction must come from the system sender too, not only the call: the system
+    ///      sender's key is public, and a contract delegated to its address (EIP-7702) would make
+    ///      msg.sender the system sender inside a user's transaction. The node also refuses any
+    ///      authorization signed by that key; this check holds even if that refusal were missed.
     modifier onlySystem() {
-        if (msg.sender != SystemSender.ADDRESS) revert OnlySystem(msg.sender);
+        // solhint-disable-next-line avoid-tx-origin
+        if (msg.sender != SystemSender.ADDRESS || tx.origin != SystemSender.ADDRESS) revert OnlySystem(msg.sender);
         _;
     }
 

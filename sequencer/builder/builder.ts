@@ -17,7 +17,7 @@ import type { Chain } from '../chain/chain.ts'
 import type { SqliteTrieDB } from '../state/trie-db.ts'
 import type { BlockRow, LogRow, Store, TxRow } from '../store/store.ts'
 import { orderedTrieRoot } from './tries.ts'
-import { isSystemSender, SYSTEM_ADDRESS, systemTx, type SystemSource } from '../system/system-tx.ts'
+import { delegatesSystemSender, isSystemSender, SYSTEM_ADDRESS, systemTx, type SystemSource } from '../system/system-tx.ts'
 import { indexProtocolLogs, type SystemTxOutcome } from '../system/log-index.ts'
 
 /** A transaction as the builder needs it: decoded, with its sender already recovered. */
@@ -69,6 +69,12 @@ export interface BuilderOptions {
   systemSources?: SystemSource[]
   /** Most gas the system transactions of one block may use; default half the block gas limit. */
   systemGasBudget?: bigint
+  /**
+   * Most bytes of transactions (network encodings) in one block, so that any block fits one L1
+   * batch transaction. System transactions count first; a pool transaction that would pass the
+   * limit waits for a later block. Unlimited when absent.
+   */
+  maxBlockBytes?: number
 }
 
 const TX_GAS = 21_000n
@@ -138,6 +144,8 @@ export class BlockBuilder {
     const systemOutcomes: SystemTxOutcome[] = []
     const bloom = new Bloom(undefined, common)
     let gasUsed = 0n
+    let bytes = 0
+    const maxBytes = this.opts.maxBlockBytes ?? Number.POSITIVE_INFINITY
 
     await state.checkpoint()
     try {
@@ -145,7 +153,17 @@ export class BlockBuilder {
       for (let c = next(); c !== undefined; c = next()) {
         // system transactions come from the sources, or from batch data when blocks are rebuilt
         const isSystem = isSystemSender(c.senderHex)
+        if (!isSystem && delegatesSystemSender(c.tx)) {
+          // a block rule, not only a pool rule: a rebuilt block with such a transaction is invalid
+          invalid.push(c as T)
+          candidates.skipSender(c.senderHex)
+          continue
+        }
         if (gasLimit - gasUsed < TX_GAS) break
+        if (!isSystem && rebuild === undefined && bytes + c.raw.length > maxBytes) {
+          candidates.skipSender(c.senderHex) // the block's data is full for this one: next block
+          continue
+        }
         if (c.tx.gasLimit > gasLimit - gasUsed) {
           candidates.skipSender(c.senderHex) // its later nonces cannot run without it
           continue
@@ -184,6 +202,7 @@ export class BlockBuilder {
         receipts.push(encodeReceipt(result.receipt, c.tx.type))
         bloom.or(result.bloom)
         all.push(c)
+        bytes += c.raw.length
         if (!isSystem) included.push(c as T)
       }
     } catch (err) {

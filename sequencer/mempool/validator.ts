@@ -7,7 +7,7 @@ import { TransactionType, createTxFromRLP, getCalldataFloorGas, type TypedTransa
 import type { Address } from '@ethereumjs/util'
 import type { Common } from '@ethereumjs/common'
 import { PoolError } from './errors.ts'
-import { isSystemSender, SYSTEM_ADDRESS } from '../system/system-tx.ts'
+import { delegatesSystemSender, isSystemSender, SYSTEM_ADDRESS } from '../system/system-tx.ts'
 
 export interface ValidatorConfig {
   common: Common
@@ -42,6 +42,7 @@ export class TxValidator {
     const tx = this.parse(raw)
     const sender = this.recoverSender(tx)
     if (isSystemSender(sender.toString())) throw new PoolError('invalidSender', `${SYSTEM_ADDRESS} is reserved for system transactions`)
+    if (delegatesSystemSender(tx)) throw new PoolError('invalidSender', `an authorization signed by ${SYSTEM_ADDRESS} (reserved for system transactions) is refused`)
     if (tx.nonce >= MAX_NONCE) throw new PoolError('nonceMax')
     const intrinsic = tx.getIntrinsicGas()
     if (tx.gasLimit < intrinsic) throw new PoolError('intrinsicGasTooLow', `gas ${tx.gasLimit}, minimum needed ${intrinsic}`)

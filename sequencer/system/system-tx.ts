@@ -13,7 +13,8 @@
  */
 import type { Common } from '@ethereumjs/common'
 import { createFeeMarket1559Tx } from '@ethereumjs/tx'
-import { Address, bytesToHex, createAddressFromString, hexToBytes } from '@ethereumjs/util'
+import { Address, bytesToHex, createAddressFromString, eoaCode7702RecoverAuthority, hexToBytes } from '@ethereumjs/util'
+import type { TypedTransaction } from '@ethereumjs/tx'
 import { keccak256 } from '../chain/crypto.ts'
 import type { BlockTx } from '../builder/builder.ts'
 
@@ -25,6 +26,24 @@ export const SYSTEM_ADDRESS = '0x4ea248b2befb8cb0fd16c8c8c73433f9a1b46a0c' as co
 
 export function isSystemSender(senderHex: string): boolean {
   return senderHex.toLowerCase() === SYSTEM_ADDRESS
+}
+
+/**
+ * True when `tx` carries an EIP-7702 authorization signed by the system sender's (public) key:
+ * it would delegate the system address to a user's contract, which could then act as the system
+ * sender inside a user's transaction. The pool refuses such transactions and the builder never
+ * includes one (a rebuilt block holding one does not re-execute).
+ */
+export function delegatesSystemSender(tx: TypedTransaction): boolean {
+  if (!('authorizationList' in tx)) return false
+  for (const item of tx.authorizationList) {
+    try {
+      if (eoaCode7702RecoverAuthority(item).toString() === SYSTEM_ADDRESS) return true
+    } catch {
+      // an authorization whose signature does not recover is skipped by the EVM as well
+    }
+  }
+  return false
 }
 
 /** One call a system source wants made at the start of the next block. */

@@ -20,6 +20,7 @@ import {
 } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { accounts, startTestNode, type TestNode } from '../helpers/node.ts'
+import { DEFAULT_MAX_TX_BYTES } from '../../sequencer/config.ts'
 
 const SINK = '0x000000000000000000000000000000000000dEaD' as const
 const CHAIN_ID = 42424
@@ -282,8 +283,8 @@ describe('mempool', () => {
       await expectViemRawRejected(t, variants[0][1], 'invalid sender')
     })
 
-    it('oversized data above 128 KiB; exactly 128 KiB is accepted', async () => {
-      const LIMIT = 128 * 1024
+    it('oversized data above pool.maxTxBytes (120,000 bytes); exactly the limit is accepted and mined', async () => {
+      const LIMIT = DEFAULT_MAX_TX_BYTES
       // zero bytes keep the gas (and the EIP-7623 floor) affordable; find the data length whose envelope is exactly LIMIT
       const build = (len: number) => sign(7, { data: `0x${'00'.repeat(len)}`, gas: 3_000_000n })
       let len = LIMIT - 200
