@@ -172,6 +172,7 @@ export interface BatcherStatus {
 
 const INFLIGHT_KEY = 'batcher.inflight'
 const SYNC_BATCHES_PER_STEP = 200
+const MAX_ATTEMPTS_KEPT = 6
 
 export class Batcher {
   private readonly l1: PublicClient
@@ -250,8 +251,12 @@ export class Batcher {
   private async step(): Promise<void> {
     if (this.chainId === undefined) await this.checkL1()
     const l1Head = await this.l1.getBlock({ blockTag: 'latest' })
-    await this.syncBatches()
+    const caughtUp = await this.syncBatches(Number(l1Head.number))
     this.moveHeads(Number(l1Head.number), Number(l1Head.timestamp))
+    if (!caughtUp) {
+      this.loop.hurry() // more L1 batches to read before anything can be posted
+      return
+    }
     if (this.inflight() !== undefined) return this.watchInflight()
     await this.postNext()
   }
@@ -272,8 +277,13 @@ export class Batcher {
 
   // ---- mirror of the batches on L1 ----
 
-  /** Brings the local mirror in line with L1: drops batches an L1 reorg removed, adds new ones. */
-  private async syncBatches(): Promise<void> {
+  /**
+   * Brings the local mirror in line with L1: drops batches an L1 reorg removed or moved, adds
+   * new ones (at most SYNC_BATCHES_PER_STEP per step). Batches not yet `confirmations` deep are
+   * re-read every step: a reorg that re-mines one in a later L1 block changes its block and time,
+   * from which safe and finalized are counted. Returns true once the mirror has every L1 batch.
+   */
+  private async syncBatches(l1Block: number): Promise<boolean> {
     const count = Number(await this.read('batchCount'))
     let last = this.ledger.lastBatch()
     if (last !== undefined && last.batchIndex >= count) {
@@ -281,16 +291,21 @@ export class Batcher {
       this.ledger.deleteBatchesFrom(count)
       last = this.ledger.lastBatch()
     }
-    while (last !== undefined) {
-      const onL1 = await this.read('getBatch', [BigInt(last.batchIndex)])
-      if (onL1.dataHash.toLowerCase() === bytesToHex(last.dataHash)) break
-      this.log.info(`batcher: batch ${last.batchIndex} on L1 changed (L1 reorg); re-reading it`)
-      this.ledger.deleteBatchesFrom(last.batchIndex)
-      last = this.ledger.lastBatch()
+    // the last batch always, and every batch still within the confirmation depth
+    const recheckFrom = this.ledger.firstBatchAfterL1Block(l1Block - this.config.confirmations) ?? last?.batchIndex
+    for (let index = last?.batchIndex ?? -1; last !== undefined && index >= 0 && index >= (recheckFrom ?? index); index--) {
+      const local = this.ledger.batch(index)!
+      const onL1 = await this.read('getBatch', [BigInt(index)])
+      const same = onL1.dataHash.toLowerCase() === bytesToHex(local.dataHash) && Number(onL1.l1BlockNumber) === local.l1BlockNumber && Number(onL1.submittedAt) === local.submittedAt
+      if (same) continue
+      this.log.info(`batcher: batch ${index} on L1 changed (L1 reorg: now in L1 block ${onL1.l1BlockNumber}); re-reading it`)
+      this.ledger.deleteBatchesFrom(index)
     }
+    last = this.ledger.lastBatch()
     const head = this.source.headNumber()
     const from = last === undefined ? 0 : last.batchIndex + 1
-    for (let index = from; index < Math.min(count, from + SYNC_BATCHES_PER_STEP); index++) {
+    const until = Math.min(count, from + SYNC_BATCHES_PER_STEP)
+    for (let index = from; index < until; index++) {
       const b = await this.read('getBatch', [BigInt(index)])
       const lastBlock = Number(b.lastBlock)
       if (lastBlock > head) {
@@ -326,6 +341,7 @@ export class Batcher {
           `${gasUsed} L1 gas, ${fee} wei${perTx}; ${head - lastBlock} L2 blocks (${this.source.txBytesAfter(lastBlock)} tx bytes) still to post`,
       )
     }
+    return until === count
   }
 
   /** The L1 transaction that submitted batch `index`, found through its BatchSubmitted event. */
@@ -396,7 +412,7 @@ export class Batcher {
       blocks.push(block)
       rawBytes += size
       if (blocks.length >= maxBatchBlocks) {
-        full = n < head || blocks.length === maxBatchBlocks
+        full = true
         break
       }
     }
@@ -465,12 +481,23 @@ export class Batcher {
       return
     }
     const l1Last = Number(await this.read('lastBlock'))
-    const mined = await this.l1.getTransactionCount({ address: this.account.address, blockTag: 'latest' })
+    const [mined, pending] = await Promise.all([
+      this.l1.getTransactionCount({ address: this.account.address, blockTag: 'latest' }),
+      this.l1.getTransactionCount({ address: this.account.address, blockTag: 'pending' }),
+    ])
     if (l1Last >= inflight.lastBlock || mined > inflight.nonce) {
       // the nonce was used without any of our attempts being mined (replaced from elsewhere), or
       // the range is on L1 already: nothing left to wait for
       this.log.info(`batcher: nonce ${inflight.nonce} used elsewhere or blocks ${inflight.firstBlock}-${inflight.lastBlock} already on L1; moving on`)
       this.setInflight(undefined)
+      return
+    }
+    if (inflight.firstBlock !== l1Last + 1 || inflight.nonce > pending) {
+      // L1 lost what came before it (a reorg or reset dropped earlier batches or transactions):
+      // this one can only revert or never be mined; plan again from what L1 holds
+      this.log.info(`batcher: batch tx for blocks ${inflight.firstBlock}-${inflight.lastBlock} (nonce ${inflight.nonce}) no longer fits L1 (last block ${l1Last}, next nonce ${pending}); re-planning`)
+      this.setInflight(undefined)
+      this.loop.hurry()
       return
     }
     const latest = inflight.attempts[inflight.attempts.length - 1]
@@ -494,6 +521,8 @@ export class Batcher {
     }
     const attempt = await this.sign({ nonce: inflight.nonce, gas: BigInt(inflight.gas), maxFeePerGas, maxPriorityFeePerGas }, undefined, latest.raw)
     inflight.attempts.push(attempt)
+    // keep the first and the latest few: any of them may be the one mined, older bumps are gone
+    if (inflight.attempts.length > MAX_ATTEMPTS_KEPT) inflight.attempts.splice(1, inflight.attempts.length - MAX_ATTEMPTS_KEPT)
     this.setInflight(inflight)
     this.log.info(`batcher: ${latest.hash} not mined after ${this.config.resubmitAfterMs} ms; re-sent as ${attempt.hash} at ${maxFeePerGas} wei/gas`)
     await this.broadcast(attempt.raw)
@@ -532,6 +561,11 @@ export class Batcher {
     } catch (err) {
       const message = l1ErrorText(err)
       if (/already known|already imported|nonce too low|known transaction/i.test(message)) return
+      if (/oversized|exceeds block gas limit|intrinsic gas too (high|low)|max initcode size/i.test(message)) {
+        // no retry or fee bump can make the L1 take this transaction: stop rather than spin
+        this.setInflight(undefined)
+        throw new BatcherError('critical', `L1 refuses the batch transaction for good (${message}); lower l1.maxBatchBytes or sequencer.maxBlockBytes to what this L1 accepts`)
+      }
       throw err
     }
   }

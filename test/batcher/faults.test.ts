@@ -159,6 +159,22 @@ describe('batcher and an unreliable L1', () => {
     await until(() => (r.l2.node.chain.headOf('safe') === head ? true : undefined), 'safe to come back to the head')
   }, 60_000)
 
+  it('re-plans when an L1 reorg drops the batches before the one in flight (its nonce can never be mined)', async () => {
+    const r = await rollup()
+    await sendTransfers(r.l2, 1)
+    await untilPosted(r.l2)
+    const snapshot = await l1Rpc<string>(r.l1, 'evm_snapshot')
+    await sendTransfers(r.l2, 1)
+    await untilPosted(r.l2)
+    await l1Rpc(r.l1, 'evm_setAutomine', [false])
+    await sendTransfers(r.l2, 1)
+    await until(async () => (await batcherStatus(r)).inflight ?? undefined, 'a batch transaction in flight')
+    await l1Rpc(r.l1, 'evm_revert', [snapshot]) // L1 forgets the second batch and the batcher's nonce with it
+    await l1Rpc(r.l1, 'evm_setAutomine', [true])
+    const head = await untilPosted(r.l2, 30_000)
+    expect((await l1Batches(r)).at(-1)!.lastBlock).toBe(BigInt(head))
+  }, 60_000)
+
   it('stops loudly when there is no RollupAnchor at the configured address', async () => {
     const r = await rollup()
     const path = join(r.l1.dir, 'wrong-deployments.json')
