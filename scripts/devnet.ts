@@ -89,6 +89,7 @@ async function main(): Promise<void> {
       rpc: { ...(values.port !== undefined && { port: Number(values.port) }) },
       l1: { rpcUrl: l1Url, deploymentsPath, batcherKey, confirmations: 1, maxBatchAgeMs: DEV_BATCH_AGE_MS, pollIntervalMs: 500, resubmitAfterMs: 15_000 },
       bridge: { confirmations: 1, pollIntervalMs: 500 },
+      anchoring: { apiKeys: (process.env.ANCHOR_API_KEYS ?? DEV_ANCHOR_API_KEY).split(',').map((k) => k.trim()).filter((k) => k !== '') },
       logLevel: (values['log-level'] as 'info' | undefined) ?? 'info',
     })
   } catch (err) {

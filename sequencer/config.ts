@@ -107,7 +107,7 @@ export interface RpcConfig {
 }
 
 export interface AnchoringConfig {
-  /** Keys accepted by POST /v1/anchors. Dev mode accepts DEV_ANCHOR_API_KEY when none is given. */
+  /** Keys accepted by POST /v1/anchors. A dev node without an L1 accepts DEV_ANCHOR_API_KEY when none is given. */
   apiKeys: string[]
   /** Most queued hashes anchored per L2 block. */
   maxPerBlock: number
@@ -209,7 +209,8 @@ export function resolveConfig(input: NodeConfigInput = {}): NodeConfig {
     },
     ai: { maxModelBytes: DEFAULT_MAX_MODEL_BYTES, maxSessions: DEFAULT_MAX_SESSIONS, ...input.ai },
     anchoring: {
-      apiKeys: input.anchoring?.apiKeys ?? ((input.chain?.dev ?? true) ? [DEV_ANCHOR_API_KEY] : []),
+      // the public dev key only on a dev node without an L1: a node posting to an L1 needs real keys
+      apiKeys: input.anchoring?.apiKeys ?? ((input.chain?.dev ?? true) && input.l1 === undefined ? [DEV_ANCHOR_API_KEY] : []),
       maxPerBlock: DEFAULT_ANCHORS_PER_BLOCK,
       maxQueued: DEFAULT_ANCHOR_QUEUE_LIMIT,
       ...input.anchoring,

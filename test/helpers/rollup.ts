@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { parseEther, type Hex } from 'viem'
 import { expect } from 'vitest'
 import { writeDeployments } from '../../batcher/deployments.ts'
-import type { L1Config, NodeConfigInput } from '../../sequencer/config.ts'
+import { DEV_ANCHOR_API_KEY, type L1Config, type NodeConfigInput } from '../../sequencer/config.ts'
 import type { NodeHooks } from '../../sequencer/node.ts'
 import { ANVIL_PRIVATE_KEYS } from '../../scripts/lib/anvil.ts'
 import { deployTestL1, startTestL1, type TestL1 } from './l1.ts'
@@ -44,7 +44,9 @@ export async function startTestRollup(opts: { l1?: TestL1; challengeWindowSecond
     resubmitAfterMs: 60_000,
     ...opts.l1Config,
   }
-  let l2 = await startTestNode({ ...opts.node, l1: l1Config }, opts.hooks)
+  // the dev key explicitly: a node with an L1 accepts no key by default
+  const node: NodeConfigInput = { anchoring: { apiKeys: [DEV_ANCHOR_API_KEY] }, ...opts.node }
+  let l2 = await startTestNode({ ...node, l1: l1Config }, opts.hooks)
   let closed = false
   const rollup: TestRollup = {
     l1,
@@ -56,7 +58,7 @@ export async function startTestRollup(opts: { l1?: TestL1; challengeWindowSecond
     l1Config,
     async restartL2(hooks = {}, overrides = {}) {
       if (!closed) await l2.close({ keepData: true })
-      l2 = await startTestNode({ ...opts.node, dataDir: l2.dataDir, l1: { ...l1Config, ...overrides } }, hooks)
+      l2 = await startTestNode({ ...node, dataDir: l2.dataDir, l1: { ...l1Config, ...overrides } }, hooks)
       closed = false
       rollup.l2 = l2
       return l2

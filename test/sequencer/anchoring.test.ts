@@ -193,3 +193,15 @@ describe('anchoring API limits', () => {
     }
   })
 })
+
+describe('anchoring API keys by default', () => {
+  it('the public dev key only on a dev node without an L1', async () => {
+    const { resolveConfig } = await import('../../sequencer/config.ts')
+    const l1 = { rpcUrl: 'http://127.0.0.1:8545', deploymentsPath: 'd.json', batcherKey: `0x${'11'.repeat(32)}` as const }
+    expect(resolveConfig({}).anchoring.apiKeys).toEqual([DEV_ANCHOR_API_KEY])
+    expect(resolveConfig({ l1 }).anchoring.apiKeys).toEqual([])
+    expect(resolveConfig({ chain: { dev: false } }).anchoring.apiKeys).toEqual([])
+    expect(resolveConfig({ l1, anchoring: { apiKeys: ['enterprise-key-1'] } }).anchoring.apiKeys).toEqual(['enterprise-key-1'])
+    expect(() => resolveConfig({ anchoring: { apiKeys: ['short'] } })).toThrow(/at least 8 characters/)
+  })
+})
