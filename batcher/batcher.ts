@@ -88,6 +88,8 @@ export interface BatchLedger {
   batchTotals(): { batches: number; l2Txs: number; dataBytes: number; l1Gas: number; l1Fee: bigint }
   getMeta(key: string): string | undefined
   setMeta(key: string, value: string): void
+  /** Makes everything committed so far durable against an OS crash, not only a process crash. */
+  syncToDisk(): void
 }
 
 /** Where the safe and finalized heads go. */
@@ -438,6 +440,9 @@ export class Batcher {
     const anchorRoot = new MerkleTree(this.source.anchoredHashes(first, last.number)).root
     const withdrawalRoot = new MerkleTree(this.source.withdrawalHashes(first, last.number)).root
     this.crashAt?.('built')
+    // L1 must never hold blocks this node could lose: the store survives a process crash as it is,
+    // an OS crash only once synced
+    this.ledger.syncToDisk()
     const call = {
       abi: rollupAnchorAbi,
       functionName: 'submitBatch',

@@ -504,6 +504,11 @@ export class Store {
     return this.stmts.failedDeposits.all() as number[]
   }
 
+  /** Copies the WAL into the database file and fsyncs it: what is committed survives an OS crash too. */
+  syncToDisk(): void {
+    this.db.pragma('wal_checkpoint(FULL)')
+  }
+
   close(): void {
     if (this.db.open) this.db.close()
   }

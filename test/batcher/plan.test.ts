@@ -37,6 +37,7 @@ const ledger = (lastBlock = 0): BatchLedger => ({
   batchTotals: () => ({ batches: 0, l2Txs: 0, dataBytes: 0, l1Gas: 0, l1Fee: 0n }),
   getMeta: () => undefined,
   setMeta: () => {},
+  syncToDisk: () => {},
 })
 
 const config = (over: Partial<BatcherConfig> = {}): BatcherConfig => ({
