@@ -48,6 +48,7 @@ import { Batcher, type BlockSource, type CrashPoint } from '../batcher/batcher.t
 import { BatchProofs } from '../batcher/proofs.ts'
 import { readDeployments, type L1Deployments } from '../batcher/deployments.ts'
 import { SYSTEM_ADDRESS } from './system/system-tx.ts'
+import { checkSystemTransactions } from './system/rules.ts'
 import { DATA_ANCHOR_ADDRESS, L2_BRIDGE_ADDRESS } from './system/log-index.ts'
 import { DepositWatcher, WithdrawalProofs, describeDeposit } from '../bridge/index.ts'
 import { bridgeMethods } from './rpc/namespaces/bridge.ts'
@@ -311,6 +312,11 @@ async function importBlock(builder: BlockBuilder, common: Common, chain: Chain, 
       throw new Error(`block ${block.number} transaction ${i} does not decode: ${(err as Error).message}`)
     }
   })
+  try {
+    checkSystemTransactions(txs)
+  } catch (err) {
+    throw new Error(`block ${block.number} breaks the system transaction rules: ${(err as Error).message}`)
+  }
   let i = 0
   const list = { next: () => txs[i++], skipSender: () => {} }
   const { sealed, invalid } = await builder.build(list, block.timestamp, { coinbase: new Address(block.coinbase) })

@@ -53,6 +53,12 @@ export interface BuildResult<T extends BlockTx> {
   sealed?: SealedBlock<T>
   /** Candidates that failed to execute (nonce, balance at execution time); the pool drops them. */
   invalid: T[]
+  /**
+   * System transactions that failed to execute (a node fault, e.g. onnxruntime throwing in a
+   * deposit's recipient): left out of the block, so the block and the pool's transactions go on;
+   * their source offers them again next block. The driver logs them.
+   */
+  systemErrors: string[]
 }
 
 export interface BuilderOptions {
@@ -138,6 +144,7 @@ export class BlockBuilder {
     const all: BlockTx[] = []
     const included: T[] = []
     const invalid: T[] = []
+    const systemErrors: string[] = []
     const txRows: TxRow[] = []
     const logs: LogRow[] = []
     const receipts: Uint8Array[] = []
@@ -172,7 +179,10 @@ export class BlockBuilder {
         try {
           result = await runTx(this.vm, { tx: c.tx, block: env, skipHardForkValidation: true, blockGasUsed: gasUsed, skipBalance: isSystem })
         } catch (err) {
-          if (isSystem) throw new Error(`system transaction ${c.hashHex} failed to execute: ${(err as Error).message}`, { cause: err })
+          if (isSystem) {
+            systemErrors.push(`system transaction ${c.hashHex} to ${c.tx.to?.toString()} failed to execute: ${(err as Error).message}`)
+            continue
+          }
           invalid.push(c as T)
           candidates.skipSender(c.senderHex)
           continue
@@ -211,7 +221,7 @@ export class BlockBuilder {
     }
     if (all.length === 0) {
       await state.revert()
-      return { invalid }
+      return { invalid, systemErrors }
     }
     await state.commit()
 
@@ -238,7 +248,7 @@ export class BlockBuilder {
       const { anchors, withdrawals, depositResults } = indexProtocolLogs(logs, systemOutcomes)
       this.opts.store.commitBlock({ block: row, txs: txRows, logs, trieNodes: this.opts.trieDB.takePending(), anchors, withdrawals, depositResults })
       chain.advance(row, header)
-      return { sealed: { row, header, included, system, txRows, logs }, invalid }
+      return { sealed: { row, header, included, system, txRows, logs }, invalid, systemErrors }
     } catch (err) {
       // nothing reached disk: forget the block's nodes and put the state back at the parent
       this.opts.trieDB.discardPending()

@@ -95,7 +95,8 @@ export class SequencerDriver<T extends BlockTx> {
     const timestamp = now > parent.timestamp ? now : parent.timestamp + 1n
     try {
       const started = performance.now()
-      const { sealed, invalid } = await builder.build(pool.candidates(baseFee), timestamp)
+      const { sealed, invalid, systemErrors } = await builder.build(pool.candidates(baseFee), timestamp)
+      for (const message of systemErrors) log.error(message)
       pool.onBlockSealed(sealed?.included ?? [], invalid)
       if (sealed !== undefined) {
         log.debug(`sealed block ${sealed.row.number}: ${sealed.row.txCount} txs, ${sealed.header.gasUsed} gas in ${(performance.now() - started).toFixed(0)} ms`)

@@ -9,7 +9,8 @@ import { parseGwei, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { accounts, startTestNode, type TestNode } from '../helpers/node.ts'
 import { SYSTEM_PRIVATE_KEY } from '../../sequencer/system/system-tx.ts'
-import { DATA_ANCHOR } from '../../precompiles/addresses.ts'
+import { DATA_ANCHOR, L2_BRIDGE } from '../../precompiles/addresses.ts'
+import { encodeFunctionData, parseAbi, zeroAddress } from 'viem'
 
 describe('block rules', () => {
   let t: TestNode
@@ -63,5 +64,40 @@ describe('block rules', () => {
     expect(second?.row.txCount).toBe(1)
     const blocks = await Promise.all(hashes.map(async (h) => (await t.rpc('eth_getTransactionReceipt', [h])).blockNumber))
     expect(new Set(blocks).size).toBe(2)
+  })
+
+  describe('system transactions in a rebuilt block', () => {
+    const system = privateKeyToAccount(bytesToHex(SYSTEM_PRIVATE_KEY) as Hex)
+    const abi = parseAbi(['function anchor(bytes32[] hashes)', 'function finalizeDeposit(uint256,address,address,address,uint256,bytes)'])
+    const systemTx = (nonce: number, to: Hex, data: Hex, value = 0n) =>
+      system.signTransaction({ chainId: 42424, type: 'eip1559', to, nonce, gas: 300_000n, maxFeePerGas: parseGwei('1'), maxPriorityFeePerGas: 0n, data, value })
+    const deposit = (amount: bigint) => encodeFunctionData({ abi, functionName: 'finalizeDeposit', args: [0n, zeroAddress, accounts[0].address as Hex, accounts[1].address as Hex, amount, '0x'] })
+    const anchorCall = encodeFunctionData({ abi, functionName: 'anchor', args: [[`0x${'ab'.repeat(32)}`]] })
+
+    async function importing(raws: Hex[]) {
+      const replica = await startTestNode({ sequencer: { automine: false, blockTimeMs: 3_600_000 } })
+      try {
+        const block = { number: 1, timestamp: BigInt(Math.floor(Date.now() / 1000)), coinbase: new Uint8Array(20), txs: raws.map((r) => Buffer.from(r.slice(2), 'hex')) }
+        return await replica.node.importBlock(block).then(
+          () => 'imported',
+          (err: Error) => err.message,
+        )
+      } finally {
+        await replica.close()
+      }
+    }
+
+    it('imports anchors and a deposit carrying exactly its ETH', async () => {
+      expect(await importing([await systemTx(0, DATA_ANCHOR, anchorCall), await systemTx(1, L2_BRIDGE, deposit(5n), 5n)])).toBe('imported')
+    })
+
+    it.each([
+      ['a call to any other contract', async () => [await systemTx(0, accounts[3].address as Hex, '0x')], /may only call DataAnchor.anchor or L2Bridge.finalizeDeposit/],
+      ['a deposit minting more ETH than it deposits', async () => [await systemTx(0, L2_BRIDGE, deposit(5n), 10n ** 24n)], /carries 1000000000000000000000000 wei for a deposit of 5 wei/],
+      ['anchoring with value', async () => [await systemTx(0, DATA_ANCHOR, anchorCall, 1n)], /anchor with value/],
+      ['a system transaction after a user one', async () => [await sign(10, 0, {}), await systemTx(0, DATA_ANCHOR, anchorCall)], /after a user transaction/],
+    ])('refuses %s', async (_name, make, message) => {
+      expect(await importing(await make())).toMatch(message)
+    })
   })
 })
