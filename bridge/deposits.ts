@@ -27,7 +27,7 @@
  * of every user behind one bad one. It is marked failed (durably, derived from the block, so a
  * rebuilt node marks it too), logged as an error and listed by bridge_getStatus. Its funds stay
  * locked in L1Bridge, and L2Bridge has not marked its nonce processed (the revert undid that), so
- * it can still be paid exactly once by a later, deliberate replay with more gas.
+ * it could still be paid exactly once by a later replay with more gas; no tool for that exists yet.
  */
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { createPublicClient, encodeFunctionData, getAddress, http, type Hex, type PublicClient } from 'viem'
@@ -100,6 +100,8 @@ export interface DepositStore {
 export interface DepositWatcherConfig {
   l1RpcUrl: string
   l1Bridge: `0x${string}`
+  /** Chain id the deployments file gives for the L1: another chain at the URL stops the watcher. */
+  l1ChainId?: number
   /** First L1 block that can hold a deposit (the deployment's block), where a new node starts reading. */
   startBlock: number
   /** L1 blocks mined on top of a deposit's block before the node reads it (0: the latest block counts). */
@@ -300,6 +302,9 @@ export class DepositWatcher implements SystemSource {
       throw new DepositWatcherError('critical', `this data directory holds deposits from L1Bridge ${source}, but the deployments file names ${l1Bridge}: a new L1 deployment needs a new L2 data directory`)
     }
     const [chainId, code] = await Promise.all([this.l1.getChainId(), this.l1.getCode({ address: l1Bridge })])
+    if (this.config.l1ChainId !== undefined && chainId !== this.config.l1ChainId) {
+      throw new DepositWatcherError('critical', `the L1 at ${l1RpcUrl} is chain ${chainId}, but the deployments file is for chain ${this.config.l1ChainId}`)
+    }
     if (code === undefined || code === '0x') {
       throw new DepositWatcherError('critical', `no contract at L1Bridge address ${l1Bridge} on L1 chain ${chainId} (${l1RpcUrl}): deploy it (npm run deploy:l1) and point the deployments file at it`)
     }
@@ -311,7 +316,9 @@ export class DepositWatcher implements SystemSource {
   private async checkCursor(cursor: L1Cursor, head: number): Promise<void> {
     const read = bytesToHex(cursor.hash)
     if (head < cursor.number) {
-      throw new DepositWatcherError('critical', `the L1 head (${head}) is below L1 block ${cursor.number}, from which deposits were already read (${read}): an L1 reorg deeper than the ${this.config.confirmations} confirmations, or an L1 reset; deposits included on L2 may no longer exist on L1`)
+      // a lagging or restarting L1 endpoint looks the same at first: wait; a real deep reorg shows
+      // as a changed hash once the head is past the cursor again
+      throw new DepositWatcherError('temporary', `the L1 head (${head}) is below L1 block ${cursor.number}, from which deposits were already read (${read}): the L1 endpoint lags, or L1 reorged deeper than the ${this.config.confirmations} confirmations`)
     }
     const block = await this.l1.getBlock({ blockNumber: BigInt(cursor.number) })
     if (block.hash !== read) {
