@@ -2,7 +2,9 @@
  * Derivation: rebuilding the L2 chain from L1 alone. Reads RollupAnchor's batches in order, takes
  * each batch's data from its submitBatch calldata, checks it against the hash the contract stored,
  * decodes the blocks and re-executes them on a node that starts from the same genesis; at the end
- * of every batch the rebuilt block hash and state root must equal what the batch committed to.
+ * of every batch the rebuilt block hash and state root, and the anchor and withdrawal roots built
+ * from the rebuilt blocks' events, must equal what the batch committed to. Block import itself
+ * refuses decreasing timestamps and system transactions outside their rules.
  * This is what a replica (and later a challenger) runs; the tests run it to prove that what the
  * batcher posts is enough to rebuild the exact chain.
  */
@@ -10,11 +12,12 @@ import { bytesToHex } from '@ethereumjs/util'
 import { createPublicClient, decodeFunctionData, http, keccak256, type Hex } from 'viem'
 import { rollupAnchorAbi } from './abi.ts'
 import { decodeBatch, type BatchBlock } from './codec.ts'
+import { MerkleTree } from './merkle.ts'
 
 /** A node that can re-execute blocks (declared here; RunningNode implements it). */
 export interface BlockImporter {
-  chain: { headNumber: number }
-  importBlock(block: BatchBlock): Promise<{ number: number; hash: Uint8Array; stateRoot: Uint8Array }>
+  chain: { headNumber: number; byNumber(n: number): { row: { hash: Uint8Array } } | undefined }
+  importBlock(block: BatchBlock): Promise<{ number: number; hash: Uint8Array; stateRoot: Uint8Array; anchoredHashes: Uint8Array[]; withdrawalHashes: Uint8Array[] }>
 }
 
 export class DivergenceError extends Error {
@@ -60,16 +63,36 @@ export async function deriveFromL1(opts: { l1RpcUrl: string; rollupAnchor: Hex; 
   let imported = 0
   for (let index = 0; index < count; index++) {
     const { batch, blocks } = await fetchBatch(opts.l1RpcUrl, opts.rollupAnchor, index)
-    if (Number(batch.lastBlock) <= opts.importer.chain.headNumber) continue
+    if (Number(batch.lastBlock) <= opts.importer.chain.headNumber) {
+      // already here (an earlier run): it must still be the block L1 committed to
+      const local = opts.importer.chain.byNumber(Number(batch.lastBlock))
+      if (local === undefined || bytesToHex(local.row.hash) !== batch.blockHash) {
+        throw new DivergenceError(`batch ${index}: local block ${batch.lastBlock} is ${local === undefined ? 'missing' : bytesToHex(local.row.hash)}, L1 committed to ${batch.blockHash}`)
+      }
+      continue
+    }
+    const whole = blocks[0].number > opts.importer.chain.headNumber
     let last: { hash: Uint8Array; stateRoot: Uint8Array } | undefined
+    const anchored: Uint8Array[] = []
+    const withdrawals: Uint8Array[] = []
     for (const block of blocks) {
       if (block.number <= opts.importer.chain.headNumber) continue
-      last = await opts.importer.importBlock(block)
+      const result = await opts.importer.importBlock(block)
+      anchored.push(...result.anchoredHashes)
+      withdrawals.push(...result.withdrawalHashes)
+      last = result
       imported++
     }
     if (last !== undefined) {
       if (bytesToHex(last.hash) !== batch.blockHash) throw new DivergenceError(`batch ${index}: rebuilt block ${batch.lastBlock} has hash ${bytesToHex(last.hash)}, L1 committed to ${batch.blockHash}`)
       if (bytesToHex(last.stateRoot) !== batch.stateRoot) throw new DivergenceError(`batch ${index}: rebuilt state root ${bytesToHex(last.stateRoot)}, L1 committed to ${batch.stateRoot}`)
+    }
+    if (whole) {
+      // the roots L1Bridge pays out against and enterprises verify against must be this batch's own
+      const anchorRoot = bytesToHex(new MerkleTree(anchored).root)
+      const withdrawalRoot = bytesToHex(new MerkleTree(withdrawals).root)
+      if (anchorRoot !== batch.anchorRoot) throw new DivergenceError(`batch ${index}: its anchored hashes give root ${anchorRoot}, L1 holds ${batch.anchorRoot}`)
+      if (withdrawalRoot !== batch.withdrawalRoot) throw new DivergenceError(`batch ${index}: its withdrawals give root ${withdrawalRoot}, L1 holds ${batch.withdrawalRoot}`)
     }
   }
   return { batches: count, imported, head: opts.importer.chain.headNumber }

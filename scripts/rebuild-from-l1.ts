@@ -31,7 +31,7 @@ async function main(): Promise<number> {
     const result = await deriveFromL1({ l1RpcUrl, rollupAnchor: deployments.rollupAnchor, importer: node })
     const seconds = (performance.now() - started) / 1000
     console.log(`rebuilt from ${result.batches} batches on L1 ${l1RpcUrl}: ${result.imported} blocks re-executed in ${seconds.toFixed(1)} s, head ${result.head}`)
-    console.log('every batch end matches the block hash and state root RollupAnchor holds')
+    console.log('every batch end matches the block hash, state root, anchor root and withdrawal root RollupAnchor holds')
     return 0
   } finally {
     await node.close()

@@ -49,6 +49,7 @@ import { BatchProofs } from '../batcher/proofs.ts'
 import { readDeployments, type L1Deployments } from '../batcher/deployments.ts'
 import { SYSTEM_ADDRESS } from './system/system-tx.ts'
 import { checkSystemTransactions } from './system/rules.ts'
+import { indexProtocolLogs } from './system/log-index.ts'
 import { DATA_ANCHOR_ADDRESS, L2_BRIDGE_ADDRESS } from './system/log-index.ts'
 import { DepositWatcher, WithdrawalProofs, describeDeposit } from '../bridge/index.ts'
 import { bridgeMethods } from './rpc/namespaces/bridge.ts'
@@ -81,7 +82,7 @@ export interface RunningNode {
    * L1; see batcher/derive.ts). Every transaction must execute; the block is sealed like any other.
    * Only for a node that does not sequence (empty pool, nothing anchored over HTTP).
    */
-  importBlock(block: BatchBlock): Promise<{ number: number; hash: Uint8Array; stateRoot: Uint8Array }>
+  importBlock(block: BatchBlock): Promise<ImportedBlock>
   /** Seals a block now if anything is executable (tests; the driver does this on its own). */
   mine(): Promise<SealedBlock<PoolTx> | undefined>
   close(): Promise<void>
@@ -300,8 +301,19 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   }
 }
 
-async function importBlock(builder: BlockBuilder, common: Common, chain: Chain, block: BatchBlock) {
+/** A re-executed block: its hash and state root, and the values of its protocol events (for the batch roots). */
+export interface ImportedBlock {
+  number: number
+  hash: Uint8Array
+  stateRoot: Uint8Array
+  anchoredHashes: Uint8Array[]
+  withdrawalHashes: Uint8Array[]
+}
+
+async function importBlock(builder: BlockBuilder, common: Common, chain: Chain, block: BatchBlock): Promise<ImportedBlock> {
   if (block.number !== chain.headNumber + 1) throw new Error(`cannot import block ${block.number} on top of head ${chain.headNumber}`)
+  const parentTime = chain.head().header.timestamp
+  if (block.timestamp <= parentTime) throw new Error(`block ${block.number} has timestamp ${block.timestamp}, not after its parent's ${parentTime}`)
   const txs: BlockTx[] = block.txs.map((raw, i) => {
     try {
       const tx = createTxFromRLP(raw, { common })
@@ -323,7 +335,14 @@ async function importBlock(builder: BlockBuilder, common: Common, chain: Chain, 
   if (invalid.length > 0 || sealed === undefined || sealed.row.txCount !== txs.length) {
     throw new Error(`block ${block.number} does not re-execute: ${invalid.length} of ${txs.length} transactions are invalid on this state`)
   }
-  return { number: sealed.row.number, hash: sealed.row.hash, stateRoot: sealed.header.stateRoot }
+  const { anchors, withdrawals } = indexProtocolLogs(sealed.logs)
+  return {
+    number: sealed.row.number,
+    hash: sealed.row.hash,
+    stateRoot: sealed.header.stateRoot,
+    anchoredHashes: anchors.map((a) => a.hash),
+    withdrawalHashes: withdrawals.map((w) => w.withdrawalHash),
+  }
 }
 
 /** The sealed chain as the batcher reads it. */

@@ -6,6 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeDeployData, keccak256, toHex, type Hex } from 'viem'
 import { deriveFromL1, fetchBatch } from '../../batcher/derive.ts'
+import { encodeBatch } from '../../batcher/codec.ts'
+import { ANVIL_PRIVATE_KEYS } from '../../scripts/lib/anvil.ts'
+import { deployTestL1 } from '../helpers/l1.ts'
 import { rollupAnchorAbi } from '../../batcher/abi.ts'
 import { DEV_ANCHOR_API_KEY } from '../../sequencer/config.ts'
 import { startTestNode } from '../helpers/node.ts'
@@ -139,6 +142,28 @@ describe('batcher', () => {
     if (s.proof.length > 0) {
       const flipped = { ...s, proof: [s.proof[0].slice(0, -1) + (s.proof[0].endsWith('0') ? '1' : '0'), ...s.proof.slice(1)] }
       expect((await verifyAnchor({ l1RpcUrl: r.l1.url, rollupAnchor: r.deployments.rollupAnchor, hash: anchored[0], proof: parseProofFile(flipped) })).valid).toBe(false)
+    }
+  })
+
+  it('a rebuild refuses a batch whose anchor root is not the one its blocks give (a lying sequencer)', async () => {
+    // the same batch data, posted by another sequencer to another RollupAnchor with a forged anchor root
+    const forger = ANVIL_PRIVATE_KEYS[3]
+    const { deployments, wallet, publicClient } = await deployTestL1(r.l1, { sequencerKey: forger, challengeWindowSeconds: WINDOW })
+    const { batch, blocks } = await fetchBatch(r.l1.url, r.deployments.rollupAnchor, 0)
+    const data = encodeBatch(blocks, 'brotli')
+    const forged = keccak256(toHex('not the anchors of this batch'))
+    const hash = await wallet.writeContract({
+      address: deployments.rollupAnchor,
+      abi: rollupAnchorAbi,
+      functionName: 'submitBatch',
+      args: [batch.firstBlock, batch.lastBlock, batch.stateRoot, batch.blockHash, batch.withdrawalRoot, forged, toHex(data)],
+    })
+    expect((await publicClient.waitForTransactionReceipt({ hash })).status).toBe('success')
+    const replica = await startTestNode({ sequencer: { automine: false, blockTimeMs: 3_600_000 } })
+    try {
+      await expect(deriveFromL1({ l1RpcUrl: r.l1.url, rollupAnchor: deployments.rollupAnchor, importer: replica.node })).rejects.toThrow(/batch 0: its anchored hashes give root 0x[0-9a-f]{64}, L1 holds /)
+    } finally {
+      await replica.close()
     }
   })
 })
