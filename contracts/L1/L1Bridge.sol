@@ -61,6 +61,8 @@ contract L1Bridge is Ownable, Pausable, ReentrancyGuard {
     error ZeroRollupAnchor();
     /// @notice A deposit of nothing.
     error ZeroAmount();
+    /// @notice A contract (`sender`) sent ETH without naming an L2 recipient: use depositETH(to).
+    error PlainTransferFromContract(address sender);
     /// @notice A deposit to the zero address on L2.
     error ZeroRecipient();
     /// @notice depositERC20 was given address(0); ETH is deposited with depositETH.
@@ -94,8 +96,11 @@ contract L1Bridge is Ownable, Pausable, ReentrancyGuard {
         rollupAnchor = RollupAnchor(rollupAnchor_);
     }
 
-    /// @notice Deposits msg.value wei for msg.sender on L2 (the same address there).
+    /// @notice Deposits msg.value wei for msg.sender on L2 (the same address there). Only from an
+    ///         account without code: a contract's address on L2 is usually nobody's (a Safe, an
+    ///         exchange wallet), so a contract must name the recipient with depositETH(to).
     receive() external payable {
+        if (msg.sender.code.length != 0) revert PlainTransferFromContract(msg.sender);
         _depositETH(msg.sender);
     }
 

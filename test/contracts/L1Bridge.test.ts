@@ -170,6 +170,14 @@ describe('L1Bridge', function () {
       expect(await bridge.read.lockedBalance([ZERO_ADDRESS])).to.equal(parseEther('2'));
     });
 
+    it('reverts with PlainTransferFromContract when a contract sends plain ETH (it must name the recipient)', async function () {
+      const { bridge } = await loadFixture(l1BridgeFixture);
+      const sender = await hre.viem.deployContract('EthSender');
+      const args = await expectRevert(sender.write.send([bridge.address], { value: parseEther('1') }), 'PlainTransferFromContract');
+      expect(args).to.deep.equal([getAddress(sender.address)]);
+      expect(await bridge.read.nextDepositNonce()).to.equal(0n);
+    });
+
     it('reverts with ZeroAmount without ETH (also for a plain transfer of 0) and ZeroRecipient for a zero recipient', async function () {
       const { bridge, asAlice, alice, bob } = await loadFixture(l1BridgeFixture);
       await expectRevert(asAlice.write.depositETH([bob.account.address]), 'ZeroAmount');
