@@ -42,6 +42,8 @@ export const TOKEN_DEPOSIT_GAS = 1_500_000n
 export const ETH_DEPOSIT_GAS = 250_000n
 
 const ZERO_ADDRESS = new Uint8Array(20)
+/** Blocks of state a non-archive L1 node keeps (geth: 128). */
+const RECENT_STATE_BLOCKS = 128
 const depositInitiated = l1BridgeAbi.find((x) => x.type === 'event' && x.name === 'DepositInitiated') as Extract<(typeof l1BridgeAbi)[number], { type: 'event'; name: 'DepositInitiated' }>
 
 /** One L1Bridge DepositInitiated event, as the watcher stores it. */
@@ -376,6 +378,14 @@ export class DepositWatcher implements SystemSource {
       }
       rows.push(row)
       expected++
+    }
+    // a logs answer can be incomplete (a load-balanced endpoint behind the others) without any
+    // hash giving it away: the contract's own counter at `to` says how many deposits there are
+    // (asked only for recent blocks, whose state every L1 node keeps, not only archive nodes)
+    const recent = this.l1Head === null || this.l1Head - to < RECENT_STATE_BLOCKS
+    const counted = recent ? await this.l1.readContract({ address: this.config.l1Bridge, abi: l1BridgeAbi, functionName: 'nextDepositNonce', blockNumber: BigInt(to) }) : BigInt(expected)
+    if (counted !== BigInt(expected)) {
+      throw new DepositWatcherError('temporary', `L1Bridge counts ${counted} deposits up to L1 block ${to}, but the logs read give ${expected}: an incomplete eth_getLogs answer; reading again`)
     }
     const next: L1Cursor = { number: to, hash: hexToBytes(end.hash) }
     this.store.saveDeposits(rows, next, getAddress(this.config.l1Bridge))

@@ -25,7 +25,9 @@ import { l2Balance, mineL1, startBridgeRollup, untilDeposit, type BridgeRollup }
 const FAKE_BRIDGE = `
 contract FakeL1Bridge {
   event DepositInitiated(uint256 indexed nonce, address indexed l1Token, address indexed from, address to, uint256 amount, bytes tokenMetadata);
+  uint256 public nextDepositNonce;
   function emitDeposit(uint256 nonce, address l1Token, address to, uint256 amount, bytes calldata tokenMetadata) external {
+    if (nonce + 1 > nextDepositNonce) nextDepositNonce = nonce + 1;
     emit DepositInitiated(nonce, l1Token, msg.sender, to, amount, tokenMetadata);
   }
 }`
