@@ -31,7 +31,7 @@ import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
 import { rollupAnchorAbi } from './abi.ts'
 import { encodeBatch, type BatchBlock, type CompressionName } from './codec.ts'
 import { MerkleTree } from './merkle.ts'
-import { L1Failure as BatcherError, L1Loop, l1ErrorText } from './l1-loop.ts'
+import { L1Failure as BatcherError, L1Loop, l1ErrorText, type Logger } from './l1-loop.ts'
 
 /** A sealed L2 block as the batcher needs it. */
 export interface SourceBlock extends BatchBlock {
@@ -120,11 +120,6 @@ export interface BatcherConfig {
   maxFeePerGas: bigint
 }
 
-export interface Logger {
-  info(msg: string): void
-  error(msg: string): void
-  debug(msg: string): void
-}
 
 /** Points at which a test can make the batcher "crash" (stop dead, writing nothing more). */
 export type CrashPoint = 'built' | 'persisted' | 'sent' | 'mined'

@@ -22,10 +22,14 @@ export class L1Failure extends Error {
   }
 }
 
-export interface LoopLogger {
+/** What the L1 services log through (the node's logger). */
+export interface Logger {
   info(msg: string): void
   error(msg: string): void
+  debug(msg: string): void
 }
+
+export type LoopLogger = Pick<Logger, 'info' | 'error'>
 
 export interface L1LoopOptions {
   /** Prefix of the log lines ("batcher", "bridge"). */

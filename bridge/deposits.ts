@@ -30,11 +30,11 @@
  * it could still be paid exactly once by a later replay with more gas; no tool for that exists yet.
  */
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
-import { createPublicClient, encodeFunctionData, getAddress, http, type Hex, type PublicClient } from 'viem'
+import { BaseError, ContractFunctionZeroDataError, createPublicClient, encodeFunctionData, getAddress, http, type Hex, type PublicClient } from 'viem'
 import type { SystemCall, SystemSource } from '../sequencer/system/system-tx.ts'
 import { L2_BRIDGE } from '../precompiles/addresses.ts'
 import { l1BridgeAbi, l2BridgeAbi } from './abi.ts'
-import { L1Failure, L1Loop, type FailureKind } from '../batcher/l1-loop.ts'
+import { L1Failure, L1Loop, type FailureKind, type Logger } from '../batcher/l1-loop.ts'
 
 /** Gas of a token deposit's finalizeDeposit: the token's first deposit deploys its L2StandardToken (measured 0.9–1.1M). */
 export const TOKEN_DEPOSIT_GAS = 1_500_000n
@@ -116,11 +116,6 @@ export interface DepositWatcherConfig {
   maxPerBlock: number
 }
 
-export interface Logger {
-  info(msg: string): void
-  error(msg: string): void
-  debug(msg: string): void
-}
 
 /** A failure the watcher classifies itself (the L1 loop's). */
 export class DepositWatcherError extends L1Failure {
@@ -383,7 +378,13 @@ export class DepositWatcher implements SystemSource {
     // hash giving it away: the contract's own counter at `to` says how many deposits there are
     // (asked only for recent blocks, whose state every L1 node keeps, not only archive nodes)
     const recent = this.l1Head === null || this.l1Head - to < RECENT_STATE_BLOCKS
-    const counted = recent ? await this.l1.readContract({ address: this.config.l1Bridge, abi: l1BridgeAbi, functionName: 'nextDepositNonce', blockNumber: BigInt(to) }) : BigInt(expected)
+    const counted = recent
+      ? await this.l1.readContract({ address: this.config.l1Bridge, abi: l1BridgeAbi, functionName: 'nextDepositNonce', blockNumber: BigInt(to) }).catch((err: unknown) => {
+          // no code yet at `to` (the deployments file's start block can precede L1Bridge's): no deposits
+          if ((err as BaseError).walk?.((e) => e instanceof ContractFunctionZeroDataError) != null) return 0n
+          throw err
+        })
+      : BigInt(expected)
     if (counted !== BigInt(expected)) {
       throw new DepositWatcherError('temporary', `L1Bridge counts ${counted} deposits up to L1 block ${to}, but the logs read give ${expected}: an incomplete eth_getLogs answer; reading again`)
     }

@@ -31,7 +31,7 @@ describe('deposit watcher and an incomplete eth_getLogs answer', () => {
           const drop = (m: { method?: string }, a: { result?: unknown }) => (m.method === 'eth_getLogs' ? { ...a, result: [] } : a)
           const request = JSON.parse(body)
           const answer = JSON.parse(text)
-          text = JSON.stringify(Array.isArray(request) ? answer.map((a: { id: unknown }) => drop(request.find((m: { id: unknown }) => m.id === a.id) ?? {}, a)) : drop(request, answer))
+          text = JSON.stringify(Array.isArray(request) ? answer.map((a: { id: unknown; result?: unknown }) => drop(request.find((m: { id: unknown }) => m.id === a.id) ?? {}, a)) : drop(request, answer))
         }
         res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(text)
       })
