@@ -77,6 +77,8 @@ export interface VerifyAnchorParameters {
   expectedL1ChainId?: number
   /** Count a batch whose challenge window has not passed as invalid. */
   requireFinal?: boolean
+  /** Count a batch with fewer L1 confirmations (its own block included) as invalid; default 1. */
+  minConfirmations?: number
 }
 
 export interface VerifyAnchorBatch {
@@ -92,6 +94,8 @@ export interface VerifyAnchorBatch {
   finalAt: number
   /** RollupAnchor.isFinal at the L1 block read. */
   final: boolean
+  /** L1 blocks that include the submission, its own counted, at the L1 block read. */
+  confirmations: number
   anchorRoot: Hex
 }
 
@@ -241,6 +245,7 @@ export async function verifyAnchor(params: VerifyAnchorParameters): Promise<Veri
     challengeWindowSeconds: Number(raw.challengeWindow),
     finalAt: Number(raw.submittedAt + raw.challengeWindow),
     final,
+    confirmations: base.l1Block.number - Number(raw.l1BlockNumber) + 1,
     anchorRoot,
   }
   const rootMatchesL1 = BigInt(anchorRoot) !== 0n && computedRoot === anchorRoot
@@ -265,7 +270,11 @@ export async function verifyAnchor(params: VerifyAnchorParameters): Promise<Veri
   if (anchored && params.requireFinal === true && !final) {
     reasons.push(`batch ${file.batchIndex} is not final yet: its challenge window ends at ${isoTime(batch.finalAt)}`)
   }
-  return { ...base, valid: anchored && (params.requireFinal !== true || final), checks: { proofIsForHash, batchExists: true, contractVerifies, rootMatchesL1 }, batch }
+  const deepEnough = batch.confirmations >= (params.minConfirmations ?? 1)
+  if (anchored && !deepEnough) {
+    reasons.push(`batch ${file.batchIndex} has ${batch.confirmations} L1 confirmations, fewer than the ${params.minConfirmations} asked for: an L1 reorg could still remove it`)
+  }
+  return { ...base, valid: anchored && deepEnough && (params.requireFinal !== true || final), checks: { proofIsForHash, batchExists: true, contractVerifies, rootMatchesL1 }, batch }
 }
 
 /** What went wrong talking to L1, in one line: "connection refused" rather than viem's request dump. */
@@ -299,7 +308,7 @@ export function formatResult(r: VerifyAnchorResult, l1RpcUrl: string): string[] 
   lines.push(`  RollupAnchor ${r.rollupAnchor} on L1 chain ${r.l1ChainId} (${l1RpcUrl}), read at L1 block ${r.l1Block.number}`)
   const b = r.batch
   if (b !== undefined) {
-    lines.push(`  batch ${r.batchIndex}: L2 blocks ${b.firstBlock}-${b.lastBlock}, submitted in L1 block ${b.l1BlockNumber} at ${isoTime(b.submittedAt)}`)
+    lines.push(`  batch ${r.batchIndex}: L2 blocks ${b.firstBlock}-${b.lastBlock}, submitted in L1 block ${b.l1BlockNumber} at ${isoTime(b.submittedAt)} (${b.confirmations} L1 confirmations)`)
     lines.push(
       b.final
         ? `  final: yes, since ${isoTime(b.finalAt)} (challenge window ${duration(b.challengeWindowSeconds)})`
@@ -334,6 +343,7 @@ const USAGE = `usage: npx tsx scripts/verify-anchor.ts --proof <proof.json> (--h
   --rollup-anchor 0x…          the RollupAnchor to trust, or:
   --deployments <file>         the deployments file naming it (default ${DEFAULT_DEPLOYMENTS_PATH})
   --require-final              count a batch still in its challenge window as invalid
+  --min-confirmations <n>      count a batch with fewer L1 confirmations (its own block included) as invalid (default 1)
   --json                       print the result as JSON
 exit codes: 0 valid, 1 invalid, 2 usage or L1 error`
 
@@ -352,6 +362,7 @@ async function parseCli(argv: string[]): Promise<(VerifyAnchorParameters & { jso
         'rollup-anchor': { type: 'string' },
         deployments: { type: 'string' },
         'require-final': { type: 'boolean' },
+        'min-confirmations': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -403,7 +414,9 @@ async function parseCli(argv: string[]): Promise<(VerifyAnchorParameters & { jso
       throw new UsageError((error as Error).message)
     }
   }
-  return { l1RpcUrl: values['l1-rpc'] ?? DEFAULT_L1_RPC_URL, rollupAnchor, hash, proof, expectedL1ChainId, requireFinal: values['require-final'] === true, json: values.json === true }
+  const minConfirmations = values['min-confirmations'] === undefined ? 1 : Number(values['min-confirmations'])
+  if (!Number.isInteger(minConfirmations) || minConfirmations < 1) throw new UsageError(`--min-confirmations must be a whole number ≥ 1, got ${values['min-confirmations']}`)
+  return { l1RpcUrl: values['l1-rpc'] ?? DEFAULT_L1_RPC_URL, rollupAnchor, hash, proof, expectedL1ChainId, requireFinal: values['require-final'] === true, minConfirmations, json: values.json === true }
 }
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */

@@ -79,7 +79,7 @@ function proofFile(batch: PostedBatch, value: Hex): Omit<AnchorProofFile, 'l1'> 
   }
 }
 
-function verify(hash: Hex, proof: unknown, extra: { requireFinal?: boolean; rollupAnchor?: Address; expectedL1ChainId?: number; l1RpcUrl?: string } = {}) {
+function verify(hash: Hex, proof: unknown, extra: { requireFinal?: boolean; minConfirmations?: number; rollupAnchor?: Address; expectedL1ChainId?: number; l1RpcUrl?: string } = {}) {
   return verifyAnchor({ l1RpcUrl: l1.url, rollupAnchor, hash, proof: parseProofFile(proof), ...extra })
 }
 
@@ -153,8 +153,10 @@ describe('verifyAnchor', () => {
       challengeWindowSeconds: WINDOW,
       finalAt: batch.l1Timestamp + WINDOW,
       final: false,
+      confirmations: r.l1Block.number - batch.l1BlockNumber + 1,
       anchorRoot: batch.tree!.root,
     })
+    expect(r.batch!.confirmations).toBeGreaterThanOrEqual(1)
     expect(r.l1ChainId).toBe(31337)
   })
 
@@ -237,6 +239,18 @@ describe('verifyAnchor', () => {
     const file = proofFile(posted[0], valuesA[0])
     expect(() => parseProofFile({ ...file, proof: ['0x12'] }, 'p.json')).toThrow(new UsageError('p.json: "proof[0]" must be 0x and 32 bytes of hex, got "0x12"'))
     expect(() => parseProofFile({ ...file, batchIndex: '0' }, 'p.json')).toThrow(/"batchIndex" must be a whole number/)
+  })
+
+  it('counts L1 confirmations and refuses a batch with fewer than asked for', async () => {
+    const file = proofFile(posted[0], valuesA[0])
+    const now = await verify(valuesA[0], file)
+    expect(now.valid).toBe(true)
+    const have = now.batch!.confirmations
+    expect(have).toBe(now.l1Block.number - now.batch!.l1BlockNumber + 1)
+    const tooFew = await verify(valuesA[0], file, { minConfirmations: have + 5 })
+    expect(tooFew.valid).toBe(false)
+    expect(tooFew.reasons.join('\n')).toMatch(new RegExp(`has ${have} L1 confirmations, fewer than the ${have + 5} asked for`))
+    expect((await verify(valuesA[0], file, { minConfirmations: have })).valid).toBe(true)
   })
 
   // Last: it moves the L1's clock past the challenge window.
