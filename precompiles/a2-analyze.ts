@@ -4,7 +4,9 @@
  * at registration; the node validates the model (onnx/analyze.ts), keeps its bytes
  * content-addressed, and returns what the registry stores. A pure function of the bytes, so any
  * node replaying the registration gets the same answer and the same model store.
- * An invalid model reverts with Error(reason). Tensor types are ONNX DataType numbers
+ * An invalid model reverts with Error(reason); any other failure is an exceptional halt (all the
+ * call's gas consumed), never a throw. The bytes stay in memory until a block that registered
+ * them is sealed (runtime.ts). Tensor types are ONNX DataType numbers
  * (1 float32, 2 uint8, 3 int8, 6 int32, 7 int64), as contracts/ai/AI.sol names them.
  */
 import { EVMError, type ExecResult, type PrecompileInput } from '@ethereumjs/evm'
@@ -14,6 +16,7 @@ import { ModelValidationError } from './onnx/analyze.ts'
 import { ELEMENT_TYPES } from './onnx/tensors.ts'
 import type { ModelRuntime } from './runtime.ts'
 import { encodeRevertReason } from './tensor-codec.ts'
+import { exceptionalHalt } from './a1-infer.ts'
 
 export const ANALYZER_ABI = parseAbi([
   'function analyze(bytes onnxModel) returns (uint64 gasPerCall, uint32 inputLength, uint32 outputLength, uint8 inputType, uint8 outputType)',
@@ -21,28 +24,37 @@ export const ANALYZER_ABI = parseAbi([
 
 
 export function createAnalyzerPrecompile(runtime: ModelRuntime) {
-  return function analyze(input: PrecompileInput): ExecResult {
-    let model: Hex
+  return async function analyze(input: PrecompileInput): Promise<ExecResult> {
     try {
-      model = decodeFunctionData({ abi: ANALYZER_ABI, data: bytesToHex(input.data) }).args[0]
+      return await run(runtime, input)
     } catch {
-      return fail(input, ANALYZE_BASE_GAS, 'malformed call')
+      // never a throw out of a precompile (see a1-infer.ts): an exceptional halt instead
+      return exceptionalHalt(input.gasLimit)
     }
-    const bytes = hexToBytes(model)
-    const gas = ANALYZE_BASE_GAS + BigInt(bytes.length) * ANALYZE_GAS_PER_BYTE
-    if (input.gasLimit < gas) return outOfGas(input.gasLimit)
-    try {
-      const { info } = runtime.admit(bytes)
-      const returnValue = encodeFunctionResult({
-        abi: ANALYZER_ABI,
-        functionName: 'analyze',
-        result: [info.gasPerCall, info.input.length, info.output.length, ELEMENT_TYPES[info.input.type].onnx, ELEMENT_TYPES[info.output.type].onnx],
-      })
-      return { executionGasUsed: gas, returnValue: hexToBytes(returnValue) }
-    } catch (err) {
-      if (err instanceof ModelValidationError) return fail(input, gas, err.reason)
-      throw err
-    }
+  }
+}
+
+async function run(runtime: ModelRuntime, input: PrecompileInput): Promise<ExecResult> {
+  let model: Hex
+  try {
+    model = decodeFunctionData({ abi: ANALYZER_ABI, data: bytesToHex(input.data) }).args[0]
+  } catch {
+    return fail(input, ANALYZE_BASE_GAS, 'malformed call')
+  }
+  const bytes = hexToBytes(model)
+  const gas = ANALYZE_BASE_GAS + BigInt(bytes.length) * ANALYZE_GAS_PER_BYTE
+  if (input.gasLimit < gas) return outOfGas(input.gasLimit)
+  try {
+    const { info } = await runtime.admit(bytes)
+    const returnValue = encodeFunctionResult({
+      abi: ANALYZER_ABI,
+      functionName: 'analyze',
+      result: [info.gasPerCall, info.input.length, info.output.length, ELEMENT_TYPES[info.input.type].onnx, ELEMENT_TYPES[info.output.type].onnx],
+    })
+    return { executionGasUsed: gas, returnValue: hexToBytes(returnValue) }
+  } catch (err) {
+    if (err instanceof ModelValidationError) return fail(input, gas, err.reason)
+    return exceptionalHalt(input.gasLimit)
   }
 }
 

@@ -1,17 +1,32 @@
 /**
- * The node-side half of the AI precompiles: model bytes (content-addressed, kept by the node's
- * store), their analysis (a pure function of the bytes, cached), and ONNX sessions (cached).
- * The precompiles call this; the node builds one per process and closes it at shutdown.
+ * The node-side half of the AI precompiles: model bytes (content-addressed), their analysis (a
+ * pure function of the bytes, cached) and ONNX sessions (cached). The precompiles call this.
+ *
+ * Model bytes reach disk only through a sealed block: `admit` (the analyzer precompile, run by a
+ * registration) keeps the bytes in memory as *pending*; when the block builder seals a block it
+ * asks `takeRegistered` for the pending models that the block's final state lists as registered
+ * in ModelRegistry and writes them in the block's own sqlite transaction. Everything else is
+ * dropped (`discardPending`). So an `eth_call` or `eth_estimateGas` of a registration, or a
+ * registration that reverts, stores nothing: the node's disk grows only with what the chain paid for.
+ *
+ * A runtime used for calls (`scratch: true`) never hands pending bytes to a block: it keeps the
+ * last few admitted models in a small LRU so a call can register and run a model in one go.
  */
-import { bytesToHex } from '@ethereumjs/util'
+import { Address, bigIntToBytes, bytesToHex, hexToBytes, setLengthLeft } from '@ethereumjs/util'
 import { keccak256 } from 'viem'
+import { keccak_256 } from '@noble/hashes/sha3.js'
 import { analyzeModel, type ModelInfo } from './onnx/analyze.ts'
 import { SessionCache } from './sessions.ts'
+import { MODEL_REGISTRY } from './addresses.ts'
 
-/** Where model bytes are kept, keyed by keccak256(bytes). Declared here, implemented by the node's store. */
+/** Where sealed model bytes are read, keyed by keccak256(bytes). Declared here, implemented by the node's store. */
 export interface ModelBytesStore {
   getModel(id: Uint8Array): Uint8Array | undefined
-  putModel(id: Uint8Array, bytes: Uint8Array): void
+}
+
+/** The state a registration check reads (the EVM's state manager is one). */
+export interface StorageReader {
+  getStorage(address: Address, key: Uint8Array): Promise<Uint8Array>
 }
 
 export interface ModelRuntimeOptions {
@@ -20,46 +35,123 @@ export interface ModelRuntimeOptions {
   maxModelBytes: number
   /** Most ONNX sessions kept open. */
   maxSessions?: number
+  /** A runtime for calls and estimates: pending bytes are never sealed, only kept in a small LRU. */
+  scratch?: boolean
+  /** Most bytes of pending models a scratch runtime keeps, in bytes (default 4 × maxModelBytes). */
+  maxScratchBytes?: number
 }
+
+/** Most analyses cached (a ModelInfo is a few hundred bytes; beyond this the oldest are recomputed on use). */
+const MAX_CACHED_INFOS = 4096
+
+/** Storage slot of ModelRegistry's `_models` mapping (slot 0 by contract layout; its first word holds the owner). */
+const MODELS_MAPPING_SLOT = 0n
 
 export class ModelRuntime {
   private readonly infos = new Map<string, ModelInfo>()
+  /** Admitted, not yet sealed: id hex → bytes, oldest first. */
+  private readonly pending = new Map<string, Uint8Array>()
+  private pendingBytes = 0
   readonly sessions: SessionCache
 
   constructor(private readonly opts: ModelRuntimeOptions) {
     this.sessions = new SessionCache({ maxSessions: opts.maxSessions })
   }
 
-  /** Validates and analyses `bytes`, keeps them, and returns their id and analysis. Throws ModelValidationError. */
-  admit(bytes: Uint8Array): { id: Uint8Array; info: ModelInfo } {
+  /**
+   * Validates and analyses `bytes` and keeps them as pending (in memory only); returns their id
+   * and analysis. Throws ModelValidationError.
+   */
+  async admit(bytes: Uint8Array): Promise<{ id: Uint8Array; info: ModelInfo }> {
     const info = analyzeModel(bytes, { maxBytes: this.opts.maxModelBytes })
-    const id = hexToId(keccak256(bytes))
-    this.opts.store.putModel(id, bytes)
-    this.infos.set(bytesToHex(id), info)
+    const id = hexToBytes(keccak256(bytes))
+    const key = bytesToHex(id)
+    if (!this.pending.has(key) && this.opts.store.getModel(id) === undefined) {
+      this.pending.set(key, bytes)
+      this.pendingBytes += bytes.length
+      if (this.opts.scratch) this.trimScratch(key)
+    }
+    this.remember(key, info)
     return { id, info }
   }
 
-  /** The analysis of a kept model, or undefined if this node has never seen its bytes. */
+  /** The analysis of a known model (sealed or pending), or undefined if this node has not seen its bytes. */
   info(id: Uint8Array): ModelInfo | undefined {
     const key = bytesToHex(id)
     const cached = this.infos.get(key)
     if (cached !== undefined) return cached
-    const bytes = this.opts.store.getModel(id)
+    const bytes = this.bytes(id)
     if (bytes === undefined) return undefined
     const info = analyzeModel(bytes, { maxBytes: Number.MAX_SAFE_INTEGER })
-    this.infos.set(key, info)
+    this.remember(key, info)
     return info
   }
 
   bytes(id: Uint8Array): Uint8Array | undefined {
-    return this.opts.store.getModel(id)
+    return this.pending.get(bytesToHex(id)) ?? this.opts.store.getModel(id)
+  }
+
+  /**
+   * The pending models that `state` lists as registered in ModelRegistry, to be written with the
+   * block being sealed; pending bytes are then forgotten. Not for scratch runtimes.
+   */
+  async takeRegistered(state: StorageReader): Promise<{ id: Uint8Array; bytes: Uint8Array }[]> {
+    if (this.opts.scratch) throw new Error('a scratch model runtime never seals models')
+    const registered: { id: Uint8Array; bytes: Uint8Array }[] = []
+    for (const [key, bytes] of this.pending) {
+      const id = hexToBytes(key as `0x${string}`)
+      if (await isRegistered(state, id)) registered.push({ id, bytes })
+    }
+    this.discardPending()
+    return registered
+  }
+
+  /** Forgets every pending model (a block was abandoned, or sealed). Unsealed analyses go too. */
+  discardPending(): void {
+    for (const key of this.pending.keys()) this.infos.delete(key)
+    this.pending.clear()
+    this.pendingBytes = 0
   }
 
   async close(): Promise<void> {
     await this.sessions.close()
   }
+
+  private remember(key: string, info: ModelInfo): void {
+    if (this.infos.size >= MAX_CACHED_INFOS) this.infos.delete(this.infos.keys().next().value as string)
+    this.infos.set(key, info)
+  }
+
+  private trimScratch(keep: string): void {
+    const max = this.opts.maxScratchBytes ?? 4 * this.opts.maxModelBytes
+    for (const [key, bytes] of this.pending) {
+      if (this.pendingBytes <= max) return
+      if (key === keep) continue
+      this.pending.delete(key)
+      this.infos.delete(key)
+      this.pendingBytes -= bytes.length
+    }
+  }
 }
 
-function hexToId(hex: `0x${string}`): Uint8Array {
-  return Uint8Array.from(Buffer.from(hex.slice(2), 'hex'))
+const registry = new Address(hexToBytes(MODEL_REGISTRY))
+/** Registry storage slot of each model's first word, keccak256(modelId . 0): computed once per model. */
+const registrySlots = new Map<string, Uint8Array>()
+/** Bound on the slot cache (a map of 32-byte keys; cleared when full). */
+const MAX_CACHED_SLOTS = 4096
+
+/** True when ModelRegistry's storage in `state` holds an owner for `id` (chain state decides, not the byte store). */
+export async function isRegistered(state: StorageReader, id: Uint8Array, keccak: (data: Uint8Array) => Uint8Array = keccak_256): Promise<boolean> {
+  const key = bytesToHex(id)
+  let slot = registrySlots.get(key)
+  if (slot === undefined) {
+    const preimage = new Uint8Array(64)
+    preimage.set(id, 0)
+    preimage.set(setLengthLeft(bigIntToBytes(MODELS_MAPPING_SLOT), 32), 32)
+    slot = keccak(preimage)
+    if (registrySlots.size >= MAX_CACHED_SLOTS) registrySlots.clear()
+    registrySlots.set(key, slot)
+  }
+  const word = await state.getStorage(registry, slot)
+  return word.some((b) => b !== 0)
 }

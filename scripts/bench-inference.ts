@@ -282,7 +282,7 @@ function precompileInput(data: Uint8Array): PrecompileInput {
 
 async function prepareModel(model: ExampleModel, runtime: ModelRuntime, infer: ReturnType<typeof createInferencePrecompile>): Promise<Prepared> {
   const bytes = model.build()
-  const { id: idBytes, info } = runtime.admit(bytes)
+  const { id: idBytes, info } = await runtime.admit(bytes)
   const id = keccak256(bytes)
   if (utilBytesToHex(idBytes) !== id) throw new Error(`${model.name}: runtime id ${utilBytesToHex(idBytes)} ≠ keccak ${id}`)
 

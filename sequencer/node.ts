@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import type { TypedTransaction } from '@ethereumjs/tx'
+import type { VM } from '@ethereumjs/vm'
 import type { FastifyInstance } from 'fastify'
 import { BlockBuilder, blockSize, type BlockTx, type SealedBlock } from './builder/builder.ts'
 import { createTxFromRLP } from '@ethereumjs/tx'
@@ -63,8 +64,10 @@ export interface RunningNode {
   chainId: bigint
   chain: Chain
   pool: TxPool
-  /** Model bytes, analyses and ONNX sessions (session stats show what ran). */
+  /** Model bytes, analyses and ONNX sessions of block production (session stats show what ran). */
   models: ModelRuntime
+  /** The scratch runtime of eth_call and eth_estimateGas: it never writes model bytes. */
+  callModels: ModelRuntime
   /** Hashes accepted over HTTP, waiting for a block. */
   anchors: AnchorQueue
   /** Status and proofs of anchored hashes and withdrawals against posted batches. */
@@ -90,6 +93,8 @@ export interface RunningNode {
 
 /** Test seams: never set in production. */
 export interface NodeHooks {
+  /** Given the block builder's VM once, to inject faults into execution. */
+  builderVm?: (vm: VM) => void
   /** Called at each of the batcher's crash points; throwing BatcherCrash stops it there, as a crash would. */
   batcherCrashAt?: (point: CrashPoint) => void
 }
@@ -123,8 +128,12 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   log.info(`chain ${common.chainId()} at block ${head.row.number} (${bytesToHex(head.row.hash)})`)
 
   // 2. AI precompiles, state, execution and the pool
+  // two runtimes: the block builder's, whose registered models are written with their block, and
+  // a scratch one for calls and estimates, which never writes anything (precompiles/runtime.ts)
   const models = new ModelRuntime({ store, maxModelBytes: config.ai.maxModelBytes, maxSessions: config.ai.maxSessions })
   cleanup.push(() => models.close())
+  const callModels = new ModelRuntime({ store, maxModelBytes: config.ai.maxModelBytes, maxSessions: config.ai.maxSessions, scratch: true })
+  cleanup.push(() => callModels.close())
   const precompiles = customPrecompiles(models)
   const anchors = new AnchorQueue(store, config.anchoring)
 
@@ -156,11 +165,13 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     feeRecipient: new Address(hexToBytes(config.sequencer.feeRecipient)),
     gasLimit: BigInt(genesis.gasLimit),
     precompiles,
+    models,
     // deposits first: funds a user already locked on L1 come before hashes anchored over HTTP
     maxBlockBytes: config.sequencer.maxBlockBytes,
     systemSources: deposits === undefined ? [anchors] : [deposits, anchors],
   })
-  const executor = new CallExecutor({ common, chain, store, trieDB, gasCap: config.rpc.gasCap, precompiles })
+  hooks.builderVm?.(builder.vmForTests)
+  const executor = new CallExecutor({ common, chain, store, trieDB, gasCap: config.rpc.gasCap, precompiles: customPrecompiles(callModels) })
   const accounts = new HeadAccounts(chain, common, trieDB)
   const validator = new TxValidator({
     common,
@@ -225,7 +236,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     executor,
     stateAt: (root) => openScratchState(common, trieDB, root),
     filters,
-    models,
+    models: callModels,
     devSigner: config.chain.dev ? createDevSigner() : undefined,
     clientVersion: `${CLIENT_NAME}/v${process.env.npm_package_version ?? '0.1.0'}/node-${process.version}`,
     log,
@@ -289,6 +300,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     chain,
     pool,
     models,
+    callModels,
     anchors,
     proofs,
     batcher,

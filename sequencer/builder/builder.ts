@@ -75,6 +75,8 @@ export interface BuilderOptions {
   systemSources?: SystemSource[]
   /** Most gas the system transactions of one block may use; default half the block gas limit. */
   systemGasBudget?: bigint
+  /** The AI runtime whose admitted models the block writes when it registered them (precompiles/runtime.ts). */
+  models?: ModelSealer
   /**
    * Most bytes of transactions (network encodings) in one block, so that any block fits one L1
    * batch transaction. System transactions count first; a pool transaction that would pass the
@@ -83,14 +85,32 @@ export interface BuilderOptions {
   maxBlockBytes?: number
 }
 
+/** Model bytes admitted while a block runs, kept until it is sealed or abandoned; declared here by its user. */
+export interface ModelSealer {
+  /** The admitted models `state` lists as registered; the rest are forgotten. */
+  takeRegistered(state: MerkleStateManager): Promise<{ id: Uint8Array; bytes: Uint8Array }[]>
+  discardPending(): void
+}
+
+/** A builder whose state could not be put back after a fault refuses to build (never a wrong block). */
+export class BuilderBrokenError extends Error {}
+
 const TX_GAS = 21_000n
 const SYSTEM_SENDER = createAddressFromString(SYSTEM_ADDRESS)
 
 export class BlockBuilder {
+  /** Set when a fault left the state in a condition this builder cannot undo. */
+  private broken: Error | undefined
+
   private constructor(
     private readonly opts: BuilderOptions,
     private readonly vm: VM,
   ) {}
+
+  /** The builder's VM, for tests that inject faults into execution (never used in production). */
+  get vmForTests(): VM {
+    return this.vm
+  }
 
   static async create(opts: BuilderOptions): Promise<BlockBuilder> {
     const vm = await createVM({
@@ -129,6 +149,7 @@ export class BlockBuilder {
    * sources are not asked and the coinbase is the one the batch recorded.
    */
   async build<T extends BlockTx>(candidates: CandidateSource<T>, timestamp: bigint, rebuild?: { coinbase: Address }): Promise<BuildResult<T>> {
+    if (this.broken !== undefined) throw new BuilderBrokenError(`block production stopped: ${this.broken.message}`)
     const { common, chain, state, gasLimit } = this.opts
     const feeRecipient = rebuild?.coinbase ?? this.opts.feeRecipient
     const parent = chain.head()
@@ -155,6 +176,7 @@ export class BlockBuilder {
     const maxBytes = this.opts.maxBlockBytes ?? Number.POSITIVE_INFINITY
 
     await state.checkpoint()
+    const blockDepth = checkpointDepth(state)
     try {
       const next = withSystemFirst(system, candidates)
       for (let c = next(); c !== undefined; c = next()) {
@@ -179,6 +201,9 @@ export class BlockBuilder {
         try {
           result = await runTx(this.vm, { tx: c.tx, block: env, skipHardForkValidation: true, blockGasUsed: gasUsed, skipBalance: isSystem })
         } catch (err) {
+          // Whatever threw (an invalid transaction, a fault deep in execution), the state goes
+          // back to exactly where it was before this transaction and the block goes on.
+          await this.restoreAfterFault(blockDepth)
           if (isSystem) {
             systemErrors.push(`system transaction ${c.hashHex} to ${c.tx.to?.toString()} failed to execute: ${(err as Error).message}`)
             continue
@@ -216,16 +241,17 @@ export class BlockBuilder {
         if (!isSystem) included.push(c as T)
       }
     } catch (err) {
-      await state.revert()
+      await this.abandon(0)
       throw err
     }
     if (all.length === 0) {
-      await state.revert()
+      await this.abandon(0)
       return { invalid, systemErrors }
     }
     await state.commit()
 
     try {
+      const models = (await this.opts.models?.takeRegistered(state)) ?? []
       const stateRoot = await state.getStateRoot()
       const header = createBlockHeader(
         {
@@ -246,16 +272,52 @@ export class BlockBuilder {
       const hash = header.hash()
       const row: BlockRow = { number: Number(number), hash, header: header.serialize(), size: blockSize(header, all), txCount: all.length }
       const { anchors, withdrawals, depositResults } = indexProtocolLogs(logs, systemOutcomes)
-      this.opts.store.commitBlock({ block: row, txs: txRows, logs, trieNodes: this.opts.trieDB.takePending(), anchors, withdrawals, depositResults })
+      this.opts.store.commitBlock({ block: row, txs: txRows, logs, trieNodes: this.opts.trieDB.takePending(), anchors, withdrawals, depositResults, models })
       chain.advance(row, header)
       return { sealed: { row, header, included, system, txRows, logs }, invalid, systemErrors }
     } catch (err) {
       // nothing reached disk: forget the block's nodes and put the state back at the parent
+      this.opts.models?.discardPending()
       this.opts.trieDB.discardPending()
       await state.setStateRoot(parent.header.stateRoot, true)
       throw err
     }
   }
+
+  /**
+   * After runTx threw: close every checkpoint the failed transaction left open (a throw deep in
+   * the EVM skips the reverts of the frames it unwinds; @ethereumjs's runTx reverts only its own),
+   * back to the block's checkpoint, and clear the EVM's per-transaction journal and transient
+   * storage. Committing the block over such leftover checkpoints is what once wiped the state.
+   */
+  private async restoreAfterFault(blockDepth: number): Promise<void> {
+    const { state } = this.opts
+    try {
+      while (checkpointDepth(state) > blockDepth) await state.revert()
+      this.vm.evm.journal.cleanJournal()
+      ;(this.vm.evm as unknown as { transientStorage: { clear(): void } }).transientStorage.clear()
+      state.originalStorageCache.clear()
+    } catch (err) {
+      this.broken = err as Error
+      throw new BuilderBrokenError(`the state could not be restored after a failed transaction: ${(err as Error).message}`)
+    }
+  }
+
+  /** Drops the block being built: every checkpoint down to `depth`, and the models it admitted. */
+  private async abandon(depth: number): Promise<void> {
+    this.opts.models?.discardPending()
+    const { state } = this.opts
+    try {
+      while (checkpointDepth(state) > depth) await state.revert()
+    } catch (err) {
+      this.broken = err as Error
+    }
+  }
+}
+
+/** How many checkpoints the state manager has open (@ethereumjs keeps the count protected). */
+function checkpointDepth(state: MerkleStateManager): number {
+  return (state as unknown as { _checkpointCount: number })._checkpointCount
 }
 
 /** Yields the system transactions, then the pool's candidates. */

@@ -93,6 +93,8 @@ export interface BlockWrite {
   withdrawals?: WithdrawalRow[]
   /** Deposits the block included (or whose system transaction reverted): no longer pending once it commits. */
   depositResults?: DepositResultRow[]
+  /** Bytes of the models the block registered (ModelRegistry), keyed by keccak256 of the bytes. */
+  models?: { id: Uint8Array; bytes: Uint8Array }[]
 }
 
 export type HeadName = 'unsafe' | 'safe' | 'finalized'
@@ -229,6 +231,7 @@ export class Store {
         l.topics[2] ?? null, l.topics[3] ?? null, l.data)
     }
     for (const [key, value] of w.trieNodes) s.putNode.run(Buffer.from(key, 'hex'), value)
+    for (const m of w.models ?? []) s.putModel.run(m.id, m.bytes)
     for (const a of w.anchors ?? []) {
       s.putAnchor.run(a.blockNumber, a.logIndex, a.txIndex, a.hash, a.submitter)
       s.queueRemove.run(a.hash)
