@@ -8,9 +8,8 @@ import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import type { TypedTransaction } from '@ethereumjs/tx'
-import type { VM } from '@ethereumjs/vm'
 import type { FastifyInstance } from 'fastify'
-import { BlockBuilder, blockSize, type BlockTx, type SealedBlock } from './builder/builder.ts'
+import { BlockBuilder, blockSize, type BlockTx, type ExecutionSeam, type SealedBlock } from './builder/builder.ts'
 import { createTxFromRLP } from '@ethereumjs/tx'
 import type { BatchBlock } from '../batcher/codec.ts'
 import { SequencerDriver } from './builder/driver.ts'
@@ -93,8 +92,8 @@ export interface RunningNode {
 
 /** Test seams: never set in production. */
 export interface NodeHooks {
-  /** Given the block builder's VM once, to inject faults into execution. */
-  builderVm?: (vm: VM) => void
+  /** Given the block builder's VM and state-call latch once, to inject faults into execution. */
+  execution?: (seam: ExecutionSeam) => void
   /** Called at each of the batcher's crash points; throwing BatcherCrash stops it there, as a crash would. */
   batcherCrashAt?: (point: CrashPoint) => void
 }
@@ -170,7 +169,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     maxBlockBytes: config.sequencer.maxBlockBytes,
     systemSources: deposits === undefined ? [anchors] : [deposits, anchors],
   })
-  hooks.builderVm?.(builder.vmForTests)
+  hooks.execution?.(builder.executionSeam)
   const executor = new CallExecutor({ common, chain, store, trieDB, gasCap: config.rpc.gasCap, precompiles: customPrecompiles(callModels) })
   const accounts = new HeadAccounts(chain, common, trieDB)
   const validator = new TxValidator({

@@ -17,6 +17,7 @@ import type { Chain } from '../chain/chain.ts'
 import type { SqliteTrieDB } from '../state/trie-db.ts'
 import type { BlockRow, LogRow, Store, TxRow } from '../store/store.ts'
 import { orderedTrieRoot } from './tries.ts'
+import { createFaultLatch, type FaultLatch } from './fault-latch.ts'
 import { delegatesSystemSender, isSystemSender, SYSTEM_ADDRESS, systemTx, type SystemSource } from '../system/system-tx.ts'
 import { indexProtocolLogs, type SystemTxOutcome } from '../system/log-index.ts'
 
@@ -92,6 +93,12 @@ export interface ModelSealer {
   discardPending(): void
 }
 
+/** What a fault-injection test reaches: the builder's VM and the latch around its state calls. */
+export interface ExecutionSeam {
+  vm: VM
+  latch: FaultLatch
+}
+
 /** A builder whose state could not be put back after a fault refuses to build (never a wrong block). */
 export class BuilderBrokenError extends Error {}
 
@@ -105,21 +112,23 @@ export class BlockBuilder {
   private constructor(
     private readonly opts: BuilderOptions,
     private readonly vm: VM,
+    private readonly latch: FaultLatch,
   ) {}
 
-  /** The builder's VM, for tests that inject faults into execution (never used in production). */
-  get vmForTests(): VM {
-    return this.vm
+  /** For tests that inject faults into execution: the VM, and the state calls it makes (never used in production). */
+  get executionSeam(): ExecutionSeam {
+    return { vm: this.vm, latch: this.latch }
   }
 
   static async create(opts: BuilderOptions): Promise<BlockBuilder> {
+    const latch = createFaultLatch(opts.state)
     const vm = await createVM({
       common: opts.common,
-      stateManager: opts.state,
+      stateManager: latch.state,
       blockchain: opts.chain.evmBlockchain(),
       evmOpts: { customPrecompiles: opts.precompiles },
     })
-    return new BlockBuilder(opts, vm)
+    return new BlockBuilder(opts, vm, latch)
   }
 
   /** The system sources' calls for the next block, signed with the system sender's next nonces. */
@@ -197,21 +206,30 @@ export class BlockBuilder {
           candidates.skipSender(c.senderHex) // its later nonces cannot run without it
           continue
         }
+        // Whatever goes wrong inside (an invalid transaction, a fault deep in execution, even one
+        // @ethereumjs swallows: fault-latch.ts), the state goes back to exactly where it was
+        // before this transaction, which is left out, and the block goes on.
         let result
+        let failure: unknown
+        this.latch.reset()
+        await state.checkpoint()
         try {
           result = await runTx(this.vm, { tx: c.tx, block: env, skipHardForkValidation: true, blockGasUsed: gasUsed, skipBalance: isSystem })
         } catch (err) {
-          // Whatever threw (an invalid transaction, a fault deep in execution), the state goes
-          // back to exactly where it was before this transaction and the block goes on.
+          failure = err
+        }
+        failure ??= this.latch.tripped()
+        if (failure !== undefined || result === undefined) {
           await this.restoreAfterFault(blockDepth)
           if (isSystem) {
-            systemErrors.push(`system transaction ${c.hashHex} to ${c.tx.to?.toString()} failed to execute: ${(err as Error).message}`)
+            systemErrors.push(`system transaction ${c.hashHex} to ${c.tx.to?.toString()} failed to execute: ${(failure as Error)?.message}`)
             continue
           }
           invalid.push(c as T)
           candidates.skipSender(c.senderHex)
           continue
         }
+        await state.commit()
         gasUsed += result.totalGasSpent
         const index = all.length
         const txLogs: Log[] = result.execResult.logs ?? []
