@@ -3,6 +3,7 @@
  * the comments, validated once at start-up (`resolveConfig`) so a bad value fails loudly before
  * anything opens.
  */
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { DEFAULT_FEE_RECIPIENT } from './chain/constants.ts'
 import { DEFAULT_GENESIS_PATH } from './chain/genesis.ts'
@@ -16,6 +17,19 @@ export const DEFAULT_MAX_BATCH_SIZE = 1000
 export const DEFAULT_LOGS_BLOCK_RANGE = 10_000
 export const DEFAULT_LOGS_MAX_RESULTS = 10_000
 export const DEFAULT_RPC_GAS_CAP = 50_000_000n
+// ---- calls and traces (sequencer/calls/): limits on execution for readers, off the sequencer's thread ----
+/** Worker threads executing eth_call & co.: one core is left to the sequencer. */
+export const DEFAULT_CALL_WORKERS = Math.max(1, Math.min(8, availableParallelism() - 1))
+/** geth's RPCEVMTimeout: a call still running after this long is aborted, in milliseconds. */
+export const DEFAULT_CALL_TIMEOUT_MS = 5_000
+/** Calls waiting for a free worker; past it a call is refused ("too many concurrent requests"). */
+export const DEFAULT_CALL_MAX_QUEUED = 32
+/** Gas the calls of one JSON-RPC batch may execute together (one call may overshoot it), in gas. */
+export const DEFAULT_BATCH_GAS_CAP = 2n * DEFAULT_RPC_GAS_CAP
+/** Gas cap of debug_traceCall (traces cost far more memory per gas than calls), in gas. */
+export const DEFAULT_TRACE_GAS_CAP = 10_000_000n
+/** Largest debug_trace* result, in bytes of JSON (estimated while tracing). */
+export const DEFAULT_TRACE_MAX_BYTES = 16 * 1024 * 1024
 export const DEFAULT_POOL_GLOBAL_SLOTS = 65_536
 export const DEFAULT_POOL_ACCOUNT_SLOTS = 16_384
 export const DEFAULT_PRICE_BUMP_PERCENT = 10n
@@ -106,6 +120,22 @@ export interface RpcConfig {
   corsOrigins: string
 }
 
+/** Execution for readers: eth_call, eth_estimateGas, eth_createAccessList, debug_traceCall, debug_traceTransaction. */
+export interface CallsConfig {
+  /** Worker threads that execute calls (each with its own read-only sqlite connection and VM). */
+  workers: number
+  /** A call running longer is aborted and its worker replaced, in milliseconds. A queued call waits at most this long too. */
+  timeoutMs: number
+  /** Most calls waiting for a worker. */
+  maxQueued: number
+  /** Most gas the calls of one JSON-RPC batch execute together, in gas (checked before each call). */
+  batchGasCap: bigint
+  /** Gas given to (and most gas taken by) debug_traceCall, in gas. */
+  traceGasCap: bigint
+  /** Largest trace result, in bytes of JSON. */
+  traceMaxBytes: number
+}
+
 export interface AnchoringConfig {
   /** Keys accepted by POST /v1/anchors. A dev node without an L1 accepts DEV_ANCHOR_API_KEY when none is given. */
   apiKeys: string[]
@@ -160,6 +190,7 @@ export interface NodeConfig {
   sequencer: SequencerConfig
   pool: PoolConfig
   rpc: RpcConfig
+  calls: CallsConfig
   ai: AiConfig
   anchoring: AnchoringConfig
   l1?: L1Config
@@ -174,6 +205,7 @@ export type NodeConfigInput = {
   sequencer?: Partial<SequencerConfig>
   pool?: Partial<PoolConfig>
   rpc?: Partial<RpcConfig>
+  calls?: Partial<CallsConfig>
   ai?: Partial<AiConfig>
   anchoring?: Partial<AnchoringConfig>
   /** rpcUrl, deploymentsPath and batcherKey are required when given. */
@@ -206,6 +238,15 @@ export function resolveConfig(input: NodeConfigInput = {}): NodeConfig {
       filterTimeoutMs: DEFAULT_FILTER_TIMEOUT_MS,
       corsOrigins: '*',
       ...input.rpc,
+    },
+    calls: {
+      workers: DEFAULT_CALL_WORKERS,
+      timeoutMs: DEFAULT_CALL_TIMEOUT_MS,
+      maxQueued: DEFAULT_CALL_MAX_QUEUED,
+      batchGasCap: DEFAULT_BATCH_GAS_CAP,
+      traceGasCap: DEFAULT_TRACE_GAS_CAP,
+      traceMaxBytes: DEFAULT_TRACE_MAX_BYTES,
+      ...input.calls,
     },
     ai: { maxModelBytes: DEFAULT_MAX_MODEL_BYTES, maxSessions: DEFAULT_MAX_SESSIONS, ...input.ai },
     anchoring: {
@@ -278,5 +319,17 @@ function checkConfig(c: NodeConfig): void {
   for (const key of ['pollIntervalMs', 'maxLogRange', 'maxDepositsPerBlock'] as const) {
     if (!Number.isInteger(c.bridge[key]) || c.bridge[key] <= 0) fail(`bridge.${key}`, 'must be a positive integer')
   }
+  checkCallsConfig(c, fail)
   if (!['silent', 'error', 'info', 'debug'].includes(c.logLevel)) fail('logLevel', 'must be silent, error, info or debug')
+}
+
+function checkCallsConfig(c: NodeConfig, fail: (field: string, why: string) => void): void {
+  for (const key of ['workers', 'timeoutMs', 'maxQueued', 'traceMaxBytes'] as const) {
+    if (!Number.isInteger(c.calls[key]) || c.calls[key] <= 0) fail(`calls.${key}`, 'must be a positive integer')
+  }
+  if (c.calls.workers > 64) fail('calls.workers', 'must be at most 64')
+  for (const key of ['batchGasCap', 'traceGasCap'] as const) {
+    if (typeof c.calls[key] !== 'bigint' || c.calls[key] <= 0n) fail(`calls.${key}`, 'must be a positive bigint (gas)')
+  }
+  if (typeof c.rpc.gasCap !== 'bigint' || c.rpc.gasCap <= 0n) fail('rpc.gasCap', 'must be a positive bigint (gas)')
 }

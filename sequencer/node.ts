@@ -14,6 +14,7 @@ import { createTxFromRLP } from '@ethereumjs/tx'
 import type { BatchBlock } from '../batcher/codec.ts'
 import { SequencerDriver } from './builder/driver.ts'
 import { CallExecutor } from './builder/executor.ts'
+import { CallWorkers } from './calls/pool.ts'
 import { installEvmSpeedups } from './builder/evm-speedups.ts'
 import { Chain } from './chain/chain.ts'
 import { createChainCommon } from './chain/common.ts'
@@ -67,6 +68,8 @@ export interface RunningNode {
   models: ModelRuntime
   /** The scratch runtime of eth_call and eth_estimateGas: it never writes model bytes. */
   callModels: ModelRuntime
+  /** The worker threads executing eth_call & co. (stats: workers, timeouts, inference runs). */
+  calls: CallWorkers
   /** Hashes accepted over HTTP, waiting for a block. */
   anchors: AnchorQueue
   /** Status and proofs of anchored hashes and withdrawals against posted batches. */
@@ -171,6 +174,16 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   })
   hooks.execution?.(builder.executionSeam)
   const executor = new CallExecutor({ common, chain, store, trieDB, gasCap: config.rpc.gasCap, precompiles: customPrecompiles(callModels) })
+  // client calls and traces run on worker threads with their own read-only sqlite connection
+  const calls = new CallWorkers({
+    init: { dbPath: store.path, chainId: common.chainId(), gasCap: config.rpc.gasCap, traceGasCap: config.calls.traceGasCap, traceMaxBytes: config.calls.traceMaxBytes, maxModelBytes: config.ai.maxModelBytes, maxSessions: config.ai.maxSessions },
+    workers: config.calls.workers,
+    timeoutMs: config.calls.timeoutMs,
+    maxQueued: config.calls.maxQueued,
+    batchGasCap: config.calls.batchGasCap,
+    log,
+  })
+  cleanup.push(() => calls.close())
   const accounts = new HeadAccounts(chain, common, trieDB)
   const validator = new TxValidator({
     common,
@@ -233,6 +246,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     store,
     pool,
     executor,
+    calls,
     stateAt: (root) => openScratchState(common, trieDB, root),
     filters,
     models: callModels,
@@ -300,6 +314,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     pool,
     models,
     callModels,
+    calls,
     anchors,
     proofs,
     batcher,

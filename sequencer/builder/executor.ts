@@ -80,12 +80,15 @@ const ZERO_ADDRESS = new Address(new Uint8Array(20))
 const CALL_STIPEND = 2300n
 
 export class CallExecutor {
+  /** Gas executed by every run so far (estimateGas runs many): what a JSON-RPC batch is charged. */
+  gasExecuted = 0n
+
   constructor(private readonly opts: ExecutorOptions) {}
 
   /** eth_call: runs `req` on top of `block`'s state. Reverts and failures become typed errors. */
   async call(req: CallRequest, block: StoredBlock, overrides?: StateOverrides, hook?: VMHook): Promise<CallOutcome> {
     const { vm, env } = await this.prepare(block, overrides, hook)
-    const gas = req.gas ?? this.gasCeiling(block)
+    const gas = this.gasFor(req, block)
     const outcome = await this.runOnce(vm, env, req, gas)
     throwIfFailed(outcome)
     return outcome
@@ -94,7 +97,7 @@ export class CallExecutor {
   /** eth_estimateGas: the smallest gas limit with which `req` succeeds (exact binary search). */
   async estimateGas(req: CallRequest, block: StoredBlock, overrides?: StateOverrides): Promise<bigint> {
     const { vm, env } = await this.prepare(block, overrides)
-    let hi = req.gas ?? this.gasCeiling(block)
+    let hi = this.gasFor(req, block)
     if (namesFees(req)) {
       // like geth: with fees named, the gas the sender can pay for at the fee cap bounds the search
       const feeCap = feeCapOf(this.toTx(req, hi, env.header.baseFeePerGas ?? 0n))
@@ -135,7 +138,7 @@ export class CallExecutor {
    */
   async createAccessList(req: CallRequest, block: StoredBlock, overrides?: StateOverrides) {
     const { vm, env } = await this.prepare(block, overrides)
-    const gas = req.gas ?? this.gasCeiling(block)
+    const gas = this.gasFor(req, block)
     const state = vm.stateManager as MerkleStateManager
     let list: AccessListBytes = req.accessList ?? []
     for (let round = 0; ; round++) {
@@ -143,6 +146,7 @@ export class CallExecutor {
       let result: RunTxResult
       try {
         result = await runTx(vm, { tx: this.toTx({ ...req, accessList: list }, gas, env.header.baseFeePerGas ?? 0n), block: env, ...SKIP_CHECKS, reportAccessList: true })
+        this.gasExecuted += result.totalGasSpent
       } catch (err) {
         throw new ExecutionFailedError(cleanEthereumjsMessage((err as Error).message))
       } finally {
@@ -174,8 +178,11 @@ export class CallExecutor {
       const result = await runTx(vm, { tx: this.decodeMined(rows[i].raw, rows[i].sender), block: env, skipHardForkValidation: true, blockGasUsed: gasUsed, skipBalance: isSystemSender(bytesToHex(rows[i].sender)) })
       gasUsed += result.totalGasSpent
     }
+    this.gasExecuted += gasUsed
     hook(vm)
-    return runTx(vm, { tx: this.decodeMined(rows[index].raw, rows[index].sender), block: env, skipHardForkValidation: true, blockGasUsed: gasUsed, skipBalance: isSystemSender(bytesToHex(rows[index].sender)) })
+    const result = await runTx(vm, { tx: this.decodeMined(rows[index].raw, rows[index].sender), block: env, skipHardForkValidation: true, blockGasUsed: gasUsed, skipBalance: isSystemSender(bytesToHex(rows[index].sender)) })
+    this.gasExecuted += result.totalGasSpent
+    return result
   }
 
   private createVM(state: MerkleStateManager): Promise<VM> {
@@ -193,6 +200,12 @@ export class CallExecutor {
   private gasCeiling(block: StoredBlock): bigint {
     const limit = block.header.gasLimit
     return limit < this.opts.gasCap ? limit : this.opts.gasCap
+  }
+
+  /** The gas a call runs with: its own, capped at the gas cap like geth, or the ceiling. */
+  private gasFor(req: CallRequest, block: StoredBlock): bigint {
+    if (req.gas === undefined) return this.gasCeiling(block)
+    return req.gas < this.opts.gasCap ? req.gas : this.opts.gasCap
   }
 
   private async prepare(block: StoredBlock, overrides?: StateOverrides, hook?: VMHook): Promise<{ vm: VM; env: Block }> {
@@ -230,6 +243,7 @@ export class CallExecutor {
       const cost = (noFees ? 0n : gas * feeCapOf(tx)) + tx.value
       if (balance < cost) throw new ExecutionFailedError(`insufficient funds for gas * price + value: address ${from.toString()} have ${balance} want ${cost}`)
       const result = await runTx(vm, { tx, block: runEnv, ...SKIP_CHECKS })
+      this.gasExecuted += result.totalGasSpent
       return { result, returnValue: result.execResult.returnValue, gasUsed: result.totalGasSpent }
     } catch (err) {
       if (err instanceof ExecutionFailedError) throw err

@@ -7,6 +7,7 @@ import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import type { CallExecutor } from '../builder/executor.ts'
 import type { Chain } from '../chain/chain.ts'
+import type { CallWorkers } from '../calls/pool.ts'
 import type { NodeConfig } from '../config.ts'
 import type { Logger } from '../log.ts'
 import type { Store } from '../store/store.ts'
@@ -48,7 +49,10 @@ export interface RpcContext {
   chain: Chain
   store: Store
   pool: TxPoolView
+  /** On the sequencer's thread: only for the node's own bounded calls (ai_getModel's registry reads). */
   executor: CallExecutor
+  /** Where client-supplied calls and traces execute: worker threads with a deadline and limits. */
+  calls: CallWorkers
   /** A scratch state at `root` (reads only; writes die with the object). */
   stateAt(root: Uint8Array): MerkleStateManager
   filters: FilterManager

@@ -6,6 +6,8 @@
  */
 import { PoolError } from '../mempool/errors.ts'
 import { ExecutionRevertedError, ExecutionFailedError } from '../builder/executor.ts'
+import { BatchGasCapError, CallsBusyError, CallTimeoutError } from '../calls/errors.ts'
+import { TraceTooLargeError } from './tracers/call-tracer.ts'
 
 export interface JsonRpcErrorObject {
   code: number
@@ -47,6 +49,8 @@ export function toJsonRpcError(err: unknown, onInternal: (err: unknown) => void)
   if (err instanceof PoolError) return { code: ErrorCode.server, message: err.message }
   if (err instanceof ExecutionRevertedError) return { code: ErrorCode.executionReverted, message: err.message, data: err.data }
   if (err instanceof ExecutionFailedError) return { code: ErrorCode.server, message: err.message }
+  if (err instanceof CallTimeoutError) return { code: ErrorCode.server, message: err.message }
+  if (err instanceof CallsBusyError || err instanceof BatchGasCapError || err instanceof TraceTooLargeError) return { code: ErrorCode.limitExceeded, message: err.message }
   onInternal(err)
   return { code: ErrorCode.internal, message: 'internal error' }
 }

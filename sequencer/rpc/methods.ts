@@ -8,6 +8,8 @@ import type { Param } from './params.ts'
 
 /** The WebSocket connection a call arrived on, for eth_subscribe; undefined over HTTP. */
 export interface CallOrigin {
+  /** Present while the call is part of a JSON-RPC batch: gas its calls executed so far (capped per batch). */
+  batch?: { gasExecuted: bigint }
   subscriptions?: {
     subscribe(kind: string, params: unknown[]): string
     unsubscribe(id: string): boolean

@@ -43,8 +43,9 @@ export class Dispatcher {
         return failure(null, { code: ErrorCode.invalidRequest, message: `batch of ${parsed.length} calls is over the limit of ${this.opts.maxBatchSize}` })
       }
       const responses: Response[] = []
+      const batchOrigin: CallOrigin = { ...origin, batch: { gasExecuted: 0n } }
       for (const call of parsed) {
-        const r = await this.call(call, origin)
+        const r = await this.call(call, batchOrigin)
         if (r !== undefined) responses.push(r)
       }
       return responses.length === 0 ? undefined : responses

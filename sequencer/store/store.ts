@@ -104,15 +104,24 @@ export class Store {
   private readonly stmts
   private readonly commitBlockTx: (write: BlockWrite) => void
 
-  constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-    this.db = new Database(path)
-    // WAL + NORMAL: a commit is in the WAL file before the call returns, so it survives kill -9
-    // (only an OS crash or power loss can drop the last commits; use FULL to cover those too)
-    this.db.pragma('journal_mode = WAL')
-    this.db.pragma('synchronous = NORMAL')
-    this.db.pragma('cache_size = -65536')
-    this.db.exec(SCHEMA)
+  /** `readonly`: a second connection to a node's existing file (the call workers'); WAL lets it read while the node writes. */
+  constructor(
+    readonly path: string,
+    opts: { readonly?: boolean } = {},
+  ) {
+    if (opts.readonly === true) {
+      this.db = new Database(path, { readonly: true, fileMustExist: true })
+      this.db.pragma('cache_size = -16384')
+    } else {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+      this.db = new Database(path)
+      // WAL + NORMAL: a commit is in the WAL file before the call returns, so it survives kill -9
+      // (only an OS crash or power loss can drop the last commits; use FULL to cover those too)
+      this.db.pragma('journal_mode = WAL')
+      this.db.pragma('synchronous = NORMAL')
+      this.db.pragma('cache_size = -65536')
+      this.db.exec(SCHEMA)
+    }
     this.checkVersion()
     this.stmts = this.prepare()
     this.commitBlockTx = this.db.transaction((w: BlockWrite) => this.commitBlockWrites(w))

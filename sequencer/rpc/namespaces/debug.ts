@@ -11,16 +11,19 @@
  * - Unknown option keys are rejected (-32602) rather than silently ignored, so that a misspelt
  *   `tracerConfig` does not quietly produce a different trace. The struct logger's options
  *   (disableStorage, enableMemory, ...) and `reexec` are accepted and ignored, as geth ignores
- *   them for the callTracer; `timeout` is validated (a Go duration such as "10s") but not enforced.
+ *   them for the callTracer; `timeout` is validated (a Go duration such as "10s") but not enforced:
+ *   the node's own deadline (calls.timeoutMs, 5 s) applies to every trace.
+ * - Limits geth does not have: debug_traceCall's gas is capped at calls.traceGasCap (10M), and a
+ *   trace whose JSON would exceed calls.traceMaxBytes (16 MiB) fails with -32005.
  * - debug_traceCall takes no blockOverrides / txIndex (-32602 if given).
  */
-import { ExecutionFailedError, ExecutionRevertedError, type StateOverrides } from '../../builder/executor.ts'
+import type { StateOverrides } from '../../builder/executor.ts'
 import type { StoredBlock } from '../../chain/chain.ts'
 import { ErrorCode, InvalidParamsError, RpcError } from '../errors.ts'
 import { method, type MethodTable } from '../methods.ts'
 import * as p from '../params.ts'
 import type { RpcContext } from '../context.ts'
-import { CallTracer, type CallTracerConfig } from '../tracers/call-tracer.ts'
+import type { CallTracerConfig } from '../tracers/call-tracer.ts'
 
 export const SUPPORTED_TRACERS = ['callTracer'] as const
 
@@ -79,7 +82,7 @@ export function traceOptions(forCall: boolean): p.Param<TraceOptions> {
 }
 
 export function debugMethods(ctx: RpcContext): MethodTable {
-  const { chain, store, executor } = ctx
+  const { chain, store, calls } = ctx
 
   /** The block a call is traced on, as eth_call resolves it ('pending' is the latest sealed block). */
   const blockFor = (ref: p.BlockRef): StoredBlock => {
@@ -96,26 +99,16 @@ export function debugMethods(ctx: RpcContext): MethodTable {
   }
 
   return {
-    debug_traceTransaction: method([p.hash32, traceOptions(false)], async (hash, opts) => {
+    // both run on a call worker (sequencer/calls/worker.ts), which owns the tracer
+    debug_traceTransaction: method([p.hash32, traceOptions(false)], async (hash, opts, origin) => {
       const row = store.getTx(hash)
       const block = row === undefined ? undefined : chain.byNumber(row.blockNumber)
       if (row === undefined || block === undefined) throw new RpcError(ErrorCode.server, 'transaction not found')
-      const tracer = new CallTracer(opts.tracerConfig)
-      await executor.replay(block, row.txIndex, tracer.hook)
-      return tracer.result()
+      return calls.traceTransaction(block, row.txIndex, opts.tracerConfig, origin.batch)
     }, 1),
 
-    debug_traceCall: method([p.callRequest, p.withDefault(p.blockRef, 'latest'), traceOptions(true)], async (req, ref, opts) => {
-      const tracer = new CallTracer(opts.tracerConfig)
-      try {
-        await executor.call(req, blockFor(ref), opts.stateOverrides, tracer.hook)
-      } catch (err) {
-        // a call that ran and failed is still a trace (geth returns it with the frame's error);
-        // one that could not start (intrinsic gas, bad fields) is an error
-        const ran = tracer.done && (err instanceof ExecutionRevertedError || err instanceof ExecutionFailedError)
-        if (!ran) throw err
-      }
-      return tracer.result()
+    debug_traceCall: method([p.callRequest, p.withDefault(p.blockRef, 'latest'), traceOptions(true)], async (req, ref, opts, origin) => {
+      return calls.traceCall(req, blockFor(ref), opts.stateOverrides, opts.tracerConfig, origin.batch)
     }, 1),
   }
 }

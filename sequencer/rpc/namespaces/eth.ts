@@ -24,7 +24,7 @@ const TIP_SAMPLE_BLOCKS = 20
 const FEE_HISTORY_MAX_BLOCKS = 1024
 
 export function ethMethods(ctx: RpcContext): MethodTable {
-  const { chain, store, pool, executor, common } = ctx
+  const { chain, store, pool, calls, common } = ctx
 
   // ---- block resolution ----
 
@@ -226,17 +226,16 @@ export function ethMethods(ctx: RpcContext): MethodTable {
       }
     }, 2),
 
-    eth_call: method([p.callRequest, p.withDefault(p.blockRef, 'latest'), p.optional(p.stateOverrides)], async (req, ref, overrides) => {
-      const outcome = await executor.call(req, blockFor(ref), overrides)
-      return hex(outcome.returnValue)
+    eth_call: method([p.callRequest, p.withDefault(p.blockRef, 'latest'), p.optional(p.stateOverrides)], async (req, ref, overrides, origin) => {
+      return calls.call(req, blockFor(ref), overrides, origin.batch)
     }, 1),
 
-    eth_estimateGas: method([p.callRequest, p.withDefault(p.blockRef, 'latest'), p.optional(p.stateOverrides)], async (req, ref, overrides) => {
-      return q(await executor.estimateGas(req, blockFor(ref), overrides))
+    eth_estimateGas: method([p.callRequest, p.withDefault(p.blockRef, 'latest'), p.optional(p.stateOverrides)], async (req, ref, overrides, origin) => {
+      return q(await calls.estimateGas(req, blockFor(ref), overrides, origin.batch))
     }, 1),
 
-    eth_createAccessList: method([p.callRequest, p.withDefault(p.blockRef, 'latest')], async (req, ref) => {
-      const r = await executor.createAccessList(req, blockFor(ref))
+    eth_createAccessList: method([p.callRequest, p.withDefault(p.blockRef, 'latest')], async (req, ref, origin) => {
+      const r = await calls.createAccessList(req, blockFor(ref), origin.batch)
       const out: Record<string, unknown> = {
         accessList: r.accessList.map((item) => ({ address: item.address.toLowerCase(), storageKeys: item.storageKeys })),
         gasUsed: q(r.gasUsed),
@@ -252,13 +251,13 @@ export function ethMethods(ctx: RpcContext): MethodTable {
 
     eth_sendRawTransaction: method([p.data], (raw) => sendRaw(raw)),
 
-    eth_sendTransaction: method([p.callRequest], async (req) => {
+    eth_sendTransaction: method([p.callRequest], async (req, origin) => {
       if (ctx.devSigner === undefined) throw new RpcError(ErrorCode.methodNotFound, 'eth_sendTransaction needs an unlocked account; this node only signs in dev mode')
       if (req.from === undefined) throw new InvalidParamsError('invalid argument 0: field from is required')
       const from = req.from.toString()
       const account = await ctx.stateAt(chain.head().header.stateRoot).getAccount(req.from)
       const nonce = req.nonce ?? pool.pendingNonce(from, account?.nonce ?? 0n)
-      const gasLimit = req.gas ?? (await executor.estimateGas(req, chain.head()))
+      const gasLimit = req.gas ?? (await calls.estimateGas(req, chain.head(), undefined, origin.batch))
       const tip = req.maxPriorityFeePerGas ?? suggestedTip()
       const unsigned = req.gasPrice !== undefined
         ? createTx({ type: TransactionType.Legacy, nonce, gasLimit, gasPrice: req.gasPrice, to: req.to, value: req.value, data: req.data }, { common })

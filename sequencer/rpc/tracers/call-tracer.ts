@@ -26,6 +26,18 @@ export interface CallTracerConfig {
   withLog?: boolean
 }
 
+/** A trace grew past its byte budget: the tracer stopped recording and the trace is refused. */
+export class TraceTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`trace result exceeds the limit of ${maxBytes} bytes; trace less (tracerConfig.onlyTopCall, a smaller call or less gas)`)
+  }
+}
+
+export interface CallTracerLimits {
+  /** Largest result, in bytes of JSON (estimated as frames are recorded); past it `result()` throws TraceTooLargeError. */
+  maxBytes?: number
+}
+
 export type CallType = 'CALL' | 'STATICCALL' | 'DELEGATECALL' | 'CALLCODE' | 'CREATE' | 'CREATE2' | 'SELFDESTRUCT'
 
 export interface CallLogJson {
@@ -111,6 +123,11 @@ const MAX_NONCE = 2n ** 64n - 1n
 /** Larger LOG / call input reads are bound to run out of gas (memory cost), so they are not copied. */
 const MAX_TRACED_READ = 1 << 24
 
+/** JSON bytes of a frame besides its input and output (field names, addresses, quantities). */
+const FRAME_JSON_BYTES = 256
+/** JSON bytes of a log besides its topics and data. */
+const LOG_JSON_BYTES = 128
+
 const ADDRESS_MASK = (1n << 160n) - 1n
 const addressFromWord = (w: bigint): string => `0x${(w & ADDRESS_MASK).toString(16).padStart(40, '0')}`
 const word32 = (w: bigint): string => `0x${w.toString(16).padStart(64, '0')}`
@@ -123,10 +140,29 @@ export class CallTracer {
   private top?: Frame
   private txGasLimit?: bigint
   private txGasUsed?: bigint
+  private readonly maxBytes: number
+  /** Estimated JSON bytes recorded so far. */
+  private bytes = 0
+  /** Past the budget: nothing more is copied or kept, so memory stays bounded while the run ends. */
+  private overBudget = false
 
-  constructor(config: CallTracerConfig = {}) {
+  constructor(config: CallTracerConfig = {}, limits: CallTracerLimits = {}) {
     this.onlyTopCall = config.onlyTopCall === true
     this.withLog = config.withLog === true
+    this.maxBytes = limits.maxBytes ?? Number.POSITIVE_INFINITY
+  }
+
+  /** True if the trace outgrew its byte budget (result() will throw). */
+  get tooLarge(): boolean {
+    return this.overBudget
+  }
+
+  /** Counts `n` more bytes of result; false once past the budget. */
+  private charge(n: number): boolean {
+    if (this.overBudget) return false
+    this.bytes += n
+    if (this.bytes > this.maxBytes) this.overBudget = true
+    return !this.overBudget
   }
 
   /** Subscribes to `vm` (use as the executor's VMHook; attach before the traced transaction runs). */
@@ -151,6 +187,7 @@ export class CallTracer {
 
   /** The trace in geth's JSON shape; only valid once `done`. */
   result(): CallFrameJson {
+    if (this.overBudget) throw new TraceTooLargeError(this.maxBytes)
     if (this.top === undefined) throw new Error('no transaction was traced')
     const top = this.top
     if (this.txGasLimit !== undefined) top.gas = this.txGasLimit
@@ -163,13 +200,14 @@ export class CallTracer {
 
   private enter(m: Message): void {
     const parent = this.stack[this.stack.length - 1]
+    const keep = this.charge(FRAME_JSON_BYTES + 2 * m.data.length)
     let frame: Frame
     if (parent === undefined) {
       frame = {
         type: m.to === undefined ? 'CREATE' : 'CALL',
         from: m.caller.toString(),
         to: m.to?.toString(),
-        input: m.data.slice(), // ethereumjs passes a view of the caller's memory
+        input: keep ? m.data.slice() : new Uint8Array(), // ethereumjs passes a view of the caller's memory
         gas: m.gasLimit,
         gasUsed: 0n,
         value: m.value,
@@ -185,7 +223,7 @@ export class CallTracer {
         // DELEGATECALL / CALLCODE: geth's `from` is the contract making the call (the context), `to` the code's address
         from: type === 'DELEGATECALL' || type === 'CALLCODE' ? (context as string) : m.caller.toString(),
         to: type === 'DELEGATECALL' || type === 'CALLCODE' ? m.codeAddress.toString() : context,
-        input: m.data.slice(), // ethereumjs passes a view of the caller's memory
+        input: keep ? m.data.slice() : new Uint8Array(), // ethereumjs passes a view of the caller's memory
         gas: m.gasLimit,
         gasUsed: 0n,
         // STATICCALL carries no value; DELEGATECALL reports the value it inherits (geth 1.14+)
@@ -208,8 +246,9 @@ export class CallTracer {
     frame.pendingCall = undefined
     frame.gasUsed = exec.executionGasUsed
     if (frame.type === 'CREATE' || frame.type === 'CREATE2') frame.to = (r.createdAddress ?? frame.message?.to)?.toString()
+    const keepOutput = this.charge(2 * exec.returnValue.length)
     if (err === undefined) {
-      frame.output = exec.returnValue.slice()
+      frame.output = keepOutput ? exec.returnValue.slice() : new Uint8Array()
       if (frame.pendingSelfdestruct !== undefined) {
         const sd = frame.pendingSelfdestruct
         this.addChild(frame, { type: 'SELFDESTRUCT', from: frame.message?.to?.toString() ?? frame.from, to: sd.beneficiary, input: new Uint8Array(), gas: 0n, gasUsed: 0n, value: sd.balance, calls: [], logs: [] })
@@ -217,7 +256,7 @@ export class CallTracer {
     } else {
       frame.error = gethError(err.error, frame)
       if (frame.type === 'CREATE' || frame.type === 'CREATE2') frame.to = undefined
-      if (err.error === 'revert' && exec.returnValue.length > 0) {
+      if (err.error === 'revert' && exec.returnValue.length > 0 && keepOutput) {
         frame.output = exec.returnValue.slice()
         frame.revertReason = unpackRevert(exec.returnValue)
       }
@@ -255,11 +294,12 @@ export class CallTracer {
     if (p === undefined) return
     frame.pendingCall = undefined
     if (p.failFast === undefined) return
+    if (!this.charge(FRAME_JSON_BYTES + 2 * p.input.length)) return
     this.addChild(frame, { type: p.type, from: p.from, to: p.type === 'CREATE' || p.type === 'CREATE2' ? undefined : p.to, input: p.input, gas: p.gas, gasUsed: 0n, value: p.value, error: p.failFast, calls: [], logs: [] })
   }
 
   private addChild(parent: Frame, child: Frame): void {
-    if (!this.onlyTopCall) parent.calls.push(child)
+    if (!this.onlyTopCall && !this.overBudget) parent.calls.push(child)
   }
 
   private recordLog(frame: Frame, s: InterpreterStep, topicCount: number): void {
@@ -267,6 +307,7 @@ export class CallTracer {
     if (st.length < 2 + topicCount) return // stack underflow: the frame fails, its logs are dropped anyway
     const offset = st[st.length - 1]
     const size = st[st.length - 2]
+    if (!this.charge(LOG_JSON_BYTES + 66 * topicCount + 2 * Number(size > BigInt(MAX_TRACED_READ) ? 0n : size))) return
     const topics: string[] = []
     for (let i = 0; i < topicCount; i++) topics.push(word32(st[st.length - 3 - i]))
     frame.logs.push({ address: s.address.toString(), topics, data: readMemory(s.memory, offset, size), position: frame.calls.length })
