@@ -127,11 +127,17 @@ export class CallWorkers {
     }
     return new Promise((resolve, reject) => {
       const pending: Pending = { id: this.nextId++, job, meter, resolve, reject }
-      pending.timer = setTimeout(() => {
+      const giveUp = () => {
+        // a worker's start-up (a second or two of loading) is not the callers' fault: wait it out
+        if (![...this.slots].some((s) => s.ready)) {
+          pending.timer = setTimeout(giveUp, this.opts.timeoutMs)
+          return
+        }
         const i = this.queue.indexOf(pending)
         if (i >= 0) this.queue.splice(i, 1)
         this.settle(pending, new CallsBusyError(`no worker became free within ${this.opts.timeoutMs} ms`))
-      }, this.opts.timeoutMs)
+      }
+      pending.timer = setTimeout(giveUp, this.opts.timeoutMs)
       this.queue.push(pending)
       this.pump()
     })

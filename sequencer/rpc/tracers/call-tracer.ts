@@ -200,7 +200,8 @@ export class CallTracer {
 
   private enter(m: Message): void {
     const parent = this.stack[this.stack.length - 1]
-    const keep = this.charge(FRAME_JSON_BYTES + 2 * m.data.length)
+    // only frames the result keeps count (onlyTopCall keeps the top one)
+    const keep = parent !== undefined && this.onlyTopCall ? false : this.charge(FRAME_JSON_BYTES + 2 * m.data.length)
     let frame: Frame
     if (parent === undefined) {
       frame = {
@@ -246,7 +247,7 @@ export class CallTracer {
     frame.pendingCall = undefined
     frame.gasUsed = exec.executionGasUsed
     if (frame.type === 'CREATE' || frame.type === 'CREATE2') frame.to = (r.createdAddress ?? frame.message?.to)?.toString()
-    const keepOutput = this.charge(2 * exec.returnValue.length)
+    const keepOutput = this.stack.length > 0 && this.onlyTopCall ? false : this.charge(2 * exec.returnValue.length)
     if (err === undefined) {
       frame.output = keepOutput ? exec.returnValue.slice() : new Uint8Array()
       if (frame.pendingSelfdestruct !== undefined) {
@@ -294,7 +295,7 @@ export class CallTracer {
     if (p === undefined) return
     frame.pendingCall = undefined
     if (p.failFast === undefined) return
-    if (!this.charge(FRAME_JSON_BYTES + 2 * p.input.length)) return
+    if (this.onlyTopCall || !this.charge(FRAME_JSON_BYTES + 2 * p.input.length)) return
     this.addChild(frame, { type: p.type, from: p.from, to: p.type === 'CREATE' || p.type === 'CREATE2' ? undefined : p.to, input: p.input, gas: p.gas, gasUsed: 0n, value: p.value, error: p.failFast, calls: [], logs: [] })
   }
 
