@@ -18,6 +18,14 @@ const USAGE = `usage: npm start -- [options]
   --log-level <level>     silent | error | info | debug (default info)
   --anchor-api-keys <k,k> keys accepted by POST /v1/anchors (or env ANCHOR_API_KEYS; dev default: dev-anchor-key)
 
+ Calls and traces (eth_call, eth_estimateGas, eth_createAccessList, debug_trace*; see README "Limits"):
+  --call-workers <n>      worker threads executing them (default: cores - 1, at least 1)
+  --call-timeout <ms>     deadline of one call, like geth's --rpc.evmtimeout (default 5000)
+  --rpc-gas-cap <gas>     gas cap of eth_call / eth_estimateGas (default 50000000)
+  --batch-gas-cap <gas>   gas all calls of one JSON-RPC batch may execute (default 100000000)
+  --trace-gas-cap <gas>   gas cap of debug_traceCall (default 10000000)
+  --trace-max-bytes <n>   largest debug_trace* result in bytes (default 16777216)
+
  L1 (all three to post batches; without them the node runs alone and safe/finalized stay at 0):
   --l1-rpc <url>          L1 JSON-RPC URL
   --deployments <file>    deployments file written by npm run deploy:l1
@@ -40,6 +48,12 @@ async function main(): Promise<void> {
       'no-dev': { type: 'boolean' },
       'log-level': { type: 'string' },
       'anchor-api-keys': { type: 'string' },
+      'call-workers': { type: 'string' },
+      'call-timeout': { type: 'string' },
+      'rpc-gas-cap': { type: 'string' },
+      'batch-gas-cap': { type: 'string' },
+      'trace-gas-cap': { type: 'string' },
+      'trace-max-bytes': { type: 'string' },
       'l1-rpc': { type: 'string' },
       deployments: { type: 'string' },
       'batcher-key': { type: 'string' },
@@ -65,6 +79,14 @@ async function main(): Promise<void> {
     rpc: {
       ...(values.host !== undefined && { host: values.host }),
       ...(values.port !== undefined && { port: Number(values.port) }),
+      ...(values['rpc-gas-cap'] !== undefined && { gasCap: BigInt(values['rpc-gas-cap']) }),
+    },
+    calls: {
+      ...(values['call-workers'] !== undefined && { workers: Number(values['call-workers']) }),
+      ...(values['call-timeout'] !== undefined && { timeoutMs: Number(values['call-timeout']) }),
+      ...(values['batch-gas-cap'] !== undefined && { batchGasCap: BigInt(values['batch-gas-cap']) }),
+      ...(values['trace-gas-cap'] !== undefined && { traceGasCap: BigInt(values['trace-gas-cap']) }),
+      ...(values['trace-max-bytes'] !== undefined && { traceMaxBytes: Number(values['trace-max-bytes']) }),
     },
     logLevel: values['log-level'] as NodeConfigInput['logLevel'],
   }
