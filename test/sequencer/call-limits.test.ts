@@ -92,6 +92,12 @@ describe('call limits', () => {
     expect(await t.rpc('eth_call', [{ to: BURNER, data: '0x' }, 'latest', { [BURNER]: { code: '0x600160005260206000f3' } }])).toBe(toHex(1n, { size: 32 }))
   })
 
+  it('aborts eth_estimateGas on a gas burner at the deadline (the whole search counts)', async () => {
+    const r = await t.rpcRaw('eth_estimateGas', [{ to: BURNER }, 'latest', OVERRIDES])
+    expect(r.error).toEqual({ code: -32000, message: 'execution aborted (timeout = 1s)' })
+    expect(await t.rpc('eth_estimateGas', [{ to: BURNER, data: '0x' }, 'latest', { [BURNER]: { code: '0x00' } }])).toBe(toHex(21_000n))
+  })
+
   it('stops a batch once its calls executed the batch gas cap (-32005), answering every call', async () => {
     const batch = Array.from({ length: 40 }, (_, i) => ({ ...burn(1_000_000n), id: i }))
     const { body } = await postRaw(t.url, JSON.stringify(batch))
