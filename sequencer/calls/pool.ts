@@ -123,7 +123,7 @@ export class CallWorkers {
     const idle = [...this.slots].some((s) => s.ready && s.busy === undefined)
     const startable = this.slots.size < this.opts.workers
     if (!idle && !startable && this.queue.length >= this.opts.maxQueued) {
-      return Promise.reject(new CallsBusyError(`${this.opts.workers} calls running and ${this.queue.length} queued`))
+      return Promise.reject(new CallsBusyError(`all ${this.opts.workers} call workers busy and ${this.queue.length} calls queued`))
     }
     return new Promise((resolve, reject) => {
       const pending: Pending = { id: this.nextId++, job, meter, resolve, reject }
