@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseEther, toHex, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { accounts, postRaw, startTestNode, type JsonRpcResponse, type TestNode } from '../helpers/node.ts'
+import { rmSync } from 'node:fs'
+import { accounts, postRaw, rpcRaw, spawnNode, startTestNode, tempDir, type JsonRpcResponse, type TestNode } from '../helpers/node.ts'
 
 /** JUMPDEST; PUSH1 0; JUMP: burns every unit of gas it gets, then fails "out of gas". */
 const BURNER = '0x00000000000000000000000000000000000b0b0b'
@@ -132,5 +133,21 @@ describe('call limits', () => {
     const top = await t.rpc('debug_traceCall', [call, 'latest', { tracer: 'callTracer', tracerConfig: { onlyTopCall: true }, stateOverrides: OVERRIDES }])
     expect(top).toMatchObject({ type: 'CALL', to: COPIER, error: 'out of gas' })
     expect(top.calls).toBeUndefined()
+  })
+})
+
+describe('call workers under the command line node (tsx sequencer/main.ts)', () => {
+  it('start in the node process and take the deadline from --call-timeout', async () => {
+    const dir = tempDir()
+    const node = await spawnNode(dir, ['--call-timeout', '500', '--call-workers', '1'])
+    try {
+      const ok = await rpcRaw(node.url, 'eth_call', [{ to: BURNER, data: '0x' }, 'latest', { [BURNER]: { code: '0x600260005260206000f3' } }])
+      expect(ok.result).toBe(toHex(2n, { size: 32 }))
+      const r = await rpcRaw(node.url, 'eth_call', [{ to: BURNER }, 'latest', OVERRIDES])
+      expect(r.error).toEqual({ code: -32000, message: 'execution aborted (timeout = 500ms)' })
+    } finally {
+      await node.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
