@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseEther, toHex, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { rmSync } from 'node:fs'
+import { resolveConfig } from '../../sequencer/config.ts'
 import { accounts, postRaw, rpcRaw, spawnNode, startTestNode, tempDir, type JsonRpcResponse, type TestNode } from '../helpers/node.ts'
 
 /** JUMPDEST; PUSH1 0; JUMP: burns every unit of gas it gets, then fails "out of gas". */
@@ -20,6 +21,18 @@ const OVERRIDES = { [BURNER]: { code: BURNER_CODE }, [COPIER]: { code: COPIER_CO
 
 const burn = (gas?: bigint) => ({ jsonrpc: '2.0', method: 'eth_call', params: [{ to: BURNER, ...(gas !== undefined && { gas: toHex(gas) }) }, 'latest', OVERRIDES] })
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+describe('calls config', () => {
+  it('has a named default for every limit and refuses nonsense at start-up', () => {
+    const c = resolveConfig({ dataDir: '/nonexistent' }).calls
+    expect(c).toMatchObject({ timeoutMs: 5_000, maxQueued: 32, batchGasCap: 100_000_000n, traceGasCap: 10_000_000n, traceMaxBytes: 16 * 1024 * 1024 })
+    expect(c.workers).toBeGreaterThanOrEqual(1)
+    expect(() => resolveConfig({ calls: { workers: 0 } })).toThrow('invalid config calls.workers: must be a positive integer')
+    expect(() => resolveConfig({ calls: { timeoutMs: 1.5 } })).toThrow('invalid config calls.timeoutMs: must be a positive integer')
+    expect(() => resolveConfig({ calls: { batchGasCap: 0n } })).toThrow('invalid config calls.batchGasCap: must be a positive bigint (gas)')
+    expect(() => resolveConfig({ calls: { traceGasCap: 5 as unknown as bigint } })).toThrow('invalid config calls.traceGasCap')
+  })
+})
 
 describe('calls off the sequencer thread', () => {
   let t: TestNode
