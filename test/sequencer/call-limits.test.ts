@@ -127,7 +127,7 @@ describe('call limits', () => {
   })
 
   it('refuses calls past the queue with "too many concurrent requests" (-32005)', async () => {
-    const answers = await Promise.all([0, 1, 2].map((i) => postRaw(t.url, JSON.stringify({ ...burn(3_000_000n), id: i })).then((r) => r.body as JsonRpcResponse)))
+    const answers = await Promise.all([0, 1, 2, 3].map((i) => postRaw(t.url, JSON.stringify({ ...burn(3_000_000n), id: i })).then((r) => r.body as JsonRpcResponse)))
     const busy = answers.filter((a) => a.error?.code === -32005)
     expect(busy.length).toBeGreaterThanOrEqual(1)
     expect(busy[0].error?.message).toMatch(/^too many concurrent requests: /)
