@@ -19,6 +19,28 @@ import {RollupAnchor} from "./RollupAnchor.sol";
 /// @dev Each token's locked balance counts what deposits brought in minus what withdrawals
 ///      took out; a withdrawal can never take more than that, whatever the L2 claims.
 ///      The owner can pause deposits and withdrawals (an emergency brake); nothing else.
+///
+///      Rebasing tokens (balances that change by themselves: stETH, AMPL, aTokens) are accepted,
+///      not refused, and behave as follows. A deposit credits the balance it brought in, and
+///      lockedBalance never follows a rebase; the L2 token (which does not rebase) holds that
+///      nominal amount, and every withdrawal is paid its nominal amount, first come first served,
+///      up to lockedBalance.
+///      - After a negative rebase the bridge holds less than lockedBalance. Withdrawals are paid
+///        while its balance lasts, so the shortfall falls on the last claimants: a withdrawal
+///        larger than what the bridge still holds passes every check here and reverts in the
+///        token's own transfer (for an OpenZeppelin-style token,
+///        ERC20InsufficientBalance(bridge, balance, amount)). Nothing changes: it stays
+///        unfinalized, can be retried, and is paid once the balance covers it again (a positive
+///        rebase, or anyone transferring tokens to the bridge).
+///      - After a positive rebase the bridge holds more than lockedBalance. The surplus is no
+///        one's: withdrawals cannot take it (InsufficientLockedBalance once lockedBalance is 0),
+///        later deposits do not credit it, and no function sweeps it. It stays in the bridge,
+///        except that it covers a later negative rebase's shortfall.
+///      Why not refuse them: a rebasing token cannot be recognised on-chain (balanceOf is an
+///      ordinary view, and a token may start rebasing after an upgrade); checking that the
+///      bridge's balance equals lockedBalance before each deposit would let anyone block a token's
+///      deposits by sending the bridge one unit; and a denylist would give the owner a power over
+///      tokens it is deliberately kept from. Bridge the non-rebasing wrapper (wstETH for stETH).
 contract L1Bridge is Ownable, Pausable, ReentrancyGuard {
     using SafeERC20 for IERC20;
 

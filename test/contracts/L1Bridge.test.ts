@@ -115,6 +115,43 @@ async function finalFixture() {
   return f;
 }
 
+const rebasingAbi = hre.artifacts.readArtifactSync('RebasingToken').abi;
+/** RebasingToken indexes, base units per share scaled by 1e18: ONE leaves balances as deposited. */
+const ONE = 10n ** 18n;
+const HALF = ONE / 2n;
+const DOUBLE = ONE * 2n;
+
+/**
+ * Alice holds 1,000 of a RebasingToken (index 1) and deposited 100 of them; batch 0, final,
+ * holds her withdrawals of that token: 40 to bob and 60 to herself (the 100 deposited), and 1
+ * more to bob, beyond what deposits locked (as if a sequencer posted it).
+ */
+async function rebasingFixture() {
+  const f = await loadFixture(l1BridgeFixture);
+  const alice = getAddress(f.alice.account.address);
+  const bob = getAddress(f.bob.account.address);
+  const rebasing = await hre.viem.deployContract('RebasingToken');
+  const asHolder = await hre.viem.getContractAt('RebasingToken', rebasing.address, { client: { wallet: f.alice } });
+  await asHolder.write.mint([alice, parseEther('1000')]);
+  await asHolder.write.approve([f.bridge.address, parseEther('1000000')]);
+  await f.asAlice.write.depositERC20([rebasing.address, alice, parseEther('100')]);
+
+  const token = getAddress(rebasing.address);
+  const rw = {
+    first: { nonce: 0n, l2Sender: alice, l1To: bob, l1Token: token, amount: parseEther('40') },
+    last: { nonce: 1n, l2Sender: alice, l1To: alice, l1Token: token, amount: parseEther('60') },
+    beyond: { nonce: 2n, l2Sender: alice, l1To: bob, l1Token: token, amount: parseEther('1') },
+  } satisfies Record<string, Withdrawal>;
+  const order = [rw.first, rw.last, rw.beyond];
+  const tree = merkleTree(order.map(hashOf));
+  const hash = await f.asSequencer.write.submitBatch([1n, 10n, h('state-10'), h('block-10'), tree.root, zeroHash, toHex('data 1')]);
+  const posted = await receiptOf(f.publicClient, hash);
+  const postedAt = (await f.publicClient.getBlock({ blockNumber: posted.blockNumber })).timestamp;
+  await time.increaseTo(postedAt + WINDOW + 10n);
+  const rargs = (x: Withdrawal) => [0n, x.nonce, x.l2Sender, x.l1To, x.l1Token, x.amount, tree.proofs[order.indexOf(x)]] as const;
+  return { ...f, rebasing, rw, rargs };
+}
+
 describe('L1Bridge', function () {
   describe('deployment', function () {
     it('keeps the RollupAnchor and the owner, starts unpaused with deposit nonce 0', async function () {
@@ -406,6 +443,90 @@ describe('L1Bridge', function () {
       await bridge.write.unpause();
       await asAlice.write.finalizeWithdrawal(args(w.eth));
       expect(await bridge.read.isWithdrawalFinalized([hashOf(w.eth)])).to.equal(true);
+    });
+  });
+
+  describe('rebasing tokens (documented behaviour, not refused)', function () {
+    it('RebasingToken: a balance is shares × index / 1e18, and setIndex rebases every balance and emits IndexChanged', async function () {
+      const { rebasing, alice, publicClient } = await loadFixture(rebasingFixture);
+      expect(await rebasing.read.balanceOf([alice.account.address])).to.equal(parseEther('900'));
+      const receipt = await receiptOf(publicClient, await rebasing.write.setIndex([HALF]));
+      const events = parseEventLogs({ abi: rebasingAbi, logs: receipt.logs, eventName: 'IndexChanged' }).map((e) => e.args);
+      expect(events).to.deep.equal([{ index: HALF }]);
+      expect(await rebasing.read.balanceOf([alice.account.address])).to.equal(parseEther('450'));
+      await expectRevertWith(rebasing.write.setIndex([0n]), rebasingAbi, 'ZeroIndex');
+    });
+
+    it('credits a deposit with the balance it brought in; lockedBalance does not follow a later rebase', async function () {
+      const { bridge, rebasing } = await loadFixture(rebasingFixture);
+      expect(await bridge.read.lockedBalance([rebasing.address])).to.equal(parseEther('100'));
+      await rebasing.write.setIndex([HALF]);
+      expect(await rebasing.read.balanceOf([bridge.address])).to.equal(parseEther('50'));
+      expect(await bridge.read.lockedBalance([rebasing.address])).to.equal(parseEther('100'));
+      await rebasing.write.setIndex([DOUBLE]);
+      expect(await rebasing.read.balanceOf([bridge.address])).to.equal(parseEther('200'));
+      expect(await bridge.read.lockedBalance([rebasing.address])).to.equal(parseEther('100'));
+    });
+
+    it("after a negative rebase pays withdrawals in full while the balance lasts; the last reverts with the token's ERC20InsufficientBalance(bridge, balance, amount) and stays unfinalized", async function () {
+      const { bridge, asAlice, rebasing, rw, rargs, bob } = await loadFixture(rebasingFixture);
+      await rebasing.write.setIndex([HALF]); // the bridge's 100 become 50
+      await asAlice.write.finalizeWithdrawal(rargs(rw.first));
+      expect(await rebasing.read.balanceOf([bob.account.address])).to.equal(parseEther('40'));
+      expect(await rebasing.read.balanceOf([bridge.address])).to.equal(parseEther('10'));
+      expect(await bridge.read.lockedBalance([rebasing.address])).to.equal(parseEther('60'));
+
+      const reverted = await expectRevertWith(asAlice.write.finalizeWithdrawal(rargs(rw.last)), rebasingAbi, 'ERC20InsufficientBalance');
+      expect(reverted).to.deep.equal([getAddress(bridge.address), parseEther('10'), parseEther('60')]);
+      expect(await bridge.read.isWithdrawalFinalized([hashOf(rw.last)])).to.equal(false);
+      expect(await bridge.read.lockedBalance([rebasing.address])).to.equal(parseEther('60'));
+      expect(await rebasing.read.balanceOf([bridge.address])).to.equal(parseEther('10'));
+    });
+
+    it('pays the withdrawal a negative rebase left unpayable once the bridge holds enough again (here, tokens sent to it)', async function () {
+      const { bridge, asAlice, rebasing, rw, rargs, alice } = await loadFixture(rebasingFixture);
+      await rebasing.write.setIndex([HALF]);
+      await asAlice.write.finalizeWithdrawal(rargs(rw.first));
+      await expectRevertWith(asAlice.write.finalizeWithdrawal(rargs(rw.last)), rebasingAbi, 'ERC20InsufficientBalance');
+
+      const asHolder = await hre.viem.getContractAt('RebasingToken', rebasing.address, { client: { wallet: alice } });
+      await asHolder.write.transfer([bridge.address, parseEther('50')]); // 10 + 50 covers 60
+      const before = await rebasing.read.balanceOf([alice.account.address]);
+      await asAlice.write.finalizeWithdrawal(rargs(rw.last));
+      expect(await rebasing.read.balanceOf([alice.account.address])).to.equal(before + parseEther('60'));
+      expect(await bridge.read.isWithdrawalFinalized([hashOf(rw.last)])).to.equal(true);
+      expect(await bridge.read.lockedBalance([rebasing.address])).to.equal(0n);
+      expect(await rebasing.read.balanceOf([bridge.address])).to.equal(0n);
+    });
+
+    it('after a positive rebase pays every withdrawal its nominal amount and strands the surplus: InsufficientLockedBalance(token, 0, amount) once lockedBalance is spent', async function () {
+      const { bridge, asAlice, rebasing, rw, rargs, bob, alice } = await loadFixture(rebasingFixture);
+      await rebasing.write.setIndex([DOUBLE]); // the bridge's 100 become 200
+      await asAlice.write.finalizeWithdrawal(rargs(rw.first));
+      await asAlice.write.finalizeWithdrawal(rargs(rw.last));
+      expect(await rebasing.read.balanceOf([bob.account.address])).to.equal(parseEther('40'));
+      expect(await rebasing.read.balanceOf([alice.account.address])).to.equal(parseEther('1860')); // 900 × 2 + 60
+      expect(await bridge.read.lockedBalance([rebasing.address])).to.equal(0n);
+      expect(await rebasing.read.balanceOf([bridge.address])).to.equal(parseEther('100'));
+
+      const reverted = await expectRevert(asAlice.write.finalizeWithdrawal(rargs(rw.beyond)), 'InsufficientLockedBalance');
+      expect(reverted).to.deep.equal([getAddress(rebasing.address), 0n, parseEther('1')]);
+      // A later deposit is credited only what it brings in, never the surplus.
+      await asAlice.write.depositERC20([rebasing.address, alice.account.address, parseEther('10')]);
+      expect(await bridge.read.lockedBalance([rebasing.address])).to.equal(parseEther('10'));
+      expect(await rebasing.read.balanceOf([bridge.address])).to.equal(parseEther('110'));
+    });
+
+    it("covers a later negative rebase's shortfall out of an earlier positive rebase's surplus", async function () {
+      const { bridge, asAlice, rebasing, rw, rargs } = await loadFixture(rebasingFixture);
+      await rebasing.write.setIndex([DOUBLE]); // 100 shares worth 200
+      await asAlice.write.finalizeWithdrawal(rargs(rw.first)); // 40 take 20 shares: 80 left
+      await rebasing.write.setIndex([(ONE * 3n) / 4n]); // below the deposit's index 1: 80 shares worth 60
+      expect(await rebasing.read.balanceOf([bridge.address])).to.equal(parseEther('60'));
+      await asAlice.write.finalizeWithdrawal(rargs(rw.last));
+      expect(await bridge.read.isWithdrawalFinalized([hashOf(rw.last)])).to.equal(true);
+      expect(await bridge.read.lockedBalance([rebasing.address])).to.equal(0n);
+      expect(await rebasing.read.balanceOf([bridge.address])).to.equal(0n);
     });
   });
 
