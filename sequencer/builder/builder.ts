@@ -103,11 +103,15 @@ export interface ExecutionSeam {
 export class BuilderBrokenError extends Error {}
 
 const TX_GAS = 21_000n
+/** Longest stretch of block building without letting the event loop serve requests, in milliseconds. */
+const YIELD_EVERY_MS = 20
 const SYSTEM_SENDER = createAddressFromString(SYSTEM_ADDRESS)
 
 export class BlockBuilder {
   /** Set when a fault left the state in a condition this builder cannot undo. */
   private broken: Error | undefined
+  /** The build in progress, if any (builds never overlap). */
+  private running: Promise<void> = Promise.resolve()
 
   private constructor(
     private readonly opts: BuilderOptions,
@@ -158,6 +162,20 @@ export class BlockBuilder {
    * sources are not asked and the coinbase is the one the batch recorded.
    */
   async build<T extends BlockTx>(candidates: CandidateSource<T>, timestamp: bigint, rebuild?: { coinbase: Address }): Promise<BuildResult<T>> {
+    // one build at a time: a build yields to the event loop between transactions, so a timer
+    // tick or a test's mine() could otherwise start another on the same state
+    const previous = this.running
+    let done!: () => void
+    this.running = new Promise<void>((resolve) => (done = resolve))
+    await previous
+    try {
+      return await this.buildExclusive(candidates, timestamp, rebuild)
+    } finally {
+      done()
+    }
+  }
+
+  private async buildExclusive<T extends BlockTx>(candidates: CandidateSource<T>, timestamp: bigint, rebuild?: { coinbase: Address }): Promise<BuildResult<T>> {
     if (this.broken !== undefined) throw new BuilderBrokenError(`block production stopped: ${this.broken.message}`)
     const { common, chain, state, gasLimit } = this.opts
     const feeRecipient = rebuild?.coinbase ?? this.opts.feeRecipient
@@ -188,7 +206,15 @@ export class BlockBuilder {
     const blockDepth = checkpointDepth(state)
     try {
       const next = withSystemFirst(system, candidates)
+      let lastYield = performance.now()
       for (let c = next(); c !== undefined; c = next()) {
+        if (performance.now() - lastYield > YIELD_EVERY_MS) {
+          // runTx never waits on I/O, so without this a heavy block would hold every RPC request
+          // (and WebSocket frame) for its whole build; the pool may change meanwhile, which its
+          // cursor tolerates (a transaction it already handed out stays handed out)
+          await new Promise<void>((resolve) => setImmediate(resolve))
+          lastYield = performance.now()
+        }
         // system transactions come from the sources, or from batch data when blocks are rebuilt
         const isSystem = isSystemSender(c.senderHex)
         if (!isSystem && delegatesSystemSender(c.tx)) {
