@@ -9,7 +9,7 @@
  * land. And the one transaction in flight is written to sqlite before it is broadcast, so after a
  * crash the batcher finds it again, waits for it, bumps it or replaces it, with the same nonce.
  *
- * Every step that talks to L1 sorts failures (ARCHITECTURE.md rule 5): temporary (L1 down, slow,
+ * Every step that talks to L1 sorts failures (docs/ARCHITECTURE.md rule 5): temporary (L1 down, slow,
  * a call that reverts for a reason an operator can fix) → retry with exponential backoff; reset
  * (an L1 reorg or restart took batches away) → drop them from the local mirror and re-post;
  * critical (no contract at the address, L1 batches that disagree with this chain) → stop loudly.

@@ -1,6 +1,6 @@
 /**
  * The loop every service that talks to L1 runs (the batcher, the bridge's deposit watcher): one
- * step at a time, every `pollIntervalMs`, with failures sorted as ARCHITECTURE.md rule 5 asks.
+ * step at a time, every `pollIntervalMs`, with failures sorted as docs/ARCHITECTURE.md rule 5 asks.
  * A step throws an `L1Failure('critical', …)` to stop the service loudly (the node keeps
  * serving), anything else is temporary: logged, recorded as `lastError`, retried with exponential
  * backoff up to 30 s. Resets (an L1 reorg) are the step's own business: it notices them on its

@@ -10,7 +10,7 @@
  * The calls travel in the batch data like every transaction, so a node rebuilding the chain from
  * L1 replays them without watching L1 itself.
  *
- * L1 failures are sorted as everywhere (ARCHITECTURE.md rule 5):
+ * L1 failures are sorted as everywhere (docs/ARCHITECTURE.md rule 5):
  * - temporary (L1 down, slow, a block that changed while it was being read) → retry with backoff;
  * - reset: none needed. The watcher never reads above `latest - confirmations`, so a reorg within
  *   the confirmation depth only ever touches blocks it has not read yet;

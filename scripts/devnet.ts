@@ -4,7 +4,7 @@
  * the L2 node with its batcher (data/l2), and prints every URL and address.
  *
  * Why Anvil and not Hardhat's node: Hardhat's node keeps its chain in memory, so every restart
- * would bring up an empty L1 under an L2 that remembers everything (TRAPS.md). Anvil writes its
+ * would bring up an empty L1 under an L2 that remembers everything (docs/ARCHITECTURE.md §4). Anvil writes its
  * state every second and on exit, so a restart finds the contracts and the posted batches where
  * they were. If the L1 state is lost anyway (file deleted), the contracts are deployed again
  * and the batcher, finding no batches there, re-posts the whole chain from block 1: an L1 reset

@@ -2,7 +2,7 @@
  * Native crypto for the hot paths, plugged into Common's customCrypto so every transaction,
  * trie and VM of the node uses it:
  * - secp256k1 sender recovery: @ethereumjs does it in pure JS at about 1.3 ms per transaction,
- *   the `secp256k1` addon in about 50 µs (TRAPS.md).
+ *   the `secp256k1` addon in about 50 µs (docs/ARCHITECTURE.md §4, "@ethereumjs").
  * - keccak256: the `keccak` addon hashes a 32-byte key in about 3 µs against 7 µs for
  *   @noble/hashes, 300 bytes in 5 µs against 18 µs; trie keys, trie nodes, transaction hashes
  *   and addresses were 15% of the node's CPU under load with the JS version.

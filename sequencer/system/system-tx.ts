@@ -3,7 +3,7 @@
  * over HTTP, L1 deposits) enter an L2 block. Each is an ordinary signed EIP-1559 transaction from
  * the system sender, placed at the start of the block, so every tool that reads blocks,
  * receipts and logs sees it unchanged, and a node rebuilding the chain from L1 replays it like
- * any other transaction (rule 1 of ARCHITECTURE.md: it travels in the batch data).
+ * any other transaction (docs/ARCHITECTURE.md rule 1: it travels in the batch data).
  *
  * The system sender's key is public (keccak256 of a fixed label). What keeps it from being
  * abused is not the key but the node: the mempool refuses every transaction from that address,
