@@ -11,9 +11,11 @@
  *    address, with the hashes over the packed int256 words (what `keccak256(abi.encodePacked(arr))`
  *    gives in Solidity).
  * Failures before the model runs revert with an Error(string) reason and cost INFER_REJECT_GAS.
- * Any other failure (onnxruntime refusing the model at run time, a fault of the node) is an
- * exceptional halt: the call fails and consumes all the gas it was given. This function never
- * throws: a throw out of a precompile unwinds the EVM without closing its state checkpoints.
+ * Any other failure is an exceptional halt: the call fails and consumes all the gas it was given.
+ * When the failure is this node's own (its model store), it is also reported to the runtime's
+ * fault listener, so the block builder leaves the transaction out instead of sealing a result
+ * other nodes would not compute. This function never throws: a throw out of a precompile unwinds
+ * the EVM without closing its state checkpoints.
  */
 import { EVMError, type ExecResult, type PrecompileInput } from '@ethereumjs/evm'
 import { hexToBytes } from '@ethereumjs/util'
@@ -40,7 +42,8 @@ export function createInferencePrecompile(runtime: ModelRuntime) {
   return async function infer(input: PrecompileInput): Promise<ExecResult> {
     try {
       return await run(runtime, input)
-    } catch {
+    } catch (err) {
+      runtime.fault(err) // a bug of ours, not the model's
       return exceptionalHalt(input.gasLimit)
     }
   }
@@ -56,8 +59,15 @@ async function run(runtime: ModelRuntime, input: PrecompileInput): Promise<ExecR
   const id = hexToBytes(call.modelId)
   const keccak = input.common.customCrypto.keccak256 ?? keccak_256
   if (!(await isRegistered(input._EVM.stateManager, id, keccak))) return revert(input, 'unknown model')
-  const info = runtime.info(id)
-  if (info === undefined) return revert(input, 'model bytes missing on this node') // cannot happen on a node that replayed the registration
+  let info
+  try {
+    info = runtime.info(id)
+    // registered but unknown here: cannot happen on a node that replayed the registration
+    if (info === undefined) throw new Error(`model ${call.modelId} is registered but its bytes are missing on this node`)
+  } catch (err) {
+    runtime.fault(err) // this node's failure, not the model's: the builder leaves the transaction out
+    return exceptionalHalt(input.gasLimit)
+  }
 
   if (input.gasLimit < info.gasPerCall) return outOfGas(input.gasLimit)
   let data
@@ -67,11 +77,22 @@ async function run(runtime: ModelRuntime, input: PrecompileInput): Promise<ExecR
     return revert(input, err instanceof CodecError ? err.message : String(err))
   }
   let output: bigint[]
+  let storeFault: unknown
+  const load = () => {
+    try {
+      return runtime.bytes(id)
+    } catch (err) {
+      storeFault = err
+      throw err
+    }
+  }
   try {
-    const result = await runtime.sessions.run(call.modelId, () => runtime.bytes(id), info, data)
+    const result = await runtime.sessions.run(call.modelId, load, info, data)
     output = fromTensorData(result, info.output.type)
   } catch (err) {
     if (err instanceof CodecError) return revert(input, err.message, info.gasPerCall)
+    if (storeFault !== undefined) runtime.fault(storeFault)
+    // onnxruntime refusing a registered model is the model's failure, the same on every node
     return exceptionalHalt(input.gasLimit)
   }
   const record = new Uint8Array(64)

@@ -27,8 +27,9 @@ export function createAnalyzerPrecompile(runtime: ModelRuntime) {
   return async function analyze(input: PrecompileInput): Promise<ExecResult> {
     try {
       return await run(runtime, input)
-    } catch {
-      // never a throw out of a precompile (see a1-infer.ts): an exceptional halt instead
+    } catch (err) {
+      // never a throw out of a precompile (see a1-infer.ts): an exceptional halt, and a node fault
+      runtime.fault(err)
       return exceptionalHalt(input.gasLimit)
     }
   }
@@ -54,6 +55,7 @@ async function run(runtime: ModelRuntime, input: PrecompileInput): Promise<ExecR
     return { executionGasUsed: gas, returnValue: hexToBytes(returnValue) }
   } catch (err) {
     if (err instanceof ModelValidationError) return fail(input, gas, err.reason)
+    runtime.fault(err)
     return exceptionalHalt(input.gasLimit)
   }
 }

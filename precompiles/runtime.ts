@@ -52,6 +52,7 @@ export class ModelRuntime {
   /** Admitted, not yet sealed: id hex → bytes, oldest first. */
   private readonly pending = new Map<string, Uint8Array>()
   private pendingBytes = 0
+  private faultListener: ((err: unknown) => void) | undefined
   readonly sessions: SessionCache
 
   constructor(private readonly opts: ModelRuntimeOptions) {
@@ -111,6 +112,20 @@ export class ModelRuntime {
     for (const key of this.pending.keys()) this.infos.delete(key)
     this.pending.clear()
     this.pendingBytes = 0
+  }
+
+  /**
+   * Who hears of a node fault inside a precompile (the model store failing, bytes missing that the
+   * chain says are registered): unlike a model that fails in onnxruntime, such a failure is this
+   * node's own, so the block builder must leave the transaction out rather than seal the halt.
+   */
+  onFault(listener: (err: unknown) => void): void {
+    this.faultListener = listener
+  }
+
+  /** Reports a node fault (see onFault). */
+  fault(err: unknown): void {
+    this.faultListener?.(err)
   }
 
   async close(): Promise<void> {

@@ -172,6 +172,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     maxBlockBytes: config.sequencer.maxBlockBytes,
     systemSources: deposits === undefined ? [anchors] : [deposits, anchors],
   })
+  models.onFault((err) => builder.reportFault(err))
   hooks.execution?.(builder.executionSeam)
   const executor = new CallExecutor({ common, chain, store, trieDB, gasCap: config.rpc.gasCap, precompiles: customPrecompiles(callModels) })
   // client calls and traces run on worker threads with their own read-only sqlite connection

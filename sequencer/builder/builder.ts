@@ -119,6 +119,11 @@ export class BlockBuilder {
     private readonly latch: FaultLatch,
   ) {}
 
+  /** A fault found outside the state layer while a transaction runs (a precompile's store): the transaction is left out. */
+  reportFault(err: unknown): void {
+    this.latch.trip(err)
+  }
+
   /** For tests that inject faults into execution: the VM, and the state calls it makes (never used in production). */
   get executionSeam(): ExecutionSeam {
     return { vm: this.vm, latch: this.latch }

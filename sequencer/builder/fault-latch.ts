@@ -17,6 +17,8 @@ export interface FaultLatch {
   state: MerkleStateManager
   /** The first fault since the last reset, if any. */
   tripped(): unknown
+  /** Records a fault found elsewhere (a precompile's own store failing: precompiles/runtime.ts). */
+  trip(err: unknown): void
   reset(): void
   /** Test seam: called with the method's name before each call the VM makes; a throw is a fault there. */
   beforeCall?: (method: string) => void
@@ -60,6 +62,7 @@ export function createFaultLatch(target: MerkleStateManager): FaultLatch {
   const latch: FaultLatch = {
     state,
     tripped: () => fault,
+    trip,
     reset: () => {
       fault = undefined
     },

@@ -173,6 +173,22 @@ describe('a transaction that throws during execution', () => {
     expect(left).toBeGreaterThan(8) // most seeded points are reached: the test exercises recovery, not luck
   })
 
+  it("a node fault inside the precompile (its model store) leaves the transaction out: a halt there would be this node's alone", async () => {
+    const info = t.node.models.info
+    t.node.models.info = () => {
+      throw new Error('SQLITE_IOERR: disk I/O error')
+    }
+    try {
+      const other = await send(8, accounts[9].address as Hex, undefined, 2n * GWEI, { value: 1n })
+      const direct = await send(6, INFERENCE_PRECOMPILE, toHex(encodeInferCall(creditId, features)), GWEI, { gas: 200_000n })
+      const block = await t.node.mine()
+      expect(block?.txRows.map((row) => toHex(row.hash))).toEqual([other])
+      expect(await receipt(direct)).toBeNull()
+    } finally {
+      t.node.models.info = info
+    }
+  })
+
   it('leaves every uninvolved account as it was (the state is not wiped)', async () => {
     for (const i of [10, 11, 19]) {
       expect(await t.publicClient.getBalance({ address: accounts[i].address as Hex })).toBe(parseEther('10000'))
