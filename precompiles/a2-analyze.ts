@@ -4,6 +4,8 @@
  * at registration; the node validates the model (onnx/analyze.ts), keeps its bytes
  * content-addressed, and returns what the registry stores. A pure function of the bytes, so any
  * node replaying the registration gets the same answer and the same model store.
+ * Gas: ANALYZE_BASE_GAS + ANALYZE_GAS_PER_BYTE per byte for the analysis, then the model's own
+ * gasPerCall for the registration trial (trial.ts), each charged before the work it pays for.
  * An invalid model reverts with Error(reason); any other failure is an exceptional halt (all the
  * call's gas consumed), never a throw. The bytes stay in memory until a block that registered
  * them is sealed (runtime.ts). Tensor types are ONNX DataType numbers
@@ -43,10 +45,22 @@ async function run(runtime: ModelRuntime, input: PrecompileInput): Promise<ExecR
     return fail(input, ANALYZE_BASE_GAS, 'malformed call')
   }
   const bytes = hexToBytes(model)
-  const gas = ANALYZE_BASE_GAS + BigInt(bytes.length) * ANALYZE_GAS_PER_BYTE
+  // the static analysis is linear in the model's size (onnx/analyze.ts): paid before it starts
+  const analysisGas = ANALYZE_BASE_GAS + BigInt(bytes.length) * ANALYZE_GAS_PER_BYTE
+  if (input.gasLimit < analysisGas) return outOfGas(input.gasLimit)
+  let info
+  try {
+    info = runtime.analyze(bytes)
+  } catch (err) {
+    if (err instanceof ModelValidationError) return fail(input, analysisGas, err.reason)
+    return exceptionalHalt(input.gasLimit)
+  }
+  // the trial (session creation and one run, trial.ts) is the work of one cold call: it costs
+  // what a call costs, and runs only once that is paid
+  const gas = analysisGas + info.gasPerCall
   if (input.gasLimit < gas) return outOfGas(input.gasLimit)
   try {
-    const { info } = await runtime.admit(bytes)
+    await runtime.admit(bytes, info)
     const returnValue = encodeFunctionResult({
       abi: ANALYZER_ABI,
       functionName: 'analyze',

@@ -17,6 +17,7 @@ import { keccak256 } from 'viem'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import { analyzeModel, type ModelInfo } from './onnx/analyze.ts'
 import { SessionCache } from './sessions.ts'
+import { trialRun } from './trial.ts'
 import { MODEL_REGISTRY } from './addresses.ts'
 
 /** Where sealed model bytes are read, keyed by keccak256(bytes). Declared here, implemented by the node's store. */
@@ -39,6 +40,8 @@ export interface ModelRuntimeOptions {
   scratch?: boolean
   /** Most bytes of pending models a scratch runtime keeps, in bytes (default 4 × maxModelBytes). */
   maxScratchBytes?: number
+  /** Wall-time bound of a registration's trial run, in ms (a safety valve: trial.ts). */
+  trialTimeoutMs?: number
 }
 
 /** Most analyses cached (a ModelInfo is a few hundred bytes; beyond this the oldest are recomputed on use). */
@@ -59,12 +62,18 @@ export class ModelRuntime {
     this.sessions = new SessionCache({ maxSessions: opts.maxSessions })
   }
 
+  /** Validates and analyses `bytes` (a pure function of them: no trial, nothing kept). Throws ModelValidationError. */
+  analyze(bytes: Uint8Array): ModelInfo {
+    return analyzeModel(bytes, { maxBytes: this.opts.maxModelBytes })
+  }
+
   /**
-   * Validates and analyses `bytes` and keeps them as pending (in memory only); returns their id
-   * and analysis. Throws ModelValidationError.
+   * Validates and analyses `bytes` (unless `info` is their analysis already), runs the
+   * registration trial (trial.ts: session creation and one run on a fixed input), and keeps them
+   * as pending (in memory only); returns their id and analysis. Throws ModelValidationError.
    */
-  async admit(bytes: Uint8Array): Promise<{ id: Uint8Array; info: ModelInfo }> {
-    const info = analyzeModel(bytes, { maxBytes: this.opts.maxModelBytes })
+  async admit(bytes: Uint8Array, info: ModelInfo = this.analyze(bytes)): Promise<{ id: Uint8Array; info: ModelInfo }> {
+    await trialRun(bytes, info, { timeoutMs: this.opts.trialTimeoutMs })
     const id = hexToBytes(keccak256(bytes))
     const key = bytesToHex(id)
     if (!this.pending.has(key) && this.opts.store.getModel(id) === undefined) {
