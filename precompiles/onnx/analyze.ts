@@ -13,10 +13,11 @@ import { onnx } from 'onnx-proto'
 import { ModelValidationError } from './errors.ts'
 import { Attrs, ruleFor, type AllowedOp } from './operators.ts'
 import { checkWireFormat } from './wire.ts'
-import { dataTypeName, elementCount, elementType, formatShape, quote, readInitializer, toSafeInt, type ElementType, type TensorInfo } from './tensors.ts'
+import { dataTypeName, elementCount, elementType, formatShape, MAX_RANK, quote, readInitializer, toSafeInt, type ElementType, type TensorInfo } from './tensors.ts'
 
 export { ALLOWED_OPS, MAC_OPS, MAX_INT8_WEIGHT_MAGNITUDE, type AllowedOp } from './operators.ts'
-export { ELEMENT_TYPES, type ElementType } from './tensors.ts'
+export { ELEMENT_TYPES, MAX_RANK, type ElementType } from './tensors.ts'
+export { MAX_ATTR_LIST, MAX_ATTR_STRING } from './operators.ts'
 export { ModelValidationError }
 
 /** Largest model accepted unless the node configures another cap, in bytes (1 MiB). */
@@ -48,28 +49,36 @@ export const MAX_NODE_INPUTS = 64
 // Gas schedule of one inference call. Units: gas per unit of static work.
 //
 // The cost must be known before running (gas is charged up front) and be the same on every node,
-// so it is computed from the graph, not measured. The target is to price inference at no less
-// than the node's EVM rate: plain transfers run at ≈34 gas per µs of one core here (1,600 tx/s ×
-// 21,000 gas), so a block full of inference calls takes no longer than a block full of transfers.
-// Measured on the build machine (Xeon 2.1 GHz, one onnxruntime thread, optimizations off):
+// so it is computed from the graph, not measured. The target: at least 20 gas per µs of one core
+// for every operator and shape, so that a 60M-gas block of inference calls runs in under 3 s
+// (plain transfers run at ≈34 gas/µs here: 1,600 tx/s × 21,000 gas). `npm run bench:op-gas`
+// (scripts/bench-operator-gas.ts) checks it: every allowlisted operator over seeded random shapes,
+// warm (cached session) and cold (session created for the call), one onnxruntime thread,
+// optimizations off; its last figures are in the README ("Registration checks and gas").
 //
-// - a call's fixed cost (session lookup, tensors, run, ABI codec) is ≈10 µs warm; creating the
-//   session of a small model is ≈0.6-0.9 ms. Whether a session is cached differs between nodes
-//   and cannot enter gas, so every call is priced as if cold: INFERENCE_BASE_GAS ≈ 0.65 ms × 31
-//   gas/µs, and GAS_PER_NODE ≈ 18 µs of session set-up per node × 34 (a warm node costs 0.25-0.6 µs);
-// - dense products: a 64→256→256→10 MLP (84k MACs) runs in ≈16 µs in total; int8 MatMulInteger
-//   with one row is the slow case at ≈1 ns per MAC (262k MACs in 276 µs). 1 gas per 4 MACs is
-//   250 gas/µs there and far more for float;
-// - element-wise work runs at ≈0.3 ns per element (Exp, Tanh, Sigmoid over 64k elements): 1 gas
-//   per element operation is generous;
+// - fixed cost: a cold call (session creation, ≈350 µs for a one-node model, and the run) costs
+//   more than everything else for small models. Whether a session is cached differs between
+//   nodes and cannot enter gas, so every call is priced as if cold: INFERENCE_BASE_GAS, and
+//   GAS_PER_NODE for the ≈10-18 µs of session set-up per node (measured with chains of 1-512
+//   Relu, Sigmoid and Identity nodes). These two set the worst case, at small shapes;
+// - dense products: 1 gas per 4 MACs. int8 MatMulInteger with one row is the slow case at
+//   ≈1 ns per MAC: 250 gas/µs there, far more for float;
+// - element-wise work at ≈0.3-1 ns per element (Exp, Tanh, Sigmoid, broadcasting Add): 1 gas per
+//   element operation (an output element of an element-wise op, an input element of a reduction,
+//   a window element of a pooling) is generous;
+// - memory traffic: every node is charged ¼ gas for every element it reads (initializers
+//   included) and writes, whatever its arithmetic, so that no operator and no shape runs for
+//   free (a MatMul with a zero inner dimension wrote 4M outputs for 0 MACs before zero-size dims
+//   were refused; a Concat, Transpose or Reshape only moves elements);
 // - each input and output element is decoded from an int256, range-checked, converted and
 //   re-encoded by the precompile: 30 gas each.
 //
-// gas = base + ⌈MACs / 4⌉ + element ops + 600 · nodes + 30 · (input + output elements)
+// gas = base + ⌈MACs / 4⌉ + element ops + ⌈elements read and written / 4⌉ + 1,000 · nodes
+//       + 30 · (input + output elements)
 // ---------------------------------------------------------------------------------------------
 
 /** Fixed gas of every inference call. */
-export const INFERENCE_BASE_GAS = 20_000n
+export const INFERENCE_BASE_GAS = 30_000n
 
 /** Gas per multiply-accumulate, as a fraction (1/4 gas per MAC: 4 MACs per gas). */
 export const GAS_PER_MAC = { numerator: 1n, denominator: 4n } as const
@@ -77,8 +86,11 @@ export const GAS_PER_MAC = { numerator: 1n, denominator: 4n } as const
 /** Gas per element operation (an output element of an element-wise op, an input element of a reduction). */
 export const GAS_PER_ELEMENT_OP = 1n
 
+/** Gas per element a node reads or writes (every input element, initializers included, and every output element), as a fraction (4 elements per gas). */
+export const GAS_PER_ELEMENT_ACCESS = { numerator: 1n, denominator: 4n } as const
+
 /** Gas per node of the graph (the runtime's per-node set-up and dispatch). */
-export const GAS_PER_NODE = 600n
+export const GAS_PER_NODE = 1_000n
 
 /** Gas per element of the input and of the output (ABI decoding, fixed-point conversion, encoding). */
 export const GAS_PER_IO_ELEMENT = 30n
@@ -86,16 +98,23 @@ export const GAS_PER_IO_ELEMENT = 30n
 export interface InferenceGasParameters {
   macs: bigint
   elementOps: bigint
+  elementAccesses: bigint
   nodes: number
   inputLength: number
   outputLength: number
 }
 
 /** Gas of one call to a model with this static cost (see the schedule above); the MAC term rounds up. */
-export function inferenceGas({ macs, elementOps, nodes, inputLength, outputLength }: InferenceGasParameters): bigint {
+export function inferenceGas({ macs, elementOps, elementAccesses, nodes, inputLength, outputLength }: InferenceGasParameters): bigint {
   const macGas = (macs * GAS_PER_MAC.numerator + GAS_PER_MAC.denominator - 1n) / GAS_PER_MAC.denominator
+  const accessGas = (elementAccesses * GAS_PER_ELEMENT_ACCESS.numerator + GAS_PER_ELEMENT_ACCESS.denominator - 1n) / GAS_PER_ELEMENT_ACCESS.denominator
   return (
-    INFERENCE_BASE_GAS + macGas + elementOps * GAS_PER_ELEMENT_OP + BigInt(nodes) * GAS_PER_NODE + BigInt(inputLength + outputLength) * GAS_PER_IO_ELEMENT
+    INFERENCE_BASE_GAS +
+    macGas +
+    elementOps * GAS_PER_ELEMENT_OP +
+    accessGas +
+    BigInt(nodes) * GAS_PER_NODE +
+    BigInt(inputLength + outputLength) * GAS_PER_IO_ELEMENT
   )
 }
 
@@ -118,6 +137,8 @@ export interface ModelInfo {
   macs: bigint
   /** Element operations of one call (every other operator). */
   elementOps: bigint
+  /** Elements read and written by the nodes of one call: every node's input elements (initializers included) plus its output elements. */
+  elementAccesses: bigint
   /** Nodes in the graph. */
   nodes: number
   /** What each call is charged, in gas (inferenceGas). */
@@ -143,7 +164,7 @@ const DEFAULT_DOMAINS = new Set(['', 'ai.onnx'])
  *
  * @example
  * const info = analyzeModel(buildIrisModel())
- * // info.input = { name: 'measurements', type: 'float32', shape: [1, 4], length: 4 }, info.gasPerCall = 22_635n
+ * // info.input = { name: 'measurements', type: 'float32', shape: [1, 4], length: 4 }, info.gasPerCall = 34_263n
  */
 export function analyzeModel(bytes: Uint8Array, limits: AnalyzeLimits = {}): ModelInfo {
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_MODEL_BYTES
@@ -200,6 +221,7 @@ function analyze(bytes: Uint8Array): ModelInfo {
   if (nodes.length > MAX_NODES) throw new ModelValidationError(`graph has ${nodes.length} nodes, over the ${MAX_NODES} cap`)
   let macs = 0n
   let elementOps = 0n
+  let elementAccesses = 0n
   const ops = new Set<string>()
   const nodeNames = new Set<string>()
   for (const node of nodes) {
@@ -241,6 +263,10 @@ function analyze(bytes: Uint8Array): ModelInfo {
     env.set(name, t)
     macs += result.macs
     elementOps += result.elementOps
+    // every element read and written costs memory traffic whatever the arithmetic: a node whose
+    // multiply-adds or element operations are few can still read or write millions of elements
+    elementAccesses += BigInt(elementCount(t.shape))
+    for (const x of nodeInputs) if (x !== undefined) elementAccesses += BigInt(elementCount(x.shape))
   }
 
   const computed = env.get(declaredOutput.name)
@@ -258,8 +284,9 @@ function analyze(bytes: Uint8Array): ModelInfo {
     opset,
     macs,
     elementOps,
+    elementAccesses,
     nodes: nodes.length,
-    gasPerCall: inferenceGas({ macs, elementOps, nodes: nodes.length, inputLength: input.length, outputLength: declaredOutput.length }),
+    gasPerCall: inferenceGas({ macs, elementOps, elementAccesses, nodes: nodes.length, inputLength: input.length, outputLength: declaredOutput.length }),
     bytes: bytes.length,
   }
 }
@@ -283,6 +310,7 @@ function signature(v: onnx.IValueInfoProto, which: 'input' | 'output'): TensorSi
   const type = elementType(tensorType.elemType)
   if (type === undefined) throw new ModelValidationError(`${which} type ${dataTypeName(tensorType.elemType)} is not supported`)
   if (tensorType.shape == null) throw new ModelValidationError(`${which} must have a fixed shape`)
+  if ((tensorType.shape.dim?.length ?? 0) > MAX_RANK) throw new ModelValidationError(`${which} has rank over ${MAX_RANK}`)
   const shape = (tensorType.shape.dim ?? []).map((d) => {
     if (d.dimValue == null || (d.dimParam ?? '') !== '') throw new ModelValidationError(`${which} must have a fixed shape`)
     const n = toSafeInt(d.dimValue, `${which} dim`)
@@ -295,6 +323,7 @@ function signature(v: onnx.IValueInfoProto, which: 'input' | 'output'): TensorSi
 }
 
 function checkComputedShape(name: string, shape: number[]): void {
+  if (shape.length > MAX_RANK) throw new ModelValidationError(`tensor ${quote(name)} has rank over ${MAX_RANK}`)
   let count = 1n
   for (const d of shape) {
     if (!Number.isSafeInteger(d) || d < 1) throw new ModelValidationError(`tensor ${quote(name)} has an empty or invalid dim`)

@@ -10,7 +10,7 @@
  */
 import type { onnx } from 'onnx-proto'
 import { ModelValidationError } from './errors.ts'
-import { elementCount, formatShape, quote, toSafeInt, type ElementType, type TensorInfo } from './tensors.ts'
+import { elementCount, formatShape, MAX_RANK, quote, toSafeInt, type ElementType, type TensorInfo } from './tensors.ts'
 
 /**
  * Operators a model may use (default ONNX domain only). Out: control flow and anything with a
@@ -81,6 +81,30 @@ const fail = (reason: string): never => {
 
 const ATTR_TYPES: Record<number, AttrKind> = { 1: 'float', 2: 'int', 3: 'string', 6: 'floats', 7: 'ints' }
 
+/**
+ * Longest list attribute (pads: two per spatial dim of a rank-MAX_RANK tensor). Every list the
+ * allowlist takes is per dim, so a longer one is wrong anyway; refusing it early keeps the
+ * analysis of a node bounded whatever its size.
+ */
+export const MAX_ATTR_LIST = 2 * MAX_RANK
+
+/** Longest string attribute (the longest valid one, auto_pad's SAME_UPPER, has 10 bytes). */
+export const MAX_ATTR_STRING = 16
+
+/** The value fields an attribute carries (protobufjs sets own properties only for fields on the wire). */
+function valueFields(a: onnx.IAttributeProto): string[] {
+  const present = (f: string) => Object.hasOwn(a, f) && (a as Record<string, unknown>)[f] != null
+  const fields: string[] = []
+  if (present('f')) fields.push('float')
+  if (present('i')) fields.push('int')
+  if (present('s')) fields.push('string')
+  if ((a.floats?.length ?? 0) > 0) fields.push('floats')
+  if ((a.ints?.length ?? 0) > 0) fields.push('ints')
+  for (const f of ['t', 'g', 'sparseTensor', 'tp']) if (present(f)) fields.push(f)
+  for (const f of ['strings', 'tensors', 'graphs', 'sparseTensors', 'typeProtos'] as const) if (((a as Record<string, unknown[] | undefined>)[f]?.length ?? 0) > 0) fields.push(f)
+  return fields
+}
+
 /** A node's attributes, checked against what the operator takes. */
 export class Attrs {
   private readonly byName = new Map<string, onnx.IAttributeProto>()
@@ -97,7 +121,13 @@ export class Attrs {
       const kind = allowed[name]
       if (kind === undefined) fail(`${op} has an unknown attribute ${label}`)
       if (ATTR_TYPES[a.type ?? 0] !== kind) fail(`${op} attribute ${label} must be of type ${kind}`)
+      // onnx's checker (run by onnxruntime at load) refuses a value field of another type than
+      // the declared one, and more than one value field
+      const fields = valueFields(a)
+      if (fields.length > 1 || (fields.length === 1 && fields[0] !== kind)) fail(`${op} attribute ${label} holds a value of another type`)
       if (this.byName.has(name)) fail(`${op} has attribute ${label} twice`)
+      if ((a.ints?.length ?? 0) > MAX_ATTR_LIST || (a.floats?.length ?? 0) > MAX_ATTR_LIST) fail(`${op} attribute ${label} has over ${MAX_ATTR_LIST} values`)
+      if ((a.s?.length ?? 0) > MAX_ATTR_STRING) fail(`${op} attribute ${label} is over ${MAX_ATTR_STRING} bytes`)
       this.byName.set(name, a)
     }
   }
@@ -152,9 +182,10 @@ function axis(ctx: NodeContext, value: number, rank: number): number {
   return value < 0 ? value + rank : value
 }
 
-function axes(ctx: NodeContext, values: readonly number[], rank: number): number[] {
-  const out = values.map((v) => axis(ctx, v, rank))
-  if (new Set(out).size !== out.length) fail(`${ctx.op} has a repeated axis`)
+/** Axes normalized to [0, rank), as a set (constant-time membership), refusing a repeated one. */
+function axes(ctx: NodeContext, values: readonly number[], rank: number): Set<number> {
+  const out = new Set(values.map((v) => axis(ctx, v, rank)))
+  if (out.size !== values.length) fail(`${ctx.op} has a repeated axis`)
   return out
 }
 
@@ -162,6 +193,8 @@ function axes(ctx: NodeContext, values: readonly number[], rank: number): number
 function constInts(ctx: NodeContext, t: TensorInfo, what: string): number[] {
   if (!t.constant || t.int64Values === undefined) fail(`cannot infer the shape after ${ctx.op}: its ${what} must be an int64 initializer`)
   if (t.shape.length !== 1) fail(`${ctx.op} ${what} must be 1-D`)
+  // a shape or axes list longer than the largest rank is wrong anyway: refused before any work on it
+  if (t.shape[0] > MAX_RANK) fail(`${ctx.op} ${what} has over ${MAX_RANK} values`)
   return t.int64Values!.map((v) => {
     if (v < BigInt(Number.MIN_SAFE_INTEGER) || v > BigInt(Number.MAX_SAFE_INTEGER)) fail(`${ctx.op} ${what} is out of range`)
     return Number(v)
@@ -387,8 +420,8 @@ function reduce(opsetWithAxesInput: number): OpRule {
       const given = axesInput !== undefined ? constInts(ctx, axesInput, 'axes') : attrs.ints('axes') ?? []
       const keep = attrs.flag('keepdims', 1)
       if (given.length === 0 && attrs.flag('noop_with_empty_axes', 0)) return elementwise(out(x.type, x.shape))
-      const reduced = given.length === 0 ? x.shape.map((_, i) => i) : axes(ctx, given, x.shape.length)
-      const shape = keep ? x.shape.map((d, i) => (reduced.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !reduced.includes(i))
+      const reduced = given.length === 0 ? new Set(x.shape.keys()) : axes(ctx, given, x.shape.length)
+      const shape = keep ? x.shape.map((d, i) => (reduced.has(i) ? 1 : d)) : x.shape.filter((_, i) => !reduced.has(i))
       // a reduction reads every input element once
       return { outputs: [out(x.type, shape)], macs: 0n, elementOps: product(x.shape) }
     },
@@ -593,7 +626,8 @@ const RULES: Record<AllowedOp, OpRule> = {
       const [x, scale, zeroPoint] = [input(ctx, 0), input(ctx, 1), ctx.inputs[2]]
       checkType(ctx, x, FLOAT)
       if (attrs.int('block_size', 0) !== 0) fail('QuantizeLinear block quantization is not supported')
-      attrs.flag('saturate', 1)
+      // as Cast: saturate only applies to float 8 outputs, which are not supported
+      if (!attrs.flag('saturate', 1)) fail('QuantizeLinear saturate = 0 is only valid for float 8 types, which are not supported')
       const channels = x.shape.length > 0 ? x.shape[axis(ctx, attrs.int('axis', 1), x.shape.length)] : undefined
       checkQuantParam(ctx, scale, 'float32', 'scale', channels)
       checkQuantParam(ctx, zeroPoint, QUANT, 'zero point', channels)
@@ -685,7 +719,9 @@ const RULES: Record<AllowedOp, OpRule> = {
     inputs: [1, 1],
     infer: (ctx, attrs) => {
       const x = input(ctx, 0)
-      attrs.flag('saturate', 1)
+      // onnxruntime refuses saturate = 0 at session creation unless the target is a float 8 type
+      // (cast_op.cc: "Attribute saturate is only used for cast to float 8 types"), none of which we take
+      if (!attrs.flag('saturate', 1)) fail('Cast saturate = 0 is only valid for float 8 types, which are not supported')
       const to = attrs.int('to', 0)
       const type = ({ 1: 'float32', 2: 'uint8', 3: 'int8', 6: 'int32', 7: 'int64' } as const)[to as 1] as ElementType | undefined
       if (type === undefined) fail(`Cast to type ${to} is not supported`)
@@ -698,8 +734,8 @@ const RULES: Record<AllowedOp, OpRule> = {
     infer: (ctx) => {
       const x = input(ctx, 0)
       const given = ctx.inputs[1] !== undefined ? axes(ctx, constInts(ctx, ctx.inputs[1], 'axes'), x.shape.length) : undefined
-      if (given?.some((a) => x.shape[a] !== 1)) fail('Squeeze axes must be dims of size 1')
-      const shape = x.shape.filter((d, i) => (given === undefined ? d !== 1 : !given.includes(i)))
+      if (given !== undefined && [...given].some((a) => x.shape[a] !== 1)) fail('Squeeze axes must be dims of size 1')
+      const shape = x.shape.filter((d, i) => (given === undefined ? d !== 1 : !given.has(i)))
       return elementwise(out(x.type, shape))
     },
   },
@@ -710,9 +746,10 @@ const RULES: Record<AllowedOp, OpRule> = {
       const x = input(ctx, 0)
       const given = constInts(ctx, input(ctx, 1), 'axes')
       const rank = x.shape.length + given.length
+      if (rank > MAX_RANK) fail(`Unsqueeze output rank ${rank} is over ${MAX_RANK}`)
       const inserted = axes(ctx, given, rank)
-      const rest = [...x.shape]
-      const shape = Array.from({ length: rank }, (_, i) => (inserted.includes(i) ? 1 : rest.shift()!))
+      let next = 0
+      const shape = Array.from({ length: rank }, (_, i) => (inserted.has(i) ? 1 : x.shape[next++]))
       return elementwise(out(x.type, shape))
     },
   },

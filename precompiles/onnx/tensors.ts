@@ -70,6 +70,14 @@ export interface TensorInfo {
   floatValues?: () => ArrayLike<number>
 }
 
+/**
+ * Largest rank of any tensor (input, output, initializer, computed). onnxruntime's kernels take up
+ * to 8 dims in practice (its Transpose and broadcasting helpers are written for small ranks), and
+ * every per-dim list of the analysis (shapes, axes, perms, pads) is bounded by it, so a node's
+ * analysis costs a bounded amount whatever the model claims.
+ */
+export const MAX_RANK = 8
+
 type LongLike = number | { toString(): string } | null | undefined
 
 /** A non-negative int64 field as a safe integer, or throws with `what` in the reason. */
@@ -102,8 +110,13 @@ export function readInitializer(t: onnx.ITensorProto): TensorInfo {
   if (t.segment != null) throw new ModelValidationError(`initializer ${name} is segmented`)
   const type = elementType(t.dataType)
   if (type === undefined) throw new ModelValidationError(`initializer ${name} has unsupported type ${dataTypeName(t.dataType)}`)
+  if ((t.dims?.length ?? 0) > MAX_RANK) throw new ModelValidationError(`initializer ${name} has rank over ${MAX_RANK}`)
   const shape = (t.dims ?? []).map((d) => toSafeInt(d, `initializer ${name} dim`))
   if (shape.some((d) => d < 0)) throw new ModelValidationError(`initializer ${name} has a negative dim`)
+  // onnxruntime's kernels do not all handle empty tensors (ArgMax over an empty axis fails at run
+  // time), and a zero-size operand hides work from the cost (MatMul [2048,0]×[0,2048] writes 4M zeros
+  // for no multiply-adds): refused everywhere, as in inputs, outputs and computed tensors
+  if (shape.some((d) => d === 0)) throw new ModelValidationError(`initializer ${name} has a zero-size dim`)
   // each element takes at least one byte of the (size-capped) model, so this cannot overflow
   const count = elementCount(shape)
   const raw = t.rawData ?? new Uint8Array()

@@ -106,7 +106,7 @@ describe('analyzeModel: the example models', () => {
     expect(info.gasPerCall).toBeGreaterThan(INFERENCE_BASE_GAS)
   })
 
-  it('charges base + ⌈MACs/4⌉ + element ops + 600 per node + 30 per input and output element (64→256→256→10 MLP)', () => {
+  it('charges base + ⌈MACs/4⌉ + element ops + ⌈elements read and written/4⌉ + per node + per input and output element (64→256→256→10 MLP)', () => {
     const sizes = [64, 256, 256, 10]
     const initializers: InitializerSpec[] = []
     const nodes: NodeSpec[] = []
@@ -121,8 +121,12 @@ describe('analyzeModel: the example models', () => {
     expect(info.macs).toBe(64n * 256n + 256n * 256n + 256n * 10n) // 84,480
     expect(info.elementOps).toBe(256n + 256n + 10n)
     expect(info.nodes).toBe(6)
-    expect(info.gasPerCall).toBe(INFERENCE_BASE_GAS + 21_120n + 522n + 6n * GAS_PER_NODE + (64n + 10n) * GAS_PER_IO_ELEMENT)
-    expect(inferenceGas({ macs: 5n, elementOps: 0n, nodes: 0, inputLength: 0, outputLength: 0 })).toBe(INFERENCE_BASE_GAS + 2n) // rounds up
+    // reads and writes per node: MatMul 64 + 64·256 → 256, Relu 256 → 256, MatMul 256 + 256·256 → 256,
+    // Relu 256 → 256, MatMul 256 + 256·10 → 10, Softmax 10 → 10
+    expect(info.elementAccesses).toBe(16_704n + 512n + 66_048n + 512n + 2_826n + 20n) // 86,622
+    expect(info.gasPerCall).toBe(INFERENCE_BASE_GAS + 21_120n + 522n + 21_656n + 6n * GAS_PER_NODE + (64n + 10n) * GAS_PER_IO_ELEMENT)
+    expect(inferenceGas({ macs: 5n, elementOps: 0n, elementAccesses: 0n, nodes: 0, inputLength: 0, outputLength: 0 })).toBe(INFERENCE_BASE_GAS + 2n) // rounds up
+    expect(inferenceGas({ macs: 0n, elementOps: 0n, elementAccesses: 5n, nodes: 0, inputLength: 0, outputLength: 0 })).toBe(INFERENCE_BASE_GAS + 2n)
   })
 
   it('the committed precompiles/models/*.onnx are what the builders produce', () => {

@@ -1,0 +1,144 @@
+/**
+ * Gas per µs of every allowlisted operator (`npm run bench:op-gas -- --cases 8 --seed 1`).
+ *
+ * For each operator in ALLOWED_OPS: `--cases` seeded models built around it
+ * (scripts/models/random-graphs.ts: random shapes with 1s, random attributes; half of them widened
+ * to large tensors, up to `--max-elements`), each analysed for its gas per call, then run in a
+ * real onnxruntime session with the node's options (single thread, sessions.ts):
+ *
+ * - warm: µs of one `session.run` on a cached session (median of `--runs` timed batches);
+ * - cold: µs of creating the session and running it once (median of 5), which is what a call
+ *   costs when the node's session cache does not hold the model: gas prices every call as cold.
+ *
+ * It prints, per operator, the worst (lowest) gas per µs over its cases, warm and cold, with the
+ * case, and the overall worst. Target: ≥ 20 gas/µs everywhere, so that a 60M-gas block of
+ * inference calls runs in under 3 s. Models the analyzer refuses are counted and skipped.
+ * Timings on a shared machine are noisy: medians, and run it when the machine is quiet.
+ */
+import { InferenceSession, Tensor } from 'onnxruntime-node'
+import { ALLOWED_OPS, analyzeModel, ModelValidationError, type ModelInfo } from '../precompiles/onnx/analyze.ts'
+import { deterministicSessionOptions } from '../precompiles/sessions.ts'
+import { trialInput } from '../precompiles/trial.ts'
+import { createPrng } from './models/prng.ts'
+import { randomOpModel } from './models/random-graphs.ts'
+
+const TARGET_GAS_PER_MICRO = 20
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`)
+  if (i < 0) return fallback
+  const v = Number(process.argv[i + 1])
+  if (!Number.isSafeInteger(v) || v < 1) throw new Error(`--${name} takes a positive integer`)
+  return v
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+interface Measured {
+  description: string
+  info: ModelInfo
+  warmMicros: number
+  coldMicros: number
+}
+
+async function measure(bytes: Uint8Array, info: ModelInfo, runs: number): Promise<{ warm: number; cold: number }> {
+  const feeds = () => ({ [info.input.name]: new Tensor(info.input.type, trialInput(info.input.type, info.input.length), info.input.shape) })
+  const colds: number[] = []
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now()
+    const s = await InferenceSession.create(bytes, deterministicSessionOptions())
+    await s.run(feeds(), [info.output.name])
+    colds.push((performance.now() - t) * 1000)
+    await s.release()
+  }
+  const session = await InferenceSession.create(bytes, deterministicSessionOptions())
+  try {
+    await session.run(feeds(), [info.output.name])
+    const warms: number[] = []
+    for (let b = 0; b < runs; b++) {
+      // a batch lasts at least 2 ms so that the clock's resolution does not matter
+      let n = 0
+      const t = performance.now()
+      do {
+        const out = await session.run(feeds(), [info.output.name])
+        void out[info.output.name].data
+        n++
+      } while (performance.now() - t < 2)
+      warms.push(((performance.now() - t) * 1000) / n)
+    }
+    return { warm: median(warms), cold: median(colds) }
+  } finally {
+    await session.release()
+  }
+}
+
+async function main(): Promise<void> {
+  const cases = arg('cases', 8)
+  const seed = arg('seed', 1)
+  const runs = arg('runs', 5)
+  const maxElements = arg('max-elements', 1 << 21)
+  const only = process.argv.includes('--op') ? process.argv[process.argv.indexOf('--op') + 1].split(',') : undefined
+  const rows: { op: string; accepted: number; refused: number; warst: Measured | undefined; coldst: Measured | undefined }[] = []
+  const started = performance.now()
+  for (const op of ALLOWED_OPS) {
+    if (only && !only.includes(op)) continue
+    const r = createPrng(seed * 1000 + ALLOWED_OPS.indexOf(op))
+    let accepted = 0
+    let refused = 0
+    let warst: Measured | undefined
+    let coldst: Measured | undefined
+    for (let c = 0; c < cases; c++) {
+      const m = randomOpModel(op, r, { big: c % 2 === 1, maxElements })
+      let info: ModelInfo
+      try {
+        info = analyzeModel(m.bytes)
+      } catch (err) {
+        if (!(err instanceof ModelValidationError)) throw err
+        refused++
+        continue
+      }
+      let t
+      try {
+        t = await measure(m.bytes, info, runs)
+      } catch (err) {
+        console.error(`${op}: ${m.description}: onnxruntime failed: ${err instanceof Error ? err.message : err}`)
+        refused++
+        continue
+      }
+      accepted++
+      const row: Measured = { description: m.description, info, warmMicros: t.warm, coldMicros: t.cold }
+      const g = Number(info.gasPerCall)
+      if (warst === undefined || g / t.warm < Number(warst.info.gasPerCall) / warst.warmMicros) warst = row
+      if (coldst === undefined || g / t.cold < Number(coldst.info.gasPerCall) / coldst.coldMicros) coldst = row
+    }
+    rows.push({ op, accepted, refused, warst, coldst })
+    const w = warst ? (Number(warst.info.gasPerCall) / warst.warmMicros).toFixed(0) : '-'
+    const k = coldst ? (Number(coldst.info.gasPerCall) / coldst.coldMicros).toFixed(0) : '-'
+    console.error(`${op}: ${accepted} measured, ${refused} refused; worst warm ${w} gas/µs, cold ${k} gas/µs (${((performance.now() - started) / 1000).toFixed(0)} s)`)
+  }
+  console.log(`\n| operator | cases | worst gas/µs warm | its case (gas, µs) | worst gas/µs cold | its case (gas, µs) |`)
+  console.log('|---|---|---|---|---|---|')
+  let worstWarm = Infinity
+  let worstCold = Infinity
+  for (const { op, accepted, warst, coldst } of rows) {
+    if (!warst || !coldst) {
+      console.log(`| ${op} | 0 | - | - | - | - |`)
+      continue
+    }
+    const w = Number(warst.info.gasPerCall) / warst.warmMicros
+    const k = Number(coldst.info.gasPerCall) / coldst.coldMicros
+    worstWarm = Math.min(worstWarm, w)
+    worstCold = Math.min(worstCold, k)
+    console.log(
+      `| ${op} | ${accepted} | ${w.toFixed(0)} | ${warst.description} (${warst.info.gasPerCall}, ${warst.warmMicros.toFixed(0)}) | ${k.toFixed(0)} | ${coldst.description} (${coldst.info.gasPerCall}, ${coldst.coldMicros.toFixed(0)}) |`,
+    )
+  }
+  const worst = Math.min(worstWarm, worstCold)
+  console.log(`\noverall worst: ${worstWarm.toFixed(1)} gas/µs warm, ${worstCold.toFixed(1)} gas/µs cold (target ≥ ${TARGET_GAS_PER_MICRO}: ${worst >= TARGET_GAS_PER_MICRO ? 'met' : 'NOT met'})`)
+  process.exitCode = worst >= TARGET_GAS_PER_MICRO ? 0 : 1
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})
