@@ -258,13 +258,23 @@ function checkQuantizedOperands(ctx: NodeContext, a: TensorInfo, w: TensorInfo, 
   if (!pairs.includes(`${a.type}x${w.type}`)) fail(`${ctx.op} does not take ${a.type} inputs with ${w.type} weights`)
   if (w.type === 'uint8') return
   if (!w.constant || w.byteValues === undefined) fail(`${ctx.op} int8 weights must be an initializer`)
+  if (!(weightsWithin7Bits.get(w) ?? checkWeights(w))) fail(`${ctx.op} int8 weights must lie in [-${MAX_INT8_WEIGHT_MAGNITUDE}, ${MAX_INT8_WEIGHT_MAGNITUDE}]`)
+}
+
+/**
+ * Verdicts on initializers' values, computed once per initializer: many nodes may read one large
+ * initializer, and checking its values at every use would make the analysis quadratic
+ * (2,048 nodes × a 1 MiB weight).
+ */
+const weightsWithin7Bits = new WeakMap<TensorInfo, boolean>()
+const scalesPositive = new WeakMap<TensorInfo, boolean>()
+
+function checkWeights(w: TensorInfo): boolean {
   const values = w.byteValues!
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]
-    if (v < -MAX_INT8_WEIGHT_MAGNITUDE || v > MAX_INT8_WEIGHT_MAGNITUDE) {
-      fail(`${ctx.op} int8 weights must lie in [-${MAX_INT8_WEIGHT_MAGNITUDE}, ${MAX_INT8_WEIGHT_MAGNITUDE}]`)
-    }
-  }
+  let ok = true
+  for (let i = 0; i < values.length && ok; i++) ok = values[i] >= -MAX_INT8_WEIGHT_MAGNITUDE && values[i] <= MAX_INT8_WEIGHT_MAGNITUDE
+  weightsWithin7Bits.set(w, ok)
+  return ok
 }
 
 /** A quantization parameter: a scale (float32) or zero point (`type`), per tensor or per channel (`channels`). */
@@ -284,10 +294,14 @@ function checkQuantParam(ctx: NodeContext, t: TensorInfo | undefined, type: Elem
  */
 function checkScale(ctx: NodeContext, t: TensorInfo, what: string): void {
   if (!t.constant || t.floatValues === undefined) return fail(`${ctx.op} ${what} must be an initializer`)
-  const values = t.floatValues()
-  for (let i = 0; i < values.length; i++) {
-    if (!(Number.isFinite(values[i]) && values[i] > 0)) fail(`${ctx.op} ${what} must be positive and finite`)
+  let ok = scalesPositive.get(t)
+  if (ok === undefined) {
+    const values = t.floatValues()
+    ok = true
+    for (let i = 0; i < values.length && ok; i++) ok = Number.isFinite(values[i]) && values[i] > 0
+    scalesPositive.set(t, ok)
   }
+  if (!ok) fail(`${ctx.op} ${what} must be positive and finite`)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -361,6 +375,12 @@ function pool(ctx: NodeContext, attrs: Attrs, types: readonly ElementType[]): No
   if (pads.some((p, i) => p >= kernel[i % kernel.length])) fail(`${ctx.op} pads must be smaller than the kernel`)
   const [n, c, ...spatial] = x.shape
   const shape = [n, c, ...windowOutput(ctx, attrs, spatial, kernel)]
+  // SAME padding with a stride larger than the window asks for a negative pad, which
+  // onnxruntime's pooling refuses at run time ("padding values must be non-negative")
+  if (attrs.string('auto_pad', 'NOTSET').startsWith('SAME')) {
+    const strides = attrs.ints('strides') ?? spatial.map(() => 1)
+    if (spatial.some((size, i) => (shape[i + 2] - 1) * strides[i] + kernel[i] - size < 0)) fail(`${ctx.op} auto_pad SAME with a stride over the window needs a negative pad`)
+  }
   // each output element reads a whole window
   return { outputs: [out(x.type, shape)], macs: 0n, elementOps: product(shape) * product(kernel) }
 }
