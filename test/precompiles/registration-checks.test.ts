@@ -6,7 +6,7 @@
  */
 import { EVMError, type PrecompileInput } from '@ethereumjs/evm'
 import { InferenceSession, Tensor } from 'onnxruntime-node'
-import { decodeFunctionResult, encodeFunctionData, toHex } from 'viem'
+import { decodeFunctionResult, encodeFunctionData, hexToBytes, keccak256, toHex } from 'viem'
 import { describe, expect, it } from 'vitest'
 import { ANALYZER_ABI, createAnalyzerPrecompile } from '../../precompiles/a2-analyze.ts'
 import { ANALYZE_BASE_GAS, ANALYZE_GAS_PER_BYTE } from '../../precompiles/gas.ts'
@@ -55,14 +55,9 @@ async function ortRun(bytes: Uint8Array, info: ModelInfo): Promise<void> {
   }
 }
 
-/** A model store in memory (the node's is sqlite; ModelRuntime only needs get and put). */
-function memoryStore() {
-  const models = new Map<string, Uint8Array>()
-  return {
-    models,
-    getModel: (id: Uint8Array) => models.get(toHex(id)),
-    putModel: (id: Uint8Array, bytes: Uint8Array) => void models.set(toHex(id), bytes),
-  }
+/** The node's sealed-model store, empty (admitted bytes stay pending in the runtime until a block seals them). */
+function emptyStore() {
+  return { getModel: (_id: Uint8Array): Uint8Array | undefined => undefined }
 }
 
 /** The analyzer precompile's input as the EVM builds it (it reads no state). */
@@ -120,11 +115,10 @@ describe('issue 18 reproductions: refused at registration', () => {
 
 describe('the registration trial', () => {
   it('passes a valid model and ModelRuntime.admit keeps it', async () => {
-    const store = memoryStore()
-    const runtime = new ModelRuntime({ store, maxModelBytes: 1 << 20 })
+    const runtime = new ModelRuntime({ store: emptyStore(), maxModelBytes: 1 << 20 })
     const bytes = buildCreditModel()
     const { id, info } = await runtime.admit(bytes)
-    expect(store.models.get(toHex(id))).toEqual(bytes)
+    expect(runtime.bytes(id)).toEqual(bytes)
     expect(info.gasPerCall).toBe(analyzeModel(bytes).gasPerCall)
     await runtime.close()
   })
@@ -134,10 +128,9 @@ describe('the registration trial', () => {
     // the analysis of the same graph with a non-empty initializer, handed to the trial as if it had been accepted
     const info = analyzeModel(withSideNode({ op: 'ArgMax', inputs: ['z'], outputs: ['a'], attrs: { axis: { int: 0 } } }, [{ name: 'z', type: 'float32', shape: [1, 3], values: [1, 2, 3] }]))
     await expect(trialRun(bytes, info)).rejects.toMatchObject({ reason: 'the model fails its trial run in onnxruntime' })
-    const store = memoryStore()
-    const runtime = new ModelRuntime({ store, maxModelBytes: 1 << 20 })
+    const runtime = new ModelRuntime({ store: emptyStore(), maxModelBytes: 1 << 20 })
     await expect(runtime.admit(bytes, info)).rejects.toBeInstanceOf(ModelValidationError)
-    expect(store.models.size).toBe(0)
+    expect(runtime.bytes(hexToBytes(keccak256(bytes)))).toBeUndefined()
     await runtime.close()
   })
 
@@ -162,7 +155,7 @@ describe('the registration trial', () => {
 
 describe('the analyzer precompile: the analysis and the trial are paid before they run', () => {
   it('charges base + per byte + one call of the model, and returns its gas per call', async () => {
-    const runtime = new ModelRuntime({ store: memoryStore(), maxModelBytes: 1 << 20 })
+    const runtime = new ModelRuntime({ store: emptyStore(), maxModelBytes: 1 << 20 })
     const analyze = createAnalyzerPrecompile(runtime)
     const bytes = buildCreditModel()
     const info = analyzeModel(bytes)
@@ -175,15 +168,16 @@ describe('the analyzer precompile: the analysis and the trial are paid before th
     expect(decodeFunctionResult({ abi: ANALYZER_ABI, functionName: 'analyze', data: toHex(ok.returnValue) })[0]).toBe(info.gasPerCall)
 
     // enough for the analysis but not the trial: out of gas, and the trial never ran (nothing kept)
-    const store = memoryStore()
-    const short = await createAnalyzerPrecompile(new ModelRuntime({ store, maxModelBytes: 1 << 20 }))(analyzerInput(bytes, full - 1n))
+    const other = new ModelRuntime({ store: emptyStore(), maxModelBytes: 1 << 20 })
+    const short = await createAnalyzerPrecompile(other)(analyzerInput(bytes, full - 1n))
     expect(short.exceptionError?.error).toBe(EVMError.errorMessages.OUT_OF_GAS)
-    expect(store.models.size).toBe(0)
+    expect(other.bytes(hexToBytes(keccak256(bytes)))).toBeUndefined()
+    await other.close()
     await runtime.close()
   })
 
   it('a model refused by the analysis reverts with its reason and costs the analysis only', async () => {
-    const runtime = new ModelRuntime({ store: memoryStore(), maxModelBytes: 1 << 20 })
+    const runtime = new ModelRuntime({ store: emptyStore(), maxModelBytes: 1 << 20 })
     const bytes = castSaturateZero()
     const res = await createAnalyzerPrecompile(runtime)(analyzerInput(bytes, 10_000_000n))
     expect(res.exceptionError?.error).toBe(EVMError.errorMessages.REVERT)
