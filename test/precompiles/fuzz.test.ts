@@ -1,0 +1,97 @@
+/**
+ * The model fuzzer, bounded (`npm run fuzz:models` runs many more cases): seeded valid and
+ * mutated graphs over the allowlist (scripts/models/random-graphs.ts) through the analyzer, the
+ * registration trial and onnxruntime (properties in scripts/models/fuzz.ts). Crashes the fuzzer
+ * found are regression tests at the end.
+ */
+import { onnx } from 'onnx-proto'
+import { describe, expect, it } from 'vitest'
+import { ALLOWED_OPS, analyzeModel, ModelValidationError } from '../../precompiles/onnx/analyze.ts'
+import { trialRun } from '../../precompiles/trial.ts'
+import { fuzzCase, fuzzModel, type CaseResult } from '../../scripts/models/fuzz.ts'
+import { createPrng } from '../../scripts/models/prng.ts'
+import { buildModel } from '../../scripts/models/index.ts'
+import { GENERATED_OPS, randomOpModel } from '../../scripts/models/random-graphs.ts'
+
+/** Cases per run: ≈2-5 ms each here (≈10 s in all), well under a minute on a loaded 2-core machine. */
+const CASES = 2000
+const SEED = 18_000
+
+describe('model fuzzer (seeded, bounded)', () => {
+  it('the generator covers the whole allowlist', () => {
+    expect([...GENERATED_OPS].sort()).toEqual([...ALLOWED_OPS].sort())
+  })
+
+  it('is reproducible: the same seed gives the same bytes', () => {
+    for (const seed of [1, 2, 3, 1000]) expect(fuzzModel(seed).bytes).toEqual(fuzzModel(seed).bytes)
+  })
+
+  it(`${CASES} cases: the analyzer throws only ModelValidationError, every accepted model passes the trial and runs in onnxruntime, analysis time per byte is bounded`, async () => {
+    const results: CaseResult[] = []
+    for (let i = 0; i < CASES; i++) results.push(await fuzzCase(SEED + i, 2))
+    const crashes = results.filter((r) => r.outcome.kind === 'crash')
+    expect(crashes.map((r) => `seed ${r.seed} (${r.description}): ${r.outcome.kind === 'crash' ? r.outcome.error : ''}`)).toEqual([])
+    // a model the trial refuses is caught, but it means a rule of the analysis is missing
+    const gaps = results.filter((r) => r.outcome.kind === 'trial-refused')
+    expect(gaps.map((r) => `seed ${r.seed} (${r.description}): ${r.outcome.kind === 'trial-refused' ? `${r.outcome.reason}: ${r.outcome.detail}` : ''}`)).toEqual([])
+
+    const ran = results.filter((r) => r.outcome.kind === 'ran')
+    const refused = results.filter((r) => r.outcome.kind === 'refused')
+    // the generator must exercise both sides, or the properties say nothing
+    expect(ran.length).toBeGreaterThan(CASES / 3)
+    expect(refused.length).toBeGreaterThan(CASES / 10)
+
+    // analysis time per byte: ≈0.3 µs/byte at worst for large models (registration-checks.test.ts);
+    // small models carry a fixed cost, so the bound applies from 4 kB, loosely (a loaded machine)
+    for (const r of results) if (r.bytes.length >= 4096) expect(r.analysisMicros / r.bytes.length, `seed ${r.seed}`).toBeLessThan(20)
+
+    // gas per µs of the runs: the median over accepted models must be far above the 20 gas/µs
+    // target (single timings on a shared machine are noisy; bench:op-gas measures properly)
+    const ratios = ran.map((r) => (r.outcome.kind === 'ran' ? r.outcome.gasPerMicro : 0)).sort((a, b) => a - b)
+    expect(ratios[Math.floor(ratios.length / 2)]).toBeGreaterThan(20)
+  }, 120_000)
+
+  it('single-operator models over large shapes: every operator accepted at least once, and each accepted one runs', async () => {
+    const r = createPrng(SEED)
+    const acceptedOps = new Set<string>()
+    for (const op of ALLOWED_OPS) {
+      for (let c = 0; c < 4; c++) {
+        const m = randomOpModel(op, r, { big: c % 2 === 1, maxElements: 1 << 18 })
+        let info
+        try {
+          info = analyzeModel(m.bytes)
+        } catch (err) {
+          expect(err, m.description).toBeInstanceOf(ModelValidationError)
+          continue
+        }
+        acceptedOps.add(op)
+        await trialRun(m.bytes, info)
+      }
+    }
+    expect([...ALLOWED_OPS].filter((op) => !acceptedOps.has(op))).toEqual([])
+  }, 120_000)
+})
+
+describe('regressions the fuzzer found', () => {
+  it('MaxPool with SAME padding and a stride larger than its window (onnxruntime: "padding values must be non-negative")', () => {
+    const bytes = buildModel({
+      inputs: [{ name: 'x', type: 'float32', shape: [1, 1, 8] }],
+      outputs: [{ name: 'y', type: 'float32', shape: [1, 1, 3] }],
+      nodes: [{ op: 'MaxPool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: { ints: [1] }, strides: { ints: [3] }, auto_pad: { string: 'SAME_UPPER' } } }],
+    })
+    expect(() => analyzeModel(bytes)).toThrow('MaxPool auto_pad SAME with a stride over the window needs a negative pad')
+  })
+
+  it('an attribute declared FLOAT that also carries an int value (onnx checker: "more than one field")', () => {
+    const bytes = buildModel({
+      inputs: [{ name: 'x', type: 'float32', shape: [1, 4] }],
+      outputs: [{ name: 'y', type: 'float32', shape: [1, 4] }],
+      nodes: [{ op: 'LeakyRelu', inputs: ['x'], outputs: ['y'], attrs: { alpha: { float: 0.1 } } }],
+    })
+    // give the attribute a second value field, as the fuzzer's mutated model had
+    const m = onnx.ModelProto.decode(bytes)
+    m.graph!.node![0].attribute![0].i = 3
+    const mutated = new Uint8Array(onnx.ModelProto.encode(m).finish())
+    expect(() => analyzeModel(mutated)).toThrow('LeakyRelu attribute alpha holds a value of another type')
+  })
+})
