@@ -4,9 +4,11 @@
  * (properties in scripts/models/fuzz.ts). Prints every broken property (a crash: turn it into a
  * regression test), every model the trial refused although the analyzer accepted it (a gap in
  * the analysis), the worst analysis time per byte and the worst gas per µs of accepted models.
- * Exits 1 if a property broke.
+ * With --attributes, also sweeps every attribute of every operator over edge values
+ * (scripts/models/fuzz.ts, attributeSweep). Exits 1 if a property broke or the trial refused a
+ * model the analyzer accepted.
  */
-import { fuzzCase, type CaseResult } from './models/fuzz.ts'
+import { attributeSweep, fuzzCase, type CaseResult } from './models/fuzz.ts'
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`)
@@ -47,7 +49,15 @@ async function main(): Promise<void> {
   for (const r of crashes) console.log(`CRASH seed ${r.seed} (${r.description}): ${r.outcome.kind === 'crash' ? r.outcome.error : ''}`)
   if (worstPerByte.result) console.log(`worst analysis time: ${worstPerByte.micros.toFixed(3)} µs/byte (seed ${worstPerByte.result.seed}, ${worstPerByte.result.bytes.length} bytes)`)
   if (worstGas.result) console.log(`worst gas per µs of an accepted model's warm run: ${worstGas.ratio.toFixed(1)} (seed ${worstGas.result.seed}, ${worstGas.result.description})`)
-  process.exitCode = crashes.length > 0 ? 1 : 0
+  let attributeGaps = 0
+  if (process.argv.includes('--attributes')) {
+    // every attribute of every operator set to edge values (slower: ≈10 s per 6 models per operator)
+    const sweep = await attributeSweep(seed, arg('attribute-models', 6))
+    attributeGaps = sweep.gaps.length
+    console.log(`attribute sweep: ${sweep.tried} models, ${sweep.accepted} accepted, ${sweep.gaps.length} refused by the trial only`)
+    for (const g of sweep.gaps) console.log(`  ${g.op}.${g.attribute} = ${g.value} (${g.description}): ${g.reason}: ${g.detail.slice(0, 200)}`)
+  }
+  process.exitCode = crashes.length > 0 || gaps.size > 0 || attributeGaps > 0 ? 1 : 0
 }
 
 main().catch((err) => {

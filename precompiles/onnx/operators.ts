@@ -624,7 +624,8 @@ const RULES: Record<AllowedOp, OpRule> = {
     infer: (ctx, attrs) => pool(ctx, attrs, FLOAT),
   },
   BatchNormalization: {
-    attrs: () => ({ epsilon: 'float', momentum: 'float', training_mode: 'int' }),
+    // training_mode arrived with BatchNormalization-14; onnx's checker refuses it at opset 13
+    attrs: (opset): Record<string, AttrKind> => ({ epsilon: 'float', momentum: 'float', ...(opset >= 14 ? { training_mode: 'int' as const } : {}) }),
     inputs: [5, 5],
     infer: (ctx, attrs) => {
       const x = input(ctx, 0)

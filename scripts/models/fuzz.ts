@@ -11,8 +11,10 @@
  * 4. a model that passes the trial runs in onnxruntime on other inputs (seeded) without error,
  *    with the output the analysis promised, and its measured time is compared with its gas.
  */
+import { onnx } from 'onnx-proto'
 import { InferenceSession, Tensor } from 'onnxruntime-node'
 import { analyzeModel, ModelValidationError, type ModelInfo } from '../../precompiles/onnx/analyze.ts'
+import { ruleFor } from '../../precompiles/onnx/operators.ts'
 import { deterministicSessionOptions } from '../../precompiles/sessions.ts'
 import { trialRun } from '../../precompiles/trial.ts'
 import { createPrng, type Prng } from './prng.ts'
@@ -115,4 +117,74 @@ function randomInput(info: ModelInfo, r: Prng) {
     case 'int64':
       return BigInt64Array.from({ length: n }, () => BigInt(Math.floor(r.uniform(-(2 ** 52), 2 ** 52))))
   }
+}
+
+/** A model the analysis accepted but the trial refused: a gap of the analysis. */
+export interface AttributeGap {
+  op: string
+  attribute: string
+  value: string
+  description: string
+  reason: string
+  detail: string
+}
+
+const INT_VALUES = [-3, -2, -1, 0, 1, 2, 3, 7, 19, 1 << 20]
+const LIST_VALUES = [[], [0], [1], [-1], [0, 0], [1, 1], [2, 2], [1, 0], [0, 1], [3, 1], [0, 0, 0, 0], [1, 1, 1, 1], [2, 2, 2, 2]]
+const STRING_VALUES = ['', 'NOTSET', 'VALID', 'SAME_UPPER', 'SAME_LOWER', 'same_upper', 'X']
+
+/**
+ * Every allowlisted operator, every attribute it takes at opsets 13, 17, 19 and 21, set to each of a
+ * list of edge values on a few seeded models around the operator: each model the analyzer
+ * accepts must pass the trial. Returns the gaps (none expected) and how many models were tried.
+ */
+export async function attributeSweep(seed: number, modelsPerOp = 2): Promise<{ gaps: AttributeGap[]; tried: number; accepted: number }> {
+  const r = createPrng(seed)
+  const gaps: AttributeGap[] = []
+  let tried = 0
+  let accepted = 0
+  const T = onnx.AttributeProto.AttributeType
+  for (const op of GENERATED_OPS) {
+    for (const opset of [13, 17, 19, 21]) {
+      const allowed = ruleFor(op)!.attrs(opset)
+      for (let k = 0; k < modelsPerOp; k++) {
+        const base = randomOpModel(op, r, { opset })
+        for (const [name, kind] of Object.entries(allowed)) {
+          const values: onnx.IAttributeProto[] =
+            kind === 'int'
+              ? INT_VALUES.map((i) => ({ name, type: T.INT, i }))
+              : kind === 'ints'
+                ? LIST_VALUES.map((ints) => ({ name, type: T.INTS, ints }))
+                : kind === 'float'
+                  ? [0, -1, 1e-30, 1e30, Number.NaN, Infinity].map((f) => ({ name, type: T.FLOAT, f }))
+                  : kind === 'string'
+                    ? STRING_VALUES.map((s) => ({ name, type: T.STRING, s: new TextEncoder().encode(s) }))
+                    : []
+          for (const attr of values) {
+            const m = onnx.ModelProto.decode(base.bytes)
+            const node = m.graph!.node!.find((n) => n.opType === op)
+            if (node === undefined) continue
+            node.attribute = [...(node.attribute ?? []).filter((a) => a.name !== name), attr]
+            const bytes = new Uint8Array(onnx.ModelProto.encode(m).finish())
+            tried++
+            let info: ModelInfo
+            try {
+              info = analyzeModel(bytes)
+            } catch (err) {
+              if (!(err instanceof ModelValidationError)) throw err
+              continue
+            }
+            accepted++
+            try {
+              await trialRun(bytes, info)
+            } catch (err) {
+              const value = JSON.stringify(attr.ints ?? attr.i ?? attr.f ?? (attr.s ? new TextDecoder().decode(attr.s) : ''))
+              gaps.push({ op, attribute: name, value, description: base.description, reason: (err as ModelValidationError).reason, detail: (err as { detail?: string }).detail ?? String(err) })
+            }
+          }
+        }
+      }
+    }
+  }
+  return { gaps, tried, accepted }
 }

@@ -8,7 +8,7 @@ import { onnx } from 'onnx-proto'
 import { describe, expect, it } from 'vitest'
 import { ALLOWED_OPS, analyzeModel, ModelValidationError } from '../../precompiles/onnx/analyze.ts'
 import { trialRun } from '../../precompiles/trial.ts'
-import { fuzzCase, fuzzModel, type CaseResult } from '../../scripts/models/fuzz.ts'
+import { attributeSweep, fuzzCase, fuzzModel, type CaseResult } from '../../scripts/models/fuzz.ts'
 import { createPrng } from '../../scripts/models/prng.ts'
 import { buildModel } from '../../scripts/models/index.ts'
 import { GENERATED_OPS, randomOpModel } from '../../scripts/models/random-graphs.ts'
@@ -70,9 +70,28 @@ describe('model fuzzer (seeded, bounded)', () => {
     }
     expect([...ALLOWED_OPS].filter((op) => !acceptedOps.has(op))).toEqual([])
   }, 120_000)
+
+  it('every attribute of every operator at opsets 13-21, set to edge values: whatever the analyzer accepts passes the trial', async () => {
+    const { gaps, tried, accepted } = await attributeSweep(SEED, 1)
+    expect(gaps.map((g) => `${g.op}.${g.attribute} = ${g.value} (${g.description}): ${g.reason}: ${g.detail}`)).toEqual([])
+    expect(tried).toBeGreaterThan(2000)
+    expect(accepted).toBeGreaterThan(300)
+  }, 120_000)
 })
 
 describe('regressions the fuzzer found', () => {
+  it('BatchNormalization training_mode at opset 13 (the attribute arrived at opset 14; onnx\'s checker refuses the model)', () => {
+    const c = { name: 'c', type: 'float32' as const, shape: [4], values: [1, 1, 1, 1] }
+    const bytes = buildModel({
+      opset: 13,
+      inputs: [{ name: 'x', type: 'float32', shape: [1, 4] }],
+      outputs: [{ name: 'y', type: 'float32', shape: [1, 4] }],
+      initializers: ['s', 'b', 'm', 'v'].map((name) => ({ ...c, name })),
+      nodes: [{ op: 'BatchNormalization', inputs: ['x', 's', 'b', 'm', 'v'], outputs: ['y'], attrs: { training_mode: { int: 0 } } }],
+    })
+    expect(() => analyzeModel(bytes)).toThrow('BatchNormalization has an unknown attribute training_mode')
+  })
+
   it('MaxPool with SAME padding and a stride larger than its window (onnxruntime: "padding values must be non-negative")', () => {
     const bytes = buildModel({
       inputs: [{ name: 'x', type: 'float32', shape: [1, 1, 8] }],

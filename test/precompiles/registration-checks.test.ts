@@ -147,8 +147,8 @@ describe('the registration trial', () => {
   })
 
   it('the fixed input is deterministic, non-zero and within every type', () => {
-    expect(Array.from(trialInput('float32', 5))).toEqual([-1, 0.75, 0.375, 0, -0.375])
-    expect(Array.from(trialInput('uint8', 40)).every((v) => v >= 0 && v <= 16)).toBe(true)
+    expect(Array.from(trialInput('float32', 5) as Float32Array)).toEqual([-1, 0.75, 0.375, 0, -0.375])
+    expect(Array.from(trialInput('uint8', 40) as Uint8Array).every((v) => v >= 0 && v <= 16)).toBe(true)
     expect(trialInput('int64', 3)).toEqual(BigInt64Array.from([-8n, 6n, 3n]))
   })
 })
