@@ -8,7 +8,8 @@
  * (scripts/models/fuzz.ts, attributeSweep). Exits 1 if a property broke or the trial refused a
  * model the analyzer accepted.
  */
-import { attributeSweep, fuzzCase, type CaseResult } from './models/fuzz.ts'
+import { attributeSweep, fuzzCase, runSeeded, type CaseResult } from './models/fuzz.ts'
+import { createPrng } from './models/prng.ts'
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`)
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   const crashes: CaseResult[] = []
   const gaps = new Map<string, CaseResult>()
   let worstPerByte = { micros: 0, result: undefined as CaseResult | undefined }
-  let worstGas = { ratio: Infinity, result: undefined as CaseResult | undefined }
+  const slowest: { ratio: number; result: CaseResult }[] = []
   const reasons = new Map<string, number>()
   const started = performance.now()
   for (let i = 0; i < cases; i++) {
@@ -40,7 +41,11 @@ async function main(): Promise<void> {
       const key = o.reason.replace(/\d+/g, 'N').replace(/"[^"]*"/g, 'S').slice(0, 70)
       reasons.set(key, (reasons.get(key) ?? 0) + 1)
     }
-    if (o.kind === 'ran' && o.gasPerMicro < worstGas.ratio) worstGas = { ratio: o.gasPerMicro, result: res }
+    if (o.kind === 'ran') {
+      slowest.push({ ratio: o.gasPerMicro, result: res })
+      slowest.sort((a, b) => a.ratio - b.ratio)
+      slowest.length = Math.min(slowest.length, 10)
+    }
     if ((i + 1) % 200 === 0) console.error(`… ${i + 1}/${cases} cases, ${((performance.now() - started) / 1000).toFixed(0)} s`)
   }
   console.log(`${cases} cases from seed ${seed} in ${((performance.now() - started) / 1000).toFixed(1)} s: ${counts.ran} accepted and ran, ${counts.refused} refused by the analyzer, ${counts['trial-refused']} refused by the trial only, ${counts.crash} crashes`)
@@ -48,7 +53,18 @@ async function main(): Promise<void> {
   for (const [key, r] of gaps) console.log(`trial refused what the analyzer accepted (seed ${r.seed}, ${r.description}): ${key}`)
   for (const r of crashes) console.log(`CRASH seed ${r.seed} (${r.description}): ${r.outcome.kind === 'crash' ? r.outcome.error : ''}`)
   if (worstPerByte.result) console.log(`worst analysis time: ${worstPerByte.micros.toFixed(3)} µs/byte (seed ${worstPerByte.result.seed}, ${worstPerByte.result.bytes.length} bytes)`)
-  if (worstGas.result) console.log(`worst gas per µs of an accepted model's warm run: ${worstGas.ratio.toFixed(1)} (seed ${worstGas.result.seed}, ${worstGas.result.description})`)
+  // one timing of a few runs is noisy on a shared machine: the 10 lowest ratios are measured again
+  // over 41 runs, and the lowest of those is the figure
+  let worst: { ratio: number; result?: CaseResult; micros?: number } = { ratio: Infinity }
+  for (const { result } of slowest) {
+    if (result.outcome.kind !== 'ran') continue
+    const micros = await runSeeded(result.bytes, result.outcome.info, createPrng(result.seed), 41)
+    const ratio = Number(result.outcome.info.gasPerCall) / micros
+    if (ratio < worst.ratio) worst = { ratio, result, micros }
+  }
+  if (worst.result?.outcome.kind === 'ran') {
+    console.log(`worst gas per µs of an accepted model's warm run: ${worst.ratio.toFixed(1)} (seed ${worst.result.seed}, ${worst.result.description}: ${worst.result.outcome.info.gasPerCall} gas, ${worst.micros!.toFixed(1)} µs)`)
+  }
   let attributeGaps = 0
   if (process.argv.includes('--attributes')) {
     // every attribute of every operator set to edge values (slower: ≈10 s per 6 models per operator)
