@@ -208,7 +208,12 @@ function analyze(bytes: Uint8Array): ModelInfo {
     if (env.has(name)) throw new ModelValidationError(`initializer ${quote(name)} is defined twice`)
     env.set(name, readInitializer(init))
   }
-  const inputs = (graph.input ?? []).filter((i) => !env.has(i.name ?? ''))
+  const inputs: onnx.IValueInfoProto[] = []
+  for (const i of graph.input ?? []) {
+    const init = env.get(i.name ?? '')
+    if (init === undefined) inputs.push(i)
+    else checkOverridable(i, init)
+  }
   const outputs = graph.output ?? []
   if (inputs.length !== 1) throw new ModelValidationError(`model must have exactly one input, has ${inputs.length}`)
   if (outputs.length !== 1) throw new ModelValidationError(`model must have exactly one output, has ${outputs.length}`)
@@ -330,6 +335,27 @@ function checkComputedShape(name: string, shape: number[]): void {
     count *= BigInt(d)
   }
   if (count > BigInt(MAX_TENSOR_ELEMENTS)) throw new ModelValidationError(`tensor ${quote(name)} has ${count} elements, over the ${MAX_TENSOR_ELEMENTS} cap`)
+}
+
+/**
+ * A graph input that names an initializer (an overridable constant): onnxruntime refuses the
+ * model at load when its declared type or shape differs from the initializer's.
+ */
+function checkOverridable(v: onnx.IValueInfoProto, init: TensorInfo): void {
+  const name = quote(v.name ?? '')
+  const tensorType = v.type?.tensorType
+  if (tensorType == null) {
+    if (v.type != null && Object.keys(v.type).some((k) => Object.hasOwn(v.type!, k))) throw new ModelValidationError(`graph input ${name} names an initializer but is not a tensor`)
+    return
+  }
+  if (tensorType.elemType != null && tensorType.elemType !== 0 && elementType(tensorType.elemType) !== init.type) {
+    throw new ModelValidationError(`graph input ${name} is declared ${dataTypeName(tensorType.elemType)}, its initializer is ${init.type}`)
+  }
+  const dims = tensorType.shape?.dim
+  if (dims == null) return
+  if (dims.length !== init.shape.length || dims.some((d, i) => d.dimValue != null && Object.hasOwn(d, 'dimValue') && toSafeInt(d.dimValue, 'graph input dim') !== init.shape[i])) {
+    throw new ModelValidationError(`graph input ${name} is declared with another shape than its initializer ${formatShape(init.shape)}`)
+  }
 }
 
 /** value_info entries are hints the runtime checks against its own inference; one that disagrees with ours would fail to load. */

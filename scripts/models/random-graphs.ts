@@ -467,7 +467,7 @@ function fieldMutation(bytes: Uint8Array, r: Prng): RandomModel {
   const m = onnx.ModelProto.decode(bytes)
   const graph = m.graph!
   const nodes = graph.node ?? []
-  const what = int(r, 0, 7)
+  const what = int(r, 0, 8)
   const dimValue = () => pick(r, [0, 0, 1, 1, 2, 7, 65_536, 1 << 24, 2 ** 40])
   let description = 'unchanged'
   if (what === 0 && graph.initializer && graph.initializer.length > 0) {
@@ -522,6 +522,13 @@ function fieldMutation(bytes: Uint8Array, r: Prng): RandomModel {
     const t = pick(r, graph.initializer)
     t.dataType = pick(r, [1, 2, 3, 6, 7, 9, 10, 11])
     description = `initializer ${t.name} type ${t.dataType}`
+  } else if (what === 8 && graph.initializer && graph.initializer.length > 0) {
+    // an initializer also listed as a graph input (an overridable constant), declared as it is or not
+    const t = pick(r, graph.initializer)
+    const dims = (t.dims ?? []).map((d) => (chance(r, 0.3) ? Number(d) + 1 : Number(d)))
+    const elemType = chance(r, 0.3) ? pick(r, [1, 6, 7]) : t.dataType
+    graph.input = [...(graph.input ?? []), { name: t.name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } }]
+    description = `initializer ${t.name} listed as a graph input`
   }
   return { bytes: new Uint8Array(onnx.ModelProto.encode(m).finish()), description }
 }

@@ -5,6 +5,7 @@
  * is the real one, run with the node's options.
  */
 import { EVMError, type PrecompileInput } from '@ethereumjs/evm'
+import { onnx } from 'onnx-proto'
 import { InferenceSession, Tensor } from 'onnxruntime-node'
 import { decodeFunctionResult, encodeFunctionData, hexToBytes, keccak256, toHex } from 'viem'
 import { describe, expect, it } from 'vitest'
@@ -110,6 +111,19 @@ describe('issue 18 reproductions: refused at registration', () => {
     expect(reasonFor(m.bytes)).toBe(`Unsqueeze axes has over ${MAX_RANK} values`)
     // generous bound: it took ~10 s before; linear work is a few ms
     expect(performance.now() - t).toBeLessThan(1_000)
+  })
+})
+
+describe('checks onnxruntime makes at load, found by probing', () => {
+  it('a graph input naming an initializer must declare its type and shape', () => {
+    const model = (elemType: number, dims: number[]) => {
+      const m = onnx.ModelProto.decode(withSideNode({ op: 'Relu', inputs: ['w'], outputs: ['r'] }, [{ name: 'w', type: 'float32', shape: [1, 4], values: [1, 2, 3, 4] }]))
+      m.graph!.input!.push({ name: 'w', type: { tensorType: { elemType, shape: { dim: dims.map((dimValue) => ({ dimValue })) } } } })
+      return new Uint8Array(onnx.ModelProto.encode(m).finish())
+    }
+    expect(reasonFor(model(7, [1, 4]))).toBe('graph input w is declared int64, its initializer is float32')
+    expect(reasonFor(model(1, [4, 1]))).toBe('graph input w is declared with another shape than its initializer [1,4]')
+    expect(analyzeModel(model(1, [1, 4])).input.name).toBe('x') // as declared: an overridable constant, not an input
   })
 })
 
