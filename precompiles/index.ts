@@ -29,3 +29,4 @@ export { DATA_ANCHOR, INFERENCE_EVENT_TOPIC, INFERENCE_PRECOMPILE, L2_BRIDGE, MO
 export type { ModelBytesStore, ModelRuntimeOptions }
 export { analyzeModel, DEFAULT_MAX_MODEL_BYTES, inferenceGas, ModelValidationError, type ModelInfo } from './onnx/analyze.ts'
 export { ELEMENT_TYPES, type ElementType } from './onnx/tensors.ts'
+export { DEFAULT_TRIAL_TIMEOUT_MS, trialRun, TrialRunError, type TrialRunOptions } from './trial.ts'
