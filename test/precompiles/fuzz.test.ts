@@ -4,9 +4,13 @@
  * registration trial and onnxruntime (properties in scripts/models/fuzz.ts). Crashes the fuzzer
  * found are regression tests at the end.
  */
+import { EVMError, type PrecompileInput } from '@ethereumjs/evm'
 import { onnx } from 'onnx-proto'
+import { decodeFunctionResult, encodeFunctionData, hexToBytes, toHex } from 'viem'
 import { describe, expect, it } from 'vitest'
-import { ALLOWED_OPS, analyzeModel, ModelValidationError } from '../../precompiles/onnx/analyze.ts'
+import { ANALYZER_ABI, createAnalyzerPrecompile } from '../../precompiles/a2-analyze.ts'
+import { ALLOWED_OPS, analyzeModel, DEFAULT_MAX_MODEL_BYTES, ModelValidationError } from '../../precompiles/onnx/analyze.ts'
+import { ModelRuntime } from '../../precompiles/runtime.ts'
 import { trialRun } from '../../precompiles/trial.ts'
 import { attributeSweep, fuzzCase, fuzzModel, type CaseResult } from '../../scripts/models/fuzz.ts'
 import { createPrng } from '../../scripts/models/prng.ts'
@@ -77,6 +81,35 @@ describe('model fuzzer (seeded, bounded)', () => {
     expect(tried).toBeGreaterThan(2000)
     expect(accepted).toBeGreaterThan(300)
   }, 120_000)
+})
+
+describe('the analyzer precompile on fuzzed models', () => {
+  it('300 cases: every answer is a success or a revert with a reason, never the exceptional halt of an internal failure, and agrees with analyzeModel', async () => {
+    const runtime = new ModelRuntime({ store: { getModel: () => undefined }, maxModelBytes: DEFAULT_MAX_MODEL_BYTES, scratch: true })
+    const analyze = createAnalyzerPrecompile(runtime)
+    let succeeded = 0
+    for (let i = 0; i < 300; i++) {
+      const { bytes, description } = fuzzModel(SEED + 50_000 + i)
+      const data = encodeFunctionData({ abi: ANALYZER_ABI, functionName: 'analyze', args: [toHex(bytes)] })
+      const res = await analyze({ data: hexToBytes(data), gasLimit: 30_000_000n } as unknown as PrecompileInput)
+      const error = res.exceptionError?.error
+      expect([undefined, EVMError.errorMessages.REVERT, EVMError.errorMessages.OUT_OF_GAS], description).toContain(error)
+      let expected: bigint | undefined
+      try {
+        expected = analyzeModel(bytes).gasPerCall
+      } catch {
+        expected = undefined
+      }
+      if (error === undefined) {
+        succeeded++
+        expect(decodeFunctionResult({ abi: ANALYZER_ABI, functionName: 'analyze', data: toHex(res.returnValue) })[0], description).toBe(expected)
+      } else if (error === EVMError.errorMessages.REVERT) {
+        expect(expected, `${description}: reverted although the analysis accepts it`).toBeUndefined()
+      }
+    }
+    expect(succeeded).toBeGreaterThan(100)
+    await runtime.close()
+  }, 60_000)
 })
 
 describe('regressions the fuzzer found', () => {
