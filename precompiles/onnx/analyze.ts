@@ -42,8 +42,18 @@ export const MAX_IR_VERSION = 10
 /** Most nodes in a graph. onnxruntime spends ≈15-20 µs per node creating a session; this bounds a cold load at ≈40 ms. */
 export const MAX_NODES = 2048
 
-/** Most inputs of one node (variadic Max, Min, Concat): onnxruntime's per-input overhead is priced per node, not per input. */
+/** Most inputs of one node (variadic Max, Min, Concat); each is priced (GAS_PER_NODE_INPUT). */
 export const MAX_NODE_INPUTS = 64
+
+/**
+ * Most initializers. onnxruntime spends ≈6 µs per initializer creating a session, and more per
+ * initializer beyond a few thousand (17 µs each at 16,000: superlinear); real models carry one or
+ * two per node.
+ */
+export const MAX_INITIALIZERS = 2 * MAX_NODES
+
+/** Most graph value_info entries (≈1 µs each at session creation; exporters write one per intermediate tensor at most). */
+export const MAX_VALUE_INFOS = 2 * MAX_NODES
 
 // ---------------------------------------------------------------------------------------------
 // Gas schedule of one inference call. Units: gas per unit of static work.
@@ -58,9 +68,12 @@ export const MAX_NODE_INPUTS = 64
 //
 // - fixed cost: a cold call (session creation, ≈350 µs for a one-node model, and the run) costs
 //   more than everything else for small models. Whether a session is cached differs between
-//   nodes and cannot enter gas, so every call is priced as if cold: INFERENCE_BASE_GAS, and
-//   GAS_PER_NODE for the ≈10-18 µs of session set-up per node (measured with chains of 1-512
-//   Relu, Sigmoid and Identity nodes). These two set the worst case, at small shapes;
+//   nodes and cannot enter gas, so every call is priced as if cold: INFERENCE_BASE_GAS, and for
+//   session set-up GAS_PER_NODE (≈10-18 µs per node in chains of 1-512 Relu, Sigmoid or Identity
+//   nodes, up to ≈38 µs for rank-8 broadcasting nodes on a busy machine), GAS_PER_NODE_INPUT
+//   (≈1.4 µs per input edge, and ≈0.3 µs per run), GAS_PER_INITIALIZER (≈6-9 µs each, and
+//   superlinear past a few thousand: capped at MAX_INITIALIZERS) and GAS_PER_VALUE_INFO (≈1 µs
+//   each). These set the worst case, at small shapes and for graph structures at the caps;
 // - dense products: 1 gas per 4 MACs. int8 MatMulInteger with one row is the slow case at
 //   ≈1 ns per MAC: 250 gas/µs there, far more for float;
 // - element-wise work at ≈0.3-1 ns per element (Exp, Tanh, Sigmoid, broadcasting Add): 1 gas per
@@ -69,11 +82,13 @@ export const MAX_NODE_INPUTS = 64
 // - memory traffic: every node is charged ¼ gas for every element it reads (initializers
 //   included) and writes, whatever its arithmetic, so that no operator and no shape runs for
 //   free (a MatMul with a zero inner dimension wrote 4M outputs for 0 MACs before zero-size dims
-//   were refused; a Concat, Transpose or Reshape only moves elements);
+//   were refused; a Concat, Transpose or Reshape only moves elements); every initializer element
+//   counts once more, loaded when the session is created, used or not;
 // - each input and output element is decoded from an int256, range-checked, converted and
 //   re-encoded by the precompile: 30 gas each.
 //
-// gas = base + ⌈MACs / 4⌉ + element ops + ⌈elements read and written / 4⌉ + 1,000 · nodes
+// gas = 30,000 + ⌈MACs / 4⌉ + element ops + ⌈elements read, written and loaded / 4⌉
+//       + 2,000 · nodes + 100 · node inputs + 500 · initializers + 100 · value_info entries
 //       + 30 · (input + output elements)
 // ---------------------------------------------------------------------------------------------
 
@@ -90,7 +105,16 @@ export const GAS_PER_ELEMENT_OP = 1n
 export const GAS_PER_ELEMENT_ACCESS = { numerator: 1n, denominator: 4n } as const
 
 /** Gas per node of the graph (the runtime's per-node set-up and dispatch). */
-export const GAS_PER_NODE = 1_000n
+export const GAS_PER_NODE = 2_000n
+
+/** Gas per input edge of a node (set-up at session creation ≈1.4 µs, dispatch ≈0.3 µs per run). */
+export const GAS_PER_NODE_INPUT = 100n
+
+/** Gas per initializer (≈6-9 µs each at session creation); their elements count as element accesses (loaded at creation). */
+export const GAS_PER_INITIALIZER = 500n
+
+/** Gas per graph value_info entry (checked against onnxruntime's own inference at session creation, ≈1 µs each). */
+export const GAS_PER_VALUE_INFO = 100n
 
 /** Gas per element of the input and of the output (ABI decoding, fixed-point conversion, encoding). */
 export const GAS_PER_IO_ELEMENT = 30n
@@ -100,12 +124,16 @@ export interface InferenceGasParameters {
   elementOps: bigint
   elementAccesses: bigint
   nodes: number
+  /** Present inputs summed over the nodes. */
+  nodeInputs: number
+  initializers: number
+  valueInfos: number
   inputLength: number
   outputLength: number
 }
 
 /** Gas of one call to a model with this static cost (see the schedule above); the MAC term rounds up. */
-export function inferenceGas({ macs, elementOps, elementAccesses, nodes, inputLength, outputLength }: InferenceGasParameters): bigint {
+export function inferenceGas({ macs, elementOps, elementAccesses, nodes, nodeInputs, initializers, valueInfos, inputLength, outputLength }: InferenceGasParameters): bigint {
   const macGas = (macs * GAS_PER_MAC.numerator + GAS_PER_MAC.denominator - 1n) / GAS_PER_MAC.denominator
   const accessGas = (elementAccesses * GAS_PER_ELEMENT_ACCESS.numerator + GAS_PER_ELEMENT_ACCESS.denominator - 1n) / GAS_PER_ELEMENT_ACCESS.denominator
   return (
@@ -114,6 +142,9 @@ export function inferenceGas({ macs, elementOps, elementAccesses, nodes, inputLe
     elementOps * GAS_PER_ELEMENT_OP +
     accessGas +
     BigInt(nodes) * GAS_PER_NODE +
+    BigInt(nodeInputs) * GAS_PER_NODE_INPUT +
+    BigInt(initializers) * GAS_PER_INITIALIZER +
+    BigInt(valueInfos) * GAS_PER_VALUE_INFO +
     BigInt(inputLength + outputLength) * GAS_PER_IO_ELEMENT
   )
 }
@@ -137,10 +168,16 @@ export interface ModelInfo {
   macs: bigint
   /** Element operations of one call (every other operator). */
   elementOps: bigint
-  /** Elements read and written by the nodes of one call: every node's input elements (initializers included) plus its output elements. */
+  /** Elements read and written in one call: every node's input elements (initializers included) and output elements, plus every initializer's elements (loaded when the session is created). */
   elementAccesses: bigint
   /** Nodes in the graph. */
   nodes: number
+  /** Present node inputs, summed over the nodes. */
+  nodeInputs: number
+  /** Initializers in the graph. */
+  initializers: number
+  /** value_info entries in the graph. */
+  valueInfos: number
   /** What each call is charged, in gas (inferenceGas). */
   gasPerCall: bigint
   /** Size of the model, in bytes. */
@@ -164,7 +201,7 @@ const DEFAULT_DOMAINS = new Set(['', 'ai.onnx'])
  *
  * @example
  * const info = analyzeModel(buildIrisModel())
- * // info.input = { name: 'measurements', type: 'float32', shape: [1, 4], length: 4 }, info.gasPerCall = 34_263n
+ * // info.input = { name: 'measurements', type: 'float32', shape: [1, 4], length: 4 }, info.gasPerCall = 41_080n
  */
 export function analyzeModel(bytes: Uint8Array, limits: AnalyzeLimits = {}): ModelInfo {
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_MODEL_BYTES
@@ -202,11 +239,19 @@ function analyze(bytes: Uint8Array): ModelInfo {
 
   // initializers first: graph inputs that name one are overridable constants, not inputs
   const env = new Map<string, TensorInfo>()
-  for (const init of graph.initializer ?? []) {
+  const initializers = graph.initializer ?? []
+  if (initializers.length > MAX_INITIALIZERS) throw new ModelValidationError(`graph has ${initializers.length} initializers, over the ${MAX_INITIALIZERS} cap`)
+  const valueInfos = graph.valueInfo ?? []
+  if (valueInfos.length > MAX_VALUE_INFOS) throw new ModelValidationError(`graph has ${valueInfos.length} value_info entries, over the ${MAX_VALUE_INFOS} cap`)
+  // a session loads every initializer, used or not: its elements are accessed once per (cold) call
+  let elementAccesses = 0n
+  for (const init of initializers) {
     const name = init.name ?? ''
     if (name === '') throw new ModelValidationError('an initializer has no name')
     if (env.has(name)) throw new ModelValidationError(`initializer ${quote(name)} is defined twice`)
-    env.set(name, readInitializer(init))
+    const t = readInitializer(init)
+    env.set(name, t)
+    elementAccesses += BigInt(elementCount(t.shape))
   }
   const inputs: onnx.IValueInfoProto[] = []
   for (const i of graph.input ?? []) {
@@ -226,7 +271,7 @@ function analyze(bytes: Uint8Array): ModelInfo {
   if (nodes.length > MAX_NODES) throw new ModelValidationError(`graph has ${nodes.length} nodes, over the ${MAX_NODES} cap`)
   let macs = 0n
   let elementOps = 0n
-  let elementAccesses = 0n
+  let inputCount = 0
   const ops = new Set<string>()
   const nodeNames = new Set<string>()
   for (const node of nodes) {
@@ -271,7 +316,11 @@ function analyze(bytes: Uint8Array): ModelInfo {
     // every element read and written costs memory traffic whatever the arithmetic: a node whose
     // multiply-adds or element operations are few can still read or write millions of elements
     elementAccesses += BigInt(elementCount(t.shape))
-    for (const x of nodeInputs) if (x !== undefined) elementAccesses += BigInt(elementCount(x.shape))
+    for (const x of nodeInputs) {
+      if (x === undefined) continue
+      elementAccesses += BigInt(elementCount(x.shape))
+      inputCount++
+    }
   }
 
   const computed = env.get(declaredOutput.name)
@@ -280,7 +329,7 @@ function analyze(bytes: Uint8Array): ModelInfo {
   if (formatShape(computed.shape) !== formatShape(declaredOutput.shape)) {
     throw new ModelValidationError(`output is declared ${formatShape(declaredOutput.shape)} but computed as ${formatShape(computed.shape)}`)
   }
-  checkValueInfo(graph.valueInfo ?? [], env)
+  checkValueInfo(valueInfos, env)
 
   return {
     input,
@@ -291,7 +340,20 @@ function analyze(bytes: Uint8Array): ModelInfo {
     elementOps,
     elementAccesses,
     nodes: nodes.length,
-    gasPerCall: inferenceGas({ macs, elementOps, elementAccesses, nodes: nodes.length, inputLength: input.length, outputLength: declaredOutput.length }),
+    nodeInputs: inputCount,
+    initializers: initializers.length,
+    valueInfos: valueInfos.length,
+    gasPerCall: inferenceGas({
+      macs,
+      elementOps,
+      elementAccesses,
+      nodes: nodes.length,
+      nodeInputs: inputCount,
+      initializers: initializers.length,
+      valueInfos: valueInfos.length,
+      inputLength: input.length,
+      outputLength: declaredOutput.length,
+    }),
     bytes: bytes.length,
   }
 }

@@ -124,3 +124,17 @@ function appendToGraph(model: Uint8Array, entries: Uint8Array[]): Uint8Array {
   m.graph!.valueInfo = entries.map((e) => onnx.ValueInfoProto.decode(e))
   return new Uint8Array(onnx.ModelProto.encode(m).finish())
 }
+
+/**
+ * Models at the analyzer's caps whose cost is in session creation rather than in the run: the
+ * most initializers and value_info entries, the widest and the most nodes, one large unused
+ * initializer. scripts/bench-operator-gas.ts measures their gas per µs, cold and warm.
+ */
+export function structureModels(): AdversarialModel[] {
+  const big: AdversarialModel = {
+    name: 'one unused 1 MB initializer',
+    bytes: buildModel({ inputs: [x], outputs: [y], initializers: [{ name: 'w', type: 'float32', shape: [250_000], values: new Float32Array(250_000) }], nodes: [identity] }),
+  }
+  const narrow = wideNodes(2 * 2048 * 4)
+  return [manyInitializers(4_090 * 24), manyValueInfos(4_090 * 21), wideNodes(64 * 2048 * 4), { ...narrow, name: `${narrow.name} (broadcasting set-up per node)` }, longNames(900_000), big]
+}

@@ -8,7 +8,10 @@ import {
   analyzeModel,
   DEFAULT_MAX_MODEL_BYTES,
   GAS_PER_IO_ELEMENT,
+  GAS_PER_INITIALIZER,
   GAS_PER_NODE,
+  GAS_PER_NODE_INPUT,
+  GAS_PER_VALUE_INFO,
   INFERENCE_BASE_GAS,
   inferenceGas,
   MAX_IO_ELEMENTS,
@@ -106,7 +109,7 @@ describe('analyzeModel: the example models', () => {
     expect(info.gasPerCall).toBeGreaterThan(INFERENCE_BASE_GAS)
   })
 
-  it('charges base + ⌈MACs/4⌉ + element ops + ⌈elements read and written/4⌉ + per node + per input and output element (64→256→256→10 MLP)', () => {
+  it('charges base + ⌈MACs/4⌉ + element ops + ⌈elements read, written and loaded/4⌉ + per node, node input, initializer + per input and output element (64→256→256→10 MLP)', () => {
     const sizes = [64, 256, 256, 10]
     const initializers: InitializerSpec[] = []
     const nodes: NodeSpec[] = []
@@ -122,11 +125,16 @@ describe('analyzeModel: the example models', () => {
     expect(info.elementOps).toBe(256n + 256n + 10n)
     expect(info.nodes).toBe(6)
     // reads and writes per node: MatMul 64 + 64·256 → 256, Relu 256 → 256, MatMul 256 + 256·256 → 256,
-    // Relu 256 → 256, MatMul 256 + 256·10 → 10, Softmax 10 → 10
-    expect(info.elementAccesses).toBe(16_704n + 512n + 66_048n + 512n + 2_826n + 20n) // 86,622
-    expect(info.gasPerCall).toBe(INFERENCE_BASE_GAS + 21_120n + 522n + 21_656n + 6n * GAS_PER_NODE + (64n + 10n) * GAS_PER_IO_ELEMENT)
-    expect(inferenceGas({ macs: 5n, elementOps: 0n, elementAccesses: 0n, nodes: 0, inputLength: 0, outputLength: 0 })).toBe(INFERENCE_BASE_GAS + 2n) // rounds up
-    expect(inferenceGas({ macs: 0n, elementOps: 0n, elementAccesses: 5n, nodes: 0, inputLength: 0, outputLength: 0 })).toBe(INFERENCE_BASE_GAS + 2n)
+    // Relu 256 → 256, MatMul 256 + 256·10 → 10, Softmax 10 → 10; plus the three weights loaded once
+    expect(info.elementAccesses).toBe(16_704n + 512n + 66_048n + 512n + 2_826n + 20n + (16_384n + 65_536n + 2_560n)) // 171,102
+    expect([info.nodeInputs, info.initializers, info.valueInfos]).toEqual([9, 3, 0])
+    expect(info.gasPerCall).toBe(
+      INFERENCE_BASE_GAS + 21_120n + 522n + 42_776n + 6n * GAS_PER_NODE + 9n * GAS_PER_NODE_INPUT + 3n * GAS_PER_INITIALIZER + (64n + 10n) * GAS_PER_IO_ELEMENT,
+    )
+    const zero = { macs: 0n, elementOps: 0n, elementAccesses: 0n, nodes: 0, nodeInputs: 0, initializers: 0, valueInfos: 0, inputLength: 0, outputLength: 0 }
+    expect(inferenceGas({ ...zero, macs: 5n })).toBe(INFERENCE_BASE_GAS + 2n) // rounds up
+    expect(inferenceGas({ ...zero, elementAccesses: 5n })).toBe(INFERENCE_BASE_GAS + 2n)
+    expect(inferenceGas({ ...zero, valueInfos: 2 })).toBe(INFERENCE_BASE_GAS + 2n * GAS_PER_VALUE_INFO)
   })
 
   it('the committed precompiles/models/*.onnx are what the builders produce', () => {

@@ -11,11 +11,11 @@ import { decodeFunctionResult, encodeFunctionData, hexToBytes, keccak256, toHex 
 import { describe, expect, it } from 'vitest'
 import { ANALYZER_ABI, createAnalyzerPrecompile } from '../../precompiles/a2-analyze.ts'
 import { ANALYZE_BASE_GAS, ANALYZE_GAS_PER_BYTE } from '../../precompiles/gas.ts'
-import { analyzeModel, MAX_RANK, ModelValidationError, type ModelInfo } from '../../precompiles/onnx/analyze.ts'
+import { analyzeModel, GAS_PER_INITIALIZER, GAS_PER_NODE_INPUT, MAX_RANK, ModelValidationError, type ModelInfo } from '../../precompiles/onnx/analyze.ts'
 import { ModelRuntime } from '../../precompiles/runtime.ts'
 import { deterministicSessionOptions } from '../../precompiles/sessions.ts'
 import { trialInput, trialRun, TrialRunError } from '../../precompiles/trial.ts'
-import { adversarialModels, unsqueezeAxes } from '../../scripts/models/adversarial.ts'
+import { adversarialModels, manyInitializers, manyValueInfos, unsqueezeAxes } from '../../scripts/models/adversarial.ts'
 import { buildCreditModel, buildModel, type BuildModelParameters } from '../../scripts/models/index.ts'
 
 /** The reason analyzeModel refuses `bytes` with (fails the test if it accepts them or throws anything else). */
@@ -124,6 +124,26 @@ describe('checks onnxruntime makes at load, found by probing', () => {
     expect(reasonFor(model(7, [1, 4]))).toBe('graph input w is declared int64, its initializer is float32')
     expect(reasonFor(model(1, [4, 1]))).toBe('graph input w is declared with another shape than its initializer [1,4]')
     expect(analyzeModel(model(1, [1, 4])).input.name).toBe('x') // as declared: an overridable constant, not an input
+  })
+})
+
+describe('session creation is priced (found measuring cold calls)', () => {
+  it('over 4,096 initializers or value_info entries is refused (37,500 tiny initializers took 1.9 s to load for 31,062 gas)', () => {
+    expect(reasonFor(manyInitializers(4_100 * 24).bytes)).toMatch(/^graph has 4,?\d{3} initializers, over the 4096 cap$/)
+    expect(reasonFor(manyValueInfos(5_000 * 26).bytes)).toMatch(/^graph has \d+ value_info entries, over the 4096 cap$/)
+  })
+
+  it('every initializer, loaded or not, and every node input cost gas', () => {
+    const base = analyzeModel(withSideNode({ op: 'Relu', inputs: ['w'], outputs: ['r'] }, [{ name: 'w', type: 'float32', shape: [1, 4], values: [1, 2, 3, 4] }]))
+    const unused = analyzeModel(withSideNode({ op: 'Relu', inputs: ['w'], outputs: ['r'] }, [
+      { name: 'w', type: 'float32', shape: [1, 4], values: [1, 2, 3, 4] },
+      { name: 'big', type: 'float32', shape: [100_000], values: new Float32Array(100_000) },
+    ]))
+    // one initializer more and its 100,000 elements loaded at ¼ gas each
+    expect(unused.gasPerCall - base.gasPerCall).toBe(GAS_PER_INITIALIZER + 25_000n)
+    const wide = analyzeModel(withSideNode({ op: 'Max', inputs: ['w', 'w', 'w', 'w'], outputs: ['r'] }, [{ name: 'w', type: 'float32', shape: [1, 4], values: [1, 2, 3, 4] }]))
+    expect(wide.nodeInputs - base.nodeInputs).toBe(3)
+    expect(wide.gasPerCall - base.gasPerCall).toBeGreaterThanOrEqual(3n * GAS_PER_NODE_INPUT)
   })
 })
 
