@@ -78,7 +78,9 @@ export const MAX_VALUE_INFOS = 2 * MAX_NODES
 //   ≈1 ns per MAC: 250 gas/µs there, far more for float;
 // - element-wise work at ≈0.3-1 ns per element (Exp, Tanh, Sigmoid, broadcasting Add): 1 gas per
 //   element operation (an output element of an element-wise op, an input element of a reduction,
-//   a window element of a pooling) is generous;
+//   a window element of a pooling) is generous; convolutions add CONV_OPS_PER_IMAGE (10) element
+//   operations per image (batch item × group), for the ≈60-85 ns each image's im2col and GEMM
+//   set-up takes however small it is (found by the fuzzer: [N,1,1] convolutions ran at 9 gas/µs);
 // - memory traffic: every node is charged ¼ gas for every element it reads (initializers
 //   included) and writes, whatever its arithmetic, so that no operator and no shape runs for
 //   free (a MatMul with a zero inner dimension wrote 4M outputs for 0 MACs before zero-size dims

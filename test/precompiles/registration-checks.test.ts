@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest'
 import { ANALYZER_ABI, createAnalyzerPrecompile } from '../../precompiles/a2-analyze.ts'
 import { ANALYZE_BASE_GAS, ANALYZE_GAS_PER_BYTE } from '../../precompiles/gas.ts'
 import { analyzeModel, GAS_PER_INITIALIZER, GAS_PER_NODE_INPUT, MAX_RANK, ModelValidationError, type ModelInfo } from '../../precompiles/onnx/analyze.ts'
+import { CONV_OPS_PER_IMAGE } from '../../precompiles/onnx/operators.ts'
 import { ModelRuntime } from '../../precompiles/runtime.ts'
 import { deterministicSessionOptions } from '../../precompiles/sessions.ts'
 import { trialInput, trialRun, TrialRunError } from '../../precompiles/trial.ts'
@@ -144,6 +145,23 @@ describe('session creation is priced (found measuring cold calls)', () => {
     const wide = analyzeModel(withSideNode({ op: 'Max', inputs: ['w', 'w', 'w', 'w'], outputs: ['r'] }, [{ name: 'w', type: 'float32', shape: [1, 4], values: [1, 2, 3, 4] }]))
     expect(wide.nodeInputs - base.nodeInputs).toBe(3)
     expect(wide.gasPerCall - base.gasPerCall).toBeGreaterThanOrEqual(3n * GAS_PER_NODE_INPUT)
+  })
+})
+
+describe('convolutions are charged per image (found by the fuzzer: a QLinearConv over [84430,1,1])', () => {
+  it('Conv over [N,1,1] costs at least CONV_OPS_PER_IMAGE per batch item and group', () => {
+    const conv = (n: number, group: number) =>
+      analyzeModel(
+        buildModel({
+          inputs: [{ name: 'x', type: 'float32', shape: [n, 2, 1] }],
+          outputs: [{ name: 'y', type: 'float32', shape: [n, 2, 1] }],
+          initializers: [{ name: 'w', type: 'float32', shape: [2, 2 / group, 1], values: group === 1 ? [1, 0, 0, 1] : [1, 1] }],
+          nodes: [{ op: 'Conv', inputs: ['x', 'w'], outputs: ['y'], attrs: { group: { int: group } } }],
+        }),
+      )
+    expect(conv(1000, 1).elementOps).toBe(1000n * CONV_OPS_PER_IMAGE)
+    expect(conv(1000, 2).elementOps).toBe(2000n * CONV_OPS_PER_IMAGE)
+    expect(conv(2000, 1).gasPerCall - conv(1000, 1).gasPerCall).toBeGreaterThanOrEqual(1000n * CONV_OPS_PER_IMAGE)
   })
 })
 
