@@ -126,9 +126,9 @@ function appendToGraph(model: Uint8Array, entries: Uint8Array[]): Uint8Array {
 }
 
 /**
- * Models at the analyzer's caps whose cost is in session creation rather than in the run: the
+ * Models at the analyzer's caps whose cost is in session creation rather than in the run (the
  * most initializers and value_info entries, the widest and the most nodes, one large unused
- * initializer. scripts/bench-operator-gas.ts measures their gas per µs, cold and warm.
+ * initializer), and a convolution over the most one-pixel images an input can hold. scripts/bench-operator-gas.ts measures their gas per µs, cold and warm.
  */
 export function structureModels(): AdversarialModel[] {
   const big: AdversarialModel = {
@@ -136,5 +136,15 @@ export function structureModels(): AdversarialModel[] {
     bytes: buildModel({ inputs: [x], outputs: [y], initializers: [{ name: 'w', type: 'float32', shape: [250_000], values: new Float32Array(250_000) }], nodes: [identity] }),
   }
   const narrow = wideNodes(2 * 2048 * 4)
-  return [manyInitializers(4_090 * 24), manyValueInfos(4_090 * 21), wideNodes(64 * 2048 * 4), { ...narrow, name: `${narrow.name} (broadcasting set-up per node)` }, longNames(900_000), big]
+  // 65,536 one-pixel images: per-image set-up dominates a convolution
+  const images: AdversarialModel = {
+    name: 'Conv over 65,536 one-pixel images',
+    bytes: buildModel({
+      inputs: [{ name: 'x', type: 'float32', shape: [65_536, 1, 1] }],
+      outputs: [{ name: 'y', type: 'float32', shape: [1, 1, 1] }],
+      initializers: [{ name: 'w', type: 'float32', shape: [1, 1, 1], values: [2] }],
+      nodes: [{ op: 'Conv', inputs: ['x', 'w'], outputs: ['c'] }, { op: 'ReduceSum', inputs: ['c'], outputs: ['y'], attrs: { keepdims: { int: 1 } } }],
+    }),
+  }
+  return [manyInitializers(4_090 * 24), manyValueInfos(4_090 * 21), wideNodes(64 * 2048 * 4), { ...narrow, name: `${narrow.name} (broadcasting set-up per node)` }, longNames(900_000), big, images]
 }
