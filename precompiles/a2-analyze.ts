@@ -53,6 +53,7 @@ async function run(runtime: ModelRuntime, input: PrecompileInput): Promise<ExecR
     info = runtime.analyze(bytes)
   } catch (err) {
     if (err instanceof ModelValidationError) return fail(input, analysisGas, err.reason)
+    runtime.fault(err)
     return exceptionalHalt(input.gasLimit)
   }
   // the trial (session creation and one run, trial.ts) is the work of one cold call: it costs
