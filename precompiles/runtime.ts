@@ -15,7 +15,7 @@
 import { Address, bigIntToBytes, bytesToHex, hexToBytes, setLengthLeft } from '@ethereumjs/util'
 import { keccak256 } from 'viem'
 import { keccak_256 } from '@noble/hashes/sha3.js'
-import { analyzeModel, type ModelInfo } from './onnx/analyze.ts'
+import { analyzeModel, ModelValidationError, type ModelInfo } from './onnx/analyze.ts'
 import { SessionCache } from './sessions.ts'
 import { trialRun } from './trial.ts'
 import { MODEL_REGISTRY } from './addresses.ts'
@@ -47,11 +47,18 @@ export interface ModelRuntimeOptions {
 /** Most analyses cached (a ModelInfo is a few hundred bytes; beyond this the oldest are recomputed on use). */
 const MAX_CACHED_INFOS = 4096
 
+/** Most trial verdicts remembered. */
+const MAX_CACHED_TRIALS = 1024
+
+const TRIAL_PASSED = 'passed' as const
+
 /** Storage slot of ModelRegistry's `_models` mapping (slot 0 by contract layout; its first word holds the owner). */
 const MODELS_MAPPING_SLOT = 0n
 
 export class ModelRuntime {
   private readonly infos = new Map<string, ModelInfo>()
+  /** Trial verdicts by model id (bounded, oldest dropped first). */
+  private readonly trials = new Map<string, typeof TRIAL_PASSED | ModelValidationError>()
   /** Admitted, not yet sealed: id hex → bytes, oldest first. */
   private readonly pending = new Map<string, Uint8Array>()
   private pendingBytes = 0
@@ -73,10 +80,22 @@ export class ModelRuntime {
    * as pending (in memory only); returns their id and analysis. Throws ModelValidationError.
    */
   async admit(bytes: Uint8Array, info: ModelInfo = this.analyze(bytes)): Promise<{ id: Uint8Array; info: ModelInfo }> {
-    await trialRun(bytes, info, { timeoutMs: this.opts.trialTimeoutMs })
     const id = hexToBytes(keccak256(bytes))
     const key = bytesToHex(id)
-    if (!this.pending.has(key) && this.opts.store.getModel(id) === undefined) {
+    const known = this.pending.has(key) || this.opts.store.getModel(id) !== undefined
+    // the trial's verdict is a function of the bytes: a model this runtime holds passed it, and a
+    // verdict is remembered, so eth_estimateGas's binary search does not run the model ~25 times
+    const verdict = known ? TRIAL_PASSED : this.trials.get(key)
+    if (verdict === undefined) {
+      try {
+        await trialRun(bytes, info, { timeoutMs: this.opts.trialTimeoutMs })
+        this.rememberTrial(key, TRIAL_PASSED)
+      } catch (err) {
+        if (err instanceof ModelValidationError) this.rememberTrial(key, err)
+        throw err
+      }
+    } else if (verdict !== TRIAL_PASSED) throw verdict
+    if (!known) {
       this.pending.set(key, bytes)
       this.pendingBytes += bytes.length
       if (this.opts.scratch) this.trimScratch(key)
@@ -139,6 +158,11 @@ export class ModelRuntime {
 
   async close(): Promise<void> {
     await this.sessions.close()
+  }
+
+  private rememberTrial(key: string, verdict: typeof TRIAL_PASSED | ModelValidationError): void {
+    if (this.trials.size >= MAX_CACHED_TRIALS) this.trials.delete(this.trials.keys().next().value as string)
+    this.trials.set(key, verdict)
   }
 
   private remember(key: string, info: ModelInfo): void {

@@ -186,6 +186,18 @@ describe('the registration trial', () => {
     await runtime.close()
   })
 
+  it('gives the same verdict when the same bytes come again (remembered: an estimate admits a model many times)', async () => {
+    const runtime = new ModelRuntime({ store: emptyStore(), maxModelBytes: 1 << 20, scratch: true })
+    const ok = buildCreditModel()
+    const first = await runtime.admit(ok)
+    expect(await runtime.admit(ok)).toEqual(first)
+    const bad = withSideNode({ op: 'ArgMax', inputs: ['z'], outputs: ['a'], attrs: { axis: { int: 0 } } }, [{ name: 'z', type: 'float32', shape: [0, 3], values: [] }])
+    const info = analyzeModel(withSideNode({ op: 'ArgMax', inputs: ['z'], outputs: ['a'], attrs: { axis: { int: 0 } } }, [{ name: 'z', type: 'float32', shape: [1, 3], values: [1, 2, 3] }]))
+    for (let i = 0; i < 2; i++) await expect(runtime.admit(bad, info)).rejects.toMatchObject({ reason: 'the model fails its trial run in onnxruntime' })
+    expect(runtime.bytes(hexToBytes(keccak256(bad)))).toBeUndefined()
+    await runtime.close()
+  })
+
   it('refuses a model whose output onnxruntime computes differently from the analysis', async () => {
     const bytes = buildCreditModel()
     const info = analyzeModel(bytes)
