@@ -41,6 +41,44 @@ export const DEFAULT_PRICE_BUMP_PERCENT = 10n
 export const DEFAULT_MAX_TX_BYTES = 120_000
 export const DEFAULT_MAX_BLOCK_BYTES = 120_000
 export const DEFAULT_FILTER_TIMEOUT_MS = 5 * 60 * 1000
+/** Pool bytes (network encodings of pending + queued): 32 MiB is ~280 full 120,000-byte blocks. */
+export const DEFAULT_POOL_MAX_BYTES = 32 * 1024 * 1024
+/** Queued (nonce-gapped) transactions: geth's limits (txpool.globalqueue, accountqueue, lifetime). */
+export const DEFAULT_POOL_QUEUED_GLOBAL_SLOTS = 1_024
+export const DEFAULT_POOL_QUEUED_ACCOUNT_SLOTS = 64
+export const DEFAULT_POOL_QUEUED_LIFETIME_MS = 3 * 60 * 60 * 1000
+/**
+ * Smallest fee cap the pool accepts, in wei (0.001 gwei, the tip eth_maxPriorityFeePerGas suggests
+ * at least, so every fee a wallet builds from our suggestions passes). Above zero, a transaction
+ * always costs its sender something, so a key without funds cannot fill the pool.
+ */
+export const DEFAULT_POOL_MIN_FEE_CAP = 1_000_000n
+/** A replacement raises the fee cap by priceBumpPercent and by at least this much, in wei. */
+export const DEFAULT_POOL_MIN_REPLACEMENT_BUMP = 1_000_000n
+/** Largest txpool_content / txpool_contentFrom answer: transactions, and bytes of their encodings. */
+export const DEFAULT_TXPOOL_CONTENT_MAX_TXS = 4_096
+export const DEFAULT_TXPOOL_CONTENT_MAX_BYTES = 4 * 1024 * 1024
+/** Largest JSON-RPC answer (one call, or a whole batch), in bytes of JSON; past it -32003 "response too large". */
+export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024
+/** Polling filters in total, and per client (a WebSocket connection, or an HTTP remote address). */
+export const DEFAULT_MAX_FILTERS = 10_000
+export const DEFAULT_MAX_FILTERS_PER_CLIENT = 1_000
+/** Entries the shared block-hash and pending-tx buffers keep; a filter polled less often misses the oldest. */
+export const DEFAULT_FILTER_BUFFER_ENTRIES = 10_000
+/** eth_subscribe subscriptions per WebSocket connection. */
+export const DEFAULT_WS_MAX_SUBSCRIPTIONS = 1_000
+/** Requests a WebSocket connection may have in progress at once; more are answered -32005. */
+export const DEFAULT_WS_MAX_INFLIGHT = 64
+/** Unsent bytes a WebSocket connection may hold (it does not read); past it the node closes it (1008). */
+export const DEFAULT_WS_MAX_BUFFERED_BYTES = 16 * 1024 * 1024
+/** Open TCP connections (HTTP and WebSocket); more are closed on accept. */
+export const DEFAULT_RPC_MAX_CONNECTIONS = 5_000
+/** A request must arrive whole (headers and body) within this, in milliseconds (node answers 408). */
+export const DEFAULT_HTTP_REQUEST_TIMEOUT_MS = 30_000
+/** ...and its headers within this, in milliseconds. */
+export const DEFAULT_HTTP_HEADERS_TIMEOUT_MS = 10_000
+/** An idle keep-alive connection is closed after this, in milliseconds. */
+export const DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS = 10_000
 export const DEFAULT_MAX_SESSIONS = 64
 /** The anchoring API key a dev-mode node accepts when none is configured (never use it elsewhere). */
 export const DEV_ANCHOR_API_KEY = 'dev-anchor-key'
@@ -91,6 +129,17 @@ export interface PoolConfig {
   maxTxBytes: number
   /** Smallest accepted priority fee (tip), in wei. */
   minPriorityFee: bigint
+  /** Smallest accepted fee cap (maxFeePerGas, or gasPrice), in wei; below it `transaction underpriced`. */
+  minFeeCap: bigint
+  /** Smallest raise of a replacement's fee cap, in wei, on top of priceBumpPercent. */
+  minReplacementBump: bigint
+  /** Most bytes of all pooled transactions' encodings; past it the cheapest is evicted. */
+  maxBytes: number
+  /** Most queued (nonce-gapped) transactions in the pool, and per sender (within globalSlots / accountSlots). */
+  queuedGlobalSlots: number
+  queuedAccountSlots: number
+  /** A queued transaction is dropped this long after it arrived (restarts included), in milliseconds; 0 keeps them. */
+  queuedLifetimeMs: number
 }
 
 export interface AiConfig {
@@ -118,6 +167,30 @@ export interface RpcConfig {
   filterTimeoutMs: number
   /** Allowed browser origins (CORS); '*' for any. */
   corsOrigins: string
+  /** Largest answer to one request (a call or a whole batch), in bytes of JSON. */
+  maxResponseBytes: number
+  /** Most polling filters in total, and per client (a WebSocket connection, or an HTTP remote address). */
+  maxFilters: number
+  maxFiltersPerClient: number
+  /** Entries in the shared buffers of block hashes and pending transaction hashes that filters read. */
+  filterBufferEntries: number
+  /** Largest txpool_content answer, in transactions and in bytes of their encodings. */
+  txpoolContentMaxTxs: number
+  txpoolContentMaxBytes: number
+  /** eth_subscribe subscriptions per WebSocket connection. */
+  wsMaxSubscriptions: number
+  /** Requests in progress at once per WebSocket connection. */
+  wsMaxInflight: number
+  /** Unsent bytes a WebSocket connection may accumulate before the node closes it, in bytes. */
+  wsMaxBufferedBytes: number
+  /** Open TCP connections, HTTP and WebSocket together. */
+  maxConnections: number
+  /** Time for a whole HTTP request to arrive, in milliseconds. */
+  requestTimeoutMs: number
+  /** Time for an HTTP request's headers to arrive, in milliseconds (at most requestTimeoutMs). */
+  headersTimeoutMs: number
+  /** Idle keep-alive HTTP connections close after this, in milliseconds. */
+  keepAliveTimeoutMs: number
 }
 
 /** Execution for readers: eth_call, eth_estimateGas, eth_createAccessList, debug_traceCall, debug_traceTransaction. */
@@ -225,6 +298,12 @@ export function resolveConfig(input: NodeConfigInput = {}): NodeConfig {
       priceBumpPercent: DEFAULT_PRICE_BUMP_PERCENT,
       maxTxBytes: DEFAULT_MAX_TX_BYTES,
       minPriorityFee: 0n,
+      minFeeCap: DEFAULT_POOL_MIN_FEE_CAP,
+      minReplacementBump: DEFAULT_POOL_MIN_REPLACEMENT_BUMP,
+      maxBytes: DEFAULT_POOL_MAX_BYTES,
+      queuedGlobalSlots: DEFAULT_POOL_QUEUED_GLOBAL_SLOTS,
+      queuedAccountSlots: DEFAULT_POOL_QUEUED_ACCOUNT_SLOTS,
+      queuedLifetimeMs: DEFAULT_POOL_QUEUED_LIFETIME_MS,
       ...input.pool,
     },
     rpc: {
@@ -237,6 +316,19 @@ export function resolveConfig(input: NodeConfigInput = {}): NodeConfig {
       gasCap: DEFAULT_RPC_GAS_CAP,
       filterTimeoutMs: DEFAULT_FILTER_TIMEOUT_MS,
       corsOrigins: '*',
+      maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
+      maxFilters: DEFAULT_MAX_FILTERS,
+      maxFiltersPerClient: DEFAULT_MAX_FILTERS_PER_CLIENT,
+      filterBufferEntries: DEFAULT_FILTER_BUFFER_ENTRIES,
+      txpoolContentMaxTxs: DEFAULT_TXPOOL_CONTENT_MAX_TXS,
+      txpoolContentMaxBytes: DEFAULT_TXPOOL_CONTENT_MAX_BYTES,
+      wsMaxSubscriptions: DEFAULT_WS_MAX_SUBSCRIPTIONS,
+      wsMaxInflight: DEFAULT_WS_MAX_INFLIGHT,
+      wsMaxBufferedBytes: DEFAULT_WS_MAX_BUFFERED_BYTES,
+      maxConnections: DEFAULT_RPC_MAX_CONNECTIONS,
+      requestTimeoutMs: DEFAULT_HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: DEFAULT_HTTP_HEADERS_TIMEOUT_MS,
+      keepAliveTimeoutMs: DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS,
       ...input.rpc,
     },
     calls: {
@@ -291,12 +383,23 @@ function checkConfig(c: NodeConfig): void {
   if (!Number.isFinite(c.sequencer.blockTimeMs) || c.sequencer.blockTimeMs < 10) fail('sequencer.blockTimeMs', 'must be at least 10 ms')
   if (!/^0x[0-9a-fA-F]{40}$/.test(c.sequencer.feeRecipient)) fail('sequencer.feeRecipient', 'must be a 20-byte hex address')
   if (!Number.isInteger(c.rpc.port) || c.rpc.port < 0 || c.rpc.port > 65535) fail('rpc.port', 'must be 0..65535')
-  for (const key of ['maxBodyBytes', 'maxBatchSize', 'logsBlockRange', 'logsMaxResults', 'filterTimeoutMs'] as const) {
+  for (const key of [
+    'maxBodyBytes', 'maxBatchSize', 'logsBlockRange', 'logsMaxResults', 'filterTimeoutMs', 'maxResponseBytes', 'maxFilters', 'maxFiltersPerClient',
+    'filterBufferEntries', 'txpoolContentMaxTxs', 'txpoolContentMaxBytes', 'wsMaxSubscriptions', 'wsMaxInflight', 'wsMaxBufferedBytes', 'maxConnections',
+    'requestTimeoutMs', 'headersTimeoutMs', 'keepAliveTimeoutMs',
+  ] as const) {
     if (!Number.isInteger(c.rpc[key]) || c.rpc[key] <= 0) fail(`rpc.${key}`, 'must be a positive integer')
   }
-  for (const key of ['globalSlots', 'accountSlots', 'maxTxBytes'] as const) {
+  if (c.rpc.maxFiltersPerClient > c.rpc.maxFilters) fail('rpc.maxFiltersPerClient', 'must not exceed rpc.maxFilters')
+  if (c.rpc.headersTimeoutMs > c.rpc.requestTimeoutMs) fail('rpc.headersTimeoutMs', 'must not exceed rpc.requestTimeoutMs (node requires it)')
+  for (const key of ['globalSlots', 'accountSlots', 'maxTxBytes', 'maxBytes', 'queuedGlobalSlots', 'queuedAccountSlots'] as const) {
     if (!Number.isInteger(c.pool[key]) || c.pool[key] <= 0) fail(`pool.${key}`, 'must be a positive integer')
   }
+  if (!Number.isInteger(c.pool.queuedLifetimeMs) || c.pool.queuedLifetimeMs < 0) fail('pool.queuedLifetimeMs', 'must be an integer ≥ 0 (0: no lifetime)')
+  for (const key of ['minFeeCap', 'minReplacementBump', 'priceBumpPercent', 'minPriorityFee'] as const) {
+    if (typeof c.pool[key] !== 'bigint' || c.pool[key] < 0n) fail(`pool.${key}`, 'must be a bigint ≥ 0')
+  }
+  if (c.pool.maxBytes < c.pool.maxTxBytes) fail('pool.maxBytes', 'must be at least pool.maxTxBytes')
   if (c.pool.accountSlots > c.pool.globalSlots) fail('pool.accountSlots', 'must not exceed pool.globalSlots')
   if (!Number.isInteger(c.sequencer.maxBlockBytes) || c.sequencer.maxBlockBytes < c.pool.maxTxBytes) fail('sequencer.maxBlockBytes', 'must be an integer of at least pool.maxTxBytes')
   for (const key of ['maxModelBytes', 'maxSessions'] as const) {

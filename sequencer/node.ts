@@ -196,9 +196,17 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   await replayJournal(store, pool, log)
 
   // 3. filters, subscriptions, driver
-  const filters = new FilterManager({ chain, store, timeoutMs: config.rpc.filterTimeoutMs, maxLogs: config.rpc.logsMaxResults })
+  const filters = new FilterManager({
+    chain,
+    store,
+    timeoutMs: config.rpc.filterTimeoutMs,
+    maxLogs: config.rpc.logsMaxResults,
+    maxFilters: config.rpc.maxFilters,
+    maxPerClient: config.rpc.maxFiltersPerClient,
+    bufferEntries: config.rpc.filterBufferEntries,
+  })
   cleanup.push(() => filters.close())
-  const hub = new SubscriptionHub(filters)
+  const hub = new SubscriptionHub(filters, { maxPerConnection: config.rpc.wsMaxSubscriptions })
   const driver = new SequencerDriver<PoolTx>({
     builder,
     pool,
@@ -280,9 +288,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   const app: FastifyInstance = await buildRpcServer({
     methods,
     hub,
-    maxBodyBytes: config.rpc.maxBodyBytes,
-    maxBatchSize: config.rpc.maxBatchSize,
-    corsOrigins: config.rpc.corsOrigins,
+    ...config.rpc,
     log,
     routes: (app) => registerAnchorRoutes(app, { queue: { submit: (hashes) => withPoke(anchors.submit(hashes)) }, lookup: (hash) => proofs.anchor(hash), apiKeys: config.anchoring.apiKeys }),
   })
@@ -415,19 +421,12 @@ async function initGenesis(store: Store, trieDB: SqliteTrieDB, common: Common, g
   })
 }
 
-/** Re-admits what the journal holds; whatever is no longer valid (mined, stale) is forgotten. */
+/** Re-admits what the journal holds; whatever is no longer valid (mined, stale, expired) is forgotten. */
 async function replayJournal(store: Store, pool: TxPool, log: Logger): Promise<void> {
   const entries = store.journalAll()
-  const stale: Uint8Array[] = []
-  for (const { hash, raw } of entries) {
-    try {
-      await pool.add(raw)
-    } catch {
-      stale.push(hash)
-    }
-  }
-  store.journalRemove(stale)
-  if (entries.length > 0) log.info(`mempool journal: ${entries.length - stale.length} transactions restored, ${stale.length} dropped`)
+  const { restored, dropped } = await pool.restore(entries)
+  store.journalRemove(dropped)
+  if (entries.length > 0) log.info(`mempool journal: ${restored} transactions restored, ${dropped.length} dropped`)
 }
 
 /** Sender nonce and balance at the head, cached until the head moves. */

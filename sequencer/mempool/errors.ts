@@ -19,6 +19,8 @@ export const PoolRejection = {
   typeNotSupported: 'transaction type not supported',
   accountLimit: 'account limit exceeded',
   poolFull: 'txpool is full',
+  /** Not geth's (geth drops expired queued transactions silently); seen only by the journal replay. */
+  expired: 'queued transaction expired',
   decode: 'rlp: invalid transaction encoding',
   nonceMax: 'nonce has max value',
 } as const

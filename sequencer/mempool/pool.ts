@@ -20,6 +20,8 @@ export interface PoolTx extends DecodedTx {
   nonce: bigint
   /** Arrival order, for stable ordering among equal tips. */
   seq: number
+  /** When the pool first accepted it (unix ms; from the journal after a restart): the queued lifetime counts from here. */
+  arrivedAt: number
 }
 
 /** Where the pool reads a sender's nonce and balance at the head. */
@@ -29,7 +31,7 @@ export interface AccountReader {
 
 /** Where accepted transactions are made durable. */
 export interface TxJournal {
-  journalAdd(hash: Uint8Array, raw: Uint8Array): void
+  journalAdd(hash: Uint8Array, raw: Uint8Array, arrivedAt: number): void
   journalRemove(hashes: Uint8Array[]): void
 }
 
@@ -37,95 +39,193 @@ export interface TxPoolOptions {
   validator: TxValidator
   accounts: AccountReader
   journal: TxJournal
+  /** Most transactions (pending + queued). */
   globalSlots: number
+  /** Most transactions of one sender (pending + queued). */
   accountSlots: number
+  /** Most bytes (network encodings) of all transactions together. */
+  maxBytes: number
+  /** Most queued (nonce-gapped) transactions in the pool, and of one sender. */
+  queuedGlobalSlots: number
+  queuedAccountSlots: number
+  /** A queued transaction older than this is dropped, in milliseconds. */
+  queuedLifetimeMs: number
+  /** Smallest accepted fee cap (maxFeePerGas, or gasPrice), in wei. */
+  minFeeCap: bigint
+  /** A replacement's fee cap must exceed the old one by this percentage... */
   priceBumpPercent: bigint
+  /** ...and by at least this much, in wei (10% of nothing is nothing). */
+  minReplacementBump: bigint
+  /** The clock, in unix ms (tests may move it). */
+  now?: () => number
 }
 
 class SenderTxs {
   readonly byNonce = new Map<bigint, PoolTx>()
   /** Sum of maxCost over byNonce, kept as transactions come and go (the overdraft check reads it). */
   cost = 0n
-  constructor(public stateNonce: bigint) {}
+  /** Nonce after the contiguous run from stateNonce: below it pending, above it queued. */
+  next: bigint
+  /** The highest-nonce transaction (the tail, the only one eviction may take). */
+  top: PoolTx | undefined
+  constructor(
+    readonly senderHex: string,
+    public stateNonce: bigint,
+  ) {
+    this.next = stateNonce
+  }
+
+  /** Transactions behind a nonce gap. */
+  get queued(): number {
+    return this.byNonce.size - Number(this.next - this.stateNonce)
+  }
 
   put(ptx: PoolTx): void {
     this.byNonce.set(ptx.nonce, ptx)
     this.cost += maxCost(ptx.tx)
+    if (this.top === undefined || ptx.nonce > this.top.nonce) this.top = ptx
+    if (ptx.nonce === this.next) this.advance()
   }
 
   take(ptx: PoolTx): boolean {
     if (this.byNonce.get(ptx.nonce) !== ptx) return false
     this.byNonce.delete(ptx.nonce)
     this.cost -= maxCost(ptx.tx)
+    if (ptx.nonce < this.next && ptx.nonce >= this.stateNonce) this.next = ptx.nonce // what followed it is queued now
+    if (this.top === ptx) {
+      this.top = undefined
+      for (const t of this.byNonce.values()) if (this.top === undefined || t.nonce > this.top.nonce) this.top = t
+    }
     return true
   }
 
-  /** Nonce after the last contiguous transaction. */
-  nextNonce(): bigint {
-    let n = this.stateNonce
-    while (this.byNonce.has(n)) n++
-    return n
+  /** The head moved (the sender's transactions below `nonce` are mined or stale and already taken). */
+  setStateNonce(nonce: bigint): void {
+    if (nonce <= this.stateNonce) return
+    this.stateNonce = nonce
+    if (this.next < nonce) this.next = nonce
+    this.advance()
   }
 
-  highest(): PoolTx | undefined {
-    let best: PoolTx | undefined
-    for (const ptx of this.byNonce.values()) if (best === undefined || ptx.nonce > best.nonce) best = ptx
-    return best
+  private advance(): void {
+    while (this.byNonce.has(this.next)) this.next++
+  }
+
+  /** Its queued transactions, lowest nonce first. */
+  queuedTxs(): PoolTx[] {
+    const out: PoolTx[] = []
+    for (const t of this.byNonce.values()) if (t.nonce > this.next) out.push(t)
+    return out.sort((a, b) => (a.nonce < b.nonce ? -1 : 1))
   }
 }
 
 export type PoolListener = (ptx: PoolTx) => void
 
+/** How often, at most, the pool looks for expired queued transactions, in milliseconds. */
+const EXPIRY_CHECK_INTERVAL_MS = 1_000
+
 export class TxPool {
   private readonly senders = new Map<string, SenderTxs>()
   private readonly byHash = new Map<string, PoolTx>()
   private readonly listeners: PoolListener[] = []
+  /** Senders' tails by fee cap, cheapest first (entries go stale lazily; see TailHeap). */
+  private readonly tails = new TailHeap()
+  /** Senders with queued transactions. */
+  private readonly queuedSenders = new Set<SenderTxs>()
+  private queuedCount = 0
+  private byteCount = 0
   private seq = 0
+  private lastExpiryCheck = 0
+  private readonly now: () => number
 
-  constructor(private readonly opts: TxPoolOptions) {}
+  constructor(private readonly opts: TxPoolOptions) {
+    this.now = opts.now ?? Date.now
+  }
 
   get size(): number {
     return this.byHash.size
+  }
+
+  /** Counts without walking the pool (txpool_status). */
+  stats(): { pending: number; queued: number; bytes: number } {
+    this.expireQueued()
+    return { pending: this.byHash.size - this.queuedCount, queued: this.queuedCount, bytes: this.byteCount }
   }
 
   onAdded(listener: PoolListener): void {
     this.listeners.push(listener)
   }
 
-  /** Validates, admits and journals a transaction; resolves to it once durable. */
-  async add(raw: Uint8Array): Promise<PoolTx> {
+  /**
+   * Validates, admits and journals a transaction; resolves to it once durable. `arrivedAt` is for
+   * the journal replay (a restart must not renew a queued transaction's lifetime).
+   */
+  async add(raw: Uint8Array, opts: { arrivedAt?: number } = {}): Promise<PoolTx> {
     const decoded = this.opts.validator.decode(raw)
     const hashHex = bytesToHex(decoded.hash)
     if (this.byHash.has(hashHex)) throw new PoolError('alreadyKnown')
+    if (feeCapOf(decoded.tx) < this.opts.minFeeCap) {
+      throw new PoolError('underpriced', `fee cap ${feeCapOf(decoded.tx)} wei, minimum ${this.opts.minFeeCap} wei`)
+    }
     const account = await this.opts.accounts.account(decoded.sender)
     // everything below is synchronous: no other admission interleaves with it
-    return this.admit(decoded, hashHex, account)
+    return this.admit(decoded, hashHex, account, opts.arrivedAt ?? this.now())
   }
 
-  private admit(decoded: DecodedTx, hashHex: string, account: AccountView): PoolTx {
+  private admit(decoded: DecodedTx, hashHex: string, account: AccountView, arrivedAt: number): PoolTx {
     if (this.byHash.has(hashHex)) throw new PoolError('alreadyKnown')
     this.opts.validator.checkAgainstAccount(decoded, account)
+    this.expireQueued()
     const senderHex = decoded.sender.toString()
-    const ptx: PoolTx = { ...decoded, hashHex, senderHex, nonce: decoded.tx.nonce, seq: this.seq++ }
-    const sender = this.senders.get(senderHex) ?? new SenderTxs(account.nonce)
-    if (account.nonce > sender.stateNonce) sender.stateNonce = account.nonce
-
-    const existing = sender.byNonce.get(ptx.nonce)
-    this.checkOverdraft(sender, existing, ptx, account.balance)
-    if (existing !== undefined) {
-      this.checkReplacement(existing, ptx)
-    } else {
-      if (sender.byNonce.size >= this.opts.accountSlots) this.makeRoomInSender(sender, ptx)
-      if (this.byHash.size >= this.opts.globalSlots) this.makeRoomInPool(ptx, ptx.nonce > sender.nextNonce())
+    const ptx: PoolTx = { ...decoded, hashHex, senderHex, nonce: decoded.tx.nonce, seq: this.seq++, arrivedAt }
+    if (this.opts.queuedLifetimeMs > 0 && ptx.nonce > (this.senders.get(senderHex)?.next ?? account.nonce) && arrivedAt + this.opts.queuedLifetimeMs <= this.now()) {
+      throw new PoolError('expired', `queued since ${new Date(arrivedAt).toISOString()}`)
+    }
+    if (this.senders.has(senderHex)) this.advanceSender(senderHex, account.nonce)
+    let sender = this.senders.get(senderHex)
+    if (sender === undefined) {
+      sender = new SenderTxs(senderHex, account.nonce)
+      this.senders.set(senderHex, sender)
     }
 
-    this.opts.journal.journalAdd(ptx.hash, ptx.raw)
+    const existing = sender.byNonce.get(ptx.nonce)
+    try {
+      this.checkOverdraft(sender, existing, ptx, account.balance)
+      if (existing !== undefined) {
+        this.checkReplacement(existing, ptx)
+        if (this.byteCount - existing.raw.length + ptx.raw.length > this.opts.maxBytes) this.makeRoom(ptx, ptx.nonce > sender.next, existing)
+      } else {
+        const queued = ptx.nonce > sender.next
+        if (queued) this.checkQueueRoom(sender)
+        if (sender.byNonce.size >= this.opts.accountSlots) this.makeRoomInSender(sender, ptx)
+        if (this.byHash.size >= this.opts.globalSlots || this.byteCount + ptx.raw.length > this.opts.maxBytes) this.makeRoom(ptx, queued)
+      }
+    } catch (err) {
+      if (sender.byNonce.size === 0) this.senders.delete(senderHex)
+      throw err
+    }
+
+    this.opts.journal.journalAdd(ptx.hash, ptx.raw, arrivedAt)
     if (existing !== undefined) this.drop(existing)
     this.senders.set(senderHex, sender) // new, or forgotten by drop() when the replacement emptied it
-    sender.put(ptx)
+    this.track(sender, () => sender!.put(ptx))
     this.byHash.set(hashHex, ptx)
+    this.byteCount += ptx.raw.length
     for (const listener of this.listeners) listener(ptx)
     return ptx
+  }
+
+  /** Runs a change to one sender and keeps the pool's queued count, queued set and tail heap in step. */
+  private track(sender: SenderTxs, change: () => void): void {
+    const queuedBefore = sender.queued
+    const topBefore = sender.top
+    change()
+    const queuedAfter = sender.queued
+    this.queuedCount += queuedAfter - queuedBefore
+    if (queuedAfter > 0) this.queuedSenders.add(sender)
+    else this.queuedSenders.delete(sender)
+    if (sender.top !== undefined && sender.top !== topBefore) this.tails.push(sender.top)
+    if (this.tails.size > 2 * this.senders.size + 1024) this.tails.rebuild([...this.senders.values()].flatMap((s) => (s.top === undefined ? [] : [s.top])))
   }
 
   /**
@@ -141,48 +241,108 @@ export class TxPool {
     }
   }
 
+  /** Both fee fields up by priceBumpPercent, and the fee cap by at least minReplacementBump wei. */
   private checkReplacement(old: PoolTx, next: PoolTx): void {
     const bump = 100n + this.opts.priceBumpPercent
-    const capOk = feeCapOf(next.tx) * 100n >= feeCapOf(old.tx) * bump
+    const capOk = feeCapOf(next.tx) * 100n >= feeCapOf(old.tx) * bump && feeCapOf(next.tx) >= feeCapOf(old.tx) + this.opts.minReplacementBump
     const tipOk = tipOf(next.tx) * 100n >= tipOf(old.tx) * bump
     if (!capOk || !tipOk) throw new PoolError('replacementUnderpriced')
   }
 
+  /** Queued transactions have their own small limits: they never take room executable ones need. */
+  private checkQueueRoom(sender: SenderTxs): void {
+    if (sender.queued >= this.opts.queuedAccountSlots) throw new PoolError('accountLimit', `${this.opts.queuedAccountSlots} queued (nonce-gapped) transactions per sender`)
+    if (this.queuedCount >= this.opts.queuedGlobalSlots) throw new PoolError('poolFull', `${this.opts.queuedGlobalSlots} queued (nonce-gapped) transactions`)
+  }
+
   /** A sender at its cap may only push out its own highest-nonce transaction, with a lower nonce. */
   private makeRoomInSender(sender: SenderTxs, incoming: PoolTx): void {
-    const highest = sender.highest()
+    const highest = sender.top
     if (highest === undefined || highest.nonce < incoming.nonce) throw new PoolError('accountLimit')
     this.drop(highest)
   }
 
   /**
-   * A full pool evicts the cheapest sender tail (highest nonce, so no gap opens) if the newcomer
-   * pays more. A newcomer behind a nonce gap may only push out queued transactions, never
-   * executable ones (geth: "future transaction tries to replace pending").
+   * A full pool (by count or bytes) makes room for an executable newcomer: queued transactions go
+   * first (they cannot run, whatever they pay), then the cheapest sender tails (highest nonce, so
+   * no gap opens) while they pay less than the newcomer; the tails come off a heap, so a refusal
+   * costs O(log n), not a scan. A newcomer behind a nonce gap never displaces anything (geth:
+   * "future transaction tries to replace pending"). Nothing is dropped unless all the room is found.
    */
-  private makeRoomInPool(incoming: PoolTx, incomingQueued: boolean): void {
-    let cheapest: PoolTx | undefined
-    for (const sender of this.senders.values()) {
-      const tail = sender.highest()
-      if (tail === undefined || (incomingQueued && tail.nonce < sender.nextNonce())) continue
-      if (cheapest === undefined || feeCapOf(tail.tx) < feeCapOf(cheapest.tx)) cheapest = tail
+  private makeRoom(incoming: PoolTx, incomingQueued: boolean, replacing?: PoolTx): void {
+    const full = 'pool is full'
+    if (incomingQueued) throw new PoolError('underpriced', full)
+    let count = this.byHash.size + (replacing === undefined ? 1 : 0)
+    let bytes = this.byteCount + incoming.raw.length - (replacing?.raw.length ?? 0)
+    const fits = () => count <= this.opts.globalSlots && bytes <= this.opts.maxBytes
+    const victims: PoolTx[] = []
+    const take = (ptx: PoolTx) => {
+      victims.push(ptx)
+      count--
+      bytes -= ptx.raw.length
     }
-    if (cheapest === undefined || feeCapOf(cheapest.tx) >= feeCapOf(incoming.tx)) throw new PoolError('underpriced', 'pool is full')
-    this.drop(cheapest)
+    for (const sender of this.queuedSenders) {
+      if (fits()) break
+      for (const ptx of sender.queuedTxs().reverse()) {
+        if (fits()) break
+        if (ptx !== replacing) take(ptx)
+      }
+    }
+    if (!fits()) {
+      const chosen = new Set(victims)
+      const cap = feeCapOf(incoming.tx)
+      // walk the cheapest tails without disturbing the heap: a refusal must leave the pool as it was
+      for (const tail of this.tails.cheapest((t) => this.isTail(t) && !chosen.has(t) && t !== replacing)) {
+        if (fits()) break
+        if (feeCapOf(tail.tx) >= cap) break
+        if (tail.senderHex === incoming.senderHex) continue // its own lower nonces would open a gap under it
+        take(tail)
+        chosen.add(tail)
+        // the sender's next tail may be cheap too; it is on the heap only once this one is dropped
+        let below = this.senders.get(tail.senderHex)?.byNonce.get(tail.nonce - 1n)
+        while (below !== undefined && !fits() && feeCapOf(below.tx) < cap) {
+          take(below)
+          below = this.senders.get(tail.senderHex)?.byNonce.get(below.nonce - 1n)
+        }
+      }
+    }
+    if (!fits()) throw new PoolError('underpriced', full)
+    for (const v of victims) this.drop(v)
+  }
+
+  private isTail(ptx: PoolTx): boolean {
+    return this.byHash.get(ptx.hashHex) === ptx && this.senders.get(ptx.senderHex)?.top === ptx
+  }
+
+  /** Drops queued transactions older than queuedLifetimeMs (at most once a second). */
+  expireQueued(): void {
+    if (this.opts.queuedLifetimeMs <= 0 || this.queuedCount === 0) return
+    const now = this.now()
+    if (now - this.lastExpiryCheck < EXPIRY_CHECK_INTERVAL_MS) return
+    this.lastExpiryCheck = now
+    const cutoff = now - this.opts.queuedLifetimeMs
+    const expired: PoolTx[] = []
+    for (const sender of this.queuedSenders) for (const ptx of sender.queuedTxs()) if (ptx.arrivedAt <= cutoff) expired.push(ptx)
+    for (const ptx of expired) this.drop(ptx)
   }
 
   /** Removes a transaction and forgets it in the journal. */
   private drop(ptx: PoolTx): void {
-    this.remove(ptx)
-    this.opts.journal.journalRemove([ptx.hash])
+    if (this.remove(ptx)) this.opts.journal.journalRemove([ptx.hash])
   }
 
-  private remove(ptx: PoolTx): void {
+  private remove(ptx: PoolTx): boolean {
+    if (this.byHash.get(ptx.hashHex) !== ptx) return false
     this.byHash.delete(ptx.hashHex)
+    this.byteCount -= ptx.raw.length
     const sender = this.senders.get(ptx.senderHex)
-    if (sender === undefined) return
-    sender.take(ptx)
-    if (sender.byNonce.size === 0) this.senders.delete(ptx.senderHex)
+    if (sender === undefined) return true
+    this.track(sender, () => sender.take(ptx))
+    if (sender.byNonce.size === 0) {
+      this.senders.delete(ptx.senderHex)
+      this.queuedSenders.delete(sender)
+    }
+    return true
   }
 
   /**
@@ -191,20 +351,57 @@ export class TxPool {
    * transactions below its new nonce are stale.
    */
   onBlockSealed(mined: { senderHex: string; hashHex: string; nonce: bigint }[], invalid: PoolTx[]): void {
+    const newNonce = new Map<string, bigint>()
     for (const m of mined) {
       const ptx = this.byHash.get(m.hashHex)
       if (ptx !== undefined) this.remove(ptx)
-      const sender = this.senders.get(m.senderHex)
-      if (sender !== undefined && m.nonce + 1n > sender.stateNonce) sender.stateNonce = m.nonce + 1n
+      if (m.nonce + 1n > (newNonce.get(m.senderHex) ?? 0n)) newNonce.set(m.senderHex, m.nonce + 1n)
     }
     for (const ptx of invalid) this.drop(ptx)
+    for (const [senderHex, nonce] of newNonce) this.advanceSender(senderHex, nonce)
+    this.expireQueued()
+  }
+
+  /** The sender's nonce at the head is now `nonce`: what is below is stale, what follows may become pending. */
+  private advanceSender(senderHex: string, nonce: bigint): void {
+    const sender = this.senders.get(senderHex)
+    if (sender === undefined || nonce <= sender.stateNonce) return
     const stale: PoolTx[] = []
-    for (const senderHex of new Set(mined.map((m) => m.senderHex))) {
-      const sender = this.senders.get(senderHex)
-      if (sender === undefined) continue
-      for (const ptx of sender.byNonce.values()) if (ptx.nonce < sender.stateNonce) stale.push(ptx)
-    }
+    for (const ptx of sender.byNonce.values()) if (ptx.nonce < nonce) stale.push(ptx)
     for (const ptx of stale) this.drop(ptx)
+    const still = this.senders.get(senderHex)
+    if (still !== undefined) this.track(still, () => still.setStateNonce(nonce))
+  }
+
+  /**
+   * Re-admits the journal at start-up, in nonce order (so each sender's run is rebuilt pending
+   * before anything behind a gap counts as queued), keeping each transaction's arrival time.
+   * Returns the hashes that no longer qualify (mined, stale, expired); the caller forgets them.
+   */
+  async restore(entries: { hash: Uint8Array; raw: Uint8Array; arrivedAt: number | null }[]): Promise<{ restored: number; dropped: Uint8Array[] }> {
+    const dropped: Uint8Array[] = []
+    const decoded: { d: DecodedTx; arrivedAt: number }[] = []
+    for (const e of entries) {
+      try {
+        decoded.push({ d: this.opts.validator.decode(e.raw), arrivedAt: e.arrivedAt ?? this.now() })
+      } catch {
+        dropped.push(e.hash)
+      }
+    }
+    decoded.sort((a, b) => (a.d.tx.nonce < b.d.tx.nonce ? -1 : a.d.tx.nonce > b.d.tx.nonce ? 1 : a.arrivedAt - b.arrivedAt))
+    let restored = 0
+    for (const { d, arrivedAt } of decoded) {
+      try {
+        const hashHex = bytesToHex(d.hash)
+        if (this.byHash.has(hashHex)) continue
+        if (feeCapOf(d.tx) < this.opts.minFeeCap) throw new PoolError('underpriced')
+        this.admit(d, hashHex, await this.opts.accounts.account(d.sender), arrivedAt)
+        restored++
+      } catch {
+        dropped.push(d.hash)
+      }
+    }
+    return { restored, dropped }
   }
 
   /** Transactions for the next block: executable, fee cap at or above `baseFee`, best tip first. */
@@ -234,24 +431,113 @@ export class TxPool {
     return n
   }
 
-  /** Pending and queued transactions per sender, for txpool_content / txpool_status. */
-  content(): { pending: Map<string, PoolTx[]>; queued: Map<string, PoolTx[]> } {
+  /**
+   * Pending and queued transactions per sender, for txpool_content; `of` restricts it to one
+   * sender (txpool_contentFrom). The caller checks stats() first: this walks what it returns.
+   */
+  content(of?: string): { pending: Map<string, PoolTx[]>; queued: Map<string, PoolTx[]> } {
+    this.expireQueued()
     const pending = new Map<string, PoolTx[]>()
     const queued = new Map<string, PoolTx[]>()
-    for (const [senderHex, sender] of this.senders) {
-      const next = sender.nextNonce()
+    const one = of === undefined ? undefined : this.senders.get(of.toLowerCase())
+    const senders = of === undefined ? this.senders.values() : one === undefined ? [] : [one]
+    for (const sender of senders) {
       const sorted = [...sender.byNonce.values()].sort((a, b) => (a.nonce < b.nonce ? -1 : 1))
-      const p = sorted.filter((t) => t.nonce < next)
-      const q = sorted.filter((t) => t.nonce >= next)
-      if (p.length > 0) pending.set(senderHex, p)
-      if (q.length > 0) queued.set(senderHex, q)
+      const p = sorted.filter((t) => t.nonce < sender.next)
+      const q = sorted.filter((t) => t.nonce >= sender.next)
+      if (p.length > 0) pending.set(sender.senderHex, p)
+      if (q.length > 0) queued.set(sender.senderHex, q)
     }
     return { pending, queued }
+  }
+
+  /** How many transactions and bytes one sender has in the pool. */
+  senderStats(senderHex: string): { count: number; bytes: number } {
+    const sender = this.senders.get(senderHex.toLowerCase())
+    if (sender === undefined) return { count: 0, bytes: 0 }
+    let bytes = 0
+    for (const t of sender.byNonce.values()) bytes += t.raw.length
+    return { count: sender.byNonce.size, bytes }
   }
 
   all(): PoolTx[] {
     return [...this.byHash.values()]
   }
+}
+
+/**
+ * A min-heap of sender tails by fee cap (then newest first). Entries are not removed when a tail
+ * stops being one; readers skip those (`valid`), and the pool rebuilds the heap when stale entries
+ * outnumber live ones, so each operation stays O(log n) amortized.
+ */
+class TailHeap {
+  private h: PoolTx[] = []
+
+  get size(): number {
+    return this.h.length
+  }
+
+  push(ptx: PoolTx): void {
+    const h = this.h
+    h.push(ptx)
+    let i = h.length - 1
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (!cheaper(h[i], h[parent])) break
+      ;[h[i], h[parent]] = [h[parent], h[i]]
+      i = parent
+    }
+  }
+
+  rebuild(live: PoolTx[]): void {
+    this.h = []
+    for (const p of live) this.push(p)
+  }
+
+  /** Valid entries in ascending order, lazily; stale entries at the top are discarded on the way. */
+  *cheapest(valid: (ptx: PoolTx) => boolean): Generator<PoolTx> {
+    while (this.h.length > 0 && !valid(this.h[0])) this.pop()
+    // a side heap of indices walks the rest in order without popping live entries
+    const frontier: number[] = this.h.length > 0 ? [0] : []
+    const seen = new Set<PoolTx>()
+    while (frontier.length > 0) {
+      let best = 0
+      for (let k = 1; k < frontier.length; k++) if (cheaper(this.h[frontier[k]], this.h[frontier[best]])) best = k
+      const i = frontier[best]
+      frontier.splice(best, 1)
+      const l = 2 * i + 1
+      if (l < this.h.length) frontier.push(l)
+      if (l + 1 < this.h.length) frontier.push(l + 1)
+      const ptx = this.h[i]
+      if (seen.has(ptx) || !valid(ptx)) continue
+      seen.add(ptx)
+      yield ptx
+    }
+  }
+
+  private pop(): void {
+    const h = this.h
+    const last = h.pop() as PoolTx
+    if (h.length === 0) return
+    h[0] = last
+    let i = 0
+    for (;;) {
+      const l = 2 * i + 1
+      const r = l + 1
+      let best = i
+      if (l < h.length && cheaper(h[l], h[best])) best = l
+      if (r < h.length && cheaper(h[r], h[best])) best = r
+      if (best === i) break
+      ;[h[i], h[best]] = [h[best], h[i]]
+      i = best
+    }
+  }
+}
+
+function cheaper(a: PoolTx, b: PoolTx): boolean {
+  const ca = feeCapOf(a.tx)
+  const cb = feeCapOf(b.tx)
+  return ca !== cb ? ca < cb : a.seq > b.seq
 }
 
 /**

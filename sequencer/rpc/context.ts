@@ -26,7 +26,11 @@ export interface TxPoolView {
   add(raw: Uint8Array): Promise<PooledTx>
   get(hashHex: string): PooledTx | undefined
   pendingNonce(senderHex: string, stateNonce: bigint): bigint
-  content(): { pending: Map<string, PooledTx[]>; queued: Map<string, PooledTx[]> }
+  /** Pending and queued per sender; `of` restricts it to one sender. Walks what it returns: check stats() first. */
+  content(of?: string): { pending: Map<string, PooledTx[]>; queued: Map<string, PooledTx[]> }
+  /** Counts kept as transactions come and go (no walk). */
+  stats(): { pending: number; queued: number; bytes: number }
+  senderStats(senderHex: string): { count: number; bytes: number }
   all(): PooledTx[]
 }
 

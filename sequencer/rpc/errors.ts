@@ -2,7 +2,9 @@
  * The one place where domain errors become JSON-RPC errors. Codes follow geth and EIP-1474:
  * -32700 parse, -32600 invalid request, -32601 unknown method, -32602 invalid params,
  * -32000 for pool and execution failures (with geth's wording so viem maps them to typed errors),
- * 3 with the revert data for reverts, -32603 for anything unexpected (its details go to the log).
+ * 3 with the revert data for reverts, -32603 for anything unexpected (its details go to the log),
+ * -32005 for a limit a client hit (filters, subscriptions, requests in progress, log results),
+ * -32003 for an answer over the response size limit (geth's code and words).
  */
 import { PoolError } from '../mempool/errors.ts'
 import { ExecutionRevertedError, ExecutionFailedError } from '../builder/executor.ts'
@@ -24,6 +26,8 @@ export const ErrorCode = {
   server: -32000,
   executionReverted: 3,
   limitExceeded: -32005,
+  /** geth's errcodeResponseTooLarge ("response too large"). */
+  responseTooLarge: -32003,
   unsupported: -32004,
 } as const
 

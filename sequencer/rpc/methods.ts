@@ -6,10 +6,12 @@
 import { InvalidParamsError } from './errors.ts'
 import type { Param } from './params.ts'
 
-/** The WebSocket connection a call arrived on, for eth_subscribe; undefined over HTTP. */
+/** Where a call came from: the WebSocket connection (for eth_subscribe; undefined over HTTP) and the client's identity. */
 export interface CallOrigin {
   /** Present while the call is part of a JSON-RPC batch: gas its calls executed so far (capped per batch). */
   batch?: { gasExecuted: bigint }
+  /** Who is calling, for per-client caps: 'ws:<n>' for a WebSocket connection, 'http:<remote address>' over HTTP. */
+  client?: string
   subscriptions?: {
     subscribe(kind: string, params: unknown[]): string
     unsubscribe(id: string): boolean

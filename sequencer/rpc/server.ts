@@ -3,6 +3,11 @@
  * `buildRpcServer` wires routes and returns the fastify instance without listening, so tests can
  * `inject()`; the node calls `listen`. Every request, however malformed, gets a JSON-RPC answer;
  * nothing a client sends can throw out of a handler.
+ *
+ * What one client can hold is bounded: an answer's size (-32003 "response too large", geth's), a
+ * request's time to arrive (node answers 408), open connections, and per WebSocket connection its
+ * requests in progress (-32005), its subscriptions (-32005) and the data it leaves unread (past
+ * the limit the connection is closed with 1008).
  */
 import Fastify, { type FastifyInstance } from 'fastify'
 import cors from '@fastify/cors'
@@ -18,6 +23,18 @@ export interface RpcServerOptions {
   maxBodyBytes: number
   maxBatchSize: number
   corsOrigins: string
+  /** Largest answer to one request (a call or a whole batch), in bytes of JSON. */
+  maxResponseBytes: number
+  /** Requests in progress at once per WebSocket connection. */
+  wsMaxInflight: number
+  /** Unsent bytes a WebSocket connection may hold before it is closed. */
+  wsMaxBufferedBytes: number
+  /** Open TCP connections. */
+  maxConnections: number
+  /** Milliseconds for a whole request, for its headers, and before an idle keep-alive connection closes. */
+  requestTimeoutMs: number
+  headersTimeoutMs: number
+  keepAliveTimeoutMs: number
   log: Logger
   /** More HTTP routes on the same server (the anchoring API). */
   routes?: (app: FastifyInstance) => void
@@ -27,30 +44,53 @@ type Id = string | number | null
 type Response = { jsonrpc: '2.0'; id: Id; result: unknown } | { jsonrpc: '2.0'; id: Id; error: JsonRpcErrorObject }
 
 export class Dispatcher {
-  constructor(private readonly opts: Pick<RpcServerOptions, 'methods' | 'maxBatchSize' | 'log'>) {}
+  constructor(private readonly opts: Pick<RpcServerOptions, 'methods' | 'maxBatchSize' | 'maxResponseBytes' | 'log'>) {}
 
-  /** Handles one body (single call or batch). Undefined when there is nothing to send back (only notifications). */
-  async handle(body: string, origin: CallOrigin): Promise<Response | Response[] | undefined> {
+  /**
+   * Handles one body (single call or batch) and returns the JSON text to send back; undefined when
+   * there is nothing to send (only notifications). An answer over maxResponseBytes is replaced by
+   * -32003 "response too large"; in a batch, once the total passes it, every later call gets that
+   * error (as geth's batch limit does), so the answer stays bounded.
+   */
+  async handle(body: string, origin: CallOrigin): Promise<string | undefined> {
     let parsed: unknown
     try {
       parsed = JSON.parse(body)
     } catch {
-      return failure(null, { code: ErrorCode.parse, message: 'parse error: request body is not valid JSON' })
+      return JSON.stringify(failure(null, { code: ErrorCode.parse, message: 'parse error: request body is not valid JSON' }))
     }
     if (Array.isArray(parsed)) {
-      if (parsed.length === 0) return failure(null, { code: ErrorCode.invalidRequest, message: 'empty batch' })
+      if (parsed.length === 0) return JSON.stringify(failure(null, { code: ErrorCode.invalidRequest, message: 'empty batch' }))
       if (parsed.length > this.opts.maxBatchSize) {
-        return failure(null, { code: ErrorCode.invalidRequest, message: `batch of ${parsed.length} calls is over the limit of ${this.opts.maxBatchSize}` })
+        return JSON.stringify(failure(null, { code: ErrorCode.invalidRequest, message: `batch of ${parsed.length} calls is over the limit of ${this.opts.maxBatchSize}` }))
       }
-      const responses: Response[] = []
+      const parts: string[] = []
+      let total = 2
       const batchOrigin: CallOrigin = { ...origin, batch: { gasExecuted: 0n } }
       for (const call of parsed) {
+        if (total > this.opts.maxResponseBytes) {
+          // the answer is already too large: the rest are not run
+          const id = typeof call === 'object' && call !== null && validId((call as { id?: unknown }).id) ? ((call as { id: Id }).id ?? null) : null
+          parts.push(JSON.stringify(tooLarge(id, this.opts.maxResponseBytes)))
+          continue
+        }
         const r = await this.call(call, batchOrigin)
-        if (r !== undefined) responses.push(r)
+        if (r === undefined) continue
+        const text = this.serialize(r, this.opts.maxResponseBytes - total)
+        total += text.length + 1
+        parts.push(text)
       }
-      return responses.length === 0 ? undefined : responses
+      return parts.length === 0 ? undefined : `[${parts.join(',')}]`
     }
-    return this.call(parsed, origin)
+    const r = await this.call(parsed, origin)
+    return r === undefined ? undefined : this.serialize(r, this.opts.maxResponseBytes)
+  }
+
+  /** The response's JSON, or -32003 if it is over `budget` bytes. */
+  private serialize(r: Response, budget: number): string {
+    const text = JSON.stringify(r)
+    // JSON of hex and ASCII: its length is its size in bytes
+    return text.length <= budget ? text : JSON.stringify(tooLarge(r.id, this.opts.maxResponseBytes))
   }
 
   private async call(raw: unknown, origin: CallOrigin): Promise<Response | undefined> {
@@ -92,8 +132,22 @@ function failure(id: Id, error: JsonRpcErrorObject): Response {
   return { jsonrpc: '2.0', id, error }
 }
 
+function tooLarge(id: Id, limit: number): Response {
+  return failure(id, { code: ErrorCode.responseTooLarge, message: `response too large: over the limit of ${limit} bytes; ask for less (a narrower range, fewer calls per batch)` })
+}
+
 export async function buildRpcServer(opts: RpcServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: opts.maxBodyBytes, logger: false, forceCloseConnections: true })
+  const app = Fastify({
+    bodyLimit: opts.maxBodyBytes,
+    logger: false,
+    forceCloseConnections: true,
+    // a body trickling in byte by byte must not hold a socket forever (node answers 408)
+    requestTimeout: opts.requestTimeoutMs,
+    keepAliveTimeout: opts.keepAliveTimeoutMs,
+    // node checks the request and headers timeouts on this interval (default 30 s): check often enough to honour them
+    http: { headersTimeout: opts.headersTimeoutMs, connectionsCheckingInterval: Math.min(1_000, opts.headersTimeoutMs) },
+  })
+  app.server.maxConnections = opts.maxConnections
   const dispatcher = new Dispatcher(opts)
 
   await app.register(cors, { origin: opts.corsOrigins === '*' ? true : opts.corsOrigins.split(','), methods: ['POST', 'GET', 'OPTIONS'] })
@@ -104,6 +158,11 @@ export async function buildRpcServer(opts: RpcServerOptions): Promise<FastifyIns
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body))
 
   app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, req, reply) => {
+    // a client that went away mid-request (aborted upload, reset) is not the node's error: no ERROR line, nothing to answer
+    if (req.raw.destroyed || req.raw.socket?.destroyed === true || err.code === 'ECONNRESET' || err.message === 'aborted') {
+      opts.log.debug(`request on ${req.url} from ${req.ip} aborted by the client`)
+      return reply.code(400).send()
+    }
     if (req.url.startsWith('/v1/')) {
       // REST routes answer in their own error shape
       const status = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 413 : (err.statusCode ?? 500)
@@ -114,29 +173,53 @@ export async function buildRpcServer(opts: RpcServerOptions): Promise<FastifyIns
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return reply.code(413).send(failure(null, { code: ErrorCode.invalidRequest, message: `request body over the limit of ${opts.maxBodyBytes} bytes` }))
     }
-    opts.log.error(`http error: ${err.message}`)
-    return reply.code(err.statusCode ?? 500).send(failure(null, { code: ErrorCode.internal, message: 'internal error' }))
+    const status = err.statusCode ?? 500
+    if (status >= 500) opts.log.error(`http error: ${err.message}`)
+    return reply.code(status).send(failure(null, { code: status >= 500 ? ErrorCode.internal : ErrorCode.invalidRequest, message: status >= 500 ? 'internal error' : err.message }))
   })
 
   app.post('/', async (req, reply) => {
     const body = typeof req.body === 'string' ? req.body : ''
-    const response = await dispatcher.handle(body, {})
+    const response = await dispatcher.handle(body, { client: `http:${req.ip}` })
     if (response === undefined) return reply.code(204).send()
-    return reply.header('content-type', 'application/json').send(JSON.stringify(response))
+    return reply.header('content-type', 'application/json').send(response)
   })
 
+  let wsConnections = 0
   app.route({
     method: 'GET',
     url: '/',
     handler: async (_req, reply) => reply.send({ name: 'ai-rollup JSON-RPC', usage: 'POST JSON-RPC 2.0 here, or open a WebSocket' }),
-    wsHandler: (socket) => {
-      const subscriptions = new ConnectionSubscriptions(opts.hub, (m) => {
-        if (socket.readyState === socket.OPEN) socket.send(m)
-      })
-      const origin: CallOrigin = { subscriptions }
+    wsHandler: (socket, req) => {
+      const connection = `ws:${++wsConnections}`
+      let inflight = 0
+      let closing = false
+      /** Sends unless the peer stopped reading: past the limit of unsent bytes the connection is closed (1008) and its subscriptions die. */
+      const send = (m: string) => {
+        if (closing || socket.readyState !== socket.OPEN) return
+        if (socket.bufferedAmount + m.length > opts.wsMaxBufferedBytes) {
+          closing = true
+          subscriptions.close()
+          opts.log.info(`closing WebSocket ${connection} from ${req.ip}: over ${opts.wsMaxBufferedBytes} bytes unsent (the client does not read)`)
+          socket.close(1008, 'too much unsent data: read your messages')
+          // the close frame waits behind the unread data; do not wait for a peer that does not read
+          setTimeout(() => socket.terminate(), 1_000).unref()
+          return
+        }
+        socket.send(m)
+      }
+      const subscriptions = new ConnectionSubscriptions(opts.hub, send)
+      const origin: CallOrigin = { subscriptions, client: connection }
       socket.on('message', (data: Buffer) => {
-        void dispatcher.handle(data.toString('utf8'), origin).then((response) => {
-          if (response !== undefined && socket.readyState === socket.OPEN) socket.send(JSON.stringify(response))
+        const body = data.toString('utf8')
+        if (inflight >= opts.wsMaxInflight) {
+          send(JSON.stringify(failure(idOf(body), { code: ErrorCode.limitExceeded, message: `too many requests in progress on this connection (limit ${opts.wsMaxInflight}); wait for answers before sending more` })))
+          return
+        }
+        inflight++
+        void dispatcher.handle(body, origin).then((response) => {
+          inflight--
+          if (response !== undefined) send(response)
         })
       })
       socket.on('close', () => subscriptions.close())
@@ -146,4 +229,14 @@ export async function buildRpcServer(opts: RpcServerOptions): Promise<FastifyIns
 
   opts.routes?.(app)
   return app
+}
+
+/** The id of a single request, for an answer to a request that is not run; null for anything else. */
+function idOf(body: string): Id {
+  try {
+    const parsed = JSON.parse(body) as { id?: unknown }
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && validId(parsed.id) ? (parsed.id as Id) : null
+  } catch {
+    return null
+  }
 }

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { SealedBlock } from '../builder/builder.ts'
-import { InvalidParamsError } from './errors.ts'
+import { ErrorCode, InvalidParamsError, RpcError } from './errors.ts'
 import { formatBlock, formatTx } from './format.ts'
 import { logFilter, bool, type LogFilter } from './params.ts'
 import type { FilterManager } from './filters.ts'
@@ -43,6 +43,9 @@ export class ConnectionSubscriptions {
       default:
         throw new InvalidParamsError(`invalid argument 0: no "${kind}" subscription in eth namespace`)
     }
+    if (this.subs.size >= this.hub.maxPerConnection) {
+      throw new RpcError(ErrorCode.limitExceeded, `too many subscriptions on this connection (limit ${this.hub.maxPerConnection}); eth_unsubscribe unused ones`)
+    }
     const id = `0x${randomBytes(16).toString('hex')}`
     this.subs.set(id, sub)
     return id
@@ -63,8 +66,15 @@ export class ConnectionSubscriptions {
 
 export class SubscriptionHub {
   readonly connections = new Set<ConnectionSubscriptions>()
+  /** Most subscriptions per connection. */
+  readonly maxPerConnection: number
 
-  constructor(private readonly filters: FilterManager) {}
+  constructor(
+    private readonly filters: FilterManager,
+    opts: { maxPerConnection: number },
+  ) {
+    this.maxPerConnection = opts.maxPerConnection
+  }
 
   publishBlock(block: SealedBlock): void {
     if (this.connections.size === 0) return

@@ -70,9 +70,12 @@ CREATE TABLE IF NOT EXISTS models (
 ) WITHOUT ROWID;
 
 -- transactions the pool accepted and has not yet seen mined; replayed into the pool at start
+-- (arrived_at, unix ms, lets a queued transaction's lifetime run across restarts; NULL in rows
+-- written before the column existed)
 CREATE TABLE IF NOT EXISTS mempool (
   hash BLOB PRIMARY KEY,
-  raw  BLOB NOT NULL
+  raw  BLOB NOT NULL,
+  arrived_at INTEGER
 ) WITHOUT ROWID;
 
 -- data hashes accepted over HTTP and not yet in a block (acknowledged, so durable); a hash leaves

@@ -123,6 +123,9 @@ export class Store {
       this.db.exec(SCHEMA)
     }
     this.checkVersion()
+    // data directories from before the pool's queued lifetime: the column is nullable, no version bump
+    const mempoolColumns = this.db.prepare('PRAGMA table_info(mempool)').all() as { name: string }[]
+    if (!mempoolColumns.some((c) => c.name === 'arrived_at')) this.db.exec('ALTER TABLE mempool ADD COLUMN arrived_at INTEGER')
     this.stmts = this.prepare()
     this.commitBlockTx = this.db.transaction((w: BlockWrite) => this.commitBlockWrites(w))
   }
@@ -156,9 +159,9 @@ export class Store {
       putNode: d.prepare('INSERT OR IGNORE INTO trie_nodes (key, value) VALUES (?, ?)'),
       getModel: d.prepare('SELECT bytes FROM models WHERE id = ?').pluck(),
       putModel: d.prepare('INSERT OR IGNORE INTO models (id, bytes) VALUES (?, ?)'),
-      journalAdd: d.prepare('INSERT OR IGNORE INTO mempool (hash, raw) VALUES (?, ?)'),
+      journalAdd: d.prepare('INSERT OR IGNORE INTO mempool (hash, raw, arrived_at) VALUES (?, ?, ?)'),
       journalRemove: d.prepare('DELETE FROM mempool WHERE hash = ?'),
-      journalAll: d.prepare('SELECT hash, raw FROM mempool'),
+      journalAll: d.prepare('SELECT hash, raw, arrived_at AS arrivedAt FROM mempool'),
       queueAdd: d.prepare('INSERT OR IGNORE INTO anchor_queue (hash, received_at) VALUES (?, ?)'),
       queueRemove: d.prepare('DELETE FROM anchor_queue WHERE hash = ?'),
       queueNext: d.prepare('SELECT hash FROM anchor_queue ORDER BY seq LIMIT ?').pluck(),
@@ -322,8 +325,9 @@ export class Store {
 
   // ---- mempool journal ----
 
-  journalAdd(hash: Uint8Array, raw: Uint8Array): void {
-    this.stmts.journalAdd.run(hash, raw)
+  /** `arrivedAt` in unix milliseconds (the pool's queued lifetime counts from it, across restarts). */
+  journalAdd(hash: Uint8Array, raw: Uint8Array, arrivedAt: number = Date.now()): void {
+    this.stmts.journalAdd.run(hash, raw, arrivedAt)
   }
 
   journalRemove(hashes: Uint8Array[]): void {
@@ -333,8 +337,8 @@ export class Store {
     })()
   }
 
-  journalAll(): { hash: Uint8Array; raw: Uint8Array }[] {
-    return this.stmts.journalAll.all() as { hash: Uint8Array; raw: Uint8Array }[]
+  journalAll(): { hash: Uint8Array; raw: Uint8Array; arrivedAt: number | null }[] {
+    return this.stmts.journalAll.all() as { hash: Uint8Array; raw: Uint8Array; arrivedAt: number | null }[]
   }
 
   // ---- anchoring ----

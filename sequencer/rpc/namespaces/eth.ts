@@ -322,9 +322,9 @@ export function ethMethods(ctx: RpcContext): MethodTable {
 
     eth_getLogs: method([p.logFilter], (filter) => getLogs(filter)),
 
-    eth_newFilter: method([p.logFilter], (filter) => ctx.filters.newLogFilter(filter)),
-    eth_newBlockFilter: method([], () => ctx.filters.newBlockFilter()),
-    eth_newPendingTransactionFilter: method([], () => ctx.filters.newPendingTxFilter()),
+    eth_newFilter: method([p.logFilter], (filter, origin) => ctx.filters.newLogFilter(filter, origin.client)),
+    eth_newBlockFilter: method([], (origin) => ctx.filters.newBlockFilter(origin.client)),
+    eth_newPendingTransactionFilter: method([], (origin) => ctx.filters.newPendingTxFilter(origin.client)),
     eth_getFilterChanges: method([p.str], (id) => ctx.filters.changes(id)),
     eth_getFilterLogs: method([p.str], (id) => ctx.filters.allLogs(id)),
     eth_uninstallFilter: method([p.str], (id) => ctx.filters.uninstall(id)),
