@@ -1,0 +1,89 @@
+/**
+ * The pool's eviction cost (issue 19): a full pool refuses a cheap newcomer after looking at the
+ * cheapest sender tail only (a heap), not after a scan of every sender — a scan cost ~42 ms per
+ * refusal at 65,536 transactions. The real TxPool; the validator and account reader it is given
+ * are stand-ins (signing 20,000 transactions would dominate the test).
+ */
+import { describe, expect, it } from 'vitest'
+import { TxPool } from '../../../sequencer/mempool/pool.ts'
+import { PoolError } from '../../../sequencer/mempool/errors.ts'
+
+interface Fake {
+  raw: Uint8Array
+  decoded: any
+}
+
+let counter = 0
+function fakeTx(feeCap: bigint, nonce = 0n, size = 100): Fake {
+  const n = ++counter
+  const raw = new Uint8Array(size)
+  new DataView(raw.buffer).setUint32(0, n)
+  const hash = new Uint8Array(32)
+  new DataView(hash.buffer).setUint32(28, n)
+  const senderHex = `0x${n.toString(16).padStart(40, '0')}`
+  const tx = { nonce, gasLimit: 21_000n, value: 0n, maxFeePerGas: feeCap, maxPriorityFeePerGas: 1n }
+  return { raw, decoded: { tx, raw, hash, sender: { toString: () => senderHex, bytes: new Uint8Array(20) } } }
+}
+
+function poolOf(slots: number) {
+  const byRaw = new Map<Uint8Array, any>()
+  const pool = new TxPool({
+    validator: { decode: (raw: Uint8Array) => byRaw.get(raw), checkAgainstAccount: () => undefined } as any,
+    accounts: { account: async () => ({ nonce: 0n, balance: 10n ** 30n }) },
+    journal: { journalAdd: () => undefined, journalRemove: () => undefined },
+    globalSlots: slots,
+    accountSlots: 16,
+    maxBytes: 1 << 30,
+    queuedGlobalSlots: 1024,
+    queuedAccountSlots: 64,
+    queuedLifetimeMs: 0,
+    minFeeCap: 0n,
+    priceBumpPercent: 10n,
+    minReplacementBump: 0n,
+  })
+  const add = (f: Fake) => {
+    byRaw.set(f.raw, f.decoded)
+    return pool.add(f.raw)
+  }
+  return { pool, add }
+}
+
+/** Milliseconds per refused newcomer in a full pool of `slots` transactions. */
+async function refusalCost(slots: number, refusals: number): Promise<{ perRefusalMs: number; size: number }> {
+  const { pool, add } = poolOf(slots)
+  for (let i = 0; i < slots; i++) await add(fakeTx(1_000n + BigInt((i * 7919) % 100_000)))
+  const cheap = Array.from({ length: refusals }, () => fakeTx(500n))
+  const start = performance.now()
+  for (const f of cheap) {
+    await expect(add(f)).rejects.toBeInstanceOf(PoolError)
+  }
+  return { perRefusalMs: (performance.now() - start) / refusals, size: pool.size }
+}
+
+describe('TxPool eviction', () => {
+  it('refuses a cheap newcomer to a full pool at a cost that does not grow with the pool (20,000 vs 200 transactions)', async () => {
+    const small = await refusalCost(200, 2_000)
+    const large = await refusalCost(20_000, 2_000)
+    expect(small.size).toBe(200)
+    expect(large.size).toBe(20_000)
+    // a scan is 100× the work at 20,000; a heap is the same; leave room for a loaded machine
+    expect(large.perRefusalMs).toBeLessThan(Math.max(small.perRefusalMs * 10, 0.05))
+  })
+
+  it('evicts the cheapest tails, cheapest first, for better-paying newcomers', async () => {
+    const { pool, add } = poolOf(100)
+    const txs = Array.from({ length: 100 }, (_, i) => fakeTx(BigInt(1_000 + i)))
+    for (const f of txs) await add(f)
+    for (let k = 0; k < 10; k++) await add(fakeTx(5_000n))
+    expect(pool.size).toBe(100)
+    const left = new Set(pool.all().map((p) => p.hashHex))
+    const hex = (f: Fake) => `0x${Buffer.from(f.decoded.hash).toString('hex')}`
+    txs.slice(0, 10).forEach((f) => expect(left.has(hex(f))).toBe(false))
+    txs.slice(10).forEach((f) => expect(left.has(hex(f))).toBe(true))
+    // one that pays no more than the cheapest left (1,010) is refused
+    await expect(add(fakeTx(1_010n))).rejects.toThrow('transaction underpriced')
+    await add(fakeTx(1_011n))
+    expect(left.has(hex(txs[10]))).toBe(true)
+    expect(pool.all().some((p) => p.hashHex === hex(txs[10]))).toBe(false)
+  })
+})
