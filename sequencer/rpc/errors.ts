@@ -48,6 +48,11 @@ export class InvalidParamsError extends RpcError {
   }
 }
 
+/** geth's words for an answer over the response size limit (the server's check, or an early one that knows the answer's size in advance). */
+export function responseTooLargeError(limit: number): RpcError {
+  return new RpcError(ErrorCode.responseTooLarge, `response too large: over the limit of ${limit} bytes; ask for less (a narrower range, fewer calls per batch)`)
+}
+
 export function toJsonRpcError(err: unknown, onInternal: (err: unknown) => void): JsonRpcErrorObject {
   if (err instanceof RpcError) return withData(err.code, err.message, err.data)
   if (err instanceof PoolError) return { code: ErrorCode.server, message: err.message }

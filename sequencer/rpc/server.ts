@@ -13,7 +13,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import cors from '@fastify/cors'
 import websocket from '@fastify/websocket'
 import type { Logger } from '../log.ts'
-import { ErrorCode, RpcError, toJsonRpcError, type JsonRpcErrorObject } from './errors.ts'
+import { ErrorCode, RpcError, responseTooLargeError, toJsonRpcError, type JsonRpcErrorObject } from './errors.ts'
 import { parseArgs, type CallOrigin, type MethodTable } from './methods.ts'
 import { ConnectionSubscriptions, type SubscriptionHub } from './subscriptions.ts'
 
@@ -133,7 +133,8 @@ function failure(id: Id, error: JsonRpcErrorObject): Response {
 }
 
 function tooLarge(id: Id, limit: number): Response {
-  return failure(id, { code: ErrorCode.responseTooLarge, message: `response too large: over the limit of ${limit} bytes; ask for less (a narrower range, fewer calls per batch)` })
+  const err = responseTooLargeError(limit)
+  return failure(id, { code: err.code, message: err.message })
 }
 
 export async function buildRpcServer(opts: RpcServerOptions): Promise<FastifyInstance> {

@@ -10,7 +10,7 @@ import { getMerkleStateProof } from '@ethereumjs/statemanager'
 import { TransactionType, createTx } from '@ethereumjs/tx'
 import type { StoredBlock } from '../../chain/chain.ts'
 import type { TxRow } from '../../store/store.ts'
-import { ErrorCode, InvalidParamsError, RpcError } from '../errors.ts'
+import { ErrorCode, InvalidParamsError, RpcError, responseTooLargeError } from '../errors.ts'
 import { formatBlock, formatReceipt, formatTx, hex, q, type TxPosition } from '../format.ts'
 import { method, type MethodTable } from '../methods.ts'
 import * as p from '../params.ts'
@@ -20,6 +20,12 @@ import type { RpcContext } from '../context.ts'
 export const DEFAULT_SUGGESTED_TIP = 1_000_000n
 /** Blocks eth_maxPriorityFeePerGas looks back over. */
 const TIP_SAMPLE_BLOCKS = 20
+/**
+ * A formatted log is at least this many bytes of JSON (address, two hashes, indices): a receipt
+ * answer whose log count alone passes rpc.maxResponseBytes is refused before it is built (a
+ * receipt of 72k logs took 2.6 s and 26 MB to build only to be refused).
+ */
+const MIN_LOG_JSON_BYTES = 300
 /** Most blocks one eth_feeHistory call covers (geth's limit). */
 const FEE_HISTORY_MAX_BLOCKS = 1024
 
@@ -76,6 +82,10 @@ export function ethMethods(ctx: RpcContext): MethodTable {
   }
 
   const blockByRef = (ref: p.BlockNumberOrTag) => chain.byNumber(numberOf(ref))
+
+  const checkLogVolume = (logCount: number) => {
+    if (logCount * MIN_LOG_JSON_BYTES > ctx.config.rpc.maxResponseBytes) throw responseTooLargeError(ctx.config.rpc.maxResponseBytes)
+  }
 
   // ---- fees ----
 
@@ -285,7 +295,9 @@ export function ethMethods(ctx: RpcContext): MethodTable {
     eth_getTransactionReceipt: method([p.hash32], (hash) => {
       const row = store.getTx(hash)
       const block = row && chain.byNumber(row.blockNumber)
-      return row === undefined || block === undefined ? null : receiptOf(row, block)
+      if (row === undefined || block === undefined) return null
+      checkLogVolume(row.logCount)
+      return receiptOf(row, block)
     }),
 
     eth_getBlockByNumber: method([p.blockNumberOrTag, p.bool], (ref, full) => blockJson(blockByRef(ref), full)),
@@ -294,8 +306,10 @@ export function ethMethods(ctx: RpcContext): MethodTable {
     eth_getBlockReceipts: method([p.blockRef], (ref) => {
       const block = typeof ref === 'object' ? chain.byHash(ref.hash) : blockByRef(ref)
       if (block === undefined) return null
+      const rows = store.getTxsInBlock(block.row.number)
+      checkLogVolume(rows.reduce((n, r) => n + r.logCount, 0))
       const logs = store.getLogsInBlock(block.row.number)
-      return store.getTxsInBlock(block.row.number).map((row) => receiptOf(row, block, logs))
+      return rows.map((row) => receiptOf(row, block, logs))
     }),
 
     eth_getBlockTransactionCountByNumber: method([p.blockNumberOrTag], (ref) => {
