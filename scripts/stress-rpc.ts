@@ -364,7 +364,7 @@ const ATTACKS: Attack[] = [
   },
   {
     name: 'ws-no-read',
-    what: '4 WebSockets × 1,000 newHeads subscriptions that never read',
+    what: '4 WebSockets × 1,200 newHeads subscriptions that never read, for 25 s',
     run: async (c) => {
       const sockets: WebSocket[] = []
       let subscribed = 0
@@ -375,23 +375,26 @@ const ATTACKS: Attack[] = [
         await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
         ws.on('close', () => closedByNode++)
         ws.on('error', () => undefined)
-        let id = 0
+        // 1,200 subscriptions in 6 batches of 200 (one request each, within the in-flight cap)
         const answers = new Promise<void>((resolve) => {
           let seen = 0
           ws.on('message', (d: Buffer) => {
             const m = JSON.parse(d.toString())
-            if (m.id === undefined) return
-            if (m.error) refused++
-            else subscribed++
-            if (++seen === 1_200) resolve()
+            if (!Array.isArray(m)) return
+            for (const a of m) {
+              if (a.error) refused++
+              else subscribed++
+            }
+            if (++seen === 6) resolve()
           })
         })
-        for (let i = 0; i < 1_200; i++) ws.send(JSON.stringify({ jsonrpc: '2.0', id: ++id, method: 'eth_subscribe', params: ['newHeads'] }))
+        for (let b = 0; b < 6; b++) ws.send(JSON.stringify(Array.from({ length: 200 }, (_, i) => ({ jsonrpc: '2.0', id: b * 200 + i, method: 'eth_subscribe', params: ['newHeads'] }))))
         await Promise.race([answers, sleep(10_000)])
         ;(ws as unknown as { _socket: net.Socket })._socket.pause()
         sockets.push(ws)
       }
-      await sleep(c.seconds * 1000)
+      // 1,000 headers a block, ~1.2 MB a second per connection: past the unsent-data limit (16 MiB) plus the kernel's buffers within ~20 s
+      await sleep(Math.max(c.seconds, 25) * 1000)
       const closed = closedByNode
       for (const ws of sockets) ws.terminate()
       return `${subscribed} subscriptions, ${refused} refused; ${closed}/4 connections closed by the node`

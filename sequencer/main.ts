@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util'
 import { startNode } from './node.ts'
-import type { NodeConfigInput } from './config.ts'
+import { DEFAULT_HTTP_HEADERS_TIMEOUT_MS, type NodeConfigInput } from './config.ts'
 
 const USAGE = `usage: npm start -- [options]
   --data-dir <dir>        sqlite data directory (default ./data/l2)
@@ -25,6 +25,14 @@ const USAGE = `usage: npm start -- [options]
   --batch-gas-cap <gas>   gas all calls of one JSON-RPC batch may execute (default 100000000)
   --trace-gas-cap <gas>   gas cap of debug_traceCall (default 10000000)
   --trace-max-bytes <n>   largest debug_trace* result in bytes (default 16777216)
+
+ Pool and RPC server limits (see README "Limits"):
+  --pool-min-fee-cap <wei>      smallest fee cap the pool accepts (default 1000000)
+  --pool-max-bytes <n>          most bytes of transactions in the pool (default 33554432)
+  --pool-queued-lifetime <ms>   a queued (nonce-gapped) transaction is dropped this long after it arrived (default 10800000)
+  --max-connections <n>         open HTTP + WebSocket connections (default 5000)
+  --max-response-bytes <n>      largest JSON-RPC answer, else -32003 (default 10485760)
+  --request-timeout <ms>        an HTTP request must arrive whole within this (default 30000)
 
  L1 (all three to post batches; without them the node runs alone and safe/finalized stay at 0):
   --l1-rpc <url>          L1 JSON-RPC URL
@@ -54,6 +62,12 @@ async function main(): Promise<void> {
       'batch-gas-cap': { type: 'string' },
       'trace-gas-cap': { type: 'string' },
       'trace-max-bytes': { type: 'string' },
+      'pool-min-fee-cap': { type: 'string' },
+      'pool-max-bytes': { type: 'string' },
+      'pool-queued-lifetime': { type: 'string' },
+      'max-connections': { type: 'string' },
+      'max-response-bytes': { type: 'string' },
+      'request-timeout': { type: 'string' },
       'l1-rpc': { type: 'string' },
       deployments: { type: 'string' },
       'batcher-key': { type: 'string' },
@@ -76,9 +90,21 @@ async function main(): Promise<void> {
       ...(values.automine === true && { automine: true }),
       ...(values['fee-recipient'] !== undefined && { feeRecipient: values['fee-recipient'] as `0x${string}` }),
     },
+    pool: {
+      ...(values['pool-min-fee-cap'] !== undefined && { minFeeCap: BigInt(values['pool-min-fee-cap']) }),
+      ...(values['pool-max-bytes'] !== undefined && { maxBytes: Number(values['pool-max-bytes']) }),
+      ...(values['pool-queued-lifetime'] !== undefined && { queuedLifetimeMs: Number(values['pool-queued-lifetime']) }),
+    },
     rpc: {
       ...(values.host !== undefined && { host: values.host }),
       ...(values.port !== undefined && { port: Number(values.port) }),
+      ...(values['max-connections'] !== undefined && { maxConnections: Number(values['max-connections']) }),
+      ...(values['max-response-bytes'] !== undefined && { maxResponseBytes: Number(values['max-response-bytes']) }),
+      ...(values['request-timeout'] !== undefined && {
+        requestTimeoutMs: Number(values['request-timeout']),
+        // headers must arrive within the request's time (node requires it)
+        headersTimeoutMs: Math.min(Number(values['request-timeout']), DEFAULT_HTTP_HEADERS_TIMEOUT_MS),
+      }),
       ...(values['rpc-gas-cap'] !== undefined && { gasCap: BigInt(values['rpc-gas-cap']) }),
     },
     calls: {

@@ -9,6 +9,7 @@
  * requests in progress (-32005), its subscriptions (-32005) and the data it leaves unread (past
  * the limit the connection is closed with 1008).
  */
+import { performance } from 'node:perf_hooks'
 import Fastify, { type FastifyInstance } from 'fastify'
 import cors from '@fastify/cors'
 import websocket from '@fastify/websocket'
@@ -41,6 +42,12 @@ export interface RpcServerOptions {
 }
 
 type Id = string | number | null
+
+/** A batch yields to the event loop after running this long, in milliseconds. */
+const BATCH_SLICE_MS = 10
+
+/** Requests a WebSocket connection may have waiting, as a multiple of wsMaxInflight. */
+export const WS_QUEUE_FACTOR = 16
 type Response = { jsonrpc: '2.0'; id: Id; result: unknown } | { jsonrpc: '2.0'; id: Id; error: JsonRpcErrorObject }
 
 export class Dispatcher {
@@ -67,7 +74,13 @@ export class Dispatcher {
       const parts: string[] = []
       let total = 2
       const batchOrigin: CallOrigin = { ...origin, batch: { gasExecuted: 0n } }
+      let slice = performance.now()
       for (const call of parsed) {
+        if (performance.now() - slice > BATCH_SLICE_MS) {
+          // a long batch lets other clients' requests and block production in between its calls
+          await new Promise((resolve) => setImmediate(resolve))
+          slice = performance.now()
+        }
         if (total > this.opts.maxResponseBytes) {
           // the answer is already too large: the rest are not run
           const id = typeof call === 'object' && call !== null && validId((call as { id?: unknown }).id) ? ((call as { id: Id }).id ?? null) : null
@@ -211,17 +224,30 @@ export async function buildRpcServer(opts: RpcServerOptions): Promise<FastifyIns
       }
       const subscriptions = new ConnectionSubscriptions(opts.hub, send)
       const origin: CallOrigin = { subscriptions, client: connection }
-      socket.on('message', (data: Buffer) => {
-        const body = data.toString('utf8')
-        if (inflight >= opts.wsMaxInflight) {
-          send(JSON.stringify(failure(idOf(body), { code: ErrorCode.limitExceeded, message: `too many requests in progress on this connection (limit ${opts.wsMaxInflight}); wait for answers before sending more` })))
-          return
-        }
+      // at most wsMaxInflight requests run at once; the next ones wait (and the socket stops being
+      // read, so the client's own TCP window holds them); past a queue of WS_QUEUE_FACTOR × that
+      // (what arrived in the chunks already read) they are answered -32005
+      const waiting: string[] = []
+      const maxWaiting = opts.wsMaxInflight * WS_QUEUE_FACTOR
+      const run = (body: string) => {
         inflight++
         void dispatcher.handle(body, origin).then((response) => {
           inflight--
           if (response !== undefined) send(response)
+          const next = waiting.shift()
+          if (next !== undefined) run(next)
+          else if (socket.isPaused) socket.resume()
         })
+      }
+      socket.on('message', (data: Buffer) => {
+        const body = data.toString('utf8')
+        if (inflight < opts.wsMaxInflight) return run(body)
+        if (waiting.length >= maxWaiting) {
+          send(JSON.stringify(failure(idOf(body), { code: ErrorCode.limitExceeded, message: `too many requests in progress on this connection (limit ${opts.wsMaxInflight}, and ${maxWaiting} waiting); wait for answers before sending more` })))
+          return
+        }
+        waiting.push(body)
+        if (!socket.isPaused) socket.pause()
       })
       socket.on('close', () => subscriptions.close())
       socket.on('error', () => subscriptions.close())
