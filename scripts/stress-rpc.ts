@@ -395,6 +395,9 @@ const ATTACKS: Attack[] = [
       }
       // 1,000 headers a block, ~1.2 MB a second per connection: past the unsent-data limit (16 MiB) plus the kernel's buffers within ~20 s
       await sleep(Math.max(c.seconds, 25) * 1000)
+      // a paused socket does not see the node's close: read what is left, then count
+      for (const ws of sockets) (ws as unknown as { _socket: net.Socket })._socket.resume()
+      await sleep(3_000)
       const closed = closedByNode
       for (const ws of sockets) ws.terminate()
       return `${subscribed} subscriptions, ${refused} refused; ${closed}/4 connections closed by the node`

@@ -292,9 +292,10 @@ export class TxPool {
       const chosen = new Set(victims)
       const cap = feeCapOf(incoming.tx)
       // walk the cheapest tails without disturbing the heap: a refusal must leave the pool as it was
-      for (const tail of this.tails.cheapest((t) => this.isTail(t) && !chosen.has(t) && t !== replacing)) {
+      for (const tail of this.tails.cheapest((t) => this.isTail(t))) {
         if (fits()) break
         if (feeCapOf(tail.tx) >= cap) break
+        if (chosen.has(tail) || tail === replacing) continue
         if (tail.senderHex === incoming.senderHex) continue // its own lower nonces would open a gap under it
         take(tail)
         chosen.add(tail)
@@ -467,7 +468,7 @@ export class TxPool {
 
 /**
  * A min-heap of sender tails by fee cap (then newest first). Entries are not removed when a tail
- * stops being one; readers skip those (`valid`), and the pool rebuilds the heap when stale entries
+ * stops being one; readers skip those (`live`), and the pool rebuilds the heap when stale entries
  * outnumber live ones, so each operation stays O(log n) amortized.
  */
 class TailHeap {
@@ -494,9 +495,9 @@ class TailHeap {
     for (const p of live) this.push(p)
   }
 
-  /** Valid entries in ascending order, lazily; stale entries at the top are discarded on the way. */
-  *cheapest(valid: (ptx: PoolTx) => boolean): Generator<PoolTx> {
-    while (this.h.length > 0 && !valid(this.h[0])) this.pop()
+  /** Live entries in ascending order, lazily; stale ones at the top are discarded on the way (the others stay). */
+  *cheapest(live: (ptx: PoolTx) => boolean): Generator<PoolTx> {
+    while (this.h.length > 0 && !live(this.h[0])) this.pop()
     // a side heap of indices walks the rest in order without popping live entries
     const frontier: number[] = this.h.length > 0 ? [0] : []
     const seen = new Set<PoolTx>()
@@ -509,7 +510,7 @@ class TailHeap {
       if (l < this.h.length) frontier.push(l)
       if (l + 1 < this.h.length) frontier.push(l + 1)
       const ptx = this.h[i]
-      if (seen.has(ptx) || !valid(ptx)) continue
+      if (seen.has(ptx) || !live(ptx)) continue
       seen.add(ptx)
       yield ptx
     }

@@ -155,6 +155,7 @@ export class Store {
       putLog: d.prepare(`INSERT INTO logs (block_number, log_index, tx_index, address, topic0, topic1, topic2, topic3, data)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       logsInBlock: d.prepare(`SELECT ${LOG_COLUMNS} FROM logs WHERE block_number = ? ORDER BY log_index`),
+      logsInRange: d.prepare(`SELECT ${LOG_COLUMNS} FROM logs WHERE block_number = ? AND log_index >= ? AND log_index < ? ORDER BY log_index`),
       getNode: d.prepare('SELECT value FROM trie_nodes WHERE key = ?').pluck(),
       putNode: d.prepare('INSERT OR IGNORE INTO trie_nodes (key, value) VALUES (?, ?)'),
       getModel: d.prepare('SELECT bytes FROM models WHERE id = ?').pluck(),
@@ -278,6 +279,12 @@ export class Store {
   }
 
   // ---- logs ----
+
+  /** One transaction's logs: `count` from `firstLogIndex` (its row's firstLogIndex and logCount). */
+  getLogsOfTx(blockNumber: number, firstLogIndex: number, count: number): LogRow[] {
+    if (count === 0) return []
+    return (this.stmts.logsInRange.all(blockNumber, firstLogIndex, firstLogIndex + count) as RawLogRow[]).map(toLogRow)
+  }
 
   getLogsInBlock(blockNumber: number): LogRow[] {
     return (this.stmts.logsInBlock.all(blockNumber) as RawLogRow[]).map(toLogRow)

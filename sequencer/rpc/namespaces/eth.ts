@@ -70,7 +70,8 @@ export function ethMethods(ctx: RpcContext): MethodTable {
   }
 
   const receiptOf = (row: TxRow, block: StoredBlock, blockLogs?: ReturnType<typeof store.getLogsInBlock>) => {
-    const logs = (blockLogs ?? store.getLogsInBlock(row.blockNumber)).filter((l) => l.txIndex === row.txIndex)
+    // one receipt reads its own logs only: a neighbour with 70k logs must not make it slow
+    const logs = blockLogs === undefined ? store.getLogsOfTx(row.blockNumber, row.firstLogIndex, row.logCount) : blockLogs.filter((l) => l.txIndex === row.txIndex)
     return formatReceipt(decode(row), row, block.row.hash, block.header.timestamp, logs)
   }
 
