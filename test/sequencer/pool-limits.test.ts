@@ -2,7 +2,7 @@
  * The pool's limits against abuse (issue 19), over real HTTP: a minimum fee cap (a key without
  * funds cannot fill the pool for free), an absolute replacement bump, a byte bound, queued
  * (nonce-gapped) transactions with their own small limits that never displace executable ones,
- * and their lifetime, which a restart does not renew. txpool_content is capped.
+ * and their lifetime, which a restart does not renew (txpool_content's cap: rpc-limits.test.ts).
  */
 import { describe, expect, it } from 'vitest'
 import { parseGwei, type Hex, type TransactionSerializableEIP1559 } from 'viem'
@@ -196,24 +196,6 @@ describe('pool limits', () => {
       expect(await r.rpc('txpool_status')).toEqual({ pending: '0xc', queued: '0x0' })
     } finally {
       await r.close()
-    }
-  })
-
-  it('txpool_content answers -32005 past rpc.txpoolContentMaxTxs; txpool_contentFrom and txpool_status still answer', async () => {
-    const t = await manual({ rpc: { txpoolContentMaxTxs: 3 } })
-    try {
-      for (const nonce of [0, 1, 2]) await send(t, await sign(0, { nonce }))
-      expect(Object.keys((await t.rpc('txpool_content')).pending)).toHaveLength(1)
-      await send(t, await sign(1))
-      const r = await t.rpcRaw('txpool_content')
-      expect(r.error?.code).toBe(-32005)
-      expect(r.error?.message).toMatch(/4 transactions .* over the txpool_content limit of 3 transactions/)
-      const mine = await t.rpc('txpool_contentFrom', [accounts[0].address])
-      expect(Object.keys(mine.pending)).toEqual(['0', '1', '2'])
-      expect(mine.queued).toEqual({})
-      expect(await t.rpc('txpool_status')).toEqual({ pending: '0x4', queued: '0x0' })
-    } finally {
-      await t.close()
     }
   })
 })

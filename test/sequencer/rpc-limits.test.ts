@@ -2,7 +2,8 @@
  * What one client can hold on the RPC server (issue 19), over real sockets to 127.0.0.1: polling
  * filters (capped per client and in total, reading shared buffers instead of a copy each),
  * WebSocket subscriptions, requests in progress and unread data, HTTP request timeouts and the
- * connection cap, no ERROR line per aborted request, and the response size limit (-32003).
+ * connection cap, no ERROR line per aborted request, txpool_content's cap and the response size
+ * limit (-32003).
  */
 import { once } from 'node:events'
 import { connect, type Socket } from 'node:net'
@@ -13,6 +14,7 @@ import WebSocket from 'ws'
 import { parseGwei, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { accounts, postRaw, startTestNode, type JsonRpcResponse, type TestNode } from '../helpers/node.ts'
+import { resolveConfig } from '../../sequencer/config.ts'
 
 const SINK = '0x000000000000000000000000000000000000dEaD' as const
 const CHAIN_ID = 42424
@@ -282,6 +284,26 @@ describe('HTTP limits', () => {
   })
 })
 
+describe('txpool_content', () => {
+  it('answers -32005 past rpc.txpoolContentMaxTxs; txpool_contentFrom and txpool_status still answer', async () => {
+    const t = await startTestNode({ rpc: { txpoolContentMaxTxs: 3 }, sequencer: { automine: false, blockTimeMs: 60_000 } })
+    try {
+      for (const nonce of [0, 1, 2]) await t.rpc('eth_sendRawTransaction', [await sign(0, nonce)])
+      expect(Object.keys((await t.rpc('txpool_content')).pending)).toHaveLength(1)
+      await t.rpc('eth_sendRawTransaction', [await sign(1, 0)])
+      const r = await t.rpcRaw('txpool_content')
+      expect(r.error?.code).toBe(-32005)
+      expect(r.error?.message).toMatch(/4 transactions .* over the txpool_content limit of 3 transactions/)
+      const mine = await t.rpc('txpool_contentFrom', [accounts[0].address])
+      expect(Object.keys(mine.pending)).toEqual(['0', '1', '2'])
+      expect(mine.queued).toEqual({})
+      expect(await t.rpc('txpool_status')).toEqual({ pending: '0x4', queued: '0x0' })
+    } finally {
+      await t.close()
+    }
+  })
+})
+
 describe('response size limit', () => {
   it('answers -32003 "response too large" past rpc.maxResponseBytes, for a call and within a batch, over HTTP and WebSocket', async () => {
     const t = await startTestNode({ rpc: { maxResponseBytes: 50_000 } })
@@ -341,5 +363,53 @@ describe('response size limit', () => {
     } finally {
       await small.close()
     }
+  })
+
+  it('refuses a receipt whose log count alone passes the limit before building it; a neighbour in the same block is served', async () => {
+    const t = await startTestNode({ rpc: { maxResponseBytes: 50_000 }, sequencer: { automine: false, blockTimeMs: 60_000 } })
+    try {
+      // runtime: emit calldata[0..32] empty LOG0s; init code copies it into place
+      const runtime = '6000355b8015601457600080a0600190036003565b00'
+      const len = (runtime.length / 2).toString(16).padStart(2, '0')
+      const deploy = await privateKeyToAccount(accounts[0].privateKey as Hex).signTransaction({
+        type: 'eip1559', chainId: CHAIN_ID, nonce: 0, gas: 200_000n, maxFeePerGas: parseGwei('10'), maxPriorityFeePerGas: parseGwei('1'),
+        data: `0x60${len}600c60003960${len}6000f3${runtime}`,
+      })
+      const deployHash: Hex = await t.rpc('eth_sendRawTransaction', [deploy])
+      await t.node.mine()
+      const emitter = (await t.rpc('eth_getTransactionReceipt', [deployHash])).contractAddress
+      const emit = await privateKeyToAccount(accounts[0].privateKey as Hex).signTransaction({
+        type: 'eip1559', chainId: CHAIN_ID, nonce: 1, gas: 400_000n, maxFeePerGas: parseGwei('10'), maxPriorityFeePerGas: parseGwei('1'),
+        to: emitter, data: `0x${(400).toString(16).padStart(64, '0')}`,
+      })
+      const emitHash: Hex = await t.rpc('eth_sendRawTransaction', [emit])
+      const neighbour: Hex = await t.rpc('eth_sendRawTransaction', [await sign(1, 0)])
+      await t.node.mine()
+      // 400 logs are at least 400 × 300 bytes of JSON: over 50,000 without building them
+      const r = await t.rpcRaw('eth_getTransactionReceipt', [emitHash])
+      expect(r.error).toEqual({ code: -32003, message: expect.stringMatching(/^response too large/) })
+      expect((await t.rpcRaw('eth_getBlockReceipts', ['latest'])).error?.code).toBe(-32003)
+      const other = await t.rpc('eth_getTransactionReceipt', [neighbour])
+      expect(other.status).toBe('0x1')
+      expect(other.logs).toEqual([])
+      expect(other.blockNumber).toBe((await t.rpc('eth_getTransactionByHash', [emitHash])).blockNumber)
+    } finally {
+      await t.close()
+    }
+  })
+})
+
+describe('limits config', () => {
+  it('refuses invalid limits at start-up, naming the field', () => {
+    expect(() => resolveConfig({ rpc: { maxFilters: 0 } })).toThrow(/rpc\.maxFilters/)
+    expect(() => resolveConfig({ rpc: { maxFilters: 10, maxFiltersPerClient: 11 } })).toThrow(/rpc\.maxFiltersPerClient/)
+    expect(() => resolveConfig({ rpc: { requestTimeoutMs: 1_000, headersTimeoutMs: 2_000 } })).toThrow(/rpc\.headersTimeoutMs/)
+    expect(() => resolveConfig({ rpc: { wsMaxBufferedBytes: 1.5 } })).toThrow(/rpc\.wsMaxBufferedBytes/)
+    expect(() => resolveConfig({ pool: { minFeeCap: -1n } })).toThrow(/pool\.minFeeCap/)
+    expect(() => resolveConfig({ pool: { maxBytes: 1_000 } })).toThrow(/pool\.maxBytes/)
+    expect(() => resolveConfig({ pool: { queuedLifetimeMs: -1 } })).toThrow(/pool\.queuedLifetimeMs/)
+    const c = resolveConfig()
+    expect(c.pool).toMatchObject({ minFeeCap: 1_000_000n, minReplacementBump: 1_000_000n, maxBytes: 32 * 1024 * 1024, queuedGlobalSlots: 1024, queuedAccountSlots: 64, queuedLifetimeMs: 3 * 3600 * 1000 })
+    expect(c.rpc).toMatchObject({ maxResponseBytes: 10 * 1024 * 1024, maxFilters: 10_000, maxFiltersPerClient: 1_000, wsMaxSubscriptions: 1_000, wsMaxInflight: 64, maxConnections: 5_000, requestTimeoutMs: 30_000 })
   })
 })

@@ -13,7 +13,6 @@ import type { PooledTx, RpcContext } from '../context.ts'
  * (one sender, as geth) has the same limits.
  */
 export function txpoolMethods(ctx: RpcContext): MethodTable {
-  const { txpoolContentMaxTxs: maxTxs, txpoolContentMaxBytes: maxBytes } = ctx.config.rpc
   const group = (bySender: Map<string, PooledTx[]>) => {
     const out: Record<string, Record<string, unknown>> = {}
     for (const [sender, txs] of bySender) {
@@ -27,6 +26,8 @@ export function txpoolMethods(ctx: RpcContext): MethodTable {
     return out
   }
   const checkSize = (what: string, count: number, bytes: number, hint: string) => {
+    // read here, not when the table is built: the table is built without a context to list the names
+    const { txpoolContentMaxTxs: maxTxs, txpoolContentMaxBytes: maxBytes } = ctx.config.rpc
     if (count > maxTxs || bytes > maxBytes) {
       throw new RpcError(
         ErrorCode.limitExceeded,
