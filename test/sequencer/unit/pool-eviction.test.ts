@@ -66,8 +66,9 @@ describe('TxPool eviction', () => {
     const large = await refusalCost(20_000, 2_000)
     expect(small.size).toBe(200)
     expect(large.size).toBe(20_000)
-    // a scan is 100× the work at 20,000; a heap is the same; leave room for a loaded machine
-    expect(large.perRefusalMs).toBeLessThan(Math.max(small.perRefusalMs * 10, 0.05))
+    // a scan is 100× the work at 20,000 (~8 ms a refusal here before the heap); a heap is the same;
+    // the floor of 0.5 ms leaves room for a loaded machine
+    expect(large.perRefusalMs).toBeLessThan(Math.max(small.perRefusalMs * 10, 0.5))
   })
 
   it('evicts the cheapest tails, cheapest first, for better-paying newcomers', async () => {
