@@ -211,7 +211,8 @@ export async function buildRpcServer(opts: RpcServerOptions): Promise<FastifyIns
       /** Sends unless the peer stopped reading: past the limit of unsent bytes the connection is closed (1008) and its subscriptions die. */
       const send = (m: string) => {
         if (closing || socket.readyState !== socket.OPEN) return
-        if (socket.bufferedAmount + m.length > opts.wsMaxBufferedBytes) {
+        // only what is already unsent counts: one large answer (up to maxResponseBytes) to a reading client is fine
+        if (socket.bufferedAmount > opts.wsMaxBufferedBytes) {
           closing = true
           subscriptions.close()
           opts.log.info(`closing WebSocket ${connection} from ${req.ip}: over ${opts.wsMaxBufferedBytes} bytes unsent (the client does not read)`)
