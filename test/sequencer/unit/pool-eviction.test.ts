@@ -49,19 +49,23 @@ function poolOf(slots: number) {
 }
 
 /** Milliseconds per refused newcomer in a full pool of `slots` transactions. */
-async function refusalCost(slots: number, refusals: number): Promise<{ perRefusalMs: number; size: number }> {
+async function refusalCost(slots: number, refusals: number): Promise<{ perRefusalMs: number; size: number; statsMs: number }> {
   const { pool, add } = poolOf(slots)
   for (let i = 0; i < slots; i++) await add(fakeTx(1_000n + BigInt((i * 7919) % 100_000)))
+  // txpool_status reads counters: 1,000 of them cost nothing, whatever the pool holds
+  const statsStart = performance.now()
+  for (let i = 0; i < 1_000; i++) expect(pool.stats()).toEqual({ pending: slots, queued: 0, bytes: slots * 100 })
+  const statsMs = performance.now() - statsStart
   const cheap = Array.from({ length: refusals }, () => fakeTx(500n))
   const start = performance.now()
   for (const f of cheap) {
     await expect(add(f)).rejects.toBeInstanceOf(PoolError)
   }
-  return { perRefusalMs: (performance.now() - start) / refusals, size: pool.size }
+  return { perRefusalMs: (performance.now() - start) / refusals, size: pool.size, statsMs }
 }
 
 describe('TxPool eviction', () => {
-  it('refuses a cheap newcomer to a full pool at a cost that does not grow with the pool (20,000 vs 200 transactions)', async () => {
+  it('refuses a cheap newcomer to a full pool, and counts it for txpool_status, at a cost that does not grow with the pool (20,000 vs 200 transactions)', async () => {
     const small = await refusalCost(200, 2_000)
     const large = await refusalCost(20_000, 2_000)
     expect(small.size).toBe(200)
@@ -69,6 +73,7 @@ describe('TxPool eviction', () => {
     // a scan is 100× the work at 20,000 (~8 ms a refusal here before the heap); a heap is the same;
     // the floor of 0.5 ms leaves room for a loaded machine
     expect(large.perRefusalMs).toBeLessThan(Math.max(small.perRefusalMs * 10, 0.5))
+    expect(large.statsMs).toBeLessThan(Math.max(small.statsMs * 10, 200))
   })
 
   it('evicts the cheapest tails, cheapest first, for better-paying newcomers', async () => {
