@@ -17,7 +17,9 @@
  * sequencer's thread) is separate. debug_traceCall defaults to 50,000 gas: at 300,000 gas the
  * unfixed node stalls ~46 s and takes ~4 GB (raise it with --trace-gas, with care).
  *
- * Everything goes to the node's address only; nothing is downloaded. The load generator shares
+ * With --rpc, the node must run the dev genesis (the test mnemonic's accounts 0..9 attack, 19 is
+ * the well-behaved client) and RSS is not measured. Everything goes to the node's address only;
+ * nothing is downloaded. The load generator shares
  * the CPU with the node: figures depend on the machine and on what else runs on it.
  */
 import http from 'node:http'
@@ -33,7 +35,7 @@ import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts'
 import { cleanup, devAccounts, parseFlags, positiveInt, post, rpc, rssMb, runMain, sleep, startOurNode, type Sender } from './lib/load.ts'
 
 const USAGE = `usage: npm run stress:rpc -- [--rpc URL] [--only name,name] [--seconds N] [--trace-gas N]
-attacks: ${'' /* filled below */}`
+attacks (in this order):`
 
 const GWEI = 1_000_000_000n
 const SINK = '0x000000000000000000000000000000000000dEaD' as const
