@@ -333,11 +333,7 @@ function analyze(bytes: Uint8Array): ModelInfo {
   }
   checkValueInfo(valueInfos, env)
 
-  return {
-    input,
-    output: declaredOutput,
-    ops: [...ops].sort(),
-    opset,
+  const cost = {
     macs,
     elementOps,
     elementAccesses,
@@ -345,17 +341,14 @@ function analyze(bytes: Uint8Array): ModelInfo {
     nodeInputs: inputCount,
     initializers: initializers.length,
     valueInfos: valueInfos.length,
-    gasPerCall: inferenceGas({
-      macs,
-      elementOps,
-      elementAccesses,
-      nodes: nodes.length,
-      nodeInputs: inputCount,
-      initializers: initializers.length,
-      valueInfos: valueInfos.length,
-      inputLength: input.length,
-      outputLength: declaredOutput.length,
-    }),
+  }
+  return {
+    input,
+    output: declaredOutput,
+    ops: [...ops].sort(),
+    opset,
+    ...cost,
+    gasPerCall: inferenceGas({ ...cost, inputLength: input.length, outputLength: declaredOutput.length }),
     bytes: bytes.length,
   }
 }

@@ -12,6 +12,7 @@
 import { bytesToHex, type Address } from '@ethereumjs/util'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { PoolError } from './errors.ts'
+import { Heap } from './heap.ts'
 import { effectiveTip, feeCapOf, maxCost, tipOf, type AccountView, type DecodedTx, type TxValidator } from './validator.ts'
 
 export interface PoolTx extends DecodedTx {
@@ -472,65 +473,40 @@ export class TxPool {
  * outnumber live ones, so each operation stays O(log n) amortized.
  */
 class TailHeap {
-  private h: PoolTx[] = []
+  private readonly h = new Heap<PoolTx>(cheaper)
 
   get size(): number {
-    return this.h.length
+    return this.h.size
   }
 
   push(ptx: PoolTx): void {
-    const h = this.h
-    h.push(ptx)
-    let i = h.length - 1
-    while (i > 0) {
-      const parent = (i - 1) >> 1
-      if (!cheaper(h[i], h[parent])) break
-      ;[h[i], h[parent]] = [h[parent], h[i]]
-      i = parent
-    }
+    this.h.push(ptx)
   }
 
   rebuild(live: PoolTx[]): void {
-    this.h = []
-    for (const p of live) this.push(p)
+    this.h.clear()
+    for (const p of live) this.h.push(p)
   }
 
   /** Live entries in ascending order, lazily; stale ones at the top are discarded on the way (the others stay). */
   *cheapest(live: (ptx: PoolTx) => boolean): Generator<PoolTx> {
-    while (this.h.length > 0 && !live(this.h[0])) this.pop()
+    const h = this.h
+    while (h.size > 0 && !live(h.at(0))) h.pop()
     // a side heap of indices walks the rest in order without popping live entries
-    const frontier: number[] = this.h.length > 0 ? [0] : []
+    const frontier: number[] = h.size > 0 ? [0] : []
     const seen = new Set<PoolTx>()
     while (frontier.length > 0) {
       let best = 0
-      for (let k = 1; k < frontier.length; k++) if (cheaper(this.h[frontier[k]], this.h[frontier[best]])) best = k
+      for (let k = 1; k < frontier.length; k++) if (cheaper(h.at(frontier[k]), h.at(frontier[best]))) best = k
       const i = frontier[best]
       frontier.splice(best, 1)
       const l = 2 * i + 1
-      if (l < this.h.length) frontier.push(l)
-      if (l + 1 < this.h.length) frontier.push(l + 1)
-      const ptx = this.h[i]
+      if (l < h.size) frontier.push(l)
+      if (l + 1 < h.size) frontier.push(l + 1)
+      const ptx = h.at(i)
       if (seen.has(ptx) || !live(ptx)) continue
       seen.add(ptx)
       yield ptx
-    }
-  }
-
-  private pop(): void {
-    const h = this.h
-    const last = h.pop() as PoolTx
-    if (h.length === 0) return
-    h[0] = last
-    let i = 0
-    for (;;) {
-      const l = 2 * i + 1
-      const r = l + 1
-      let best = i
-      if (l < h.length && cheaper(h[l], h[best])) best = l
-      if (r < h.length && cheaper(h[r], h[best])) best = r
-      if (best === i) break
-      ;[h[i], h[best]] = [h[best], h[i]]
-      i = best
     }
   }
 }
@@ -547,7 +523,7 @@ function cheaper(a: PoolTx, b: PoolTx): boolean {
  * its transactions failed, so the later nonces cannot run either).
  */
 export class BlockCandidates {
-  private readonly heap: PoolTx[] = []
+  private readonly heap = new Heap<PoolTx>((a, b) => this.better(a, b))
   private readonly skipped = new Set<string>()
 
   constructor(
@@ -561,8 +537,7 @@ export class BlockCandidates {
   }
 
   next(): PoolTx | undefined {
-    while (this.heap.length > 0) {
-      const top = this.pop()
+    for (let top = this.heap.pop(); top !== undefined; top = this.heap.pop()) {
       if (this.skipped.has(top.senderHex)) continue
       const following = this.senders.get(top.senderHex)?.byNonce.get(top.nonce + 1n)
       if (following !== undefined) this.push(following)
@@ -583,36 +558,7 @@ export class BlockCandidates {
 
   private push(ptx: PoolTx): void {
     if (feeCapOf(ptx.tx) < this.baseFee) return // waits in pending until the base fee falls
-    const h = this.heap
-    h.push(ptx)
-    let i = h.length - 1
-    while (i > 0) {
-      const parent = (i - 1) >> 1
-      if (!this.better(h[i], h[parent])) break
-      ;[h[i], h[parent]] = [h[parent], h[i]]
-      i = parent
-    }
-  }
-
-  private pop(): PoolTx {
-    const h = this.heap
-    const top = h[0]
-    const last = h.pop() as PoolTx
-    if (h.length > 0) {
-      h[0] = last
-      let i = 0
-      for (;;) {
-        const l = 2 * i + 1
-        const r = l + 1
-        let best = i
-        if (l < h.length && this.better(h[l], h[best])) best = l
-        if (r < h.length && this.better(h[r], h[best])) best = r
-        if (best === i) break
-        ;[h[i], h[best]] = [h[best], h[i]]
-        i = best
-      }
-    }
-    return top
+    this.heap.push(ptx)
   }
 }
 

@@ -20,30 +20,13 @@ import {
 } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { accounts, startTestNode, type TestNode } from '../helpers/node.ts'
+import { CHAIN_ID, SINK, signTransfer, type TxFields } from '../helpers/transfers.ts'
 import { DEFAULT_MAX_TX_BYTES } from '../../sequencer/config.ts'
 
-const SINK = '0x000000000000000000000000000000000000dEaD' as const
-const CHAIN_ID = 42424
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n
 
 const signer = (i: number) => privateKeyToAccount(accounts[i].privateKey as Hex)
-
-type TxFields = Partial<Omit<TransactionSerializableEIP1559, 'type'>>
-
-/** A signed EIP-1559 transfer to SINK from dev account `i` (10 gwei cap, 1 gwei tip unless overridden). */
-function sign(i: number, fields: TxFields = {}): Promise<Hex> {
-  return signer(i).signTransaction({
-    type: 'eip1559',
-    chainId: CHAIN_ID,
-    nonce: 0,
-    gas: 21_000n,
-    maxFeePerGas: parseGwei('10'),
-    maxPriorityFeePerGas: parseGwei('1'),
-    to: SINK,
-    value: 1n,
-    ...fields,
-  })
-}
+const sign = signTransfer
 
 /** geth's message, optionally followed by ": <detail>" as geth does (e.g. "nonce too low: address ..."). */
 function gethMessage(wording: string): RegExp {

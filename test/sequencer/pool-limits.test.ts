@@ -5,29 +5,13 @@
  * and their lifetime, which a restart does not renew (txpool_content's cap: rpc-limits.test.ts).
  */
 import { describe, expect, it } from 'vitest'
-import { parseGwei, type Hex, type TransactionSerializableEIP1559 } from 'viem'
+import { parseGwei, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { accounts, startTestNode, type TestNode } from '../helpers/node.ts'
+import { CHAIN_ID, SINK, signTransfer, signTransferWith } from '../helpers/transfers.ts'
 
-const SINK = '0x000000000000000000000000000000000000dEaD' as const
-const CHAIN_ID = 42424
-
-type TxFields = Partial<Omit<TransactionSerializableEIP1559, 'type'>>
-
-function signWith(key: Hex, fields: TxFields = {}): Promise<Hex> {
-  return privateKeyToAccount(key).signTransaction({
-    type: 'eip1559',
-    chainId: CHAIN_ID,
-    nonce: 0,
-    gas: 21_000n,
-    maxFeePerGas: parseGwei('10'),
-    maxPriorityFeePerGas: parseGwei('1'),
-    to: SINK,
-    value: 1n,
-    ...fields,
-  })
-}
-const sign = (i: number, fields: TxFields = {}) => signWith(accounts[i].privateKey as Hex, fields)
+const signWith = signTransferWith
+const sign = signTransfer
 
 async function expectRejected(t: TestNode, raw: Hex, wording: string): Promise<string> {
   const r = await t.rpcRaw('eth_sendRawTransaction', [raw])
