@@ -14,28 +14,28 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import cors from '@fastify/cors'
 import websocket from '@fastify/websocket'
 import type { Logger } from '../log.ts'
+import type { RpcConfig } from '../config.ts'
 import { ErrorCode, RpcError, responseTooLargeError, toJsonRpcError, type JsonRpcErrorObject } from './errors.ts'
 import { parseArgs, type CallOrigin, type MethodTable } from './methods.ts'
 import { ConnectionSubscriptions, type SubscriptionHub } from './subscriptions.ts'
 
-export interface RpcServerOptions {
+/** The server's limits are the node's RPC settings (their units and meaning: config.ts). */
+export interface RpcServerOptions
+  extends Pick<
+    RpcConfig,
+    | 'maxBodyBytes'
+    | 'maxBatchSize'
+    | 'corsOrigins'
+    | 'maxResponseBytes'
+    | 'wsMaxInflight'
+    | 'wsMaxBufferedBytes'
+    | 'maxConnections'
+    | 'requestTimeoutMs'
+    | 'headersTimeoutMs'
+    | 'keepAliveTimeoutMs'
+  > {
   methods: MethodTable
   hub: SubscriptionHub
-  maxBodyBytes: number
-  maxBatchSize: number
-  corsOrigins: string
-  /** Largest answer to one request (a call or a whole batch), in bytes of JSON. */
-  maxResponseBytes: number
-  /** Requests in progress at once per WebSocket connection. */
-  wsMaxInflight: number
-  /** Unsent bytes a WebSocket connection may hold before it is closed. */
-  wsMaxBufferedBytes: number
-  /** Open TCP connections. */
-  maxConnections: number
-  /** Milliseconds for a whole request, for its headers, and before an idle keep-alive connection closes. */
-  requestTimeoutMs: number
-  headersTimeoutMs: number
-  keepAliveTimeoutMs: number
   log: Logger
   /** More HTTP routes on the same server (the anchoring API). */
   routes?: (app: FastifyInstance) => void
