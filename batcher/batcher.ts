@@ -75,7 +75,7 @@ export interface PostedBatch {
   l1Fee: bigint
 }
 
-/** The batcher's own durable records (declared here; the node's sqlite store implements it). */
+/** The batcher's own durable records (declared here; ledger.ts implements it on the node's sqlite file). */
 export interface BatchLedger {
   lastBatch(): PostedBatch | undefined
   putBatch(batch: PostedBatch): void

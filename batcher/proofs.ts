@@ -8,7 +8,7 @@ import { bytesToHex } from '@ethereumjs/util'
 import { MerkleTree, leafHash } from './merkle.ts'
 import type { PostedBatch } from './batcher.ts'
 
-/** What the proof service reads (declared here; the node's sqlite store implements it). */
+/** What the proof service reads (declared here; node.ts assembles it from the anchoring, bridge, batcher and chain stores). */
 export interface ProofIndex {
   anchorQueuedAt(hash: Uint8Array): number | undefined
   firstAnchor(hash: Uint8Array): { blockNumber: number; logIndex: number; txIndex: number; submitter: Uint8Array } | undefined

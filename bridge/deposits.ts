@@ -32,6 +32,7 @@
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { BaseError, ContractFunctionZeroDataError, createPublicClient, encodeFunctionData, getAddress, http, type Hex, type PublicClient } from 'viem'
 import type { SystemCall, SystemSource } from '../sequencer/system/system-tx.ts'
+import type { DepositOutcome } from '../sequencer/system/log-index.ts'
 import { L2_BRIDGE } from '../precompiles/addresses.ts'
 import { l1BridgeAbi, l2BridgeAbi } from './abi.ts'
 import { L1Failure, L1Loop, type FailureKind, type Logger } from '../batcher/l1-loop.ts'
@@ -65,16 +66,8 @@ export interface Deposit {
   l1LogIndex: number
 }
 
-/** What a sealed L2 block did with a deposit. */
-export interface DepositOutcome {
-  nonce: number
-  blockNumber: number
-  txIndex: number
-  /** true: L2Bridge emitted DepositFinalized; false: the finalizeDeposit system transaction reverted. */
-  included: boolean
-  /** The L2 token minted (DepositFinalized's l2Token); null for ETH and for a failed deposit. */
-  l2Token: Uint8Array | null
-}
+/** What a sealed L2 block did with a deposit: derived from the block's events by the protocol's log index. */
+export type { DepositOutcome }
 
 /** The last L1 block the watcher has read, with its hash (to notice a deeper L1 reorg). */
 export interface L1Cursor {
@@ -82,7 +75,7 @@ export interface L1Cursor {
   hash: Uint8Array
 }
 
-/** What the watcher needs from the store (declared here; the node's sqlite Store implements it). */
+/** What the watcher needs from the store (declared here; bridge/store.ts implements it). */
 export interface DepositStore {
   depositCursor(): L1Cursor | undefined
   /** The L1Bridge address the stored deposits come from. */

@@ -19,6 +19,8 @@ export {
   type DepositStore,
   type DepositWatcherConfig,
   type DepositWatcherStatus,
+  type L1Cursor,
 } from './deposits.ts'
+export { BridgeStore, type BridgeDatabase } from './store.ts'
 export { WithdrawalProofs, type WithdrawalProof, type WithdrawalProofResult, type WithdrawalState, type WithdrawalL1 } from './withdrawals.ts'
 export { l1BridgeAbi, l2BridgeAbi, erc20Abi } from './abi.ts'

@@ -43,16 +43,18 @@ import { OverlayTrieDB, SqliteTrieDB } from './state/trie-db.ts'
 import { Store } from './store/store.ts'
 import type { Common } from '@ethereumjs/common'
 import { AnchorQueue } from './anchoring/queue.ts'
+import { AnchorStore } from './anchoring/store.ts'
 import { registerAnchorRoutes } from './anchoring/http.ts'
 import { anchorMethods } from './rpc/namespaces/anchor.ts'
 import { Batcher, type BlockSource, type CrashPoint } from '../batcher/batcher.ts'
-import { BatchProofs } from '../batcher/proofs.ts'
+import { BatchProofs, type ProofIndex } from '../batcher/proofs.ts'
+import { SqliteBatchLedger } from '../batcher/ledger.ts'
 import { readDeployments, type L1Deployments } from '../batcher/deployments.ts'
 import { SYSTEM_ADDRESS } from './system/system-tx.ts'
 import { checkSystemTransactions } from './system/rules.ts'
 import { indexProtocolLogs } from './system/log-index.ts'
 import { DATA_ANCHOR_ADDRESS, L2_BRIDGE_ADDRESS } from './system/log-index.ts'
-import { DepositWatcher, WithdrawalProofs, describeDeposit } from '../bridge/index.ts'
+import { BridgeStore, DepositWatcher, WithdrawalProofs, describeDeposit } from '../bridge/index.ts'
 import { bridgeMethods } from './rpc/namespaces/bridge.ts'
 
 export interface RunningNode {
@@ -121,6 +123,10 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   // 1. store and genesis
   const store = new Store(join(config.dataDir, 'chain.sqlite'))
   cleanup.push(() => store.close())
+  // the services' own tables in the same file (each declares its schema and queries)
+  const anchorStore = new AnchorStore(store)
+  const bridgeStore = new BridgeStore(store)
+  const ledger = new SqliteBatchLedger(store)
   const genesis = readGenesis(config.chain.genesisPath)
   const common = createChainCommon(BigInt(genesis.config.chainId))
   const trieDB = new SqliteTrieDB(store)
@@ -137,7 +143,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   const callModels = new ModelRuntime({ store, maxModelBytes: config.ai.maxModelBytes, maxSessions: config.ai.maxSessions, scratch: true })
   cleanup.push(() => callModels.close())
   const precompiles = customPrecompiles(models)
-  const anchors = new AnchorQueue(store, config.anchoring)
+  const anchors = new AnchorQueue(anchorStore, config.anchoring)
 
   // the L1 deployment, read before the builder: the deposit watcher is one of its system sources
   let l1: L1Deployments | undefined
@@ -152,7 +158,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     const { confirmations, pollIntervalMs, maxLogRange, maxDepositsPerBlock } = config.bridge
     deposits = new DepositWatcher(
       { l1RpcUrl: config.l1.rpcUrl, l1Bridge: l1.l1Bridge, l1ChainId: l1.l1ChainId, startBlock: l1.deployedAtBlock, confirmations, pollIntervalMs, maxLogRange, maxPerBlock: maxDepositsPerBlock },
-      store,
+      bridgeStore,
       log,
       () => driver.poke(), // automine: include new deposits right away
     )
@@ -171,6 +177,8 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     // deposits first: funds a user already locked on L1 come before hashes anchored over HTTP
     maxBlockBytes: config.sequencer.maxBlockBytes,
     systemSources: deposits === undefined ? [anchors] : [deposits, anchors],
+    // the services' rows of each block's protocol events, in the block's sqlite transaction
+    blockWriters: [anchorStore, bridgeStore],
   })
   models.onFault((err) => builder.reportFault(err))
   hooks.execution?.(builder.executionSeam)
@@ -237,10 +245,18 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   let batcher: Batcher | undefined
   if (config.l1 !== undefined && l1 !== undefined) {
     const { rpcUrl, batcherKey, ...tuning } = config.l1
-    batcher = new Batcher({ ...tuning, l1RpcUrl: rpcUrl, rollupAnchor: l1.rollupAnchor, privateKey: batcherKey }, blockSource(store, chain), store, chain, log, hooks.batcherCrashAt)
+    batcher = new Batcher({ ...tuning, l1RpcUrl: rpcUrl, rollupAnchor: l1.rollupAnchor, privateKey: batcherKey }, blockSource(store, chain, anchorStore, bridgeStore), ledger, chain, log, hooks.batcherCrashAt)
   }
   const l1Info = l1 && { chainId: l1.l1ChainId, rollupAnchor: l1.rollupAnchor }
-  const proofs = new BatchProofs(store, () => chain.headOf('finalized'), () => l1Info)
+  const proofIndex: ProofIndex = {
+    anchorQueuedAt: (hash) => anchorStore.anchorQueuedAt(hash),
+    firstAnchor: (hash) => anchorStore.firstAnchor(hash),
+    anchoredHashes: (first, last) => anchorStore.anchoredHashes(first, last),
+    withdrawalHashes: (first, last) => bridgeStore.withdrawalHashes(first, last),
+    batchCovering: (blockNumber) => ledger.batchCovering(blockNumber),
+    getTxByPosition: (blockNumber, index) => store.getTxByPosition(blockNumber, index),
+  }
+  const proofs = new BatchProofs(proofIndex, () => chain.headOf('finalized'), () => l1Info)
   const withdrawals = new WithdrawalProofs(
     store,
     proofs,
@@ -276,12 +292,12 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     ...web3Methods(ctx),
     ...txpoolMethods(ctx),
     ...debugMethods(ctx),
-    ...rollupMethods(ctx, { batcher, batch: (i) => store.batch(i) }),
+    ...rollupMethods(ctx, { batcher, batch: (i) => ledger.batch(i) }),
     ...aiMethods(ctx),
     ...anchorMethods({ proofs }),
     ...bridgeMethods({
       withdrawalProof: (hash) => withdrawals.forTransaction(hash),
-      depositStatus: (nonce) => describeDeposit(store, nonce, store.deposit(nonce)),
+      depositStatus: (nonce) => describeDeposit(bridgeStore, nonce, bridgeStore.deposit(nonce)),
       status: () => deposits?.status() ?? null,
     }),
   }
@@ -378,8 +394,8 @@ async function importBlock(builder: BlockBuilder, common: Common, chain: Chain, 
   }
 }
 
-/** The sealed chain as the batcher reads it. */
-function blockSource(store: Store, chain: Chain): BlockSource {
+/** The sealed chain as the batcher reads it: blocks from the chain's store, the trees' values from the services that index them. */
+function blockSource(store: Store, chain: Chain, anchors: AnchorStore, bridge: BridgeStore): BlockSource {
   return {
     headNumber: () => chain.headNumber,
     block: (number) => {
@@ -394,8 +410,8 @@ function blockSource(store: Store, chain: Chain): BlockSource {
         txs: store.getTxsInBlock(number).map((t) => t.raw),
       }
     },
-    anchoredHashes: (first, last) => store.anchoredHashes(first, last),
-    withdrawalHashes: (first, last) => store.withdrawalHashes(first, last),
+    anchoredHashes: (first, last) => anchors.anchoredHashes(first, last),
+    withdrawalHashes: (first, last) => bridge.withdrawalHashes(first, last),
     txCount: (first, last) => store.txCount(first, last),
     txBytesAfter: (number) => store.txBytesAfter(number),
   }

@@ -2,7 +2,7 @@
  * The anchoring queue: data hashes accepted over HTTP wait here (in sqlite, so an accepted hash
  * survives kill -9) until the builder puts them into a block as a system call to the DataAnchor
  * predeploy, `anchor(bytes32[])`. The block's Anchored events then take them out of the queue in
- * the block's own sqlite transaction (store.commitBlock), so a crash can neither drop a hash nor
+ * the block's own sqlite transaction (AnchorStore.writeBlock, a block writer: store.ts here), so a crash can neither drop a hash nor
  * anchor it twice. Hashes anchored by wallets through DataAnchor directly never pass through here;
  * both kinds end up in the same per-batch tree.
  */
@@ -19,7 +19,7 @@ export const ANCHOR_GAS_PER_HASH = 2_600n
 
 const ANCHOR_SELECTOR = keccak256(new TextEncoder().encode('anchor(bytes32[])')).subarray(0, 4)
 
-/** What the queue needs from the store (declared here; the sqlite Store implements it). */
+/** What the queue needs from its store (declared here; AnchorStore in store.ts implements it). */
 export interface AnchorQueueStore {
   anchorQueueAdd(hashes: Uint8Array[], receivedAt: number): number
   anchorQueueNext(limit: number): Uint8Array[]

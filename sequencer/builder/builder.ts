@@ -19,18 +19,10 @@ import type { BlockRow, LogRow, Store, TxRow } from '../store/store.ts'
 import { orderedTrieRoot } from './tries.ts'
 import { createFaultLatch, type FaultLatch } from './fault-latch.ts'
 import { delegatesSystemSender, isSystemSender, SYSTEM_ADDRESS, systemTx, type SystemSource } from '../system/system-tx.ts'
-import { indexProtocolLogs, type SystemTxOutcome } from '../system/log-index.ts'
+import { indexProtocolLogs, type ProtocolIndex, type SystemTxOutcome } from '../system/log-index.ts'
+import type { BlockTx } from './block-tx.ts'
 
-/** A transaction as the builder needs it: decoded, with its sender already recovered. */
-export interface BlockTx {
-  tx: TypedTransaction
-  raw: Uint8Array
-  hash: Uint8Array
-  hashHex: string
-  sender: Address
-  senderHex: string
-  nonce: bigint
-}
+export type { BlockTx }
 
 /** The pool's cursor for one block, declared here by its user. */
 export interface CandidateSource<T extends BlockTx> {
@@ -78,12 +70,24 @@ export interface BuilderOptions {
   systemGasBudget?: bigint
   /** The AI runtime whose admitted models the block writes when it registered them (precompiles/runtime.ts). */
   models?: ModelSealer
+  /** The services that keep rows of each sealed block's protocol events, written in its sqlite transaction. */
+  blockWriters?: BlockWriter[]
   /**
    * Most bytes of transactions (network encodings) in one block, so that any block fits one L1
    * batch transaction. System transactions count first; a pool transaction that would pass the
    * limit waits for a later block. Unlimited when absent.
    */
   maxBlockBytes?: number
+}
+
+/**
+ * A service that keeps its own rows of each sealed block's protocol events (the anchoring index,
+ * the bridge's withdrawals and deposit results), in its own tables; declared here by its user.
+ * Called inside the block's sqlite transaction (docs/ARCHITECTURE.md rule 2): synchronous, and a
+ * throw leaves the whole block unwritten. A rebuilding node runs the same writers.
+ */
+export interface BlockWriter {
+  writeBlock(events: ProtocolIndex): void
 }
 
 /** Model bytes admitted while a block runs, kept until it is sealed or abandoned; declared here by its user. */
@@ -320,8 +324,10 @@ export class BlockBuilder {
       )
       const hash = header.hash()
       const row: BlockRow = { number: Number(number), hash, header: header.serialize(), size: blockSize(header, all), txCount: all.length }
-      const { anchors, withdrawals, depositResults } = indexProtocolLogs(logs, systemOutcomes)
-      this.opts.store.commitBlock({ block: row, txs: txRows, logs, trieNodes: this.opts.trieDB.takePending(), anchors, withdrawals, depositResults, models })
+      const events = indexProtocolLogs(logs, systemOutcomes)
+      this.opts.store.commitBlock({ block: row, txs: txRows, logs, trieNodes: this.opts.trieDB.takePending(), models }, () => {
+        for (const writer of this.opts.blockWriters ?? []) writer.writeBlock(events)
+      })
       chain.advance(row, header)
       return { sealed: { row, header, included, system, txRows, logs }, invalid, systemErrors }
     } catch (err) {

@@ -1,14 +1,16 @@
 /**
- * The node's sqlite store (better-sqlite3, WAL). Owns every table in schema.ts; callers get
- * plain rows back and never see SQL. Writes that belong to one block go through `commitBlock`,
- * a single sqlite transaction, so a crash leaves the whole block or none of it.
+ * The node's sqlite store (better-sqlite3, WAL): the one database file, and the chain's own data in
+ * it (the tables of schema.ts: blocks, transactions and receipts, logs, trie nodes, model bytes,
+ * heads and meta, the mempool journal). Callers get plain rows back and never see SQL. Services
+ * keep their own records in their own tables of the same file, with the schema and queries next to
+ * them (sequencer/anchoring/store.ts, bridge/store.ts, batcher/ledger.ts), on `db`; this file
+ * knows none of their types. Writes that belong to one block go through `commitBlock`, a single
+ * sqlite transaction, so a crash leaves the whole block or none of it (docs/ARCHITECTURE.md rule 2).
  */
 import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { SCHEMA, SCHEMA_VERSION } from './schema.ts'
-import type { PostedBatch } from '../../batcher/batcher.ts'
-import type { Deposit, DepositOutcome, L1Cursor } from '../../bridge/deposits.ts'
 
 export interface BlockRow {
   number: number
@@ -53,46 +55,12 @@ export interface LogQuery {
   limit: number
 }
 
-/** One Anchored event of the DataAnchor predeploy. */
-export interface AnchorRow {
-  blockNumber: number
-  logIndex: number
-  txIndex: number
-  hash: Uint8Array
-  submitter: Uint8Array
-}
-
-/** One WithdrawalInitiated event of the L2Bridge predeploy. */
-export interface WithdrawalRow {
-  blockNumber: number
-  logIndex: number
-  txIndex: number
-  withdrawalHash: Uint8Array
-}
-
-/** One L1Bridge DepositInitiated event, as the deposit watcher stored it. */
-export type DepositRow = Deposit
-
-/** What a sealed L2 block did with a deposit. */
-export type DepositResultRow = DepositOutcome
-
-export type { L1Cursor }
-
-/** A batch as RollupAnchor recorded it on L1, with what its L1 transaction cost. */
-export type L1BatchRow = PostedBatch
-
 /** Everything one sealed block writes. */
 export interface BlockWrite {
   block: BlockRow
   txs: TxRow[]
   logs: LogRow[]
   trieNodes: Map<string, Uint8Array>
-  /** DataAnchor events in the block; their hashes leave the anchoring queue in the same transaction. */
-  anchors?: AnchorRow[]
-  /** L2Bridge withdrawals in the block. */
-  withdrawals?: WithdrawalRow[]
-  /** Deposits the block included (or whose system transaction reverted): no longer pending once it commits. */
-  depositResults?: DepositResultRow[]
   /** Bytes of the models the block registered (ModelRegistry), keyed by keccak256 of the bytes. */
   models?: { id: Uint8Array; bytes: Uint8Array }[]
 }
@@ -102,7 +70,7 @@ export type HeadName = 'unsafe' | 'safe' | 'finalized'
 export class Store {
   readonly db: Database.Database
   private readonly stmts
-  private readonly commitBlockTx: (write: BlockWrite) => void
+  private readonly commitBlockTx: (write: BlockWrite, alongside?: () => void) => void
 
   /** `readonly`: a second connection to a node's existing file (the call workers'); WAL lets it read while the node writes. */
   constructor(
@@ -127,7 +95,7 @@ export class Store {
     const mempoolColumns = this.db.prepare('PRAGMA table_info(mempool)').all() as { name: string }[]
     if (!mempoolColumns.some((c) => c.name === 'arrived_at')) this.db.exec('ALTER TABLE mempool ADD COLUMN arrived_at INTEGER')
     this.stmts = this.prepare()
-    this.commitBlockTx = this.db.transaction((w: BlockWrite) => this.commitBlockWrites(w))
+    this.commitBlockTx = this.db.transaction((w: BlockWrite, alongside?: () => void) => this.commitBlockWrites(w, alongside))
   }
 
   private checkVersion(): void {
@@ -163,43 +131,8 @@ export class Store {
       journalAdd: d.prepare('INSERT OR IGNORE INTO mempool (hash, raw, arrived_at) VALUES (?, ?, ?)'),
       journalRemove: d.prepare('DELETE FROM mempool WHERE hash = ?'),
       journalAll: d.prepare('SELECT hash, raw, arrived_at AS arrivedAt FROM mempool'),
-      queueAdd: d.prepare('INSERT OR IGNORE INTO anchor_queue (hash, received_at) VALUES (?, ?)'),
-      queueRemove: d.prepare('DELETE FROM anchor_queue WHERE hash = ?'),
-      queueNext: d.prepare('SELECT hash FROM anchor_queue ORDER BY seq LIMIT ?').pluck(),
-      queueSize: d.prepare('SELECT COUNT(*) FROM anchor_queue').pluck(),
-      queueGet: d.prepare('SELECT received_at FROM anchor_queue WHERE hash = ?').pluck(),
-      putAnchor: d.prepare('INSERT INTO anchors (block_number, log_index, tx_index, hash, submitter) VALUES (?, ?, ?, ?, ?)'),
-      firstAnchor: d.prepare(`SELECT ${ANCHOR_COLUMNS} FROM anchors WHERE hash = ? ORDER BY block_number, log_index LIMIT 1`),
-      anchorsInRange: d.prepare('SELECT hash FROM anchors WHERE block_number BETWEEN ? AND ? ORDER BY block_number, log_index').pluck(),
-      putWithdrawal: d.prepare('INSERT INTO withdrawals (block_number, log_index, tx_index, withdrawal_hash) VALUES (?, ?, ?, ?)'),
-      withdrawalsInRange: d.prepare('SELECT withdrawal_hash FROM withdrawals WHERE block_number BETWEEN ? AND ? ORDER BY block_number, log_index').pluck(),
-      withdrawalByHash: d.prepare('SELECT block_number AS blockNumber, log_index AS logIndex, tx_index AS txIndex, withdrawal_hash AS withdrawalHash FROM withdrawals WHERE withdrawal_hash = ?'),
       txCountInRange: d.prepare('SELECT COALESCE(SUM(tx_count), 0) FROM blocks WHERE number BETWEEN ? AND ?').pluck(),
-      putBatch: d.prepare(`INSERT OR REPLACE INTO l1_batches (batch_index, first_block, last_block, state_root, block_hash, withdrawal_root,
-        anchor_root, data_hash, l1_tx_hash, l1_block_number, submitted_at, challenge_window, data_bytes, l2_tx_count, l1_gas_used, l1_fee)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      deleteBatchesFrom: d.prepare('DELETE FROM l1_batches WHERE batch_index >= ?'),
-      batchByIndex: d.prepare(`SELECT ${BATCH_COLUMNS} FROM l1_batches WHERE batch_index = ?`),
-      batchCovering: d.prepare(`SELECT ${BATCH_COLUMNS} FROM l1_batches WHERE last_block >= ? ORDER BY last_block LIMIT 1`),
-      lastBatch: d.prepare(`SELECT ${BATCH_COLUMNS} FROM l1_batches ORDER BY batch_index DESC LIMIT 1`),
-      batchesFrom: d.prepare(`SELECT ${BATCH_COLUMNS} FROM l1_batches WHERE batch_index >= ? ORDER BY batch_index`),
-      batchTotals: d.prepare('SELECT COUNT(*) AS batches, COALESCE(SUM(l2_tx_count), 0) AS txs, COALESCE(SUM(data_bytes), 0) AS bytes, COALESCE(SUM(l1_gas_used), 0) AS gas FROM l1_batches'),
-      batchFees: d.prepare('SELECT l1_fee FROM l1_batches').pluck(),
-      firstBatchAfterL1Block: d.prepare('SELECT MIN(batch_index) FROM l1_batches WHERE l1_block_number > ?').pluck(),
-      firstBatchNotFinalAt: d.prepare('SELECT MIN(batch_index) FROM l1_batches WHERE submitted_at + challenge_window > ?').pluck(),
       txBytesAfter: d.prepare('SELECT COALESCE(SUM(LENGTH(raw)), 0) FROM txs WHERE block_number > ?').pluck(),
-      putDeposit: d.prepare(`INSERT INTO deposits (nonce, l1_token, sender, recipient, amount, metadata, l1_block_number, l1_block_hash,
-        l1_tx_hash, l1_log_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      depositByNonce: d.prepare(`SELECT ${DEPOSIT_COLUMNS} FROM deposits WHERE nonce = ?`),
-      lastDeposit: d.prepare(`SELECT ${DEPOSIT_COLUMNS} FROM deposits ORDER BY nonce DESC LIMIT 1`),
-      depositsAfter: d.prepare(`SELECT ${DEPOSIT_COLUMNS} FROM deposits WHERE nonce > ? ORDER BY nonce LIMIT ?`),
-      depositCountAfter: d.prepare('SELECT COUNT(*) FROM deposits WHERE nonce > ?').pluck(),
-      putDepositResult: d.prepare(`INSERT INTO deposit_results (nonce, block_number, tx_index, status, l2_token) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (nonce) DO UPDATE SET block_number = excluded.block_number, tx_index = excluded.tx_index, status = excluded.status,
-        l2_token = excluded.l2_token WHERE deposit_results.status = 0 AND excluded.status = 1`),
-      depositResult: d.prepare(`SELECT ${DEPOSIT_RESULT_COLUMNS} FROM deposit_results WHERE nonce = ?`),
-      lastDepositResult: d.prepare(`SELECT ${DEPOSIT_RESULT_COLUMNS} FROM deposit_results ORDER BY nonce DESC LIMIT 1`),
-      failedDeposits: d.prepare('SELECT nonce FROM deposit_results WHERE status = 0 ORDER BY nonce').pluck(),
     }
   }
 
@@ -224,13 +157,26 @@ export class Store {
 
   // ---- blocks ----
 
-  /** Writes a sealed block, its transactions, logs and trie nodes, removes its transactions from the
-   *  mempool journal and moves the unsafe head, all in one sqlite transaction. */
-  commitBlock(write: BlockWrite): void {
-    this.commitBlockTx(write)
+  /**
+   * Writes a sealed block, its transactions, logs, trie nodes and model bytes, removes its
+   * transactions from the mempool journal and moves the unsafe head, all in one sqlite transaction.
+   * `alongside` runs inside that same transaction, after the chain's rows: the services' own rows
+   * for the block (the builder's block writers: anchors, withdrawals, deposit results), which so
+   * commit with the block or not at all. If it throws, nothing of the block is written.
+   */
+  commitBlock(write: BlockWrite, alongside?: () => void): void {
+    this.commitBlockTx(write, alongside)
   }
 
-  private commitBlockWrites(w: BlockWrite): void {
+  /**
+   * Runs `fn` in one sqlite transaction of this database (inside another one, e.g. a block's, it
+   * becomes a savepoint of it). For the services' stores, whose writes must be atomic.
+   */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)()
+  }
+
+  private commitBlockWrites(w: BlockWrite, alongside: (() => void) | undefined): void {
     const s = this.stmts
     const b = w.block
     s.putBlock.run(b.number, b.hash, b.header, b.size, b.txCount)
@@ -245,12 +191,7 @@ export class Store {
     }
     for (const [key, value] of w.trieNodes) s.putNode.run(Buffer.from(key, 'hex'), value)
     for (const m of w.models ?? []) s.putModel.run(m.id, m.bytes)
-    for (const a of w.anchors ?? []) {
-      s.putAnchor.run(a.blockNumber, a.logIndex, a.txIndex, a.hash, a.submitter)
-      s.queueRemove.run(a.hash)
-    }
-    for (const wd of w.withdrawals ?? []) s.putWithdrawal.run(wd.blockNumber, wd.logIndex, wd.txIndex, wd.withdrawalHash)
-    for (const r of w.depositResults ?? []) s.putDepositResult.run(r.nonce, r.blockNumber, r.txIndex, r.included ? 1 : 0, r.l2Token)
+    alongside?.()
     s.setMeta.run('head.unsafe', String(b.number))
   }
 
@@ -348,183 +289,16 @@ export class Store {
     return this.stmts.journalAll.all() as { hash: Uint8Array; raw: Uint8Array; arrivedAt: number | null }[]
   }
 
-  // ---- anchoring ----
-
-  /**
-   * Queues the hashes not yet queued or anchored, in one sqlite transaction (durable when this
-   * returns). Returns how many were new.
-   */
-  anchorQueueAdd(hashes: Uint8Array[], receivedAt: number): number {
-    const s = this.stmts
-    return this.db.transaction(() => {
-      let added = 0
-      for (const h of hashes) {
-        if (s.firstAnchor.get(h) !== undefined) continue
-        added += s.queueAdd.run(h, receivedAt).changes
-      }
-      return added
-    })()
-  }
-
-  /** The oldest `limit` queued hashes. */
-  anchorQueueNext(limit: number): Uint8Array[] {
-    return this.stmts.queueNext.all(limit) as Uint8Array[]
-  }
-
-  anchorQueueSize(): number {
-    return this.stmts.queueSize.get() as number
-  }
-
-  /** When `hash` was queued (ms since the epoch), if it is waiting for a block. */
-  anchorQueuedAt(hash: Uint8Array): number | undefined {
-    return this.stmts.queueGet.get(hash) as number | undefined
-  }
-
-  /** The first time `hash` was anchored on L2. */
-  firstAnchor(hash: Uint8Array): AnchorRow | undefined {
-    return this.stmts.firstAnchor.get(hash) as AnchorRow | undefined
-  }
-
-  /** Hashes anchored in blocks first..last, in chain order (duplicates included). */
-  anchoredHashes(first: number, last: number): Uint8Array[] {
-    return this.stmts.anchorsInRange.all(first, last) as Uint8Array[]
-  }
-
-  withdrawalHashes(first: number, last: number): Uint8Array[] {
-    return this.stmts.withdrawalsInRange.all(first, last) as Uint8Array[]
-  }
-
-  withdrawal(hash: Uint8Array): WithdrawalRow | undefined {
-    return this.stmts.withdrawalByHash.get(hash) as WithdrawalRow | undefined
-  }
+  // ---- per-range figures (the batcher's block source) ----
 
   /** Transactions in blocks first..last. */
   txCount(first: number, last: number): number {
     return this.stmts.txCountInRange.get(first, last) as number
   }
 
-  // ---- batches on L1 ----
-
-  putBatch(b: L1BatchRow): void {
-    this.stmts.putBatch.run(b.batchIndex, b.firstBlock, b.lastBlock, b.stateRoot, b.blockHash, b.withdrawalRoot, b.anchorRoot,
-      b.dataHash, b.l1TxHash, b.l1BlockNumber, b.submittedAt, b.challengeWindow, b.dataBytes, b.l2TxCount, b.l1GasUsed, b.l1Fee.toString())
-  }
-
-  /** Forgets batches from `index` on (an L1 reorg took them away). */
-  deleteBatchesFrom(index: number): void {
-    this.stmts.deleteBatchesFrom.run(index)
-  }
-
-  batch(index: number): L1BatchRow | undefined {
-    const row = this.stmts.batchByIndex.get(index) as RawBatchRow | undefined
-    return row && toBatchRow(row)
-  }
-
-  /** The batch that contains L2 block `blockNumber`, if it was posted. */
-  batchCovering(blockNumber: number): L1BatchRow | undefined {
-    const row = this.stmts.batchCovering.get(blockNumber) as RawBatchRow | undefined
-    return row === undefined || row.firstBlock > blockNumber ? undefined : toBatchRow(row)
-  }
-
-  lastBatch(): L1BatchRow | undefined {
-    const row = this.stmts.lastBatch.get() as RawBatchRow | undefined
-    return row && toBatchRow(row)
-  }
-
-  batchesFrom(index: number): L1BatchRow[] {
-    return (this.stmts.batchesFrom.all(index) as RawBatchRow[]).map(toBatchRow)
-  }
-
-  /** Lowest index of a batch submitted in an L1 block after `l1Block`. */
-  firstBatchAfterL1Block(l1Block: number): number | undefined {
-    return (this.stmts.firstBatchAfterL1Block.get(l1Block) as number | null) ?? undefined
-  }
-
-  /** Lowest index of a batch whose challenge window is still open at L1 time `l1Timestamp` (seconds). */
-  firstBatchNotFinalAt(l1Timestamp: number): number | undefined {
-    return (this.stmts.firstBatchNotFinalAt.get(l1Timestamp) as number | null) ?? undefined
-  }
-
   /** Bytes of transactions in blocks after `blockNumber` (what the batcher has yet to post). */
   txBytesAfter(blockNumber: number): number {
     return this.stmts.txBytesAfter.get(blockNumber) as number
-  }
-
-  /** Sums over every posted batch: count, L2 transactions, data bytes, L1 gas and wei. */
-  batchTotals(): { batches: number; l2Txs: number; dataBytes: number; l1Gas: number; l1Fee: bigint } {
-    const t = this.stmts.batchTotals.get() as { batches: number; txs: number; bytes: number; gas: number }
-    const fees = this.stmts.batchFees.all() as string[]
-    return { batches: t.batches, l2Txs: t.txs, dataBytes: t.bytes, l1Gas: t.gas, l1Fee: fees.reduce((sum, f) => sum + BigInt(f), 0n) }
-  }
-
-  // ---- bridge deposits ----
-
-  /** The last L1 block the deposit watcher read, if it has read any. */
-  depositCursor(): L1Cursor | undefined {
-    const raw = this.getMeta('bridge.cursor')
-    if (raw === undefined) return undefined
-    const [number, hash] = raw.split(':')
-    return { number: Number(number), hash: Buffer.from(hash, 'hex') }
-  }
-
-  /** The L1Bridge the stored deposits and cursor come from. */
-  depositSource(): string | undefined {
-    return this.getMeta('bridge.l1Bridge')
-  }
-
-  /**
-   * Stores deposits read from L1 and moves the cursor past them, in one sqlite transaction: a
-   * crash leaves both or neither, so no deposit is read twice or skipped.
-   */
-  saveDeposits(rows: DepositRow[], cursor: L1Cursor, l1Bridge: string): void {
-    const s = this.stmts
-    this.db.transaction(() => {
-      for (const d of rows) {
-        s.putDeposit.run(d.nonce, d.l1Token, d.from, d.to, d.amount.toString(), d.metadata, d.l1BlockNumber, d.l1BlockHash, d.l1TxHash, d.l1LogIndex)
-      }
-      s.setMeta.run('bridge.cursor', `${cursor.number}:${Buffer.from(cursor.hash).toString('hex')}`)
-      s.setMeta.run('bridge.l1Bridge', l1Bridge)
-    })()
-  }
-
-  deposit(nonce: number): DepositRow | undefined {
-    const row = this.stmts.depositByNonce.get(nonce) as RawDepositRow | undefined
-    return row && toDepositRow(row)
-  }
-
-  /** The stored deposit with the highest nonce. */
-  lastDeposit(): DepositRow | undefined {
-    const row = this.stmts.lastDeposit.get() as RawDepositRow | undefined
-    return row && toDepositRow(row)
-  }
-
-  /**
-   * The `limit` lowest-nonce deposits above `nonce`. Blocks deal with deposits in nonce order, so
-   * the ones above the last result's nonce are exactly those still pending (an indexed range,
-   * where a search for rows without a result would scan every deposit ever made).
-   */
-  depositsAfter(nonce: number, limit: number): DepositRow[] {
-    return (this.stmts.depositsAfter.all(nonce, limit) as RawDepositRow[]).map(toDepositRow)
-  }
-
-  depositCountAfter(nonce: number): number {
-    return this.stmts.depositCountAfter.get(nonce) as number
-  }
-
-  depositResult(nonce: number): DepositResultRow | undefined {
-    const row = this.stmts.depositResult.get(nonce) as RawDepositResultRow | undefined
-    return row && toDepositResultRow(row)
-  }
-
-  /** The result with the highest nonce: the last deposit an L2 block dealt with. */
-  lastDepositResult(): DepositResultRow | undefined {
-    const row = this.stmts.lastDepositResult.get() as RawDepositResultRow | undefined
-    return row && toDepositResultRow(row)
-  }
-
-  /** Nonces of the deposits whose system transaction reverted, ascending. */
-  failedDeposits(): number[] {
-    return this.stmts.failedDeposits.all() as number[]
   }
 
   /** Copies the WAL into the database file and fsyncs it: what is committed survives an OS crash too. */
@@ -535,36 +309,6 @@ export class Store {
   close(): void {
     if (this.db.open) this.db.close()
   }
-}
-
-const DEPOSIT_COLUMNS = `nonce, l1_token AS l1Token, sender AS "from", recipient AS "to", amount, metadata, l1_block_number AS l1BlockNumber,
-  l1_block_hash AS l1BlockHash, l1_tx_hash AS l1TxHash, l1_log_index AS l1LogIndex`
-
-type RawDepositRow = Omit<DepositRow, 'amount'> & { amount: string }
-
-function toDepositRow(row: RawDepositRow): DepositRow {
-  return { ...row, amount: BigInt(row.amount) }
-}
-
-const DEPOSIT_RESULT_COLUMNS = 'nonce, block_number AS blockNumber, tx_index AS txIndex, status, l2_token AS l2Token'
-
-type RawDepositResultRow = Omit<DepositResultRow, 'included'> & { status: number }
-
-function toDepositResultRow({ status, ...row }: RawDepositResultRow): DepositResultRow {
-  return { ...row, included: status === 1 }
-}
-
-const ANCHOR_COLUMNS = 'block_number AS blockNumber, log_index AS logIndex, tx_index AS txIndex, hash, submitter'
-
-const BATCH_COLUMNS = `batch_index AS batchIndex, first_block AS firstBlock, last_block AS lastBlock, state_root AS stateRoot,
-  block_hash AS blockHash, withdrawal_root AS withdrawalRoot, anchor_root AS anchorRoot, data_hash AS dataHash,
-  l1_tx_hash AS l1TxHash, l1_block_number AS l1BlockNumber, submitted_at AS submittedAt, challenge_window AS challengeWindow,
-  data_bytes AS dataBytes, l2_tx_count AS l2TxCount, l1_gas_used AS l1GasUsed, l1_fee AS l1Fee`
-
-type RawBatchRow = Omit<L1BatchRow, 'l1Fee'> & { l1Fee: string }
-
-function toBatchRow(row: RawBatchRow): L1BatchRow {
-  return { ...row, l1Fee: BigInt(row.l1Fee) }
 }
 
 const TX_COLUMNS = `hash, block_number AS blockNumber, tx_index AS txIndex, raw, sender, status, gas_used AS gasUsed,

@@ -7,7 +7,7 @@
  */
 import { bytesToHex } from '@ethereumjs/util'
 import { keccak256 } from '../chain/crypto.ts'
-import type { AnchorRow, DepositResultRow, LogRow, WithdrawalRow } from '../store/store.ts'
+import type { LogRow } from '../store/store.ts'
 import { DATA_ANCHOR, L2_BRIDGE } from '../../precompiles/addresses.ts'
 
 export { DATA_ANCHOR as DATA_ANCHOR_ADDRESS, L2_BRIDGE as L2_BRIDGE_ADDRESS }
@@ -23,6 +23,34 @@ export const DEPOSIT_FINALIZED_TOPIC = topic('DepositFinalized(uint256,address,a
 /** Selector of L2Bridge `finalizeDeposit(uint256 depositNonce, address l1Token, address from, address to, uint256 amount, bytes tokenMetadata)`. */
 export const FINALIZE_DEPOSIT_SELECTOR = topic('finalizeDeposit(uint256,address,address,address,uint256,bytes)').slice(0, 10)
 
+/** One Anchored event of the DataAnchor predeploy (kept by the anchoring service, sequencer/anchoring/store.ts). */
+export interface AnchorRow {
+  blockNumber: number
+  logIndex: number
+  txIndex: number
+  hash: Uint8Array
+  submitter: Uint8Array
+}
+
+/** One WithdrawalInitiated event of the L2Bridge predeploy (kept by the bridge, bridge/store.ts). */
+export interface WithdrawalRow {
+  blockNumber: number
+  logIndex: number
+  txIndex: number
+  withdrawalHash: Uint8Array
+}
+
+/** What a sealed L2 block did with a deposit (kept by the bridge, bridge/store.ts). */
+export interface DepositOutcome {
+  nonce: number
+  blockNumber: number
+  txIndex: number
+  /** true: L2Bridge emitted DepositFinalized; false: the finalizeDeposit system transaction reverted. */
+  included: boolean
+  /** The L2 token minted (DepositFinalized's l2Token); null for ETH and for a failed deposit. */
+  l2Token: Uint8Array | null
+}
+
 /** A system transaction of the block as executed: enough to tell a reverted deposit. */
 export interface SystemTxOutcome {
   blockNumber: number
@@ -34,10 +62,11 @@ export interface SystemTxOutcome {
   status: number
 }
 
+/** The protocol's events of one sealed block: what the services' block writers keep (sequencer/builder/builder.ts `BlockWriter`). */
 export interface ProtocolIndex {
   anchors: AnchorRow[]
   withdrawals: WithdrawalRow[]
-  depositResults: DepositResultRow[]
+  depositResults: DepositOutcome[]
 }
 
 /**
@@ -49,7 +78,7 @@ export interface ProtocolIndex {
 export function indexProtocolLogs(logs: LogRow[], systemTxs: SystemTxOutcome[] = []): ProtocolIndex {
   const anchors: AnchorRow[] = []
   const withdrawals: WithdrawalRow[] = []
-  const depositResults: DepositResultRow[] = []
+  const depositResults: DepositOutcome[] = []
   for (const log of logs) {
     if (log.topics.length === 0) continue
     const address = bytesToHex(log.address)

@@ -16,7 +16,7 @@ import { createFeeMarket1559Tx } from '@ethereumjs/tx'
 import { Address, bytesToHex, createAddressFromString, eoaCode7702RecoverAuthority, hexToBytes } from '@ethereumjs/util'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import { keccak256 } from '../chain/crypto.ts'
-import type { BlockTx } from '../builder/builder.ts'
+import type { BlockTx } from '../builder/block-tx.ts'
 
 /** keccak256("ai-rollup/system-sender/v1"). Public on purpose: see the module comment. */
 export const SYSTEM_PRIVATE_KEY = keccak256(new TextEncoder().encode('ai-rollup/system-sender/v1'))
