@@ -203,12 +203,20 @@ export class Batcher {
     return this.account.address
   }
 
+  readonly name = 'batcher'
+
   start(): void {
     this.loop.start()
   }
 
   stop(): Promise<void> {
     return this.loop.stop()
+  }
+
+  /** The node's service health (sequencer/service.ts): running, and the last error or where posting stands. */
+  health(): { name: string; ok: boolean; detail: string } {
+    const lastPosted = this.ledger.lastBatch()?.lastBlock ?? 0
+    return { name: this.name, ok: this.loop.isRunning, detail: this.loop.lastError?.message ?? `posted up to L2 block ${lastPosted}` }
   }
 
   /** Runs one step now (tests; the loop does this on its own). Errors are thrown, not retried. */

@@ -179,6 +179,8 @@ export class DepositWatcher implements SystemSource {
     this.loop = new L1Loop({ name: 'bridge', pollIntervalMs: config.pollIntervalMs, log, step: () => this.step(), onCritical: (message) => this.halt(message) })
   }
 
+  readonly name = 'deposits'
+
   start(): void {
     if (this.loop.isRunning || this.stopped !== null) return
     this.loop.start()
@@ -187,6 +189,11 @@ export class DepositWatcher implements SystemSource {
 
   stop(): Promise<void> {
     return this.loop.stop()
+  }
+
+  /** The node's service health (sequencer/service.ts): running, and why it stopped, its last error or what waits. */
+  health(): { name: string; ok: boolean; detail: string } {
+    return { name: this.name, ok: this.loop.isRunning, detail: this.stopped ?? this.loop.lastError?.message ?? `${this.pending} deposits waiting for a block` }
   }
 
   /** Runs one poll now (tests); errors are thrown, not retried. */

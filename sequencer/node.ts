@@ -1,14 +1,15 @@
 /**
- * Wiring: opens the store, derives or checks genesis, builds the state, pool, builder, driver
- * and RPC server, and starts them in named steps. `startNode` returns a handle whose `close()`
- * stops everything in reverse order. Data flow: RPC → pool (journaled) → driver → builder →
- * store (one sqlite transaction per block) → chain heads → filters and subscriptions.
+ * Wiring: opens the store and the services' tables in it, derives or checks genesis, builds the
+ * state, pool, builder and the services, and starts them in named steps. Every service has one
+ * shape (sequencer/service.ts: created from its config and narrow dependencies, start, stop,
+ * health), so adding one is a constructor and a `services.start(…)` line. `startNode` returns a
+ * handle whose `close()` stops everything in reverse order. Data flow: RPC → pool (journaled) →
+ * driver → builder → store (one sqlite transaction per block, the services' block writers inside
+ * it) → chain heads → filters and subscriptions.
  */
 import { join } from 'node:path'
-import type { AddressInfo } from 'node:net'
 import { Address, bytesToHex, hexToBytes } from '@ethereumjs/util'
 import type { TypedTransaction } from '@ethereumjs/tx'
-import type { FastifyInstance } from 'fastify'
 import { BlockBuilder, blockSize, type BlockTx, type ExecutionSeam, type SealedBlock } from './builder/builder.ts'
 import { createTxFromRLP } from '@ethereumjs/tx'
 import type { BatchBlock } from '../batcher/codec.ts'
@@ -37,6 +38,8 @@ import { debugMethods } from './rpc/namespaces/debug.ts'
 import { aiMethods } from './rpc/namespaces/ai.ts'
 import { customPrecompiles, INFERENCE_PRECOMPILE, MODEL_ANALYZER_PRECOMPILE, MODEL_REGISTRY, ModelRuntime } from '../precompiles/index.ts'
 import { buildRpcServer } from './rpc/server.ts'
+import { RpcService } from './rpc/service.ts'
+import { Services, type ServiceHealth } from './service.ts'
 import { SubscriptionHub } from './rpc/subscriptions.ts'
 import { openScratchState, openState } from './state/state.ts'
 import { OverlayTrieDB, SqliteTrieDB } from './state/trie-db.ts'
@@ -84,6 +87,8 @@ export interface RunningNode {
   deposits?: DepositWatcher
   /** Withdrawal status and proofs (bridge_getWithdrawalProof). */
   withdrawals: WithdrawalProofs
+  /** Each running service's health, in start order (sequencer/service.ts). */
+  health(): ServiceHealth[]
   /**
    * Re-executes one block from batch data on top of the head (a node rebuilding the chain from
    * L1; see batcher/derive.ts). Every transaction must execute; the block is sealed like any other.
@@ -120,6 +125,8 @@ export async function startNode(input: NodeConfigInput = {}, hooks: NodeHooks = 
 
 async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<void> | void)[], closeAll: () => Promise<void>, hooks: NodeHooks): Promise<RunningNode> {
   await installEvmSpeedups()
+  // every service is started through this, which hands its stop to the clean-up (reverse order)
+  const services = new Services((stop) => cleanup.push(stop))
   // 1. store and genesis
   const store = new Store(join(config.dataDir, 'chain.sqlite'))
   cleanup.push(() => store.close())
@@ -192,7 +199,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     batchGasCap: config.calls.batchGasCap,
     log,
   })
-  cleanup.push(() => calls.close())
+  await services.start(calls)
   const accounts = new HeadAccounts(chain, common, trieDB)
   const validator = new TxValidator({
     common,
@@ -301,37 +308,29 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
       status: () => deposits?.status() ?? null,
     }),
   }
-  const app: FastifyInstance = await buildRpcServer({
+  const rpc = new RpcService(await buildRpcServer({
     methods,
     hub,
     ...config.rpc,
     log,
     routes: (app) => registerAnchorRoutes(app, { queue: { submit: (hashes) => withPoke(anchors.submit(hashes)) }, lookup: (hash) => proofs.anchor(hash), apiKeys: config.anchoring.apiKeys }),
-  })
-  cleanup.push(() => app.close())
-  await app.listen({ host: config.rpc.host, port: config.rpc.port })
-  const { port } = app.server.address() as AddressInfo
-  const hostForUrl = config.rpc.host.includes(':') ? `[${config.rpc.host}]` : config.rpc.host
+  }), config.rpc)
 
-  driver.start()
-  cleanup.push(() => driver.stop())
-  if (batcher !== undefined) {
-    batcher.start()
-    cleanup.push(() => batcher.stop())
-  }
-  if (deposits !== undefined) {
-    deposits.start()
-    cleanup.push(() => deposits.stop())
-  }
-  const url = `http://${hostForUrl}:${port}`
-  log.info(`JSON-RPC on ${url} and ws://${hostForUrl}:${port}`)
+  // 6. services, in this order (stopped in reverse): RPC first, then what produces and posts blocks
+  await services.start(rpc)
+  await services.start(anchors)
+  await services.start(driver)
+  if (batcher !== undefined) await services.start(batcher)
+  if (deposits !== undefined) await services.start(deposits)
+  const { url, wsUrl } = rpc
+  log.info(`JSON-RPC on ${url} and ${wsUrl}`)
   log.info(`ModelRegistry ${MODEL_REGISTRY}, inference precompile ${INFERENCE_PRECOMPILE}, analyzer ${MODEL_ANALYZER_PRECOMPILE}`)
   if (config.chain.dev) log.info(`dev mode: eth_accounts and eth_sendTransaction use the test mnemonic's 20 accounts (#0 ${devAccounts()[0].address}), funded by the default genesis`)
 
   return {
     config,
     url,
-    wsUrl: `ws://${hostForUrl}:${port}`,
+    wsUrl,
     chainId: common.chainId(),
     chain,
     pool,
@@ -344,6 +343,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     l1,
     deposits,
     withdrawals,
+    health: () => services.health(),
     importBlock: (block) => importBlock(builder, common, chain, block),
     mine: () => driver.buildOnce(),
     close: closeAll,

@@ -41,11 +41,22 @@ export class AnchorQueue implements SystemSource {
   /** Queue length as of the last look; refreshed from sqlite when it may have changed. */
   private size: number
 
+  readonly name = 'anchoring'
+
   constructor(
     private readonly store: AnchorQueueStore,
     private readonly opts: AnchorQueueOptions,
   ) {
     this.size = store.anchorQueueSize()
+  }
+
+  /** Nothing runs on its own: the HTTP routes fill the queue, the builder drains it. */
+  start(): void {}
+
+  stop(): void {}
+
+  health(): { name: string; ok: boolean; detail: string } {
+    return { name: this.name, ok: true, detail: `${this.size} hashes waiting (limit ${this.opts.maxQueued})` }
   }
 
   /** Queues the hashes that are not already queued or anchored; durable when this returns. */

@@ -31,6 +31,8 @@ export class SequencerDriver<T extends BlockTx> {
   private again = false
   private stopped = true
 
+  readonly name = 'sequencer'
+
   constructor(private readonly opts: DriverOptions<T>) {}
 
   start(): void {
@@ -47,6 +49,10 @@ export class SequencerDriver<T extends BlockTx> {
     this.stopped = true
     if (this.timer !== undefined) clearTimeout(this.timer)
     await this.building
+  }
+
+  health(): { name: string; ok: boolean; detail: string } {
+    return { name: this.name, ok: !this.stopped, detail: `head ${this.opts.chain.headNumber}${this.opts.automine ? ', automine' : `, every ${this.opts.blockTimeMs} ms`}` }
   }
 
   /**

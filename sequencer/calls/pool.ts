@@ -76,7 +76,21 @@ export class CallWorkers {
   private inferenceRuns = 0
   private closed = false
 
+  readonly name = 'calls'
+
   constructor(private readonly opts: CallWorkersOptions) {}
+
+  /** Workers are spawned on demand, up to the configured number. */
+  start(): void {}
+
+  stop(): Promise<void> {
+    return this.close()
+  }
+
+  health(): { name: string; ok: boolean; detail: string } {
+    const s = this.stats()
+    return { name: this.name, ok: !this.closed, detail: `${s.workers} workers, ${s.busy} busy, ${s.queued} queued, ${s.timeouts} timeouts` }
+  }
 
   /** eth_call: the call's return data (hex). */
   call(req: CallRequest, block: StoredBlock, overrides?: StateOverrides, meter?: BatchMeter): Promise<PrefixedHexString> {

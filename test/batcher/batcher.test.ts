@@ -106,6 +106,13 @@ describe('batcher', () => {
     expect(await r.l2.rpc('rollup_getBatch', ['0x3e8'])).toBeNull()
   })
 
+  it('runs as a node service: its health says running and how far it posted, next to the deposit watcher', async () => {
+    const health = r.l2.node.health()
+    expect(health.map((h) => h.name)).toEqual(['calls', 'rpc', 'anchoring', 'sequencer', 'batcher', 'deposits'])
+    expect(health.every((h) => h.ok)).toBe(true)
+    expect(health.find((h) => h.name === 'batcher')?.detail).toMatch(/^posted up to L2 block \d+$/)
+  })
+
   it('moves safe after the confirmations and finalized after the challenge window; block tags follow', async () => {
     const posted = r.l2.node.chain.headNumber
     // two confirmations: the batch's own L1 block and one more

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseEther } from 'viem'
-import { accounts, startTestNode, type TestNode } from '../helpers/node.ts'
+import { accounts, startTestNode, tempDir, type TestNode } from '../helpers/node.ts'
 import { assertMatchesSpec } from '../helpers/spec.ts'
 
 describe('a transfer through viem', () => {
@@ -19,5 +19,34 @@ describe('a transfer through viem', () => {
     assertMatchesSpec('eth_getTransactionReceipt', await t.rpc('eth_getTransactionReceipt', [hash]), { noExtraFields: true })
     assertMatchesSpec('eth_getBlockByNumber', await t.rpc('eth_getBlockByNumber', ['latest', true]), { noExtraFields: true })
     assertMatchesSpec('eth_getTransactionByHash', await t.rpc('eth_getTransactionByHash', [hash]), { noExtraFields: true })
+  })
+})
+
+describe("the node's services", () => {
+  it('each reports its health by name, in start order', async () => {
+    const t = await startTestNode()
+    try {
+      const health = t.node.health()
+      expect(health.map((h) => h.name)).toEqual(['calls', 'rpc', 'anchoring', 'sequencer'])
+      expect(health.every((h) => h.ok)).toBe(true)
+      expect(health.find((h) => h.name === 'rpc')?.detail).toBe(t.url)
+    } finally {
+      await t.close()
+    }
+  })
+
+  it('a service that fails to start is named, and what started before it is stopped', async () => {
+    const a = await startTestNode()
+    const dataDir = tempDir()
+    try {
+      const port = Number(new URL(a.url).port)
+      await expect(startTestNode({ dataDir, rpc: { port } })).rejects.toThrow(/node failed to start: rpc failed to start: .*EADDRINUSE/)
+      // the failed node closed its store and workers: the same data directory starts cleanly
+      const b = await startTestNode({ dataDir })
+      expect(b.node.health().every((h) => h.ok)).toBe(true)
+      await b.close()
+    } finally {
+      await a.close()
+    }
   })
 })
