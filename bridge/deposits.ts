@@ -33,9 +33,9 @@ import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { BaseError, ContractFunctionZeroDataError, createPublicClient, encodeFunctionData, getAddress, http, type Hex, type PublicClient } from 'viem'
 import type { SystemCall, SystemSource } from '../sequencer/system/system-tx.ts'
 import type { DepositOutcome } from '../sequencer/system/log-index.ts'
-import { L2_BRIDGE } from '../precompiles/addresses.ts'
+import { L2_BRIDGE } from '../precompiles/index.ts'
 import { l1BridgeAbi, l2BridgeAbi } from './abi.ts'
-import { L1Failure, L1Loop, type FailureKind, type Logger } from '../batcher/l1-loop.ts'
+import { L1Failure, L1Loop, type FailureKind, type Logger } from '../batcher/index.ts'
 
 /** Gas of a token deposit's finalizeDeposit: the token's first deposit deploys its L2StandardToken (measured 0.9–1.1M). */
 export const TOKEN_DEPOSIT_GAS = 1_500_000n

@@ -9,7 +9,7 @@
  */
 import { bytesToHex } from '@ethereumjs/util'
 import { createPublicClient, encodeFunctionData, getAddress, http, toEventSelector, type Hex, type PublicClient } from 'viem'
-import { L2_BRIDGE } from '../precompiles/addresses.ts'
+import { L2_BRIDGE } from '../precompiles/index.ts'
 import { l1BridgeAbi } from './abi.ts'
 
 /** L2Bridge `WithdrawalInitiated(uint256 indexed nonce, address indexed l2Sender, address indexed l1To, address l1Token, uint256 amount, bytes32 withdrawalHash)`. */

@@ -8,7 +8,7 @@
 import { bytesToHex } from '@ethereumjs/util'
 import { keccak256 } from '../chain/crypto.ts'
 import type { LogRow } from '../store/store.ts'
-import { DATA_ANCHOR, L2_BRIDGE } from '../../precompiles/addresses.ts'
+import { DATA_ANCHOR, L2_BRIDGE } from '../../precompiles/index.ts'
 
 export { DATA_ANCHOR as DATA_ANCHOR_ADDRESS, L2_BRIDGE as L2_BRIDGE_ADDRESS }
 

@@ -9,7 +9,7 @@
  */
 import { bytesToHex } from '@ethereumjs/util'
 import { keccak256 } from '../chain/crypto.ts'
-import { DATA_ANCHOR, L2_BRIDGE } from '../../precompiles/addresses.ts'
+import { DATA_ANCHOR, L2_BRIDGE } from '../../precompiles/index.ts'
 import { isSystemSender } from './system-tx.ts'
 import type { TypedTransaction } from '@ethereumjs/tx'
 

@@ -6,7 +6,7 @@
  */
 import { method, type MethodTable } from '../methods.ts'
 import * as p from '../params.ts'
-import type { AnchorStatus } from '../../../batcher/proofs.ts'
+import type { AnchorStatus } from '../../../batcher/index.ts'
 
 export interface AnchorLookup {
   anchor(hash: Uint8Array): AnchorStatus | undefined

@@ -2,7 +2,7 @@ import { method, type MethodTable } from '../methods.ts'
 import { hex } from '../format.ts'
 import * as p from '../params.ts'
 import type { RpcContext } from '../context.ts'
-import type { BatcherStatus, PostedBatch } from '../../../batcher/batcher.ts'
+import type { BatcherStatus, PostedBatch } from '../../../batcher/index.ts'
 
 /** What rollup_ reads about batches (the batcher's status, the mirror of L1's batches). */
 export interface BatchView {

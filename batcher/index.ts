@@ -1,0 +1,28 @@
+/**
+ * The L1 side of the rollup. Sealed L2 blocks → Batcher (batches of compressed block data in
+ * calldata, with the batch's state root, block hash, withdrawal and anchor roots) → RollupAnchor
+ * on L1 → the L2's safe and finalized heads; its ledger (ledger.ts) mirrors the posted batches
+ * in the node's sqlite file. BatchProofs rebuilds a batch's trees to prove an anchored hash or a
+ * withdrawal against L1; derive.ts rebuilds the chain from L1 alone. L1Loop is the loop every
+ * service that talks to L1 runs (docs/ARCHITECTURE.md rule 5). What other folders may use:
+ */
+export { rollupAnchorAbi } from './abi.ts'
+export {
+  Batcher,
+  BatcherCrash,
+  type BatchLedger,
+  type BatcherConfig,
+  type BatcherStatus,
+  type BlockSource,
+  type CrashPoint,
+  type HeadSink,
+  type PostedBatch,
+  type SourceBlock,
+} from './batcher.ts'
+export { BatchDecodeError, decodeBatch, encodeBatch, type BatchBlock, type CompressionName } from './codec.ts'
+export { DeploymentsFileError, readDeployments, writeDeployments, type L1Deployments } from './deployments.ts'
+export { deriveFromL1, DivergenceError, fetchBatch, type BlockImporter, type DeriveResult } from './derive.ts'
+export { classifyL1Error, L1Failure, L1Loop, l1ErrorText, type FailureKind, type Logger } from './l1-loop.ts'
+export { SqliteBatchLedger, type LedgerDatabase } from './ledger.ts'
+export { MerkleTree, verifyProof } from './merkle.ts'
+export { BatchProofs, type AnchorStatus, type L1Info, type MembershipProof, type ProofIndex } from './proofs.ts'
