@@ -15,7 +15,7 @@ import { Address, createAddressFromString } from '@ethereumjs/util'
 import { Bloom, createVM, encodeReceipt, runTx, type VM } from '@ethereumjs/vm'
 import type { Chain } from '../chain/chain.ts'
 import type { SqliteTrieDB } from '../state/trie-db.ts'
-import type { BlockRow, LogRow, Store, TxRow } from '../store/store.ts'
+import type { BlockRow, BlockWrite, LogRow, TxRow } from '../store/store.ts'
 import { orderedTrieRoot } from './tries.ts'
 import { createFaultLatch, type FaultLatch } from './fault-latch.ts'
 import { delegatesSystemSender, isSystemSender, SYSTEM_ADDRESS, systemTx, type SystemSource } from '../system/system-tx.ts'
@@ -54,10 +54,19 @@ export interface BuildResult<T extends BlockTx> {
   systemErrors: string[]
 }
 
+/** Where sealed blocks go (declared here; sequencer/store's Store implements it). */
+export interface BlockStore {
+  /** One sqlite transaction with the block's rows and, inside it, what `alongside` writes. */
+  commitBlock(write: BlockWrite, alongside?: () => void): void
+}
+
+/** The chain as the builder sees it: the parent to build on, the head to move, the EVM's view of past blocks. */
+export type BuilderChain = Pick<Chain, 'head' | 'advance' | 'evmBlockchain'>
+
 export interface BuilderOptions {
   common: Common
-  chain: Chain
-  store: Store
+  chain: BuilderChain
+  store: BlockStore
   trieDB: SqliteTrieDB
   state: MerkleStateManager
   feeRecipient: Address
