@@ -2,7 +2,7 @@
  * The bridge's node side. Deposits: L1Bridge DepositInitiated on L1 → DepositWatcher (waits for
  * confirmations, stores them in sqlite with its L1 cursor) → system calls L2Bridge.finalizeDeposit
  * at the start of L2 blocks, in nonce order → settled in the block's sqlite transaction
- * (sequencer/system/log-index.ts). Withdrawals: L2Bridge WithdrawalInitiated on L2 → the batch's
+ * (sequencer/system/log-index.ts decodes the outcome, BridgeStore keeps it: store.ts). Withdrawals: L2Bridge WithdrawalInitiated on L2 → the batch's
  * withdrawal tree (batcher/) → WithdrawalProofs → bridge_getWithdrawalProof → anyone calls
  * L1Bridge.finalizeWithdrawal on L1 (scripts/bridge.ts does). What other folders may use:
  */
