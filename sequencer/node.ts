@@ -16,6 +16,7 @@ import { SequencerDriver } from './builder/driver.ts'
 import { CallExecutor } from './builder/executor.ts'
 import { CallWorkers } from './calls/pool.ts'
 import { installEvmSpeedups } from './builder/evm-speedups.ts'
+import { installStorageWriteFix } from './builder/storage-write-fix.ts'
 import { Chain } from './chain/chain.ts'
 import { createChainCommon } from './chain/common.ts'
 import { CLIENT_NAME } from './chain/constants.ts'
@@ -121,6 +122,7 @@ export async function startNode(input: NodeConfigInput = {}, hooks: NodeHooks = 
 
 async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<void> | void)[], closeAll: () => Promise<void>, hooks: NodeHooks): Promise<RunningNode> {
   await installEvmSpeedups()
+  await installStorageWriteFix()
   // every service is started through this, which hands its stop to the clean-up (reverse order)
   const services = new Services((stop) => cleanup.push(stop))
   // 1. store and genesis

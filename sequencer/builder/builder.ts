@@ -310,9 +310,8 @@ export class BlockBuilder {
       await this.abandon(0)
       return { invalid, systemErrors }
     }
-    await state.commit()
-
     try {
+      await state.commit() // flushes the block's writes into the tries: a storage read can fail here too
       const models = (await this.opts.models?.takeRegistered(state)) ?? []
       const stateRoot = await state.getStateRoot()
       const header = createBlockHeader(
@@ -343,7 +342,12 @@ export class BlockBuilder {
       // nothing reached disk: forget the block's nodes and put the state back at the parent
       this.opts.models?.discardPending()
       this.opts.trieDB.discardPending()
-      await state.setStateRoot(parent.header.stateRoot, true)
+      try {
+        while (checkpointDepth(state) > 0) await state.revert()
+        await state.setStateRoot(parent.header.stateRoot, true)
+      } catch (resetErr) {
+        this.broken = resetErr as Error
+      }
       throw err
     }
   }

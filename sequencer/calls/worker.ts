@@ -11,6 +11,7 @@ import { bytesToHex } from '@ethereumjs/util'
 import { customPrecompiles, ModelRuntime } from '../../precompiles/index.ts'
 import { CallExecutor, ExecutionFailedError, ExecutionRevertedError } from '../builder/executor.ts'
 import { installEvmSpeedups } from '../builder/evm-speedups.ts'
+import { installStorageWriteFix } from '../builder/storage-write-fix.ts'
 import { Chain } from '../chain/chain.ts'
 import { createChainCommon } from '../chain/common.ts'
 import { CallTracer, TraceTooLargeError } from '../rpc/tracers/call-tracer.ts'
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   if (port === null) throw new Error('sequencer/calls/worker.ts runs as a worker thread (see pool.ts)')
   const init = workerData.init as WorkerInit
   await installEvmSpeedups()
+  await installStorageWriteFix()
   const store = new Store(init.dbPath, { readonly: true })
   const common = createChainCommon(init.chainId)
   const trieDB = new SqliteTrieDB(store)
