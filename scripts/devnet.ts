@@ -10,10 +10,16 @@
  * and the batcher, finding no batches there, re-posts the whole chain from block 1: an L1 reset
  * is an L1 reorg to genesis.
  *
+ * One devnet per data directory: `<data-dir>/devnet.lock` records the running devnet's pid, start
+ * time and ports (scripts/lib/process-lock.ts). A second `npm start` on the same directory finds
+ * the owner alive, changes nothing (above all, does not stop the first devnet's Anvil) and exits
+ * with status 1; a lock left by a devnet that died (kill -9) is taken over, and the Anvil it
+ * orphaned is stopped before its state file is loaded.
+ *
  * Another L1: `npm start -- --l1-rpc <url> --deployer-key <0x..>` skips Anvil (or run the node
  * alone, `npm run node -- --l1-rpc ... --deployments ... --batcher-key ...`; see the README).
  */
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createPublicClient, http } from 'viem'
@@ -25,6 +31,7 @@ import { DEV_ANCHOR_API_KEY } from '../sequencer/config.ts'
 import { DATA_ANCHOR, L2_BRIDGE, MODEL_REGISTRY } from '../precompiles/addresses.ts'
 import { ANVIL_PRIVATE_KEYS, startAnvil, type RunningAnvil } from './lib/anvil.ts'
 import { deployL1 } from './lib/deploy-l1.ts'
+import { acquireLock } from './lib/process-lock.ts'
 
 const USAGE = `usage: npm start -- [options]
   --data-dir <dir>            root of the devnet's data (default ./data): l1/ and l2/ inside
@@ -40,6 +47,8 @@ const USAGE = `usage: npm start -- [options]
 /** Devnet timings: seconds where production uses minutes or days. */
 const DEV_CHALLENGE_WINDOW_S = 30
 const DEV_BATCH_AGE_MS = 2_000
+/** In the data directory: who runs the devnet on it (pid, start time, ports). */
+const DEVNET_LOCK_FILE = 'devnet.lock'
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -59,6 +68,16 @@ async function main(): Promise<void> {
   if (values.help === true) return console.log(USAGE)
   const root = resolve(values['data-dir'] ?? 'data')
   const deploymentsPath = join(root, 'l1', 'deployments.json')
+  const l2Port = Number(values.port ?? 9545)
+
+  // 0. one devnet per data directory: a second start must not touch the first one's L1
+  mkdirSync(root, { recursive: true })
+  const lock = acquireLock(join(root, DEVNET_LOCK_FILE), { l2Port, l1Port: values['l1-rpc'] === undefined ? Number(values['l1-port'] ?? 8545) : undefined, l1Rpc: values['l1-rpc'] })
+  if (!lock.acquired) {
+    console.error(`a devnet is already running from this data directory (pid ${lock.owner.pid}, L2 on :${lock.owner.l2Port}); stop it with Ctrl-C or use --data-dir`)
+    process.exit(1)
+  }
+  process.once('exit', () => lock.release())
 
   // 1. the L1
   let anvil: RunningAnvil | undefined
@@ -86,7 +105,7 @@ async function main(): Promise<void> {
   try {
     node = await startNode({
       dataDir: join(root, 'l2'),
-      rpc: { ...(values.port !== undefined && { port: Number(values.port) }) },
+      rpc: { port: l2Port },
       l1: { rpcUrl: l1Url, deploymentsPath, batcherKey, confirmations: 1, maxBatchAgeMs: DEV_BATCH_AGE_MS, pollIntervalMs: 500, resubmitAfterMs: 15_000 },
       bridge: { confirmations: 1, pollIntervalMs: 500 },
       anchoring: { apiKeys: (process.env.ANCHOR_API_KEYS ?? DEV_ANCHOR_API_KEY).split(',').map((k) => k.trim()).filter((k) => k !== '') },

@@ -18,15 +18,19 @@
  *   file"). Each successful start therefore keeps a copy of the file it loaded (FILE.bak); a later
  *   start that cannot load FILE falls back to that copy, moves the damaged file aside and says so
  *   (`restoredFromBackup`), since the L1 then went back further than one second.
- * - An Anvil whose parent died by kill -9 lives on, still writing FILE every second. The pid of the
- *   Anvil that owns FILE is kept in FILE.pid; the next start stops that orphan (SIGTERM, so it
- *   writes its last state) before loading FILE, instead of running two L1s on one file.
+ * - An Anvil whose parent died by kill -9 lives on, still writing FILE every second. FILE.pid keeps
+ *   the pid of the Anvil that owns FILE and the identity (pid and start time, scripts/lib/process-lock.ts)
+ *   of the process that started it. The next start stops that Anvil (SIGTERM, so it writes its last
+ *   state) before loading FILE only when its starter is provably dead: an orphan. While the starter
+ *   lives (another devnet using the same data directory), the start is refused and nothing is
+ *   signalled: stopping it would pull the L1 from under a running L2.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, type WriteStream } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { Address, Hex } from 'viem'
+import { ownerAlive, selfIdentity, type ProcessIdentity } from './process-lock.ts'
 
 /** Chain id Anvil (and Hardhat) use by default; our embedded L1 keeps it. */
 export const ANVIL_DEFAULT_CHAIN_ID = 31337
@@ -270,7 +274,7 @@ async function launch(opts: StartAnvilOptions, statePath: string | undefined): P
     }
     await new Promise((r) => setTimeout(r, READY_POLL_MS))
   }
-  if (statePath !== undefined) writeFileSync(pidFile(statePath), String(child.pid))
+  if (statePath !== undefined) writeFileSync(pidFile(statePath), JSON.stringify({ pid: child.pid, owner: selfIdentity() } satisfies PidFile))
   return { url: `http://${urlHost(host)}:${listeningPort}`, port: listeningPort, host, process: child, statePath, restoredFromBackup: false, stop, kill9 }
 }
 
@@ -300,23 +304,51 @@ function pidFile(statePath: string): string {
   return `${statePath}.pid`
 }
 
+/** FILE.pid: the Anvil writing FILE and the process that started it. */
+interface PidFile {
+  pid: number
+  owner: ProcessIdentity
+}
+
+/** An Anvil still running on the state file while the process that started it lives. */
+export class AnvilInUseError extends Error {
+  override name = 'AnvilInUseError'
+  constructor(
+    readonly statePath: string,
+    readonly anvilPid: number,
+    readonly ownerPid: number | undefined,
+  ) {
+    super(
+      ownerPid === undefined
+        ? `${statePath} is in use by Anvil (pid ${anvilPid}), started by a process that cannot be identified; stop that Anvil (kill ${anvilPid}) or use another state file`
+        : `${statePath} is in use by Anvil (pid ${anvilPid}), started by process ${ownerPid} which is still running; stop that process or use another state file`,
+    )
+  }
+}
+
 /**
  * Stops an Anvil left running on `statePath` by a parent that died without stopping it. Acts only
- * when the pid in the pid file is alive and its command line names this state file, so a pid
- * reused by an unrelated process is never signalled.
+ * when the pid in the pid file is alive, its command line names this state file (so a pid reused by
+ * an unrelated process is never signalled), and the process that started it is provably dead;
+ * while that process lives, throws AnvilInUseError and signals nothing.
  */
 async function stopOrphan(statePath: string, warn: (message: string) => void): Promise<void> {
-  let pid: number
+  let record: Partial<PidFile>
   try {
-    pid = Number(readFileSync(pidFile(statePath), 'utf8').trim())
+    const text = readFileSync(pidFile(statePath), 'utf8').trim()
+    // a bare number: written before owners were recorded; the owner is unknown
+    record = /^\d+$/.test(text) ? { pid: Number(text) } : (JSON.parse(text) as Partial<PidFile>)
   } catch {
     return
   }
+  const pid = Number(record.pid)
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid) || !commandLine(pid).includes(statePath)) {
     rmSync(pidFile(statePath), { force: true })
     return
   }
-  warn(`anvil: stopping the Anvil (pid ${pid}) left running on ${statePath} by an earlier process`)
+  if (record.owner === undefined) throw new AnvilInUseError(statePath, pid, undefined)
+  if (ownerAlive(record.owner)) throw new AnvilInUseError(statePath, pid, record.owner.pid)
+  warn(`anvil: stopping the Anvil (pid ${pid}) left running on ${statePath} by an earlier process (pid ${record.owner.pid}, gone)`)
   process.kill(pid, 'SIGTERM')
   const deadline = Date.now() + ANVIL_STOP_TIMEOUT_MS
   while (isAlive(pid)) {

@@ -1,16 +1,30 @@
+import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createPublicClient, createWalletClient, http, parseEther } from 'viem'
 import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts'
-import { AnvilStartError, ANVIL_ACCOUNTS, ANVIL_MNEMONIC, anvilBinaryPath, startAnvil, type RunningAnvil } from '../../scripts/lib/anvil.ts'
+import { AnvilInUseError, AnvilStartError, ANVIL_ACCOUNTS, ANVIL_MNEMONIC, anvilBinaryPath, startAnvil, type RunningAnvil } from '../../scripts/lib/anvil.ts'
 import { defineL1Chain } from '../../scripts/lib/deploy-l1.ts'
 import { tempDir } from '../helpers/l1.ts'
 
+const ROOT = resolve(__dirname, '../..')
 const dirs: string[] = []
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
 const running: RunningAnvil[] = []
+/** Anvils this file started through another process; killed at the end if a failed test left them. */
+const strays: number[] = []
 afterAll(async () => {
   await Promise.all(running.map((a) => a.stop()))
+  for (const pid of strays) if (alive(pid)) process.kill(pid, 'SIGTERM')
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 })
 
@@ -130,17 +144,51 @@ describe('startAnvil with statePath', () => {
     await second.stop()
   })
 
-  it('stops an Anvil still running on the same state file before starting (orphan of a killed parent)', async () => {
-    const statePath = join(stateDir(), 'state.json')
+  it('stops an Anvil still running on the same state file before starting when the process that started it is dead (orphan of a kill -9)', async () => {
+    const dir = stateDir()
+    const statePath = join(dir, 'state.json')
+    // The orphan's parent: a separate process, killed with -9 so it cannot stop its Anvil.
+    const parentScript = join(dir, 'parent.ts')
+    writeFileSync(parentScript, `import { startAnvil } from ${JSON.stringify(join(ROOT, 'scripts/lib/anvil.ts'))}\nstartAnvil({ statePath: ${JSON.stringify(statePath)}, silent: true }).then((a) => console.log('url ' + a.url))\nsetInterval(() => undefined, 60_000)\n`)
+    const parent = spawn(process.execPath, ['--import', 'tsx', parentScript], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+    const parentExited = new Promise((r) => parent.once('exit', r))
+    const orphanUrl = await new Promise<string>((resolve, reject) => {
+      let out = ''
+      parent.stdout!.on('data', (d) => {
+        out += d
+        const m = /url (\S+)/.exec(out)
+        if (m !== null) resolve(m[1])
+      })
+      parent.once('exit', () => reject(new Error(`parent exited: ${out}`)))
+    })
+    await transfer(orphanUrl)
+    parent.kill('SIGKILL')
+    await parentExited
+    const orphanPid = (JSON.parse(readFileSync(`${statePath}.pid`, 'utf8')) as { pid: number }).pid
+    strays.push(orphanPid)
+    expect(alive(orphanPid)).toBe(true) // it outlived its parent
     const warnings: string[] = []
-    const orphan = await start({ statePath })
-    await transfer(orphan.url)
     const next = await start({ statePath, onWarning: (m) => warnings.push(m) })
-    expect(orphan.process.exitCode !== null || orphan.process.signalCode !== null).toBe(true)
-    expect(warnings.join('\n')).toMatch(/stopping the Anvil \(pid \d+\) left running/)
+    expect(alive(orphanPid)).toBe(false)
+    expect(warnings.join('\n')).toMatch(/stopping the Anvil \(pid \d+\) left running .* by an earlier process \(pid \d+, gone\)/)
     // The orphan wrote its last state on SIGTERM; the new Anvil loaded it.
     expect(await clients(next.url).publicClient.getBalance({ address: RECIPIENT })).toBe(parseEther('1'))
     await next.stop()
+  }, 60_000)
+
+  it('refuses a state file whose Anvil was started by a process still running, and signals nothing', async () => {
+    const statePath = join(stateDir(), 'state.json')
+    const first = await start({ statePath })
+    await transfer(first.url)
+    const warnings: string[] = []
+    const error = await startAnvil({ statePath, silent: true, onWarning: (m) => warnings.push(m) }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(AnvilInUseError)
+    expect((error as Error).message).toContain(`in use by Anvil (pid ${first.process.pid}), started by process ${process.pid} which is still running`)
+    expect(warnings).toEqual([])
+    // the first Anvil still serves its chain
+    expect(first.process.exitCode).toBeNull()
+    expect(await clients(first.url).publicClient.getBalance({ address: RECIPIENT })).toBe(parseEther('1'))
+    await first.stop()
   })
 
   it('falls back to the copy kept at the previous start when the state file is damaged, and says so', async () => {

@@ -5,7 +5,7 @@
  * same contracts, batches and chain (Anvil's state file), with no re-deployment.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -101,14 +101,48 @@ describe('npm start (devnet)', () => {
   }, 180_000)
 })
 
+describe('npm start twice on one data directory', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'devnet-twice-'))
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+
+  it('the second start leaves the running devnet (and its L1) untouched and exits 1 naming it', async () => {
+    const [port, l1Port] = [await freePort(), await freePort()]
+    const first = await startDevnet(dataDir, port, l1Port)
+    try {
+      const l1Before = BigInt(await rpc(`http://127.0.0.1:${l1Port}`, 'eth_blockNumber'))
+      const second = await runScript('scripts/devnet.ts', ['--data-dir', dataDir, '--port', String(await freePort()), '--l1-port', String(await freePort()), '--log-level', 'error'], 30_000)
+      expect(second.code).toBe(1)
+      expect(second.output).toContain(`a devnet is already running from this data directory (pid ${first.child.pid}, L2 on :${port}); stop it with Ctrl-C or use --data-dir`)
+      expect(second.output).not.toMatch(/stopping the Anvil/)
+      // the first devnet's L1 still mines (1 s blocks) and its L2 still answers
+      await until(async () => BigInt(await rpc(`http://127.0.0.1:${l1Port}`, 'eth_blockNumber')) > l1Before || undefined, 'the first L1 to mine on', 10_000)
+      expect(await rpc(`http://127.0.0.1:${port}`, 'eth_chainId')).toMatch(/^0x/)
+      expect((await rpc(`http://127.0.0.1:${port}`, 'rollup_getBatcherStatus')).running).toBe(true)
+      expect(first.child.exitCode).toBeNull()
+    } finally {
+      expect(await first.stop()).toBe(0)
+    }
+    // a clean stop releases the lock
+    expect(existsSync(join(dataDir, 'devnet.lock'))).toBe(false)
+  }, 120_000)
+})
+
 const runVerify = (args: string[]) => runScript('scripts/verify-anchor.ts', args)
 
-function runScript(script: string, args: string[]): Promise<{ code: number | null; output: string }> {
+/** Runs a script to its end; SIGTERM after `timeoutMs` (a script that should have exited but did not), so no test leaves it running. */
+function runScript(script: string, args: string[], timeoutMs = 120_000): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     child.stdout!.on('data', (d) => (output += d))
     child.stderr!.on('data', (d) => (output += d))
-    child.once('exit', (code) => resolve({ code, output }))
+    const timer = setTimeout(() => {
+      output += `\n(still running after ${timeoutMs} ms: stopped)`
+      child.kill('SIGTERM')
+    }, timeoutMs)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      resolve({ code, output })
+    })
   })
 }
