@@ -274,7 +274,7 @@ async function launch(opts: StartAnvilOptions, statePath: string | undefined): P
     }
     await new Promise((r) => setTimeout(r, READY_POLL_MS))
   }
-  if (statePath !== undefined) writeFileSync(pidFile(statePath), JSON.stringify({ pid: child.pid, owner: selfIdentity() } satisfies PidFile))
+  if (statePath !== undefined) writeFileSync(pidFile(statePath), JSON.stringify({ pid: child.pid!, owner: selfIdentity() } satisfies PidFile))
   return { url: `http://${urlHost(host)}:${listeningPort}`, port: listeningPort, host, process: child, statePath, restoredFromBackup: false, stop, kill9 }
 }
 
