@@ -31,7 +31,7 @@ import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
 import { rollupAnchorAbi } from './abi.ts'
 import { encodeBatch, type BatchBlock, type CompressionName } from './codec.ts'
 import { MerkleTree } from './merkle.ts'
-import { L1Failure as BatcherError, L1Loop, l1ErrorText, type Logger } from './l1-loop.ts'
+import { L1Failure as BatcherError, L1Loop, l1ErrorText, type L1Health, type Logger } from './l1-loop.ts'
 
 /** A sealed L2 block as the batcher needs it. */
 export interface SourceBlock extends BatchBlock {
@@ -118,6 +118,8 @@ export interface BatcherConfig {
   resubmitAfterMs: number
   /** The most the batcher pays per L1 gas (wei); it waits rather than bid above it. */
   maxFeePerGas: bigint
+  /** After this long without a successful L1 call (ms) the batcher warns, then once a minute (batcher/l1-loop.ts). */
+  unreachableWarnAfterMs: number
 }
 
 
@@ -146,7 +148,7 @@ interface Inflight {
   attempts: Attempt[]
 }
 
-export interface BatcherStatus {
+export interface BatcherStatus extends L1Health {
   running: boolean
   sender: string
   rollupAnchor: string
@@ -196,6 +198,8 @@ export class Batcher {
       step: () => this.step(),
       onCritical: (message) => log.error(`batcher stopped: ${message}`),
       isAbort: (err) => err instanceof BatcherCrash,
+      unreachableWarnAfterMs: config.unreachableWarnAfterMs,
+      whileDown: 'no batch is posted (L2 blocks queue up and stay unsafe)',
     })
   }
 
@@ -231,6 +235,7 @@ export class Batcher {
     const inflight = this.inflight()
     return {
       running: this.loop.isRunning,
+      ...this.loop.health(),
       sender: this.account.address,
       rollupAnchor: this.config.rollupAnchor,
       l1ChainId: this.chainId ?? null,

@@ -5,8 +5,14 @@
  * serving), anything else is temporary: logged, recorded as `lastError`, retried with exponential
  * backoff up to 30 s. Resets (an L1 reorg) are the step's own business: it notices them on its
  * next run and rewinds.
+ *
+ * The loop also tracks the L1's health for the services' status (`health()`): whether the L1
+ * answered the last step (false after a transport failure: connection refused, timeout), when a
+ * step last succeeded, and how many steps failed in a row. An L1 that stays out of reach is not
+ * left to the retry lines alone: after `unreachableWarnAfterMs` without a successful step the loop
+ * logs a warning, repeated every L1_UNREACHABLE_WARN_EVERY_MS while it lasts (not once per retry).
  */
-import { BaseError } from 'viem'
+import { BaseError, HttpRequestError, TimeoutError } from 'viem'
 
 export type FailureKind = 'temporary' | 'critical'
 
@@ -27,9 +33,24 @@ export interface Logger {
   info(msg: string): void
   error(msg: string): void
   debug(msg: string): void
+  /** Something an operator must look at (the L1 out of reach for long); error() where absent. */
+  warn?(msg: string): void
 }
 
-export type LoopLogger = Pick<Logger, 'info' | 'error'>
+export type LoopLogger = Pick<Logger, 'info' | 'error' | 'warn'>
+
+/** The L1 as a service's loop last saw it (part of rollup_getBatcherStatus and bridge_getStatus). */
+export interface L1Health {
+  /** Whether the L1 answered the last step: false after a transport failure (refused, timeout); null before the first step ended. */
+  l1Reachable: boolean | null
+  /** When a step (every one calls the L1) last succeeded, in ms since the epoch; null if none has yet. */
+  l1LastSuccessAt: number | null
+  /** Steps that failed in a row since the last success. */
+  l1ConsecutiveFailures: number
+}
+
+/** While the L1 stays out of reach, the warning is repeated this often (ms), whatever the retry pace. */
+export const L1_UNREACHABLE_WARN_EVERY_MS = 60_000
 
 export interface L1LoopOptions {
   /** Prefix of the log lines ("batcher", "bridge"). */
@@ -41,6 +62,10 @@ export interface L1LoopOptions {
   onCritical(message: string): void
   /** An error that ends the loop at once, without a word (a test's simulated crash). */
   isAbort?(err: unknown): boolean
+  /** After this long without a successful step (ms) the loop warns that the L1 is out of reach (sequencer/config.ts DEFAULT_L1_UNREACHABLE_WARN_AFTER_MS). */
+  unreachableWarnAfterMs: number
+  /** What stands still while the L1 is away, for the warning ("no batch is posted"). */
+  whileDown: string
 }
 
 const MAX_BACKOFF_MS = 30_000
@@ -52,6 +77,10 @@ export class L1Loop {
   private wake: (() => void) | undefined
   private failures = 0
   private soon = false
+  private reachable: boolean | null = null
+  private lastSuccessAt: number | null = null
+  private startedAt = 0
+  private lastWarnAt: number | null = null
 
   constructor(private readonly opts: L1LoopOptions) {}
 
@@ -59,9 +88,15 @@ export class L1Loop {
     return this.running
   }
 
+  /** The L1's reachability as of the last step. */
+  health(): L1Health {
+    return { l1Reachable: this.reachable, l1LastSuccessAt: this.lastSuccessAt, l1ConsecutiveFailures: this.failures }
+  }
+
   start(): void {
     if (this.running) return
     this.running = true
+    this.startedAt = Date.now()
     this.done = this.run()
   }
 
@@ -91,6 +126,9 @@ export class L1Loop {
         await this.opts.step()
         if (this.failures > 0) log.info(`${name}: L1 reachable again after ${this.failures} failed attempts`)
         this.failures = 0
+        this.reachable = true
+        this.lastSuccessAt = Date.now()
+        this.lastWarnAt = null
         if (this.soon) delay = 0
       } catch (err) {
         if (this.opts.isAbort?.(err) === true) {
@@ -105,11 +143,26 @@ export class L1Loop {
           return
         }
         this.failures++
+        this.reachable = !isUnreachable(err)
         delay = Math.min(MAX_BACKOFF_MS, pollIntervalMs * 2 ** Math.min(this.failures, 10))
         log.error(`${name}: ${failure.message}; retry ${this.failures} in ${delay} ms`)
+        this.warnIfLongDown(failure.message)
       }
       if (this.running) await this.sleep(delay)
     }
+  }
+
+  /** The warning once the L1 has been away for unreachableWarnAfterMs, then every L1_UNREACHABLE_WARN_EVERY_MS. */
+  private warnIfLongDown(lastError: string): void {
+    const now = Date.now()
+    const since = this.lastSuccessAt ?? this.startedAt
+    if (now - since < this.opts.unreachableWarnAfterMs) return
+    if (this.lastWarnAt !== null && now - this.lastWarnAt < L1_UNREACHABLE_WARN_EVERY_MS) return
+    this.lastWarnAt = now
+    const { name, log, whileDown } = this.opts
+    const seconds = Math.round((now - since) / 1000)
+    const when = this.lastSuccessAt === null ? `since start-up ${seconds} s ago` : `for ${seconds} s (last success ${new Date(this.lastSuccessAt).toISOString()})`
+    ;(log.warn ?? log.error).call(log, `${name}: no successful L1 call ${when}, ${this.failures} attempts failed (last: ${lastError}); ${whileDown} until the L1 is back: check the L1 endpoint`)
   }
 
   private sleep(ms: number): Promise<void> {
@@ -131,6 +184,13 @@ export class L1Loop {
 export function l1ErrorText(err: unknown): string {
   const text = err instanceof BaseError ? `${err.shortMessage} ${err.details ?? ''}` : String((err as Error)?.message ?? err)
   return text.trim().split('\n')[0]
+}
+
+/** A transport failure (nothing answered: connection refused, reset, timeout), as opposed to an L1 that answered with an error. */
+export function isUnreachable(err: unknown): boolean {
+  if (err instanceof L1Failure) return false
+  if (err instanceof BaseError) return err.walk((e) => e instanceof HttpRequestError || e instanceof TimeoutError) !== null
+  return true
 }
 
 export function classifyL1Error(err: unknown): { kind: FailureKind; message: string } {

@@ -35,7 +35,7 @@ import type { SystemCall, SystemSource } from '../sequencer/system/system-tx.ts'
 import type { DepositOutcome } from '../sequencer/system/log-index.ts'
 import { L2_BRIDGE } from '../precompiles/index.ts'
 import { l1BridgeAbi, l2BridgeAbi } from './abi.ts'
-import { L1Failure, L1Loop, type FailureKind, type Logger } from '../batcher/index.ts'
+import { L1Failure, L1Loop, type FailureKind, type L1Health, type Logger } from '../batcher/index.ts'
 
 /** Gas of a token deposit's finalizeDeposit: the token's first deposit deploys its L2StandardToken (measured 0.9–1.1M). */
 export const TOKEN_DEPOSIT_GAS = 1_500_000n
@@ -107,6 +107,8 @@ export interface DepositWatcherConfig {
   maxLogRange: number
   /** Most deposits included per L2 block. */
   maxPerBlock: number
+  /** After this long without a successful L1 call (ms) the watcher warns, then once a minute (batcher/l1-loop.ts). */
+  unreachableWarnAfterMs: number
 }
 
 
@@ -134,7 +136,7 @@ export interface DepositStatus {
   l2: { blockNumber: number; txHash: string; l2Token: string | null } | null
 }
 
-export interface DepositWatcherStatus {
+export interface DepositWatcherStatus extends L1Health {
   running: boolean
   l1Bridge: string
   confirmations: number
@@ -176,7 +178,15 @@ export class DepositWatcher implements SystemSource {
     this.l1 = createPublicClient({ transport: http(config.l1RpcUrl, { retryCount: 0, timeout: 15_000 }), cacheTime: 0 })
     this.pending = store.depositCountAfter(this.lastDealtWith())
     this.failedSeen = store.failedDeposits().length
-    this.loop = new L1Loop({ name: 'bridge', pollIntervalMs: config.pollIntervalMs, log, step: () => this.step(), onCritical: (message) => this.halt(message) })
+    this.loop = new L1Loop({
+      name: 'bridge',
+      pollIntervalMs: config.pollIntervalMs,
+      log,
+      step: () => this.step(),
+      onCritical: (message) => this.halt(message),
+      unreachableWarnAfterMs: config.unreachableWarnAfterMs,
+      whileDown: 'no deposit is read from L1',
+    })
   }
 
   readonly name = 'deposits'
@@ -253,6 +263,7 @@ export class DepositWatcher implements SystemSource {
     const lastResult = this.store.lastDepositResult()
     return {
       running: this.loop.isRunning,
+      ...this.loop.health(),
       l1Bridge: this.config.l1Bridge,
       confirmations: this.config.confirmations,
       l1Cursor: cursor === undefined ? null : { number: cursor.number, hash: bytesToHex(cursor.hash) },

@@ -94,6 +94,12 @@ export const DEFAULT_MAX_BATCH_AGE_MS = 60_000
 export const DEFAULT_MAX_BATCH_BLOCKS = 1_000
 export const DEFAULT_L1_POLL_MS = 1_000
 export const DEFAULT_RESUBMIT_AFTER_MS = 60_000
+/**
+ * After this long without a successful L1 call (ms) the batcher and the deposit watcher log a
+ * warning that the L1 is out of reach, repeated every minute while it lasts (batcher/l1-loop.ts);
+ * their status reports the reachability all along.
+ */
+export const DEFAULT_L1_UNREACHABLE_WARN_AFTER_MS = 60_000
 export const DEFAULT_MAX_L1_FEE_PER_GAS = 500_000_000_000n
 export const DEFAULT_BRIDGE_CONFIRMATIONS = 3
 export const DEFAULT_BRIDGE_POLL_MS = 1_000
@@ -240,6 +246,8 @@ export interface L1Config {
   resubmitAfterMs: number
   /** The most the batcher bids per L1 gas, in wei. */
   maxFeePerGas: bigint
+  /** After this long without a successful L1 call the batcher and the deposit watcher warn, in milliseconds (then once a minute). */
+  unreachableWarnAfterMs: number
 }
 
 /** The bridge's deposit watcher. It runs when the node has an L1 and the deployments file names an L1Bridge. */
@@ -360,6 +368,7 @@ export function resolveConfig(input: NodeConfigInput = {}): NodeConfig {
             pollIntervalMs: DEFAULT_L1_POLL_MS,
             resubmitAfterMs: DEFAULT_RESUBMIT_AFTER_MS,
             maxFeePerGas: DEFAULT_MAX_L1_FEE_PER_GAS,
+            unreachableWarnAfterMs: DEFAULT_L1_UNREACHABLE_WARN_AFTER_MS,
             ...input.l1,
           },
     bridge: {
@@ -412,7 +421,7 @@ function checkConfig(c: NodeConfig): void {
   if (c.l1 !== undefined) {
     if (!/^https?:\/\//.test(c.l1.rpcUrl)) fail('l1.rpcUrl', 'must be an http(s) URL')
     if (!/^0x[0-9a-fA-F]{64}$/.test(c.l1.batcherKey)) fail('l1.batcherKey', 'must be 0x followed by 64 hex digits')
-    for (const key of ['confirmations', 'maxBatchBytes', 'maxBatchAgeMs', 'maxBatchBlocks', 'pollIntervalMs', 'resubmitAfterMs'] as const) {
+    for (const key of ['confirmations', 'maxBatchBytes', 'maxBatchAgeMs', 'maxBatchBlocks', 'pollIntervalMs', 'resubmitAfterMs', 'unreachableWarnAfterMs'] as const) {
       if (!Number.isInteger(c.l1[key]) || c.l1[key] <= 0) fail(`l1.${key}`, 'must be a positive integer')
     }
     if (!['brotli', 'zlib', 'none'].includes(c.l1.compression)) fail('l1.compression', 'must be brotli, zlib or none')

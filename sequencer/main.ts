@@ -41,6 +41,7 @@ const USAGE = `usage: npm start -- [options]
   --l1-confirmations <n>  L1 blocks before a posted block is safe (default 3)
   --batch-max-bytes <n>   close a batch at this many compressed bytes (default 120000)
   --batch-max-age <ms>    close a batch when its oldest block is this old (default 60000)
+  --l1-unreachable-warn <ms>  warn after this long without a successful L1 call, then once a minute (default 60000)
   --bridge-confirmations <n>  L1 blocks a deposit waits before it is included (default 3)`
 
 async function main(): Promise<void> {
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
       'l1-confirmations': { type: 'string' },
       'batch-max-bytes': { type: 'string' },
       'batch-max-age': { type: 'string' },
+      'l1-unreachable-warn': { type: 'string' },
       'bridge-confirmations': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -132,6 +134,7 @@ async function main(): Promise<void> {
       ...(values['l1-confirmations'] !== undefined && { confirmations: Number(values['l1-confirmations']) }),
       ...(values['batch-max-bytes'] !== undefined && { maxBatchBytes: Number(values['batch-max-bytes']) }),
       ...(values['batch-max-age'] !== undefined && { maxBatchAgeMs: Number(values['batch-max-age']) }),
+      ...(values['l1-unreachable-warn'] !== undefined && { unreachableWarnAfterMs: Number(values['l1-unreachable-warn']) }),
     }
   }
   const node = await startNode(input)

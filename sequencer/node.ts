@@ -162,7 +162,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   if (config.l1 !== undefined && l1?.l1Bridge !== undefined && config.bridge.enabled) {
     const { confirmations, pollIntervalMs, maxLogRange, maxDepositsPerBlock } = config.bridge
     deposits = new DepositWatcher(
-      { l1RpcUrl: config.l1.rpcUrl, l1Bridge: l1.l1Bridge, l1ChainId: l1.l1ChainId, startBlock: l1.deployedAtBlock, confirmations, pollIntervalMs, maxLogRange, maxPerBlock: maxDepositsPerBlock },
+      { l1RpcUrl: config.l1.rpcUrl, l1Bridge: l1.l1Bridge, l1ChainId: l1.l1ChainId, startBlock: l1.deployedAtBlock, confirmations, pollIntervalMs, maxLogRange, maxPerBlock: maxDepositsPerBlock, unreachableWarnAfterMs: config.l1.unreachableWarnAfterMs },
       bridgeStore,
       log,
       () => driver.poke(), // automine: include new deposits right away

@@ -52,6 +52,7 @@ const config = (over: Partial<BatcherConfig> = {}): BatcherConfig => ({
   pollIntervalMs: 1000,
   resubmitAfterMs: 60_000,
   maxFeePerGas: 10n ** 12n,
+  unreachableWarnAfterMs: 60_000,
   ...over,
 })
 

@@ -1,0 +1,89 @@
+/**
+ * A dead L1 must be visible: rollup_getBatcherStatus and bridge_getStatus carry the L1's
+ * reachability, the time of the last successful L1 call and the failures in a row, and after
+ * l1.unreachableWarnAfterMs without the L1 the node warns, once per L1_UNREACHABLE_WARN_EVERY_MS
+ * rather than once per retry (batcher/l1-loop.ts). Against a real Anvil that is stopped, then
+ * started again on the same port and state file.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { L1_UNREACHABLE_WARN_EVERY_MS } from '../../batcher/l1-loop.ts'
+import { DEFAULT_L1_UNREACHABLE_WARN_AFTER_MS, resolveConfig } from '../../sequencer/config.ts'
+import { startAnvil, type RunningAnvil } from '../../scripts/lib/anvil.ts'
+import { startTestL1 } from '../helpers/l1.ts'
+import { startTestRollup, until, untilPosted, sendTransfers, type TestRollup } from '../helpers/rollup.ts'
+
+let cleanup: (() => Promise<void>)[] = []
+afterEach(async () => {
+  vi.restoreAllMocks()
+  for (const fn of cleanup.reverse()) await fn().catch(() => undefined)
+  cleanup = []
+})
+
+const WARN_AFTER_MS = 1_000
+
+describe('an L1 that goes away', () => {
+  it('shows in both statuses at once, is warned about once after unreachableWarnAfterMs (not per retry), and clears when the L1 is back', async () => {
+    const l1 = await startTestL1({ statePath: true })
+    const r: TestRollup = await startTestRollup({ l1, l1Config: { unreachableWarnAfterMs: WARN_AFTER_MS } })
+    cleanup.push(() => r.close())
+    await sendTransfers(r.l2, 1)
+    await untilPosted(r.l2)
+    const services = { batcher: () => r.l2.rpc('rollup_getBatcherStatus'), bridge: () => r.l2.rpc('bridge_getStatus') }
+    for (const get of Object.values(services)) {
+      const up = await until(async () => {
+        const s = await get()
+        return s.l1Reachable === true ? s : undefined
+      }, 'the L1 to be seen reachable')
+      expect(up.l1ConsecutiveFailures).toBe(0)
+      expect(up.l1LastSuccessAt).toBeGreaterThan(Date.now() - 10_000)
+    }
+
+    const lines: string[] = []
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk))
+      return true
+    })
+    const port = l1.anvil.port
+    const stoppedAt = Date.now()
+    await l1.anvil.stop()
+
+    for (const [name, get] of Object.entries(services)) {
+      const down = await until(async () => {
+        const s = await get()
+        return s.l1Reachable === false && s.l1ConsecutiveFailures >= 2 ? s : undefined
+      }, `${name} to see the L1 down`)
+      expect(down.running).toBe(true)
+      expect(down.l1LastSuccessAt).toBeLessThanOrEqual(stoppedAt)
+    }
+    const warnings = (name: string) => lines.filter((l) => l.includes(' WARN ') && l.includes(`${name}: no successful L1 call for`))
+    for (const name of Object.keys(services)) await until(() => warnings(name).length > 0 || undefined, `the ${name}'s warning`, 10_000)
+    expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(WARN_AFTER_MS)
+    expect(warnings('batcher')[0]).toMatch(/attempts failed \(last: L1 request failed: .*\); no batch is posted .* until the L1 is back: check the L1 endpoint/)
+    expect(warnings('bridge')[0]).toMatch(/no deposit is read from L1 until the L1 is back/)
+    // more retries, still one warning each: the next is due L1_UNREACHABLE_WARN_EVERY_MS later
+    const retries = () => lines.filter((l) => /ERROR .*batcher: L1 request failed/.test(l)).length
+    const before = retries()
+    await until(() => retries() >= before + 2 || undefined, 'two more retries', 15_000)
+    expect(L1_UNREACHABLE_WARN_EVERY_MS).toBe(60_000)
+    expect(warnings('batcher')).toHaveLength(1)
+    expect(warnings('bridge')).toHaveLength(1)
+
+    const back: RunningAnvil = await startAnvil({ port, statePath: l1.anvil.statePath, silent: true, onWarning: () => undefined })
+    cleanup.push(() => back.stop())
+    for (const [name, get] of Object.entries(services)) {
+      const again = await until(async () => {
+        const s = await get()
+        return s.l1Reachable === true ? s : undefined
+      }, `${name} to see the L1 back`, 60_000)
+      expect(again.l1ConsecutiveFailures).toBe(0)
+      expect(again.l1LastSuccessAt).toBeGreaterThan(stoppedAt)
+    }
+  }, 120_000)
+
+  it('l1.unreachableWarnAfterMs defaults to a minute and must be a positive integer', () => {
+    const l1 = { rpcUrl: 'http://127.0.0.1:8545', deploymentsPath: 'x.json', batcherKey: `0x${'11'.repeat(32)}` as const }
+    expect(DEFAULT_L1_UNREACHABLE_WARN_AFTER_MS).toBe(60_000)
+    expect(resolveConfig({ l1 }).l1!.unreachableWarnAfterMs).toBe(60_000)
+    for (const bad of [0, -1, 1.5]) expect(() => resolveConfig({ l1: { ...l1, unreachableWarnAfterMs: bad } })).toThrow(/l1\.unreachableWarnAfterMs/)
+  })
+})
