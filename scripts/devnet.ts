@@ -21,28 +21,44 @@
  */
 import { existsSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import { createPublicClient, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { readDeployments, writeDeployments, type L1Deployments } from '../batcher/deployments.ts'
 import { rollupAnchorAbi } from '../batcher/abi.ts'
 import { startNode } from '../sequencer/node.ts'
+import { l1TuningFromCli, NODE_OPTION_SECTIONS, nodeInputFromCli, parseApiKeys, parseCli, usage, type CliSection } from '../sequencer/cli.ts'
 import { DEV_ANCHOR_API_KEY } from '../sequencer/config.ts'
 import { DATA_ANCHOR, L2_BRIDGE, MODEL_REGISTRY } from '../precompiles/addresses.ts'
 import { ANVIL_PRIVATE_KEYS, startAnvil, type RunningAnvil } from './lib/anvil.ts'
 import { deployL1 } from './lib/deploy-l1.ts'
 import { acquireLock } from './lib/process-lock.ts'
 
-const USAGE = `usage: npm start -- [options]
-  --data-dir <dir>            root of the devnet's data (default ./data): l1/ and l2/ inside
-  --port <port>               L2 JSON-RPC port (default 9545)
-  --l1-port <port>            embedded L1 port (default 8545)
-  --l1-block-time <s>         embedded L1 block interval in seconds (default 2)
-  --challenge-window <s>      challenge window of a new deployment (default 30 s in the devnet)
-  --l1-rpc <url>              use this L1 instead of starting Anvil
-  --deployer-key <0x..>       with --l1-rpc: admin key for the deployment (or env L1_DEPLOYER_KEY)
-  --batcher-key <0x..>        with --l1-rpc: key holding the sequencer role (or env BATCHER_PRIVATE_KEY)
-  --log-level <level>         silent | error | info | debug (default info)`
+/** How the usage names this command. */
+const COMMAND = 'npm start --'
+
+/** The devnet's own options; every other node option (sequencer/cli.ts) is accepted and passed to the L2 node. */
+const DEVNET_SECTION: CliSection = {
+  title: '',
+  options: [
+    { name: 'data-dir', type: 'string', arg: '<dir>', help: "root of the devnet's data (default ./data): l1/ and l2/ inside" },
+    { name: 'l1-port', type: 'string', arg: '<port>', help: 'embedded L1 port (default 8545)' },
+    { name: 'l1-block-time', type: 'string', arg: '<s>', help: 'embedded L1 block interval in seconds (default 2)' },
+    { name: 'challenge-window', type: 'string', arg: '<s>', help: 'challenge window of a new deployment (default 30 s in the devnet)' },
+    { name: 'l1-rpc', type: 'string', arg: '<url>', help: 'use this L1 instead of starting Anvil' },
+    { name: 'deployer-key', type: 'string', arg: '<0x..>', help: 'with --l1-rpc: admin key for the deployment (or env L1_DEPLOYER_KEY)' },
+    { name: 'batcher-key', type: 'string', arg: '<0x..>', help: 'with --l1-rpc: key holding the sequencer role (or env BATCHER_PRIVATE_KEY)' },
+  ],
+}
+/** Node options the devnet sets itself (its own --data-dir, --l1-rpc, --batcher-key above; the deployments file it writes). */
+const MANAGED = new Set(['data-dir', 'l1-rpc', 'batcher-key', 'deployments'])
+const SECTIONS: CliSection[] = [
+  DEVNET_SECTION,
+  { title: 'The L2 node\'s options, passed to it (the devnet defaults to --l1-confirmations 1, --batch-max-age 2000, --bridge-confirmations 1):', options: [] },
+  ...NODE_OPTION_SECTIONS.map((section) => ({
+    title: section.title.startsWith('L1 ') ? 'L1 tuning:' : section.title,
+    options: section.options.filter((o) => !MANAGED.has(o.name)),
+  })),
+]
 
 /** Devnet timings: seconds where production uses minutes or days. */
 const DEV_CHALLENGE_WINDOW_S = 30
@@ -51,28 +67,16 @@ const DEV_BATCH_AGE_MS = 2_000
 const DEVNET_LOCK_FILE = 'devnet.lock'
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      'data-dir': { type: 'string' },
-      port: { type: 'string' },
-      'l1-port': { type: 'string' },
-      'l1-block-time': { type: 'string' },
-      'challenge-window': { type: 'string' },
-      'l1-rpc': { type: 'string' },
-      'deployer-key': { type: 'string' },
-      'batcher-key': { type: 'string' },
-      'log-level': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  })
-  if (values.help === true) return console.log(USAGE)
-  const root = resolve(values['data-dir'] ?? 'data')
+  const values = parseCli(process.argv.slice(2), COMMAND, SECTIONS)
+  if (values.help === true) return console.log(usage(COMMAND, SECTIONS))
+  const str = (name: string) => values[name] as string | undefined
+  const root = resolve(str('data-dir') ?? 'data')
   const deploymentsPath = join(root, 'l1', 'deployments.json')
-  const l2Port = Number(values.port ?? 9545)
+  const l2Port = Number(str('port') ?? 9545)
 
   // 0. one devnet per data directory: a second start must not touch the first one's L1
   mkdirSync(root, { recursive: true })
-  const lock = acquireLock(join(root, DEVNET_LOCK_FILE), { l2Port, l1Port: values['l1-rpc'] === undefined ? Number(values['l1-port'] ?? 8545) : undefined, l1Rpc: values['l1-rpc'] })
+  const lock = acquireLock(join(root, DEVNET_LOCK_FILE), { l2Port, l1Port: str('l1-rpc') === undefined ? Number(str('l1-port') ?? 8545) : undefined, l1Rpc: str('l1-rpc') })
   if (!lock.acquired) {
     console.error(`a devnet is already running from this data directory (pid ${lock.owner.pid}, L2 on :${lock.owner.l2Port}); stop it with Ctrl-C or use --data-dir`)
     process.exit(1)
@@ -81,14 +85,14 @@ async function main(): Promise<void> {
 
   // 1. the L1
   let anvil: RunningAnvil | undefined
-  let l1Url = values['l1-rpc']
-  const deployerKey = (values['deployer-key'] ?? process.env.L1_DEPLOYER_KEY ?? ANVIL_PRIVATE_KEYS[0]) as `0x${string}`
-  const batcherKey = (values['batcher-key'] ?? process.env.BATCHER_PRIVATE_KEY ?? ANVIL_PRIVATE_KEYS[1]) as `0x${string}`
+  let l1Url = str('l1-rpc')
+  const deployerKey = (str('deployer-key') ?? process.env.L1_DEPLOYER_KEY ?? ANVIL_PRIVATE_KEYS[0]) as `0x${string}`
+  const batcherKey = (str('batcher-key') ?? process.env.BATCHER_PRIVATE_KEY ?? ANVIL_PRIVATE_KEYS[1]) as `0x${string}`
   if (l1Url === undefined) {
     anvil = await startAnvil({
-      port: Number(values['l1-port'] ?? 8545),
+      port: Number(str('l1-port') ?? 8545),
       statePath: join(root, 'l1', 'anvil-state.json'),
-      blockTime: Number(values['l1-block-time'] ?? 2),
+      blockTime: Number(str('l1-block-time') ?? 2),
       silent: true,
       logFile: join(root, 'l1', 'anvil.log'),
     })
@@ -98,18 +102,20 @@ async function main(): Promise<void> {
 
   // 2. the L1 contracts: reuse the deployment while its contract is there, else deploy
   const l2Fresh = !existsSync(join(root, 'l2', 'chain.sqlite'))
-  const deployments = await ensureDeployments(l1Url, deploymentsPath, deployerKey, privateKeyToAccount(batcherKey).address, Number(values['challenge-window'] ?? DEV_CHALLENGE_WINDOW_S), l2Fresh)
+  const deployments = await ensureDeployments(l1Url, deploymentsPath, deployerKey, privateKeyToAccount(batcherKey).address, Number(str('challenge-window') ?? DEV_CHALLENGE_WINDOW_S), l2Fresh)
 
   // 3. the L2 node and its batcher
   let node
   try {
+    const fromCli = nodeInputFromCli(values)
     node = await startNode({
+      ...fromCli,
       dataDir: join(root, 'l2'),
-      rpc: { port: l2Port },
-      l1: { rpcUrl: l1Url, deploymentsPath, batcherKey, confirmations: 1, maxBatchAgeMs: DEV_BATCH_AGE_MS, pollIntervalMs: 500, resubmitAfterMs: 15_000 },
-      bridge: { confirmations: 1, pollIntervalMs: 500 },
-      anchoring: { apiKeys: (process.env.ANCHOR_API_KEYS ?? DEV_ANCHOR_API_KEY).split(',').map((k) => k.trim()).filter((k) => k !== '') },
-      logLevel: (values['log-level'] as 'info' | undefined) ?? 'info',
+      rpc: { ...fromCli.rpc, port: l2Port },
+      l1: { rpcUrl: l1Url, deploymentsPath, batcherKey, confirmations: 1, maxBatchAgeMs: DEV_BATCH_AGE_MS, pollIntervalMs: 500, resubmitAfterMs: 15_000, ...l1TuningFromCli(values) },
+      bridge: { confirmations: 1, pollIntervalMs: 500, ...fromCli.bridge },
+      anchoring: fromCli.anchoring ?? { apiKeys: parseApiKeys(process.env.ANCHOR_API_KEYS ?? DEV_ANCHOR_API_KEY) },
+      logLevel: fromCli.logLevel ?? 'info',
     })
   } catch (err) {
     await anvil?.stop()
@@ -130,7 +136,7 @@ async function main(): Promise<void> {
       `    DataAnchor           ${DATA_ANCHOR}`,
       `    L2Bridge             ${L2_BRIDGE}`,
       `  anchoring API         POST ${node.url}/v1/anchors   GET ${node.url}/v1/anchors/{hash}   key: ${apiKeys.includes(DEV_ANCHOR_API_KEY) ? DEV_ANCHOR_API_KEY : '(configured)'}`,
-      `  batcher               ${node.batcher?.sender}   posts every ${DEV_BATCH_AGE_MS / 1000} s of new blocks`,
+      `  batcher               ${node.batcher?.sender}   posts every ${node.config.l1!.maxBatchAgeMs / 1000} s of new blocks`,
       `  data                  ${root}`,
       '',
     ].join('\n'),

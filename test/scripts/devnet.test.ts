@@ -20,8 +20,8 @@ interface Devnet {
   stop(): Promise<number | null>
 }
 
-async function startDevnet(dataDir: string, port: number, l1Port: number): Promise<Devnet> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/devnet.ts'), '--data-dir', dataDir, '--port', String(port), '--l1-port', String(l1Port), '--l1-block-time', '1', '--challenge-window', '3', '--log-level', 'error'], {
+async function startDevnet(dataDir: string, port: number, l1Port: number, extraArgs: string[] = []): Promise<Devnet> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/devnet.ts'), '--data-dir', dataDir, '--port', String(port), '--l1-port', String(l1Port), '--l1-block-time', '1', '--challenge-window', '3', '--log-level', 'error', ...extraArgs], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -99,6 +99,23 @@ describe('npm start (devnet)', () => {
       await devnet.stop()
     }
   }, 180_000)
+})
+
+describe('npm start and the node options', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'devnet-options-'))
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+
+  it('npm start -- --block-time 500 (a node option) reaches the L2 node; --l1-unreachable-warn is accepted too', async () => {
+    const [port, l1Port] = [await freePort(), await freePort()]
+    const devnet = await startDevnet(dataDir, port, l1Port, ['--block-time', '500', '--l1-unreachable-warn', '90000'])
+    try {
+      const config = await rpc(`http://127.0.0.1:${port}`, 'rollup_getConfig')
+      expect(config.blockTimeMs).toBe(500)
+      expect(devnet.output()).toContain('posts every 2 s of new blocks') // the devnet's own default still applies
+    } finally {
+      expect(await devnet.stop()).toBe(0)
+    }
+  }, 60_000)
 })
 
 describe('npm start twice on one data directory', () => {
