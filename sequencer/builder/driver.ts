@@ -105,7 +105,9 @@ export class SequencerDriver<T extends BlockTx> {
       for (const message of systemErrors) log.error(message)
       pool.onBlockSealed(sealed?.included ?? [], invalid)
       if (sealed !== undefined) {
-        log.debug(`sealed block ${sealed.row.number}: ${sealed.row.txCount} txs, ${sealed.header.gasUsed} gas in ${(performance.now() - started).toFixed(0)} ms`)
+        // one INFO line per block, so that `npm start` shows the chain moving (tests log at 'error')
+        const txs = sealed.row.txCount
+        log.info(`sealed block ${sealed.row.number}: ${txs} ${txs === 1 ? 'transaction' : 'transactions'}, ${sealed.header.gasUsed} gas, built in ${(performance.now() - started).toFixed(0)} ms`)
         this.opts.onSealed(sealed)
       }
       return sealed
