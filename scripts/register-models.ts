@@ -1,10 +1,12 @@
 /**
- * Registers the three example models (precompiles/models/*.onnx) on a running node through the
- * ModelRegistry predeploy, skipping those already registered. Prints each model's id, name, gas
- * per call and registration transaction.
+ * Registers ONNX models on a running node through the ModelRegistry predeploy: a developer's own
+ * file, or without one the three example models (precompiles/models/*.onnx), skipping those
+ * already registered. Prints each model's id, name, gas per call and registration transaction,
+ * and for a file its input and output (type, shape); a model the registry refuses is reported
+ * with the registry's reason, ModelRejected(reason) decoded, and exit status 1.
  *
- *   npx tsx scripts/register-models.ts [--rpc <url>] [--key <hex private key>]
- *   npm run models:register -- --rpc http://127.0.0.1:9545
+ *   npm run models:register -- ./model.onnx --name "my model" [--rpc <url>] [--key <hex>]
+ *   npm run models:register -- --rpc http://127.0.0.1:9545      (the three examples)
  *
  * Defaults: --rpc http://127.0.0.1:9545, --key dev account #0 (the public test key).
  * Before sending anything it rebuilds the models with the deterministic builders in
@@ -12,11 +14,13 @@
  * if not, `npm run models:build` rewrites them.
  */
 import { readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { BaseError, ContractFunctionRevertedError, createPublicClient, createWalletClient, http, keccak256, parseAbi, toHex, type Address, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { MODEL_REGISTRY } from '../precompiles/addresses.ts'
+import { analyzeModel, type TensorSignature } from '../precompiles/onnx/analyze.ts'
+import { elementType } from '../precompiles/onnx/tensors.ts'
 import { devAccounts } from '../sequencer/chain/dev-accounts.ts'
 import { defineAiRollupChain } from '../sequencer/chain/viem.ts'
 import { buildCreditModel, buildIrisInt8Model, buildIrisModel } from './models/index.ts'
@@ -46,9 +50,12 @@ const REGISTRY_ABI = parseAbi([
   'error UnknownModel(bytes32 modelId)',
 ])
 
-const USAGE = `usage: tsx scripts/register-models.ts [--rpc <url>] [--key <hex private key>]
-  --rpc  the node's JSON-RPC URL (default ${DEFAULT_RPC_URL})
-  --key  private key of the registering account (default: dev account #0)`
+const USAGE = `usage: npm run models:register -- [<model.onnx> [--name <name>]] [--rpc <url>] [--key <hex private key>]
+  <model.onnx>  register this ONNX file; without it, the three example models (precompiles/models)
+  --name        registry name of <model.onnx> (default: the file name without .onnx)
+  --rpc         the node's JSON-RPC URL (default ${DEFAULT_RPC_URL})
+  --key         private key of the registering account (default: dev account #0)`
+
 
 /** The committed bytes of every example model, after checking them against a rebuild. */
 export function exampleModelBytes(): { name: string; file: string; bytes: Uint8Array }[] {
@@ -64,20 +71,34 @@ export function exampleModelBytes(): { name: string; file: string; bytes: Uint8A
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { rpc: { type: 'string', default: DEFAULT_RPC_URL }, key: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  const { values, positionals } = parseArgs({
+    options: { rpc: { type: 'string', default: DEFAULT_RPC_URL }, key: { type: 'string' }, name: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
+    allowPositionals: true,
   })
   if (values.help === true) {
     console.log(USAGE)
     return
   }
+  if (positionals.length > 1) throw new Error(`one model file at a time, got ${positionals.length}: ${positionals.join(' ')}\n${USAGE}`)
+  const file = positionals[0]
+  if (file === undefined && values.name !== undefined) throw new Error(`--name names the model file given before it: npm run models:register -- ./model.onnx --name "${values.name}"`)
   const rpcUrl = values.rpc!
   const key = (values.key ?? devAccounts()[0].privateKey) as string
   if (!/^(0x)?[0-9a-fA-F]{64}$/.test(key)) throw new Error(`--key must be 32 bytes of hex, got ${key.length} characters`)
   const account = privateKeyToAccount((key.startsWith('0x') ? key : `0x${key}`) as Hex)
 
-  const models = exampleModelBytes()
+  let models: { name: string; bytes: Uint8Array }[]
+  if (file === undefined) models = exampleModelBytes()
+  else {
+    let bytes: Uint8Array
+    try {
+      bytes = new Uint8Array(readFileSync(file))
+    } catch (error) {
+      throw new Error(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+    }
+    models = [{ name: values.name ?? basename(file).replace(/\.onnx$/i, ''), bytes }]
+  }
 
   const transport = http(rpcUrl, { retryCount: 0 })
   const chainId = await createPublicClient({ transport })
@@ -100,19 +121,39 @@ async function main(): Promise<void> {
     if (registered) {
       const info = await publicClient.readContract({ address: registry, abi: REGISTRY_ABI, functionName: 'getModel', args: [modelId] })
       console.log(`skipped ${name}: already registered as ${info.name} (id ${modelId}, gas per call ${info.gasPerCall})`)
+      if (file !== undefined) console.log(signature(bytes, info))
       continue
     }
     let hash: Hex
     try {
       hash = await wallet.writeContract({ address: registry, abi: REGISTRY_ABI, functionName: 'register', args: [toHex(bytes), name] })
     } catch (error) {
-      throw new Error(`registering ${name} (id ${modelId}) failed: ${revertReason(error)}`)
+      const reason = revertReason(error)
+      if (file !== undefined && /^(ModelRejected|EmptyName|NameTooLong|ModelAnalysisFailed)\(/.test(reason)) throw new Error(`the ModelRegistry refuses ${file} (id ${modelId}): ${reason}`)
+      throw new Error(`registering ${name} (id ${modelId}) failed: ${reason}`)
     }
     const receipt = await publicClient.waitForTransactionReceipt({ hash })
     if (receipt.status !== 'success') throw new Error(`registration of ${name} reverted in tx ${hash} (block ${receipt.blockNumber})`)
     const info = await publicClient.readContract({ address: registry, abi: REGISTRY_ABI, functionName: 'getModel', args: [modelId] })
     console.log(`registered ${name}: id ${modelId}, gas per call ${info.gasPerCall}, tx ${hash} (block ${receipt.blockNumber}, gas ${receipt.gasUsed})`)
+    if (file !== undefined) console.log(signature(bytes, info))
   }
+}
+
+/**
+ * The model's input and output as the registry recorded them (element count and ONNX type), with
+ * the graph names and shapes from analyzing the bytes here (the same analyzer the registry runs).
+ */
+function signature(bytes: Uint8Array, info: { inputLength: number; outputLength: number; inputType: number; outputType: number }): string {
+  let local: { input: TensorSignature; output: TensorSignature } | undefined
+  try {
+    local = analyzeModel(bytes, { maxBytes: Number.MAX_SAFE_INTEGER })
+  } catch {
+    local = undefined // the node accepted it; the lengths and types below come from its registry
+  }
+  const line = (label: string, length: number, type: number, sig: TensorSignature | undefined) =>
+    `  ${label} ${sig === undefined ? '' : `${sig.name} `}${elementType(type) ?? `type ${type}`} ${sig === undefined ? '' : `[${sig.shape.join(', ')}] `}(${length} ${length === 1 ? 'value' : 'values'})`
+  return [line('input ', info.inputLength, info.inputType, local?.input), line('output', info.outputLength, info.outputType, local?.output)].join('\n')
 }
 
 /** The registry's address as the node reports it in rollup_getConfig, or the fixed predeploy address. */
