@@ -273,6 +273,11 @@ export async function withdrawalProof(c: BridgeClients, l2TxHash: Hex): Promise<
 }
 
 export interface FinalizeResult {
+  /** The L2 transaction that made the withdrawal (what the user passed). */
+  l2TxHash: Hex
+  /** The withdrawal's nonce in L2Bridge. */
+  nonce: number
+  /** The withdrawal's hash, the leaf of the batch's withdrawal root that L1Bridge marks paid. */
   withdrawalHash: Hex
   /** Undefined when it had been paid out already. */
   l1TxHash?: Hex
@@ -312,7 +317,7 @@ export async function finalizeWithdrawal(
     }
     const withdrawalHash = w.withdrawalHash as Hex
     if (w.status === 'finalized' || (await c.l1.readContract({ address: c.deployments.l1Bridge, abi: l1BridgeAbi, functionName: 'isWithdrawalFinalized', args: [withdrawalHash] }))) {
-      results.push({ withdrawalHash, alreadyFinalized: true })
+      results.push({ l2TxHash, nonce: Number(w.nonce), withdrawalHash, alreadyFinalized: true })
       continue
     }
     const a = w.finalizeWithdrawal!.args
@@ -325,7 +330,7 @@ export async function finalizeWithdrawal(
       }),
     )
     const receipt = await confirmed(c.l1, hash, 'L1Bridge.finalizeWithdrawal')
-    results.push({ withdrawalHash, l1TxHash: hash, gasUsed: receipt.gasUsed, feeWei: receipt.gasUsed * receipt.effectiveGasPrice, alreadyFinalized: false })
+    results.push({ l2TxHash, nonce: Number(w.nonce), withdrawalHash, l1TxHash: hash, gasUsed: receipt.gasUsed, feeWei: receipt.gasUsed * receipt.effectiveGasPrice, alreadyFinalized: false })
   }
   return results
 }
@@ -391,6 +396,11 @@ async function describeAmount(c: BridgeClients, l1Token: Address, amount: bigint
   } catch {
     return `${amount} base units of ${l1Token}`
   }
+}
+
+/** The token's symbol, or 'tokens' when it has none (symbol() is optional in ERC-20). */
+async function tokenSymbol(client: PublicClient, token: Address): Promise<string> {
+  return client.readContract({ address: token, abi: erc20Abi, functionName: 'symbol' }).catch(() => 'tokens')
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -528,7 +538,7 @@ export async function main(argv: string[], out: (line: string) => void = console
         const decimals = await c.l1.readContract({ address: token, abi: erc20Abi, functionName: 'decimals' }).catch(() => 18)
         const r = await depositERC20(c, { token, amount: amountArg(args[1], decimals), to })
         const human = [
-          `deposited ${formatUnits(r.amount, decimals)} of ${token} for ${r.to} on L2: deposit nonce ${r.nonce}, L1 tx ${r.l1TxHash}${r.approveTxHash ? ` (approved in ${r.approveTxHash})` : ''}`,
+          `deposited ${formatUnits(r.amount, decimals)} ${await tokenSymbol(c.l1, token)} (${token}) for ${r.to} on L2: deposit nonce ${r.nonce}, L1 tx ${r.l1TxHash}${r.approveTxHash ? ` (approved in ${r.approveTxHash})` : ''}`,
           `  L2 token: ${r.l2Token}`,
         ]
         return reportDeposit(human, r)
@@ -555,7 +565,7 @@ export async function main(argv: string[], out: (line: string) => void = console
         const l2Token = await resolveL2Token(c, token)
         const decimals = await c.l2.readContract({ address: l2Token, abi: erc20Abi, functionName: 'decimals' })
         const r = await withdrawERC20(c, { token: l2Token, amount: amountArg(args[1], decimals), to })
-        print([`withdrew ${formatUnits(r.amount, decimals)} of L2 token ${l2Token} (L1 ${r.l1Token}) to ${r.l1To}: L2 tx ${r.l2TxHash} (withdrawal nonce ${r.nonce})`, `  next: npm run bridge -- status ${r.l2TxHash}`], r)
+        print([`withdrew ${formatUnits(r.amount, decimals)} ${await tokenSymbol(c.l2, l2Token)} (L2 token ${l2Token}, L1 ${r.l1Token}) to ${r.l1To}: L2 tx ${r.l2TxHash} (withdrawal nonce ${r.nonce})`, `  next: npm run bridge -- status ${r.l2TxHash}`], r)
         return 0
       }
       case 'status': {
@@ -583,7 +593,12 @@ export async function main(argv: string[], out: (line: string) => void = console
       case 'finalize': {
         const results = await finalizeWithdrawal(c, txHashArg(args[0]), { wait: values.wait === true, onWait: (line) => !json && err(`waiting: ${line}`) })
         print(
-          results.map((r) => (r.alreadyFinalized ? `withdrawal ${r.withdrawalHash} was already paid out` : `finalized ${r.withdrawalHash} on L1: tx ${r.l1TxHash} (gas ${r.gasUsed}, fee ${formatUnits(r.feeWei!, 18)} ETH)`)),
+          results.flatMap((r) => [
+            r.alreadyFinalized
+              ? `withdrawal ${r.nonce} of L2 tx ${r.l2TxHash} was already paid out on L1`
+              : `finalized withdrawal ${r.nonce} of L2 tx ${r.l2TxHash} on L1: L1 tx ${r.l1TxHash} (gas ${r.gasUsed}, fee ${formatUnits(r.feeWei!, 18)} ETH)`,
+            `  withdrawal hash ${r.withdrawalHash}`,
+          ]),
           results,
         )
         return 0
@@ -600,8 +615,9 @@ export async function main(argv: string[], out: (line: string) => void = console
           const decimals = await c.l1.readContract({ address: l1Token, abi: erc20Abi, functionName: 'decimals' }).catch(() => 18)
           const l1Bal = await c.l1.readContract({ address: l1Token, abi: erc20Abi, functionName: 'balanceOf', args: [who] })
           const l2Bal = l2Token === undefined ? 0n : await c.l2.readContract({ address: l2Token, abi: erc20Abi, functionName: 'balanceOf', args: [who] })
-          lines.push(`  token L1 ${formatUnits(l1Bal, decimals)} (${l1Token})   L2 ${formatUnits(l2Bal, decimals)} (${l2Token ?? 'not deposited yet'})`)
-          data.token = { l1Token, l2Token: l2Token ?? null, l1: l1Bal, l2: l2Bal, decimals }
+          const symbol = await tokenSymbol(c.l1, l1Token)
+          lines.push(`  ${symbol.padEnd(5)} L1 ${formatUnits(l1Bal, decimals)} (${l1Token})   L2 ${formatUnits(l2Bal, decimals)} (${l2Token ?? 'not deposited yet'})`)
+          data.token = { l1Token, l2Token: l2Token ?? null, symbol, l1: l1Bal, l2: l2Bal, decimals }
         }
         print(lines, data)
         return 0

@@ -272,7 +272,7 @@ export async function verifyAnchor(params: VerifyAnchorParameters): Promise<Veri
   }
   const deepEnough = batch.confirmations >= (params.minConfirmations ?? 1)
   if (anchored && !deepEnough) {
-    reasons.push(`batch ${file.batchIndex} has ${batch.confirmations} L1 confirmations, fewer than the ${params.minConfirmations} asked for: an L1 reorg could still remove it`)
+    reasons.push(`batch ${file.batchIndex} has ${l1Confirmations(batch.confirmations)}, fewer than the ${params.minConfirmations} asked for: an L1 reorg could still remove it`)
   }
   return { ...base, valid: anchored && deepEnough && (params.requireFinal !== true || final), checks: { proofIsForHash, batchExists: true, contractVerifies, rootMatchesL1 }, batch }
 }
@@ -292,6 +292,11 @@ function isoTime(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z')
 }
 
+/** "1 L1 confirmation", "3 L1 confirmations". */
+function l1Confirmations(n: number): string {
+  return `${n} L1 ${n === 1 ? 'confirmation' : 'confirmations'}`
+}
+
 /** "6 d 23 h 59 min" for a duration in seconds. */
 function duration(seconds: number): string {
   const d = Math.floor(seconds / 86_400)
@@ -308,7 +313,7 @@ export function formatResult(r: VerifyAnchorResult, l1RpcUrl: string): string[] 
   lines.push(`  RollupAnchor ${r.rollupAnchor} on L1 chain ${r.l1ChainId} (${l1RpcUrl}), read at L1 block ${r.l1Block.number}`)
   const b = r.batch
   if (b !== undefined) {
-    lines.push(`  batch ${r.batchIndex}: L2 blocks ${b.firstBlock}-${b.lastBlock}, submitted in L1 block ${b.l1BlockNumber} at ${isoTime(b.submittedAt)} (${b.confirmations} L1 confirmations)`)
+    lines.push(`  batch ${r.batchIndex}: L2 blocks ${b.firstBlock}-${b.lastBlock}, submitted in L1 block ${b.l1BlockNumber} at ${isoTime(b.submittedAt)} (${l1Confirmations(b.confirmations)})`)
     lines.push(
       b.final
         ? `  final: yes, since ${isoTime(b.finalAt)} (challenge window ${duration(b.challengeWindowSeconds)})`

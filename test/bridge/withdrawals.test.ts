@@ -150,7 +150,7 @@ describe('withdrawals', () => {
       const [w] = (await proofOf(hash)).withdrawals
       expect(w.status).toBe('finalized')
       expect(await tryFinalize(argsOf(w))).toBe(`WithdrawalAlreadyFinalized(${w.withdrawalHash})`)
-      expect(await finalizeWithdrawal(c, hash)).toEqual([{ withdrawalHash: w.withdrawalHash, alreadyFinalized: true }])
+      expect(await finalizeWithdrawal(c, hash)).toEqual([{ l2TxHash: hash, nonce: Number(w.nonce), withdrawalHash: w.withdrawalHash, alreadyFinalized: true }])
     }
   })
 
@@ -215,9 +215,33 @@ describe('withdrawals', () => {
     const done = await run('finalize', w.l2TxHash)
     expect(done.err).toBe('')
     expect(done.code).toBe(0)
-    expect(done.out).toMatch(/^finalized 0x[0-9a-f]{64} on L1: tx 0x/)
+    // labelled: the user passed the L2 transaction's hash, the withdrawal's own hash is another
+    const [fw] = (await proofOf(w.l2TxHash)).withdrawals
+    expect(done.out).toMatch(new RegExp(`^finalized withdrawal ${fw.nonce} of L2 tx ${w.l2TxHash} on L1: L1 tx 0x[0-9a-f]{64} \\(gas \\d+, fee [\\d.]+ ETH\\)\n  withdrawal hash ${fw.withdrawalHash}$`))
+    const again = await run('finalize', w.l2TxHash)
+    expect(again.out).toBe(`withdrawal ${fw.nonce} of L2 tx ${w.l2TxHash} was already paid out on L1\n  withdrawal hash ${fw.withdrawalHash}`)
     expect((await run('status', w.l2TxHash)).out).toMatch(/FINALIZED/)
     expect((await run('status', `0x${'cd'.repeat(32)}`)).code).toBe(1)
     expect((await run('status', 'nope')).code).toBe(2)
+  })
+
+  it('the CLI shows token amounts with the token symbol: deposit-erc20, withdraw-erc20, balances', async () => {
+    const common = ['--l1-rpc', r.l1.url, '--l2-rpc', r.l2.url, '--deployments', r.deploymentsPath, '--key', USER_KEYS[0]]
+    const run = async (...args: string[]) => {
+      const out: string[] = []
+      const code = await main([...args, ...common], (l) => out.push(l), () => undefined)
+      return { code, out: out.join('\n') }
+    }
+    const deposited = await run('deposit-erc20', token, '2.5')
+    expect(deposited.code).toBe(0)
+    expect(deposited.out).toMatch(new RegExp(`^deposited 2.5 TT6 \\(${token}\\) for 0x`))
+    const nonce = BigInt(/deposit nonce (\d+)/.exec(deposited.out)![1])
+    await mineL1(r.l1, 1)
+    await untilDeposit(r.l2, nonce)
+    const withdrew = await run('withdraw-erc20', l2Token, '1')
+    expect(withdrew.code).toBe(0)
+    expect(withdrew.out).toMatch(new RegExp(`^withdrew 1 TT6 \\(L2 token ${l2Token}, L1 ${token}\\) to 0x`))
+    const balances = await run('balances', '--token', token)
+    expect(balances.out).toMatch(new RegExp(`\n  TT6   L1 [\\d.]+ \\(${token}\\)   L2 1.5 \\(${l2Token}\\)`))
   })
 })

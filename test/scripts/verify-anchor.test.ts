@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bytesToHex, keccak256, type Address, type Hex } from 'viem'
 import { writeDeployments } from '../../batcher/deployments.ts'
 import { ANVIL_ACCOUNTS } from '../../scripts/lib/anvil.ts'
-import { anchorLeaf, hashFile, L1Error, parseProofFile, processProof, UsageError, verifyAnchor, type AnchorProofFile } from '../../scripts/verify-anchor.ts'
+import { anchorLeaf, formatResult, hashFile, L1Error, parseProofFile, processProof, UsageError, verifyAnchor, type AnchorProofFile } from '../../scripts/verify-anchor.ts'
 import { deadL1Url, deployTestL1, rollupAnchorAbi, startTestL1, tempDir, type TestL1 } from '../helpers/l1.ts'
 
 const ROOT = resolve(__dirname, '../..')
@@ -249,8 +249,12 @@ describe('verifyAnchor', () => {
     expect(have).toBe(now.l1Block.number - now.batch!.l1BlockNumber + 1)
     const tooFew = await verify(valuesA[0], file, { minConfirmations: have + 5 })
     expect(tooFew.valid).toBe(false)
-    expect(tooFew.reasons.join('\n')).toMatch(new RegExp(`has ${have} L1 confirmations, fewer than the ${have + 5} asked for`))
+    expect(tooFew.reasons.join('\n')).toMatch(new RegExp(`has ${have} L1 confirmations?, fewer than the ${have + 5} asked for`))
     expect((await verify(valuesA[0], file, { minConfirmations: have })).valid).toBe(true)
+    // one confirmation is singular in the report
+    const submitted = (n: number) => formatResult({ ...now, batch: { ...now.batch!, confirmations: n } }, 'http://l1').find((l) => l.includes('submitted in L1 block'))
+    expect(submitted(1)).toMatch(/\(1 L1 confirmation\)$/)
+    expect(submitted(3)).toMatch(/\(3 L1 confirmations\)$/)
   })
 
   // Last: it moves the L1's clock past the challenge window.
