@@ -317,7 +317,7 @@ export class DepositWatcher implements SystemSource {
       throw new DepositWatcherError('critical', `no contract at L1Bridge address ${l1Bridge} on L1 chain ${chainId} (${l1RpcUrl}): deploy it (npm run deploy:l1) and point the deployments file at it`)
     }
     this.checked = true
-    this.log.info(`bridge: watching L1Bridge ${l1Bridge} on L1 chain ${chainId} for deposits (${this.config.confirmations} confirmations)`)
+    this.log.info(`bridge: watching L1Bridge ${l1Bridge} on L1 chain ${chainId} for deposits (${this.config.confirmations} L1 ${this.config.confirmations === 1 ? 'confirmation' : 'confirmations'})`)
   }
 
   /** The last block read must still be on L1: if not, L1 reorged deeper than the confirmations. */

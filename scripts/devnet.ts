@@ -139,6 +139,8 @@ async function main(): Promise<void> {
       `  batcher               ${node.batcher?.sender}   posts every ${node.config.l1!.maxBatchAgeMs / 1000} s of new blocks`,
       `  data                  ${root}`,
       '',
+      ...nextSteps({ l2Url: node.url, l2ChainId: node.chainId, l1Url, deploymentsPath }),
+      '',
     ].join('\n'),
   )
 
@@ -153,6 +155,34 @@ async function main(): Promise<void> {
   }
   process.on('SIGINT', () => void stop('SIGINT'))
   process.on('SIGTERM', () => void stop('SIGTERM'))
+}
+
+/** Dev account #0 of the L2 genesis (= Anvil's account #0): public, for the devnet only. */
+const DEV_KEY_0 = ANVIL_PRIVATE_KEYS[0]
+
+/**
+ * The banner's last lines: what to do next, with the flags the commands need when this devnet
+ * is not on their default URLs and paths (scripts/bridge.ts, scripts/register-models.ts,
+ * hardhat.config.ts's l2 network).
+ */
+function nextSteps(p: { l2Url: string; l2ChainId: number | bigint; l1Url: string; deploymentsPath: string }): string[] {
+  const defaultL2 = p.l2Url === 'http://127.0.0.1:9545'
+  const rpcFlag = defaultL2 ? '' : ` --rpc ${p.l2Url}`
+  const bridgeFlags = [
+    p.l1Url === 'http://127.0.0.1:8545' ? '' : ` --l1-rpc ${p.l1Url}`,
+    defaultL2 ? '' : ` --l2-rpc ${p.l2Url}`,
+    p.deploymentsPath === resolve('data/l1/deployments.json') ? '' : ` --deployments ${p.deploymentsPath}`,
+  ].join('')
+  return [
+    'next steps',
+    `  MetaMask              Add network: RPC URL ${p.l2Url}, chain ID ${p.l2ChainId}, currency ETH; import dev account #0 (public test key, devnet only):`,
+    `                        ${DEV_KEY_0}`,
+    `  models                npm run models:register${rpcFlag === '' ? '' : ` --${rpcFlag}`}   the three example models`,
+    `                        npm run models:register -- ./model.onnx --name "my model"${rpcFlag}   your own ONNX file`,
+    `  examples              ${defaultL2 ? '' : `L2_RPC_URL=${p.l2Url} `}npm run deploy:examples   dApps calling the credit model (register the models first)`,
+    `  bridge                npm run bridge -- deposit-eth 1 --wait${bridgeFlags}   (npm run bridge -- --help: withdraw, status, finalize)`,
+    '  stop                  Ctrl-C (the L1 and L2 keep their state in the data directory)',
+  ]
 }
 
 /**

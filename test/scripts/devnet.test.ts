@@ -112,6 +112,14 @@ describe('npm start and the node options', () => {
       const config = await rpc(`http://127.0.0.1:${port}`, 'rollup_getConfig')
       expect(config.blockTimeMs).toBe(500)
       expect(devnet.output()).toContain('posts every 2 s of new blocks') // the devnet's own default still applies
+      // the banner ends with next steps, with the flags this devnet's ports and data dir need
+      const banner = devnet.output()
+      const steps = banner.slice(banner.indexOf('next steps'))
+      expect(steps).toContain(`Add network: RPC URL http://127.0.0.1:${port}, chain ID 42424, currency ETH`)
+      expect(steps).toContain(`npm run models:register -- --rpc http://127.0.0.1:${port}`)
+      expect(steps).toContain(`npm run models:register -- ./model.onnx --name "my model" --rpc http://127.0.0.1:${port}`)
+      expect(steps).toContain(`L2_RPC_URL=http://127.0.0.1:${port} npm run deploy:examples`)
+      expect(steps).toContain(`npm run bridge -- deposit-eth 1 --wait --l1-rpc http://127.0.0.1:${l1Port} --l2-rpc http://127.0.0.1:${port} --deployments ${join(dataDir, 'l1', 'deployments.json')}`)
     } finally {
       expect(await devnet.stop()).toBe(0)
     }
