@@ -24,7 +24,7 @@ const WARN_AFTER_MS = 1_000
 describe('an L1 that goes away', () => {
   it('shows in both statuses at once, is warned about once after unreachableWarnAfterMs (not per retry), and clears when the L1 is back', async () => {
     const l1 = await startTestL1({ statePath: true })
-    const r: TestRollup = await startTestRollup({ l1, l1Config: { unreachableWarnAfterMs: WARN_AFTER_MS } })
+    const r: TestRollup = await startTestRollup({ l1, l1Config: { unreachableWarnAfterMs: WARN_AFTER_MS }, node: { logLevel: 'error' } })
     cleanup.push(() => r.close())
     await sendTransfers(r.l2, 1)
     await untilPosted(r.l2)

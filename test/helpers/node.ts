@@ -69,6 +69,13 @@ export interface TestNode extends ReturnType<typeof clientsFor> {
   close(opts?: { keepData?: boolean }): Promise<void>
 }
 
+/**
+ * The log level of test nodes: silent, so that tests provoking failures on purpose (L1 down, a
+ * reverted batch, a malformed request) do not fill the run with ERROR lines; TEST_LOG_LEVEL=error
+ * (or info) shows them when a test needs debugging. Tests that assert on log lines set their own.
+ */
+export const TEST_LOG_LEVEL = (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent' | 'error' | 'info' | 'debug'
+
 /** Starts a node in this process (automine on unless the options say otherwise). */
 export async function startTestNode(input: NodeConfigInput = {}, hooks: NodeHooks = {}): Promise<TestNode> {
   const dataDir = input.dataDir ?? tempDir()
@@ -77,7 +84,7 @@ export async function startTestNode(input: NodeConfigInput = {}, hooks: NodeHook
     dataDir,
     rpc: { port: 0, ...input.rpc },
     sequencer: { automine: true, ...input.sequencer },
-    logLevel: input.logLevel ?? 'error',
+    logLevel: input.logLevel ?? TEST_LOG_LEVEL,
   }, hooks)
   return {
     node,

@@ -37,9 +37,9 @@ describe('the block log line', () => {
     expect(sealed[0]).toMatch(new RegExp(`INFO  \\[node\\] sealed block ${block}: 1 transaction, 21000 gas, built in \\d+ ms\\n$`))
   })
 
-  it('is not printed at the tests’ log level', async () => {
+  it('is not printed at the error level', async () => {
     const lines = captureStdout()
-    node = await startTestNode() // logLevel 'error'
+    node = await startTestNode({ logLevel: 'error' })
     await transfer(node)
     expect(lines.filter((l) => l.includes('sealed block'))).toEqual([])
   })
