@@ -6,11 +6,12 @@
  * backoff up to 30 s. Resets (an L1 reorg) are the step's own business: it notices them on its
  * next run and rewinds.
  *
- * The loop also tracks the L1's health for the services' status (`health()`): whether the L1
+ * The loop also tracks the L1's health for the services' status (`l1Health()`): whether the L1
  * answered the last step (false after a transport failure: connection refused, timeout), when a
  * step last succeeded, and how many steps failed in a row. An L1 that stays out of reach is not
  * left to the retry lines alone: after `unreachableWarnAfterMs` without a successful step the loop
- * logs a warning, repeated every L1_UNREACHABLE_WARN_EVERY_MS while it lasts (not once per retry).
+ * logs a warning, repeated every L1_UNREACHABLE_WARN_EVERY_MS while it lasts (not once per retry),
+ * and `downFor()` tells the service's health() to report it not ok until a step succeeds again.
  */
 import { BaseError, HttpRequestError, TimeoutError } from 'viem'
 
@@ -89,8 +90,18 @@ export class L1Loop {
   }
 
   /** The L1's reachability as of the last step. */
-  health(): L1Health {
+  l1Health(): L1Health {
     return { l1Reachable: this.reachable, l1LastSuccessAt: this.lastSuccessAt, l1ConsecutiveFailures: this.failures }
+  }
+
+  /**
+   * While the last step failed and no step has succeeded for unreachableWarnAfterMs: how long
+   * (ms), else null. The services' health() turns not ok then: the L1 is gone, not just slow.
+   */
+  downFor(): number | null {
+    if (this.failures === 0 || !this.running) return null
+    const ms = Date.now() - (this.lastSuccessAt ?? this.startedAt)
+    return ms >= this.opts.unreachableWarnAfterMs ? ms : null
   }
 
   start(): void {
@@ -156,7 +167,7 @@ export class L1Loop {
   private warnIfLongDown(lastError: string): void {
     const now = Date.now()
     const since = this.lastSuccessAt ?? this.startedAt
-    if (now - since < this.opts.unreachableWarnAfterMs) return
+    if (this.downFor() === null) return
     if (this.lastWarnAt !== null && now - this.lastWarnAt < L1_UNREACHABLE_WARN_EVERY_MS) return
     this.lastWarnAt = now
     const { name, log, whileDown } = this.opts

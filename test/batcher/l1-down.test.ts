@@ -2,7 +2,8 @@
  * A dead L1 must be visible: rollup_getBatcherStatus and bridge_getStatus carry the L1's
  * reachability, the time of the last successful L1 call and the failures in a row, and after
  * l1.unreachableWarnAfterMs without the L1 the node warns, once per L1_UNREACHABLE_WARN_EVERY_MS
- * rather than once per retry (batcher/l1-loop.ts). Against a real Anvil that is stopped, then
+ * rather than once per retry, and the node's service health reports both services not ok
+ * meanwhile (batcher/l1-loop.ts). Against a real Anvil that is stopped, then
  * started again on the same port and state file.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -67,6 +68,13 @@ describe('an L1 that goes away', () => {
     expect(L1_UNREACHABLE_WARN_EVERY_MS).toBe(60_000)
     expect(warnings('batcher')).toHaveLength(1)
     expect(warnings('bridge')).toHaveLength(1)
+    // the node's service health turns not ok for both (the /health endpoint's source)
+    const health = r.l2.node.health().filter((h) => h.name === 'batcher' || h.name === 'deposits')
+    expect(health.map((h) => h.name).sort()).toEqual(['batcher', 'deposits'])
+    for (const h of health) {
+      expect(h.ok).toBe(false)
+      expect(h.detail).toMatch(/^no successful L1 call for \d+ s: L1 request failed/)
+    }
 
     const back: RunningAnvil = await startAnvil({ port, statePath: l1.anvil.statePath, silent: true, onWarning: () => undefined })
     cleanup.push(() => back.stop())
@@ -78,6 +86,7 @@ describe('an L1 that goes away', () => {
       expect(again.l1ConsecutiveFailures).toBe(0)
       expect(again.l1LastSuccessAt).toBeGreaterThan(stoppedAt)
     }
+    expect(r.l2.node.health().filter((h) => h.name === 'batcher' || h.name === 'deposits').every((h) => h.ok)).toBe(true)
   }, 120_000)
 
   it('l1.unreachableWarnAfterMs defaults to a minute and must be a positive integer', () => {
