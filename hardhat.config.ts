@@ -3,7 +3,7 @@
  * `solc` npm package (never a download), runs the mocha tests in test/contracts,
  * and talks to our L2 node through the `l2` network.
  */
-import { subtask, type HardhatUserConfig } from 'hardhat/config';
+import { subtask, task, type HardhatUserConfig } from 'hardhat/config';
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from 'hardhat/builtin-tasks/task-names';
 import type { SolcBuild } from 'hardhat/types';
 import '@nomicfoundation/hardhat-toolbox-viem';
@@ -44,6 +44,18 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD).setAction(
     };
   },
 );
+
+// `npx hardhat models:register --network l2 ./model.onnx --name "my model"`: what
+// `npm run models:register` does (scripts/register-models.ts), against the network's URL, from dev account #0.
+task('models:register', 'Registers an ONNX model file with the L2 ModelRegistry (without a file: the three example models)')
+  .addOptionalPositionalParam('file', 'the .onnx file to register')
+  .addOptionalParam('name', 'its registry name (default: the file name without .onnx)')
+  .setAction(async ({ file, name }: { file?: string; name?: string }, hre) => {
+    const url = 'url' in hre.network.config ? hre.network.config.url : L2_DEFAULT_RPC_URL;
+    // Loaded lazily: the ONNX analyzer is not needed by any other Hardhat command.
+    const { registerModels } = await import('./scripts/register-models.ts');
+    await registerModels([...(file === undefined ? [] : [file]), ...(name === undefined ? [] : ['--name', name]), '--rpc', url]);
+  });
 
 const config: HardhatUserConfig = {
   solidity: {

@@ -7,6 +7,7 @@
  *
  *   npm run models:register -- ./model.onnx --name "my model" [--rpc <url>] [--key <hex>]
  *   npm run models:register -- --rpc http://127.0.0.1:9545      (the three examples)
+ *   npx hardhat models:register --network l2 ./model.onnx --name "my model"
  *
  * Defaults: --rpc http://127.0.0.1:9545, --key dev account #0 (the public test key).
  * Before sending anything it rebuilds the models with the deterministic builders in
@@ -70,8 +71,13 @@ export function exampleModelBytes(): { name: string; file: string; bytes: Uint8A
   })
 }
 
-async function main(): Promise<void> {
+/**
+ * The command with its arguments (`npm run models:register -- …`, and the Hardhat task
+ * `models:register` in hardhat.config.ts). Throws with the reason when a model is refused.
+ */
+export async function registerModels(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
+    args,
     options: { rpc: { type: 'string', default: DEFAULT_RPC_URL }, key: { type: 'string' }, name: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
     allowPositionals: true,
@@ -179,7 +185,7 @@ function revertReason(error: unknown): string {
 }
 
 if (/register-models\.[cm]?[jt]s$/.test(process.argv[1] ?? '')) {
-  main().catch((error: unknown) => {
+  registerModels(process.argv.slice(2)).catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : error)
     process.exitCode = 1
   })

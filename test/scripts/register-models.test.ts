@@ -92,6 +92,21 @@ describe('npm run models:register -- <file> --name <name>', () => {
     expect(await t.rpc('ai_getModel', [keccak256(REFUSED_MODEL)])).toBeNull()
   }, 60_000)
 
+  it('the Hardhat task does the same: npx hardhat models:register --network l2 <file> --name <name>', async () => {
+    const file = join(dir, 'hardhat-model.onnx')
+    const bytes = buildModel({ inputs: [{ name: 'x', type: 'float32', shape: [1, 2] }], outputs: [{ name: 'y', type: 'float32', shape: [1, 2] }], nodes: [{ op: 'Tanh', inputs: ['x'], outputs: ['y'] }] })
+    writeFileSync(file, bytes)
+    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(join(ROOT, 'node_modules/.bin/hardhat'), ['models:register', '--network', 'l2', file, '--name', 'hardhat model'], { cwd: ROOT, timeout: 90_000, env: { ...process.env, L2_RPC_URL: t.url } }, (error, stdout, stderr) =>
+        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr }),
+      )
+    })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain(`registered hardhat model: id ${keccak256(bytes)}, gas per call`)
+    expect(r.stdout).toMatch(/^ {2}input {2}x float32 \[1, 2\] \(2 values\)$/m)
+    expect((await t.rpc('ai_getModel', [keccak256(bytes)])).name).toBe('hardhat model')
+  }, 120_000)
+
   it('a file that is not there: says so, exit 1', async () => {
     const r = await registerModels([join(dir, 'missing.onnx'), '--rpc', t.url])
     expect(r.code).toBe(1)
