@@ -38,6 +38,7 @@ import { debugMethods } from './rpc/namespaces/debug.ts'
 import { aiMethods } from './rpc/namespaces/ai.ts'
 import { customPrecompiles, INFERENCE_PRECOMPILE, MODEL_ANALYZER_PRECOMPILE, MODEL_REGISTRY, ModelRuntime } from '../precompiles/index.ts'
 import { buildRpcServer } from './rpc/server.ts'
+import { registerHealthRoutes } from './rpc/health.ts'
 import { RpcService } from './rpc/service.ts'
 import { Services, type ServiceHealth } from './service.ts'
 import { SubscriptionHub } from './rpc/subscriptions.ts'
@@ -311,7 +312,10 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     hub,
     ...config.rpc,
     log,
-    routes: (app) => registerAnchorRoutes(app, { queue: { submit: (hashes) => withPoke(anchors.submit(hashes)) }, lookup: (hash) => proofs.anchor(hash), apiKeys: config.anchoring.apiKeys }),
+    routes: (app) => {
+      registerAnchorRoutes(app, { queue: { submit: (hashes) => withPoke(anchors.submit(hashes)) }, lookup: (hash) => proofs.anchor(hash), apiKeys: config.anchoring.apiKeys })
+      registerHealthRoutes(app, () => services.health())
+    },
   }), config.rpc)
 
   // 6. services, in this order (stopped in reverse): RPC first, then what produces and posts blocks

@@ -3,7 +3,8 @@
  * reachability, the time of the last successful L1 call and the failures in a row, and after
  * l1.unreachableWarnAfterMs without the L1 the node warns, once per L1_UNREACHABLE_WARN_EVERY_MS
  * rather than once per retry, and the node's service health reports both services not ok
- * meanwhile (batcher/l1-loop.ts). Against a real Anvil that is stopped, then
+ * meanwhile, as GET /health ("degraded") and GET /ready (503) say (batcher/l1-loop.ts,
+ * sequencer/rpc/health.ts). Against a real Anvil that is stopped, then
  * started again on the same port and state file.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -75,6 +76,13 @@ describe('an L1 that goes away', () => {
       expect(h.ok).toBe(false)
       expect(h.detail).toMatch(/^no successful L1 call for \d+ s: L1 request failed/)
     }
+    // ... and over HTTP: /health answers degraded (the process is alive), /ready 503
+    const degraded = await fetch(`${r.l2.url}/health`)
+    expect(degraded.status).toBe(200)
+    const body = (await degraded.json()) as { status: string; services: { name: string; ok: boolean }[] }
+    expect(body.status).toBe('degraded')
+    expect(body.services.filter((s) => !s.ok).map((s) => s.name).sort()).toEqual(['batcher', 'deposits'])
+    expect((await fetch(`${r.l2.url}/ready`)).status).toBe(503)
 
     const back: RunningAnvil = await startAnvil({ port, statePath: l1.anvil.statePath, silent: true, onWarning: () => undefined })
     cleanup.push(() => back.stop())
@@ -87,6 +95,9 @@ describe('an L1 that goes away', () => {
       expect(again.l1LastSuccessAt).toBeGreaterThan(stoppedAt)
     }
     expect(r.l2.node.health().filter((h) => h.name === 'batcher' || h.name === 'deposits').every((h) => h.ok)).toBe(true)
+    const ready = await fetch(`${r.l2.url}/ready`)
+    expect(ready.status).toBe(200)
+    expect(((await ready.json()) as { status: string }).status).toBe('ok')
   }, 120_000)
 
   it('l1.unreachableWarnAfterMs defaults to a minute and must be a positive integer', () => {
