@@ -313,7 +313,12 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     ...config.rpc,
     log,
     routes: (app) => {
-      registerAnchorRoutes(app, { queue: { submit: (hashes) => withPoke(anchors.submit(hashes)) }, lookup: (hash) => proofs.anchor(hash), apiKeys: config.anchoring.apiKeys })
+      registerAnchorRoutes(app, {
+        queue: { submit: (hashes, keyId) => withPoke(anchors.submit(hashes, keyId)) },
+        lookup: (hash) => proofs.anchor(hash),
+        submissions: (keyId, page) => anchorStore.anchorSubmissions(keyId, page),
+        apiKeys: config.anchoring.apiKeys,
+      })
       registerHealthRoutes(app, () => services.health())
     },
   }), config.rpc)

@@ -3,25 +3,42 @@
  *
  *   POST /v1/anchors        {"hashes": ["0x<32 bytes>", ...]}  (1 to 10,000 hashes; API key required)
  *   GET  /v1/anchors/{hash}  status, and once posted the batch, L1 transaction and Merkle proof
+ *   GET  /v1/anchors?since=&status=&limit=&cursor=   the calling key's own submissions, newest
+ *                            first, each with the status above (API key required)
  *
- * The key goes in `Authorization: Bearer <key>` or `X-API-Key: <key>`. Reads are public: a
- * proof is checkable by anyone against L1 and discloses nothing beyond the hash asked about.
+ * The key goes in `Authorization: Bearer <key>` or `X-API-Key: <key>`. Reads of one hash are
+ * public: a proof is checkable by anyone against L1 and discloses nothing beyond the hash asked
+ * about. The list is not: which hashes a key submitted is that key's business only.
  * A 202 from POST means the hashes are in sqlite: they survive a crash and will be anchored.
  * Errors are JSON `{"error": {"code", "message", ...}}` with a 4xx/5xx status.
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
+import { bytesToHex } from '@ethereumjs/util'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AnchorQueueFullError, MAX_HASHES_PER_CALL, parseHash } from './queue.ts'
 
 /** What a submission needs from the queue. */
 export interface AnchorSubmitter {
-  submit(hashes: Uint8Array[]): { added: number; known: number }
+  /** `keyId`: a digest of the submitting key, recorded with the hashes in the same transaction. */
+  submit(hashes: Uint8Array[], keyId: Uint8Array): { added: number; known: number }
 }
+
+/** A key's recorded submissions, newest first (AnchorStore.anchorSubmissions). */
+export type SubmissionPager = (keyId: Uint8Array, page: { beforeSeq: number; since: number; limit: number }) => { seq: number; hash: Uint8Array; submittedAt: number }[]
+
+/** GET /v1/anchors: items per page by default, and the most a request may ask for. */
+export const DEFAULT_LIST_LIMIT = 100
+export const MAX_LIST_LIMIT = 1_000
+/** Most submissions one list request examines when filtering by status (a page may come back short). */
+export const MAX_LIST_SCAN = 10_000
+const LIST_STATUSES = ['pending', 'posted', 'final']
 
 export interface AnchorApiOptions {
   queue: AnchorSubmitter
   /** Status of one hash (undefined: never seen). */
-  lookup(hash: Uint8Array): unknown
+  lookup(hash: Uint8Array): { hash: string; status: string } | undefined
+  /** The calling key's submissions, for GET /v1/anchors. */
+  submissions: SubmissionPager
   /** Accepted API keys; with none configured every submission is refused. */
   apiKeys: string[]
   /** Most hashes in one request. */
@@ -32,10 +49,23 @@ export function registerAnchorRoutes(app: FastifyInstance, opts: AnchorApiOption
   const maxHashes = opts.maxHashes ?? MAX_HASHES_PER_CALL
   const keys = opts.apiKeys.map(digest)
 
-  app.post('/v1/anchors', async (req, reply) => {
+  /** The caller's key id, or undefined once a 401 was sent. */
+  const authenticate = (req: FastifyRequest, reply: FastifyReply): Uint8Array | undefined => {
     const key = apiKeyOf(req)
-    if (key === undefined) return fail(reply, 401, 'missing_api_key', 'send an API key in "Authorization: Bearer <key>" or "X-API-Key"', { 'www-authenticate': 'Bearer' })
-    if (!keys.some((k) => timingSafeEqual(k, digest(key)))) return fail(reply, 401, 'invalid_api_key', 'the API key is not valid', { 'www-authenticate': 'Bearer error="invalid_token"' })
+    if (key === undefined) {
+      fail(reply, 401, 'missing_api_key', 'send an API key in "Authorization: Bearer <key>" or "X-API-Key"', { 'www-authenticate': 'Bearer' })
+      return undefined
+    }
+    if (!keys.some((k) => timingSafeEqual(k, digest(key)))) {
+      fail(reply, 401, 'invalid_api_key', 'the API key is not valid', { 'www-authenticate': 'Bearer error="invalid_token"' })
+      return undefined
+    }
+    return keyIdOf(key)
+  }
+
+  app.post('/v1/anchors', async (req, reply) => {
+    const keyId = authenticate(req, reply)
+    if (keyId === undefined) return reply
 
     let body: unknown
     try {
@@ -62,12 +92,70 @@ export function registerAnchorRoutes(app: FastifyInstance, opts: AnchorApiOption
     }
 
     try {
-      const { added, known } = opts.queue.submit(hashes)
+      const { added, known } = opts.queue.submit(hashes, keyId)
       return reply.code(202).send({ accepted: hashes.length, queued: added, alreadyKnown: known, status: 'pending' })
     } catch (err) {
       if (err instanceof AnchorQueueFullError) return fail(reply, 503, 'queue_full', err.message, { 'retry-after': '5' })
       throw err
     }
+  })
+
+  app.get<{ Querystring: Record<string, unknown> }>('/v1/anchors', async (req, reply) => {
+    const keyId = authenticate(req, reply)
+    if (keyId === undefined) return reply
+    const q = req.query ?? {}
+
+    let since = 0
+    if (q.since !== undefined) {
+      const parsed = parseTime(q.since)
+      if (parsed === undefined) return fail(reply, 400, 'invalid_since', '"since" must be milliseconds since the epoch or an ISO 8601 time, e.g. 2026-12-03T05:40:00Z')
+      since = parsed
+    }
+    let status: string | undefined
+    if (q.status !== undefined) {
+      if (typeof q.status !== 'string' || !LIST_STATUSES.includes(q.status)) return fail(reply, 400, 'invalid_status', `"status" must be one of ${LIST_STATUSES.join(', ')}`)
+      status = q.status
+    }
+    let limit = DEFAULT_LIST_LIMIT
+    if (q.limit !== undefined) {
+      if (typeof q.limit !== 'string' || !/^[0-9]{1,9}$/.test(q.limit) || Number(q.limit) < 1) return fail(reply, 400, 'invalid_limit', `"limit" must be an integer from 1 to ${MAX_LIST_LIMIT}`, { max: MAX_LIST_LIMIT })
+      limit = Number(q.limit)
+      if (limit > MAX_LIST_LIMIT) return fail(reply, 400, 'limit_too_large', `"limit" is ${limit}, at most ${MAX_LIST_LIMIT}`, { max: MAX_LIST_LIMIT })
+    }
+    let position = Number.MAX_SAFE_INTEGER
+    if (q.cursor !== undefined) {
+      const decoded = decodeCursor(q.cursor)
+      if (decoded === undefined) return fail(reply, 400, 'invalid_cursor', '"cursor" must be a nextCursor returned by this endpoint')
+      position = decoded
+    }
+
+    // newest first; with a status filter, examine at most MAX_LIST_SCAN submissions per request
+    const items: Record<string, unknown>[] = []
+    let scanned = 0
+    let exhausted = false
+    while (items.length < limit && scanned < MAX_LIST_SCAN) {
+      const want = Math.min(status === undefined ? limit - items.length : 500, MAX_LIST_SCAN - scanned)
+      const rows = opts.submissions(keyId, { beforeSeq: position, since, limit: want })
+      let full = false
+      for (const row of rows) {
+        scanned++
+        position = row.seq
+        const found = opts.lookup(row.hash) ?? { hash: bytesToHex(row.hash), status: 'pending', l2: null }
+        if (status !== undefined && found.status !== status) continue
+        const { hash, ...rest } = found
+        items.push({ hash, submittedAt: new Date(row.submittedAt).toISOString(), ...rest })
+        if (items.length === limit) {
+          full = rows.at(-1) !== row
+          break
+        }
+      }
+      if (rows.length < want && !full) {
+        exhausted = true
+        break
+      }
+    }
+    if (!exhausted && opts.submissions(keyId, { beforeSeq: position, since, limit: 1 }).length === 0) exhausted = true
+    return reply.send({ items, nextCursor: exhausted ? null : encodeCursor(position) })
   })
 
   app.get<{ Params: { hash: string } }>('/v1/anchors/:hash', async (req, reply) => {
@@ -87,6 +175,34 @@ function apiKeyOf(req: FastifyRequest): string | undefined {
   }
   const key = req.headers['x-api-key']
   return typeof key === 'string' && key !== '' ? key : undefined
+}
+
+/**
+ * What the node stores to know which key submitted a hash: a domain-separated SHA-256 of the key,
+ * never the key itself (and not the digest used for comparison).
+ */
+function keyIdOf(key: string): Uint8Array {
+  return createHash('sha256').update('ai-rollup/anchoring/key-id\0').update(key).digest()
+}
+
+/** Milliseconds since the epoch, from a string of digits or an ISO 8601 date/time. */
+function parseTime(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined
+  if (/^[0-9]{1,15}$/.test(value)) return Number(value)
+  if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+(Z|[+-][0-9]{2}:?[0-9]{2})?)?$/.test(value)) return undefined
+  const ms = Date.parse(value)
+  return Number.isNaN(ms) ? undefined : ms
+}
+
+/** Cursors are opaque to clients: the position of the last item returned, base64url-encoded. */
+function encodeCursor(position: number): string {
+  return Buffer.from(`a1:${position}`).toString('base64url')
+}
+
+function decodeCursor(value: unknown): number | undefined {
+  if (typeof value !== 'string' || value.length > 64) return undefined
+  const match = /^a1:([0-9]{1,15})$/.exec(Buffer.from(value, 'base64url').toString())
+  return match === null ? undefined : Number(match[1])
 }
 
 /** Keys are compared as SHA-256 digests, in constant time, so neither length nor prefix leaks. */

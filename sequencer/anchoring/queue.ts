@@ -21,7 +21,7 @@ const ANCHOR_SELECTOR = keccak256(new TextEncoder().encode('anchor(bytes32[])'))
 
 /** What the queue needs from its store (declared here; AnchorStore in store.ts implements it). */
 export interface AnchorQueueStore {
-  anchorQueueAdd(hashes: Uint8Array[], receivedAt: number): number
+  anchorQueueAdd(hashes: Uint8Array[], receivedAt: number, keyId?: Uint8Array): number
   anchorQueueNext(limit: number): Uint8Array[]
   anchorQueueSize(): number
 }
@@ -59,15 +59,18 @@ export class AnchorQueue implements SystemSource {
     return { name: this.name, ok: true, detail: `${this.size} hashes waiting (limit ${this.opts.maxQueued})` }
   }
 
-  /** Queues the hashes that are not already queued or anchored; durable when this returns. */
-  submit(hashes: Uint8Array[]): { added: number; known: number } {
+  /**
+   * Queues the hashes that are not already queued or anchored; durable when this returns. With
+   * `keyId` (a digest of the submitting API key) the submission is recorded for that key too.
+   */
+  submit(hashes: Uint8Array[], keyId?: Uint8Array): { added: number; known: number } {
     if (this.size + hashes.length > this.opts.maxQueued) {
       this.size = this.store.anchorQueueSize()
       if (this.size + hashes.length > this.opts.maxQueued) {
         throw new AnchorQueueFullError(`anchoring queue is full (${this.size} hashes waiting, limit ${this.opts.maxQueued}); retry shortly`)
       }
     }
-    const added = this.store.anchorQueueAdd(hashes, Date.now())
+    const added = this.store.anchorQueueAdd(hashes, Date.now(), keyId)
     this.size += added
     return { added, known: hashes.length - added }
   }

@@ -35,7 +35,27 @@ CREATE TABLE IF NOT EXISTS anchors (
   PRIMARY KEY (block_number, log_index)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS anchors_by_hash ON anchors (hash, block_number);
+
+-- which API key submitted which hash over HTTP (GET /v1/anchors lists a key's own): key_id is a
+-- digest of the key, never the key; one row per key and hash, the first submission's time. Written
+-- in the transaction that queues the hashes, so a 202 covers it too. Rows per key are bounded by
+-- the distinct hashes the node ever accepted (each request is validated and passes the queue cap).
+CREATE TABLE IF NOT EXISTS anchor_submissions (
+  seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+  key_id       BLOB NOT NULL,
+  hash         BLOB NOT NULL,
+  submitted_at INTEGER NOT NULL,
+  UNIQUE (key_id, hash)
+);
+CREATE INDEX IF NOT EXISTS anchor_submissions_by_key ON anchor_submissions (key_id, seq);
 `
+
+/** One recorded submission: its position (for cursors), hash and first submission time (ms). */
+export interface AnchorSubmissionRow {
+  seq: number
+  hash: Uint8Array
+  submittedAt: number
+}
 
 const ANCHOR_COLUMNS = 'block_number AS blockNumber, log_index AS logIndex, tx_index AS txIndex, hash, submitter'
 
@@ -53,6 +73,8 @@ export class AnchorStore {
       queueGet: d.prepare('SELECT received_at FROM anchor_queue WHERE hash = ?').pluck(),
       putAnchor: d.prepare('INSERT INTO anchors (block_number, log_index, tx_index, hash, submitter) VALUES (?, ?, ?, ?, ?)'),
       firstAnchor: d.prepare(`SELECT ${ANCHOR_COLUMNS} FROM anchors WHERE hash = ? ORDER BY block_number, log_index LIMIT 1`),
+      submissionAdd: d.prepare('INSERT OR IGNORE INTO anchor_submissions (key_id, hash, submitted_at) VALUES (?, ?, ?)'),
+      submissionsPage: d.prepare('SELECT seq, hash, submitted_at AS submittedAt FROM anchor_submissions WHERE key_id = ? AND seq < ? AND submitted_at >= ? ORDER BY seq DESC LIMIT ?'),
       anchorsInRange: d.prepare('SELECT hash FROM anchors WHERE block_number BETWEEN ? AND ? ORDER BY block_number, log_index').pluck(),
     }
   }
@@ -68,18 +90,28 @@ export class AnchorStore {
 
   /**
    * Queues the hashes not yet queued or anchored, in one sqlite transaction (durable when this
-   * returns). Returns how many were new.
+   * returns). Returns how many were new. With `keyId`, also records every one of them (new or
+   * already known) as submitted by that key, in the same transaction.
    */
-  anchorQueueAdd(hashes: Uint8Array[], receivedAt: number): number {
+  anchorQueueAdd(hashes: Uint8Array[], receivedAt: number, keyId?: Uint8Array): number {
     const s = this.stmts
     return this.database.transaction(() => {
       let added = 0
       for (const h of hashes) {
+        if (keyId !== undefined) s.submissionAdd.run(keyId, h, receivedAt)
         if (s.firstAnchor.get(h) !== undefined) continue
         added += s.queueAdd.run(h, receivedAt).changes
       }
       return added
     })
+  }
+
+  /**
+   * A key's submissions, newest first: at most `limit` rows positioned before `beforeSeq`
+   * (exclusive), first submitted at or after `since` (ms).
+   */
+  anchorSubmissions(keyId: Uint8Array, opts: { beforeSeq: number; since: number; limit: number }): AnchorSubmissionRow[] {
+    return this.stmts.submissionsPage.all(keyId, opts.beforeSeq, opts.since, opts.limit) as AnchorSubmissionRow[]
   }
 
   /** The oldest `limit` queued hashes. */
