@@ -24,7 +24,13 @@ export interface AnchorSubmitter {
 }
 
 /** A key's recorded submissions, newest first (AnchorStore.anchorSubmissions). */
-export type SubmissionPager = (keyId: Uint8Array, page: { beforeSeq: number; since: number; limit: number }) => { seq: number; hash: Uint8Array; submittedAt: number }[]
+export type SubmissionPager = (keyId: Uint8Array, page: { before: Position; since: number; limit: number }) => (Position & { hash: Uint8Array })[]
+
+/** Where a walk stands: the last submission returned (newest first by time, then insertion). */
+interface Position {
+  submittedAt: number
+  seq: number
+}
 
 /** GET /v1/anchors: items per page by default, and the most a request may ask for. */
 export const DEFAULT_LIST_LIMIT = 100
@@ -122,7 +128,7 @@ export function registerAnchorRoutes(app: FastifyInstance, opts: AnchorApiOption
       limit = Number(q.limit)
       if (limit > MAX_LIST_LIMIT) return fail(reply, 400, 'limit_too_large', `"limit" is ${limit}, at most ${MAX_LIST_LIMIT}`, { max: MAX_LIST_LIMIT })
     }
-    let position = Number.MAX_SAFE_INTEGER
+    let position: Position = { submittedAt: Number.MAX_SAFE_INTEGER, seq: Number.MAX_SAFE_INTEGER }
     if (q.cursor !== undefined) {
       const decoded = decodeCursor(q.cursor)
       if (decoded === undefined) return fail(reply, 400, 'invalid_cursor', '"cursor" must be a nextCursor returned by this endpoint')
@@ -135,11 +141,11 @@ export function registerAnchorRoutes(app: FastifyInstance, opts: AnchorApiOption
     let exhausted = false
     while (items.length < limit && scanned < MAX_LIST_SCAN) {
       const want = Math.min(status === undefined ? limit - items.length : 500, MAX_LIST_SCAN - scanned)
-      const rows = opts.submissions(keyId, { beforeSeq: position, since, limit: want })
+      const rows = opts.submissions(keyId, { before: position, since, limit: want })
       let full = false
       for (const row of rows) {
         scanned++
-        position = row.seq
+        position = { submittedAt: row.submittedAt, seq: row.seq }
         const found = opts.lookup(row.hash) ?? { hash: bytesToHex(row.hash), status: 'pending', l2: null }
         if (status !== undefined && found.status !== status) continue
         const { hash, ...rest } = found
@@ -154,7 +160,7 @@ export function registerAnchorRoutes(app: FastifyInstance, opts: AnchorApiOption
         break
       }
     }
-    if (!exhausted && opts.submissions(keyId, { beforeSeq: position, since, limit: 1 }).length === 0) exhausted = true
+    if (!exhausted && opts.submissions(keyId, { before: position, since, limit: 1 }).length === 0) exhausted = true
     return reply.send({ items, nextCursor: exhausted ? null : encodeCursor(position) })
   })
 
@@ -195,14 +201,14 @@ function parseTime(value: unknown): number | undefined {
 }
 
 /** Cursors are opaque to clients: the position of the last item returned, base64url-encoded. */
-function encodeCursor(position: number): string {
-  return Buffer.from(`a1:${position}`).toString('base64url')
+function encodeCursor(position: Position): string {
+  return Buffer.from(`a1:${position.submittedAt}:${position.seq}`).toString('base64url')
 }
 
-function decodeCursor(value: unknown): number | undefined {
+function decodeCursor(value: unknown): Position | undefined {
   if (typeof value !== 'string' || value.length > 64) return undefined
-  const match = /^a1:([0-9]{1,15})$/.exec(Buffer.from(value, 'base64url').toString())
-  return match === null ? undefined : Number(match[1])
+  const match = /^a1:([0-9]{1,15}):([0-9]{1,15})$/.exec(Buffer.from(value, 'base64url').toString())
+  return match === null ? undefined : { submittedAt: Number(match[1]), seq: Number(match[2]) }
 }
 
 /** Keys are compared as SHA-256 digests, in constant time, so neither length nor prefix leaks. */

@@ -47,10 +47,15 @@ CREATE TABLE IF NOT EXISTS anchor_submissions (
   submitted_at INTEGER NOT NULL,
   UNIQUE (key_id, hash)
 );
-CREATE INDEX IF NOT EXISTS anchor_submissions_by_key ON anchor_submissions (key_id, seq);
+CREATE INDEX IF NOT EXISTS anchor_submissions_by_key_time ON anchor_submissions (key_id, submitted_at, seq);
 `
 
-/** One recorded submission: its position (for cursors), hash and first submission time (ms). */
+/** One recorded submission: its hash, first submission time (ms) and a tie-breaker (for cursors). */
+export interface SubmissionPosition {
+  submittedAt: number
+  seq: number
+}
+
 export interface AnchorSubmissionRow {
   seq: number
   hash: Uint8Array
@@ -74,7 +79,8 @@ export class AnchorStore {
       putAnchor: d.prepare('INSERT INTO anchors (block_number, log_index, tx_index, hash, submitter) VALUES (?, ?, ?, ?, ?)'),
       firstAnchor: d.prepare(`SELECT ${ANCHOR_COLUMNS} FROM anchors WHERE hash = ? ORDER BY block_number, log_index LIMIT 1`),
       submissionAdd: d.prepare('INSERT OR IGNORE INTO anchor_submissions (key_id, hash, submitted_at) VALUES (?, ?, ?)'),
-      submissionsPage: d.prepare('SELECT seq, hash, submitted_at AS submittedAt FROM anchor_submissions WHERE key_id = ? AND seq < ? AND submitted_at >= ? ORDER BY seq DESC LIMIT ?'),
+      // (time, seq) descending along the index: a since bound stops the scan instead of filtering it
+      submissionsPage: d.prepare('SELECT seq, hash, submitted_at AS submittedAt FROM anchor_submissions WHERE key_id = ? AND (submitted_at, seq) < (?, ?) AND submitted_at >= ? ORDER BY submitted_at DESC, seq DESC LIMIT ?'),
       anchorsInRange: d.prepare('SELECT hash FROM anchors WHERE block_number BETWEEN ? AND ? ORDER BY block_number, log_index').pluck(),
     }
   }
@@ -107,11 +113,11 @@ export class AnchorStore {
   }
 
   /**
-   * A key's submissions, newest first: at most `limit` rows positioned before `beforeSeq`
-   * (exclusive), first submitted at or after `since` (ms).
+   * A key's submissions, newest first (by time, then order of insertion): at most `limit` rows
+   * strictly after `before` in that order, first submitted at or after `since` (ms).
    */
-  anchorSubmissions(keyId: Uint8Array, opts: { beforeSeq: number; since: number; limit: number }): AnchorSubmissionRow[] {
-    return this.stmts.submissionsPage.all(keyId, opts.beforeSeq, opts.since, opts.limit) as AnchorSubmissionRow[]
+  anchorSubmissions(keyId: Uint8Array, opts: { before: SubmissionPosition; since: number; limit: number }): AnchorSubmissionRow[] {
+    return this.stmts.submissionsPage.all(keyId, opts.before.submittedAt, opts.before.seq, opts.since, opts.limit) as AnchorSubmissionRow[]
   }
 
   /** The oldest `limit` queued hashes. */
