@@ -161,13 +161,11 @@ export class ModelRuntime {
   }
 
   private rememberTrial(key: string, verdict: typeof TRIAL_PASSED | ModelValidationError): void {
-    if (this.trials.size >= MAX_CACHED_TRIALS) this.trials.delete(this.trials.keys().next().value as string)
-    this.trials.set(key, verdict)
+    setBounded(this.trials, key, verdict, MAX_CACHED_TRIALS)
   }
 
   private remember(key: string, info: ModelInfo): void {
-    if (this.infos.size >= MAX_CACHED_INFOS) this.infos.delete(this.infos.keys().next().value as string)
-    this.infos.set(key, info)
+    setBounded(this.infos, key, info, MAX_CACHED_INFOS)
   }
 
   private trimScratch(keep: string): void {
@@ -180,6 +178,12 @@ export class ModelRuntime {
       this.pendingBytes -= bytes.length
     }
   }
+}
+
+/** Sets `key` in a map that keeps at most `max` entries, dropping the oldest first. */
+function setBounded<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  if (map.size >= max && !map.has(key)) map.delete(map.keys().next().value as string)
+  map.set(key, value)
 }
 
 const registry = new Address(hexToBytes(MODEL_REGISTRY))

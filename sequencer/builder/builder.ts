@@ -303,11 +303,11 @@ export class BlockBuilder {
         if (!isSystem) included.push(c as T)
       }
     } catch (err) {
-      await this.abandon(0)
+      await this.abandon()
       throw err
     }
     if (all.length === 0) {
-      await this.abandon(0)
+      await this.abandon()
       return { invalid, systemErrors }
     }
     try {
@@ -340,14 +340,9 @@ export class BlockBuilder {
       return { sealed: { row, header, included, system, txRows, logs }, invalid, systemErrors }
     } catch (err) {
       // nothing reached disk: forget the block's nodes and put the state back at the parent
-      this.opts.models?.discardPending()
       this.opts.trieDB.discardPending()
-      try {
-        while (checkpointDepth(state) > 0) await state.revert()
-        await state.setStateRoot(parent.header.stateRoot, true)
-      } catch (resetErr) {
-        this.broken = resetErr as Error
-      }
+      await this.abandon()
+      if (this.broken === undefined) await state.setStateRoot(parent.header.stateRoot, true).catch((resetErr: Error) => (this.broken = resetErr))
       throw err
     }
   }
@@ -371,12 +366,12 @@ export class BlockBuilder {
     }
   }
 
-  /** Drops the block being built: every checkpoint down to `depth`, and the models it admitted. */
-  private async abandon(depth: number): Promise<void> {
+  /** Drops the block being built: every open checkpoint, and the models it admitted. A failed revert marks the builder broken. */
+  private async abandon(): Promise<void> {
     this.opts.models?.discardPending()
     const { state } = this.opts
     try {
-      while (checkpointDepth(state) > depth) await state.revert()
+      while (checkpointDepth(state) > 0) await state.revert()
     } catch (err) {
       this.broken = err as Error
     }
