@@ -6,7 +6,8 @@
  *    state decides, not the byte store);
  * 2. charge the model's gasPerCall (from its static analysis) — too little gas is out-of-gas and
  *    the model does not run;
- * 3. convert the input (tensor-codec.ts rules), run the model, convert the output;
+ * 3. convert the input (tensor-codec.ts rules), run the model's canonical plan (canonical/: the
+ *    same bits on every CPU), convert the output;
  * 4. log `Inference(bytes32 indexed modelId, bytes32 inputHash, bytes32 outputHash)` from this
  *    address, with the hashes over the packed int256 words (what `keccak256(abi.encodePacked(arr))`
  *    gives in Solidity).
@@ -87,12 +88,12 @@ async function run(runtime: ModelRuntime, input: PrecompileInput): Promise<ExecR
     }
   }
   try {
-    const result = await runtime.sessions.run(call.modelId, load, info, data)
+    const result = runtime.plans.run(call.modelId, load, info, data)
     output = fromTensorData(result, info.output.type)
   } catch (err) {
     if (err instanceof CodecError) return revert(input, err.message, info.gasPerCall)
     if (storeFault !== undefined) runtime.fault(storeFault)
-    // onnxruntime refusing a registered model is the model's failure, the same on every node
+    // the canonical plan failing on a registered model is the model's failure, the same on every node
     return exceptionalHalt(input.gasLimit)
   }
   const record = new Uint8Array(64)

@@ -1,6 +1,6 @@
 /**
  * The node-side half of the AI precompiles: model bytes (content-addressed), their analysis (a
- * pure function of the bytes, cached) and ONNX sessions (cached). The precompiles call this.
+ * pure function of the bytes, cached) and their compiled canonical plans (cached). The precompiles call this.
  *
  * Model bytes reach disk only through a sealed block: `admit` (the analyzer precompile, run by a
  * registration) keeps the bytes in memory as *pending*; when the block builder seals a block it
@@ -16,7 +16,7 @@ import { Address, bigIntToBytes, bytesToHex, hexToBytes, setLengthLeft } from '@
 import { keccak256 } from 'viem'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import { analyzeModel, ModelValidationError, type ModelInfo } from './onnx/analyze.ts'
-import { SessionCache } from './sessions.ts'
+import { ModelCache } from './canonical/cache.ts'
 import { trialRun } from './trial.ts'
 import { MODEL_REGISTRY } from './addresses.ts'
 
@@ -34,8 +34,8 @@ export interface ModelRuntimeOptions {
   store: ModelBytesStore
   /** Largest model accepted at registration, in bytes. */
   maxModelBytes: number
-  /** Most ONNX sessions kept open. */
-  maxSessions?: number
+  /** Most compiled models kept (LRU). */
+  maxLoadedModels?: number
   /** A runtime for calls and estimates: pending bytes are never sealed, only kept in a small LRU. */
   scratch?: boolean
   /** Most bytes of pending models a scratch runtime keeps, in bytes (default 4 × maxModelBytes). */
@@ -63,10 +63,11 @@ export class ModelRuntime {
   private readonly pending = new Map<string, Uint8Array>()
   private pendingBytes = 0
   private faultListener: ((err: unknown) => void) | undefined
-  readonly sessions: SessionCache
+  /** Compiled canonical plans, by model id (precompiles/canonical/). */
+  readonly plans: ModelCache
 
   constructor(private readonly opts: ModelRuntimeOptions) {
-    this.sessions = new SessionCache({ maxSessions: opts.maxSessions })
+    this.plans = new ModelCache({ maxModels: opts.maxLoadedModels })
   }
 
   /** Validates and analyses `bytes` (a pure function of them: no trial, nothing kept). Throws ModelValidationError. */
@@ -156,9 +157,8 @@ export class ModelRuntime {
     this.faultListener?.(err)
   }
 
-  async close(): Promise<void> {
-    await this.sessions.close()
-  }
+  /** Kept for callers that shut runtimes down: compiled plans hold only memory, nothing to release. */
+  async close(): Promise<void> {}
 
   private rememberTrial(key: string, verdict: typeof TRIAL_PASSED | ModelValidationError): void {
     setBounded(this.trials, key, verdict, MAX_CACHED_TRIALS)

@@ -1,28 +1,27 @@
 /**
- * The registration-time trial: create the onnxruntime session a call would create and run the
- * model once on a fixed input. The static analysis (onnx/analyze.ts) mirrors onnxruntime's rules
- * as closely as we know them; the trial is the backstop for whatever it misses, so that a model
- * which cannot run is refused at registration instead of failing inside a transaction later.
+ * The registration-time trial: compile the model into its canonical plan (canonical/plan.ts),
+ * exactly as a call would, and run it once on a fixed input. The static analysis
+ * (onnx/analyze.ts) is the judge of what a model may be; the trial is the backstop for a gap
+ * between the analysis and the canonical kernels, so that a model which cannot run is refused at
+ * registration instead of failing inside a transaction later.
  *
- * Consensus: the verdict must be the same on every node. Session creation and the run are
- * deterministic functions of the bytes and the fixed input (same onnxruntime build, same
- * options: sessions.ts), and the reason never contains onnxruntime's own message (it carries file
- * paths and line numbers of the build); that message goes to `detail` for the node's log.
+ * Consensus: the verdict is the same on every node. Compilation and the run are deterministic
+ * functions of the bytes and the fixed input (docs/CANONICAL_INFERENCE.md), and the reason never
+ * contains the kernel's own message (it may carry engine-specific wording); that goes to `detail`
+ * for the node's log.
  *
- * Why the timeout is only a safety valve: onnxruntime-node creates sessions and runs them
- * synchronously on the calling thread, so nothing can stop a run half-way; the work of the trial
- * is bounded by gas instead. The analyzer precompile charges the trial as one call of the model
- * (its gasPerCall) before starting it, gas tracks time at ≥ 20 gas/µs for every operator
- * (scripts/bench-operator-gas.ts), so a trial a transaction can pay for is short. Elapsed time
- * is not deterministic (another node may be slower, or busy), so refusing on time alone could
- * split nodes; the bound is set far above what any payable trial takes and only catches a gap in
- * the gas schedule, after the fact.
+ * Why the timeout is only a safety valve: the run is synchronous on the calling thread, so nothing
+ * can stop it half-way; the work of the trial is bounded by gas instead. The analyzer precompile
+ * charges the trial as one call of the model (its gasPerCall) before starting it, and gas tracks
+ * time at ≥ 20 gas/µs for every operator (scripts/bench-operator-gas.ts), so a trial a
+ * transaction can pay for is short. Elapsed time is not deterministic (another node may be slower,
+ * or busy), so refusing on time alone could split nodes; the bound is set far above what any
+ * payable trial takes and only catches a gap in the gas schedule, after the fact.
  */
-import { InferenceSession, Tensor } from 'onnxruntime-node'
+import { compileModel, type CompiledModel } from './canonical/plan.ts'
 import type { ModelInfo } from './onnx/analyze.ts'
 import { ModelValidationError } from './onnx/errors.ts'
 import type { ElementType } from './onnx/tensors.ts'
-import { deterministicSessionOptions } from './sessions.ts'
 
 /** Default bound on a trial's wall time, in ms (a safety valve; see the module comment). */
 export const DEFAULT_TRIAL_TIMEOUT_MS = 10_000
@@ -32,7 +31,7 @@ export interface TrialRunOptions {
   timeoutMs?: number
 }
 
-/** A refusal by the trial: `reason` is consensus data, `detail` is onnxruntime's own message (for logs only). */
+/** A refusal by the trial: `reason` is consensus data, `detail` is the kernel's own message (for logs only). */
 export class TrialRunError extends ModelValidationError {
   constructor(
     reason: string,
@@ -64,8 +63,8 @@ export function trialInput(type: ElementType, length: number): Float32Array | In
 }
 
 /**
- * Creates the model's session with the node's options, checks that onnxruntime sees the inputs
- * and outputs the analysis promised, and runs the model once on `trialInput`.
+ * Compiles the model's canonical plan, checks that it has the inputs and outputs the analysis
+ * promised, and runs it once on `trialInput`.
  *
  * @param bytes the model, as registered
  * @param info its analysis (analyzeModel)
@@ -79,36 +78,28 @@ export function trialInput(type: ElementType, length: number): Float32Array | In
 export async function trialRun(bytes: Uint8Array, info: ModelInfo, options: TrialRunOptions = {}): Promise<number> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TRIAL_TIMEOUT_MS
   const start = performance.now()
-  let session: InferenceSession
+  let model: CompiledModel
   try {
-    // level 4 (fatal): a refused model is an expected outcome here, not something to print
-    session = await InferenceSession.create(bytes, { ...deterministicSessionOptions(), logSeverityLevel: 4 })
+    model = compileModel(bytes)
   } catch (err) {
-    throw new TrialRunError('onnxruntime refuses to load the model', message(err))
+    throw new TrialRunError('the model does not compile to its canonical plan', message(err))
   }
+  const { input, output } = info
+  if (model.input.name !== input.name || model.output.name !== output.name || model.input.type !== input.type) {
+    throw new TrialRunError('the canonical plan has other inputs or outputs than the analysis', `input ${model.input.name}, output ${model.output.name}`)
+  }
+  let out
   try {
-    const { input, output } = info
-    const inMeta = session.inputMetadata
-    const outMeta = session.outputMetadata
-    if (inMeta.length !== 1 || outMeta.length !== 1 || inMeta[0].name !== input.name || outMeta[0].name !== output.name) {
-      throw new TrialRunError('onnxruntime sees other inputs or outputs than the analysis', `inputs ${session.inputNames}, outputs ${session.outputNames}`)
-    }
-    let out: Tensor | undefined
-    try {
-      const results = await session.run({ [input.name]: new Tensor(input.type, trialInput(input.type, input.length), input.shape) }, [output.name])
-      out = results[output.name]
-    } catch (err) {
-      throw new TrialRunError('the model fails its trial run in onnxruntime', message(err))
-    }
-    if (out === undefined || out.type !== output.type || out.dims.length !== output.shape.length || out.dims.some((d, i) => d !== output.shape[i])) {
-      throw new TrialRunError('onnxruntime computes another output type or shape than the analysis', out === undefined ? 'no output' : `${out.type}[${out.dims.join(',')}]`)
-    }
-    const elapsed = performance.now() - start
-    if (elapsed > timeoutMs) throw new TrialRunError(`the trial run took over ${timeoutMs} ms`, `${elapsed.toFixed(0)} ms`)
-    return elapsed
-  } finally {
-    await session.release()
+    out = model.run(trialInput(input.type, input.length))
+  } catch (err) {
+    throw new TrialRunError('the model fails its trial run', message(err))
   }
+  if (model.output.type !== output.type || out.length !== output.length || model.output.shape.join() !== output.shape.join()) {
+    throw new TrialRunError('the canonical plan computes another output type or shape than the analysis', `${model.output.type}[${model.output.shape.join(',')}] with ${out.length} elements`)
+  }
+  const elapsed = performance.now() - start
+  if (elapsed > timeoutMs) throw new TrialRunError(`the trial run took over ${timeoutMs} ms`, `${elapsed.toFixed(0)} ms`)
+  return elapsed
 }
 
 function message(err: unknown): string {

@@ -31,7 +31,7 @@
  *   R run medians is reported. Overhead ratio = precompile / direct, against the issue's 1.3×
  *   target. A breakdown times each piece of the precompile's work on its own (median of batch
  *   means) so that the ratio can be explained. Session creations are counted with
- *   runtime.sessions.stats(): they must be 1 per model (the warm-up) and 0 during timed calls.
+ *   runtime.plans.stats(): they must be 1 per model (the warm-up) and 0 during timed calls.
  *
  * Part 2, TPS (--only tps): our node as a child process (`sequencer/main.ts --block-time 1000`,
  * fresh temp data dir, as scripts/bench-tps.ts does), the credit-risk model registered from dev
@@ -329,7 +329,7 @@ async function breakdown(p: Prepared, runtime: ModelRuntime, n: number): Promise
   const nativeKeccak = createChainCommon(CHAIN_ID_FOR_COMMON).customCrypto.keccak256!
   const data = toTensorData(model.input, info.input.type, info.input.length)
   const loader = () => runtime.bytes(idBytes)
-  const outData = await runtime.sessions.run(p.id, loader, info, data)
+  const outData = await runtime.plans.run(p.id, loader, info, data)
   const output = fromTensorData(outData, info.output.type)
   const topic = utilHexToBytes(keccak256(toHex('Inference(bytes32,bytes32,bytes32)')))
   const pieces: [string, () => unknown][] = [
@@ -337,7 +337,7 @@ async function breakdown(p: Prepared, runtime: ModelRuntime, n: number): Promise
     // the precompile computes each model's registry slot once, so only the info lookup remains per call
     ['model info lookup', () => runtime.info(utilHexToBytes(p.id))],
     ['input int256 → tensor (toTensorData)', () => toTensorData(model.input, info.input.type, info.input.length)],
-    ['session cache + Tensor + session.run', () => runtime.sessions.run(p.id, loader, info, data)],
+    ['session cache + Tensor + session.run', () => runtime.plans.run(p.id, loader, info, data)],
     ['output tensor → int256 (fromTensorData)', () => fromTensorData(outData, info.output.type)],
     ['record: packWords + keccak of input and output', () => [nativeKeccak(packWords(model.input)), nativeKeccak(packWords(output))]],
     ['return encoding + log assembly', () => [encodeInferResult(output), [topic, idBytes]]],
@@ -360,17 +360,17 @@ async function benchOverhead(opts: Options, tempDir: string): Promise<OverheadRo
   const prepared: Prepared[] = []
   for (const model of MODELS) {
     const t = performance.now()
-    const before = runtime.sessions.stats().creations
+    const before = runtime.plans.stats().compilations
     const p = await prepareModel(model, runtime, infer)
     const warmup = Math.min(WARMUP_CALLS, opts.calls)
     for (let i = 0; i < warmup; i++) await p.direct.call()
     for (let i = 0; i < warmup; i++) await p.precompile.call()
-    p.creationsAfterWarmup = runtime.sessions.stats().creations - before
+    p.creationsAfterWarmup = runtime.plans.stats().compilations - before
     prepared.push(p)
     console.log(`${model.name}: built, admitted and warmed up in ${((performance.now() - t) / 1000).toFixed(1)} s (${p.bytes.length} bytes, ${describeModel(p.info)}, gas/call ${p.info.gasPerCall}, output ${p.expected.join(', ')})`)
   }
-  const creationsBefore = runtime.sessions.stats().creations
-  const missesBefore = runtime.sessions.stats().misses
+  const creationsBefore = runtime.plans.stats().compilations
+  const missesBefore = runtime.plans.stats().misses
 
   const rows: OverheadRow[] = prepared.map((p) => ({ name: p.model.name, gasPerCall: p.info.gasPerCall, direct: [], precompile: [], creations: p.creationsAfterWarmup! }))
   for (let run = 0; run < opts.runs; run++) {
@@ -382,12 +382,12 @@ async function benchOverhead(opts: Options, tempDir: string): Promise<OverheadRo
       console.log(`run ${run + 1}/${opts.runs} ${p.model.name}: direct ${us(d.medianUs)} µs, precompile ${us(c.medianUs)} µs (median per call; ratio ${(c.medianUs / d.medianUs).toFixed(2)}×)`)
     }
   }
-  const stats = runtime.sessions.stats()
-  const timedCreations = stats.creations - creationsBefore
+  const stats = runtime.plans.stats()
+  const timedCreations = stats.compilations - creationsBefore
   const timedMisses = stats.misses - missesBefore
 
   for (const [k, p] of prepared.entries()) rows[k].breakdown = await breakdown(p, runtime, Math.min(opts.calls, 20_000))
-  if (runtime.sessions.stats().creations !== stats.creations) throw new Error('the breakdown created a session: the cache did not hold')
+  if (runtime.plans.stats().compilations !== stats.compilations) throw new Error('the breakdown created a session: the cache did not hold')
 
   // (c) eth_call to a node in this process
   const node = await startInProcessNode(path.join(tempDir, 'eth-call'))
@@ -398,7 +398,7 @@ async function benchOverhead(opts: Options, tempDir: string): Promise<OverheadRo
     const [owner, , , , , , , , , , , , , , , , , , , noCode] = devAccounts(20)
     const chainId = Number(node.chainId)
     for (const p of prepared) await registerModel(node.url, chainId, abi, owner, p.bytes, p.model.name)
-    const nodeCreations0 = node.models.sessions.stats().creations
+    const nodeCreations0 = node.models.plans.stats().compilations
     for (const [k, p] of prepared.entries()) {
       const data = toHex(p.calldata)
       const inferBody = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_call', params: [{ to: INFERENCE_PRECOMPILE, data }, 'latest'] })
@@ -416,9 +416,9 @@ async function benchOverhead(opts: Options, tempDir: string): Promise<OverheadRo
       rows[k].ethCall = { infer: await timeCalls(ethCalls, call(inferBody)), baseline: await timeCalls(ethCalls, call(baseBody)) }
       console.log(`${p.model.name}: eth_call ${us(rows[k].ethCall!.infer.medianUs)} µs, to an account without code ${us(rows[k].ethCall!.baseline.medianUs)} µs (median)`)
     }
-    const nodeStats = node.models.sessions.stats()
+    const nodeStats = node.models.plans.stats()
     console.log(
-      `node session cache: ${nodeStats.creations} creations for ${prepared.length} models (${nodeStats.creations - nodeCreations0} after registration), ` +
+      `node session cache: ${nodeStats.compilations} creations for ${prepared.length} models (${nodeStats.compilations - nodeCreations0} after registration), ` +
         `${nodeStats.hits} hits, ${nodeStats.misses} misses, ${nodeStats.runs} runs`,
     )
   } finally {
@@ -431,7 +431,7 @@ async function benchOverhead(opts: Options, tempDir: string): Promise<OverheadRo
   cleanup.closers.delete(closeRuntime)
 
   // report
-  console.log('\nSession creations (runtime.sessions.stats()):')
+  console.log('\nSession creations (runtime.plans.stats()):')
   for (const r of rows) console.log(`  ${r.name}: ${r.creations} during warm-up${r.creations === 1 ? '' : '  ← expected 1'}`)
   const ok = timedCreations === 0 && timedMisses === 0
   console.log(`  during ${opts.calls * opts.runs * prepared.length} timed precompile calls: ${timedCreations} creations, ${timedMisses} misses${ok ? ' (ok: every call hit the cache)' : '  ← the cache did not hold'}`)

@@ -3,22 +3,21 @@
  *
  * For each operator in ALLOWED_OPS: `--cases` seeded models built around it
  * (scripts/models/random-graphs.ts: random shapes with 1s, random attributes; half of them widened
- * to large tensors, up to `--max-elements`), each analysed for its gas per call, then run in a
- * real onnxruntime session with the node's options (single thread, sessions.ts):
+ * to large tensors, up to `--max-elements`), each analysed for its gas per call, then run the way
+ * the inference precompile runs it: its canonical plan (precompiles/canonical/, this thread):
  *
- * - warm: µs of one `session.run` on a cached session (median of `--runs` timed batches);
- * - cold: µs of creating the session and running it once (median of 5), which is what a call
- *   costs when the node's session cache does not hold the model: gas prices every call as cold.
+ * - warm: µs of one `run` of a compiled plan (median of `--runs` timed batches);
+ * - cold: µs of compiling the plan and running it once (median of 5), which is what a call costs
+ *   when the node's plan cache does not hold the model: gas prices every call as cold.
  *
  * It prints, per operator, the worst (lowest) gas per µs over its cases, warm and cold, with the
- * case; then the same for graph structures at the analyzer's caps whose cost is mostly session
- * creation (scripts/models/adversarial.ts, structureModels); and the overall worst. Target: ≥ 20 gas/µs everywhere, so that a 60M-gas block of
+ * case; then the same for graph structures at the analyzer's caps whose cost is mostly
+ * compilation (scripts/models/adversarial.ts, structureModels); and the overall worst. Target: ≥ 20 gas/µs everywhere, so that a 60M-gas block of
  * inference calls runs in under 3 s. Models the analyzer refuses are counted and skipped.
  * Timings on a shared machine are noisy: medians, and run it when the machine is quiet.
  */
-import { InferenceSession, Tensor } from 'onnxruntime-node'
+import { compileModel } from '../precompiles/canonical/index.ts'
 import { ALLOWED_OPS, analyzeModel, ModelValidationError, type ModelInfo } from '../precompiles/onnx/analyze.ts'
-import { deterministicSessionOptions } from '../precompiles/sessions.ts'
 import { trialInput } from '../precompiles/trial.ts'
 import { createPrng } from './models/prng.ts'
 import { structureModels } from './models/adversarial.ts'
@@ -44,34 +43,27 @@ interface Measured {
 }
 
 async function measure(bytes: Uint8Array, info: ModelInfo, runs: number): Promise<{ warm: number; cold: number }> {
-  const feeds = () => ({ [info.input.name]: new Tensor(info.input.type, trialInput(info.input.type, info.input.length), info.input.shape) })
+  const input = () => trialInput(info.input.type, info.input.length)
   const colds: number[] = []
   for (let i = 0; i < 5; i++) {
     const t = performance.now()
-    const s = await InferenceSession.create(bytes, deterministicSessionOptions())
-    await s.run(feeds(), [info.output.name])
+    compileModel(bytes).run(input())
     colds.push((performance.now() - t) * 1000)
-    await s.release()
   }
-  const session = await InferenceSession.create(bytes, deterministicSessionOptions())
-  try {
-    await session.run(feeds(), [info.output.name])
-    const warms: number[] = []
-    for (let b = 0; b < runs; b++) {
-      // a batch lasts at least 2 ms so that the clock's resolution does not matter
-      let n = 0
-      const t = performance.now()
-      do {
-        const out = await session.run(feeds(), [info.output.name])
-        void out[info.output.name].data
-        n++
-      } while (performance.now() - t < 2)
-      warms.push(((performance.now() - t) * 1000) / n)
-    }
-    return { warm: median(warms), cold: median(colds) }
-  } finally {
-    await session.release()
+  const model = compileModel(bytes)
+  model.run(input())
+  const warms: number[] = []
+  for (let b = 0; b < runs; b++) {
+    // a batch lasts at least 2 ms so that the clock's resolution does not matter
+    let n = 0
+    const t = performance.now()
+    do {
+      model.run(input())
+      n++
+    } while (performance.now() - t < 2)
+    warms.push(((performance.now() - t) * 1000) / n)
   }
+  return { warm: median(warms), cold: median(colds) }
 }
 
 async function main(): Promise<void> {
@@ -103,7 +95,7 @@ async function main(): Promise<void> {
       try {
         t = await measure(m.bytes, info, runs)
       } catch (err) {
-        console.error(`${op}: ${m.description}: onnxruntime failed: ${err instanceof Error ? err.message : err}`)
+        console.error(`${op}: ${m.description}: the canonical plan failed: ${err instanceof Error ? err.message : err}`)
         refused++
         continue
       }
@@ -135,7 +127,7 @@ async function main(): Promise<void> {
       `| ${op} | ${accepted} | ${w.toFixed(0)} | ${warst.description} (${warst.info.gasPerCall}, ${warst.warmMicros.toFixed(0)}) | ${k.toFixed(0)} | ${coldst.description} (${coldst.info.gasPerCall}, ${coldst.coldMicros.toFixed(0)}) |`,
     )
   }
-  // graph structures whose cost is mostly session creation (at the analyzer's caps)
+  // graph structures whose cost is mostly compilation (at the analyzer's caps)
   console.log(`\n| structure | gas | warm µs | gas/µs warm | cold µs | gas/µs cold |`)
   console.log('|---|---|---|---|---|---|')
   for (const m of structureModels()) {

@@ -79,7 +79,7 @@ export const DEFAULT_HTTP_REQUEST_TIMEOUT_MS = 30_000
 export const DEFAULT_HTTP_HEADERS_TIMEOUT_MS = 10_000
 /** An idle keep-alive connection is closed after this, in milliseconds. */
 export const DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS = 10_000
-export const DEFAULT_MAX_SESSIONS = 64
+export const DEFAULT_MAX_MODELS = 64
 /** The anchoring API key a dev-mode node accepts when none is configured (never use it elsewhere). */
 export const DEV_ANCHOR_API_KEY = 'dev-anchor-key'
 /**
@@ -151,8 +151,8 @@ export interface PoolConfig {
 export interface AiConfig {
   /** Largest ONNX model a registration may carry, in bytes. */
   maxModelBytes: number
-  /** Most ONNX sessions kept open at once (LRU). */
-  maxSessions: number
+  /** Most compiled models kept in memory at once (LRU; precompiles/canonical/cache.ts). */
+  maxLoadedModels: number
 }
 
 export interface RpcConfig {
@@ -348,7 +348,7 @@ export function resolveConfig(input: NodeConfigInput = {}): NodeConfig {
       traceMaxBytes: DEFAULT_TRACE_MAX_BYTES,
       ...input.calls,
     },
-    ai: { maxModelBytes: DEFAULT_MAX_MODEL_BYTES, maxSessions: DEFAULT_MAX_SESSIONS, ...input.ai },
+    ai: { maxModelBytes: DEFAULT_MAX_MODEL_BYTES, maxLoadedModels: DEFAULT_MAX_MODELS, ...input.ai },
     anchoring: {
       // the public dev key only on a dev node without an L1: a node posting to an L1 needs real keys
       apiKeys: input.anchoring?.apiKeys ?? ((input.chain?.dev ?? true) && input.l1 === undefined ? [DEV_ANCHOR_API_KEY] : []),
@@ -411,7 +411,7 @@ function checkConfig(c: NodeConfig): void {
   if (c.pool.maxBytes < c.pool.maxTxBytes) fail('pool.maxBytes', 'must be at least pool.maxTxBytes')
   if (c.pool.accountSlots > c.pool.globalSlots) fail('pool.accountSlots', 'must not exceed pool.globalSlots')
   if (!Number.isInteger(c.sequencer.maxBlockBytes) || c.sequencer.maxBlockBytes < c.pool.maxTxBytes) fail('sequencer.maxBlockBytes', 'must be an integer of at least pool.maxTxBytes')
-  for (const key of ['maxModelBytes', 'maxSessions'] as const) {
+  for (const key of ['maxModelBytes', 'maxLoadedModels'] as const) {
     if (!Number.isInteger(c.ai[key]) || c.ai[key] <= 0) fail(`ai.${key}`, 'must be a positive integer')
   }
   for (const key of ['maxPerBlock', 'maxQueued'] as const) {

@@ -67,7 +67,7 @@ export interface RunningNode {
   chainId: bigint
   chain: Chain
   pool: TxPool
-  /** Model bytes, analyses and ONNX sessions of block production (session stats show what ran). */
+  /** Model bytes, analyses and compiled plans of block production (plan stats show what ran). */
   models: ModelRuntime
   /** The scratch runtime of eth_call and eth_estimateGas: it never writes model bytes. */
   callModels: ModelRuntime
@@ -144,9 +144,9 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   // 2. AI precompiles, state, execution and the pool
   // two runtimes: the block builder's, whose registered models are written with their block, and
   // a scratch one for calls and estimates, which never writes anything (precompiles/runtime.ts)
-  const models = new ModelRuntime({ store, maxModelBytes: config.ai.maxModelBytes, maxSessions: config.ai.maxSessions })
+  const models = new ModelRuntime({ store, maxModelBytes: config.ai.maxModelBytes, maxLoadedModels: config.ai.maxLoadedModels })
   cleanup.push(() => models.close())
-  const callModels = new ModelRuntime({ store, maxModelBytes: config.ai.maxModelBytes, maxSessions: config.ai.maxSessions, scratch: true })
+  const callModels = new ModelRuntime({ store, maxModelBytes: config.ai.maxModelBytes, maxLoadedModels: config.ai.maxLoadedModels, scratch: true })
   cleanup.push(() => callModels.close())
   const precompiles = customPrecompiles(models)
   const anchors = new AnchorQueue(anchorStore, config.anchoring)
@@ -191,7 +191,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   const executor = new CallExecutor({ common, chain, store, trieDB, gasCap: config.rpc.gasCap, precompiles: customPrecompiles(callModels) })
   // client calls and traces run on worker threads with their own read-only sqlite connection
   const calls = new CallWorkers({
-    init: { dbPath: store.path, chainId: common.chainId(), gasCap: config.rpc.gasCap, traceGasCap: config.calls.traceGasCap, traceMaxBytes: config.calls.traceMaxBytes, maxModelBytes: config.ai.maxModelBytes, maxSessions: config.ai.maxSessions },
+    init: { dbPath: store.path, chainId: common.chainId(), gasCap: config.rpc.gasCap, traceGasCap: config.calls.traceGasCap, traceMaxBytes: config.calls.traceMaxBytes, maxModelBytes: config.ai.maxModelBytes, maxLoadedModels: config.ai.maxLoadedModels },
     workers: config.calls.workers,
     timeoutMs: config.calls.timeoutMs,
     maxQueued: config.calls.maxQueued,

@@ -153,6 +153,12 @@ export class Attrs {
     return v === 1
   }
 
+  /** A float attribute (a binary32 value: onnx stores floats as 32-bit). */
+  float(name: string, fallback: number): number {
+    const a = this.byName.get(name)
+    return Math.fround(a === undefined ? fallback : a.f ?? 0)
+  }
+
   string(name: string, fallback: string): string {
     const a = this.byName.get(name)
     return a === undefined ? fallback : new TextDecoder().decode(a.s ?? new Uint8Array())

@@ -20,7 +20,7 @@ export interface WorkerInit {
   /** Largest trace result, in bytes of JSON. */
   traceMaxBytes: number
   maxModelBytes: number
-  maxSessions: number
+  maxLoadedModels: number
 }
 
 export type WireCallRequest = Omit<CallRequest, 'from' | 'to'> & { from?: Uint8Array; to?: Uint8Array }

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const common = createChainCommon(init.chainId)
   const trieDB = new SqliteTrieDB(store)
   // sealed models come from sqlite; a scratch runtime keeps what calls admit in a small LRU, never on disk
-  const models = new ModelRuntime({ store, maxModelBytes: init.maxModelBytes, maxSessions: init.maxSessions, scratch: true })
+  const models = new ModelRuntime({ store, maxModelBytes: init.maxModelBytes, maxLoadedModels: init.maxLoadedModels, scratch: true })
   const precompiles = customPrecompiles(models)
 
   const execute = async (job: CallJob, executorFor: (gasCap: bigint) => CallExecutor): Promise<unknown> => {
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   }
 
   port.on('message', (msg: JobMessage) => {
-    const runsBefore = models.sessions.stats().runs
+    const runsBefore = models.plans.stats().runs
     const executors: CallExecutor[] = []
     const executorFor = (gasCap: bigint) => {
       const e = new CallExecutor({ common, chain: new Chain(store, common), store, trieDB, gasCap, precompiles })
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     }
     const reply = (body: { ok: true; value: unknown } | { ok: false; error: WireError }) => {
       const gas = executors.reduce((sum, e) => sum + e.gasExecuted, 0n)
-      port.postMessage({ type: 'reply', id: msg.id, gas, inferenceRuns: models.sessions.stats().runs - runsBefore, ...body } satisfies ReplyMessage)
+      port.postMessage({ type: 'reply', id: msg.id, gas, inferenceRuns: models.plans.stats().runs - runsBefore, ...body } satisfies ReplyMessage)
     }
     execute(msg.job, executorFor).then(
       (value) => reply({ ok: true, value }),

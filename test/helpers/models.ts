@@ -1,13 +1,12 @@
 /**
- * Model helpers for the precompile tests: the reference answer (onnxruntime called directly, the
- * way the node configures it, through the same fixed-point codec) and registration on a test node.
+ * Model helpers for the precompile tests: the reference answer (the canonical evaluator called
+ * directly, as a library, through the same fixed-point codec) and registration on a test node.
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { InferenceSession, Tensor } from 'onnxruntime-node'
 import { toHex, type Abi } from 'viem'
 import { MODEL_REGISTRY } from '../../precompiles/addresses.ts'
-import { deterministicSessionOptions } from '../../precompiles/sessions.ts'
+import { compileModel } from '../../precompiles/canonical/index.ts'
 import { fromTensorData, toTensorData, type TensorType } from '../../precompiles/tensor-codec.ts'
 import { ROOT, type TestNode } from './node.ts'
 
@@ -15,17 +14,14 @@ import { ROOT, type TestNode } from './node.ts'
 export const registryAbi = (JSON.parse(readFileSync(join(ROOT, 'artifacts/contracts/L2/ModelRegistry.sol/ModelRegistry.json'), 'utf8')) as { abi: Abi }).abi
 
 /**
- * What onnxruntime says when called directly on the same bytes and input, through the same codec:
- * `input` as the precompile takes it (int256, 1e18 fixed point for float32), the output as it returns it.
+ * What the canonical evaluator (precompiles/canonical/) computes when called as a library on the
+ * same bytes and input, through the same codec: `input` as the precompile takes it (int256, 1e18
+ * fixed point for float32), the output as it returns it. `shape` is the input's (checked).
  */
 export async function direct(bytes: Uint8Array, input: bigint[], type: TensorType, outType: TensorType, shape: number[]): Promise<bigint[]> {
-  const session = await InferenceSession.create(bytes, deterministicSessionOptions())
-  try {
-    const out = await session.run({ [session.inputNames[0]]: new Tensor(type, toTensorData(input, type, input.length) as Float32Array, shape) })
-    return fromTensorData(out[session.outputNames[0]].data as Float32Array, outType)
-  } finally {
-    await session.release()
-  }
+  const model = compileModel(bytes)
+  if (model.input.shape.join() !== shape.join()) throw new Error(`model input is [${model.input.shape}], not [${shape}]`)
+  return fromTensorData(model.run(toTensorData(input, type, input.length)), outType)
 }
 
 /** Registers `bytes` under `name` from dev account #0 and waits for the receipt. */

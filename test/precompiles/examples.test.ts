@@ -60,7 +60,7 @@ describe('AIAppraisal on the node', () => {
   const read = (functionName: string, args: unknown[]) => t.publicClient.readContract({ address: nft, abi: appraisalArtifact.abi, functionName, args }) as Promise<any>
   const appraiseData = (tokenId: bigint) => encodeFunctionData({ abi: appraisalArtifact.abi, functionName: 'appraise', args: [tokenId] })
 
-  it("stores onnxruntime's output for the token's features, and the Appraised hashes are the inference record", async () => {
+  it("stores the canonical output for the token's features, and the Appraised hashes are the inference record", async () => {
     const tokenId = await mint(features)
     const hash = await t.wallet(2).writeContract({ address: nft, abi: appraisalArtifact.abi, functionName: 'appraise', args: [tokenId] })
     const receipt = await t.publicClient.waitForTransactionReceipt({ hash })

@@ -96,7 +96,7 @@ describe('AI precompiles on the node', () => {
       const data = toHex(encodeInferCall(creditId, features))
       const needed = BigInt(await t.rpc<string>('eth_estimateGas', [{ to: INFERENCE_PRECOMPILE, data }]))
       // calls run on the call workers (sequencer/calls/); the node adds up the ONNX runs they made
-      const runs = () => t.node.callModels.sessions.stats().runs + t.node.calls.stats().inferenceRuns
+      const runs = () => t.node.callModels.plans.stats().runs + t.node.calls.stats().inferenceRuns
       const runsBefore = runs()
       const short = await callInfer(t, creditId, features, needed - 1n)
       expect(short.error?.code).toBe(-32000)

@@ -1,6 +1,7 @@
 /**
- * Runs one ONNX model in this process with the node's deterministic session options and prints
- * the raw output bytes, so a test can compare processes bit for bit.
+ * Runs one ONNX model in this process through its canonical plan (precompiles/canonical/, what
+ * the inference precompile runs) and prints the raw output bytes, so a test can compare
+ * processes bit for bit.
  *
  *   node --import tsx test/precompiles/run-model.ts <model.onnx> <inputs.json | inline JSON>
  *
@@ -8,10 +9,10 @@
  * `{ "type": "float32" | "int8" | "uint8" | "int32" | "int64", "shape": number[],
  * "hex": "<the tensor's elements as little-endian bytes>" }`.
  * Output: one line per input, the output tensor's bytes as lowercase hex (little-endian, as
- * onnxruntime returns them). Exit code 1 with a message on stderr on any error.
+ * the typed array holds them). Exit code 1 with a message on stderr on any error.
  */
 import { readFileSync } from 'node:fs'
-import { SessionCache, signatureOf } from '../../precompiles/sessions.ts'
+import { compileModel } from '../../precompiles/canonical/index.ts'
 import type { TensorData, TensorType } from '../../precompiles/tensor-codec.ts'
 
 export interface InputSpec {
@@ -50,15 +51,12 @@ async function main(): Promise<void> {
   const model = new Uint8Array(readFileSync(modelPath))
   const json = /^\s*[[{]/.test(inputsArg) ? inputsArg : readFileSync(inputsArg, 'utf8')
   const inputs = JSON.parse(json) as InputSpec[]
-  const cache = new SessionCache()
-  const load = () => model
-  const { input: modelInput, output } = signatureOf(await cache.get('model', load))
+  const compiled = compileModel(model)
   const lines: string[] = []
   for (const input of inputs) {
-    const signature = { input: { name: modelInput.name, type: input.type, shape: input.shape }, output }
-    lines.push(tensorToHex(await cache.run('model', load, signature, tensorFromHex(input.type, input.hex))))
+    if (input.type !== compiled.input.type) throw new Error(`input is ${input.type}, the model takes ${compiled.input.type}`)
+    lines.push(tensorToHex(compiled.run(tensorFromHex(input.type, input.hex))))
   }
-  await cache.close()
   process.stdout.write(lines.join('\n') + '\n')
 }
 

@@ -225,10 +225,10 @@ describe('a transaction that throws during execution', () => {
   })
 
   // last: the failure is injected on this node only, so a replica rebuilding this block would (rightly) differ
-  it('an onnxruntime failure inside the precompile is an exceptional halt: included, paid for, state intact', async () => {
-    const run = t.node.models.sessions.run
-    t.node.models.sessions.run = (async () => {
-      throw new Error('onnxruntime: Non-zero status code returned while running Cast node')
+  it('a kernel failure inside the precompile is an exceptional halt: included, paid for, state intact', async () => {
+    const run = t.node.models.plans.run
+    t.node.models.plans.run = (() => {
+      throw new Error('Cast kernel failed')
     }) as typeof run
     try {
       const direct = await send(6, INFERENCE_PRECOMPILE, toHex(encodeInferCall(creditId, features)), GWEI, { gas: 200_000n })
@@ -241,9 +241,9 @@ describe('a transaction that throws during execution', () => {
       expect(b.status).toBe('0x1') // the contract saw a failed call and carried on
       expect(await t.publicClient.readContract({ address: victim, abi: victimAbi, functionName: 'lastScore' })).toBe(-1n)
     } finally {
-      t.node.models.sessions.run = run
+      t.node.models.plans.run = run
     }
-    // the model works again once onnxruntime does
+    // the model works again once the kernel does
     await send(7, victim, encodeFunctionData({ abi: victimAbi, functionName: 'score', args: [creditId, features] }), GWEI, { gas: 500_000n })
     await t.node.mine()
     expect(await t.publicClient.readContract({ address: victim, abi: victimAbi, functionName: 'lastScore' })).toBeGreaterThan(0n)

@@ -1,0 +1,245 @@
+/**
+ * Sliding-window kernels: Conv, ConvInteger, QLinearConv, MaxPool, AveragePool, over any number of
+ * spatial dims. Definitions: docs/CANONICAL_INFERENCE.md. For each output position the window's
+ * taps are visited in row-major kernel order, padded positions skipped; a convolution sums over
+ * input channels (outer) and taps (inner) from +0 and adds the bias last.
+ */
+import { f32, maxF } from './math.ts'
+import { multipliers, requantize } from './linalg.ts'
+import { alloc, pick, size, type Data, type KernelContext, type KernelFactory } from './tensor.ts'
+import type { Attrs } from '../onnx/operators.ts'
+
+/** Per spatial dim and output coordinate, the valid (kernel index, input coordinate) pairs, in kernel order. */
+interface Window {
+  outSpatial: number[]
+  /** taps[d][o] = flat list k0, i0, k1, i1, … for output coordinate o along dim d. */
+  taps: number[][][]
+  /** Elements of the whole kernel (padded taps included): AveragePool's count_include_pad divisor. */
+  kernelSize: number
+}
+
+function window(attrs: Attrs, spatial: number[], kernel: number[], outSpatial: number[]): Window {
+  const n = spatial.length
+  const stridesAttr = attrs.ints('strides') ?? Array(n).fill(1)
+  const dilations = attrs.ints('dilations') ?? Array(n).fill(1)
+  const autoPad = attrs.string('auto_pad', 'NOTSET')
+  const pads = attrs.ints('pads') ?? Array(2 * n).fill(0)
+  const taps = spatial.map((size, d) => {
+    let begin = autoPad === 'NOTSET' ? pads[d] : 0
+    if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+      const total = Math.max(0, (outSpatial[d] - 1) * stridesAttr[d] + dilations[d] * (kernel[d] - 1) + 1 - size)
+      begin = autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : total - Math.floor(total / 2)
+    }
+    return Array.from({ length: outSpatial[d] }, (_, o) => {
+      const list: number[] = []
+      for (let k = 0; k < kernel[d]; k++) {
+        const i = o * stridesAttr[d] - begin + k * dilations[d]
+        if (i >= 0 && i < size) list.push(k, i)
+      }
+      return list
+    })
+  })
+  return { outSpatial, taps, kernelSize: size(kernel) }
+}
+
+/**
+ * The taps of one output position (flat spatial index `p`): fills `kOff` (offset in the kernel)
+ * and `xOff` (offset in the input image) in row-major kernel order; returns their count.
+ */
+function gatherTaps(w: Window, p: number, spatial: number[], kernel: number[], kOff: Int32Array, xOff: Int32Array): number {
+  const n = spatial.length
+  const coords = new Array<number>(n)
+  let rest = p
+  for (let d = n - 1; d >= 0; d--) {
+    coords[d] = rest % w.outSpatial[d]
+    rest = Math.floor(rest / w.outSpatial[d])
+  }
+  let count = 1
+  kOff[0] = 0
+  xOff[0] = 0
+  // Cartesian product of the per-dim lists, dim 0 outermost: row-major kernel order
+  for (let d = 0; d < n; d++) {
+    const list = w.taps[d][coords[d]]
+    const pairs = list.length / 2
+    const next = count * pairs
+    for (let t = next - 1; t >= 0; t--) {
+      const prev = Math.floor(t / pairs)
+      const q = t % pairs
+      kOff[t] = kOff[prev] * kernel[d] + list[2 * q]
+      xOff[t] = xOff[prev] * spatial[d] + list[2 * q + 1]
+    }
+    count = next
+  }
+  return count
+}
+
+interface ConvGeometry {
+  batch: number
+  channels: number
+  outChannels: number
+  group: number
+  spatial: number[]
+  kernel: number[]
+  w: Window
+  imageSize: number
+  outImage: number
+}
+
+function convGeometry(ctx: KernelContext, xIndex: number, wIndex: number): ConvGeometry {
+  const [batch, channels, ...spatial] = ctx.inputs[xIndex]!.shape
+  const [outChannels, , ...kernel] = ctx.inputs[wIndex]!.shape
+  const outSpatial = ctx.output.shape.slice(2)
+  return {
+    batch, channels, outChannels, spatial, kernel,
+    group: ctx.attrs.int('group', 1),
+    w: window(ctx.attrs, spatial, kernel, outSpatial),
+    imageSize: size(spatial),
+    outImage: size(outSpatial),
+  }
+}
+
+/**
+ * The shared convolution loop: for each output position, batch item and output channel,
+ * `acc = start(m)` then `acc = step(acc, x, w)` over the group's input channels and the taps,
+ * then `out[o] = acc` (the caller's typed array rounds or wraps).
+ */
+function convolve(g: ConvGeometry, x: ArrayLike<number>, w: ArrayLike<number>, out: Float32Array | Float64Array, step: (acc: number, x: number, w: number) => number): void {
+  const perGroupIn = g.channels / g.group
+  const perGroupOut = g.outChannels / g.group
+  const kernelSize = g.w.kernelSize
+  const kOff = new Int32Array(kernelSize)
+  const xOff = new Int32Array(kernelSize)
+  for (let p = 0; p < g.outImage; p++) {
+    const taps = gatherTaps(g.w, p, g.spatial, g.kernel, kOff, xOff)
+    for (let b = 0; b < g.batch; b++) {
+      for (let m = 0; m < g.outChannels; m++) {
+        const first = Math.floor(m / perGroupOut) * perGroupIn
+        let acc = 0
+        for (let c = 0; c < perGroupIn; c++) {
+          const xBase = (b * g.channels + first + c) * g.imageSize
+          const wBase = (m * perGroupIn + c) * kernelSize
+          for (let t = 0; t < taps; t++) acc = step(acc, x[xBase + xOff[t]], w[wBase + kOff[t]])
+        }
+        out[(b * g.outChannels + m) * g.outImage + p] = acc
+      }
+    }
+  }
+}
+
+const floatStep = (acc: number, x: number, w: number) => f32(acc + f32(x * w))
+
+/** Conv: acc over channels and taps (canonical float32 sum), then y = f32(acc + bias[m]). */
+const conv: KernelFactory = (ctx) => {
+  const g = convGeometry(ctx, 0, 1)
+  return (inputs) => {
+    const out = new Float32Array(size(ctx.output.shape))
+    convolve(g, pick(ctx, 0, inputs) as Float32Array, pick(ctx, 1, inputs) as Float32Array, out, floatStep)
+    const bias = pick(ctx, 2, inputs) as Float32Array | undefined
+    if (bias !== undefined) for (let i = 0; i < out.length; i++) out[i] = out[i] + bias[Math.floor(i / g.outImage) % g.outChannels]
+    return out
+  }
+}
+
+/** Σ (x − xZero)(w − wZero[m]) exactly (binary64 holds it within the tensor caps), then + bias, wrapped to int32. */
+function integerConv(ctx: KernelContext, inputs: readonly (Data | undefined)[], g: ConvGeometry, idx: { x: number; xZero: number; w: number; wZero: number; bias?: number }): Int32Array {
+  const x = pick(ctx, idx.x, inputs) as ArrayLike<number>
+  const w = pick(ctx, idx.w, inputs) as ArrayLike<number>
+  const xZero = (pick(ctx, idx.xZero, inputs)?.[0] as number | undefined) ?? 0
+  const wZeros = pick(ctx, idx.wZero, inputs) as ArrayLike<number> | undefined
+  const sums = new Float64Array(size(ctx.output.shape))
+  if (wZeros === undefined || (wZeros.length === 1 && wZeros[0] === 0)) {
+    convolve(g, x, w, sums, (acc, xv, wv) => acc + (xv - xZero) * wv)
+  } else {
+    // zero points per output channel: shift the weights once per call
+    const perChannel = w.length / g.outChannels
+    const shifted = Float64Array.from({ length: w.length }, (_, i) => w[i] - wZeros[wZeros.length === 1 ? 0 : Math.floor(i / perChannel)])
+    convolve(g, x, shifted, sums, (acc, xv, wv) => acc + (xv - xZero) * wv)
+  }
+  const bias = idx.bias === undefined ? undefined : (pick(ctx, idx.bias, inputs) as Int32Array | undefined)
+  if (bias !== undefined) for (let i = 0; i < sums.length; i++) sums[i] = (sums[i] | 0) + bias[Math.floor(i / g.outImage) % g.outChannels]
+  const out = new Int32Array(sums.length)
+  out.set(sums) // wraps modulo 2^32
+  return out
+}
+
+const convInteger: KernelFactory = (ctx) => {
+  const g = convGeometry(ctx, 0, 1)
+  return (inputs) => integerConv(ctx, inputs, g, { x: 0, xZero: 2, w: 1, wZero: 3 })
+}
+
+/** QLinearConv(x, xScale, xZero, w, wScale, wZero, yScale, yZero, bias?): integer sum + bias, requantized per output channel. */
+const qLinearConv: KernelFactory = (ctx) => {
+  const g = convGeometry(ctx, 0, 3)
+  const scale = (i: number) => ctx.inputs[i]!.data as Float32Array
+  const mult = multipliers(scale(1)[0], scale(4), scale(6)[0], g.outChannels)
+  return (inputs) => {
+    const acc = integerConv(ctx, inputs, g, { x: 0, xZero: 2, w: 3, wZero: 5, bias: 8 })
+    const zero = (pick(ctx, 7, inputs)?.[0] as number | undefined) ?? 0
+    return requantize(acc, (i) => Math.floor(i / g.outImage) % g.outChannels, mult, zero, ctx.output.type as 'int8')
+  }
+}
+
+function poolGeometry(ctx: KernelContext) {
+  const [batch, channels, ...spatial] = ctx.inputs[0]!.shape
+  const kernel = ctx.attrs.ints('kernel_shape')!
+  const w = window(ctx.attrs, spatial, kernel, ctx.output.shape.slice(2))
+  return { planes: batch * channels, spatial, kernel, w, imageSize: size(spatial), outImage: size(ctx.output.shape.slice(2)) }
+}
+
+/** MaxPool: the IEEE maximum (NaN wins) over the window's taps, first tap first. */
+const maxPool: KernelFactory = (ctx) => {
+  const g = poolGeometry(ctx)
+  const float = ctx.output.type === 'float32'
+  const empty = float ? -Infinity : ctx.output.type === 'int8' ? -128 : 0
+  return (inputs) => {
+    const x = pick(ctx, 0, inputs) as ArrayLike<number>
+    const out = alloc(ctx.output.type, size(ctx.output.shape)) as Float32Array
+    const kOff = new Int32Array(g.w.kernelSize)
+    const xOff = new Int32Array(g.w.kernelSize)
+    for (let p = 0; p < g.outImage; p++) {
+      const taps = gatherTaps(g.w, p, g.spatial, g.kernel, kOff, xOff)
+      for (let plane = 0; plane < g.planes; plane++) {
+        const base = plane * g.imageSize
+        // a window with no tap inside the input (dilation can skip it) holds the type's lowest value
+        let v = taps === 0 ? empty : x[base + xOff[0]]
+        for (let t = 1; t < taps; t++) {
+          const next = x[base + xOff[t]]
+          v = float ? maxF(v, next) : next > v ? next : v
+        }
+        out[plane * g.outImage + p] = v
+      }
+    }
+    return out
+  }
+}
+
+/** AveragePool: f32 sum over the taps in order from +0, then f32(sum / count), count = taps (or the whole kernel with count_include_pad). */
+const averagePool: KernelFactory = (ctx) => {
+  const g = poolGeometry(ctx)
+  const includePad = ctx.attrs.flag('count_include_pad', 0)
+  return (inputs) => {
+    const x = pick(ctx, 0, inputs) as Float32Array
+    const out = new Float32Array(size(ctx.output.shape))
+    const kOff = new Int32Array(g.w.kernelSize)
+    const xOff = new Int32Array(g.w.kernelSize)
+    for (let p = 0; p < g.outImage; p++) {
+      const taps = gatherTaps(g.w, p, g.spatial, g.kernel, kOff, xOff)
+      const count = includePad ? g.w.kernelSize : taps
+      for (let plane = 0; plane < g.planes; plane++) {
+        const base = plane * g.imageSize
+        let s = 0
+        for (let t = 0; t < taps; t++) s = f32(s + x[base + xOff[t]])
+        out[plane * g.outImage + p] = s / count
+      }
+    }
+    return out
+  }
+}
+
+export const WINDOW: Record<string, KernelFactory> = {
+  Conv: conv,
+  ConvInteger: convInteger,
+  QLinearConv: qLinearConv,
+  MaxPool: maxPool,
+  AveragePool: averagePool,
+}
