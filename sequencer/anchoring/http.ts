@@ -53,21 +53,7 @@ export interface AnchorApiOptions {
 
 export function registerAnchorRoutes(app: FastifyInstance, opts: AnchorApiOptions): void {
   const maxHashes = opts.maxHashes ?? MAX_HASHES_PER_CALL
-  const keys = opts.apiKeys.map(digest)
-
-  /** The caller's key id, or undefined once a 401 was sent. */
-  const authenticate = (req: FastifyRequest, reply: FastifyReply): Uint8Array | undefined => {
-    const key = apiKeyOf(req)
-    if (key === undefined) {
-      fail(reply, 401, 'missing_api_key', 'send an API key in "Authorization: Bearer <key>" or "X-API-Key"', { 'www-authenticate': 'Bearer' })
-      return undefined
-    }
-    if (!keys.some((k) => timingSafeEqual(k, digest(key)))) {
-      fail(reply, 401, 'invalid_api_key', 'the API key is not valid', { 'www-authenticate': 'Bearer error="invalid_token"' })
-      return undefined
-    }
-    return keyIdOf(key)
-  }
+  const authenticate = authenticator(opts.apiKeys)
 
   app.post('/v1/anchors', async (req, reply) => {
     const keyId = authenticate(req, reply)
@@ -173,7 +159,32 @@ export function registerAnchorRoutes(app: FastifyInstance, opts: AnchorApiOption
   })
 }
 
-function apiKeyOf(req: FastifyRequest): string | undefined {
+/**
+ * The API key check of every keyed route (the list, submissions, the notifications' upgrade): the
+ * caller's key id, or undefined once a 401 was sent.
+ */
+export function authenticator(apiKeys: string[]): (req: FastifyRequest, reply: FastifyReply) => Uint8Array | undefined {
+  const check = keyChecker(apiKeys)
+  return (req, reply) => {
+    const key = apiKeyOf(req)
+    if (key === undefined) {
+      fail(reply, 401, 'missing_api_key', 'send an API key in "Authorization: Bearer <key>" or "X-API-Key"', { 'www-authenticate': 'Bearer' })
+      return undefined
+    }
+    const keyId = check(key)
+    if (keyId === undefined) fail(reply, 401, 'invalid_api_key', 'the API key is not valid', { 'www-authenticate': 'Bearer error="invalid_token"' })
+    return keyId
+  }
+}
+
+/** The key id of `key` if it is one of `apiKeys`, else undefined (for keys that do not come in a header). */
+export function keyChecker(apiKeys: string[]): (key: string) => Uint8Array | undefined {
+  const keys = apiKeys.map(digest)
+  return (key) => (keys.some((k) => timingSafeEqual(k, digest(key))) ? keyIdOf(key) : undefined)
+}
+
+/** The key of `Authorization: Bearer <key>` or `X-API-Key: <key>`, if the request has one. */
+export function apiKeyOf(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization
   if (typeof header === 'string') {
     const match = /^Bearer\s+(\S+)$/i.exec(header.trim())
@@ -192,7 +203,7 @@ function keyIdOf(key: string): Uint8Array {
 }
 
 /** Milliseconds since the epoch, from a string of digits or an ISO 8601 date/time. */
-function parseTime(value: unknown): number | undefined {
+export function parseTime(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined
   if (/^[0-9]{1,15}$/.test(value)) return Number(value)
   if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+(Z|[+-][0-9]{2}:?[0-9]{2})?)?$/.test(value)) return undefined
@@ -216,7 +227,7 @@ function digest(key: string): Buffer {
   return createHash('sha256').update(key).digest()
 }
 
-function fail(reply: FastifyReply, status: number, code: string, message: string, extra: Record<string, unknown> = {}): FastifyReply {
+export function fail(reply: FastifyReply, status: number, code: string, message: string, extra: Record<string, unknown> = {}): FastifyReply {
   const headers = Object.fromEntries(Object.entries(extra).filter(([k]) => k.includes('-'))) as Record<string, string>
   const fields = Object.fromEntries(Object.entries(extra).filter(([k]) => !k.includes('-')))
   return reply.code(status).headers(headers).send({ error: { code, message, ...fields } })
