@@ -5,6 +5,8 @@
  *   GET  /v1/anchors/{hash}  status, and once posted the batch, L1 transaction and Merkle proof
  *   GET  /v1/anchors?since=&status=&limit=&cursor=   the calling key's own submissions, newest
  *                            first, each with the status above (API key required)
+ *   GET  /v1/anchors/events  WebSocket: the calling key's submissions pushed as their status
+ *                            changes (events.ts; API key required)
  *
  * The key goes in `Authorization: Bearer <key>` or `X-API-Key: <key>`. Reads of one hash are
  * public: a proof is checkable by anyone against L1 and discloses nothing beyond the hash asked
