@@ -29,7 +29,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { WebSocket } from 'ws'
 import { bytesToHex } from '@ethereumjs/util'
-import { apiKeyOf, authenticator, fail, keyChecker, parseTime } from './http.ts'
+import { apiKeyOf, authenticator, decodePosition, encodePosition, fail, keyChecker, parseTime } from './http.ts'
 import type { AnchorChangeRow, ChangePosition } from './store.ts'
 
 /** Rows read and sent per step of a connection: its whole send buffer. */
@@ -345,15 +345,12 @@ function messageOf(code: InvalidStart): string {
   return code === 'invalid_cursor' ? '"cursor" must be a cursor from a message of this endpoint' : '"since" must be milliseconds since the epoch or an ISO 8601 time'
 }
 
-/** Cursors are opaque to clients: a position in the key's changes, base64url-encoded. */
+/** Cursors are opaque to clients: a position in the key's changes. */
 export function encodeCursor(position: ChangePosition): string {
-  return Buffer.from(`e1:${position.change}:${position.seq}`).toString('base64url')
+  return encodePosition('e1', position.change, position.seq)
 }
 
 function decodeCursor(value: unknown): ChangePosition | undefined {
-  if (typeof value !== 'string' || value.length > 64) return undefined
-  const match = /^e1:([0-9]{1,16}):([0-9]{1,16})$/.exec(Buffer.from(value, 'base64url').toString())
-  if (match === null) return undefined
-  const position = { change: Number(match[1]), seq: Number(match[2]) }
-  return Number.isSafeInteger(position.change) && Number.isSafeInteger(position.seq) ? position : undefined
+  const pair = decodePosition('e1', value)
+  return pair && { change: pair[0], seq: pair[1] }
 }

@@ -215,13 +215,26 @@ export function parseTime(value: unknown): number | undefined {
 
 /** Cursors are opaque to clients: the position of the last item returned, base64url-encoded. */
 function encodeCursor(position: Position): string {
-  return Buffer.from(`a1:${position.submittedAt}:${position.seq}`).toString('base64url')
+  return encodePosition('a1', position.submittedAt, position.seq)
 }
 
 function decodeCursor(value: unknown): Position | undefined {
+  const pair = decodePosition('a1', value)
+  return pair && { submittedAt: pair[0], seq: pair[1] }
+}
+
+/** A cursor of the anchoring API (list, notifications): two integers under a version tag, base64url. */
+export function encodePosition(tag: string, a: number, b: number): string {
+  return Buffer.from(`${tag}:${a}:${b}`).toString('base64url')
+}
+
+/** The two integers of a cursor `encodePosition(tag, …)` made; undefined for anything else. */
+export function decodePosition(tag: string, value: unknown): [number, number] | undefined {
   if (typeof value !== 'string' || value.length > 64) return undefined
-  const match = /^a1:([0-9]{1,15}):([0-9]{1,15})$/.exec(Buffer.from(value, 'base64url').toString())
-  return match === null ? undefined : { submittedAt: Number(match[1]), seq: Number(match[2]) }
+  const match = /^([a-z0-9]+):([0-9]{1,16}):([0-9]{1,16})$/.exec(Buffer.from(value, 'base64url').toString())
+  if (match === null || match[1] !== tag) return undefined
+  const pair: [number, number] = [Number(match[2]), Number(match[3])]
+  return pair.every(Number.isSafeInteger) ? pair : undefined
 }
 
 /** Keys are compared as SHA-256 digests, in constant time, so neither length nor prefix leaks. */

@@ -9,20 +9,15 @@ import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Socket } from 'node:net'
 import WebSocket from 'ws'
-import { keccak256, toHex, type Hex } from 'viem'
+import type { Hex } from 'viem'
+import { doc, submit } from '../helpers/anchoring.ts'
 import { startTestNode, type TestNode } from '../helpers/node.ts'
 import { EVENTS_PAGE_SIZE } from '../../sequencer/anchoring/events.ts'
 import { l1Rpc, startTestRollup, until, type TestRollup } from '../helpers/rollup.ts'
 
 const KEY_A = 'enterprise-a-key-0001'
 const KEY_B = 'enterprise-b-key-0002'
-const doc = (label: string): Hex => keccak256(toHex(label))
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-async function submit(url: string, key: string, hashes: Hex[]) {
-  const res = await fetch(`${url}/v1/anchors`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ hashes }) })
-  expect(res.status).toBe(202)
-}
 
 /** A notifications client that records every message and the close. */
 class Events {
