@@ -357,6 +357,8 @@ describe('GET /v1/anchors/events with an L1', () => {
     expect(posted.some((m) => m.hash === mine[0] && m.status === 'pending')).toBe(true)
     const cursor = posted.at(-1).cursor
     a.close()
+    // both keys' batches on L1 before the window passes (B's hash may be in a later batch)
+    await b.until((m) => m.some((x) => x.hash === doc('l1-b-only') && x.status === 'posted'), 'the other key\'s hash posted')
 
     await l1Rpc(r.l1, 'evm_increaseTime', [WINDOW])
     await l1Rpc(r.l1, 'evm_mine')
@@ -371,6 +373,27 @@ describe('GET /v1/anchors/events with an L1', () => {
       expect(back.anchors.map((m) => `${m.hash}:${m.status}`).sort()).toEqual(mine.map((h) => `${h}:final`).sort())
     } finally {
       back.close()
+    }
+  }, 60_000)
+
+  it('sends a posted hash back to pending when an L1 reorg takes its batch away, then posted again', async () => {
+    const a = await Events.open(r.l2.url, KEY_A)
+    try {
+      await a.caughtUp()
+      const snapshot = await l1Rpc<string>(r.l1, 'evm_snapshot')
+      await submit(r.l2.url, KEY_A, [doc('reorged')])
+      await a.until((m) => m.some((x) => x.status === 'posted'), 'posted')
+      await l1Rpc(r.l1, 'evm_revert', [snapshot]) // L1 forgets the batch
+      const got = await a.until((m) => {
+        const i = m.findIndex((x) => x.status === 'posted')
+        return m.slice(i + 1).some((x) => x.status === 'posted')
+      }, 'posted again')
+      const after = got.slice(got.findIndex((x) => x.status === 'posted') + 1)
+      expect(after[0]).toMatchObject({ hash: doc('reorged'), status: 'pending' })
+      expect(after[0].l2).not.toBeNull()
+      lastStatus(got)
+    } finally {
+      a.close()
     }
   }, 60_000)
 })
