@@ -23,6 +23,6 @@ export { BatchDecodeError, decodeBatch, encodeBatch, type BatchBlock, type Compr
 export { DeploymentsFileError, readDeployments, writeDeployments, type L1Deployments } from './deployments.ts'
 export { deriveFromL1, DivergenceError, fetchBatch, type BlockImporter, type DeriveResult } from './derive.ts'
 export { classifyL1Error, isUnreachable, L1Failure, L1Loop, l1ErrorText, L1_UNREACHABLE_WARN_EVERY_MS, type FailureKind, type L1Health, type Logger } from './l1-loop.ts'
-export { SqliteBatchLedger, type LedgerDatabase } from './ledger.ts'
+export { SqliteBatchLedger, type BatchWriter, type LedgerDatabase } from './ledger.ts'
 export { MerkleTree, verifyProof } from './merkle.ts'
 export { BatchProofs, type AnchorStatus, type L1Info, type MembershipProof, type ProofIndex } from './proofs.ts'

@@ -3,6 +3,8 @@
  * on L1 (rows past an L1 reorg are deleted), with what each L1 transaction cost, and the batch
  * transaction in flight (meta `batcher.inflight`, written before it is broadcast). Implements the
  * `BatchLedger` the batcher declares, and the batch lookups the proofs and `rollup_getBatch` use.
+ * Batch writers (the anchoring notifications' change marks) run inside the transaction that
+ * records or forgets a batch, so what they derive from it cannot be lost by a crash in between.
  */
 import type Database from 'better-sqlite3'
 import type { BatchLedger, PostedBatch } from './batcher.ts'
@@ -14,6 +16,15 @@ export interface LedgerDatabase {
   setMeta(key: string, value: string): void
   /** Makes everything committed so far durable against an OS crash, not only a process crash. */
   syncToDisk(): void
+  transaction<T>(fn: () => T): T
+}
+
+/**
+ * Told, inside the ledger's sqlite transaction, that the batches covering L2 blocks first..last
+ * were recorded or forgotten (an L1 reorg): what was derived from those blocks changed status.
+ */
+export interface BatchWriter {
+  batchesChanged(firstBlock: number, lastBlock: number): void
 }
 
 const SCHEMA = /* sql */ `
@@ -47,7 +58,10 @@ const BATCH_COLUMNS = `batch_index AS batchIndex, first_block AS firstBlock, las
 export class SqliteBatchLedger implements BatchLedger {
   private readonly stmts
 
-  constructor(private readonly database: LedgerDatabase) {
+  constructor(
+    private readonly database: LedgerDatabase,
+    private readonly writers: BatchWriter[] = [],
+  ) {
     const d = database.db
     d.exec(SCHEMA)
     this.stmts = {
@@ -67,13 +81,25 @@ export class SqliteBatchLedger implements BatchLedger {
   }
 
   putBatch(b: PostedBatch): void {
+    this.database.transaction(() => {
+      this.putBatchRow(b)
+      for (const w of this.writers) w.batchesChanged(b.firstBlock, b.lastBlock)
+    })
+  }
+
+  private putBatchRow(b: PostedBatch): void {
     this.stmts.putBatch.run(b.batchIndex, b.firstBlock, b.lastBlock, b.stateRoot, b.blockHash, b.withdrawalRoot, b.anchorRoot,
       b.dataHash, b.l1TxHash, b.l1BlockNumber, b.submittedAt, b.challengeWindow, b.dataBytes, b.l2TxCount, b.l1GasUsed, b.l1Fee.toString())
   }
 
   /** Forgets batches from `index` on (an L1 reorg took them away). */
   deleteBatchesFrom(index: number): void {
-    this.stmts.deleteBatchesFrom.run(index)
+    this.database.transaction(() => {
+      const first = this.batch(index)
+      const last = this.lastBatch()
+      this.stmts.deleteBatchesFrom.run(index)
+      if (first !== undefined && last !== undefined) for (const w of this.writers) w.batchesChanged(first.firstBlock, last.lastBlock)
+    })
   }
 
   batch(index: number): PostedBatch | undefined {

@@ -88,6 +88,16 @@ export const DEV_ANCHOR_API_KEY = 'dev-anchor-key'
  */
 export const DEFAULT_ANCHORS_PER_BLOCK = 3_000
 export const DEFAULT_ANCHOR_QUEUE_LIMIT = 1_000_000
+/** Anchoring notification sockets (GET /v1/anchors/events) the node holds, authenticated or not. */
+export const DEFAULT_ANCHOR_EVENTS_MAX_CONNECTIONS = 1_000
+/** ... per API key. */
+export const DEFAULT_ANCHOR_EVENTS_MAX_PER_KEY = 16
+/** ... waiting for their first-message key (browsers), at once. */
+export const DEFAULT_ANCHOR_EVENTS_MAX_UNAUTHENTICATED = 64
+/** A socket without a key in its headers must send its auth message within this (ms). */
+export const DEFAULT_ANCHOR_EVENTS_AUTH_TIMEOUT_MS = 5_000
+/** A socket that leaves a page of messages unread this long is closed (ms). */
+export const DEFAULT_ANCHOR_EVENTS_STALL_TIMEOUT_MS = 30_000
 export const DEFAULT_L1_CONFIRMATIONS = 3
 export const DEFAULT_MAX_BATCH_BYTES = 120_000
 export const DEFAULT_MAX_BATCH_AGE_MS = 60_000
@@ -222,6 +232,16 @@ export interface AnchoringConfig {
   maxPerBlock: number
   /** Most hashes waiting in the queue; past it submissions get 503. */
   maxQueued: number
+  /** Notification sockets (GET /v1/anchors/events) open at once, in sockets; past it: 503. */
+  eventsMaxConnections: number
+  /** ... per API key, in sockets; past it: 429 (or close 4429). */
+  eventsMaxConnectionsPerKey: number
+  /** ... waiting for their auth message, in sockets; past it: 503. */
+  eventsMaxUnauthenticated: number
+  /** Time a socket without a key in its headers has to send its auth message, in ms (then close 4401). */
+  eventsAuthTimeoutMs: number
+  /** Time a page of messages may stay unsent before the socket is closed (1008), in ms. */
+  eventsStallTimeoutMs: number
 }
 
 /** Where and how the batcher posts to L1. Absent: the node runs without L1 (safe and finalized stay at genesis). */
@@ -354,6 +374,11 @@ export function resolveConfig(input: NodeConfigInput = {}): NodeConfig {
       apiKeys: input.anchoring?.apiKeys ?? ((input.chain?.dev ?? true) && input.l1 === undefined ? [DEV_ANCHOR_API_KEY] : []),
       maxPerBlock: DEFAULT_ANCHORS_PER_BLOCK,
       maxQueued: DEFAULT_ANCHOR_QUEUE_LIMIT,
+      eventsMaxConnections: DEFAULT_ANCHOR_EVENTS_MAX_CONNECTIONS,
+      eventsMaxConnectionsPerKey: DEFAULT_ANCHOR_EVENTS_MAX_PER_KEY,
+      eventsMaxUnauthenticated: DEFAULT_ANCHOR_EVENTS_MAX_UNAUTHENTICATED,
+      eventsAuthTimeoutMs: DEFAULT_ANCHOR_EVENTS_AUTH_TIMEOUT_MS,
+      eventsStallTimeoutMs: DEFAULT_ANCHOR_EVENTS_STALL_TIMEOUT_MS,
       ...input.anchoring,
     },
     l1:
@@ -414,7 +439,7 @@ function checkConfig(c: NodeConfig): void {
   for (const key of ['maxModelBytes', 'maxLoadedModels'] as const) {
     if (!Number.isInteger(c.ai[key]) || c.ai[key] <= 0) fail(`ai.${key}`, 'must be a positive integer')
   }
-  for (const key of ['maxPerBlock', 'maxQueued'] as const) {
+  for (const key of ['maxPerBlock', 'maxQueued', 'eventsMaxConnections', 'eventsMaxConnectionsPerKey', 'eventsMaxUnauthenticated', 'eventsAuthTimeoutMs', 'eventsStallTimeoutMs'] as const) {
     if (!Number.isInteger(c.anchoring[key]) || c.anchoring[key] <= 0) fail(`anchoring.${key}`, 'must be a positive integer')
   }
   if (c.anchoring.apiKeys.some((k) => typeof k !== 'string' || k.length < 8)) fail('anchoring.apiKeys', 'each key must be a string of at least 8 characters')

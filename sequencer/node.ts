@@ -49,8 +49,9 @@ import type { Common } from '@ethereumjs/common'
 import { AnchorQueue } from './anchoring/queue.ts'
 import { AnchorStore } from './anchoring/store.ts'
 import { registerAnchorRoutes } from './anchoring/http.ts'
+import { AnchorEvents } from './anchoring/events.ts'
 import { anchorMethods } from './rpc/namespaces/anchor.ts'
-import { Batcher, BatchProofs, readDeployments, SqliteBatchLedger, type BatchBlock, type BlockSource, type CrashPoint, type L1Deployments, type ProofIndex } from '../batcher/index.ts'
+import { Batcher, BatchProofs, readDeployments, SqliteBatchLedger, type BatchBlock, type BlockSource, type CrashPoint, type HeadSink, type L1Deployments, type ProofIndex } from '../batcher/index.ts'
 import { SYSTEM_ADDRESS } from './system/system-tx.ts'
 import { checkSystemTransactions } from './system/rules.ts'
 import { indexProtocolLogs } from './system/log-index.ts'
@@ -132,7 +133,8 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   // the services' own tables in the same file (each declares its schema and queries)
   const anchorStore = new AnchorStore(store)
   const bridgeStore = new BridgeStore(store)
-  const ledger = new SqliteBatchLedger(store)
+  // a batch recorded or forgotten changes the status of the hashes anchored in its blocks (notifications)
+  const ledger = new SqliteBatchLedger(store, [{ batchesChanged: (first, last) => anchorStore.markBlocksChanged(first, last) }])
   const genesis = readGenesis(config.chain.genesisPath)
   const common = createChainCommon(BigInt(genesis.config.chainId))
   const trieDB = new SqliteTrieDB(store)
@@ -251,7 +253,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   let batcher: Batcher | undefined
   if (config.l1 !== undefined && l1 !== undefined) {
     const { rpcUrl, batcherKey, ...tuning } = config.l1
-    batcher = new Batcher({ ...tuning, l1RpcUrl: rpcUrl, rollupAnchor: l1.rollupAnchor, privateKey: batcherKey }, blockSource(store, chain, anchorStore, bridgeStore), ledger, chain, log, hooks.batcherCrashAt)
+    batcher = new Batcher({ ...tuning, l1RpcUrl: rpcUrl, rollupAnchor: l1.rollupAnchor, privateKey: batcherKey }, blockSource(store, chain, anchorStore, bridgeStore), ledger, finalityMarkingHeads(store, chain, anchorStore), log, hooks.batcherCrashAt)
   }
   const l1Info = l1 && { chainId: l1.l1ChainId, rollupAnchor: l1.rollupAnchor }
   const proofIndex: ProofIndex = {
@@ -263,6 +265,18 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     getTxByPosition: (blockNumber, index) => store.getTxByPosition(blockNumber, index),
   }
   const proofs = new BatchProofs(proofIndex, () => chain.headOf('finalized'), () => l1Info)
+  const anchorEvents = new AnchorEvents({
+    changes: anchorStore,
+    lookup: (hash) => proofs.anchor(hash),
+    apiKeys: config.anchoring.apiKeys,
+    maxConnections: config.anchoring.eventsMaxConnections,
+    maxConnectionsPerKey: config.anchoring.eventsMaxConnectionsPerKey,
+    maxUnauthenticated: config.anchoring.eventsMaxUnauthenticated,
+    authTimeoutMs: config.anchoring.eventsAuthTimeoutMs,
+    stallTimeoutMs: config.anchoring.eventsStallTimeoutMs,
+    log,
+  })
+  anchorStore.onChange(() => anchorEvents.wake())
   const withdrawals = new WithdrawalProofs(
     store,
     proofs,
@@ -319,6 +333,8 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
         submissions: (keyId, page) => anchorStore.anchorSubmissions(keyId, page),
         apiKeys: config.anchoring.apiKeys,
       })
+      anchorEvents.register(app)
+      app.addHook('preClose', async () => anchorEvents.close())
       registerHealthRoutes(app, () => services.health())
     },
   }), config.rpc)
@@ -421,6 +437,23 @@ function blockSource(store: Store, chain: Chain, anchors: AnchorStore, bridge: B
     withdrawalHashes: (first, last) => bridge.withdrawalHashes(first, last),
     txCount: (first, last) => store.txCount(first, last),
     txBytesAfter: (number) => store.txBytesAfter(number),
+  }
+}
+
+/**
+ * The heads as the batcher moves them, with one addition: moving `finalized` marks the hashes
+ * anchored in the blocks it passes (or gives back, after an L1 reorg) as changed, in the same
+ * sqlite transaction as the head (anchoring notifications).
+ */
+function finalityMarkingHeads(store: Store, chain: Chain, anchors: AnchorStore): HeadSink {
+  return {
+    headOf: (name) => chain.headOf(name),
+    setHead: (name, number) =>
+      store.transaction(() => {
+        const before = chain.headOf(name)
+        if (name === 'finalized') anchors.markBlocksChanged(Math.min(before, number) + 1, Math.max(before, number))
+        chain.setHead(name, number)
+      }),
   }
 }
 

@@ -5,6 +5,8 @@
  *   GET  /v1/anchors/{hash}  status, and once posted the batch, L1 transaction and Merkle proof
  *   GET  /v1/anchors?since=&status=&limit=&cursor=   the calling key's own submissions, newest
  *                            first, each with the status above (API key required)
+ *   GET  /v1/anchors/events  WebSocket: the calling key's submissions pushed as their status
+ *                            changes (events.ts; API key required)
  *
  * The key goes in `Authorization: Bearer <key>` or `X-API-Key: <key>`. Reads of one hash are
  * public: a proof is checkable by anyone against L1 and discloses nothing beyond the hash asked
@@ -53,21 +55,7 @@ export interface AnchorApiOptions {
 
 export function registerAnchorRoutes(app: FastifyInstance, opts: AnchorApiOptions): void {
   const maxHashes = opts.maxHashes ?? MAX_HASHES_PER_CALL
-  const keys = opts.apiKeys.map(digest)
-
-  /** The caller's key id, or undefined once a 401 was sent. */
-  const authenticate = (req: FastifyRequest, reply: FastifyReply): Uint8Array | undefined => {
-    const key = apiKeyOf(req)
-    if (key === undefined) {
-      fail(reply, 401, 'missing_api_key', 'send an API key in "Authorization: Bearer <key>" or "X-API-Key"', { 'www-authenticate': 'Bearer' })
-      return undefined
-    }
-    if (!keys.some((k) => timingSafeEqual(k, digest(key)))) {
-      fail(reply, 401, 'invalid_api_key', 'the API key is not valid', { 'www-authenticate': 'Bearer error="invalid_token"' })
-      return undefined
-    }
-    return keyIdOf(key)
-  }
+  const authenticate = authenticator(opts.apiKeys)
 
   app.post('/v1/anchors', async (req, reply) => {
     const keyId = authenticate(req, reply)
@@ -173,7 +161,32 @@ export function registerAnchorRoutes(app: FastifyInstance, opts: AnchorApiOption
   })
 }
 
-function apiKeyOf(req: FastifyRequest): string | undefined {
+/**
+ * The API key check of every keyed route (the list, submissions, the notifications' upgrade): the
+ * caller's key id, or undefined once a 401 was sent.
+ */
+export function authenticator(apiKeys: string[]): (req: FastifyRequest, reply: FastifyReply) => Uint8Array | undefined {
+  const check = keyChecker(apiKeys)
+  return (req, reply) => {
+    const key = apiKeyOf(req)
+    if (key === undefined) {
+      fail(reply, 401, 'missing_api_key', 'send an API key in "Authorization: Bearer <key>" or "X-API-Key"', { 'www-authenticate': 'Bearer' })
+      return undefined
+    }
+    const keyId = check(key)
+    if (keyId === undefined) fail(reply, 401, 'invalid_api_key', 'the API key is not valid', { 'www-authenticate': 'Bearer error="invalid_token"' })
+    return keyId
+  }
+}
+
+/** The key id of `key` if it is one of `apiKeys`, else undefined (for keys that do not come in a header). */
+export function keyChecker(apiKeys: string[]): (key: string) => Uint8Array | undefined {
+  const keys = apiKeys.map(digest)
+  return (key) => (keys.some((k) => timingSafeEqual(k, digest(key))) ? keyIdOf(key) : undefined)
+}
+
+/** The key of `Authorization: Bearer <key>` or `X-API-Key: <key>`, if the request has one. */
+export function apiKeyOf(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization
   if (typeof header === 'string') {
     const match = /^Bearer\s+(\S+)$/i.exec(header.trim())
@@ -192,7 +205,7 @@ function keyIdOf(key: string): Uint8Array {
 }
 
 /** Milliseconds since the epoch, from a string of digits or an ISO 8601 date/time. */
-function parseTime(value: unknown): number | undefined {
+export function parseTime(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined
   if (/^[0-9]{1,15}$/.test(value)) return Number(value)
   if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+(Z|[+-][0-9]{2}:?[0-9]{2})?)?$/.test(value)) return undefined
@@ -202,13 +215,26 @@ function parseTime(value: unknown): number | undefined {
 
 /** Cursors are opaque to clients: the position of the last item returned, base64url-encoded. */
 function encodeCursor(position: Position): string {
-  return Buffer.from(`a1:${position.submittedAt}:${position.seq}`).toString('base64url')
+  return encodePosition('a1', position.submittedAt, position.seq)
 }
 
 function decodeCursor(value: unknown): Position | undefined {
+  const pair = decodePosition('a1', value)
+  return pair && { submittedAt: pair[0], seq: pair[1] }
+}
+
+/** A cursor of the anchoring API (list, notifications): two integers under a version tag, base64url. */
+export function encodePosition(tag: string, a: number, b: number): string {
+  return Buffer.from(`${tag}:${a}:${b}`).toString('base64url')
+}
+
+/** The two integers of a cursor `encodePosition(tag, …)` made; undefined for anything else. */
+export function decodePosition(tag: string, value: unknown): [number, number] | undefined {
   if (typeof value !== 'string' || value.length > 64) return undefined
-  const match = /^a1:([0-9]{1,15}):([0-9]{1,15})$/.exec(Buffer.from(value, 'base64url').toString())
-  return match === null ? undefined : { submittedAt: Number(match[1]), seq: Number(match[2]) }
+  const match = /^([a-z0-9]+):([0-9]{1,16}):([0-9]{1,16})$/.exec(Buffer.from(value, 'base64url').toString())
+  if (match === null || match[1] !== tag) return undefined
+  const pair: [number, number] = [Number(match[2]), Number(match[3])]
+  return pair.every(Number.isSafeInteger) ? pair : undefined
 }
 
 /** Keys are compared as SHA-256 digests, in constant time, so neither length nor prefix leaks. */
@@ -216,7 +242,7 @@ function digest(key: string): Buffer {
   return createHash('sha256').update(key).digest()
 }
 
-function fail(reply: FastifyReply, status: number, code: string, message: string, extra: Record<string, unknown> = {}): FastifyReply {
+export function fail(reply: FastifyReply, status: number, code: string, message: string, extra: Record<string, unknown> = {}): FastifyReply {
   const headers = Object.fromEntries(Object.entries(extra).filter(([k]) => k.includes('-'))) as Record<string, string>
   const fields = Object.fromEntries(Object.entries(extra).filter(([k]) => !k.includes('-')))
   return reply.code(status).headers(headers).send({ error: { code, message, ...fields } })

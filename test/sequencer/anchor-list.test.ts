@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { keccak256, toHex, type Hex } from 'viem'
+import type { Hex } from 'viem'
+import { doc, submit } from '../helpers/anchoring.ts'
 import { startTestNode, type TestNode } from '../helpers/node.ts'
 import { DEV_ANCHOR_API_KEY } from '../../sequencer/config.ts'
 import { MAX_LIST_LIMIT } from '../../sequencer/anchoring/http.ts'
@@ -14,13 +15,7 @@ import { l1Rpc, startTestRollup, until, untilPosted, type TestRollup } from '../
 
 const KEY_A = 'enterprise-a-key-0001'
 const KEY_B = 'enterprise-b-key-0002'
-const doc = (label: string): Hex => keccak256(toHex(label))
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-async function submit(url: string, key: string, hashes: Hex[]) {
-  const res = await fetch(`${url}/v1/anchors`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ hashes }) })
-  expect(res.status).toBe(202)
-}
 
 async function list(url: string, query: Record<string, string | number> = {}, headers: Record<string, string> = {}) {
   const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString()
