@@ -10,7 +10,7 @@
  * const y = compileModel(bytes).run(x)       // the canonical output
  * ```
  */
-export { compileModel, CANONICAL_OPS, type CompiledModel } from './plan.ts'
+export { compileModel, CANONICAL_OPS, type CompiledModel, type CompileOptions } from './plan.ts'
 export { ModelCache, ModelNotFoundError, DEFAULT_MAX_MODELS, DEFAULT_MAX_BYTES, type ModelCacheStats, type ModelSignature } from './cache.ts'
 export { matmulReference, wasmSimdAvailable } from './wasm-matmul.ts'
 export { exp64, expF32, sigmoidF32, tanhF32, roundHalfEven } from './math.ts'

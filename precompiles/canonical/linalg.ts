@@ -22,7 +22,12 @@ export class MatmulArena {
   private mm: WasmMatmul | undefined
   private readonly constants: { data: Float32Array; ptr: number }[] = []
   private scratchMark = 0
-  private readonly wasm = wasmSimdAvailable()
+  private readonly wasm: boolean
+
+  /** @param simd use the WebAssembly SIMD kernel where the runtime has it (default); false forces the JavaScript reference */
+  constructor(simd = true) {
+    this.wasm = simd && wasmSimdAvailable()
+  }
 
   /** Registers a constant right-hand operand at compile time; returns its handle. */
   constant(data: Float32Array): number {

@@ -41,11 +41,16 @@ export interface CompiledModel {
   run(input: Data): Data
 }
 
+export interface CompileOptions {
+  /** Float32 products in WebAssembly SIMD where available (default true); false runs the JavaScript reference, same bits (for tests). */
+  simd?: boolean
+}
+
 /**
  * Compiles an analyzed model. Throws ModelValidationError for a model outside the canonical
  * definition (the analyzer refuses those first; this is the backstop).
  */
-export function compileModel(bytes: Uint8Array): CompiledModel {
+export function compileModel(bytes: Uint8Array, options: CompileOptions = {}): CompiledModel {
   const model = onnx.ModelProto.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength))
   const graph = model.graph!
   const opset = Number((model.opsetImport ?? []).find((o) => (o.domain ?? '') === '' || o.domain === 'ai.onnx')?.version ?? 0)
@@ -70,7 +75,7 @@ export function compileModel(bytes: Uint8Array): CompiledModel {
   const inputSlot = define(input.name, { type: input.type, shape: input.shape }, { type: input.type, shape: input.shape, constant: false })
 
   const steps: Step[] = []
-  const arena = new MatmulArena()
+  const arena = new MatmulArena(options.simd ?? true)
   for (const node of graph.node ?? []) {
     const op = node.opType as AllowedOp
     const rule = ruleFor(op)
