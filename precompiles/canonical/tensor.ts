@@ -4,7 +4,7 @@
  */
 import type { ElementType } from '../onnx/tensors.ts'
 import type { Attrs, AllowedOp } from '../onnx/operators.ts'
-import type { MatmulArena } from './linalg.ts'
+import type { MatmulArena } from './arena.ts'
 
 /** A tensor's elements in row-major order. Stores into these arrays round (Float32Array) or wrap (the integer arrays) as the definition says. */
 export type Data = Float32Array | Int8Array | Uint8Array | Int32Array | BigInt64Array

@@ -116,8 +116,8 @@ describe('the definition on hand-made models', () => {
 
   it('Cast float32 → uint8 and int32 truncates toward zero and saturates; NaN becomes 0', () => {
     const x = Float32Array.of(-1.5, 2.9, 300, NaN, -3e9)
-    expect(Array.from(compileModel(oneNode('Cast', 5, { attrs: { to: { int: 2 } }, outType: 'uint8' })).run(x))).toEqual([0, 2, 255, 0, 0])
-    expect(Array.from(compileModel(oneNode('Cast', 5, { attrs: { to: { int: 6 } }, outType: 'int32' })).run(x))).toEqual([-1, 2, 300, 0, -2147483648])
+    expect(Array.from(compileModel(oneNode('Cast', 5, { attrs: { to: { int: 2 } }, outType: 'uint8' })).run(x) as Int32Array)).toEqual([0, 2, 255, 0, 0])
+    expect(Array.from(compileModel(oneNode('Cast', 5, { attrs: { to: { int: 6 } }, outType: 'int32' })).run(x) as Int32Array)).toEqual([-1, 2, 300, 0, -2147483648])
   })
 
   it('QuantizeLinear divides in binary32, rounds half to even and saturates', () => {
@@ -132,7 +132,7 @@ describe('the definition on hand-made models', () => {
       nodes: [{ op: 'QuantizeLinear', inputs: ['x', 's', 'z'], outputs: ['y'] }],
     })
     // x / 0.5 = 0.5, 1.5, 2.5, −2.5, 1000, −1000 → 0, 2, 2, −2 (+1) and saturation
-    expect(Array.from(compileModel(bytes).run(Float32Array.of(0.25, 0.75, 1.25, -1.25, 500, -500)))).toEqual([1, 3, 3, -1, 127, -128])
+    expect(Array.from(compileModel(bytes).run(Float32Array.of(0.25, 0.75, 1.25, -1.25, 500, -500)) as Int8Array)).toEqual([1, 3, 3, -1, 127, -128])
   })
 
   it('Softmax follows its recipe: max, f32(exp(x − max)), a sum in order, a division per element', () => {
@@ -152,7 +152,7 @@ describe('the definition on hand-made models', () => {
       nodes: [{ op: 'MatMul', inputs: ['x', 'w'], outputs: ['y'] }],
     })
     // 65536 · 65536 = 2^32 → 0; 32768 · 65536 = 2^31 → −2^31
-    expect(Array.from(compileModel(bytes).run(Int32Array.of(65536, 32768)))).toEqual([-2147483648])
+    expect(Array.from(compileModel(bytes).run(Int32Array.of(65536, 32768)) as Int32Array)).toEqual([-2147483648])
   })
 })
 
