@@ -63,39 +63,44 @@ export const MAX_VALUE_INFOS = 2 * MAX_NODES
 // for every operator and shape, so that a 60M-gas block of inference calls runs in under 3 s
 // (plain transfers run at ≈34 gas/µs here: 1,600 tx/s × 21,000 gas). `npm run bench:op-gas`
 // (scripts/bench-operator-gas.ts) checks it: every allowlisted operator over seeded random shapes,
-// warm (cached session) and cold (session created for the call), one onnxruntime thread,
-// optimizations off; its last figures are in the README ("Registration checks and gas").
+// warm (a compiled plan) and cold (the plan compiled for the call), on the canonical path the
+// precompile runs (precompiles/canonical/, docs/CANONICAL_INFERENCE.md); its last figures are in
+// the README ("Registration checks and gas").
 //
-// - fixed cost: a cold call (session creation, ≈350 µs for a one-node model, and the run) costs
-//   more than everything else for small models. Whether a session is cached differs between
+// - fixed cost: a cold call decodes the model and compiles its plan (≈10 µs for a one-node model,
+//   ≈40-50 µs for the example models, WebAssembly instantiation included) and may analyse it
+//   (≈15-60 µs; analyses are cached apart from plans). Whether a plan is cached differs between
 //   nodes and cannot enter gas, so every call is priced as if cold: INFERENCE_BASE_GAS, and for
-//   session set-up GAS_PER_NODE (≈10-18 µs per node in chains of 1-512 Relu, Sigmoid or Identity
-//   nodes, up to ≈38 µs for rank-8 broadcasting nodes on a busy machine), GAS_PER_NODE_INPUT
-//   (≈1.4 µs per input edge, and ≈0.3 µs per run), GAS_PER_INITIALIZER (≈6-9 µs each, and
-//   superlinear past a few thousand: capped at MAX_INITIALIZERS) and GAS_PER_VALUE_INFO (≈1 µs
-//   each). These set the worst case, at small shapes and for graph structures at the caps;
-// - dense products: 1 gas per 4 MACs. int8 MatMulInteger with one row is the slow case at
-//   ≈1 ns per MAC: 250 gas/µs there, far more for float;
-// - element-wise work at ≈0.3-1 ns per element (Exp, Tanh, Sigmoid, broadcasting Add): 1 gas per
-//   element operation (an output element of an element-wise op, an input element of a reduction,
-//   a window element of a pooling) is generous; convolutions add CONV_OPS_PER_IMAGE (10) element
-//   operations per image (batch item × group), for the ≈60-85 ns each image's im2col and GEMM
-//   set-up takes however small it is (found by the fuzzer: [N,1,1] convolutions ran at 9 gas/µs);
+//   the per-structure work GAS_PER_NODE (≈10-15 µs per node analysed and compiled in chains of
+//   2,048 nodes), GAS_PER_NODE_INPUT, GAS_PER_INITIALIZER (≈2.5 µs each at 4,090 initializers)
+//   and GAS_PER_VALUE_INFO (≈1 µs each, checked by the analysis). These set the worst case, at
+//   small shapes and for graph structures at the caps;
+// - dense products: 1 gas per 4 MACs. The slow cases are the JavaScript loops of the
+//   convolutions (float Conv and the integer/quantized ones, ≈22-27 gas/µs at their worst);
+//   float32 matrix products run in WebAssembly SIMD, far above the target;
+// - element-wise work: 1 gas per element operation (an output element of an element-wise op, an
+//   input element of a reduction, a window element of a pooling); int64 elements (bigints) are
+//   the slow case at ≈60-80 gas/µs. Convolutions add CONV_OPS_PER_IMAGE (10) element operations
+//   per image (batch item × group) for their per-image set-up;
 // - memory traffic: every node is charged ¼ gas for every element it reads (initializers
 //   included) and writes, whatever its arithmetic, so that no operator and no shape runs for
-//   free (a MatMul with a zero inner dimension wrote 4M outputs for 0 MACs before zero-size dims
-//   were refused; a Concat, Transpose or Reshape only moves elements); every initializer element
-//   counts once more, loaded when the session is created, used or not;
+//   free (a Concat, Transpose or Reshape only moves elements); every initializer element counts
+//   once more, decoded when the plan is compiled, used or not;
 // - each input and output element is decoded from an int256, range-checked, converted and
 //   re-encoded by the precompile: 30 gas each.
 //
-// gas = 30,000 + ⌈MACs / 4⌉ + element ops + ⌈elements read, written and loaded / 4⌉
-//       + 2,000 · nodes + 100 · node inputs + 500 · initializers + 100 · value_info entries
+// gas = 3,000 + ⌈MACs / 4⌉ + element ops + ⌈elements read, written and loaded / 4⌉
+//       + 500 · nodes + 100 · node inputs + 200 · initializers + 100 · value_info entries
 //       + 30 · (input + output elements)
+//
+// History: until the canonical evaluator, calls ran in onnxruntime, whose session creation
+// (≈350 µs for a one-node model, 10-18 µs per node, 6-9 µs per initializer) set the fixed terms at
+// 30,000 + 2,000 · nodes + 500 · initializers. Models registered before keep the gasPerCall the
+// registry stored for them.
 // ---------------------------------------------------------------------------------------------
 
 /** Fixed gas of every inference call. */
-export const INFERENCE_BASE_GAS = 30_000n
+export const INFERENCE_BASE_GAS = 3_000n
 
 /** Gas per multiply-accumulate, as a fraction (1/4 gas per MAC: 4 MACs per gas). */
 export const GAS_PER_MAC = { numerator: 1n, denominator: 4n } as const
@@ -106,16 +111,16 @@ export const GAS_PER_ELEMENT_OP = 1n
 /** Gas per element a node reads or writes (every input element, initializers included, and every output element), as a fraction (4 elements per gas). */
 export const GAS_PER_ELEMENT_ACCESS = { numerator: 1n, denominator: 4n } as const
 
-/** Gas per node of the graph (the runtime's per-node set-up and dispatch). */
-export const GAS_PER_NODE = 2_000n
+/** Gas per node of the graph (its analysis and compilation into the plan, and its dispatch). */
+export const GAS_PER_NODE = 500n
 
-/** Gas per input edge of a node (set-up at session creation ≈1.4 µs, dispatch ≈0.3 µs per run). */
+/** Gas per input edge of a node (resolved when the plan is compiled, read at each run). */
 export const GAS_PER_NODE_INPUT = 100n
 
-/** Gas per initializer (≈6-9 µs each at session creation); their elements count as element accesses (loaded at creation). */
-export const GAS_PER_INITIALIZER = 500n
+/** Gas per initializer (≈2.5 µs each decoded into the plan); their elements count as element accesses (decoded at compilation). */
+export const GAS_PER_INITIALIZER = 200n
 
-/** Gas per graph value_info entry (checked against onnxruntime's own inference at session creation, ≈1 µs each). */
+/** Gas per graph value_info entry (checked against the analysis' own shapes, ≈1 µs each). */
 export const GAS_PER_VALUE_INFO = 100n
 
 /** Gas per element of the input and of the output (ABI decoding, fixed-point conversion, encoding). */
@@ -203,7 +208,7 @@ const DEFAULT_DOMAINS = new Set(['', 'ai.onnx'])
  *
  * @example
  * const info = analyzeModel(buildIrisModel())
- * // info.input = { name: 'measurements', type: 'float32', shape: [1, 4], length: 4 }, info.gasPerCall = 41_080n
+ * // info.input = { name: 'measurements', type: 'float32', shape: [1, 4], length: 4 }
  */
 export function analyzeModel(bytes: Uint8Array, limits: AnalyzeLimits = {}): ModelInfo {
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_MODEL_BYTES
