@@ -19,7 +19,13 @@ const sdk = join(dirname(fileURLToPath(import.meta.url)), '..')
 const tsc = createRequire(join(sdk, 'package.json')).resolve('typescript/bin/tsc')
 
 rmSync(join(sdk, 'dist'), { recursive: true, force: true })
-const build = (args) => execFileSync(process.execPath, [tsc, '-p', join(sdk, 'tsconfig.json'), ...args], { stdio: 'inherit', cwd: sdk })
+const build = (args) => {
+  try {
+    execFileSync(process.execPath, [tsc, '-p', join(sdk, 'tsconfig.json'), ...args], { stdio: 'inherit', cwd: sdk })
+  } catch {
+    process.exit(1) // tsc printed the errors
+  }
+}
 build(['--outDir', 'dist/esm'])
 build(['--outDir', 'dist/cjs', '--module', 'commonjs', '--moduleResolution', 'node10'])
 for (const [dir, type] of [['esm', 'module'], ['cjs', 'commonjs']]) {

@@ -18,7 +18,7 @@ export const DEVNET_L1_CHAIN_ID = 31337
  * @example
  * const client = createPublicClient({ chain: defineAiRollupChain('https://l2.example'), transport: http() })
  */
-export function defineAiRollupChain(rpcUrl: string, chainId: number = AI_ROLLUP_DEVNET_CHAIN_ID) {
+export function defineAiRollupChain(rpcUrl: string, chainId: number = AI_ROLLUP_DEVNET_CHAIN_ID): Chain {
   return defineChain({
     id: chainId,
     name: 'AI Rollup Devnet',
@@ -29,7 +29,7 @@ export function defineAiRollupChain(rpcUrl: string, chainId: number = AI_ROLLUP_
 }
 
 /** The devnet's L2 at http://127.0.0.1:9545. */
-export const aiRollupDevnet = defineAiRollupChain(DEVNET_L2_RPC_URL)
+export const aiRollupDevnet: Chain = defineAiRollupChain(DEVNET_L2_RPC_URL)
 
 /** A viem chain for an L1 known only by its URL and chain id. */
 export function defineL1Chain(rpcUrl: string, chainId: number): Chain {
