@@ -2,7 +2,7 @@
  * The SDK's API against a real L2 node (in this process, temp dir, free port): the generated
  * ABIs and the constants against the contracts and the node, the anchoring client's requests
  * and errors, and the models helpers (registration, eth_call inference, Inference records)
- * against onnxruntime run directly. The round trip to L1 and the packaging are
+ * against the reference evaluator. The round trip to L1 and the packaging are
  * test/sdk/package.test.ts; the bridge helpers run in test/bridge, verifyAnchor in
  * test/scripts/verify-anchor.test.ts and test/batcher/batcher.test.ts.
  */
@@ -140,7 +140,7 @@ describe('against a node', () => {
       expect((again as ModelRegistrationError).reason).toBe(`ModelAlreadyRegistered(${modelId})`)
     })
 
-    it('calls the model with eth_call and gets what onnxruntime computes on the same input', async () => {
+    it('calls the model with eth_call and gets what the reference evaluator (test/helpers/models.ts) computes on the same input', async () => {
       const output = await infer(t.publicClient, { modelId, input })
       expect(output).toEqual(await direct(credit, input, 'float32', 'float32', [1, 4]))
       expect(fromFixed(output[0])).toBeGreaterThan(0)
