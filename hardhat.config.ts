@@ -52,9 +52,12 @@ task('models:register', 'Registers an ONNX model file with the L2 ModelRegistry 
   .addOptionalParam('name', 'its registry name (default: the file name without .onnx)')
   .setAction(async ({ file, name }: { file?: string; name?: string }, hre) => {
     const url = 'url' in hre.network.config ? hre.network.config.url : L2_DEFAULT_RPC_URL;
-    // Loaded lazily: the ONNX analyzer is not needed by any other Hardhat command.
-    const { registerModels } = await import('./scripts/register-models.ts');
-    await registerModels([...(file === undefined ? [] : [file]), ...(name === undefined ? [] : ['--name', name]), '--rpc', url]);
+    // Run under tsx, as `npm run models:register` runs it: the script uses the SDK workspace from
+    // its sources through tsconfig.json's `paths`, which tsx honours and Hardhat's ts-node does not.
+    const { spawnSync } = await import('node:child_process');
+    const args = [...(file === undefined ? [] : [file]), ...(name === undefined ? [] : ['--name', name]), '--rpc', url];
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/register-models.ts', ...args], { cwd: __dirname, stdio: 'inherit' });
+    if (run.status !== 0) throw new Error(`models:register failed (exit ${run.status ?? run.signal})`);
   });
 
 const config: HardhatUserConfig = {

@@ -12,18 +12,18 @@
  * Defaults: --rpc http://127.0.0.1:9545, --key dev account #0 (the public test key).
  * Before sending anything it rebuilds the models with the deterministic builders in
  * scripts/models/ and checks that the committed files hold the same bytes (so the same model ids);
- * if not, `npm run models:build` rewrites them.
+ * if not, `npm run models:build` rewrites them. The registration itself is the SDK's
+ * registerModel (sdk/src/models.ts).
  */
 import { readFileSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { BaseError, ContractFunctionRevertedError, createPublicClient, createWalletClient, http, keccak256, parseAbi, toHex, type Address, type Hex } from 'viem'
+import { BaseError, createPublicClient, createWalletClient, http, keccak256, type Address, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { MODEL_REGISTRY } from '../precompiles/addresses.ts'
+import { defineAiRollupChain, getModel, MODEL_REGISTRY, ModelRegistrationError, registerModel } from '@ai-rollup/sdk'
 import { analyzeModel, type TensorSignature } from '../precompiles/onnx/analyze.ts'
 import { elementType } from '../precompiles/onnx/tensors.ts'
 import { devAccounts } from '../sequencer/chain/dev-accounts.ts'
-import { defineAiRollupChain } from '../sequencer/chain/viem.ts'
 import { buildCreditModel, buildIrisInt8Model, buildIrisModel } from './models/index.ts'
 
 const DEFAULT_RPC_URL = 'http://127.0.0.1:9545'
@@ -37,19 +37,6 @@ export const EXAMPLE_MODELS = [
   { name: 'iris-mlp', file: 'iris-mlp.onnx', build: () => buildIrisModel() },
   { name: 'iris-mlp-int8', file: 'iris-mlp-int8.onnx', build: () => buildIrisInt8Model() },
 ] as const
-
-const REGISTRY_ABI = parseAbi([
-  'struct ModelInfo { address owner; uint64 gasPerCall; uint32 size; uint32 inputLength; uint32 outputLength; uint8 inputType; uint8 outputType; string name; }',
-  'function register(bytes onnxModel, string name) returns (bytes32 modelId)',
-  'function isRegistered(bytes32 modelId) view returns (bool)',
-  'function getModel(bytes32 modelId) view returns (ModelInfo)',
-  'error ModelAlreadyRegistered(bytes32 modelId)',
-  'error EmptyName()',
-  'error NameTooLong(uint256 length, uint256 max)',
-  'error ModelRejected(string reason)',
-  'error ModelAnalysisFailed(bytes returnData)',
-  'error UnknownModel(bytes32 modelId)',
-])
 
 const USAGE = `usage: npm run models:register -- [<model.onnx> [--name <name>]] [--rpc <url>] [--key <hex private key>]
   <model.onnx>  register this ONNX file; without it, the three example models (precompiles/models)
@@ -123,26 +110,22 @@ export async function registerModels(args: string[]): Promise<void> {
 
   for (const { name, bytes } of models) {
     const modelId = keccak256(bytes)
-    const registered = await publicClient.readContract({ address: registry, abi: REGISTRY_ABI, functionName: 'isRegistered', args: [modelId] })
-    if (registered) {
-      const info = await publicClient.readContract({ address: registry, abi: REGISTRY_ABI, functionName: 'getModel', args: [modelId] })
-      console.log(`skipped ${name}: already registered as ${info.name} (id ${modelId}, gas per call ${info.gasPerCall})`)
-      if (file !== undefined) console.log(signature(bytes, info))
+    const known = await getModel(publicClient, modelId, registry)
+    if (known !== null) {
+      console.log(`skipped ${name}: already registered as ${known.name} (id ${modelId}, gas per call ${known.gasPerCall})`)
+      if (file !== undefined) console.log(signature(bytes, known))
       continue
     }
-    let hash: Hex
+    let r
     try {
-      hash = await wallet.writeContract({ address: registry, abi: REGISTRY_ABI, functionName: 'register', args: [toHex(bytes), name] })
+      r = await registerModel(wallet, publicClient, { onnxModel: bytes, name, registry })
     } catch (error) {
-      const reason = revertReason(error)
-      if (file !== undefined && /^(ModelRejected|EmptyName|NameTooLong|ModelAnalysisFailed)\(/.test(reason)) throw new Error(`the ModelRegistry refuses ${file} (id ${modelId}): ${reason}`)
-      throw new Error(`registering ${name} (id ${modelId}) failed: ${reason}`)
+      if (!(error instanceof ModelRegistrationError)) throw error
+      if (file !== undefined && /^(ModelRejected|EmptyName|NameTooLong|ModelAnalysisFailed)\(/.test(error.reason)) throw new Error(`the ModelRegistry refuses ${file} (id ${modelId}): ${error.reason}`)
+      throw new Error(`registering ${name} (id ${modelId}) failed: ${error.reason}`)
     }
-    const receipt = await publicClient.waitForTransactionReceipt({ hash })
-    if (receipt.status !== 'success') throw new Error(`registration of ${name} reverted in tx ${hash} (block ${receipt.blockNumber})`)
-    const info = await publicClient.readContract({ address: registry, abi: REGISTRY_ABI, functionName: 'getModel', args: [modelId] })
-    console.log(`registered ${name}: id ${modelId}, gas per call ${info.gasPerCall}, tx ${hash} (block ${receipt.blockNumber}, gas ${receipt.gasUsed})`)
-    if (file !== undefined) console.log(signature(bytes, info))
+    console.log(`registered ${name}: id ${modelId}, gas per call ${r.entry.gasPerCall}, tx ${r.txHash} (block ${r.blockNumber}, gas ${r.gasUsed})`)
+    if (file !== undefined) console.log(signature(bytes, r.entry))
   }
 }
 
@@ -170,18 +153,6 @@ async function registryAddress(request: (args: { method: string }) => Promise<un
   } catch {
     return MODEL_REGISTRY
   }
-}
-
-/** The registry's error (ModelRejected's reason, …) when viem decoded one, else viem's short message. */
-function revertReason(error: unknown): string {
-  if (error instanceof BaseError) {
-    const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError)
-    if (reverted instanceof ContractFunctionRevertedError && reverted.data !== undefined) {
-      return `${reverted.data.errorName}(${(reverted.data.args ?? []).map(String).join(', ')})`
-    }
-    return error.shortMessage
-  }
-  return String(error)
 }
 
 if (/register-models\.[cm]?[jt]s$/.test(process.argv[1] ?? '')) {

@@ -9,7 +9,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { BaseError, createPublicClient, createWalletClient, defineChain, http, isAddress, getAddress, type Abi, type Address, type Chain, type Hex, type PublicClient } from 'viem'
+import { createPublicClient, createWalletClient, http, isAddress, getAddress, type Abi, type Address, type Hex, type PublicClient } from 'viem'
+import { defineL1Chain, errorText } from '@ai-rollup/sdk'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { L1Deployments } from '../../batcher/deployments.ts'
 // The constants file only (not sequencer/index.ts, which loads the whole node).
@@ -97,16 +98,6 @@ export function readArtifact(relativePath: string): Artifact | undefined {
     throw new Error(`${path} is not a deployable Hardhat artifact (no abi or bytecode); run \`npx hardhat compile\``)
   }
   return artifact
-}
-
-/** A viem chain for an L1 that is only known by its URL and chain id. */
-export function defineL1Chain(rpcUrl: string, chainId: number): Chain {
-  return defineChain({
-    id: chainId,
-    name: `L1 (chain ${chainId})`,
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [rpcUrl] } },
-  })
 }
 
 /**
@@ -202,18 +193,3 @@ async function checkRollupAnchor(ctx: DeployContext, address: Address, abi: Abi)
   if (window !== BigInt(ctx.challengeWindowSeconds)) throw new Error(`RollupAnchor at ${address}: challenge window is ${window} s, not ${ctx.challengeWindowSeconds} s`)
 }
 
-/**
- * One line for an error from viem: the network cause ("connection refused (is the L1 running?)",
- * ETIMEDOUT, …) when there is one, else viem's detail or short message, never its multi-line dump.
- */
-export function errorText(error: unknown): string {
-  let cause: unknown = error
-  for (let depth = 0; cause !== undefined && cause !== null && depth < 10; depth++) {
-    const code = (cause as { code?: unknown }).code
-    if (code === 'ECONNREFUSED') return 'connection refused (is the L1 running?)'
-    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code
-    cause = (cause as { cause?: unknown }).cause
-  }
-  if (error instanceof BaseError) return error.details || error.shortMessage
-  return error instanceof Error ? error.message : String(error)
-}

@@ -14,7 +14,7 @@ import { DEV_ANCHOR_API_KEY } from '../../sequencer/config.ts'
 import { startTestNode } from '../helpers/node.ts'
 import { l1Batches, l1Rpc, sendTransfers, startTestRollup, until, untilPosted, type TestRollup } from '../helpers/rollup.ts'
 import { compile } from '../helpers/solidity.ts'
-import { verifyAnchor, parseProofFile } from '../../scripts/verify-anchor.ts'
+import { verifyAnchor, parseAnchorProof } from '@ai-rollup/sdk'
 
 const WINDOW = 3600
 const doc = (label: string): Hex => keccak256(toHex(label))
@@ -136,19 +136,19 @@ describe('batcher', () => {
       expect(await r.l1Client.readContract({ address: r.deployments.rollupAnchor, abi: rollupAnchorAbi, functionName: 'verifyAnchor', args })).toBe(true)
       const onL1 = await r.l1Client.readContract({ address: r.deployments.rollupAnchor, abi: rollupAnchorAbi, functionName: 'getBatch', args: [BigInt(s.batchIndex)] })
       expect(s.anchorRoot).toBe(onL1.anchorRoot)
-      const verdict = await verifyAnchor({ l1RpcUrl: r.l1.url, rollupAnchor: r.deployments.rollupAnchor, hash, proof: parseProofFile(s) })
+      const verdict = await verifyAnchor({ l1: r.l1.url, rollupAnchor: r.deployments.rollupAnchor, hash, proof: parseAnchorProof(s) })
       expect(verdict.valid).toBe(true)
       expect(verdict.batch?.final).toBe(true)
     }
     const s = await status(r.l2.url, anchored[0])
     const tampered = doc('not anchored')
-    expect((await verifyAnchor({ l1RpcUrl: r.l1.url, rollupAnchor: r.deployments.rollupAnchor, hash: tampered, proof: parseProofFile({ ...s, hash: tampered }) })).valid).toBe(false)
+    expect((await verifyAnchor({ l1: r.l1.url, rollupAnchor: r.deployments.rollupAnchor, hash: tampered, proof: parseAnchorProof({ ...s, hash: tampered }) })).valid).toBe(false)
     if (s.batchIndex > 0) {
-      expect((await verifyAnchor({ l1RpcUrl: r.l1.url, rollupAnchor: r.deployments.rollupAnchor, hash: anchored[0], proof: parseProofFile({ ...s, batchIndex: s.batchIndex - 1 }) })).valid).toBe(false)
+      expect((await verifyAnchor({ l1: r.l1.url, rollupAnchor: r.deployments.rollupAnchor, hash: anchored[0], proof: parseAnchorProof({ ...s, batchIndex: s.batchIndex - 1 }) })).valid).toBe(false)
     }
     if (s.proof.length > 0) {
       const flipped = { ...s, proof: [s.proof[0].slice(0, -1) + (s.proof[0].endsWith('0') ? '1' : '0'), ...s.proof.slice(1)] }
-      expect((await verifyAnchor({ l1RpcUrl: r.l1.url, rollupAnchor: r.deployments.rollupAnchor, hash: anchored[0], proof: parseProofFile(flipped) })).valid).toBe(false)
+      expect((await verifyAnchor({ l1: r.l1.url, rollupAnchor: r.deployments.rollupAnchor, hash: anchored[0], proof: parseAnchorProof(flipped) })).valid).toBe(false)
     }
   })
 

@@ -10,18 +10,8 @@ import { encodeFunctionData, parseEther, parseUnits, zeroAddress, type Address, 
 import { rollupAnchorAbi } from '../../batcher/abi.ts'
 import { l1BridgeAbi } from '../../bridge/abi.ts'
 import type { WithdrawalProofResult } from '../../bridge/index.ts'
-import {
-  BridgeCliError,
-  deployTestToken,
-  depositERC20,
-  depositETH,
-  finalizeWithdrawal,
-  main,
-  revertReason,
-  withdrawERC20,
-  withdrawETH,
-  type BridgeClients,
-} from '../../scripts/bridge.ts'
+import { BridgeError, depositERC20, depositETH, finalizeWithdrawal, revertReason, withdrawERC20, withdrawETH, type BridgeClients } from '@ai-rollup/sdk'
+import { deployTestToken, main } from '../../scripts/bridge.ts'
 import { l1Rpc, sendTransfers, until, untilPosted } from '../helpers/rollup.ts'
 import { l2TokenFor, l2TotalSupply, lockedOnL1, mineL1, startBridgeRollup, untilDeposit, USER_KEYS, type BridgeRollup } from './helpers.ts'
 
@@ -106,7 +96,7 @@ describe('withdrawals', () => {
   })
 
   it('before the challenge window has passed: the CLI refuses, and L1Bridge reverts BatchNotFinal, on chain too', async () => {
-    await expect(finalizeWithdrawal(c, ethTx)).rejects.toThrow(BridgeCliError)
+    await expect(finalizeWithdrawal(c, ethTx)).rejects.toThrow(BridgeError)
     await expect(finalizeWithdrawal(c, ethTx)).rejects.toThrow(/claimable from/)
     const [w] = (await proofOf(ethTx)).withdrawals
     expect(await tryFinalize(argsOf(w))).toBe(`BatchNotFinal(${w.batchIndex})`)

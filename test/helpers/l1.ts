@@ -11,7 +11,8 @@ import { createPublicClient, createWalletClient, http, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { L1Deployments } from '../../batcher/deployments.ts'
 import { ANVIL_PRIVATE_KEYS, startAnvil, type RunningAnvil } from '../../scripts/lib/anvil.ts'
-import { defineL1Chain, deployL1, L1_POLLING_MS, readArtifact } from '../../scripts/lib/deploy-l1.ts'
+import { defineL1Chain } from '@ai-rollup/sdk'
+import { deployL1, L1_POLLING_MS, readArtifact } from '../../scripts/lib/deploy-l1.ts'
 
 /** A fresh temp dir. Not node.ts's tempDir: importing node.ts loads the whole L2 node, which L1 tests do not need. */
 export function tempDir(prefix = 'l1-test-'): string {

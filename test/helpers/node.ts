@@ -12,7 +12,7 @@ import { createPublicClient, createWalletClient, http, type Chain, type Hex } fr
 import { privateKeyToAccount } from 'viem/accounts'
 import { startNode, type NodeHooks, type RunningNode } from '../../sequencer/node.ts'
 import type { NodeConfigInput } from '../../sequencer/config.ts'
-import { defineAiRollupChain } from '../../sequencer/chain/viem.ts'
+import { defineAiRollupChain } from '@ai-rollup/sdk'
 import { devAccounts } from '../../sequencer/chain/dev-accounts.ts'
 
 export const ROOT = resolve(__dirname, '../..')

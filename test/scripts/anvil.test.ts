@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { createPublicClient, createWalletClient, http, parseEther } from 'viem'
 import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts'
 import { AnvilInUseError, AnvilStartError, ANVIL_ACCOUNTS, ANVIL_MNEMONIC, anvilBinaryPath, startAnvil, type RunningAnvil } from '../../scripts/lib/anvil.ts'
-import { defineL1Chain } from '../../scripts/lib/deploy-l1.ts'
+import { defineL1Chain } from '@ai-rollup/sdk'
 import { tempDir } from '../helpers/l1.ts'
 
 const ROOT = resolve(__dirname, '../..')

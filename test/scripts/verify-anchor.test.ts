@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bytesToHex, keccak256, type Address, type Hex } from 'viem'
 import { writeDeployments } from '../../batcher/deployments.ts'
 import { ANVIL_ACCOUNTS } from '../../scripts/lib/anvil.ts'
-import { anchorLeaf, formatResult, hashFile, L1Error, parseProofFile, processProof, UsageError, verifyAnchor, type AnchorProofFile } from '../../scripts/verify-anchor.ts'
+import { anchorLeaf, formatVerifyAnchorResult, hashDocument, InvalidArgumentError, L1Error, parseAnchorProof, processProof, verifyAnchor, type AnchorProof } from '@ai-rollup/sdk'
+import { hashFile } from '../../scripts/verify-anchor.ts'
 import { deadL1Url, deployTestL1, rollupAnchorAbi, startTestL1, tempDir, type TestL1 } from '../helpers/l1.ts'
 
 const ROOT = resolve(__dirname, '../..')
@@ -64,7 +65,7 @@ async function postBatch(values: Hex[] | undefined): Promise<PostedBatch> {
 }
 
 /** The proof file as the L2 node's GET /v1/anchors/{hash} returns it, extra fields included. */
-function proofFile(batch: PostedBatch, value: Hex): Omit<AnchorProofFile, 'l1'> & Record<string, unknown> {
+function proofFile(batch: PostedBatch, value: Hex): Omit<AnchorProof, 'l1'> & Record<string, unknown> {
   const tree = batch.tree!
   const leafIndex = [...tree.entries()].find(([, [v]]) => v === value)![0]
   return {
@@ -80,7 +81,8 @@ function proofFile(batch: PostedBatch, value: Hex): Omit<AnchorProofFile, 'l1'> 
 }
 
 function verify(hash: Hex, proof: unknown, extra: { requireFinal?: boolean; minConfirmations?: number; rollupAnchor?: Address; expectedL1ChainId?: number; l1RpcUrl?: string } = {}) {
-  return verifyAnchor({ l1RpcUrl: l1.url, rollupAnchor, hash, proof: parseProofFile(proof), ...extra })
+  const { l1RpcUrl, ...rest } = extra
+  return verifyAnchor({ l1: l1RpcUrl ?? l1.url, rollupAnchor, hash, proof: parseAnchorProof(proof), ...rest })
 }
 
 /** Runs the CLI as a user would; resolves to its exit code and output. */
@@ -128,9 +130,12 @@ describe('the local recomputation', () => {
     }
   })
 
-  it('hashes a file with sha256 by default and keccak256 on request', async () => {
+  it('hashes a file with sha256 by default and keccak256 on request, streamed by the CLI and in memory by the SDK alike', async () => {
     expect(await hashFile(documentPath, 'sha256')).toBe(documentSha256)
     expect(await hashFile(documentPath, 'keccak256')).toBe(documentKeccak)
+    const bytes = new Uint8Array(readFileSync(documentPath))
+    expect(hashDocument(bytes)).toBe(documentSha256)
+    expect(hashDocument(bytes, 'keccak256')).toBe(documentKeccak)
   })
 })
 
@@ -237,8 +242,8 @@ describe('verifyAnchor', () => {
 
   it('rejects a malformed proof file naming the field', () => {
     const file = proofFile(posted[0], valuesA[0])
-    expect(() => parseProofFile({ ...file, proof: ['0x12'] }, 'p.json')).toThrow(new UsageError('p.json: "proof[0]" must be 0x and 32 bytes of hex, got "0x12"'))
-    expect(() => parseProofFile({ ...file, batchIndex: '0' }, 'p.json')).toThrow(/"batchIndex" must be a whole number/)
+    expect(() => parseAnchorProof({ ...file, proof: ['0x12'] }, 'p.json')).toThrow(new InvalidArgumentError('p.json: "proof[0]" must be 0x and 32 bytes of hex, got "0x12"'))
+    expect(() => parseAnchorProof({ ...file, batchIndex: '0' }, 'p.json')).toThrow(/"batchIndex" must be a whole number/)
   })
 
   it('counts L1 confirmations and refuses a batch with fewer than asked for', async () => {
@@ -252,7 +257,7 @@ describe('verifyAnchor', () => {
     expect(tooFew.reasons.join('\n')).toMatch(new RegExp(`has ${have} L1 confirmations?, fewer than the ${have + 5} asked for`))
     expect((await verify(valuesA[0], file, { minConfirmations: have })).valid).toBe(true)
     // one confirmation is singular in the report
-    const submitted = (n: number) => formatResult({ ...now, batch: { ...now.batch!, confirmations: n } }, 'http://l1').find((l) => l.includes('submitted in L1 block'))
+    const submitted = (n: number) => formatVerifyAnchorResult({ ...now, batch: { ...now.batch!, confirmations: n } }, 'http://l1').find((l) => l.includes('submitted in L1 block'))
     expect(submitted(1)).toMatch(/\(1 L1 confirmation\)$/)
     expect(submitted(3)).toMatch(/\(3 L1 confirmations\)$/)
   })
