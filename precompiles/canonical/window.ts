@@ -99,11 +99,13 @@ function convGeometry(ctx: KernelContext, xIndex: number, wIndex: number): ConvG
 }
 
 /**
- * The shared convolution loop: for each output position, batch item and output channel,
- * `acc = start(m)` then `acc = step(acc, x, w)` over the group's input channels and the taps,
- * then `out[o] = acc` (the caller's typed array rounds or wraps).
+ * The shared convolution loop: for each output position, batch item and output channel, the sum
+ * over the group's input channels (outer) and the taps (inner), written to `out`. `exact` sums
+ * integers in binary64 (exact within the tensor caps; the caller wraps); otherwise the canonical
+ * float32 sum, acc = f32(acc + f32(x·w)). Two loops, not a callback per tap: this is the hot path
+ * of every convolution, and the gas schedule's slowest operator.
  */
-function convolve(g: ConvGeometry, x: ArrayLike<number>, w: ArrayLike<number>, out: Float32Array | Float64Array, step: (acc: number, x: number, w: number) => number): void {
+function convolve(g: ConvGeometry, x: ArrayLike<number>, w: ArrayLike<number>, out: Float32Array | Float64Array, exact: boolean, xZero = 0): void {
   const perGroupIn = g.channels / g.group
   const perGroupOut = g.outChannels / g.group
   const kernelSize = g.w.kernelSize
@@ -118,7 +120,8 @@ function convolve(g: ConvGeometry, x: ArrayLike<number>, w: ArrayLike<number>, o
         for (let c = 0; c < perGroupIn; c++) {
           const xBase = (b * g.channels + first + c) * g.imageSize
           const wBase = (m * perGroupIn + c) * kernelSize
-          for (let t = 0; t < taps; t++) acc = step(acc, x[xBase + xOff[t]], w[wBase + kOff[t]])
+          if (exact) for (let t = 0; t < taps; t++) acc += (x[xBase + xOff[t]] - xZero) * w[wBase + kOff[t]]
+          else for (let t = 0; t < taps; t++) acc = f32(acc + f32(x[xBase + xOff[t]] * w[wBase + kOff[t]]))
         }
         out[(b * g.outChannels + m) * g.outImage + p] = acc
       }
@@ -126,14 +129,12 @@ function convolve(g: ConvGeometry, x: ArrayLike<number>, w: ArrayLike<number>, o
   }
 }
 
-const floatStep = (acc: number, x: number, w: number) => f32(acc + f32(x * w))
-
 /** Conv: acc over channels and taps (canonical float32 sum), then y = f32(acc + bias[m]). */
 const conv: KernelFactory = (ctx) => {
   const g = convGeometry(ctx, 0, 1)
   return (inputs) => {
     const out = new Float32Array(size(ctx.output.shape))
-    convolve(g, pick(ctx, 0, inputs) as Float32Array, pick(ctx, 1, inputs) as Float32Array, out, floatStep)
+    convolve(g, pick(ctx, 0, inputs) as Float32Array, pick(ctx, 1, inputs) as Float32Array, out, false)
     const bias = pick(ctx, 2, inputs) as Float32Array | undefined
     if (bias !== undefined) for (let i = 0; i < out.length; i++) out[i] = out[i] + bias[Math.floor(i / g.outImage) % g.outChannels]
     return out
@@ -148,12 +149,12 @@ function integerConv(ctx: KernelContext, inputs: readonly (Data | undefined)[], 
   const wZeros = pick(ctx, idx.wZero, inputs) as ArrayLike<number> | undefined
   const sums = new Float64Array(size(ctx.output.shape))
   if (wZeros === undefined || (wZeros.length === 1 && wZeros[0] === 0)) {
-    convolve(g, x, w, sums, (acc, xv, wv) => acc + (xv - xZero) * wv)
+    convolve(g, x, w, sums, true, xZero)
   } else {
     // zero points per output channel: shift the weights once per call
     const perChannel = w.length / g.outChannels
     const shifted = Float64Array.from({ length: w.length }, (_, i) => w[i] - wZeros[wZeros.length === 1 ? 0 : Math.floor(i / perChannel)])
-    convolve(g, x, shifted, sums, (acc, xv, wv) => acc + (xv - xZero) * wv)
+    convolve(g, x, shifted, sums, true, xZero)
   }
   const bias = idx.bias === undefined ? undefined : (pick(ctx, idx.bias, inputs) as Int32Array | undefined)
   if (bias !== undefined) for (let i = 0; i < sums.length; i++) sums[i] = (sums[i] | 0) + bias[Math.floor(i / g.outImage) % g.outChannels]
