@@ -7,8 +7,9 @@
  * the inference precompile runs it: its canonical plan (precompiles/canonical/, this thread):
  *
  * - warm: µs of one `run` of a compiled plan (median of `--runs` timed batches);
- * - cold: µs of compiling the plan and running it once (median of 5), which is what a call costs
- *   when the node's plan cache does not hold the model: gas prices every call as cold.
+ * - cold: µs of compiling the plan and running it once (median of 5, after 3 unmeasured ones that
+ *   JIT-compile the kernels as a running node has), which is what a call costs when the node's
+ *   plan cache does not hold the model: gas prices every call as cold.
  *
  * It prints, per operator, the worst (lowest) gas per µs over its cases, warm and cold, with the
  * case; then the same for graph structures at the analyzer's caps whose cost is mostly
@@ -45,6 +46,9 @@ interface Measured {
 async function measure(bytes: Uint8Array, info: ModelInfo, runs: number): Promise<{ warm: number; cold: number }> {
   const input = () => trialInput(info.input.type, info.input.length)
   const colds: number[] = []
+  // a node that has run a while has its kernels JIT-compiled: the first compilations of a kernel
+  // (≈0.1-6 ms, once per process) are warm-up, not the cost of a cold call
+  for (let i = 0; i < 3; i++) compileModel(bytes).run(input())
   for (let i = 0; i < 5; i++) {
     const t = performance.now()
     compileModel(bytes).run(input())

@@ -9,11 +9,17 @@ import { multipliers, requantize } from './linalg.ts'
 import { alloc, pick, size, type Data, type KernelContext, type KernelFactory } from './tensor.ts'
 import type { Attrs } from '../onnx/operators.ts'
 
-/** Per spatial dim and output coordinate, the valid (kernel index, input coordinate) pairs, in kernel order. */
+/** Per spatial dim, for each output coordinate, the valid (kernel index, input coordinate) pairs, in kernel order. */
+interface DimTaps {
+  /** Pairs of output coordinate o are pairs[2·start[o] …] up to pairs[2·start[o + 1]]. */
+  start: Int32Array
+  /** Flat k0, i0, k1, i1, … */
+  pairs: Int32Array
+}
+
 interface Window {
   outSpatial: number[]
-  /** taps[d][o] = flat list k0, i0, k1, i1, … for output coordinate o along dim d. */
-  taps: number[][][]
+  taps: DimTaps[]
   /** Elements of the whole kernel (padded taps included): AveragePool's count_include_pad divisor. */
   kernelSize: number
 }
@@ -24,20 +30,29 @@ function window(attrs: Attrs, spatial: number[], kernel: number[], outSpatial: n
   const dilations = attrs.ints('dilations') ?? Array(n).fill(1)
   const autoPad = attrs.string('auto_pad', 'NOTSET')
   const pads = attrs.ints('pads') ?? Array(2 * n).fill(0)
-  const taps = spatial.map((size, d) => {
+  const taps = spatial.map((size, d): DimTaps => {
     let begin = autoPad === 'NOTSET' ? pads[d] : 0
     if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
       const total = Math.max(0, (outSpatial[d] - 1) * stridesAttr[d] + dilations[d] * (kernel[d] - 1) + 1 - size)
       begin = autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : total - Math.floor(total / 2)
     }
-    return Array.from({ length: outSpatial[d] }, (_, o) => {
-      const list: number[] = []
+    // flat typed arrays: an output dim may have millions of coordinates
+    const start = new Int32Array(outSpatial[d] + 1)
+    const pairs = new Int32Array(2 * outSpatial[d] * kernel[d])
+    let count = 0
+    for (let o = 0; o < outSpatial[d]; o++) {
+      start[o] = count
       for (let k = 0; k < kernel[d]; k++) {
         const i = o * stridesAttr[d] - begin + k * dilations[d]
-        if (i >= 0 && i < size) list.push(k, i)
+        if (i >= 0 && i < size) {
+          pairs[2 * count] = k
+          pairs[2 * count + 1] = i
+          count++
+        }
       }
-      return list
-    })
+    }
+    start[outSpatial[d]] = count
+    return { start, pairs }
   })
   return { outSpatial, taps, kernelSize: size(kernel) }
 }
@@ -48,25 +63,26 @@ function window(attrs: Attrs, spatial: number[], kernel: number[], outSpatial: n
  */
 function gatherTaps(w: Window, p: number, spatial: number[], kernel: number[], kOff: Int32Array, xOff: Int32Array): number {
   const n = spatial.length
-  const coords = new Array<number>(n)
   let rest = p
+  let count = 1
+  kOff[0] = 0
+  xOff[0] = 0
+  // coordinates from the last dim up, the product built from dim 0: row-major kernel order
+  const coords = new Int32Array(n)
   for (let d = n - 1; d >= 0; d--) {
     coords[d] = rest % w.outSpatial[d]
     rest = Math.floor(rest / w.outSpatial[d])
   }
-  let count = 1
-  kOff[0] = 0
-  xOff[0] = 0
-  // Cartesian product of the per-dim lists, dim 0 outermost: row-major kernel order
   for (let d = 0; d < n; d++) {
-    const list = w.taps[d][coords[d]]
-    const pairs = list.length / 2
-    const next = count * pairs
+    const { start, pairs } = w.taps[d]
+    const first = start[coords[d]]
+    const pairCount = start[coords[d] + 1] - first
+    const next = count * pairCount
     for (let t = next - 1; t >= 0; t--) {
-      const prev = Math.floor(t / pairs)
-      const q = t % pairs
-      kOff[t] = kOff[prev] * kernel[d] + list[2 * q]
-      xOff[t] = xOff[prev] * spatial[d] + list[2 * q + 1]
+      const prev = Math.floor(t / pairCount)
+      const q = first + (t % pairCount)
+      kOff[t] = kOff[prev] * kernel[d] + pairs[2 * q]
+      xOff[t] = xOff[prev] * spatial[d] + pairs[2 * q + 1]
     }
     count = next
   }

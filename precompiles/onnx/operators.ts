@@ -30,6 +30,13 @@ export const ALLOWED_OPS = [
 
 export type AllowedOp = (typeof ALLOWED_OPS)[number]
 
+/**
+ * Element operations charged per int64 multiply-accumulate on top of the MAC itself: the canonical
+ * evaluator computes int64 products with bigints, ≈60 ns each (25 gas/µs at ¼ gas per MAC,
+ * too close to the 20 gas/µs floor), against ≈1 ns for the other types.
+ */
+export const INT64_MAC_OPS = 2n
+
 /** Operators whose cost is counted in multiply-accumulates; every other operator counts element operations. */
 export const MAC_OPS: readonly AllowedOp[] = ['Gemm', 'MatMul', 'MatMulInteger', 'QLinearMatMul', 'Conv', 'ConvInteger', 'QLinearConv']
 
@@ -489,7 +496,8 @@ const RULES: Record<AllowedOp, OpRule> = {
       checkType(ctx, a, ['float32', 'int32', 'int64'])
       sameType(ctx, a, b)
       const { shape, macs } = matmul(ctx, a.shape, b.shape)
-      return { outputs: [out(a.type, shape)], macs, elementOps: 0n }
+      // int64 products run as bigint arithmetic (≈60 ns each): each also counts INT64_MAC_OPS element operations
+      return { outputs: [out(a.type, shape)], macs, elementOps: a.type === 'int64' ? macs * INT64_MAC_OPS : 0n }
     },
   },
   Add: binary(ALL, ['float32', 'int32', 'int64']),
