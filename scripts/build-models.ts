@@ -21,7 +21,6 @@ import {
   GAS_PER_VALUE_INFO,
   INFERENCE_BASE_GAS,
   MAX_ATTR_LIST,
-  MAX_INT8_WEIGHT_MAGNITUDE,
   MAX_IO_ELEMENTS,
   MAX_INITIALIZERS,
   MAX_NODES,
@@ -103,8 +102,8 @@ function main(): void {
       '',
       'Exactly reproducible: integer products and sums, an int32 → float32 conversion of values below 2^24,',
       `a multiply by 2^-${irisInt8.shift}, a clip to [0, 127] and a truncation to int8 are exact on every CPU, and the`,
-      'weights are 7-bit ([-64, 64]) so x86 int8 kernels without VNNI cannot saturate. `irisInt8Logits` in',
-      'scripts/models/iris-int8.ts computes the same int32 logits in JS; the tests compare them with onnxruntime.',
+      'weights are 7-bit ([-64, 64]), so onnxruntime on x86 without VNNI computes them exactly too. `irisInt8Logits` in',
+      'scripts/models/iris-int8.ts computes the same int32 logits in JS; the tests compare them with the canonical evaluator.',
     ]),
   ]
 
@@ -153,10 +152,9 @@ function readme(models: BuiltModel[]): string {
     '  integer Div traps on INT_MIN / -1, killing the process). Each operator also takes only the element types onnxruntime implements for it.',
     '- Every tensor shape must follow from the input shape and the initializers (Reshape shapes and axes are int64 initializers);',
     `  no tensor over ${MAX_TENSOR_ELEMENTS.toLocaleString('en-US')} elements, at most ${MAX_NODES} nodes, ${MAX_INITIALIZERS} initializers and ${MAX_VALUE_INFOS} value_info entries.`,
-    `- int8 weights of MatMulInteger, ConvInteger, QLinearMatMul and QLinearConv are initializers within ±${MAX_INT8_WEIGHT_MAGNITUDE}`,
-    '  (7-bit; quantize with reduce_range), or use uint8 weights with uint8 inputs: x86 CPUs without VNNI saturate full-range int8 products.',
+    '- int8 weights of MatMulInteger, ConvInteger, QLinearMatMul and QLinearConv are initializers (full range).',
     `- No zero-size dim anywhere (inputs, outputs, initializers, computed tensors), rank at most ${MAX_RANK}, list attributes of at most ${MAX_ATTR_LIST} values.`,
-    '- The registration also creates the onnxruntime session and runs the model once on a fixed input (precompiles/trial.ts); a model that fails there is refused.',
+    '- The registration also compiles the canonical plan and runs it once on a fixed input (precompiles/trial.ts); a model that fails there is refused.',
     '',
     `Gas per call = ${INFERENCE_BASE_GAS} + ⌈MACs × ${GAS_PER_MAC.numerator}/${GAS_PER_MAC.denominator}⌉ + element ops × ${GAS_PER_ELEMENT_OP} + ⌈elements read, written and loaded × ${GAS_PER_ELEMENT_ACCESS.numerator}/${GAS_PER_ELEMENT_ACCESS.denominator}⌉`,
     `+ nodes × ${GAS_PER_NODE} + node inputs × ${GAS_PER_NODE_INPUT} + initializers × ${GAS_PER_INITIALIZER} + value_info entries × ${GAS_PER_VALUE_INFO} + (input + output elements) × ${GAS_PER_IO_ELEMENT},`,
@@ -165,9 +163,8 @@ function readme(models: BuiltModel[]): string {
     '',
     '## Reproducibility',
     '',
-    'Float32 models are deterministic on one machine (same kernels); integer models (MatMulInteger/ConvInteger',
-    'with 7-bit int8 weights, integer Add/Relu, exact requantization) give the same bytes on every CPU. The',
-    'inference precompile runs every model on one thread, CPU only, with graph optimizations disabled.',
+    'Every model, float32 included, gives the same bytes on every CPU: the inference precompile runs the canonical',
+    'evaluator (precompiles/canonical/), whose result docs/CANONICAL_INFERENCE.md defines operator by operator.',
     '',
   ].join('\n')
 }

@@ -15,7 +15,7 @@ import { Attrs, ruleFor, type AllowedOp } from './operators.ts'
 import { checkWireFormat } from './wire.ts'
 import { dataTypeName, elementCount, elementType, formatShape, MAX_RANK, quote, readInitializer, toSafeInt, type ElementType, type TensorInfo } from './tensors.ts'
 
-export { ALLOWED_OPS, MAC_OPS, MAX_INT8_WEIGHT_MAGNITUDE, type AllowedOp } from './operators.ts'
+export { ALLOWED_OPS, MAC_OPS, type AllowedOp } from './operators.ts'
 export { ELEMENT_TYPES, MAX_RANK, type ElementType } from './tensors.ts'
 export { MAX_ATTR_LIST, MAX_ATTR_STRING } from './operators.ts'
 export { ModelValidationError }

@@ -40,15 +40,6 @@ export const INT64_MAC_OPS = 2n
 /** Operators whose cost is counted in multiply-accumulates; every other operator counts element operations. */
 export const MAC_OPS: readonly AllowedOp[] = ['Gemm', 'MatMul', 'MatMulInteger', 'QLinearMatMul', 'Conv', 'ConvInteger', 'QLinearConv']
 
-/**
- * Largest magnitude of an int8 weight (the second operand of MatMulInteger, ConvInteger,
- * QLinearMatMul, QLinearConv). x86 CPUs without VNNI run uint8×int8 products with VPMADDUBSW,
- * which saturates a pair sum at 16 bits: 255·128·2 overflows, 255·64·2 = 32,640 does not. With
- * 7-bit weights every CPU computes the exact integer result, which is the promise integer models
- * carry. uint8 weights (with uint8 inputs) take a widening kernel and need no limit.
- */
-export const MAX_INT8_WEIGHT_MAGNITUDE = 64
-
 /** What the analyzer passes to a rule: the node, its inputs (undefined where an optional input is omitted) and the model's opset. */
 export interface NodeContext {
   node: onnx.INodeProto
@@ -264,14 +255,18 @@ function matmul(ctx: NodeContext, a: number[], b: number[]): { shape: number[]; 
   return { shape, macs: product(batch) * BigInt(m) * BigInt(k) * BigInt(n) }
 }
 
-/** The int8 weights rule (see MAX_INT8_WEIGHT_MAGNITUDE); `a` is the activation operand. */
+/**
+ * The operand types of the integer products; `a` is the activation operand. int8 weights take
+ * their full range: the canonical kernels compute exact integer sums (onnxruntime's x86 kernels
+ * without VNNI saturate products of full-range int8 weights, which is why the chain limited them
+ * to ±64 until it stopped running onnxruntime). int8 weights are initializers, as every exporter
+ * writes them.
+ */
 function checkQuantizedOperands(ctx: NodeContext, a: TensorInfo, w: TensorInfo, pairs: readonly string[]): void {
   checkType(ctx, a, QUANT)
   checkType(ctx, w, QUANT, 'weights')
   if (!pairs.includes(`${a.type}x${w.type}`)) fail(`${ctx.op} does not take ${a.type} inputs with ${w.type} weights`)
-  if (w.type === 'uint8') return
-  if (!w.constant || w.byteValues === undefined) fail(`${ctx.op} int8 weights must be an initializer`)
-  if (!(weightsWithin7Bits.get(w) ?? checkWeights(w))) fail(`${ctx.op} int8 weights must lie in [-${MAX_INT8_WEIGHT_MAGNITUDE}, ${MAX_INT8_WEIGHT_MAGNITUDE}]`)
+  if (w.type === 'int8' && !w.constant) fail(`${ctx.op} int8 weights must be an initializer`)
 }
 
 /**
@@ -279,16 +274,7 @@ function checkQuantizedOperands(ctx: NodeContext, a: TensorInfo, w: TensorInfo, 
  * initializer, and checking its values at every use would make the analysis quadratic
  * (2,048 nodes × a 1 MiB weight).
  */
-const weightsWithin7Bits = new WeakMap<TensorInfo, boolean>()
 const scalesPositive = new WeakMap<TensorInfo, boolean>()
-
-function checkWeights(w: TensorInfo): boolean {
-  const values = w.byteValues!
-  let ok = true
-  for (let i = 0; i < values.length && ok; i++) ok = values[i] >= -MAX_INT8_WEIGHT_MAGNITUDE && values[i] <= MAX_INT8_WEIGHT_MAGNITUDE
-  weightsWithin7Bits.set(w, ok)
-  return ok
-}
 
 /** A quantization parameter: a scale (float32) or zero point (`type`), per tensor or per channel (`channels`). */
 function checkQuantParam(ctx: NodeContext, t: TensorInfo | undefined, type: ElementType | readonly ElementType[], what: string, channels?: number): void {

@@ -9,8 +9,8 @@
  *
  * Every step is exact: integer products and sums; int32 → float32 of values below 2^24; a
  * multiply by a power of two; a clip; float → int8 truncation of a value in [0, 127]. So any CPU
- * gives the same logits, which irisInt8Logits reproduces in JS. Weights are 7-bit ([-64, 64]) so
- * x86 int8 kernels cannot saturate (see MAX_INT8_WEIGHT_MAGNITUDE in precompiles/onnx).
+ * gives the same logits, which irisInt8Logits reproduces in JS. Weights are 7-bit ([-64, 64]), so
+ * onnxruntime on x86 without VNNI (whose int8 kernels saturate full-range products) agrees too.
  */
 import { buildModel } from './build-model.ts'
 import { irisDataset, IRIS_HIDDEN, trainIrisMlp, type IrisWeights } from './iris.ts'

@@ -79,7 +79,7 @@ function buildMlp(seed: number, sizes: number[]): Uint8Array {
 function int8Weights(seed: number, n: number, m: number): { W: Int8Array; b: Int32Array } {
   const rand = mulberry32(seed)
   return {
-    W: Int8Array.from({ length: n * m }, () => Math.floor(rand() * 129) - 64), // the analyzer takes 7-bit int8 weights
+    W: Int8Array.from({ length: n * m }, () => Math.floor(rand() * 256) - 128),
     b: Int32Array.from({ length: m }, () => Math.floor(rand() * 20001) - 10000),
   }
 }
