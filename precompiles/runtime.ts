@@ -106,8 +106,7 @@ export class ModelRuntime {
   }
 
   /** The analysis of a known model (sealed or pending), or undefined if this node has not seen its bytes. */
-  info(id: Uint8Array): ModelInfo | undefined {
-    const key = bytesToHex(id)
+  info(id: Uint8Array, key: string = bytesToHex(id)): ModelInfo | undefined {
     const cached = this.infos.get(key)
     if (cached !== undefined) return cached
     const bytes = this.bytes(id)
@@ -193,8 +192,7 @@ const registrySlots = new Map<string, Uint8Array>()
 const MAX_CACHED_SLOTS = 4096
 
 /** True when ModelRegistry's storage in `state` holds an owner for `id` (chain state decides, not the byte store). */
-export async function isRegistered(state: StorageReader, id: Uint8Array, keccak: (data: Uint8Array) => Uint8Array = keccak_256): Promise<boolean> {
-  const key = bytesToHex(id)
+export async function isRegistered(state: StorageReader, id: Uint8Array, keccak: (data: Uint8Array) => Uint8Array = keccak_256, key: string = bytesToHex(id)): Promise<boolean> {
   let slot = registrySlots.get(key)
   if (slot === undefined) {
     const preimage = new Uint8Array(64)

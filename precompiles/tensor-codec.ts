@@ -280,6 +280,8 @@ const ERROR_ABI = [{ type: 'error', name: 'Error', inputs: [{ name: 'message', t
 
 const SELECTOR_BYTES = hexToBytes(INFER_SELECTOR)
 const TWO_256 = 1n << 256n
+const INT64_MIN = -(1n << 63n)
+const INT64_MAX = (1n << 63n) - 1n
 
 /** The 32-byte big-endian word at `pos` as an unsigned integer. */
 function readWord(view: DataView, pos: number): bigint {
@@ -310,6 +312,13 @@ function readInt256(view: DataView, pos: number): bigint {
 
 /** Writes an int256 (two's complement) as a 32-byte big-endian word at `pos`. */
 function writeWord(view: DataView, pos: number, value: bigint): void {
+  if (value >= INT64_MIN && value <= INT64_MAX) {
+    // sign-extend a 64-bit value: 24 bytes of 0x00 or 0xff, then the value
+    const fill = value < 0n ? -1 : 0
+    for (let k = 0; k < 24; k += 4) view.setInt32(pos + k, fill)
+    view.setBigInt64(pos + 24, value)
+    return
+  }
   const u = value < 0n ? value + TWO_256 : value
   view.setBigUint64(pos, u >> 192n)
   view.setBigUint64(pos + 8, (u >> 128n) & 0xffffffffffffffffn)
@@ -328,7 +337,7 @@ function writeWord(view: DataView, pos: number, value: bigint): void {
  * or malformed ABI (`malformed calldata: …`: too short for the head, an offset or a length that
  * points outside the calldata).
  */
-export function decodeInferCall(calldata: Uint8Array): { modelId: Hex; input: bigint[] } {
+export function decodeInferCall(calldata: Uint8Array): InferCall {
   if (calldata.length < 4) throw new CodecError(`calldata too short for a selector (${calldata.length} bytes)`)
   if (calldata[0] !== SELECTOR_BYTES[0] || calldata[1] !== SELECTOR_BYTES[1] || calldata[2] !== SELECTOR_BYTES[2] || calldata[3] !== SELECTOR_BYTES[3]) {
     throw new CodecError(`unknown selector ${bytesToHex(calldata.subarray(0, 4))}, expected infer(bytes32,int256[]) ${INFER_SELECTOR}`)
@@ -345,7 +354,26 @@ export function decodeInferCall(calldata: Uint8Array): { modelId: Hex; input: bi
   }
   const input = new Array<bigint>(Number(length))
   for (let i = 0; i < input.length; i++) input[i] = readInt256(view, at + 32 + 32 * i)
-  return { modelId: bytesToHex(calldata.subarray(4, 36)), input }
+  const id = calldata.subarray(4, 36)
+  const start = 4 + at + 32
+  return { modelId: bytesToHex(id), id, input, words: calldata.subarray(start, start + 32 * input.length) }
+}
+
+/** A decoded `infer` call. `id` and `words` are views into the calldata (no copies). */
+export interface InferCall {
+  modelId: Hex
+  id: Uint8Array
+  input: bigint[]
+  /** The input's int256 words as they stand in the calldata: `abi.encodePacked(input)`, what the record hashes. */
+  words: Uint8Array
+}
+
+/** `abi.encodePacked(int256[] values)`: the words, two's complement, concatenated. */
+export function packWords(values: readonly bigint[]): Uint8Array {
+  const out = new Uint8Array(32 * values.length)
+  const view = new DataView(out.buffer)
+  for (let i = 0; i < values.length; i++) writeWord(view, 32 * i, BigInt.asIntN(256, values[i]))
+  return out
 }
 
 /** Calldata for `infer(modelId, input)` (for clients and tests). */

@@ -2,8 +2,11 @@
  * Element-wise kernels: unary and binary arithmetic, activations, variadic Max/Min, Clip, Cast,
  * quantization and BatchNormalization. Definitions: docs/CANONICAL_INFERENCE.md.
  */
-import { expF32, f32, maxF, minF, roundHalfEven, sigmoidF32, tanhF32 } from './math.ts'
+import { expF32, maxF, minF, roundHalfEven, sigmoidF32, tanhF32 } from './math.ts'
 import { alloc, broadcastStrides, INT_RANGE, normAxis, pick, rowStep, scalarOf, size, walkRows, type Data, type Kernel, type KernelContext, type KernelFactory } from './tensor.ts'
+
+/** binary32 rounding (math.ts), bound locally: an imported binding is a property read per call in CommonJS output, on the hottest loops. */
+const f32 = Math.fround
 
 /**
  * An element: a number, or a bigint in an int64 tensor. One function body serves both (`+`, `-`,

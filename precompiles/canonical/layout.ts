@@ -3,8 +3,11 @@
  * unchanged), Transpose, Concat, ReduceSum, ReduceMean, ArgMax, Softmax.
  * Definitions: docs/CANONICAL_INFERENCE.md.
  */
-import { exp64, f32, maxF } from './math.ts'
+import { exp64, maxF } from './math.ts'
 import { alloc, normAxis, pick, size, strides, type KernelContext, type KernelFactory } from './tensor.ts'
+
+/** binary32 rounding (math.ts), bound locally: an imported binding is a property read per call in CommonJS output, on the hottest loops. */
+const f32 = Math.fround
 
 /** Same elements, another shape. */
 const view: KernelFactory = (ctx) => (inputs) => pick(ctx, 0, inputs)!

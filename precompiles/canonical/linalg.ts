@@ -3,8 +3,11 @@
  * Definitions: docs/CANONICAL_INFERENCE.md. Every output element is a sum over k in increasing
  * order from +0, each product and each partial sum rounded (float32) or wrapped (integers).
  */
-import { f32, roundHalfEven } from './math.ts'
+import { roundHalfEven } from './math.ts'
 import { alloc, broadcastStrides, INT_RANGE, pick, size, strides, type Data, type Kernel, type KernelContext, type KernelFactory } from './tensor.ts'
+
+/** binary32 rounding (math.ts), bound locally: an imported binding is a property read per call in CommonJS output, on the hottest loops. */
+const f32 = Math.fround
 
 function matmulI32(a: Int32Array, aOff: number, b: Int32Array, bOff: number, out: Int32Array, outOff: number, m: number, k: number, n: number): void {
   for (let i = 0; i < m; i++) {

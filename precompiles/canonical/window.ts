@@ -4,10 +4,13 @@
  * taps are visited in row-major kernel order, padded positions skipped; a convolution sums over
  * input channels (outer) and taps (inner) from +0 and adds the bias last.
  */
-import { f32, maxF } from './math.ts'
+import { maxF } from './math.ts'
 import { multipliers, requantize } from './linalg.ts'
 import { alloc, pick, size, type Data, type KernelContext, type KernelFactory } from './tensor.ts'
 import type { Attrs } from '../onnx/operators.ts'
+
+/** binary32 rounding (math.ts), bound locally: an imported binding is a property read per call in CommonJS output, on the hottest loops. */
+const f32 = Math.fround
 
 /** Per spatial dim, for each output coordinate, the valid (kernel index, input coordinate) pairs, in kernel order. */
 interface DimTaps {

@@ -24,6 +24,7 @@ import {
   encodeRevertReason,
   fromTensorData,
   toTensorData,
+  packWords,
 } from '../../precompiles/tensor-codec.ts'
 import { createPrng } from '../../scripts/models/prng.ts'
 
@@ -344,9 +345,13 @@ describe('ABI', () => {
   it('decodes calldata made by viem', () => {
     const input = [0n, 1n, -1n, INT256_MAX, INT256_MIN, 5n * E18]
     const calldata = hexToBytes(encodeFunctionData({ abi: ABI, functionName: 'infer', args: [MODEL_ID, input] }))
-    expect(decodeInferCall(calldata)).toEqual({ modelId: MODEL_ID, input })
+    const call = decodeInferCall(calldata)
+    expect(call).toMatchObject({ modelId: MODEL_ID, input })
+    // the views the record hashes: the model id and abi.encodePacked(input), as they stand in the calldata
+    expect(bytesToHex(call.id)).toBe(MODEL_ID)
+    expect(bytesToHex(call.words)).toBe(bytesToHex(packWords(input)))
     expect(bytesToHex(encodeInferCall(MODEL_ID, input))).toBe(bytesToHex(calldata))
-    expect(decodeInferCall(encodeInferCall(MODEL_ID, []))).toEqual({ modelId: MODEL_ID, input: [] })
+    expect(decodeInferCall(encodeInferCall(MODEL_ID, []))).toMatchObject({ modelId: MODEL_ID, input: [], words: new Uint8Array() })
   })
 
   it('agrees with viem decodeFunctionData on random valid calldata, including the 64-bit fast-path edges', () => {
@@ -361,7 +366,9 @@ describe('ABI', () => {
       const id = toHex(randomBigint(rand, 256), { size: 32 })
       const calldata = hexToBytes(encodeFunctionData({ abi: ABI, functionName: 'infer', args: [id, input] }))
       const viem = decodeFunctionData({ abi: ABI, data: bytesToHex(calldata) })
-      expect(decodeInferCall(calldata)).toEqual({ modelId: viem.args[0], input: viem.args[1] })
+      const call = decodeInferCall(calldata)
+      expect(call).toMatchObject({ modelId: viem.args[0], input: viem.args[1] })
+      expect(bytesToHex(call.words)).toBe(bytesToHex(packWords(viem.args[1])))
     }
   })
 
@@ -386,7 +393,8 @@ describe('ABI', () => {
       let ours: unknown
       let theirs: unknown
       try {
-        ours = decodeInferCall(data)
+        const { modelId, input } = decodeInferCall(data)
+        ours = { modelId, input }
       } catch (err) {
         expect(err).toBeInstanceOf(CodecError)
         ours = 'rejected'
