@@ -7,4 +7,5 @@ export { buildModel, DEFAULT_IR_VERSION, DEFAULT_OPSET, ELEMENT_TYPES, type Attr
 export { buildCreditModel, creditScore, CREDIT_FEATURES, CREDIT_TRUE_WEIGHTS, generateCreditDataset, trainCreditModel, type CreditDataset, type CreditWeights } from './credit.ts'
 export { buildIrisModel, irisClassify, irisDataset, irisProbabilities, IRIS_CLASSES, IRIS_FEATURES, trainIrisMlp, type IrisDataset, type IrisWeights } from './iris.ts'
 export { buildIrisInt8Model, irisInt8Logits, irisToMillimetres, quantizeIrisMlp, type IrisInt8Weights } from './iris-int8.ts'
+export { buildFloatCnn, buildFloatMlp, type FloatCnnParameters } from './float-nets.ts'
 export { createPrng, type Prng } from './prng.ts'
