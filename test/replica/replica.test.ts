@@ -9,7 +9,8 @@ import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import WebSocket from 'ws'
+import WebSocket, { WebSocketServer } from 'ws'
+import { encodeSealedBlock } from '../../batcher/feed.ts'
 import { encodeDeployData, encodeFunctionData, parseEther, parseGwei, toHex, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { connectBridge, depositETH, encodeInferCall, modelIdOf, withdrawETH } from '@ai-rollup/sdk'
@@ -74,6 +75,15 @@ async function expectSameChain(a: string, b: string, head: number): Promise<void
     const [x, y] = await Promise.all([rpc(a, 'eth_getBlockByNumber', [toHex(n), false]), rpc(b, 'eth_getBlockByNumber', [toHex(n), false])])
     expect({ n, hash: y.hash, stateRoot: y.stateRoot }).toEqual({ n, hash: x.hash, stateRoot: x.stateRoot })
   }
+}
+
+/** A signed 1-wei transfer from dev account `i` at its next nonce on `url`. */
+async function signedTransfer(i: number, url: string): Promise<Uint8Array> {
+  const nonce = Number(await rpc(url, 'eth_getTransactionCount', [accounts[i].address, 'latest']))
+  const raw = await privateKeyToAccount(accounts[i].privateKey as Hex).signTransaction({
+    type: 'eip1559', chainId: 42424, nonce, gas: 21_000n, maxFeePerGas: parseGwei('10'), maxPriorityFeePerGas: parseGwei('1'), to: accounts[0].address as Hex, value: 1n,
+  })
+  return Buffer.from(raw.slice(2), 'hex')
 }
 
 describe('replica', () => {
@@ -212,6 +222,44 @@ describe('replica', () => {
       ws.close()
     } finally {
       await other.close()
+    }
+  })
+
+  it('drops a feed block whose announced hash it does not compute (a lying or broken feed), and stays on L1\'s chain', async () => {
+    // a fake sequencer feed: answers the subscription, then sends one block with a false hash
+    const server = new WebSocketServer({ port: 0, host: '127.0.0.1' })
+    await new Promise((resolve) => server.once('listening', resolve))
+    const fakeUrl = `ws://127.0.0.1:${(server.address() as { port: number }).port}`
+    const other = await startNode({
+      dataDir: tempDir('replica-fake-feed-'),
+      rpc: { port: 0 },
+      logLevel: TEST_LOG_LEVEL,
+      replica: { l1RpcUrl: r.l1.url, deploymentsPath: r.deploymentsPath, sequencerRpcUrl: fakeUrl, confirmations: 1, pollIntervalMs: 50, feedReconnectMs: 100 },
+    })
+    try {
+      head = await untilDerived(r, { url: other.url })
+      const parent = await rpc(other.url, 'eth_getBlockByNumber', [toHex(head), false])
+      const tx = await signedTransfer(18, other.url)
+      const lie = encodeSealedBlock({
+        block: { number: head + 1, timestamp: BigInt(parent.timestamp) + 1n, coinbase: Buffer.from('4200000000000000000000000000000000000011', 'hex'), txs: [tx] },
+        hash: new Uint8Array(32).fill(7),
+        parentHash: Buffer.from(parent.hash.slice(2), 'hex'),
+        stateRoot: new Uint8Array(32).fill(7),
+      })
+      const socket = await until(() => [...server.clients][0], 'the replica to connect to the feed')
+      socket.send(JSON.stringify({ jsonrpc: '2.0', method: 'eth_subscription', params: { subscription: '0x1', result: lie } }))
+      const status = await until(async () => {
+        const st = await rpc(other.url, 'rollup_getReplicaStatus')
+        return st.feed.mismatches === 1 ? st : undefined
+      }, 'the replica to drop the block')
+      expect(status.feed.blocksImported).toBe(0)
+      expect(status.heads.unsafe).toBe(head)
+      expect(await rpc(other.url, 'eth_getBlockByNumber', [toHex(head + 1), false])).toBeNull()
+      await expectSameChain(r.l2.url, other.url, head)
+    } finally {
+      await other.close()
+      rmSync(other.config.dataDir, { recursive: true, force: true })
+      server.close()
     }
   })
 
