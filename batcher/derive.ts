@@ -1,17 +1,32 @@
 /**
- * Derivation: rebuilding the L2 chain from L1 alone. Reads RollupAnchor's batches in order, takes
- * each batch's data from its submitBatch calldata, checks it against the hash the contract stored,
+ * Derivation: the L2 chain from L1 alone. Reads RollupAnchor's batches in order, takes each
+ * batch's data from its submitBatch calldata, checks it against the hash the contract stored,
  * decodes the blocks and re-executes them on a node that starts from the same genesis; at the end
- * of every batch the rebuilt block hash and state root, and the anchor and withdrawal roots built
- * from the rebuilt blocks' events, must equal what the batch committed to. Block import itself
- * refuses decreasing timestamps and system transactions outside their rules.
- * This is what a replica (and later a challenger) runs; the tests run it to prove that what the
- * batcher posts is enough to rebuild the exact chain.
+ * of every batch the block hash and state root, and the anchor and withdrawal roots built from the
+ * blocks' events, must equal what the batch committed to. Block import itself refuses decreasing
+ * timestamps and system transactions outside their rules.
+ *
+ * Two ways to run it: `deriveFromL1` once (scripts/rebuild-from-l1.ts, the tests), and
+ * `Derivation`, the replica's service, which follows L1 on an L1Loop (docs/ARCHITECTURE.md rule 5):
+ *   1. reconcile: every batch it derived that is not final yet is compared with what L1 holds now
+ *      (blockHash, stateRoot, dataHash); one that changed or is gone (an L1 reorg, a dispute that
+ *      deleted batches and let their indices be reused, batchCount shrinking) rewinds the chain to
+ *      the last block of the last batch still on L1 (a reset);
+ *   2. derive the next batches: a block the node already holds (an `unsafe` block from the
+ *      sequencer's feed) is kept when its content (timestamp, coinbase, transactions) is the
+ *      batch's, else the chain is rewound to its parent and L1's block is executed instead (L1
+ *      wins); blocks it does not hold are executed;
+ *   3. heads: `safe` = the last block of the last batch with `confirmations` L1 blocks, `finalized`
+ *      = the last block of the last batch RollupAnchor.isFinal says is final.
+ * A batch L1 holds that does not decode, re-execute or match its commitments is critical: the
+ * replica stops deriving and says so (its chain cannot follow an L1 it cannot reproduce).
  */
-import { bytesToHex } from '@ethereumjs/util'
-import { createPublicClient, decodeFunctionData, http, keccak256, type Hex } from 'viem'
+import { bytesToHex, hexToBytes } from '@ethereumjs/util'
+import { createPublicClient, decodeFunctionData, http, keccak256, type Hex, type PublicClient } from 'viem'
 import { rollupAnchorAbi } from './abi.ts'
-import { decodeBatch, type BatchBlock } from './codec.ts'
+import type { BatchLedger, HeadSink, PostedBatch, SourceBlock } from './batcher.ts'
+import { BatchDecodeError, decodeBatch, type BatchBlock } from './codec.ts'
+import { L1Failure, L1Loop, type L1Health, type Logger } from './l1-loop.ts'
 import { MerkleTree } from './merkle.ts'
 
 /** A node that can re-execute blocks (declared here; RunningNode implements it). */
@@ -31,32 +46,67 @@ export interface DeriveResult {
   head: number
 }
 
+/** A batch as RollupAnchor.getBatch returns it. */
+export interface L1Batch {
+  firstBlock: bigint
+  lastBlock: bigint
+  submittedAt: bigint
+  l1BlockNumber: bigint
+  challengeWindow: bigint
+  stateRoot: Hex
+  blockHash: Hex
+  withdrawalRoot: Hex
+  anchorRoot: Hex
+  dataHash: Hex
+}
+
 /** Fetches and decodes batch `index`'s blocks from L1, checking the data against the stored hash. */
 export async function fetchBatch(l1RpcUrl: string, rollupAnchor: Hex, index: number) {
   const l1 = createPublicClient({ transport: http(l1RpcUrl, { retryCount: 2 }) })
-  const batch = await l1.readContract({ address: rollupAnchor, abi: rollupAnchorAbi, functionName: 'getBatch', args: [BigInt(index)] })
+  const batch = (await l1.readContract({ address: rollupAnchor, abi: rollupAnchorAbi, functionName: 'getBatch', args: [BigInt(index)] })) as L1Batch
+  return { batch, ...(await fetchBatchData(l1, rollupAnchor, index, batch)) }
+}
+
+/** The blocks of a batch already read with getBatch, from its submitBatch calldata. */
+export async function fetchBatchData(l1: PublicClient, rollupAnchor: Hex, index: number, batch: L1Batch): Promise<{ blocks: BatchBlock[]; l1TxHash: Hex; dataBytes: number }> {
   const event = rollupAnchorAbi.find((x) => x.type === 'event' && x.name === 'BatchSubmitted')!
-  const [log] = await l1.getLogs({
+  const logs = await l1.getLogs({
     address: rollupAnchor,
     event: event as Extract<(typeof rollupAnchorAbi)[number], { type: 'event'; name: 'BatchSubmitted' }>,
     args: { batchIndex: BigInt(index) },
     fromBlock: batch.l1BlockNumber,
     toBlock: batch.l1BlockNumber,
   })
-  if (log === undefined) throw new DivergenceError(`batch ${index}: no BatchSubmitted event in L1 block ${batch.l1BlockNumber}`)
-  const tx = await l1.getTransaction({ hash: log.transactionHash! })
-  const { functionName, args } = decodeFunctionData({ abi: rollupAnchorAbi, data: tx.input })
-  if (functionName !== 'submitBatch') throw new DivergenceError(`batch ${index}: L1 transaction ${tx.hash} is not a submitBatch call`)
-  const data = args[6] as Hex
-  if (keccak256(data) !== batch.dataHash) throw new DivergenceError(`batch ${index}: calldata hashes to ${keccak256(data)}, the contract stored ${batch.dataHash}`)
-  const blocks = decodeBatch(Buffer.from(data.slice(2), 'hex'))
-  if (blocks[0].number !== Number(batch.firstBlock) || blocks[blocks.length - 1].number !== Number(batch.lastBlock)) {
-    throw new DivergenceError(`batch ${index}: data holds blocks ${blocks[0].number}-${blocks[blocks.length - 1].number}, the contract says ${batch.firstBlock}-${batch.lastBlock}`)
+  // the contract may hold several submissions of an index in one L1 block after a dispute: the one whose data it stored
+  for (const log of logs) {
+    const tx = await l1.getTransaction({ hash: log.transactionHash! })
+    const { functionName, args } = decodeFunctionData({ abi: rollupAnchorAbi, data: tx.input })
+    if (functionName !== 'submitBatch') throw new DivergenceError(`batch ${index}: L1 transaction ${tx.hash} is not a submitBatch call`)
+    const data = args[6] as Hex
+    if (keccak256(data) !== batch.dataHash) continue
+    const blocks = decodeBatch(Buffer.from(data.slice(2), 'hex'))
+    if (blocks[0].number !== Number(batch.firstBlock) || blocks[blocks.length - 1].number !== Number(batch.lastBlock)) {
+      throw new DivergenceError(`batch ${index}: data holds blocks ${blocks[0].number}-${blocks[blocks.length - 1].number}, the contract says ${batch.firstBlock}-${batch.lastBlock}`)
+    }
+    return { blocks, l1TxHash: tx.hash, dataBytes: (data.length - 2) / 2 }
   }
-  return { batch, blocks, l1TxHash: tx.hash }
+  throw new DivergenceError(`batch ${index}: no submitBatch in L1 block ${batch.l1BlockNumber} carries data hashing to ${batch.dataHash}`)
 }
 
-/** Rebuilds every posted block the importer does not have yet; throws DivergenceError on any mismatch. */
+/** The roots L1Bridge pays out against and enterprises verify against must be the batch's own. */
+function checkRoots(index: number, batch: L1Batch, anchored: Uint8Array[], withdrawals: Uint8Array[]): void {
+  const anchorRoot = bytesToHex(new MerkleTree(anchored).root)
+  const withdrawalRoot = bytesToHex(new MerkleTree(withdrawals).root)
+  if (anchorRoot !== batch.anchorRoot) throw new DivergenceError(`batch ${index}: its anchored hashes give root ${anchorRoot}, L1 holds ${batch.anchorRoot}`)
+  if (withdrawalRoot !== batch.withdrawalRoot) throw new DivergenceError(`batch ${index}: its withdrawals give root ${withdrawalRoot}, L1 holds ${batch.withdrawalRoot}`)
+}
+
+function checkEnd(index: number, batch: L1Batch, last: { hash: Uint8Array; stateRoot: Uint8Array }): void {
+  if (bytesToHex(last.hash) !== batch.blockHash) throw new DivergenceError(`batch ${index}: block ${batch.lastBlock} has hash ${bytesToHex(last.hash)}, L1 committed to ${batch.blockHash}`)
+  if (bytesToHex(last.stateRoot) !== batch.stateRoot) throw new DivergenceError(`batch ${index}: state root ${bytesToHex(last.stateRoot)} at block ${batch.lastBlock}, L1 committed to ${batch.stateRoot}`)
+}
+
+/** Rebuilds every posted block the importer does not have yet, once; throws DivergenceError on any mismatch. */
 export async function deriveFromL1(opts: { l1RpcUrl: string; rollupAnchor: Hex; importer: BlockImporter }): Promise<DeriveResult> {
   const l1 = createPublicClient({ transport: http(opts.l1RpcUrl, { retryCount: 2 }) })
   const count = Number(await l1.readContract({ address: opts.rollupAnchor, abi: rollupAnchorAbi, functionName: 'batchCount' }))
@@ -83,17 +133,313 @@ export async function deriveFromL1(opts: { l1RpcUrl: string; rollupAnchor: Hex; 
       last = result
       imported++
     }
-    if (last !== undefined) {
-      if (bytesToHex(last.hash) !== batch.blockHash) throw new DivergenceError(`batch ${index}: rebuilt block ${batch.lastBlock} has hash ${bytesToHex(last.hash)}, L1 committed to ${batch.blockHash}`)
-      if (bytesToHex(last.stateRoot) !== batch.stateRoot) throw new DivergenceError(`batch ${index}: rebuilt state root ${bytesToHex(last.stateRoot)}, L1 committed to ${batch.stateRoot}`)
-    }
-    if (whole) {
-      // the roots L1Bridge pays out against and enterprises verify against must be this batch's own
-      const anchorRoot = bytesToHex(new MerkleTree(anchored).root)
-      const withdrawalRoot = bytesToHex(new MerkleTree(withdrawals).root)
-      if (anchorRoot !== batch.anchorRoot) throw new DivergenceError(`batch ${index}: its anchored hashes give root ${anchorRoot}, L1 holds ${batch.anchorRoot}`)
-      if (withdrawalRoot !== batch.withdrawalRoot) throw new DivergenceError(`batch ${index}: its withdrawals give root ${withdrawalRoot}, L1 holds ${batch.withdrawalRoot}`)
-    }
+    if (last !== undefined) checkEnd(index, batch, last)
+    if (whole) checkRoots(index, batch, anchored, withdrawals)
   }
   return { batches: count, imported, head: opts.importer.chain.headNumber }
+}
+
+// ---- the replica's service ----
+
+/**
+ * The replica's chain as derivation drives it (declared here; node.ts implements it on the
+ * node's store, builder and services' indexes).
+ */
+export interface DerivationTarget {
+  headNumber(): number
+  /** A block the node holds, with its content in the batch encoding's terms. */
+  block(number: number): SourceBlock | undefined
+  importBlock(block: BatchBlock): Promise<{ hash: Uint8Array; stateRoot: Uint8Array }>
+  /** Deletes every block after `number` (durably, in one sqlite transaction) and resets the state to its root. */
+  rewindTo(number: number): Promise<void>
+  anchoredHashes(first: number, last: number): Uint8Array[]
+  withdrawalHashes(first: number, last: number): Uint8Array[]
+  /** Runs `fn` while nothing else writes the chain (the sealed-block feed waits). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>
+}
+
+/** The ledger's part derivation uses: the batches derived so far, L1's view of them (batcher/ledger.ts). */
+export type DerivationLedger = Pick<BatchLedger, 'lastBatch' | 'putBatch' | 'deleteBatchesFrom' | 'batch' | 'firstBatchAfterL1Block'> & {
+  batchCovering(blockNumber: number): PostedBatch | undefined
+}
+
+export interface DerivationConfig {
+  l1RpcUrl: string
+  rollupAnchor: Hex
+  /** L1 blocks a batch needs (its own included) before its L2 blocks are `safe`. */
+  confirmations: number
+  /** How often it looks at L1 (ms). */
+  pollIntervalMs: number
+  /** After this long without a successful L1 call (ms) it warns, then once a minute (l1-loop.ts). */
+  unreachableWarnAfterMs: number
+}
+
+export interface DerivationStatus extends L1Health {
+  running: boolean
+  /** Batches derived and checked against L1 (the last one's index, null before the first). */
+  lastBatchIndex: number | null
+  /** L2 block up to which the chain is L1's. */
+  derivedBlock: number
+  l1BatchCount: number | null
+  /** L2 transactions re-executed from L1 data since start (feed blocks L1 confirmed are not counted). */
+  txsExecuted: number
+  blocksExecuted: number
+  /** Unsafe blocks dropped because L1 said otherwise, and rewinds for a changed or deleted batch. */
+  unsafeBlocksDropped: number
+  l1Resets: number
+  lastError: { message: string; at: number } | null
+}
+
+/** Batches read and derived per step (the loop hurries while more are waiting). */
+const DERIVE_BATCHES_PER_STEP = 32
+/** Batches whose finality is asked per step. */
+const FINALITY_CHECKS_PER_STEP = 64
+
+export class Derivation {
+  readonly name = 'derivation'
+  private readonly l1: PublicClient
+  private readonly loop: L1Loop
+  private checked = false
+  private l1BatchCount: number | null = null
+  private stats = { txsExecuted: 0, blocksExecuted: 0, unsafeBlocksDropped: 0, l1Resets: 0 }
+
+  constructor(
+    private readonly config: DerivationConfig,
+    private readonly target: DerivationTarget,
+    private readonly ledger: DerivationLedger,
+    private readonly heads: HeadSink,
+    private readonly log: Logger,
+  ) {
+    // JSON-RPC batching: the per-batch comparisons of a step go out as one HTTP request
+    this.l1 = createPublicClient({ transport: http(config.l1RpcUrl, { retryCount: 0, timeout: 15_000, batch: { batchSize: 200, wait: 0 } }) })
+    this.loop = new L1Loop({
+      name: this.name,
+      pollIntervalMs: config.pollIntervalMs,
+      log,
+      step: () => this.step(),
+      onCritical: (message) => log.error(`derivation stopped: ${message}`),
+      unreachableWarnAfterMs: config.unreachableWarnAfterMs,
+      whileDown: 'no block becomes safe or finalized, and nothing is derived from L1',
+    })
+  }
+
+  start(): void {
+    this.loop.start()
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop()
+  }
+
+  health(): { name: string; ok: boolean; detail: string } {
+    const down = this.loop.downFor()
+    if (down !== null) return { name: this.name, ok: false, detail: `no successful L1 call for ${Math.round(down / 1000)} s: ${this.loop.lastError?.message ?? ''}` }
+    return { name: this.name, ok: this.loop.isRunning, detail: this.loop.lastError?.message ?? `derived up to L2 block ${this.ledger.lastBatch()?.lastBlock ?? 0}` }
+  }
+
+  status(): DerivationStatus {
+    const last = this.ledger.lastBatch()
+    return {
+      running: this.loop.isRunning,
+      ...this.loop.l1Health(),
+      lastBatchIndex: last?.batchIndex ?? null,
+      derivedBlock: last?.lastBlock ?? 0,
+      l1BatchCount: this.l1BatchCount,
+      ...this.stats,
+      lastError: this.loop.lastError,
+    }
+  }
+
+  /** Runs one step now (tests, benchmarks); errors are thrown, not retried. */
+  async stepOnce(): Promise<void> {
+    await this.step()
+  }
+
+  private async step(): Promise<void> {
+    try {
+      if (!this.checked) await this.checkL1()
+      const l1Head = await this.l1.getBlock({ blockTag: 'latest' })
+      const count = Number(await this.read('batchCount'))
+      this.l1BatchCount = count
+      await this.reconcile(count, Number(l1Head.number))
+      const more = await this.deriveNext(count)
+      await this.moveHeads(Number(l1Head.number))
+      if (more) this.loop.hurry()
+    } catch (err) {
+      // L1 holds something this node cannot reproduce: no retry changes that
+      if (err instanceof DivergenceError || err instanceof BatchDecodeError || err instanceof ImportError) {
+        throw new L1Failure('critical', `${err.message}: this node cannot reproduce the chain RollupAnchor ${this.config.rollupAnchor} records`, { cause: err })
+      }
+      throw err
+    }
+  }
+
+  private async checkL1(): Promise<void> {
+    const code = await this.l1.getCode({ address: this.config.rollupAnchor })
+    if (code === undefined || code === '0x') {
+      throw new L1Failure('critical', `no contract at RollupAnchor address ${this.config.rollupAnchor} on ${this.config.l1RpcUrl}: check the deployments file`)
+    }
+    this.checked = true
+    this.log.info(`derivation: following RollupAnchor ${this.config.rollupAnchor} on ${this.config.l1RpcUrl}`)
+  }
+
+  /**
+   * What L1 took back since the last step. Every derived batch that is not final, and every one
+   * still within the confirmation depth, is compared with L1's record: the first one gone or
+   * changed (another block hash, state root or data) and everything after it are forgotten, and
+   * the chain goes back to the last block L1 still confirms. A batch only re-mined in another L1
+   * block (same commitment) keeps its blocks; its row is updated (safe counts from its L1 block).
+   */
+  private async reconcile(count: number, l1Head: number): Promise<void> {
+    const last = this.ledger.lastBatch()
+    if (last === undefined) return
+    const finalized = this.heads.headOf('finalized')
+    const firstNotFinal = this.ledger.batchCovering(finalized + 1)?.batchIndex ?? last.batchIndex
+    const firstShallow = this.ledger.firstBatchAfterL1Block(l1Head - this.config.confirmations) ?? last.batchIndex
+    const from = Math.min(firstNotFinal, firstShallow, last.batchIndex)
+    let firstBad: number | undefined = last.batchIndex >= count ? count : undefined
+    const until = Math.min(last.batchIndex, count - 1)
+    const indices = Array.from({ length: Math.max(0, until - from + 1) }, (_, i) => from + i)
+    const onL1 = await Promise.all(indices.map((i) => this.read('getBatch', [BigInt(i)])))
+    for (const [k, index] of indices.entries()) {
+      if (firstBad !== undefined && index >= firstBad) break
+      const local = this.ledger.batch(index)!
+      const now = onL1[k]
+      const same = now.blockHash.toLowerCase() === bytesToHex(local.blockHash) && now.stateRoot.toLowerCase() === bytesToHex(local.stateRoot) && now.dataHash.toLowerCase() === bytesToHex(local.dataHash)
+      if (!same) {
+        firstBad = index
+        break
+      }
+      if (Number(now.l1BlockNumber) !== local.l1BlockNumber || Number(now.submittedAt) !== local.submittedAt) {
+        this.ledger.putBatch({ ...local, l1BlockNumber: Number(now.l1BlockNumber), submittedAt: Number(now.submittedAt), challengeWindow: Number(now.challengeWindow) })
+      }
+    }
+    if (firstBad === undefined) return
+    const keep = firstBad === 0 ? 0 : this.ledger.batch(firstBad - 1)!.lastBlock
+    this.stats.l1Resets++
+    this.log.info(`derivation: L1 batch ${firstBad} ${firstBad >= count ? 'is gone' : 'changed'} (L1 has ${count} batches; an L1 reorg or a dispute): back to L2 block ${keep}, the last one L1 still confirms`)
+    await this.target.exclusive(async () => {
+      this.ledger.deleteBatchesFrom(firstBad!)
+      if (this.target.headNumber() > keep) await this.target.rewindTo(keep)
+    })
+  }
+
+  /** Derives the next batches L1 holds; true when more are waiting. */
+  private async deriveNext(count: number): Promise<boolean> {
+    const from = (this.ledger.lastBatch()?.batchIndex ?? -1) + 1
+    const until = Math.min(count, from + DERIVE_BATCHES_PER_STEP)
+    const indices = Array.from({ length: Math.max(0, until - from) }, (_, i) => from + i)
+    const batches = await Promise.all(indices.map((i) => this.read('getBatch', [BigInt(i)])))
+    // calldata and receipts fetched for all of them at once (batched), executed in order
+    const data = await Promise.all(indices.map((index, k) => fetchBatchData(this.l1, this.config.rollupAnchor, index, batches[k])))
+    const receipts = await Promise.all(data.map((d) => this.l1.getTransactionReceipt({ hash: d.l1TxHash })))
+    for (const [k, index] of indices.entries()) {
+      await this.target.exclusive(() => this.apply(index, batches[k], data[k].blocks))
+      const b = batches[k]
+      const first = Number(b.firstBlock)
+      const lastBlock = Number(b.lastBlock)
+      this.ledger.putBatch({
+        batchIndex: index,
+        firstBlock: first,
+        lastBlock,
+        stateRoot: hexToBytes(b.stateRoot),
+        blockHash: hexToBytes(b.blockHash),
+        withdrawalRoot: hexToBytes(b.withdrawalRoot),
+        anchorRoot: hexToBytes(b.anchorRoot),
+        dataHash: hexToBytes(b.dataHash),
+        l1TxHash: hexToBytes(data[k].l1TxHash),
+        l1BlockNumber: Number(b.l1BlockNumber),
+        submittedAt: Number(b.submittedAt),
+        challengeWindow: Number(b.challengeWindow),
+        dataBytes: data[k].dataBytes,
+        l2TxCount: data[k].blocks.reduce((n, blk) => n + blk.txs.length, 0),
+        l1GasUsed: Number(receipts[k].gasUsed),
+        l1Fee: receipts[k].gasUsed * receipts[k].effectiveGasPrice,
+      })
+      this.log.debug(`derivation: batch ${index} (L2 blocks ${first}-${lastBlock}) matches L1`)
+    }
+    return until < count
+  }
+
+  /** Brings the chain to batch `index`'s blocks (L1 wins over unsafe blocks) and checks its commitments. */
+  private async apply(index: number, batch: L1Batch, blocks: BatchBlock[]): Promise<void> {
+    let last: { hash: Uint8Array; stateRoot: Uint8Array } | undefined
+    for (const block of blocks) {
+      if (block.number <= this.target.headNumber()) {
+        const local = this.target.block(block.number)!
+        if (sameContent(local, block)) {
+          last = local
+          continue
+        }
+        const dropped = this.target.headNumber() - block.number + 1
+        this.stats.unsafeBlocksDropped += dropped
+        this.log.info(`derivation: unsafe block ${block.number} (${bytesToHex(local.hash)}) is not what L1 batch ${index} holds: dropping ${dropped} unsafe blocks, L1 wins`)
+        await this.target.rewindTo(block.number - 1)
+      }
+      if (block.number !== this.target.headNumber() + 1) throw new DivergenceError(`batch ${index}: block ${block.number} does not follow the chain's head ${this.target.headNumber()}`)
+      try {
+        last = await this.target.importBlock(block)
+      } catch (err) {
+        throw new ImportError(`batch ${index}: ${(err as Error).message}`, { cause: err })
+      }
+      this.stats.blocksExecuted++
+      this.stats.txsExecuted += block.txs.length
+    }
+    checkEnd(index, batch, last!)
+    const first = blocks[0].number
+    const lastNumber = blocks[blocks.length - 1].number
+    checkRoots(index, batch, this.target.anchoredHashes(first, lastNumber), this.target.withdrawalHashes(first, lastNumber))
+  }
+
+  /** safe: batches `confirmations` deep; finalized: batches RollupAnchor.isFinal says are final (never above safe). */
+  private async moveHeads(l1Head: number): Promise<void> {
+    const last = this.ledger.lastBatch()
+    const lastBlockBefore = (index: number | undefined): number => {
+      if (last === undefined) return 0
+      if (index === undefined) return last.lastBlock
+      return index === 0 ? 0 : (this.ledger.batch(index - 1)?.lastBlock ?? 0)
+    }
+    const safe = lastBlockBefore(this.ledger.firstBatchAfterL1Block(l1Head - this.config.confirmations + 1))
+    let finalized = this.heads.headOf('finalized')
+    if (finalized > safe) finalized = safe
+    const firstNotFinal = this.ledger.batchCovering(finalized + 1)
+    if (firstNotFinal !== undefined && firstNotFinal.lastBlock <= safe) {
+      const indices: number[] = []
+      for (let i = firstNotFinal.batchIndex; i < firstNotFinal.batchIndex + FINALITY_CHECKS_PER_STEP; i++) {
+        const b = this.ledger.batch(i)
+        if (b === undefined || b.lastBlock > safe) break
+        indices.push(i)
+      }
+      const final = await Promise.all(indices.map((i) => this.read('isFinal', [BigInt(i)])))
+      for (const [k, i] of indices.entries()) {
+        if (!final[k]) break
+        finalized = this.ledger.batch(i)!.lastBlock
+      }
+    }
+    if (safe !== this.heads.headOf('safe')) {
+      this.heads.setHead('safe', safe)
+      this.log.debug(`derivation: safe head ${safe}`)
+    }
+    if (finalized !== this.heads.headOf('finalized')) {
+      this.heads.setHead('finalized', finalized)
+      this.log.info(`derivation: finalized head ${finalized}`)
+    }
+  }
+
+  private read<const F extends 'batchCount' | 'getBatch' | 'isFinal'>(functionName: F, args?: readonly unknown[]) {
+    return this.l1.readContract({ address: this.config.rollupAnchor, abi: rollupAnchorAbi, functionName, args } as never) as Promise<
+      F extends 'getBatch' ? L1Batch : F extends 'isFinal' ? boolean : bigint
+    >
+  }
+}
+
+/** A batch block that the node cannot execute (a transaction fails, a rule is broken). */
+class ImportError extends Error {
+  override readonly name = 'ImportError'
+}
+
+/** Same timestamp, coinbase and transactions: the same block once executed. */
+function sameContent(local: BatchBlock, block: BatchBlock): boolean {
+  if (local.timestamp !== block.timestamp || Buffer.compare(local.coinbase, block.coinbase) !== 0 || local.txs.length !== block.txs.length) return false
+  return local.txs.every((tx, i) => Buffer.compare(tx, block.txs[i]) === 0)
 }

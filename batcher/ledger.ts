@@ -75,6 +75,7 @@ export class SqliteBatchLedger implements BatchLedger {
       batchesFrom: d.prepare(`SELECT ${BATCH_COLUMNS} FROM l1_batches WHERE batch_index >= ? ORDER BY batch_index`),
       batchTotals: d.prepare('SELECT COUNT(*) AS batches, COALESCE(SUM(l2_tx_count), 0) AS txs, COALESCE(SUM(data_bytes), 0) AS bytes, COALESCE(SUM(l1_gas_used), 0) AS gas FROM l1_batches'),
       batchFees: d.prepare('SELECT l1_fee FROM l1_batches').pluck(),
+      firstBatchEndingAfter: d.prepare('SELECT MIN(batch_index) FROM l1_batches WHERE last_block > ?').pluck(),
       firstBatchAfterL1Block: d.prepare('SELECT MIN(batch_index) FROM l1_batches WHERE l1_block_number > ?').pluck(),
       firstBatchNotFinalAt: d.prepare('SELECT MIN(batch_index) FROM l1_batches WHERE submitted_at + challenge_window > ?').pluck(),
     }
@@ -100,6 +101,12 @@ export class SqliteBatchLedger implements BatchLedger {
       this.stmts.deleteBatchesFrom.run(index)
       if (first !== undefined && last !== undefined) for (const w of this.writers) w.batchesChanged(first.firstBlock, last.lastBlock)
     })
+  }
+
+  /** Forgets the batches that cover any L2 block after `blockNumber` (the chain was rewound to it). */
+  forgetBlocksAfter(blockNumber: number): void {
+    const first = this.stmts.firstBatchEndingAfter.get(blockNumber) as number | null
+    if (first !== null) this.deleteBatchesFrom(first)
   }
 
   batch(index: number): PostedBatch | undefined {

@@ -90,6 +90,8 @@ export class BridgeStore implements DepositStore {
         l2_token = excluded.l2_token WHERE deposit_results.status = 0 AND excluded.status = 1`),
       depositResult: d.prepare(`SELECT ${DEPOSIT_RESULT_COLUMNS} FROM deposit_results WHERE nonce = ?`),
       lastDepositResult: d.prepare(`SELECT ${DEPOSIT_RESULT_COLUMNS} FROM deposit_results ORDER BY nonce DESC LIMIT 1`),
+      deleteWithdrawalsAfter: d.prepare('DELETE FROM withdrawals WHERE block_number > ?'),
+      deleteDepositResultsAfter: d.prepare('DELETE FROM deposit_results WHERE block_number > ?'),
       failedDeposits: d.prepare('SELECT nonce FROM deposit_results WHERE status = 0 ORDER BY nonce').pluck(),
     }
   }
@@ -99,6 +101,12 @@ export class BridgeStore implements DepositStore {
     const s = this.stmts
     for (const wd of withdrawals) s.putWithdrawal.run(wd.blockNumber, wd.logIndex, wd.txIndex, wd.withdrawalHash)
     for (const r of depositResults) s.putDepositResult.run(r.nonce, r.blockNumber, r.txIndex, r.included ? 1 : 0, r.l2Token)
+  }
+
+  /** Rewind writer (Store.rewindTo, inside its transaction): the withdrawals and deposit results of the blocks after `number` are gone with them. */
+  rewindTo(number: number): void {
+    this.stmts.deleteWithdrawalsAfter.run(number)
+    this.stmts.deleteDepositResultsAfter.run(number)
   }
 
   // ---- withdrawals ----

@@ -111,6 +111,14 @@ export const DEFAULT_RESUBMIT_AFTER_MS = 60_000
  */
 export const DEFAULT_L1_UNREACHABLE_WARN_AFTER_MS = 60_000
 export const DEFAULT_MAX_L1_FEE_PER_GAS = 500_000_000_000n
+/** A replica's RPC port (the sequencer's is 9545). */
+export const DEFAULT_REPLICA_RPC_PORT = 9546
+/** A replica's data directory (relative to the working directory). */
+export const DEFAULT_REPLICA_DATA_DIR = 'data/replica'
+/** A replica whose sealed-block feed dropped reconnects after this long, in milliseconds. */
+export const DEFAULT_FEED_RECONNECT_MS = 1_000
+/** A forwarded eth_sendRawTransaction waits this long for the sequencer, in milliseconds. */
+export const DEFAULT_FORWARD_TIMEOUT_MS = 10_000
 export const DEFAULT_BRIDGE_CONFIRMATIONS = 3
 export const DEFAULT_BRIDGE_POLL_MS = 1_000
 export const DEFAULT_BRIDGE_LOG_RANGE = 2_000
@@ -270,6 +278,29 @@ export interface L1Config {
   unreachableWarnAfterMs: number
 }
 
+/**
+ * A replica: a node that never sequences. It derives every block from the batches on L1 and, with
+ * a sequencer URL, follows the sequencer's sealed blocks as `unsafe` and forwards transactions to
+ * it (README "Replicas"). Absent: the node is a sequencer.
+ */
+export interface ReplicaConfig {
+  l1RpcUrl: string
+  /** The deployments file of the L1 contracts (RollupAnchor's address, chain ids). */
+  deploymentsPath: string
+  /** The sequencer's JSON-RPC URL (http or ws; the feed uses ws on the same host and port); absent: L1 only, no forwarding. */
+  sequencerRpcUrl?: string
+  /** L1 blocks (including its own) a batch needs before its L2 blocks are `safe`. */
+  confirmations: number
+  /** How often derivation polls L1 for new batches, in milliseconds. */
+  pollIntervalMs: number
+  /** After this long without a successful L1 call derivation warns, in milliseconds (then once a minute). */
+  unreachableWarnAfterMs: number
+  /** A dropped feed connection is retried after this long, in milliseconds. */
+  feedReconnectMs: number
+  /** How long a forwarded transaction waits for the sequencer's answer, in milliseconds. */
+  forwardTimeoutMs: number
+}
+
 /** The bridge's deposit watcher. It runs when the node has an L1 and the deployments file names an L1Bridge. */
 export interface BridgeConfig {
   /** Set false to leave deposits alone even with an L1Bridge (another node includes them). */
@@ -295,6 +326,8 @@ export interface NodeConfig {
   ai: AiConfig
   anchoring: AnchoringConfig
   l1?: L1Config
+  /** Present on a replica (which has no `l1`: it posts nothing). */
+  replica?: ReplicaConfig
   bridge: BridgeConfig
   /** Log level: 'silent' | 'error' | 'info' | 'debug'. */
   logLevel: 'silent' | 'error' | 'info' | 'debug'
@@ -311,6 +344,8 @@ export type NodeConfigInput = {
   anchoring?: Partial<AnchoringConfig>
   /** rpcUrl, deploymentsPath and batcherKey are required when given. */
   l1?: Partial<L1Config> & Pick<L1Config, 'rpcUrl' | 'deploymentsPath' | 'batcherKey'>
+  /** l1RpcUrl and deploymentsPath are required when given. */
+  replica?: Partial<ReplicaConfig> & Pick<ReplicaConfig, 'l1RpcUrl' | 'deploymentsPath'>
   bridge?: Partial<BridgeConfig>
   logLevel?: NodeConfig['logLevel']
 }
@@ -396,6 +431,17 @@ export function resolveConfig(input: NodeConfigInput = {}): NodeConfig {
             unreachableWarnAfterMs: DEFAULT_L1_UNREACHABLE_WARN_AFTER_MS,
             ...input.l1,
           },
+    replica:
+      input.replica === undefined
+        ? undefined
+        : {
+            confirmations: DEFAULT_L1_CONFIRMATIONS,
+            pollIntervalMs: DEFAULT_L1_POLL_MS,
+            unreachableWarnAfterMs: DEFAULT_L1_UNREACHABLE_WARN_AFTER_MS,
+            feedReconnectMs: DEFAULT_FEED_RECONNECT_MS,
+            forwardTimeoutMs: DEFAULT_FORWARD_TIMEOUT_MS,
+            ...input.replica,
+          },
     bridge: {
       enabled: true,
       confirmations: DEFAULT_BRIDGE_CONFIRMATIONS,
@@ -450,6 +496,14 @@ function checkConfig(c: NodeConfig): void {
       if (!Number.isInteger(c.l1[key]) || c.l1[key] <= 0) fail(`l1.${key}`, 'must be a positive integer')
     }
     if (!['brotli', 'zlib', 'none'].includes(c.l1.compression)) fail('l1.compression', 'must be brotli, zlib or none')
+  }
+  if (c.replica !== undefined) {
+    if (c.l1 !== undefined) fail('replica', 'a replica posts nothing to L1: give it no l1 (batcher) section')
+    if (!/^https?:\/\//.test(c.replica.l1RpcUrl)) fail('replica.l1RpcUrl', 'must be an http(s) URL')
+    if (c.replica.sequencerRpcUrl !== undefined && !/^(https?|wss?):\/\//.test(c.replica.sequencerRpcUrl)) fail('replica.sequencerRpcUrl', 'must be an http(s) or ws(s) URL')
+    for (const key of ['confirmations', 'pollIntervalMs', 'unreachableWarnAfterMs', 'feedReconnectMs', 'forwardTimeoutMs'] as const) {
+      if (!Number.isInteger(c.replica[key]) || c.replica[key] <= 0) fail(`replica.${key}`, 'must be a positive integer')
+    }
   }
   if (typeof c.bridge.enabled !== 'boolean') fail('bridge.enabled', 'must be true or false')
   if (!Number.isInteger(c.bridge.confirmations) || c.bridge.confirmations < 0) fail('bridge.confirmations', 'must be an integer ≥ 0')

@@ -49,9 +49,15 @@ import type { Common } from '@ethereumjs/common'
 import { AnchorQueue } from './anchoring/queue.ts'
 import { AnchorStore } from './anchoring/store.ts'
 import { registerAnchorRoutes } from './anchoring/http.ts'
+import { AnchorSubmissionsClosedError } from './anchoring/queue.ts'
+import { method } from './rpc/methods.ts'
 import { AnchorEvents } from './anchoring/events.ts'
 import { anchorMethods } from './rpc/namespaces/anchor.ts'
-import { Batcher, BatchProofs, readDeployments, SqliteBatchLedger, type BatchBlock, type BlockSource, type CrashPoint, type HeadSink, type L1Deployments, type ProofIndex } from '../batcher/index.ts'
+import { Batcher, BatchProofs, Derivation, encodeSealedBlock, readDeployments, SqliteBatchLedger, type BatchBlock, type BlockSource, type CrashPoint, type HeadSink, type L1Deployments, type ProofIndex } from '../batcher/index.ts'
+import type { SealedBlockFeed } from './rpc/subscriptions.ts'
+import { SealedBlockFollower } from './replica/feed-follower.ts'
+import { TxForwarder, wsUrlOf } from './replica/forward.ts'
+import { replicaMethods } from './rpc/namespaces/replica.ts'
 import { SYSTEM_ADDRESS } from './system/system-tx.ts'
 import { checkSystemTransactions } from './system/rules.ts'
 import { indexProtocolLogs } from './system/log-index.ts'
@@ -84,6 +90,10 @@ export interface RunningNode {
   l1?: L1Deployments
   /** Present when the node watches an L1Bridge for deposits. */
   deposits?: DepositWatcher
+  /** Present on a replica: the L1 derivation service. */
+  derivation?: Derivation
+  /** Present on a replica with a sequencer URL: the sealed-block feed it follows. */
+  feed?: SealedBlockFollower
   /** Withdrawal status and proofs (bridge_getWithdrawalProof). */
   withdrawals: WithdrawalProofs
   /** Each running service's health, in start order (sequencer/service.ts). */
@@ -94,6 +104,12 @@ export interface RunningNode {
    * Only for a node that does not sequence (empty pool, nothing anchored over HTTP).
    */
   importBlock(block: BatchBlock): Promise<ImportedBlock>
+  /**
+   * Takes the chain back to block `number` (durably: one sqlite transaction deletes the later
+   * blocks and the services' rows of them), resets the state to its root and sends the removed
+   * logs to log subscribers with `removed: true`. What a replica does when L1 contradicts it.
+   */
+  rewindTo(number: number): Promise<void>
   /** Seals a block now if anything is executable (tests; the driver does this on its own). */
   mine(): Promise<SealedBlock<PoolTx> | undefined>
   close(): Promise<void>
@@ -155,12 +171,14 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
 
   // the L1 deployment, read before the builder: the deposit watcher is one of its system sources
   let l1: L1Deployments | undefined
-  if (config.l1 !== undefined) {
-    l1 = readDeployments(config.l1.deploymentsPath)
+  const deploymentsPath = config.l1?.deploymentsPath ?? config.replica?.deploymentsPath
+  if (deploymentsPath !== undefined) {
+    l1 = readDeployments(deploymentsPath)
     if (BigInt(l1.l2ChainId) !== common.chainId()) {
-      throw new Error(`${config.l1.deploymentsPath} was deployed for L2 chain ${l1.l2ChainId}, this node runs chain ${common.chainId()}`)
+      throw new Error(`${deploymentsPath} was deployed for L2 chain ${l1.l2ChainId}, this node runs chain ${common.chainId()}`)
     }
   }
+  const replica = config.replica
   let deposits: DepositWatcher | undefined
   if (config.l1 !== undefined && l1?.l1Bridge !== undefined && config.bridge.enabled) {
     const { confirmations, pollIntervalMs, maxLogRange, maxDepositsPerBlock } = config.bridge
@@ -222,7 +240,32 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     bufferEntries: config.rpc.filterBufferEntries,
   })
   cleanup.push(() => filters.close())
-  const hub = new SubscriptionHub(filters, { maxPerConnection: config.rpc.wsMaxSubscriptions })
+  // a sequencer feeds its sealed blocks to replicas (batcher/feed.ts); a replica seals none of its own
+  const sealedBlocks: SealedBlockFeed | undefined =
+    replica !== undefined
+      ? undefined
+      : {
+          headNumber: () => chain.headNumber,
+          stored: (number) => {
+            const b = blockSource(store, chain, anchorStore, bridgeStore).block(number)
+            return encodeSealedBlock({ block: b, hash: b.hash, stateRoot: b.stateRoot, parentHash: chain.byNumber(number)!.header.parentHash })
+          },
+          sealed: (block) =>
+            encodeSealedBlock({
+              block: { number: block.row.number, timestamp: block.header.timestamp, coinbase: block.header.coinbase.bytes, txs: block.txRows.map((t) => t.raw) },
+              hash: block.row.hash,
+              stateRoot: block.header.stateRoot,
+              parentHash: block.header.parentHash,
+            }),
+        }
+  const hub = new SubscriptionHub(filters, { maxPerConnection: config.rpc.wsMaxSubscriptions, sealedBlocks })
+  const onSealed = (block: SealedBlock) => {
+    accounts.clear()
+    anchors.refresh()
+    deposits?.refresh()
+    filters.onBlock(block.row.hash)
+    hub.publishBlock(block)
+  }
   const driver = new SequencerDriver<PoolTx>({
     builder,
     pool,
@@ -230,13 +273,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     blockTimeMs: config.sequencer.blockTimeMs,
     automine: config.sequencer.automine,
     log,
-    onSealed: (block) => {
-      accounts.clear()
-      anchors.refresh()
-      deposits?.refresh()
-      filters.onBlock(block.row.hash)
-      hub.publishBlock(block)
-    },
+    onSealed,
   })
   pool.onAdded((ptx) => {
     filters.onPendingTx(ptx.hashHex)
@@ -283,6 +320,68 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     config.l1 !== undefined && l1?.l1Bridge !== undefined ? { rpcUrl: config.l1.rpcUrl, chainId: l1.l1ChainId, l1Bridge: l1.l1Bridge, rollupAnchor: l1.rollupAnchor } : undefined,
   )
 
+  // 4b. a replica: the chain's writers (derivation from L1, the sequencer's feed), one at a time
+  const importAndPublish = async (block: BatchBlock): Promise<ImportedBlock> => {
+    const { imported, sealed } = await importBlock(builder, common, chain, block)
+    onSealed(sealed)
+    return imported
+  }
+  const rewindTo = async (number: number): Promise<void> => {
+    if (number >= chain.headNumber) return
+    let removed: ReturnType<Store['getLogsAfter']> = []
+    let formatted: ReturnType<FilterManager['format']> = []
+    await builder.rewind(() => {
+      removed = store.getLogsAfter(number)
+      formatted = filters.format(removed) // before the blocks go: the logs carry their block hashes
+      store.rewindTo(number, () => {
+        anchorStore.rewindTo(number)
+        bridgeStore.rewindTo(number)
+        ledger.forgetBlocksAfter(number)
+      })
+      chain.rewound(number)
+      return chain.head().header.stateRoot
+    })
+    accounts.clear()
+    filters.onRewind(number)
+    hub.publishRemovedLogs(removed, formatted)
+    log.info(`chain rewound to block ${number} (${bytesToHex(chain.head().row.hash)}): ${removed.length} logs removed`)
+  }
+  let writing: Promise<unknown> = Promise.resolve()
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = writing.then(fn, fn)
+    writing = run.catch(() => undefined)
+    return run
+  }
+  let derivation: Derivation | undefined
+  let feed: SealedBlockFollower | undefined
+  let forwarder: TxForwarder | undefined
+  if (replica !== undefined && l1 !== undefined) {
+    const source = blockSource(store, chain, anchorStore, bridgeStore)
+    derivation = new Derivation(
+      { l1RpcUrl: replica.l1RpcUrl, rollupAnchor: l1.rollupAnchor, confirmations: replica.confirmations, pollIntervalMs: replica.pollIntervalMs, unreachableWarnAfterMs: replica.unreachableWarnAfterMs },
+      {
+        headNumber: () => chain.headNumber,
+        block: (number) => (number <= chain.headNumber ? source.block(number) : undefined),
+        importBlock: importAndPublish,
+        rewindTo,
+        anchoredHashes: source.anchoredHashes,
+        withdrawalHashes: source.withdrawalHashes,
+        exclusive,
+      },
+      ledger,
+      finalityMarkingHeads(store, chain, anchorStore),
+      log,
+    )
+    if (replica.sequencerRpcUrl !== undefined) {
+      forwarder = new TxForwarder({ sequencerRpcUrl: replica.sequencerRpcUrl, timeoutMs: replica.forwardTimeoutMs })
+      feed = new SealedBlockFollower(
+        { wsUrl: wsUrlOf(replica.sequencerRpcUrl), reconnectMs: replica.feedReconnectMs },
+        { headNumber: () => chain.headNumber, headHash: () => chain.head().row.hash, importBlock: importAndPublish, rewindTo, exclusive },
+        log,
+      )
+    }
+  }
+
   // 5. RPC
   const ctx: RpcContext = {
     config,
@@ -304,6 +403,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
       systemSender: SYSTEM_ADDRESS,
       ai: { maxModelBytes: config.ai.maxModelBytes },
       l1: l1 === undefined ? null : { chainId: l1.l1ChainId, rollupAnchor: l1.rollupAnchor, l1Bridge: l1.l1Bridge ?? null, batcher: batcher?.sender ?? null },
+      role: replica === undefined ? 'sequencer' : 'replica',
     }),
   }
   const methods: MethodTable = {
@@ -320,6 +420,17 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
       depositStatus: (nonce) => describeDeposit(bridgeStore, nonce, bridgeStore.deposit(nonce)),
       status: () => deposits?.status() ?? null,
     }),
+    ...(replica === undefined
+      ? { rollup_getReplicaStatus: method([], () => null) }
+      : replicaMethods({
+          forward: forwarder && ((raw) => forwarder.sendRawTransaction(raw)),
+          status: () => ({
+            derivation: derivation?.status() ?? null,
+            feed: feed?.status() ?? null,
+            sequencerRpc: replica.sequencerRpcUrl ?? null,
+            heads: { unsafe: chain.headNumber, safe: chain.headOf('safe'), finalized: chain.headOf('finalized') },
+          }),
+        })),
   }
   const rpc = new RpcService(await buildRpcServer({
     methods,
@@ -328,7 +439,12 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     log,
     routes: (app) => {
       registerAnchorRoutes(app, {
-        queue: { submit: (hashes, keyId) => withPoke(anchors.submit(hashes, keyId)) },
+        queue: {
+          submit: (hashes, keyId) => {
+            if (replica !== undefined) throw new AnchorSubmissionsClosedError('this node is a replica: submit hashes to the sequencer (its GET routes answer here too)')
+            return withPoke(anchors.submit(hashes, keyId))
+          },
+        },
         lookup: (hash) => proofs.anchor(hash),
         submissions: (keyId, page) => anchorStore.anchorSubmissions(keyId, page),
         apiKeys: config.anchoring.apiKeys,
@@ -342,9 +458,12 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   // 6. services, in this order (stopped in reverse): RPC first, then what produces and posts blocks
   await services.start(rpc)
   await services.start(anchors)
-  await services.start(driver)
+  if (replica === undefined) await services.start(driver)
   if (batcher !== undefined) await services.start(batcher)
   if (deposits !== undefined) await services.start(deposits)
+  // a replica: the feed first (its unsafe blocks are there when derivation compares them with L1)
+  if (feed !== undefined) await services.start(feed)
+  if (derivation !== undefined) await services.start(derivation)
   const { url, wsUrl } = rpc
   log.info(`JSON-RPC on ${url} and ${wsUrl}`)
   log.info(`ModelRegistry ${MODEL_REGISTRY}, inference precompile ${INFERENCE_PRECOMPILE}, analyzer ${MODEL_ANALYZER_PRECOMPILE}`)
@@ -365,9 +484,12 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     batcher,
     l1,
     deposits,
+    derivation,
+    feed,
     withdrawals,
     health: () => services.health(),
-    importBlock: (block) => importBlock(builder, common, chain, block),
+    importBlock: (block) => exclusive(() => importAndPublish(block)),
+    rewindTo: (number) => exclusive(() => rewindTo(number)),
     mine: () => driver.buildOnce(),
     close: closeAll,
   }
@@ -382,7 +504,7 @@ export interface ImportedBlock {
   withdrawalHashes: Uint8Array[]
 }
 
-async function importBlock(builder: BlockBuilder, common: Common, chain: Chain, block: BatchBlock): Promise<ImportedBlock> {
+async function importBlock(builder: BlockBuilder, common: Common, chain: Chain, block: BatchBlock): Promise<{ imported: ImportedBlock; sealed: SealedBlock<BlockTx> }> {
   if (block.number !== chain.headNumber + 1) throw new Error(`cannot import block ${block.number} on top of head ${chain.headNumber}`)
   const parentTime = chain.head().header.timestamp
   if (block.timestamp <= parentTime) throw new Error(`block ${block.number} has timestamp ${block.timestamp}, not after its parent's ${parentTime}`)
@@ -408,13 +530,14 @@ async function importBlock(builder: BlockBuilder, common: Common, chain: Chain, 
     throw new Error(`block ${block.number} does not re-execute: ${invalid.length} of ${txs.length} transactions are invalid on this state`)
   }
   const { anchors, withdrawals } = indexProtocolLogs(sealed.logs)
-  return {
+  const imported = {
     number: sealed.row.number,
     hash: sealed.row.hash,
     stateRoot: sealed.header.stateRoot,
     anchoredHashes: anchors.map((a) => a.hash),
     withdrawalHashes: withdrawals.map((w) => w.withdrawalHash),
   }
+  return { imported, sealed }
 }
 
 /** The sealed chain as the batcher reads it: blocks from the chain's store, the trees' values from the services that index them. */

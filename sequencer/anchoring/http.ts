@@ -17,7 +17,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { bytesToHex } from '@ethereumjs/util'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { AnchorQueueFullError, MAX_HASHES_PER_CALL, parseHash } from './queue.ts'
+import { AnchorQueueFullError, AnchorSubmissionsClosedError, MAX_HASHES_PER_CALL, parseHash } from './queue.ts'
 
 /** What a submission needs from the queue. */
 export interface AnchorSubmitter {
@@ -90,6 +90,7 @@ export function registerAnchorRoutes(app: FastifyInstance, opts: AnchorApiOption
       return reply.code(202).send({ accepted: hashes.length, queued: added, alreadyKnown: known, status: 'pending' })
     } catch (err) {
       if (err instanceof AnchorQueueFullError) return fail(reply, 503, 'queue_full', err.message, { 'retry-after': '5' })
+      if (err instanceof AnchorSubmissionsClosedError) return fail(reply, 403, 'not_sequencer', err.message)
       throw err
     }
   })

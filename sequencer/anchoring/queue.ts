@@ -37,6 +37,11 @@ export class AnchorQueueFullError extends Error {
   override readonly name = 'AnchorQueueFullError'
 }
 
+/** This node takes no submissions (a replica: hashes are anchored by the sequencer). */
+export class AnchorSubmissionsClosedError extends Error {
+  override readonly name = 'AnchorSubmissionsClosedError'
+}
+
 export class AnchorQueue implements SystemSource {
   /** Queue length as of the last look; refreshed from sqlite when it may have changed. */
   private size: number

@@ -123,6 +123,7 @@ export class AnchorStore {
       submissionsPage: d.prepare('SELECT seq, hash, submitted_at AS submittedAt FROM anchor_submissions WHERE key_id = ? AND (submitted_at, seq) < (?, ?) AND submitted_at >= ? ORDER BY submitted_at DESC, seq DESC LIMIT ?'),
       anchorsInRange: d.prepare('SELECT hash FROM anchors WHERE block_number BETWEEN ? AND ? ORDER BY block_number, log_index').pluck(),
       changeAdd: d.prepare('INSERT INTO anchor_changes (seq, at) VALUES (?, ?)'),
+      deleteAnchorsAfter: d.prepare('DELETE FROM anchors WHERE block_number > ?'),
       changeLast: d.prepare('SELECT seq, at FROM anchor_changes ORDER BY seq DESC LIMIT 1'),
       changeFirstAt: d.prepare('SELECT seq FROM anchor_changes WHERE at >= ? ORDER BY at, seq LIMIT 1').pluck(),
       markHash: d.prepare('UPDATE anchor_submissions SET change_seq = ? WHERE hash = ?'),
@@ -151,6 +152,15 @@ export class AnchorStore {
       }
       return marked
     })
+  }
+
+  /**
+   * Rewind writer (Store.rewindTo, inside its transaction): the blocks after `number` are gone, and
+   * with them their anchorings; the hashes they anchored change status first (notifications).
+   */
+  rewindTo(number: number): void {
+    this.changing(() => this.stmts.markBlocks.run(this.change(), number + 1, Number.MAX_SAFE_INTEGER).changes)
+    this.stmts.deleteAnchorsAfter.run(number)
   }
 
   /**

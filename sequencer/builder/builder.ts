@@ -193,6 +193,33 @@ export class BlockBuilder {
     }
   }
 
+  /**
+   * Takes the chain and the state back to an earlier block, between builds (never during one):
+   * `apply` rewinds the store and the chain (one sqlite transaction, then the in-memory heads) and
+   * returns the new head's state root, at which the builder's cached state is reopened. A state
+   * that cannot be reopened marks the builder broken: it refuses to build rather than build on a
+   * state that is not the head's.
+   */
+  async rewind(apply: () => Uint8Array): Promise<void> {
+    const previous = this.running
+    let done!: () => void
+    this.running = new Promise<void>((resolve) => (done = resolve))
+    await previous
+    try {
+      const root = apply()
+      this.opts.models?.discardPending()
+      this.opts.trieDB.discardPending()
+      try {
+        await this.opts.state.setStateRoot(root, true)
+      } catch (err) {
+        this.broken = err as Error
+        throw new BuilderBrokenError(`the state could not be reset to the rewound head: ${(err as Error).message}`)
+      }
+    } finally {
+      done()
+    }
+  }
+
   private async buildExclusive<T extends BlockTx>(candidates: CandidateSource<T>, timestamp: bigint, rebuild?: { coinbase: Address }): Promise<BuildResult<T>> {
     if (this.broken !== undefined) throw new BuilderBrokenError(`block production stopped: ${this.broken.message}`)
     const { common, chain, state, gasLimit } = this.opts

@@ -68,6 +68,18 @@ export class Chain {
     this.heads.unsafe = row.number
   }
 
+  /**
+   * After `Store.rewindTo(number)` committed: the in-memory heads and header cache follow it
+   * (headers of the removed blocks must not be served from the cache, nor the new blocks at the
+   * same numbers be shadowed by them).
+   */
+  rewound(number: number): void {
+    for (const n of [...this.headers.keys()]) if (n > number) this.headers.delete(n)
+    this.heads.unsafe = number
+    if (this.heads.safe > number) this.heads.safe = number
+    if (this.heads.finalized > number) this.heads.finalized = number
+  }
+
   /** Moves the safe or finalized head (the batcher's job); persisted before it takes effect. */
   setHead(name: Exclude<HeadName, 'unsafe'>, number: number): void {
     this.store.setHead(name, number)

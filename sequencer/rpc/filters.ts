@@ -130,6 +130,15 @@ export class FilterManager {
     this.pendingTxs.push(hashHex)
   }
 
+  /**
+   * The chain was rewound to block `number`: log filters that had read past it will read the new
+   * blocks at those numbers (the removed logs themselves go to subscriptions, not to polling
+   * filters: geth's filters send them, ours do not; README "Replicas").
+   */
+  onRewind(number: number): void {
+    for (const f of this.filters.values()) if (f.kind === 'logs' && f.cursor > number) f.cursor = number
+  }
+
   get count(): number {
     return this.filters.size
   }

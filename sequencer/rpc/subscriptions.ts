@@ -1,7 +1,9 @@
 /**
  * eth_subscribe over WebSocket: newHeads, logs (with a filter), newPendingTransactions (hashes,
- * or full transactions with `true`). Each connection owns its subscriptions; they die with it.
- * The node feeds every connection through `SubscriptionHub.publish*`.
+ * or full transactions with `true`), and on a sequencer rollup_sealedBlocks (every sealed block in
+ * its batch encoding, from `fromBlock` on: the replicas' feed, batcher/feed.ts). Each connection
+ * owns its subscriptions; they die with it. The node feeds every connection through
+ * `SubscriptionHub.publish*`.
  */
 import { randomBytes } from 'node:crypto'
 import type { SealedBlock } from '../builder/builder.ts'
@@ -10,11 +12,26 @@ import { formatBlock, formatTx } from './format.ts'
 import { logFilter, bool, type LogFilter } from './params.ts'
 import type { FilterManager } from './filters.ts'
 import type { PooledTx } from './context.ts'
+import type { LogRow } from '../store/store.ts'
 
 type Subscription =
   | { kind: 'newHeads' }
   | { kind: 'logs'; filter: LogFilter }
   | { kind: 'newPendingTransactions'; full: boolean }
+  | { kind: 'rollup_sealedBlocks'; next: number }
+
+/**
+ * The sealed-block feed's source (declared here; node.ts gives it on a sequencer): the head, and
+ * a block's feed message from the store (catching up) or from the block just sealed.
+ */
+export interface SealedBlockFeed {
+  headNumber(): number
+  stored(number: number): unknown
+  sealed(block: SealedBlock): unknown
+}
+
+/** Stored blocks a catching-up feed subscription sends per turn of the event loop. */
+export const FEED_CATCH_UP_CHUNK = 64
 
 export type Send = (message: string) => void
 
@@ -40,6 +57,13 @@ export class ConnectionSubscriptions {
       case 'newPendingTransactions':
         sub = { kind, full: params[0] === undefined ? false : bool(params[0], 'invalid argument 1') }
         break
+      case 'rollup_sealedBlocks': {
+        const feed = this.hub.sealedBlocks
+        if (feed === undefined) throw new InvalidParamsError('invalid argument 0: rollup_sealedBlocks is served by the sequencer only (this node does not seal blocks)')
+        const from = params[0] === undefined ? undefined : feedFrom(params[0])
+        sub = { kind, next: Math.max(1, from ?? feed.headNumber() + 1) }
+        break
+      }
       default:
         throw new InvalidParamsError(`invalid argument 0: no "${kind}" subscription in eth namespace`)
     }
@@ -48,7 +72,19 @@ export class ConnectionSubscriptions {
     }
     const id = `0x${randomBytes(16).toString('hex')}`
     this.subs.set(id, sub)
+    // stored blocks after the answer with the id has gone out (its promise settles before this runs)
+    if (sub.kind === 'rollup_sealedBlocks') setImmediate(() => this.catchUp(id))
     return id
+  }
+
+  /** Sends a feed subscription's stored blocks up to the head, a chunk per turn (live ones follow in publishBlock). */
+  private catchUp(id: string): void {
+    const sub = this.subs.get(id)
+    const feed = this.hub.sealedBlocks
+    if (sub?.kind !== 'rollup_sealedBlocks' || feed === undefined || !this.hub.connections.has(this)) return
+    const head = feed.headNumber()
+    for (let i = 0; i < FEED_CATCH_UP_CHUNK && sub.next <= head; i++) this.notify(id, feed.stored(sub.next++))
+    if (sub.next <= head) setImmediate(() => this.catchUp(id))
   }
 
   unsubscribe(id: string): boolean {
@@ -68,21 +104,31 @@ export class SubscriptionHub {
   readonly connections = new Set<ConnectionSubscriptions>()
   /** Most subscriptions per connection. */
   readonly maxPerConnection: number
+  /** Present on a node that seals blocks. */
+  readonly sealedBlocks: SealedBlockFeed | undefined
 
   constructor(
     private readonly filters: FilterManager,
-    opts: { maxPerConnection: number },
+    opts: { maxPerConnection: number; sealedBlocks?: SealedBlockFeed },
   ) {
     this.maxPerConnection = opts.maxPerConnection
+    this.sealedBlocks = opts.sealedBlocks
   }
 
   publishBlock(block: SealedBlock): void {
     if (this.connections.size === 0) return
     let head: unknown
+    let feedMessage: unknown
     let formattedLogs: ReturnType<FilterManager['format']> | undefined
     for (const conn of this.connections) {
       for (const [id, sub] of conn.subs) {
-        if (sub.kind === 'newHeads') {
+        if (sub.kind === 'rollup_sealedBlocks') {
+          // a subscription still catching up gets this block from the store, in order
+          if (sub.next !== block.row.number || this.sealedBlocks === undefined) continue
+          feedMessage ??= this.sealedBlocks.sealed(block)
+          conn.notify(id, feedMessage)
+          sub.next++
+        } else if (sub.kind === 'newHeads') {
           head ??= headOnly(block)
           conn.notify(id, head)
         } else if (sub.kind === 'logs') {
@@ -90,6 +136,23 @@ export class SubscriptionHub {
           block.logs.forEach((l, i) => {
             if (matches(sub.filter, l.address, l.topics)) conn.notify(id, formattedLogs![i])
           })
+        }
+      }
+    }
+  }
+
+  /**
+   * A rewind took blocks away (a replica whose unsafe blocks L1 contradicted): their logs go to the
+   * log subscribers again with `removed: true`, in chain order, before the logs of the blocks that
+   * replace them.
+   */
+  publishRemovedLogs(logs: LogRow[], formatted: ReturnType<FilterManager['format']>): void {
+    if (this.connections.size === 0 || logs.length === 0) return
+    for (const conn of this.connections) {
+      for (const [id, sub] of conn.subs) {
+        if (sub.kind !== 'logs') continue
+        for (let i = 0; i < logs.length; i++) {
+          if (matches(sub.filter, logs[i].address, logs[i].topics)) conn.notify(id, { ...formatted[i], removed: true })
         }
       }
     }
@@ -103,6 +166,16 @@ export class SubscriptionHub {
       }
     }
   }
+}
+
+/** `{ fromBlock }` of a rollup_sealedBlocks subscription. */
+function feedFrom(raw: unknown): number | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidParamsError('invalid argument 1: expected { fromBlock }')
+  const { fromBlock, ...rest } = raw as { fromBlock?: unknown }
+  if (Object.keys(rest).length > 0) throw new InvalidParamsError(`invalid argument 1: unknown field ${Object.keys(rest)[0]}`)
+  if (fromBlock === undefined) return undefined
+  if (typeof fromBlock !== 'string' || !/^0x(0|[1-9a-f][0-9a-f]*)$/i.test(fromBlock)) throw new InvalidParamsError('invalid argument 1: fromBlock must be a hex quantity')
+  return Number(BigInt(fromBlock))
 }
 
 function headOnly(block: SealedBlock) {

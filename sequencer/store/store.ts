@@ -133,6 +133,10 @@ export class Store {
       journalAll: d.prepare('SELECT hash, raw, arrived_at AS arrivedAt FROM mempool'),
       txCountInRange: d.prepare('SELECT COALESCE(SUM(tx_count), 0) FROM blocks WHERE number BETWEEN ? AND ?').pluck(),
       txBytesAfter: d.prepare('SELECT COALESCE(SUM(LENGTH(raw)), 0) FROM txs WHERE block_number > ?').pluck(),
+      deleteBlocksAfter: d.prepare('DELETE FROM blocks WHERE number > ?'),
+      deleteTxsAfter: d.prepare('DELETE FROM txs WHERE block_number > ?'),
+      deleteLogsAfter: d.prepare('DELETE FROM logs WHERE block_number > ?'),
+      logsAfter: d.prepare(`SELECT ${LOG_COLUMNS} FROM logs WHERE block_number > ? ORDER BY block_number, log_index`),
     }
   }
 
@@ -193,6 +197,35 @@ export class Store {
     for (const m of w.models ?? []) s.putModel.run(m.id, m.bytes)
     alongside?.()
     s.setMeta.run('head.unsafe', String(b.number))
+  }
+
+  /**
+   * Takes the chain back to block `number` (a replica whose unsafe blocks L1 contradicts, or whose
+   * batches an L1 reorg or a dispute deleted): deletes every later block with its transactions,
+   * receipts and logs, moves `head.unsafe` to `number` and `safe`/`finalized` down to it if they
+   * were above, all in one sqlite transaction with what `alongside` writes (the services' rows of
+   * those blocks), so a crash leaves the chain either whole or rewound. Trie nodes and model bytes
+   * stay: they are content-addressed, block `number`'s state root still reaches its whole state,
+   * and nodes no root reaches are harmless (archive mode keeps everything anyway).
+   */
+  rewindTo(number: number, alongside?: () => void): void {
+    this.db.transaction(() => {
+      const s = this.stmts
+      s.deleteLogsAfter.run(number)
+      s.deleteTxsAfter.run(number)
+      s.deleteBlocksAfter.run(number)
+      alongside?.()
+      s.setMeta.run('head.unsafe', String(number))
+      for (const name of ['safe', 'finalized'] as const) {
+        const head = this.getHead(name)
+        if (head !== undefined && head > number) s.setMeta.run(`head.${name}`, String(number))
+      }
+    })()
+  }
+
+  /** Logs of the blocks after `number`, in chain order (what a rewind to `number` takes away). */
+  getLogsAfter(number: number): LogRow[] {
+    return (this.stmts.logsAfter.all(number) as RawLogRow[]).map(toLogRow)
   }
 
   getBlockByNumber(number: number): BlockRow | undefined {
