@@ -19,7 +19,7 @@ import { onnx } from 'onnx-proto'
 import { afterAll, describe, expect, it } from 'vitest'
 import { compileModel, type CompiledModel } from '../../precompiles/canonical/index.ts'
 import { fromTensorData, type TensorData, type TensorType } from '../../precompiles/tensor-codec.ts'
-import { irisInt8Logits, quantizeIrisMlp, type IrisInt8Weights } from '../../scripts/models/index.ts'
+import { buildFloatMlp, irisInt8Logits, quantizeIrisMlp, type IrisInt8Weights } from '../../scripts/models/index.ts'
 import { type InputSpec, tensorFromHex, tensorToHex } from './run-model.ts'
 import { createPrng } from '../../scripts/models/prng.ts'
 
@@ -49,30 +49,6 @@ function encodeModel(nodes: onnx.INodeProto[], inits: onnx.ITensorProto[], input
     producerName: 'determinism.test',
     graph: { name: 'g', node: nodes, initializer: inits, input: [input], output: [output] },
   }).finish()
-}
-
-/** Float32 MLP: MatMul+Add per layer, Relu/Tanh alternating between layers, Softmax at the end. */
-function buildMlp(seed: number, sizes: number[]): Uint8Array {
-  const rand = mulberry32(seed)
-  const nodes: onnx.INodeProto[] = []
-  const inits: onnx.ITensorProto[] = []
-  let x = 'x'
-  for (let l = 0; l + 1 < sizes.length; l++) {
-    const [n, m] = [sizes[l], sizes[l + 1]]
-    const limit = Math.sqrt(6 / (n + m)) // Glorot uniform
-    inits.push(initializer(`W${l}`, DT.FLOAT, [n, m], Float32Array.from({ length: n * m }, () => (rand() * 2 - 1) * limit)))
-    inits.push(initializer(`b${l}`, DT.FLOAT, [m], Float32Array.from({ length: m }, () => (rand() * 2 - 1) * 0.1)))
-    nodes.push({ opType: 'MatMul', input: [x, `W${l}`], output: [`mm${l}`] })
-    nodes.push({ opType: 'Add', input: [`mm${l}`, `b${l}`], output: [`z${l}`] })
-    const last = l + 2 === sizes.length
-    if (last) {
-      nodes.push({ opType: 'Softmax', input: [`z${l}`], output: ['y'], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 }] })
-    } else {
-      nodes.push({ opType: l % 2 === 0 ? 'Relu' : 'Tanh', input: [`z${l}`], output: [`a${l}`] })
-      x = `a${l}`
-    }
-  }
-  return encodeModel(nodes, inits, valueInfo('x', DT.FLOAT, [1, sizes[0]]), valueInfo('y', DT.FLOAT, [1, sizes[sizes.length - 1]]))
 }
 
 /** Int8 model: y = MatMulInteger(x int8[1,n], W int8[n,m]) + b int32[m], output int32[1,m]. */
@@ -128,7 +104,7 @@ let irisInt8Weights: IrisInt8Weights | undefined
 const irisInt8Reference = (x: TensorData) => irisInt8Logits((irisInt8Weights ??= quantizeIrisMlp()), Array.from(x as Int8Array)).map(BigInt)
 
 const MODELS: ModelCase[] = [
-  { name: 'mlp-f32-64x256x256x10', model: () => buildMlp(1, [64, 256, 256, 10]) },
+  { name: 'mlp-f32-64x256x256x10', model: () => buildFloatMlp(1, [64, 256, 256, 10]) },
   { name: 'int8-matmulinteger-add-32x16', model: () => buildInt8MatMul(7, 32, 16), reference: int8MatMulReference(7, 32, 16) },
   { name: 'example credit-risk.onnx', model: exampleModel('credit-risk.onnx') },
   { name: 'example iris-mlp.onnx', model: exampleModel('iris-mlp.onnx') },
