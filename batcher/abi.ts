@@ -25,4 +25,7 @@ export const rollupAnchorAbi = parseAbi([
   'error ZeroBlockHash()',
   'error EmptyBatchData()',
   'error UnknownBatch(uint256 batchIndex)',
+  'error NoValidatorSet()',
+  // ValidatorSet's, raised through submitBatch when the sequencer's bond is short.
+  'error InsufficientSequencerBond(address poster, uint256 bond, uint256 minimum)',
 ])

@@ -22,13 +22,14 @@ export { readDeployments } from '@ai-rollup/sdk/node'
 export function writeDeployments(path: string, deployments: L1Deployments): void {
   mkdirSync(dirname(path), { recursive: true })
   const tmp = `${path}.${process.pid}.tmp`
-  const { l1Bridge, ...required } = deployments
-  // Fixed field order, l1Bridge right after rollupAnchor when present, so diffs stay readable.
+  const { l1Bridge, validatorSet, ...required } = deployments
+  // Fixed field order, l1Bridge and validatorSet right after rollupAnchor when present, so diffs stay readable.
   const ordered = {
     l1ChainId: required.l1ChainId,
     l2ChainId: required.l2ChainId,
     rollupAnchor: required.rollupAnchor,
     ...(l1Bridge === undefined ? {} : { l1Bridge }),
+    ...(validatorSet === undefined ? {} : { validatorSet }),
     deployedAtBlock: required.deployedAtBlock,
     admin: required.admin,
     sequencer: required.sequencer,

@@ -3,6 +3,7 @@
  *
  *   npm run deploy:l1 -- --l1-rpc <url> --out <file> [--key 0x…] [--sequencer <address>]
  *                        [--challenge-window <seconds>] [--l2-chain-id <id>] [--force]
+ *                        [validator committee options: --min-stake, --sequencer-bond, …]
  *
  * The key may come from the environment variable L1_DEPLOYER_KEY instead of --key, so that it
  * stays out of shell history. An existing --out file is kept unless --force: overwriting it would
@@ -11,9 +12,9 @@
  */
 import { existsSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { isAddress, type Address, type Hex } from 'viem'
+import { formatEther, isAddress, parseEther, type Address, type Hex } from 'viem'
 import { writeDeployments } from '../batcher/deployments.ts'
-import { DEFAULT_CHALLENGE_WINDOW_SECONDS, DEFAULT_L2_CHAIN_ID, deployL1 } from './lib/deploy-l1.ts'
+import { DEFAULT_CHALLENGE_WINDOW_SECONDS, DEFAULT_COMMITTEE, DEFAULT_L2_CHAIN_ID, deployL1 } from './lib/deploy-l1.ts'
 
 const USAGE = `usage: npm run deploy:l1 -- --l1-rpc <url> --out <file> [options]
   --l1-rpc <url>               the L1's JSON-RPC URL
@@ -22,7 +23,15 @@ const USAGE = `usage: npm run deploy:l1 -- --l1-rpc <url> --out <file> [options]
   --sequencer <address>        account allowed to post batches (default: the deployer)
   --challenge-window <seconds> challenge window (default ${DEFAULT_CHALLENGE_WINDOW_SECONDS} = 7 days)
   --l2-chain-id <id>           the L2's chain id (default ${DEFAULT_L2_CHAIN_ID})
-  --force                      overwrite an existing --out file`
+  --force                      overwrite an existing --out file
+validator committee (ValidatorSet):
+  --min-stake <eth>            smallest validator stake (default ${formatEther(DEFAULT_COMMITTEE.minStakeWei)})
+  --min-sequencer-bond <eth>   bond the sequencer must hold to post (default ${formatEther(DEFAULT_COMMITTEE.minSequencerBondWei)})
+  --min-challenge-bond <eth>   smallest bond of a challenge (default ${formatEther(DEFAULT_COMMITTEE.minChallengeBondWei)})
+  --commit-period <seconds>    a dispute's commit phase (default ${DEFAULT_COMMITTEE.commitPeriodSeconds})
+  --reveal-period <seconds>    a dispute's reveal phase (default ${DEFAULT_COMMITTEE.revealPeriodSeconds})
+  --treasury <address>         receives the treasury's share of slashed amounts (default: the deployer)
+  --sequencer-bond <eth>       bond the deployer posts for the sequencer now (default: the minimum; 0: none)`
 
 class UsageError extends Error {}
 
@@ -37,6 +46,13 @@ function parse(argv: string[]) {
       'l2-chain-id': { type: 'string' },
       out: { type: 'string' },
       force: { type: 'boolean' },
+      'min-stake': { type: 'string' },
+      'min-sequencer-bond': { type: 'string' },
+      'min-challenge-bond': { type: 'string' },
+      'commit-period': { type: 'string' },
+      'reveal-period': { type: 'string' },
+      treasury: { type: 'string' },
+      'sequencer-bond': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -57,7 +73,30 @@ function parse(argv: string[]) {
     if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive whole number, got ${text}`)
     return n
   }
+  const ether = (flag: string, text: string | undefined, allowZero = false): bigint | undefined => {
+    if (text === undefined) return undefined
+    let wei: bigint
+    try {
+      wei = parseEther(text)
+    } catch {
+      throw new UsageError(`${flag} must be an amount of ETH, got ${text}`)
+    }
+    if (!/^\d+(\.\d+)?$/.test(text) || wei < 0n || (wei === 0n && !allowZero)) throw new UsageError(`${flag} must be a positive amount of ETH, got ${text}`)
+    return wei
+  }
+  const treasury = values.treasury
+  if (treasury !== undefined && !isAddress(treasury, { strict: false })) throw new UsageError(`--treasury must be an address, got ${treasury}`)
+  const committee = {
+    minStakeWei: ether('--min-stake', values['min-stake']),
+    minSequencerBondWei: ether('--min-sequencer-bond', values['min-sequencer-bond']),
+    minChallengeBondWei: ether('--min-challenge-bond', values['min-challenge-bond']),
+    commitPeriodSeconds: values['commit-period'] === undefined ? undefined : integer('--commit-period', values['commit-period'], 0),
+    revealPeriodSeconds: values['reveal-period'] === undefined ? undefined : integer('--reveal-period', values['reveal-period'], 0),
+  }
   return {
+    committee: Object.fromEntries(Object.entries(committee).filter(([, v]) => v !== undefined)),
+    treasury: treasury as Address | undefined,
+    sequencerBondWei: ether('--sequencer-bond', values['sequencer-bond'], true),
     rpcUrl,
     out,
     force: values.force === true,
@@ -89,6 +128,7 @@ export async function main(argv: string[]): Promise<number> {
     const deployments = await deployL1({ ...args, onProgress: (line) => console.log(line) })
     writeDeployments(args.out, deployments)
     console.log(`RollupAnchor ${deployments.rollupAnchor}`)
+    console.log(`ValidatorSet ${deployments.validatorSet}`)
     if (deployments.l1Bridge !== undefined) console.log(`L1Bridge     ${deployments.l1Bridge}`)
     console.log(`wrote ${args.out}`)
     return 0

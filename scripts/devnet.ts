@@ -62,6 +62,8 @@ const SECTIONS: CliSection[] = [
 
 /** Devnet timings: seconds where production uses minutes or days. */
 const DEV_CHALLENGE_WINDOW_S = 30
+/** A dispute's commit and reveal phases in the devnet, each (the exit delay and bond lock follow). */
+const DEV_VOTING_PHASE_S = 15
 const DEV_BATCH_AGE_MS = 2_000
 /** In the data directory: who runs the devnet on it (pid, start time, ports). */
 const DEVNET_LOCK_FILE = 'devnet.lock'
@@ -129,6 +131,7 @@ async function main(): Promise<void> {
       'ai-rollup devnet is up',
       `  L1 (Anvil${anvil === undefined ? ', external' : ''})   ${l1Url}   chain ${deployments.l1ChainId}`,
       `    RollupAnchor         ${deployments.rollupAnchor}   (challenge window ${deployments.challengeWindowSeconds} s)`,
+      `    ValidatorSet         ${deployments.validatorSet}   (validator stakes, sequencer bond, attestations, disputes)`,
       `    L1Bridge             ${deployments.l1Bridge ?? '(not deployed)'}`,
       `    deployments file     ${deploymentsPath}`,
       `  L2 JSON-RPC           ${node.url}   ${node.wsUrl}   chain ${node.chainId}`,
@@ -195,7 +198,10 @@ async function ensureDeployments(l1Url: string, path: string, deployerKey: `0x${
   if (existsSync(path)) {
     const existing = readDeployments(path)
     const code = existing.l1ChainId === chainId ? await l1.getCode({ address: existing.rollupAnchor }) : undefined
-    if (code === undefined || code === '0x') {
+    if (existing.validatorSet === undefined) {
+      // Its RollupAnchor predates the committee: it has no validator set to attest or dispute batches.
+      console.warn(`${path} names no ValidatorSet (deployed by an older version): deploying fresh contracts; the batcher will re-post the L2 chain from block 1`)
+    } else if (code === undefined || code === '0x') {
       console.warn(`${path} names contracts the L1 at ${l1Url} does not have (L1 state lost?): deploying again; the batcher will re-post the L2 chain from block 1`)
     } else {
       const batches = await l1.readContract({ address: existing.rollupAnchor, abi: rollupAnchorAbi, functionName: 'batchCount' })
@@ -203,7 +209,15 @@ async function ensureDeployments(l1Url: string, path: string, deployerKey: `0x${
       console.warn(`the L2 data dir is new but RollupAnchor ${existing.rollupAnchor} holds ${batches} batches of an earlier chain: deploying fresh contracts`)
     }
   }
-  const deployments = await deployL1({ rpcUrl: l1Url, privateKey: deployerKey, sequencer, challengeWindowSeconds, onProgress: (m) => console.log(m) })
+  // The deployer (dev account #0) posts the sequencer's bond, so the batcher can post at once.
+  const deployments = await deployL1({
+    rpcUrl: l1Url,
+    privateKey: deployerKey,
+    sequencer,
+    challengeWindowSeconds,
+    committee: { commitPeriodSeconds: DEV_VOTING_PHASE_S, revealPeriodSeconds: DEV_VOTING_PHASE_S },
+    onProgress: (m) => console.log(m),
+  })
   writeDeployments(path, deployments)
   return deployments
 }

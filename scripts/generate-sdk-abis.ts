@@ -14,6 +14,7 @@ export const SDK_ABIS_PATH = join(ROOT, 'sdk/src/abis.ts')
 /** Exported name → artifact, in the order they appear in the file. */
 const CONTRACTS: { name: string; artifact: string; what: string }[] = [
   { name: 'rollupAnchorAbi', artifact: 'L1/RollupAnchor.sol/RollupAnchor.json', what: 'RollupAnchor (L1): batches and their state, withdrawal and anchor roots' },
+  { name: 'validatorSetAbi', artifact: 'L1/ValidatorSet.sol/ValidatorSet.json', what: 'ValidatorSet (L1): validator stakes, the sequencer bond, attestations, disputes, finality' },
   { name: 'l1BridgeAbi', artifact: 'L1/L1Bridge.sol/L1Bridge.json', what: 'L1Bridge (L1): deposits, and withdrawals paid out against RollupAnchor' },
   { name: 'dataAnchorAbi', artifact: 'L2/DataAnchor.sol/DataAnchor.json', what: 'DataAnchor (L2 predeploy): anchor(bytes32[]) and its Anchored events' },
   { name: 'modelRegistryAbi', artifact: 'L2/ModelRegistry.sol/ModelRegistry.json', what: 'ModelRegistry (L2 predeploy): register ONNX models, read their entries' },

@@ -3,13 +3,17 @@ pragma solidity 0.8.30;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {IValidatorSet} from "./IValidatorSet.sol";
 
 /// @title RollupAnchor
 /// @notice L1 record of the L2's batches. The sequencer posts, in order and without gaps, one
 ///         commitment per batch of L2 blocks: the block range, the state root and block hash at
 ///         its end, the root of the batch's withdrawals, the root of the data hashes anchored in
-///         it and the hash of the posted batch data. A batch is final once its challenge window
-///         has passed; withdrawals and anchored hashes are proven against its roots.
+///         it and the hash of the posted batch data. Withdrawals and anchored hashes are proven
+///         against its roots. Whether a batch is final is the validator committee's rule
+///         (ValidatorSet.isFinal: attested by two thirds of the stake, or its challenge window
+///         passed unchallenged); a batch the committee votes wrong is deleted with every later
+///         one (BatchesDeleted), and posting resumes after the last good batch.
 /// @dev Both Merkle trees are sorted-pair keccak256 trees (OpenZeppelin MerkleProof) whose leaves
 ///      are `leafHash(value) = keccak256(bytes.concat(keccak256(abi.encode(value))))`, the
 ///      encoding of OpenZeppelin's StandardMerkleTree for a single bytes32. Hashing the value
@@ -18,6 +22,14 @@ import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProo
 ///
 ///      The challenge window is copied into each batch when it is submitted: changing it
 ///      only affects batches submitted afterwards.
+///
+///      Batches live in a mapping with a separate count rather than an array, so that deleting
+///      any number of batches costs the same: the count goes back and the next submissions
+///      overwrite the freed slots. An index is therefore reused after a deletion; the committee
+///      keys its records by submission, not by index.
+///
+///      The validator set is linked once, after both contracts exist (each names the other):
+///      until then no batch can be submitted.
 contract RollupAnchor is AccessControl {
     /// @notice Role allowed to submit batches.
     bytes32 public constant SEQUENCER_ROLE = keccak256("SEQUENCER_ROLE");
@@ -62,6 +74,14 @@ contract RollupAnchor is AccessControl {
         bytes32 dataHash
     );
 
+    /// @notice Emitted when the validator committee deleted batches `fromIndex` to
+    ///         `previousCount - 1` (a batch voted wrong and every later one). Nodes roll their
+    ///         view of L1 back to batch `fromIndex - 1`; the sequencer posts again from there.
+    event BatchesDeleted(uint256 indexed fromIndex, uint256 previousCount);
+
+    /// @notice Emitted once, when the admin links the validator committee.
+    event ValidatorSetLinked(address validatorSet);
+
     /// @notice Emitted when the admin changes the challenge window for later batches.
     event ChallengeWindowChanged(uint64 previousWindow, uint64 newWindow);
 
@@ -83,9 +103,19 @@ contract RollupAnchor is AccessControl {
     error EmptyBatchData();
     /// @notice No batch has index `batchIndex`.
     error UnknownBatch(uint256 batchIndex);
+    /// @notice Batches are only accepted once a validator set is linked.
+    error NoValidatorSet();
+    /// @notice The validator set is linked once and for all.
+    error ValidatorSetAlreadyLinked();
+    /// @notice The validator set given watches another RollupAnchor (or is not a validator set).
+    error ValidatorSetMismatch(address validatorSet);
+    /// @notice Only the linked validator set may delete batches.
+    error NotValidatorSet(address caller);
 
-    Batch[] private _batches;
+    mapping(uint256 batchIndex => Batch) private _batches;
+    uint256 private _batchCount;
     uint64 private _challengeWindow;
+    IValidatorSet private _validatorSet;
 
     /// @param admin Holder of DEFAULT_ADMIN_ROLE: grants and revokes roles, sets the window.
     /// @param sequencer First holder of SEQUENCER_ROLE.
@@ -100,7 +130,22 @@ contract RollupAnchor is AccessControl {
         emit ChallengeWindowChanged(0, challengeWindowSeconds);
     }
 
-    /// @notice Records the next batch. Only the sequencer may call it.
+    /// @notice Links the validator committee, once. Only the admin may call it. Reverts with
+    ///         ValidatorSetAlreadyLinked the second time, ValidatorSetMismatch when `validatorSet_`
+    ///         does not name this contract as its RollupAnchor.
+    /// @param validatorSet_ The ValidatorSet deployed for this RollupAnchor.
+    function setValidatorSet(address validatorSet_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (address(_validatorSet) != address(0)) revert ValidatorSetAlreadyLinked();
+        if (validatorSet_.code.length == 0 || IValidatorSet(validatorSet_).rollupAnchor() != address(this)) {
+            revert ValidatorSetMismatch(validatorSet_);
+        }
+        _validatorSet = IValidatorSet(validatorSet_);
+        emit ValidatorSetLinked(validatorSet_);
+    }
+
+    /// @notice Records the next batch. Only the sequencer may call it, and only while it has at
+    ///         least the validator set's minimum sequencer bond (the validator set's
+    ///         InsufficientSequencerBond otherwise): that bond answers for the batch.
     /// @param firstBlock First L2 block; must be `lastBlock() + 1`.
     /// @param lastBlock_ Last L2 block (inclusive); not before `firstBlock`.
     /// @param stateRoot L2 state root after `lastBlock_` (nonzero).
@@ -120,6 +165,8 @@ contract RollupAnchor is AccessControl {
         bytes32 anchorRoot,
         bytes calldata data
     ) external onlyRole(SEQUENCER_ROLE) returns (uint256 batchIndex) {
+        IValidatorSet validatorSet_ = _validatorSet;
+        if (address(validatorSet_) == address(0)) revert NoValidatorSet();
         uint64 expected = lastBlock() + 1;
         if (firstBlock != expected) revert BlockRangeGap(expected, firstBlock);
         if (lastBlock_ < firstBlock) revert InvalidRange(firstBlock, lastBlock_);
@@ -128,9 +175,8 @@ contract RollupAnchor is AccessControl {
         if (data.length == 0) revert EmptyBatchData();
         bytes32 dataHash = keccak256(data);
 
-        batchIndex = _batches.length;
-        _batches.push(
-            Batch({
+        batchIndex = _batchCount++;
+        _batches[batchIndex] = Batch({
                 firstBlock: firstBlock,
                 lastBlock: lastBlock_,
                 submittedAt: uint64(block.timestamp),
@@ -141,11 +187,26 @@ contract RollupAnchor is AccessControl {
                 withdrawalRoot: withdrawalRoot,
                 anchorRoot: anchorRoot,
                 dataHash: dataHash
-            })
-        );
+            });
         emit BatchSubmitted(
             batchIndex, firstBlock, lastBlock_, stateRoot, blockHash, withdrawalRoot, anchorRoot, dataHash
         );
+        validatorSet_.onBatchSubmitted(batchIndex, msg.sender, block.timestamp + _challengeWindow);
+    }
+
+    /// @notice Deletes batch `fromIndex` and every later one. Only the linked validator set may
+    ///         call it, when its committee voted batch `fromIndex` wrong. batchCount() becomes
+    ///         `fromIndex`, lastBlock() the last block of the batch before, and the sequencer
+    ///         posts again from there. Reverts with UnknownBatch if there is no such batch.
+    /// @param fromIndex The first batch deleted.
+    function deleteBatchesFrom(uint256 fromIndex) external {
+        if (msg.sender != address(_validatorSet)) revert NotValidatorSet(msg.sender);
+        uint256 previousCount = _batchCount;
+        if (fromIndex >= previousCount) revert UnknownBatch(fromIndex);
+        // The slots stay as they are: the next submissions overwrite them, and every read
+        // checks the index against the count first.
+        _batchCount = fromIndex;
+        emit BatchesDeleted(fromIndex, previousCount);
     }
 
     /// @notice Sets the challenge window for batches submitted from now on. Only the admin may
@@ -163,14 +224,20 @@ contract RollupAnchor is AccessControl {
         return _challengeWindow;
     }
 
-    /// @notice Number of batches submitted; batch indices run from 0 to batchCount() - 1.
+    /// @notice The linked ValidatorSet, or address(0) before setValidatorSet.
+    function validatorSet() external view returns (address) {
+        return address(_validatorSet);
+    }
+
+    /// @notice Number of batches on record; batch indices run from 0 to batchCount() - 1. It
+    ///         goes back when the committee deletes batches.
     function batchCount() external view returns (uint256) {
-        return _batches.length;
+        return _batchCount;
     }
 
     /// @notice Last L2 block covered by a batch, or 0 (genesis) before the first batch.
     function lastBlock() public view returns (uint64) {
-        uint256 count = _batches.length;
+        uint256 count = _batchCount;
         return count == 0 ? FIRST_L2_BLOCK - 1 : _batches[count - 1].lastBlock;
     }
 
@@ -179,12 +246,23 @@ contract RollupAnchor is AccessControl {
         return _batch(batchIndex);
     }
 
-    /// @notice True once batch `batchIndex`'s challenge window has passed
-    ///         (block.timestamp >= submittedAt + challengeWindow); reverts with UnknownBatch if none.
+    /// @notice The commitment validators sign for batch `batchIndex`: keccak256(abi.encode(batch))
+    ///         of the Batch struct getBatch returns, i.e. the keccak256 of its ten fields each
+    ///         ABI-encoded as one 32-byte word, in declaration order (firstBlock, lastBlock,
+    ///         submittedAt, l1BlockNumber, challengeWindow, stateRoot, blockHash, withdrawalRoot,
+    ///         anchorRoot, dataHash). It covers the L1 time and block of the submission, so a
+    ///         batch posted again at the same index after a deletion has another commitment.
+    ///         Reverts with UnknownBatch if there is no such batch.
+    function batchCommitment(uint256 batchIndex) external view returns (bytes32) {
+        return keccak256(abi.encode(_batch(batchIndex)));
+    }
+
+    /// @notice Whether batch `batchIndex` is final: the validator set's rule (ValidatorSet.isFinal:
+    ///         no dispute open or undecided on it or an earlier batch, and either attested by two
+    ///         thirds of the stake or its challenge window passed). Reverts with UnknownBatch if none.
     function isFinal(uint256 batchIndex) external view returns (bool) {
-        Batch storage batch = _batch(batchIndex);
-        // uint256 so that no window, however long, can overflow.
-        return block.timestamp >= uint256(batch.submittedAt) + batch.challengeWindow;
+        _batch(batchIndex);
+        return _validatorSet.isFinal(batchIndex);
     }
 
     /// @notice True when `dataHash` was anchored in batch `batchIndex`, i.e. `proof` leads from
@@ -217,7 +295,7 @@ contract RollupAnchor is AccessControl {
     }
 
     function _batch(uint256 batchIndex) private view returns (Batch storage) {
-        if (batchIndex >= _batches.length) revert UnknownBatch(batchIndex);
+        if (batchIndex >= _batchCount) revert UnknownBatch(batchIndex);
         return _batches[batchIndex];
     }
 

@@ -17,6 +17,11 @@ export interface L1Deployments {
   rollupAnchor: Address
   /** L1Bridge (deposits and withdrawals); absent while the deployment has none. */
   l1Bridge?: Address
+  /**
+   * ValidatorSet: the staked committee that attests and disputes batches and decides finality,
+   * and holds the sequencer's bond. Absent only in files written before it existed.
+   */
+  validatorSet?: Address
   /** L1 block of RollupAnchor's deployment: where scans of L1 events start. */
   deployedAtBlock: number
   /** Holder of RollupAnchor's DEFAULT_ADMIN_ROLE (and L1Bridge's owner). */
@@ -70,5 +75,6 @@ export function parseDeployments(json: unknown, source: string): L1Deployments {
     challengeWindowSeconds: integer('challengeWindowSeconds', 1),
   }
   if (raw.l1Bridge !== undefined && raw.l1Bridge !== null) deployments.l1Bridge = address('l1Bridge')
+  if (raw.validatorSet !== undefined && raw.validatorSet !== null) deployments.validatorSet = address('validatorSet')
   return deployments
 }

@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import hre from 'hardhat';
 import { getAddress, keccak256, parseEther, parseEventLogs, toHex, zeroHash, type Address, type Hex } from 'viem';
 import { ZERO_ADDRESS, tokenMetadata, withdrawalHash } from './bridge-harness';
+import { deployRollup } from './committee-harness';
 import { merkleTree } from './merkle';
 import { expectRevert as expectRevertWith } from './revert';
 
@@ -36,9 +37,9 @@ async function receiptOf(publicClient: PublicClient, hash: Hex) {
 const h = (label: string): Hex => keccak256(toHex(label));
 
 async function l1BridgeFixture() {
-  const [owner, admin, sequencer, alice, bob, relayer] = await hre.viem.getWalletClients();
+  const [owner, , sequencer, alice, bob, relayer] = await hre.viem.getWalletClients();
   const publicClient = await hre.viem.getPublicClient();
-  const anchor = await hre.viem.deployContract('RollupAnchor', [admin.account.address, sequencer.account.address, WINDOW]);
+  const { anchor, validatorSet } = await deployRollup(owner, sequencer.account.address, WINDOW);
   const bridge = await hre.viem.deployContract('L1Bridge', [anchor.address, owner.account.address]);
   const as = (wallet: typeof alice) => hre.viem.getContractAt('L1Bridge', bridge.address, { client: { wallet } });
   const asAlice = await as(alice);
@@ -56,7 +57,7 @@ async function l1BridgeFixture() {
     await asHolder.write.approve([bridge.address, parseEther('1000000')]);
   }
   return {
-    anchor, bridge, asAlice, asRelayer, asSequencer, owner, alice, bob, relayer, publicClient, as,
+    anchor, validatorSet, bridge, asAlice, asRelayer, asSequencer, owner, alice, bob, relayer, publicClient, as,
     dai, usdc, feeToken, bare, odd,
   };
 }

@@ -6,6 +6,7 @@ import { loadFixture, time } from '@nomicfoundation/hardhat-toolbox-viem/network
 import { expect } from 'chai';
 import hre from 'hardhat';
 import { getAddress, keccak256, parseEventLogs, toHex, zeroHash, type Hex } from 'viem';
+import { deployRollup } from './committee-harness';
 import { hashPair, leafHash, merkleTree } from './merkle';
 import { expectRevert as expectRevertWith } from './revert';
 
@@ -45,11 +46,12 @@ function batchArgs(first: bigint, last: bigint, overrides: Partial<Record<'state
 async function deployAnchorFixture() {
   const [admin, sequencer, alice] = await hre.viem.getWalletClients();
   const publicClient = await hre.viem.getPublicClient();
-  const anchor = await hre.viem.deployContract('RollupAnchor', [admin.account.address, sequencer.account.address, WINDOW]);
+  // Batches are only accepted with a linked validator set and the sequencer's bond posted.
+  const { anchor, validatorSet } = await deployRollup(admin, sequencer.account.address, WINDOW);
   const as = (wallet: typeof alice) => hre.viem.getContractAt('RollupAnchor', anchor.address, { client: { wallet } });
   const asSequencer = await as(sequencer);
   const asAlice = await as(alice);
-  return { anchor, admin, sequencer, alice, asSequencer, asAlice, publicClient, as };
+  return { anchor, validatorSet, admin, sequencer, alice, asSequencer, asAlice, publicClient, as };
 }
 
 /** Two batches posted: blocks 1-10 (anchors and withdrawals) and 11-11 (empty trees). */
@@ -220,7 +222,8 @@ describe('RollupAnchor', function () {
 
   describe('sequencer role changes', function () {
     it('lets a sequencer granted by the admin submit, and emits RoleGranted', async function () {
-      const { anchor, admin, alice, asAlice, publicClient } = await loadFixture(deployAnchorFixture);
+      const { anchor, validatorSet, admin, alice, asAlice, publicClient } = await loadFixture(deployAnchorFixture);
+      await validatorSet.write.depositBond([alice.account.address], { value: await validatorSet.read.MIN_SEQUENCER_BOND() });
       const hash = await anchor.write.grantRole([SEQUENCER_ROLE, alice.account.address]);
       const receipt = await publicClient.waitForTransactionReceipt({ hash });
       const events = parseEventLogs({ abi: anchorAbi, eventName: 'RoleGranted', logs: receipt.logs });

@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPublicClient, getAddress, http, keccak256, toHex } from 'viem'
+import { createPublicClient, getAddress, http, keccak256, parseEther, toHex } from 'viem'
 import { DeploymentsFileError, readDeployments, writeDeployments, type L1Deployments } from '../../batcher/deployments.ts'
 import { ANVIL_ACCOUNTS } from '../../scripts/lib/anvil.ts'
-import { deployL1, readArtifact } from '../../scripts/lib/deploy-l1.ts'
+import { DEFAULT_COMMITTEE, deployL1, readArtifact } from '../../scripts/lib/deploy-l1.ts'
 import { deadL1Url, rollupAnchorAbi, startTestL1, tempDir, type TestL1 } from '../helpers/l1.ts'
 
 const ROOT = resolve(__dirname, '../..')
@@ -61,6 +61,16 @@ describe('scripts/deploy-l1.ts', () => {
     expect(await read('hasRole', [await read('DEFAULT_ADMIN_ROLE'), deployer.address])).toBe(true)
     expect(await read('challengeWindow')).toBe(120n)
 
+    // The ValidatorSet is linked, and the deployer posted the sequencer's minimum bond.
+    expect(run.stdout).toContain(`ValidatorSet ${d.validatorSet}`)
+    expect(await read('validatorSet')).toBe(d.validatorSet)
+    const vsAbi = readArtifact('L1/ValidatorSet.sol/ValidatorSet.json')!.abi
+    const readVs = (functionName: string, args: unknown[] = []) => client.readContract({ address: d.validatorSet!, abi: vsAbi, functionName, args })
+    expect(await readVs('rollupAnchor')).toBe(d.rollupAnchor)
+    expect(await readVs('treasury')).toBe(deployer.address)
+    expect(await readVs('MIN_SEQUENCER_BOND')).toBe(DEFAULT_COMMITTEE.minSequencerBondWei)
+    expect(((await readVs('bondOf', [sequencer])) as bigint[])[0]).toBe(DEFAULT_COMMITTEE.minSequencerBondWei)
+
     // L1Bridge is deployed too once it is compiled, pointing at this RollupAnchor.
     if (readArtifact('L1/L1Bridge.sol/L1Bridge.json') !== undefined) {
       expect(d.l1Bridge).toBeDefined()
@@ -106,6 +116,32 @@ describe('deployL1', () => {
     expect(d).toMatchObject({ l2ChainId: 42424, challengeWindowSeconds: 604_800, admin: ANVIL_ACCOUNTS[6].address, sequencer: ANVIL_ACCOUNTS[6].address })
   })
 
+  it('deploys the ValidatorSet with the committee parameters, treasury and sequencer bond asked for', async () => {
+    const treasury = ANVIL_ACCOUNTS[2].address
+    const d = await deployL1({
+      rpcUrl: l1.url,
+      privateKey: ANVIL_ACCOUNTS[8].privateKey,
+      sequencer: ANVIL_ACCOUNTS[4].address,
+      committee: { minStakeWei: parseEther('2'), commitPeriodSeconds: 7, revealPeriodSeconds: 9 },
+      treasury,
+      sequencerBondWei: parseEther('3'),
+    })
+    const client = createPublicClient({ transport: http(l1.url) })
+    const abi = readArtifact('L1/ValidatorSet.sol/ValidatorSet.json')!.abi
+    const read = (functionName: string, args: unknown[] = []) => client.readContract({ address: d.validatorSet!, abi, functionName, args })
+    expect([await read('MIN_STAKE'), await read('COMMIT_PERIOD'), await read('REVEAL_PERIOD'), await read('treasury')]).toEqual([parseEther('2'), 7n, 9n, treasury])
+    expect(await read('MIN_CHALLENGE_BOND')).toBe(DEFAULT_COMMITTEE.minChallengeBondWei)
+    expect(((await read('bondOf', [ANVIL_ACCOUNTS[4].address])) as bigint[])[0]).toBe(parseEther('3'))
+  })
+
+  it('posts no bond with sequencerBondWei 0', async () => {
+    const d = await deployL1({ rpcUrl: l1.url, privateKey: ANVIL_ACCOUNTS[9].privateKey, sequencerBondWei: 0n })
+    const client = createPublicClient({ transport: http(l1.url) })
+    const abi = readArtifact('L1/ValidatorSet.sol/ValidatorSet.json')!.abi
+    const bond = (await client.readContract({ address: d.validatorSet!, abi, functionName: 'bondOf', args: [ANVIL_ACCOUNTS[9].address] })) as bigint[]
+    expect(bond[0]).toBe(0n)
+  })
+
   it('rejects a zero challenge window before sending anything', async () => {
     await expect(deployL1({ rpcUrl: l1.url, privateKey: ANVIL_ACCOUNTS[7].privateKey, challengeWindowSeconds: 0 })).rejects.toThrow(/challenge window must be a whole number of seconds ≥ 1/)
     const nonce = await createPublicClient({ transport: http(l1.url) }).getTransactionCount({ address: ANVIL_ACCOUNTS[7].address })
@@ -140,8 +176,10 @@ describe('readDeployments', () => {
 
   it('round-trips what writeDeployments wrote, atomically (no temp file left)', () => {
     const path = join(dir, 'rt', 'deployments.json')
-    writeDeployments(path, { ...valid, l1Bridge: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512' })
-    expect(readDeployments(path)).toEqual({ ...valid, l1Bridge: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512' })
+    const full = { ...valid, l1Bridge: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512', validatorSet: '0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0' } as const
+    writeDeployments(path, full)
+    expect(readDeployments(path)).toEqual(full)
+    expect(Object.keys(JSON.parse(readFileSync(path, 'utf8'))).slice(0, 5)).toEqual(['l1ChainId', 'l2ChainId', 'rollupAnchor', 'l1Bridge', 'validatorSet'])
     expect(readdirSync(join(dir, 'rt'))).toEqual(['deployments.json'])
   })
 
@@ -160,6 +198,7 @@ describe('readDeployments', () => {
     ['a negative block', { ...valid, deployedAtBlock: -1 }, 'deployedAtBlock', /must be an integer ≥ 0/],
     ['a zero challenge window', { ...valid, challengeWindowSeconds: 0 }, 'challengeWindowSeconds', /must be an integer ≥ 1/],
     ['a malformed l1Bridge', { ...valid, l1Bridge: 'nope' }, 'l1Bridge', /20-byte hex address/],
+    ['a malformed validatorSet', { ...valid, validatorSet: '0x12' }, 'validatorSet', /20-byte hex address/],
   ] as const)('rejects %s, naming the file and the field', (_what, content, field, message) => {
     const path = write(`bad-${field}.json`, content)
     const error = rejection(path)
