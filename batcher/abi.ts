@@ -17,6 +17,7 @@ export const rollupAnchorAbi = parseAbi([
   'function getBatch(uint256 batchIndex) view returns (Batch)',
   'function verifyAnchor(uint256 batchIndex, bytes32 dataHash, bytes32[] proof) view returns (bool)',
   'function verifyWithdrawal(uint256 batchIndex, bytes32 withdrawalHash, bytes32[] proof) view returns (bool)',
+  'event BatchesDeleted(uint256 indexed fromIndex, uint256 previousCount)',
   'event BatchSubmitted(uint256 indexed batchIndex, uint64 firstBlock, uint64 lastBlock, bytes32 stateRoot, bytes32 blockHash, bytes32 withdrawalRoot, bytes32 anchorRoot, bytes32 dataHash)',
   'error AccessControlUnauthorizedAccount(address account, bytes32 neededRole)',
   'error BlockRangeGap(uint64 expected, uint64 got)',

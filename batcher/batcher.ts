@@ -82,8 +82,8 @@ export interface BatchLedger {
   deleteBatchesFrom(index: number): void
   /** Lowest batch index submitted in an L1 block after `l1Block`, if any. */
   firstBatchAfterL1Block(l1Block: number): number | undefined
-  /** Lowest batch index not yet final at L1 time `l1Timestamp`, if any. */
-  firstBatchNotFinalAt(l1Timestamp: number): number | undefined
+  /** How many posted batches end at or before L2 block `block` (they are the first ones: batches are in order). */
+  batchesThrough(block: number): number
   batch(index: number): PostedBatch | undefined
   batchTotals(): { batches: number; l2Txs: number; dataBytes: number; l1Gas: number; l1Fee: bigint }
   getMeta(key: string): string | undefined
@@ -173,12 +173,18 @@ const INFLIGHT_KEY = 'batcher.inflight'
 const SYNC_BATCHES_PER_STEP = 200
 const MAX_ATTEMPTS_KEPT = 6
 
+/** Most isFinal reads per step (finality catching up after a restart proceeds over several steps). */
+const FINALITY_READS_PER_STEP = 64
+
 export class Batcher {
   private readonly l1: PublicClient
   private readonly account: PrivateKeyAccount
   private readonly loop: L1Loop
   private chainId: number | undefined
   private reverted = 0
+  /** Batches known final on L1 (a prefix: RollupAnchor.isFinal holds for batches 0 … finalCount−1); undefined until read. */
+  private finalCount: number | undefined
+  private deletedListeners: ((reason: string) => void)[] = []
 
   constructor(
     private readonly config: BatcherConfig,
@@ -205,6 +211,14 @@ export class Batcher {
 
   get sender(): string {
     return this.account.address
+  }
+
+  /**
+   * Who hears that L1 deleted batches this sequencer posted (a dispute judged them wrong): the
+   * sequencer's chain is no longer the rollup's, so the node stops producing blocks.
+   */
+  onBatchesDeleted(listener: (reason: string) => void): void {
+    this.deletedListeners.push(listener)
   }
 
   readonly name = 'batcher'
@@ -264,7 +278,8 @@ export class Batcher {
     if (this.chainId === undefined) await this.checkL1()
     const l1Head = await this.l1.getBlock({ blockTag: 'latest' })
     const caughtUp = await this.syncBatches(Number(l1Head.number))
-    this.moveHeads(Number(l1Head.number), Number(l1Head.timestamp))
+    await this.readFinality()
+    this.moveHeads(Number(l1Head.number))
     if (!caughtUp) {
       this.loop.hurry() // more L1 batches to read before anything can be posted
       return
@@ -299,6 +314,7 @@ export class Batcher {
     const count = Number(await this.read('batchCount'))
     let last = this.ledger.lastBatch()
     if (last !== undefined && last.batchIndex >= count) {
+      await this.checkDeletion(count, l1Block)
       this.log.info(`batcher: L1 has ${count} batches, ${last.batchIndex + 1 - count} fewer than seen before (L1 reorg or reset); re-posting from there`)
       this.ledger.deleteBatchesFrom(count)
       last = this.ledger.lastBatch()
@@ -372,8 +388,49 @@ export class Batcher {
     return { txHash: log.transactionHash, gasUsed: Number(receipt.gasUsed), fee: receipt.gasUsed * receipt.effectiveGasPrice, dataBytes }
   }
 
-  /** safe: batches with `confirmations` L1 blocks; finalized: batches past their challenge window. */
-  private moveHeads(l1Block: number, l1Timestamp: number): void {
+  /**
+   * Batches deleted on L1 by a dispute (RollupAnchor's BatchesDeleted) are not an L1 reorg: the
+   * committee judged this sequencer's chain wrong from the first deleted batch on. Re-posting the
+   * same blocks would post the same wrong roots, so the batcher stops for good (critical) and the
+   * node stops producing blocks: an operator must act (find why this node computed another state,
+   * then rebuild from L1 with `npm run replica` or scripts/rebuild-from-l1.ts).
+   */
+  private async checkDeletion(count: number, l1Head: number): Promise<void> {
+    const first = this.ledger.batch(count)
+    // a batch mined after the L1's current head was taken away by a reorg, not deleted
+    if (first === undefined || first.l1BlockNumber > l1Head) return
+    const logs = await this.l1.getLogs({
+      address: this.config.rollupAnchor,
+      event: rollupAnchorAbi.find((x) => x.type === 'event' && x.name === 'BatchesDeleted') as Extract<(typeof rollupAnchorAbi)[number], { type: 'event'; name: 'BatchesDeleted' }>,
+      fromBlock: BigInt(first.l1BlockNumber),
+      toBlock: BigInt(l1Head),
+    })
+    const deleted = logs.find((l) => Number(l.args.fromIndex) <= count)
+    if (deleted === undefined) return
+    const reason =
+      `L1 deleted batches from ${deleted.args.fromIndex} on (RollupAnchor BatchesDeleted in L1 block ${deleted.blockNumber}): a dispute judged this sequencer's ` +
+      `chain wrong from L2 block ${first.firstBlock} on. Block production is stopped; an operator must act (see README, "Running a validator")`
+    for (const listener of this.deletedListeners) listener(reason)
+    throw new BatcherError('critical', reason)
+  }
+
+  /**
+   * Which posted batches are final, as RollupAnchor.isFinal says (ValidatorSet's rule: two thirds
+   * of the stake attested, or the challenge window passed with no dispute open or undecided).
+   * Final batches form a prefix and stay final, so only the batches after the known prefix are
+   * read, at most FINALITY_READS_PER_STEP per step.
+   */
+  private async readFinality(): Promise<void> {
+    const posted = (this.ledger.lastBatch()?.batchIndex ?? -1) + 1
+    this.finalCount = Math.min(this.finalCount ?? this.ledger.batchesThrough(this.heads.headOf('finalized')), posted)
+    for (let reads = 0; this.finalCount < posted && reads < FINALITY_READS_PER_STEP; reads++) {
+      if (!(await this.read('isFinal', [BigInt(this.finalCount)]))) return
+      this.finalCount++
+    }
+  }
+
+  /** safe: batches with `confirmations` L1 blocks; finalized: the batches L1 says are final (readFinality). */
+  private moveHeads(l1Block: number): void {
     const last = this.ledger.lastBatch()
     const lastBlockOf = (firstExcluded: number | undefined): number => {
       if (last === undefined) return 0
@@ -381,7 +438,7 @@ export class Batcher {
       return firstExcluded === 0 ? 0 : (this.ledger.batch(firstExcluded - 1)?.lastBlock ?? 0)
     }
     const safe = lastBlockOf(this.ledger.firstBatchAfterL1Block(l1Block - this.config.confirmations + 1))
-    const finalized = Math.min(safe, lastBlockOf(this.ledger.firstBatchNotFinalAt(l1Timestamp)))
+    const finalized = Math.min(safe, lastBlockOf(this.finalCount))
     if (safe !== this.heads.headOf('safe')) {
       this.heads.setHead('safe', safe)
       this.log.debug(`batcher: safe head ${safe}`)
@@ -604,14 +661,14 @@ export class Batcher {
     }
   }
 
-  private read<const F extends 'batchCount' | 'lastBlock' | 'getBatch' | 'SEQUENCER_ROLE' | 'hasRole'>(functionName: F, args?: readonly unknown[]) {
+  private read<const F extends 'batchCount' | 'lastBlock' | 'getBatch' | 'SEQUENCER_ROLE' | 'hasRole' | 'isFinal'>(functionName: F, args?: readonly unknown[]) {
     return this.l1.readContract({ address: this.config.rollupAnchor, abi: rollupAnchorAbi, functionName, args } as never) as Promise<ReadResult<F>>
   }
 }
 
 type ReadResult<F> = F extends 'getBatch'
   ? { firstBlock: bigint; lastBlock: bigint; submittedAt: bigint; l1BlockNumber: bigint; challengeWindow: bigint; stateRoot: Hex; blockHash: Hex; withdrawalRoot: Hex; anchorRoot: Hex; dataHash: Hex }
-  : F extends 'hasRole'
+  : F extends 'hasRole' | 'isFinal'
     ? boolean
     : F extends 'SEQUENCER_ROLE'
       ? Hex

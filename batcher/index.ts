@@ -19,6 +19,7 @@ export {
   type PostedBatch,
   type SourceBlock,
 } from './batcher.ts'
+export { CommitteeReader, DISPUTE_STATUSES, validatorSetReadAbi, type BatchCommittee } from './committee.ts'
 export { BatchDecodeError, decodeBatch, encodeBatch, type BatchBlock, type CompressionName } from './codec.ts'
 export { decodeSealedBlock, encodeSealedBlock, SEALED_BLOCKS_SUBSCRIPTION, type SealedBlockMessage, type SealedFeedBlock } from './feed.ts'
 export { DeploymentsFileError, readDeployments, writeDeployments, type L1Deployments } from './deployments.ts'

@@ -77,7 +77,7 @@ export class SqliteBatchLedger implements BatchLedger {
       batchFees: d.prepare('SELECT l1_fee FROM l1_batches').pluck(),
       firstBatchEndingAfter: d.prepare('SELECT MIN(batch_index) FROM l1_batches WHERE last_block > ?').pluck(),
       firstBatchAfterL1Block: d.prepare('SELECT MIN(batch_index) FROM l1_batches WHERE l1_block_number > ?').pluck(),
-      firstBatchNotFinalAt: d.prepare('SELECT MIN(batch_index) FROM l1_batches WHERE submitted_at + challenge_window > ?').pluck(),
+      batchesThrough: d.prepare('SELECT COUNT(*) FROM l1_batches WHERE last_block <= ?').pluck(),
     }
   }
 
@@ -135,8 +135,8 @@ export class SqliteBatchLedger implements BatchLedger {
   }
 
   /** Lowest index of a batch whose challenge window is still open at L1 time `l1Timestamp` (seconds). */
-  firstBatchNotFinalAt(l1Timestamp: number): number | undefined {
-    return (this.stmts.firstBatchNotFinalAt.get(l1Timestamp) as number | null) ?? undefined
+  batchesThrough(block: number): number {
+    return this.stmts.batchesThrough.get(block) as number
   }
 
   /** Sums over every posted batch: count, L2 transactions, data bytes, L1 gas and wei. */

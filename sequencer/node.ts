@@ -53,7 +53,7 @@ import { AnchorSubmissionsClosedError } from './anchoring/queue.ts'
 import { method } from './rpc/methods.ts'
 import { AnchorEvents } from './anchoring/events.ts'
 import { anchorMethods } from './rpc/namespaces/anchor.ts'
-import { Batcher, BatchProofs, Derivation, encodeSealedBlock, readDeployments, SqliteBatchLedger, type BatchBlock, type BlockSource, type CrashPoint, type HeadSink, type L1Deployments, type ProofIndex } from '../batcher/index.ts'
+import { Batcher, BatchProofs, CommitteeReader, Derivation, encodeSealedBlock, readDeployments, SqliteBatchLedger, type BatchBlock, type BatchCommittee, type BlockSource, type CrashPoint, type HeadSink, type L1Deployments, type ProofIndex } from '../batcher/index.ts'
 import type { SealedBlockFeed } from './rpc/subscriptions.ts'
 import { SealedBlockFollower } from './replica/feed-follower.ts'
 import { TxForwarder, wsUrlOf } from './replica/forward.ts'
@@ -291,6 +291,8 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   if (config.l1 !== undefined && l1 !== undefined) {
     const { rpcUrl, batcherKey, ...tuning } = config.l1
     batcher = new Batcher({ ...tuning, l1RpcUrl: rpcUrl, rollupAnchor: l1.rollupAnchor, privateKey: batcherKey }, blockSource(store, chain, anchorStore, bridgeStore), ledger, finalityMarkingHeads(store, chain, anchorStore), log, hooks.batcherCrashAt)
+    // a dispute deleted this sequencer's batches: its chain is not the rollup's, stop making blocks
+    batcher.onBatchesDeleted((reason) => driver.halt(reason))
   }
   const l1Info = l1 && { chainId: l1.l1ChainId, rollupAnchor: l1.rollupAnchor }
   const proofIndex: ProofIndex = {
@@ -412,7 +414,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     ...web3Methods(ctx),
     ...txpoolMethods(ctx),
     ...debugMethods(ctx),
-    ...rollupMethods(ctx, { batcher, batch: (i) => ledger.batch(i) }),
+    ...rollupMethods(ctx, { batcher, batch: (i) => ledger.batch(i), committee: committeeOf(config, l1) }),
     ...aiMethods(ctx),
     ...anchorMethods({ proofs }),
     ...bridgeMethods({
@@ -645,4 +647,12 @@ function createDevSigner(): DevSigner {
       return key === undefined ? undefined : tx.sign(key)
     },
   }
+}
+
+/** rollup_getBatch's reader of ValidatorSet, when the node has an L1 with one. */
+function committeeOf(config: NodeConfig, l1: L1Deployments | undefined): ((index: number) => Promise<BatchCommittee>) | undefined {
+  const rpcUrl = config.l1?.rpcUrl ?? config.replica?.l1RpcUrl
+  if (rpcUrl === undefined || l1?.validatorSet === undefined) return undefined
+  const reader = new CommitteeReader(rpcUrl, l1.validatorSet)
+  return (index) => reader.batch(index)
 }

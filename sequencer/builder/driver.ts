@@ -30,12 +30,15 @@ export class SequencerDriver<T extends BlockTx> {
   private building: Promise<void> | undefined
   private again = false
   private stopped = true
+  /** Why block production stopped for good (halt); undefined while it may run. */
+  private haltReason: string | undefined
 
   readonly name = 'sequencer'
 
   constructor(private readonly opts: DriverOptions<T>) {}
 
   start(): void {
+    if (this.haltReason !== undefined) return
     this.stopped = false
     if (!this.opts.automine) this.schedule()
   }
@@ -51,7 +54,22 @@ export class SequencerDriver<T extends BlockTx> {
     await this.building
   }
 
+  /**
+   * Stops block production for good, with a reason every health check repeats (L1 deleted this
+   * sequencer's batches: its chain is not the rollup's). The node keeps serving reads.
+   */
+  halt(reason: string): void {
+    this.haltReason = reason
+    this.opts.log.error(`sequencer halted: ${reason}`)
+    void this.stop()
+  }
+
+  get halted(): string | undefined {
+    return this.haltReason
+  }
+
   health(): { name: string; ok: boolean; detail: string } {
+    if (this.haltReason !== undefined) return { name: this.name, ok: false, detail: `halted at head ${this.opts.chain.headNumber}: ${this.haltReason}` }
     return { name: this.name, ok: !this.stopped, detail: `head ${this.opts.chain.headNumber}${this.opts.automine ? ', automine' : `, every ${this.opts.blockTimeMs} ms`}` }
   }
 

@@ -72,7 +72,7 @@ export function rollupAnchorAbi() {
  * `sequencerKey` (default Anvil account 1) as sequencer. Returns the deployments and viem
  * clients: `wallet` signs as the sequencer, `adminWallet` as the admin.
  */
-export async function deployTestL1(l1: { url: string }, opts: { challengeWindowSeconds?: number; sequencerKey?: Hex } = {}) {
+export async function deployTestL1(l1: { url: string }, opts: { challengeWindowSeconds?: number; sequencerKey?: Hex; committee?: Parameters<typeof deployL1>[0]['committee'] } = {}) {
   const adminKey = ANVIL_PRIVATE_KEYS[0]
   const sequencerKey = opts.sequencerKey ?? ANVIL_PRIVATE_KEYS[1]
   const sequencer = privateKeyToAccount(sequencerKey)
@@ -81,6 +81,7 @@ export async function deployTestL1(l1: { url: string }, opts: { challengeWindowS
     privateKey: adminKey,
     sequencer: sequencer.address,
     challengeWindowSeconds: opts.challengeWindowSeconds ?? 3600,
+    committee: opts.committee,
   })
   const chain = defineL1Chain(l1.url, deployments.l1ChainId)
   const transport = http(l1.url, { retryCount: 0 })

@@ -29,9 +29,9 @@ export interface TestRollup {
   close(): Promise<void>
 }
 
-export async function startTestRollup(opts: { l1?: TestL1; challengeWindowSeconds?: number; l1Config?: Partial<L1Config>; hooks?: NodeHooks; node?: NodeConfigInput } = {}): Promise<TestRollup> {
+export async function startTestRollup(opts: { l1?: TestL1; challengeWindowSeconds?: number; committee?: NonNullable<Parameters<typeof deployTestL1>[1]>['committee']; l1Config?: Partial<L1Config>; hooks?: NodeHooks; node?: NodeConfigInput } = {}): Promise<TestRollup> {
   const l1 = opts.l1 ?? (await startTestL1())
-  const { deployments, publicClient, adminWallet } = await deployTestL1(l1, { challengeWindowSeconds: opts.challengeWindowSeconds ?? 3600, sequencerKey: BATCHER_KEY })
+  const { deployments, publicClient, adminWallet } = await deployTestL1(l1, { challengeWindowSeconds: opts.challengeWindowSeconds ?? 3600, sequencerKey: BATCHER_KEY, committee: opts.committee })
   const deploymentsPath = join(l1.dir, 'deployments.json')
   writeDeployments(deploymentsPath, deployments)
   const l1Config = {

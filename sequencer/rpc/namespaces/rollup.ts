@@ -2,12 +2,14 @@ import { method, type MethodTable } from '../methods.ts'
 import { hex } from '../format.ts'
 import * as p from '../params.ts'
 import type { RpcContext } from '../context.ts'
-import type { BatcherStatus, PostedBatch } from '../../../batcher/index.ts'
+import type { BatchCommittee, BatcherStatus, PostedBatch } from '../../../batcher/index.ts'
 
 /** What rollup_ reads about batches (the batcher's status, the mirror of L1's batches). */
 export interface BatchView {
   batcher?: { status(): BatcherStatus }
   batch(index: number): PostedBatch | undefined
+  /** The committee's view of a batch (ValidatorSet on L1); absent without an L1 or a ValidatorSet. */
+  committee?(index: number): Promise<BatchCommittee>
 }
 
 /**
@@ -15,7 +17,8 @@ export interface BatchView {
  *   rollup_getConfig          chain id, heads, predeploys, precompiles, the L1 contracts
  *   rollup_getBatcherStatus   last posted L2 block, pending blocks and bytes, the transaction in
  *                             flight, L1 cost per L2 transaction, last error; null without an L1
- *   rollup_getBatch(index)    a posted batch as L1 records it, or null
+ *   rollup_getBatch(index)    a posted batch as L1 records it, with its attestations (count,
+ *                             stake, stake needed) and dispute from ValidatorSet, or null
  */
 export function rollupMethods(ctx: RpcContext, batches: BatchView): MethodTable {
   return {
@@ -24,9 +27,11 @@ export function rollupMethods(ctx: RpcContext, batches: BatchView): MethodTable 
       if (status === undefined) return null
       return { ...status, heads: { unsafe: ctx.chain.headNumber, safe: ctx.chain.headOf('safe'), finalized: ctx.chain.headOf('finalized') } }
     }),
-    rollup_getBatch: method([p.smallQuantity], (index) => {
+    rollup_getBatch: method([p.smallQuantity], async (index) => {
       const b = batches.batch(index)
       if (b === undefined) return null
+      // the committee's state lives on L1: read it now; if L1 is away, say so rather than fail the call
+      const committee = batches.committee === undefined ? undefined : await batches.committee(index).catch((err: unknown) => ({ error: `L1 unreachable: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` }))
       return {
         batchIndex: b.batchIndex,
         firstBlock: b.firstBlock,
@@ -45,6 +50,7 @@ export function rollupMethods(ctx: RpcContext, batches: BatchView): MethodTable 
         l2TxCount: b.l2TxCount,
         l1GasUsed: b.l1GasUsed,
         l1FeeWei: b.l1Fee.toString(),
+        ...(committee === undefined ? {} : 'error' in committee ? { committee: null, committeeError: committee.error } : committee),
       }
     }),
     rollup_getConfig: method([], () => {
