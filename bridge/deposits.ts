@@ -30,7 +30,7 @@
  * it could still be paid exactly once by a later replay with more gas; no tool for that exists yet.
  */
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
-import { BaseError, ContractFunctionZeroDataError, createPublicClient, encodeFunctionData, getAddress, http, type Hex, type PublicClient } from 'viem'
+import { BaseError, ContractFunctionZeroDataError, createPublicClient, InvalidParamsRpcError, encodeFunctionData, getAddress, http, type Hex, type PublicClient } from 'viem'
 import type { SystemCall, SystemSource } from '../sequencer/system/system-tx.ts'
 import type { DepositOutcome } from '../sequencer/system/log-index.ts'
 import { L2_BRIDGE } from '../precompiles/index.ts'
@@ -395,6 +395,9 @@ export class DepositWatcher implements SystemSource {
       ? await this.l1.readContract({ address: this.config.l1Bridge, abi: l1BridgeAbi, functionName: 'nextDepositNonce', blockNumber: BigInt(to) }).catch((err: unknown) => {
           // no code yet at `to` (the deployments file's start block can precede L1Bridge's): no deposits
           if ((err as BaseError).walk?.((e) => e instanceof ContractFunctionZeroDataError) != null) return 0n
+          // the node has no state at `to` (an L1 node restarted from a state snapshot, or one that
+          // pruned it): the counter is a cross-check of the logs, not their source, so skip it
+          if (stateUnavailable(err)) return BigInt(expected)
           throw err
         })
       : BigInt(expected)
@@ -451,4 +454,11 @@ export function encodeFinalizeDeposit(d: Deposit): Uint8Array {
 
 function isZero(address: Uint8Array): boolean {
   return Buffer.compare(address, ZERO_ADDRESS) === 0
+}
+
+/** An L1 answer saying the node lacks the state of the block asked about (JSON-RPC invalid params, or geth's wording). */
+function stateUnavailable(err: unknown): boolean {
+  if (!(err instanceof BaseError)) return false
+  if (err.walk((e) => e instanceof InvalidParamsRpcError) !== null) return true
+  return /missing trie node|header not found|state (is )?not available|historical state/i.test(`${err.shortMessage} ${err.details ?? ''}`)
 }

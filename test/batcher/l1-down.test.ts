@@ -94,7 +94,7 @@ describe('an L1 that goes away', () => {
         const s = await get()
         return s.l1Reachable === true ? s : undefined
       }, `${name} to see the L1 back`, 60_000)
-      expect(again.l1ConsecutiveFailures).toBe(0)
+      expect(again.l1ConsecutiveFailures, `${name}: ${JSON.stringify((again as { lastError?: unknown }).lastError)}`).toBe(0)
       expect(again.l1LastSuccessAt).toBeGreaterThan(stoppedAt)
     }
     expect(r.l2.node.health().filter((h) => h.name === 'batcher' || h.name === 'deposits').every((h) => h.ok)).toBe(true)
