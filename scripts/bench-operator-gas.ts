@@ -7,7 +7,7 @@
  * the inference precompile runs it: its canonical plan (precompiles/canonical/, this thread):
  *
  * - warm: µs of one `run` of a compiled plan (median of `--runs` timed batches);
- * - cold: µs of compiling the plan and running it once (median of 5, after 3 unmeasured ones that
+ * - cold: µs of compiling the plan and running it once (median of 5, after 20 unmeasured ones that
  *   JIT-compile the kernels as a running node has), which is what a call costs when the node's
  *   plan cache does not hold the model: gas prices every call as cold.
  *
@@ -25,6 +25,9 @@ import { structureModels } from './models/adversarial.ts'
 import { randomOpModel } from './models/random-graphs.ts'
 
 const TARGET_GAS_PER_MICRO = 20
+
+/** Unmeasured compilations before the timed cold ones (JIT warm-up of the kernels, see measure()). */
+const WARMUP_COLD = 20
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`)
@@ -47,8 +50,8 @@ async function measure(bytes: Uint8Array, info: ModelInfo, runs: number): Promis
   const input = () => trialInput(info.input.type, info.input.length)
   const colds: number[] = []
   // a node that has run a while has its kernels JIT-compiled: the first compilations of a kernel
-  // (≈0.1-6 ms, once per process) are warm-up, not the cost of a cold call
-  for (let i = 0; i < 3; i++) compileModel(bytes).run(input())
+  // (≈0.1-6 ms each for the first dozen, once per process) are warm-up, not the cost of a cold call
+  for (let i = 0; i < WARMUP_COLD; i++) compileModel(bytes).run(input())
   for (let i = 0; i < 5; i++) {
     const t = performance.now()
     compileModel(bytes).run(input())
