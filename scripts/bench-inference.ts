@@ -106,7 +106,7 @@ import { InferenceSession, Tensor } from 'onnxruntime-node'
 import { bytesToHex as utilBytesToHex, hexToBytes as utilHexToBytes } from '@ethereumjs/util'
 import type { PrecompileInput } from '@ethereumjs/evm'
 import { decodeFunctionResult, encodeFunctionData, keccak256, parseAbi, toHex, type Abi, type Hex } from 'viem'
-import { createInferencePrecompile, packWords } from '../precompiles/a1-infer.ts'
+import { createInferencePrecompile } from '../precompiles/a1-infer.ts'
 import { compileModel, type CompiledModel } from '../precompiles/canonical/index.ts'
 import { analyzeModel, DEFAULT_MAX_MODEL_BYTES, INFERENCE_PRECOMPILE, MODEL_REGISTRY, ModelRuntime, type ModelBytesStore, type ModelInfo } from '../precompiles/index.ts'
 import { isRegistered } from '../precompiles/runtime.ts'
@@ -495,14 +495,16 @@ async function breakdown(h: Harness, runtime: ModelRuntime, n: number): Promise<
   const loader = () => runtime.bytes(idBytes)
   const outData = h.plan.run(data)
   const topic = utilHexToBytes(keccak256(toHex('Inference(bytes32,bytes32,bytes32)')))
+  const words = decodeInferCall(calldata).words
+  const returnWords = encodeInferResult(output).subarray(64)
   const pieces: [string, () => unknown, boolean?][] = [
     ['ABI decode (decodeInferCall)', () => decodeInferCall(calldata)],
-    ['registry check (isRegistered: slot cache, read)', () => isRegistered(state, utilHexToBytes(p.id), nativeKeccak)],
-    ['model info lookup (runtime.info)', () => runtime.info(idBytes)],
+    ['registry check (isRegistered: slot cache, read)', () => isRegistered(state, idBytes, nativeKeccak, p.id)],
+    ['model info lookup (runtime.info)', () => runtime.info(idBytes, p.id)],
     ['input int256 → tensor (toTensorData)', () => toTensorData(input, info.input.type, info.input.length)],
     ['plan cache + plan.run + output check', () => runtime.plans.run(p.id, loader, info, data), true],
     ['output tensor → int256 (fromTensorData)', () => fromTensorData(outData, info.output.type)],
-    ['record: packWords + keccak of input and output', () => [nativeKeccak(packWords(input)), nativeKeccak(packWords(output))]],
+    ['record: keccak of the input and output words', () => [nativeKeccak(words), nativeKeccak(returnWords)]],
     ['return encoding + log assembly', () => [encodeInferResult(output), [topic, idBytes]]],
   ]
   const out: { label: string; us: number; model?: boolean }[] = []
