@@ -19,7 +19,7 @@
  * Everything it acts on is read from L1 again at each step, so a restart picks up where it was;
  * what L1 cannot tell (signatures, salts) is in validator/store.ts.
  */
-import { createPublicClient, createWalletClient, http, toHex, type Address, type Hex, type PublicClient, type WalletClient } from 'viem'
+import { createPublicClient, createWalletClient, http, toFunctionSelector, toHex, type Address, type Hex, type PublicClient, type WalletClient } from 'viem'
 import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
 import { randomBytes } from 'node:crypto'
 import { bytesToHex } from '@ethereumjs/util'
@@ -405,14 +405,17 @@ export class Validator {
    */
   private async send(functionName: string, args: readonly unknown[], value?: bigint, benign: string[] = []) {
     const call = { address: this.config.validatorSet, abi: validatorSetAbi, functionName, args, account: this.account, ...(value !== undefined && { value }) } as never
+    let gas: bigint
     try {
-      await this.l1.simulateContract(call)
+      gas = await this.l1.estimateContractGas(call)
     } catch (err) {
       const name = revertName(err)
       if (name !== undefined && benign.includes(name)) return undefined
-      throw new Error(`${functionName} would revert: ${l1ErrorText(err)}`, { cause: err })
+      throw new Error(`${functionName} would revert${name === undefined ? '' : ` with ${name}`}: ${l1ErrorText(err)}`, { cause: err })
     }
-    const hash = await this.wallet.writeContract({ ...(call as object), chain: this.wallet.chain } as never)
+    // headroom: another validator's transaction in the same L1 block can make this one dearer
+    // (the attestation that reaches the quorum writes more than the one before it)
+    const hash = await this.wallet.writeContract({ ...(call as object), chain: this.wallet.chain, gas: (gas * 3n) / 2n } as never)
     const receipt = await this.l1.waitForTransactionReceipt({ hash, timeout: this.config.txTimeoutMs })
     if (receipt.status !== 'success') throw new Error(`${functionName} reverted on L1 (tx ${hash}, block ${receipt.blockNumber})`)
     return receipt
@@ -434,12 +437,16 @@ function sameAsDerived(derived: PostedBatch, onL1: L1Batch): boolean {
   )
 }
 
-/** The custom error a call reverted with, if viem decoded one. */
+/** ValidatorSet's custom errors by selector, for a revert an L1 reports only in its message. */
+const ERROR_NAMES = new Map(validatorSetAbi.filter((x) => x.type === 'error').map((e) => [toFunctionSelector(`${e.name}(${e.inputs.map((i) => i.type).join(',')})`), e.name]))
+
+/** The custom error a call reverted with: as viem decoded it, else by the selector in the message. */
 function revertName(err: unknown): string | undefined {
   let e = err as { cause?: unknown; data?: { errorName?: string } } | undefined
   while (e !== undefined && e !== null) {
     if (e.data?.errorName !== undefined) return e.data.errorName
     e = e.cause as typeof e
   }
-  return undefined
+  const selector = /custom error (0x[0-9a-fA-F]{8})/.exec(String((err as Error)?.message ?? ''))?.[1]
+  return selector === undefined ? undefined : ERROR_NAMES.get(selector.toLowerCase() as Hex)
 }

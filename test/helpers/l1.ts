@@ -12,7 +12,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import type { L1Deployments } from '../../batcher/deployments.ts'
 import { ANVIL_PRIVATE_KEYS, startAnvil, type RunningAnvil } from '../../scripts/lib/anvil.ts'
 import { defineL1Chain } from '@ai-rollup/sdk'
-import { deployL1, L1_POLLING_MS, readArtifact } from '../../scripts/lib/deploy-l1.ts'
+import { deployL1, L1_POLLING_MS, readArtifact, type CommitteeParameters } from '../../scripts/lib/deploy-l1.ts'
 
 /** A fresh temp dir. Not node.ts's tempDir: importing node.ts loads the whole L2 node, which L1 tests do not need. */
 export function tempDir(prefix = 'l1-test-'): string {
@@ -72,7 +72,7 @@ export function rollupAnchorAbi() {
  * `sequencerKey` (default Anvil account 1) as sequencer. Returns the deployments and viem
  * clients: `wallet` signs as the sequencer, `adminWallet` as the admin.
  */
-export async function deployTestL1(l1: { url: string }, opts: { challengeWindowSeconds?: number; sequencerKey?: Hex } = {}) {
+export async function deployTestL1(l1: { url: string }, opts: { challengeWindowSeconds?: number; sequencerKey?: Hex; committee?: Partial<CommitteeParameters> } = {}) {
   const adminKey = ANVIL_PRIVATE_KEYS[0]
   const sequencerKey = opts.sequencerKey ?? ANVIL_PRIVATE_KEYS[1]
   const sequencer = privateKeyToAccount(sequencerKey)
@@ -81,6 +81,7 @@ export async function deployTestL1(l1: { url: string }, opts: { challengeWindowS
     privateKey: adminKey,
     sequencer: sequencer.address,
     challengeWindowSeconds: opts.challengeWindowSeconds ?? 3600,
+    committee: opts.committee,
   })
   const chain = defineL1Chain(l1.url, deployments.l1ChainId)
   const transport = http(l1.url, { retryCount: 0 })
