@@ -132,6 +132,11 @@ export class Validator {
     return this.account.address
   }
 
+  /** How its log lines name it (several validators may share a log). */
+  private get tag(): string {
+    return this.account.address.slice(0, 10)
+  }
+
   start(): void {
     this.loop.start()
   }
@@ -188,14 +193,14 @@ export class Validator {
     const me = await this.validatorOf(this.address)
     if (me.stake === 0n && me.exitRequestedBlock === 0n) {
       if (this.config.stakeWei === undefined) {
-        this.log.warn?.(`validator: ${this.address} is not a validator on ValidatorSet ${this.config.validatorSet} and no stake was given (--stake): it derives and checks, but attests and votes nothing`)
+        this.log.warn?.(`validator ${this.tag}: ${this.address} is not a validator on ValidatorSet ${this.config.validatorSet} and no stake was given (--stake): it derives and checks, but attests and votes nothing`)
       } else {
         if (this.config.stakeWei < minStake) throw new L1Failure('critical', `a stake of ${this.config.stakeWei} wei is below ValidatorSet.MIN_STAKE (${minStake} wei)`)
         const receipt = (await this.send('join', [], this.config.stakeWei))!
-        this.log.info(`validator: ${this.address} joined ValidatorSet ${this.config.validatorSet} with ${this.config.stakeWei} wei at L1 block ${receipt.blockNumber} (it may attest batches posted from the next L1 block on)`)
+        this.log.info(`validator ${this.tag}: ${this.address} joined ValidatorSet ${this.config.validatorSet} with ${this.config.stakeWei} wei at L1 block ${receipt.blockNumber} (it may attest batches posted from the next L1 block on)`)
       }
     } else {
-      this.log.info(`validator: ${this.address} is a validator with ${me.stake} wei of stake${me.exitRequestedBlock === 0n ? '' : ' (exiting)'}, following ValidatorSet ${this.config.validatorSet}`)
+      this.log.info(`validator ${this.tag}: ${this.address} is a validator with ${me.stake} wei of stake${me.exitRequestedBlock === 0n ? '' : ' (exiting)'}, following ValidatorSet ${this.config.validatorSet}`)
     }
     this.params = { minChallengeBond, commitPeriod, revealPeriod }
   }
@@ -236,7 +241,7 @@ export class Validator {
       const key = `${index}:${commitment}`
       if (!this.skipped.has(key)) {
         this.skipped.add(key)
-        this.log.info(`validator: not signing batch ${index} (commitment ${commitment}): this validator signed ${signed.commitment} for that index before (a batch since deleted); a second signature would be equivocation. Later batches cover it`)
+        this.log.info(`validator ${this.tag}: not signing batch ${index} (commitment ${commitment}): this validator signed ${signed.commitment} for that index before (a batch since deleted); a second signature would be equivocation. Later batches cover it`)
       }
       return
     }
@@ -250,7 +255,7 @@ export class Validator {
     this.store.setAttestTx(index, receipt.transactionHash)
     const [count, attestedStake, , stakeNeeded, quorum] = await this.read('attestationsOf', [BigInt(index)])
     this.log.info(
-      `validator: attested batch ${index} (L2 blocks ${candidate.firstBlock}-${candidate.lastBlock}, commitment ${commitment}) in L1 tx ${receipt.transactionHash}: ${count} attestations, ${attestedStake} of ${stakeNeeded} wei needed${quorum ? ': quorum, final' : ''}`,
+      `validator ${this.tag}: attested batch ${index} (L2 blocks ${candidate.firstBlock}-${candidate.lastBlock}, commitment ${commitment}) in L1 tx ${receipt.transactionHash}: ${count} attestations, ${attestedStake} of ${stakeNeeded} wei needed${quorum ? ': quorum, final' : ''}`,
     )
   }
 
@@ -286,7 +291,7 @@ export class Validator {
       const key = `correct:${held.batchIndex}:${held.batch.l1BlockNumber}`
       if (!this.skipped.has(key)) {
         this.skipped.add(key)
-        this.log.error(`validator: the committee voted batch ${held.batchIndex} correct, but this node derives otherwise (${held.reason}): it holds there; check this node`)
+        this.log.error(`validator ${this.tag}: the committee voted batch ${held.batchIndex} correct, but this node derives otherwise (${held.reason}): it holds there; check this node`)
       }
       return
     }
@@ -295,14 +300,14 @@ export class Validator {
       const key = `late:${held.batchIndex}:${held.batch.l1BlockNumber}`
       if (!this.skipped.has(key)) {
         this.skipped.add(key)
-        this.log.error(`validator: batch ${held.batchIndex} is wrong but its challenge window ended at L1 time ${deadline}: too late to challenge it`)
+        this.log.error(`validator ${this.tag}: batch ${held.batchIndex} is wrong but its challenge window ended at L1 time ${deadline}: too late to challenge it`)
       }
       return
     }
     const receipt = await this.send('challenge', [index], this.params!.minChallengeBond, ['AlreadyChallenged', 'BatchAlreadyFinal', 'ChallengeWindowClosed'])
     if (receipt === undefined) return
     this.challenges++
-    this.log.info(`validator: challenged batch ${held.batchIndex} (L2 blocks ${batch.firstBlock}-${batch.lastBlock}) with a bond of ${this.params!.minChallengeBond} wei in L1 tx ${receipt.transactionHash}: ${held.reason}`)
+    this.log.info(`validator ${this.tag}: challenged batch ${held.batchIndex} (L2 blocks ${batch.firstBlock}-${batch.lastBlock}) with a bond of ${this.params!.minChallengeBond} wei in L1 tx ${receipt.transactionHash}: ${held.reason}`)
   }
 
   /** Commits, reveals or resolves in one open dispute, whichever its phase calls for. */
@@ -314,7 +319,7 @@ export class Validator {
     const eligible = me.stake > 0n && me.joinedBlock < d.openedBlock && (me.exitRequestedBlock === 0n || me.exitRequestedBlock > d.openedBlock)
     if (now >= revealDeadline) {
       const receipt = await this.send('resolve', [d.batchIndex], undefined, ['NoOpenDispute'])
-      if (receipt !== undefined) this.log.info(`validator: resolved dispute ${id} on batch ${d.batchIndex} in L1 tx ${receipt.transactionHash}: ${await this.outcome(id)}`)
+      if (receipt !== undefined) this.log.info(`validator ${this.tag}: resolved dispute ${id} on batch ${d.batchIndex} in L1 tx ${receipt.transactionHash}: ${await this.outcome(id)}`)
       return
     }
     if (!eligible) return
@@ -327,12 +332,12 @@ export class Validator {
         if (verdict === undefined) return // not derived that far yet: next step
         this.store.putVote({ disputeId: id, batchIndex: Number(d.batchIndex), claimedCommitment: verdict.claimed, salt: toHex(randomBytes(32)), saysCorrect: verdict.correct })
         stored = this.store.vote(id)!
-        this.log.info(`validator: dispute ${id} on batch ${d.batchIndex}: voting ${stored.saysCorrect ? 'correct' : 'wrong'} (${verdict.why})`)
+        this.log.info(`validator ${this.tag}: dispute ${id} on batch ${d.batchIndex}: voting ${stored.saysCorrect ? 'correct' : 'wrong'} (${verdict.why})`)
       }
       const receipt = await this.send('commitVote', [d.batchIndex, voteHash(d.batchIndex, stored.claimedCommitment, stored.salt, this.address)], undefined, ['AlreadyCommitted'])
       if (receipt === undefined) return
       this.store.setCommitTx(id, receipt.transactionHash)
-      this.log.info(`validator: committed its vote in dispute ${id} on batch ${d.batchIndex} in L1 tx ${receipt.transactionHash} (revealed after L1 time ${commitDeadline})`)
+      this.log.info(`validator ${this.tag}: committed its vote in dispute ${id} on batch ${d.batchIndex} in L1 tx ${receipt.transactionHash} (revealed after L1 time ${commitDeadline})`)
       return
     }
     // the reveal phase
@@ -342,14 +347,14 @@ export class Validator {
       const key = `lost:${id}`
       if (!this.skipped.has(key)) {
         this.skipped.add(key)
-        this.log.error(`validator: committed a vote in dispute ${id} whose salt this data directory does not hold: it cannot reveal (the non-voter penalty applies)`)
+        this.log.error(`validator ${this.tag}: committed a vote in dispute ${id} whose salt this data directory does not hold: it cannot reveal (the non-voter penalty applies)`)
       }
       return
     }
     const receipt = await this.send('revealVote', [d.batchIndex, stored.claimedCommitment, stored.salt], undefined, ['AlreadyRevealed'])
     if (receipt === undefined) return
     this.store.setRevealTx(id, receipt.transactionHash)
-    this.log.info(`validator: revealed its vote (${stored.saysCorrect ? 'correct' : 'wrong'}) in dispute ${id} on batch ${d.batchIndex} in L1 tx ${receipt.transactionHash}`)
+    this.log.info(`validator ${this.tag}: revealed its vote (${stored.saysCorrect ? 'correct' : 'wrong'}) in dispute ${id} on batch ${d.batchIndex} in L1 tx ${receipt.transactionHash}`)
   }
 
   /**
@@ -383,7 +388,7 @@ export class Validator {
     const owed = await this.read('owed', [this.address])
     if (owed === 0n) return
     const receipt = await this.send('withdrawOwed', [], undefined, ['NothingOwed'])
-    if (receipt !== undefined) this.log.info(`validator: withdrew ${owed} wei ValidatorSet owed it (rewards, refunded bonds) in L1 tx ${receipt.transactionHash}`)
+    if (receipt !== undefined) this.log.info(`validator ${this.tag}: withdrew ${owed} wei ValidatorSet owed it (rewards, refunded bonds) in L1 tx ${receipt.transactionHash}`)
   }
 
   // ---- L1 ----
