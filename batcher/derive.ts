@@ -18,8 +18,11 @@
  *      wins); blocks it does not hold are executed;
  *   3. heads: `safe` = the last block of the last batch with `confirmations` L1 blocks, `finalized`
  *      = the last block of the last batch RollupAnchor.isFinal says is final.
- * A batch L1 holds that does not decode, re-execute or match its commitments is critical: the
- * replica stops deriving and says so (its chain cannot follow an L1 it cannot reproduce).
+ * A batch L1 holds that does not decode, re-execute or match its commitments is wrong (or this
+ * node is): derivation holds at it, says so at ERROR and keeps watching L1 (`divergence()`). A
+ * validator challenges it (validator/validator.ts); once the committee deletes it (BatchesDeleted)
+ * or an L1 reorg replaces it, derivation goes on with what L1 holds at that index. Nothing after
+ * a held batch is derived: its blocks would build on a state L1 got wrong.
  */
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { createPublicClient, decodeFunctionData, http, keccak256, type Hex, type PublicClient } from 'viem'
@@ -37,6 +40,31 @@ export interface BlockImporter {
 
 export class DivergenceError extends Error {
   override readonly name = 'DivergenceError'
+}
+
+/** A batch whose blocks re-execute but end elsewhere than it says: this node's own results. */
+class BatchMismatchError extends DivergenceError {
+  constructor(
+    message: string,
+    readonly own: Pick<L1Batch, 'stateRoot' | 'blockHash' | 'withdrawalRoot' | 'anchorRoot'>,
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * A batch L1 holds that this node cannot reproduce, where derivation holds. `own` is the batch as
+ * this node computes it (L1's record with its own state root, block hash and roots), present when
+ * the blocks re-executed; absent when they do not decode or execute at all.
+ */
+export interface Divergence {
+  batchIndex: number
+  /** L1's record of the batch when it was found wrong. */
+  batch: L1Batch
+  reason: string
+  own?: L1Batch
+  /** When it was found (ms since the epoch). */
+  at: number
 }
 
 export interface DeriveResult {
@@ -188,6 +216,8 @@ export interface DerivationStatus extends L1Health {
   unsafeBlocksDropped: number
   l1Resets: number
   lastError: { message: string; at: number } | null
+  /** The batch derivation holds at because it does not reproduce (null when none): README "Replicas". */
+  heldBatch: { index: number; reason: string; since: number } | null
 }
 
 /** Batches read and derived per step (the loop hurries while more are waiting). */
@@ -202,6 +232,7 @@ export class Derivation {
   private checked = false
   private l1BatchCount: number | null = null
   private stats = { txsExecuted: 0, blocksExecuted: 0, unsafeBlocksDropped: 0, l1Resets: 0 }
+  private held: Divergence | null = null
 
   constructor(
     private readonly config: DerivationConfig,
@@ -234,6 +265,7 @@ export class Derivation {
   health(): { name: string; ok: boolean; detail: string } {
     const down = this.loop.downFor()
     if (down !== null) return { name: this.name, ok: false, detail: `no successful L1 call for ${Math.round(down / 1000)} s: ${this.loop.lastError?.message ?? ''}` }
+    if (this.held !== null) return { name: this.name, ok: false, detail: `holding at L1 batch ${this.held.batchIndex}, which this node cannot reproduce: ${this.held.reason}` }
     return { name: this.name, ok: this.loop.isRunning, detail: this.loop.lastError?.message ?? `derived up to L2 block ${this.ledger.lastBatch()?.lastBlock ?? 0}` }
   }
 
@@ -247,7 +279,13 @@ export class Derivation {
       l1BatchCount: this.l1BatchCount,
       ...this.stats,
       lastError: this.loop.lastError,
+      heldBatch: this.held === null ? null : { index: this.held.batchIndex, reason: this.held.reason, since: this.held.at },
     }
+  }
+
+  /** The L1 batch derivation holds at because it does not reproduce, or null. */
+  divergence(): Divergence | null {
+    return this.held
   }
 
   /** Runs one step now (tests, benchmarks); errors are thrown, not retried. */
@@ -327,15 +365,26 @@ export class Derivation {
   /** Derives the next batches L1 holds; true when more are waiting. */
   private async deriveNext(count: number): Promise<boolean> {
     const from = (this.ledger.lastBatch()?.batchIndex ?? -1) + 1
+    if (this.held !== null && !(await this.heldIsGone(from, count))) return false
     const until = Math.min(count, from + DERIVE_BATCHES_PER_STEP)
     const indices = Array.from({ length: Math.max(0, until - from) }, (_, i) => from + i)
     const batches = await Promise.all(indices.map((i) => this.read('getBatch', [BigInt(i)])))
-    // calldata and receipts fetched for all of them at once (batched), executed in order
-    const data = await Promise.all(indices.map((index, k) => fetchBatchData(this.l1, this.config.rollupAnchor, index, batches[k])))
-    const receipts = await Promise.all(data.map((d) => this.l1.getTransactionReceipt({ hash: d.l1TxHash })))
+    // calldata and receipts fetched for all of them at once (batched), executed in order; a
+    // batch whose data is wrong is held at when its turn comes, not before
+    const data = await Promise.all(indices.map((index, k) => fetchBatchData(this.l1, this.config.rollupAnchor, index, batches[k]).catch((err: unknown) => err as Error)))
+    const receipts = await Promise.all(data.map((d) => (d instanceof Error ? undefined : this.l1.getTransactionReceipt({ hash: d.l1TxHash }))))
     for (const [k, index] of indices.entries()) {
-      await this.target.exclusive(() => this.apply(index, batches[k], data[k].blocks))
+      const d = data[k]
+      try {
+        if (d instanceof Error) throw d
+        await this.target.exclusive(() => this.apply(index, batches[k], d.blocks))
+      } catch (err) {
+        if (!(err instanceof DivergenceError || err instanceof BatchDecodeError || err instanceof ImportError)) throw err
+        this.hold(index, batches[k], err)
+        return false
+      }
       const b = batches[k]
+      const receipt = receipts[k]!
       const first = Number(b.firstBlock)
       const lastBlock = Number(b.lastBlock)
       this.ledger.putBatch({
@@ -347,18 +396,43 @@ export class Derivation {
         withdrawalRoot: hexToBytes(b.withdrawalRoot),
         anchorRoot: hexToBytes(b.anchorRoot),
         dataHash: hexToBytes(b.dataHash),
-        l1TxHash: hexToBytes(data[k].l1TxHash),
+        l1TxHash: hexToBytes(d.l1TxHash),
         l1BlockNumber: Number(b.l1BlockNumber),
         submittedAt: Number(b.submittedAt),
         challengeWindow: Number(b.challengeWindow),
-        dataBytes: data[k].dataBytes,
-        l2TxCount: data[k].blocks.reduce((n, blk) => n + blk.txs.length, 0),
-        l1GasUsed: Number(receipts[k].gasUsed),
-        l1Fee: receipts[k].gasUsed * receipts[k].effectiveGasPrice,
+        dataBytes: d.dataBytes,
+        l2TxCount: d.blocks.reduce((n, blk) => n + blk.txs.length, 0),
+        l1GasUsed: Number(receipt.gasUsed),
+        l1Fee: receipt.gasUsed * receipt.effectiveGasPrice,
       })
       this.log.debug(`derivation: batch ${index} (L2 blocks ${first}-${lastBlock}) matches L1`)
     }
     return until < count
+  }
+
+  /**
+   * Holds at batch `index`: L1 records something this node does not reproduce. Its blocks stay
+   * as they are (the next batch at this index decides: same content is kept, other content wins).
+   */
+  private hold(index: number, batch: L1Batch, err: Error): void {
+    const own = err instanceof BatchMismatchError ? { ...batch, ...err.own } : undefined
+    this.held = { batchIndex: index, batch, reason: err.message, own, at: Date.now() }
+    this.log.error(`derivation: L1 batch ${index} (L2 blocks ${batch.firstBlock}-${batch.lastBlock}) does not reproduce: ${err.message}. Holding there until L1 replaces or deletes it (a validator challenges it)`)
+  }
+
+  /** Whether the held batch left L1 (deleted by a dispute, or replaced by an L1 reorg): then derivation goes on. */
+  private async heldIsGone(from: number, count: number): Promise<boolean> {
+    const held = this.held!
+    let gone = held.batchIndex !== from || count <= from
+    if (!gone) {
+      const now = await this.read('getBatch', [BigInt(from)])
+      gone = now.l1BlockNumber !== held.batch.l1BlockNumber || now.dataHash !== held.batch.dataHash || now.stateRoot !== held.batch.stateRoot || now.blockHash !== held.batch.blockHash
+    }
+    if (gone) {
+      this.log.info(`derivation: held L1 batch ${held.batchIndex} is gone from L1 (L1 has ${count} batches): deriving what L1 holds now`)
+      this.held = null
+    }
+    return gone
   }
 
   /** Brings the chain to batch `index`'s blocks (L1 wins over unsafe blocks) and checks its commitments. */
@@ -385,10 +459,20 @@ export class Derivation {
       this.stats.blocksExecuted++
       this.stats.txsExecuted += block.txs.length
     }
-    checkEnd(index, batch, last!)
     const first = blocks[0].number
     const lastNumber = blocks[blocks.length - 1].number
-    checkRoots(index, batch, this.target.anchoredHashes(first, lastNumber), this.target.withdrawalHashes(first, lastNumber))
+    const own = {
+      stateRoot: bytesToHex(last!.stateRoot),
+      blockHash: bytesToHex(last!.hash),
+      anchorRoot: bytesToHex(new MerkleTree(this.target.anchoredHashes(first, lastNumber)).root),
+      withdrawalRoot: bytesToHex(new MerkleTree(this.target.withdrawalHashes(first, lastNumber)).root),
+    }
+    try {
+      checkEnd(index, batch, last!)
+      checkRoots(index, batch, this.target.anchoredHashes(first, lastNumber), this.target.withdrawalHashes(first, lastNumber))
+    } catch (err) {
+      throw new BatchMismatchError((err as Error).message, own)
+    }
   }
 
   /** safe: batches `confirmations` deep; finalized: batches RollupAnchor.isFinal says are final (never above safe). */

@@ -21,17 +21,24 @@
  */
 import { existsSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { createPublicClient, http } from 'viem'
+import { createPublicClient, createWalletClient, formatEther, http, parseEther } from 'viem'
+import { defineL1Chain } from '@ai-rollup/sdk'
 import { privateKeyToAccount } from 'viem/accounts'
 import { readDeployments, writeDeployments, type L1Deployments } from '../batcher/deployments.ts'
 import { rollupAnchorAbi } from '../batcher/abi.ts'
-import { startNode } from '../sequencer/node.ts'
+import { startNode, type RunningNode } from '../sequencer/node.ts'
+import { validatorSetAbi } from '../validator/index.ts'
 import { l1TuningFromCli, NODE_OPTION_SECTIONS, nodeInputFromCli, parseApiKeys, parseCli, usage, type CliSection } from '../sequencer/cli.ts'
 import { DEV_ANCHOR_API_KEY } from '../sequencer/config.ts'
 import { DATA_ANCHOR, L2_BRIDGE, MODEL_REGISTRY } from '../precompiles/addresses.ts'
 import { ANVIL_PRIVATE_KEYS, startAnvil, type RunningAnvil } from './lib/anvil.ts'
 import { deployL1 } from './lib/deploy-l1.ts'
 import { acquireLock } from './lib/process-lock.ts'
+
+/** The devnet validators' L1 keys: Anvil's last dev accounts, #9 down (#0 deploys, #1 posts batches). */
+const DEV_VALIDATOR_KEYS = [ANVIL_PRIVATE_KEYS[9], ANVIL_PRIVATE_KEYS[8], ANVIL_PRIVATE_KEYS[7], ANVIL_PRIVATE_KEYS[6], ANVIL_PRIVATE_KEYS[5]]
+/** Each devnet validator's stake: equal stakes, so any two thirds of them make a quorum. */
+const DEV_VALIDATOR_STAKE = parseEther('1')
 
 /** How the usage names this command. */
 const COMMAND = 'npm start --'
@@ -44,6 +51,7 @@ const DEVNET_SECTION: CliSection = {
     { name: 'l1-port', type: 'string', arg: '<port>', help: 'embedded L1 port (default 8545)' },
     { name: 'l1-block-time', type: 'string', arg: '<s>', help: 'embedded L1 block interval in seconds (default 2)' },
     { name: 'challenge-window', type: 'string', arg: '<s>', help: 'challenge window of a new deployment (default 30 s in the devnet)' },
+    { name: 'validators', type: 'string', arg: '<n>', help: `validators to run, 1 ETH of stake each, on the ports after the L2's (default 1; 0 = none; at most ${DEV_VALIDATOR_KEYS.length})` },
     { name: 'l1-rpc', type: 'string', arg: '<url>', help: 'use this L1 instead of starting Anvil' },
     { name: 'deployer-key', type: 'string', arg: '<0x..>', help: 'with --l1-rpc: admin key for the deployment (or env L1_DEPLOYER_KEY)' },
     { name: 'batcher-key', type: 'string', arg: '<0x..>', help: 'with --l1-rpc: key holding the sequencer role (or env BATCHER_PRIVATE_KEY)' },
@@ -105,6 +113,9 @@ async function main(): Promise<void> {
   // 2. the L1 contracts: reuse the deployment while its contract is there, else deploy
   const l2Fresh = !existsSync(join(root, 'l2', 'chain.sqlite'))
   const deployments = await ensureDeployments(l1Url, deploymentsPath, deployerKey, privateKeyToAccount(batcherKey).address, Number(str('challenge-window') ?? DEV_CHALLENGE_WINDOW_S), l2Fresh)
+  await topUpSequencerBond(l1Url, deployments, deployerKey)
+  const validatorCount = Number(str('validators') ?? 1)
+  if (!Number.isInteger(validatorCount) || validatorCount < 0 || validatorCount > DEV_VALIDATOR_KEYS.length) throw new Error(`--validators takes 0 to ${DEV_VALIDATOR_KEYS.length}, got ${str('validators')}`)
 
   // 3. the L2 node and its batcher
   let node
@@ -120,6 +131,28 @@ async function main(): Promise<void> {
       logLevel: fromCli.logLevel ?? 'info',
     })
   } catch (err) {
+    await anvil?.stop()
+    throw err
+  }
+
+  // 4. the validators: replicas of the L2 from L1 that stake, attest and dispute (README "Running a validator")
+  const validators: RunningNode[] = []
+  try {
+    for (let i = 0; i < validatorCount; i++) {
+      validators.push(
+        await startNode({
+          dataDir: join(root, `validator-${i + 1}`),
+          rpc: { port: l2Port + 1 + i },
+          calls: { workers: 1 },
+          replica: { l1RpcUrl: l1Url, deploymentsPath, sequencerRpcUrl: node.url, confirmations: 1, pollIntervalMs: 500 },
+          validator: { privateKey: DEV_VALIDATOR_KEYS[i], stakeWei: DEV_VALIDATOR_STAKE, attestConfirmations: 1, pollIntervalMs: 500 },
+          logLevel: node.config.logLevel,
+        }),
+      )
+    }
+  } catch (err) {
+    for (const v of validators) await v.close()
+    await node.close()
     await anvil?.stop()
     throw err
   }
@@ -140,6 +173,10 @@ async function main(): Promise<void> {
       `    L2Bridge             ${L2_BRIDGE}`,
       `  anchoring API         POST ${node.url}/v1/anchors   GET ${node.url}/v1/anchors/{hash}   key: ${apiKeys.includes(DEV_ANCHOR_API_KEY) ? DEV_ANCHOR_API_KEY : '(configured)'}`,
       `  batcher               ${node.batcher?.sender}   posts every ${node.config.l1!.maxBatchAgeMs / 1000} s of new blocks`,
+      validators.length === 0
+        ? `  validators            none (--validators 0): batches are final when their ${deployments.challengeWindowSeconds} s window passes`
+        : `  validators            ${validators.length}, ${formatEther(DEV_VALIDATOR_STAKE)} ETH of stake each: every batch they re-derive is attested and final within seconds; a wrong one is challenged`,
+      ...validators.map((v) => `    ${v.validator!.address}   ${v.url}   (replica + validator_getStatus)`),
       `  data                  ${root}`,
       '',
       ...nextSteps({ l2Url: node.url, l2ChainId: node.chainId, l1Url, deploymentsPath }),
@@ -151,7 +188,8 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return
     stopping = true
-    console.log(`${signal}: stopping the L2 node${anvil === undefined ? '' : ' and the L1'}`)
+    console.log(`${signal}: stopping the validators, the L2 node${anvil === undefined ? '' : ' and the L1'}`)
+    for (const v of validators) await v.close()
     await node.close()
     await anvil?.stop()
     process.exit(0)
@@ -220,6 +258,23 @@ async function ensureDeployments(l1Url: string, path: string, deployerKey: `0x${
   })
   writeDeployments(path, deployments)
   return deployments
+}
+
+/**
+ * The devnet's sequencer must hold its bond to post: after a wrong batch was voted down (the
+ * wrong-root demonstration) its bond is gone; the deployer tops it up at start, and says so.
+ */
+async function topUpSequencerBond(l1Url: string, deployments: L1Deployments, deployerKey: `0x${string}`): Promise<void> {
+  if (deployments.validatorSet === undefined) return
+  const chain = defineL1Chain(l1Url, deployments.l1ChainId)
+  const l1 = createPublicClient({ chain, transport: http(l1Url, { retryCount: 0 }), pollingInterval: 100 })
+  const [bond] = await l1.readContract({ address: deployments.validatorSet, abi: validatorSetAbi, functionName: 'bondOf', args: [deployments.sequencer] })
+  const minimum = await l1.readContract({ address: deployments.validatorSet, abi: validatorSetAbi, functionName: 'MIN_SEQUENCER_BOND' })
+  if (bond >= minimum) return
+  const wallet = createWalletClient({ chain, transport: http(l1Url, { retryCount: 0 }), account: privateKeyToAccount(deployerKey) })
+  const hash = await wallet.writeContract({ address: deployments.validatorSet, abi: validatorSetAbi, functionName: 'depositBond', args: [deployments.sequencer], value: minimum - bond })
+  await l1.waitForTransactionReceipt({ hash })
+  console.warn(`the sequencer's bond was ${formatEther(bond)} ETH (slashed for a wrong batch?): the deployer topped it up to ${formatEther(minimum)} ETH so the batcher can post again`)
 }
 
 main().catch((err) => {

@@ -113,6 +113,18 @@ export const DEFAULT_L1_UNREACHABLE_WARN_AFTER_MS = 60_000
 export const DEFAULT_MAX_L1_FEE_PER_GAS = 500_000_000_000n
 /** A replica's RPC port (the sequencer's is 9545). */
 export const DEFAULT_REPLICA_RPC_PORT = 9546
+/**
+ * L1 blocks a batch's own L1 block needs (itself included) before a validator signs it: about
+ * two epochs on Ethereum, when its blocks are finalized (an attestation of a batch an L1 reorg
+ * later re-mines would be a second commitment for one index: equivocation).
+ */
+export const DEFAULT_ATTEST_CONFIRMATIONS = 64
+/** A validator waits this long for one of its L1 transactions to be mined, in milliseconds. */
+export const DEFAULT_VALIDATOR_TX_TIMEOUT_MS = 120_000
+/** A validator's RPC port. */
+export const DEFAULT_VALIDATOR_RPC_PORT = 9547
+/** A validator's data directory (relative to the working directory). */
+export const DEFAULT_VALIDATOR_DATA_DIR = 'data/validator'
 /** A replica's data directory (relative to the working directory). */
 export const DEFAULT_REPLICA_DATA_DIR = 'data/replica'
 /** A replica whose sealed-block feed dropped reconnects after this long, in milliseconds. */
@@ -301,6 +313,23 @@ export interface ReplicaConfig {
   forwardTimeoutMs: number
 }
 
+/**
+ * A validator: a replica that stakes on ValidatorSet, attests every batch it derived and found
+ * equal to L1's, and disputes the ones it did not (validator/validator.ts). Needs `replica`.
+ */
+export interface ValidatorNodeConfig {
+  /** The validator's L1 key: it stakes, signs attestations, challenges and votes. */
+  privateKey: `0x${string}`
+  /** Stake to join ValidatorSet with on first start, in wei; absent: never joins (it must be a validator already). */
+  stakeWei?: bigint
+  /** L1 blocks (the batch's own included) before it signs a batch: deep enough that no L1 reorg re-mines it. */
+  attestConfirmations: number
+  /** How often it looks at L1, in milliseconds. */
+  pollIntervalMs: number
+  /** How long it waits for one of its L1 transactions to be mined, in milliseconds. */
+  txTimeoutMs: number
+}
+
 /** The bridge's deposit watcher. It runs when the node has an L1 and the deployments file names an L1Bridge. */
 export interface BridgeConfig {
   /** Set false to leave deposits alone even with an L1Bridge (another node includes them). */
@@ -328,6 +357,8 @@ export interface NodeConfig {
   l1?: L1Config
   /** Present on a replica (which has no `l1`: it posts nothing). */
   replica?: ReplicaConfig
+  /** Present on a validator (a replica with a stake). */
+  validator?: ValidatorNodeConfig
   bridge: BridgeConfig
   /** Log level: 'silent' | 'error' | 'info' | 'debug'. */
   logLevel: 'silent' | 'error' | 'info' | 'debug'
@@ -346,6 +377,8 @@ export type NodeConfigInput = {
   l1?: Partial<L1Config> & Pick<L1Config, 'rpcUrl' | 'deploymentsPath' | 'batcherKey'>
   /** l1RpcUrl and deploymentsPath are required when given. */
   replica?: Partial<ReplicaConfig> & Pick<ReplicaConfig, 'l1RpcUrl' | 'deploymentsPath'>
+  /** privateKey is required when given. */
+  validator?: Partial<ValidatorNodeConfig> & Pick<ValidatorNodeConfig, 'privateKey'>
   bridge?: Partial<BridgeConfig>
   logLevel?: NodeConfig['logLevel']
 }
@@ -442,6 +475,10 @@ export function resolveConfig(input: NodeConfigInput = {}): NodeConfig {
             forwardTimeoutMs: DEFAULT_FORWARD_TIMEOUT_MS,
             ...input.replica,
           },
+    validator:
+      input.validator === undefined
+        ? undefined
+        : { attestConfirmations: DEFAULT_ATTEST_CONFIRMATIONS, pollIntervalMs: DEFAULT_L1_POLL_MS, txTimeoutMs: DEFAULT_VALIDATOR_TX_TIMEOUT_MS, ...input.validator },
     bridge: {
       enabled: true,
       confirmations: DEFAULT_BRIDGE_CONFIRMATIONS,
@@ -503,6 +540,14 @@ function checkConfig(c: NodeConfig): void {
     if (c.replica.sequencerRpcUrl !== undefined && !/^(https?|wss?):\/\//.test(c.replica.sequencerRpcUrl)) fail('replica.sequencerRpcUrl', 'must be an http(s) or ws(s) URL')
     for (const key of ['confirmations', 'pollIntervalMs', 'unreachableWarnAfterMs', 'feedReconnectMs', 'forwardTimeoutMs'] as const) {
       if (!Number.isInteger(c.replica[key]) || c.replica[key] <= 0) fail(`replica.${key}`, 'must be a positive integer')
+    }
+  }
+  if (c.validator !== undefined) {
+    if (c.replica === undefined) fail('validator', 'a validator is a replica: give it a replica section (l1RpcUrl, deploymentsPath)')
+    if (!/^0x[0-9a-fA-F]{64}$/.test(c.validator.privateKey)) fail('validator.privateKey', 'must be a 32-byte hex key')
+    if (c.validator.stakeWei !== undefined && (typeof c.validator.stakeWei !== 'bigint' || c.validator.stakeWei <= 0n)) fail('validator.stakeWei', 'must be a positive bigint (wei)')
+    for (const key of ['attestConfirmations', 'pollIntervalMs', 'txTimeoutMs'] as const) {
+      if (!Number.isInteger(c.validator[key]) || c.validator[key] <= 0) fail(`validator.${key}`, 'must be a positive integer')
     }
   }
   if (typeof c.bridge.enabled !== 'boolean') fail('bridge.enabled', 'must be true or false')

@@ -64,6 +64,8 @@ import { indexProtocolLogs } from './system/log-index.ts'
 import { DATA_ANCHOR_ADDRESS, L2_BRIDGE_ADDRESS } from './system/log-index.ts'
 import { BridgeStore, DepositWatcher, WithdrawalProofs, describeDeposit } from '../bridge/index.ts'
 import { bridgeMethods } from './rpc/namespaces/bridge.ts'
+import { validatorMethods } from './rpc/namespaces/validator.ts'
+import { Validator, ValidatorStore } from '../validator/index.ts'
 
 export interface RunningNode {
   config: NodeConfig
@@ -92,6 +94,8 @@ export interface RunningNode {
   deposits?: DepositWatcher
   /** Present on a replica: the L1 derivation service. */
   derivation?: Derivation
+  /** Present on a validator: attestations and disputes on ValidatorSet. */
+  validator?: Validator
   /** Present on a replica with a sequencer URL: the sealed-block feed it follows. */
   feed?: SealedBlockFollower
   /** Withdrawal status and proofs (bridge_getWithdrawalProof). */
@@ -384,6 +388,22 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     }
   }
 
+  // 4c. a validator: a replica that attests what it derived and disputes what it cannot reproduce
+  let validatorService: Validator | undefined
+  let validatorStore: ValidatorStore | undefined
+  if (config.validator !== undefined && derivation !== undefined && l1 !== undefined) {
+    if (l1.validatorSet === undefined) throw new Error(`${deploymentsPath} names no ValidatorSet: there is no committee to validate for`)
+    validatorStore = new ValidatorStore(store)
+    const { privateKey, stakeWei, attestConfirmations, pollIntervalMs, txTimeoutMs } = config.validator
+    validatorService = new Validator(
+      { l1RpcUrl: replica!.l1RpcUrl, l1ChainId: l1.l1ChainId, rollupAnchor: l1.rollupAnchor, validatorSet: l1.validatorSet, privateKey, stakeWei, attestConfirmations, pollIntervalMs, txTimeoutMs, unreachableWarnAfterMs: replica!.unreachableWarnAfterMs },
+      derivation,
+      ledger,
+      validatorStore,
+      log,
+    )
+  }
+
   // 5. RPC
   const ctx: RpcContext = {
     config,
@@ -422,6 +442,15 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
       depositStatus: (nonce) => describeDeposit(bridgeStore, nonce, bridgeStore.deposit(nonce)),
       status: () => deposits?.status() ?? null,
     }),
+    ...validatorMethods(
+      validatorService && {
+        status: () => validatorService!.status(),
+        attestation: (index) => {
+          const a = validatorStore!.attestation(index)
+          return a && { batchIndex: a.batchIndex, batchKey: a.batchKey, commitment: a.commitment, signature: a.signature, signer: validatorService!.address, attestTx: a.attestTx }
+        },
+      },
+    ),
     ...(replica === undefined
       ? { rollup_getReplicaStatus: method([], () => null) }
       : replicaMethods({
@@ -466,6 +495,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   // a replica: the feed first (its unsafe blocks are there when derivation compares them with L1)
   if (feed !== undefined) await services.start(feed)
   if (derivation !== undefined) await services.start(derivation)
+  if (validatorService !== undefined) await services.start(validatorService)
   const { url, wsUrl } = rpc
   log.info(`JSON-RPC on ${url} and ${wsUrl}`)
   log.info(`ModelRegistry ${MODEL_REGISTRY}, inference precompile ${INFERENCE_PRECOMPILE}, analyzer ${MODEL_ANALYZER_PRECOMPILE}`)
@@ -487,6 +517,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     l1,
     deposits,
     derivation,
+    validator: validatorService,
     feed,
     withdrawals,
     health: () => services.health(),

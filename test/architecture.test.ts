@@ -9,7 +9,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 const ROOT = resolve(__dirname, '..')
-const FOLDERS = ['sequencer', 'precompiles', 'batcher', 'bridge', 'scripts']
+const FOLDERS = ['sequencer', 'precompiles', 'batcher', 'bridge', 'validator', 'scripts']
 
 /** Every .ts file under the folders, by path relative to the repository. */
 function sourceFiles(): string[] {
@@ -80,7 +80,7 @@ const topFolder = (file: string) => file.split('/')[0]
  * The folders others use as libraries. scripts/ (tools and benchmarks, like the tests) still reach
  * internals: docs/ARCHITECTURE.md "Known gaps".
  */
-const LIBRARY_FOLDERS = ['sequencer', 'precompiles', 'batcher', 'bridge']
+const LIBRARY_FOLDERS = ['sequencer', 'precompiles', 'batcher', 'bridge', 'validator']
 
 /**
  * The sequencer's protocol, which the services in batcher/ and bridge/ plug into: system

@@ -12,7 +12,7 @@ import { privateKeyToAccount } from 'viem/accounts'
 import type { L1Deployments } from '../../batcher/deployments.ts'
 import { ANVIL_PRIVATE_KEYS, startAnvil, type RunningAnvil } from '../../scripts/lib/anvil.ts'
 import { defineL1Chain } from '@ai-rollup/sdk'
-import { deployL1, L1_POLLING_MS, readArtifact } from '../../scripts/lib/deploy-l1.ts'
+import { deployL1, L1_POLLING_MS, readArtifact, type CommitteeParameters } from '../../scripts/lib/deploy-l1.ts'
 
 /** A fresh temp dir. Not node.ts's tempDir: importing node.ts loads the whole L2 node, which L1 tests do not need. */
 export function tempDir(prefix = 'l1-test-'): string {
@@ -72,7 +72,7 @@ export function rollupAnchorAbi() {
  * `sequencerKey` (default Anvil account 1) as sequencer. Returns the deployments and viem
  * clients: `wallet` signs as the sequencer, `adminWallet` as the admin.
  */
-export async function deployTestL1(l1: { url: string }, opts: { challengeWindowSeconds?: number; sequencerKey?: Hex; committee?: Parameters<typeof deployL1>[0]['committee'] } = {}) {
+export async function deployTestL1(l1: { url: string }, opts: { challengeWindowSeconds?: number; sequencerKey?: Hex; committee?: Partial<CommitteeParameters> } = {}) {
   const adminKey = ANVIL_PRIVATE_KEYS[0]
   const sequencerKey = opts.sequencerKey ?? ANVIL_PRIVATE_KEYS[1]
   const sequencer = privateKeyToAccount(sequencerKey)

@@ -12,6 +12,7 @@ import { ANVIL_PRIVATE_KEYS } from '../../scripts/lib/anvil.ts'
 import { deployTestL1, startTestL1, type TestL1 } from './l1.ts'
 import { accounts, startTestNode, type TestNode } from './node.ts'
 import { rollupAnchorAbi } from '../../batcher/abi.ts'
+import type { CommitteeParameters } from '../../scripts/lib/deploy-l1.ts'
 
 export const BATCHER_KEY = ANVIL_PRIVATE_KEYS[1]
 
@@ -29,7 +30,7 @@ export interface TestRollup {
   close(): Promise<void>
 }
 
-export async function startTestRollup(opts: { l1?: TestL1; challengeWindowSeconds?: number; committee?: NonNullable<Parameters<typeof deployTestL1>[1]>['committee']; l1Config?: Partial<L1Config>; hooks?: NodeHooks; node?: NodeConfigInput } = {}): Promise<TestRollup> {
+export async function startTestRollup(opts: { l1?: TestL1; challengeWindowSeconds?: number; committee?: Partial<CommitteeParameters>; l1Config?: Partial<L1Config>; hooks?: NodeHooks; node?: NodeConfigInput } = {}): Promise<TestRollup> {
   const l1 = opts.l1 ?? (await startTestL1())
   const { deployments, publicClient, adminWallet } = await deployTestL1(l1, { challengeWindowSeconds: opts.challengeWindowSeconds ?? 3600, sequencerKey: BATCHER_KEY, committee: opts.committee })
   const deploymentsPath = join(l1.dir, 'deployments.json')

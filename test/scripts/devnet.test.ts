@@ -2,7 +2,8 @@
  * `npm start`'s devnet as a user meets it: the README flow end to end in a child process (L2
  * transactions, hashes anchored over HTTP and through DataAnchor, posted to the embedded L1, a
  * proof fetched and checked by the verify CLI against L1 alone), then a restart that finds the
- * same contracts, batches and chain (Anvil's state file), with no re-deployment.
+ * same contracts, batches and chain (Anvil's state file), with no re-deployment; its validator
+ * makes batches final by attestation.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -13,6 +14,7 @@ import { encodeFunctionData, keccak256, parseAbi, parseEther, toHex, type Hex } 
 import { clientsFor, freePort, accounts, ROOT, rpc } from '../helpers/node.ts'
 import { until } from '../helpers/rollup.ts'
 import { DATA_ANCHOR } from '../../precompiles/addresses.ts'
+import { validatorSetAbi } from '../../validator/index.ts'
 
 interface Devnet {
   child: ChildProcess
@@ -78,6 +80,16 @@ describe('npm start (devnet)', () => {
         expect(verdict.code, verdict.output).toBe(0)
         expect(verdict.output).toMatch(/VALID/)
       }
+      // the devnet's validator made them final by attestation (QuorumReached), not only by their window
+      expect(devnet.output()).toMatch(/validators\s+1, 1 ETH of stake each/)
+      const validatorSet = /ValidatorSet\s+(0x[0-9a-fA-F]{40})/.exec(devnet.output())![1] as Hex
+      const quorumCovered = await until(async () => {
+        const n = BigInt(await rpc(l1Url, 'eth_call', [{ to: validatorSet, data: encodeFunctionData({ abi: validatorSetAbi, functionName: 'quorumCoveredCount' }) }, 'latest']))
+        return n > 0n ? n : undefined
+      }, 'a batch final by attestation', 30_000)
+      expect(quorumCovered).toBeGreaterThan(0n)
+      const validator = await rpc(`http://127.0.0.1:${port + 1}`, 'validator_getStatus')
+      expect(validator.lastAttestedBatch).not.toBeNull()
       const before = await rpc(url, 'rollup_getBatcherStatus')
       expect(await devnet.stop()).toBe(0)
 

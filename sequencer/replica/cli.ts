@@ -1,0 +1,52 @@
+/**
+ * The command line a replica and a validator share (sequencer/replica-main.ts,
+ * sequencer/validator-main.ts): the options of a node that derives the chain from L1, and the
+ * node input they make.
+ */
+import { DEFAULT_REPLICA_DATA_DIR, DEFAULT_REPLICA_RPC_PORT, type NodeConfigInput } from '../config.ts'
+import { UsageError, type CliSection } from '../cli.ts'
+
+export const opt = (name: string, arg: string | undefined, help: string) => ({ name, type: arg === undefined ? ('boolean' as const) : ('string' as const), ...(arg !== undefined && { arg }), help })
+
+export const REPLICA_OPTION_SECTIONS: CliSection[] = [
+  {
+    title: '',
+    options: [
+      opt('l1-rpc', '<url>', 'L1 JSON-RPC URL (required)'),
+      opt('deployments', '<file>', 'deployments file written by npm run deploy:l1 (required)'),
+      opt('sequencer-rpc', '<url>', "the sequencer's JSON-RPC URL: follow its sealed blocks as unsafe, forward eth_sendRawTransaction to it"),
+      opt('data-dir', '<dir>', `sqlite data directory (default ./${DEFAULT_REPLICA_DATA_DIR})`),
+      opt('host', '<host>', 'JSON-RPC host (default 127.0.0.1)'),
+      opt('port', '<port>', `JSON-RPC HTTP+WS port (default ${DEFAULT_REPLICA_RPC_PORT}; 0 = any free port)`),
+      opt('l1-confirmations', '<n>', 'L1 blocks before a derived block is safe (default 3)'),
+      opt('l1-poll', '<ms>', 'how often to look for new batches on L1 (default 1000)'),
+      opt('genesis', '<file>', "genesis JSON (the sequencer's; default sequencer/chain/genesis.dev.json)"),
+      opt('no-dev', undefined, 'no dev accounts in eth_accounts'),
+      opt('call-workers', '<n>', 'worker threads for eth_call & co. (default: cores - 1)'),
+      opt('log-level', '<level>', 'silent | error | info | debug (default info)'),
+    ],
+  },
+]
+
+/** The replica's node input from parsed options; `defaults` name the data dir and port of the command. */
+export function replicaInputFromCli(values: Record<string, unknown>, command: string, defaults = { dataDir: DEFAULT_REPLICA_DATA_DIR, port: DEFAULT_REPLICA_RPC_PORT }): NodeConfigInput {
+  const str = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined)
+  const num = (name: string) => (str(name) === undefined ? undefined : Number(str(name)))
+  const l1RpcUrl = str('l1-rpc')
+  const deploymentsPath = str('deployments')
+  if (l1RpcUrl === undefined || deploymentsPath === undefined) throw new UsageError(`a replica needs --l1-rpc and --deployments (${command} --help)`)
+  return {
+    dataDir: str('data-dir') ?? defaults.dataDir,
+    rpc: { port: num('port') ?? defaults.port, ...(str('host') !== undefined && { host: str('host') }) },
+    chain: { ...(str('genesis') !== undefined && { genesisPath: str('genesis') }), ...(values['no-dev'] === true && { dev: false }) },
+    ...(num('call-workers') !== undefined && { calls: { workers: num('call-workers') } }),
+    replica: {
+      l1RpcUrl,
+      deploymentsPath,
+      ...(str('sequencer-rpc') !== undefined && { sequencerRpcUrl: str('sequencer-rpc') }),
+      ...(num('l1-confirmations') !== undefined && { confirmations: num('l1-confirmations') }),
+      ...(num('l1-poll') !== undefined && { pollIntervalMs: num('l1-poll') }),
+    },
+    ...(str('log-level') !== undefined && { logLevel: str('log-level') as NodeConfigInput['logLevel'] }),
+  }
+}
