@@ -161,7 +161,10 @@ describe('validators', () => {
     // every step logged by the validators (the resolver's line comes once its receipt is read)
     const logged = () => validators.map((v) => v.output()).join('\n')
     await until(() => (/resolved dispute 1 on batch \d+ in L1 tx 0x[0-9a-f]+: Wrong/.test(logged()) ? true : undefined), 'the resolve to be logged')
-    for (const step of ['challenged batch', 'committed its vote', 'revealed its vote (wrong)', 'withdrew']) expect(logged()).toContain(step)
+    // the payout is withdrawn in a validator's step after the resolve: wait for it too
+    const steps = ['challenged batch', 'committed its vote', 'revealed its vote (wrong)', 'withdrew']
+    await until(() => (steps.every((step) => logged().includes(step)) ? true : undefined), 'every dispute step to be logged').catch(() => undefined)
+    for (const step of steps) expect(logged()).toContain(step)
     // the challenger's reward is withdrawn by the validator itself
     const challenger = named('ChallengeOpened')[0].challenger as Address
     await until(async () => ((await readVs<bigint>('owed', [challenger])) === 0n ? true : undefined), 'the challenger to withdraw its reward')
