@@ -24,7 +24,7 @@ import { keccak256, toHex, type Hex } from 'viem'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import { INFERENCE_PRECOMPILE } from './addresses.ts'
 import { INFER_REJECT_GAS } from './gas.ts'
-import { isRegistered, type ModelRuntime } from './runtime.ts'
+import { REGISTRY_ADDRESS, registrySlot, type ModelRuntime } from './runtime.ts'
 import { CodecError, decodeInferCall, encodeInferResult, encodeRevertReason, fromTensorData, toTensorData, type InferCall } from './tensor-codec.ts'
 
 export { packWords } from './tensor-codec.ts'
@@ -60,7 +60,9 @@ async function run(runtime: ModelRuntime, input: PrecompileInput): Promise<ExecR
   }
   const id = call.id.slice() // the log keeps it: a copy, not a view into the calldata
   const keccak = input.common.customCrypto.keccak256 ?? keccak_256
-  if (!(await isRegistered(input._EVM.stateManager, id, keccak, call.modelId))) return revert(input, 'unknown model')
+  // registered? chain state decides (the registry's storage), not the byte store
+  const owner = await input._EVM.stateManager.getStorage(REGISTRY_ADDRESS, registrySlot(id, keccak, call.modelId))
+  if (!owner.some((b) => b !== 0)) return revert(input, 'unknown model')
   let info
   try {
     info = runtime.info(id, call.modelId)
