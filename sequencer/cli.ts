@@ -185,3 +185,26 @@ export function parseApiKeys(list: string): string[] {
     .map((k) => k.trim())
     .filter((k) => k !== '')
 }
+
+/** Keeps a started node running until SIGINT or SIGTERM, then closes it and exits 0 (the node commands' shared ending). */
+export function closeOnSignal(node: { close(): Promise<void> }): void {
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    console.log(`${signal}: stopping`)
+    await node.close()
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void stop('SIGINT'))
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+}
+
+/** Runs a command's main: a UsageError prints its message, anything else its stack (with its cause); exit 1. */
+export function runCommand(main: () => Promise<void>): void {
+  main().catch((err) => {
+    if (err instanceof UsageError) console.error(err.message)
+    else console.error(err instanceof Error ? (err.cause instanceof Error ? `${err.message}\n${err.cause.stack}` : err.stack) : err)
+    process.exit(1)
+  })
+}

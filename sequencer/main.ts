@@ -4,7 +4,7 @@
  * the process stops cleanly on SIGINT/SIGTERM.
  */
 import { startNode } from './node.ts'
-import { l1TuningFromCli, NODE_OPTION_SECTIONS, nodeInputFromCli, parseApiKeys, parseCli, usage, UsageError } from './cli.ts'
+import { closeOnSignal, l1TuningFromCli, NODE_OPTION_SECTIONS, nodeInputFromCli, parseApiKeys, parseCli, runCommand, usage, UsageError } from './cli.ts'
 
 /** How the usage names this command. */
 const COMMAND = 'npm run node --'
@@ -27,20 +27,7 @@ async function main(): Promise<void> {
     input.l1 = { rpcUrl: l1Rpc, deploymentsPath: deployments, batcherKey: batcherKey as `0x${string}`, ...l1TuningFromCli(values) }
   }
   const node = await startNode(input)
-  let stopping = false
-  const stop = async (signal: string) => {
-    if (stopping) return
-    stopping = true
-    console.log(`${signal}: stopping`)
-    await node.close()
-    process.exit(0)
-  }
-  process.on('SIGINT', () => void stop('SIGINT'))
-  process.on('SIGTERM', () => void stop('SIGTERM'))
+  closeOnSignal(node)
 }
 
-main().catch((err) => {
-  if (err instanceof UsageError) console.error(err.message)
-  else console.error(err instanceof Error ? (err.cause instanceof Error ? `${err.message}\n${err.cause.stack}` : err.stack) : err)
-  process.exit(1)
-})
+runCommand(main)

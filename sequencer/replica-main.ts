@@ -6,7 +6,7 @@
  * sequencer's read API (README "Replicas"). Stops cleanly on SIGINT/SIGTERM.
  */
 import { startNode } from './node.ts'
-import { parseCli, usage, UsageError } from './cli.ts'
+import { closeOnSignal, parseCli, runCommand, usage } from './cli.ts'
 import { REPLICA_OPTION_SECTIONS, replicaInputFromCli } from './replica/cli.ts'
 
 const COMMAND = 'npm run replica --'
@@ -19,20 +19,7 @@ async function main(): Promise<void> {
   }
   const input = replicaInputFromCli(values, COMMAND)
   const node = await startNode(input)
-  let stopping = false
-  const stop = async (signal: string) => {
-    if (stopping) return
-    stopping = true
-    console.log(`${signal}: stopping`)
-    await node.close()
-    process.exit(0)
-  }
-  process.on('SIGINT', () => void stop('SIGINT'))
-  process.on('SIGTERM', () => void stop('SIGTERM'))
+  closeOnSignal(node)
 }
 
-main().catch((err) => {
-  if (err instanceof UsageError) console.error(err.message)
-  else console.error(err instanceof Error ? (err.cause instanceof Error ? `${err.message}\n${err.cause.stack}` : err.stack) : err)
-  process.exit(1)
-})
+runCommand(main)

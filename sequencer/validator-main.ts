@@ -9,7 +9,7 @@
 import { parseEther } from 'viem'
 import { startNode } from './node.ts'
 import { DEFAULT_ATTEST_CONFIRMATIONS, DEFAULT_VALIDATOR_DATA_DIR, DEFAULT_VALIDATOR_RPC_PORT } from './config.ts'
-import { parseCli, usage, UsageError, type CliSection } from './cli.ts'
+import { closeOnSignal, parseCli, runCommand, usage, UsageError, type CliSection } from './cli.ts'
 import { opt, REPLICA_OPTION_SECTIONS, replicaInputFromCli } from './replica/cli.ts'
 
 const COMMAND = 'npm run validator --'
@@ -55,20 +55,7 @@ async function main(): Promise<void> {
   }
   const node = await startNode(input)
   console.log(`validator ${node.validator!.address} on ${node.url}`)
-  let stopping = false
-  const stop = async (signal: string) => {
-    if (stopping) return
-    stopping = true
-    console.log(`${signal}: stopping`)
-    await node.close()
-    process.exit(0)
-  }
-  process.on('SIGINT', () => void stop('SIGINT'))
-  process.on('SIGTERM', () => void stop('SIGTERM'))
+  closeOnSignal(node)
 }
 
-main().catch((err) => {
-  if (err instanceof UsageError) console.error(err.message)
-  else console.error(err instanceof Error ? (err.cause instanceof Error ? `${err.message}\n${err.cause.stack}` : err.stack) : err)
-  process.exit(1)
-})
+runCommand(main)
