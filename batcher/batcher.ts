@@ -234,8 +234,8 @@ export class Batcher {
   /** The node's service health (sequencer/service.ts): running, and the last error or where posting stands. */
   health(): { name: string; ok: boolean; detail: string } {
     const lastPosted = this.ledger.lastBatch()?.lastBlock ?? 0
-    const down = this.loop.downFor()
-    if (down !== null) return { name: this.name, ok: false, detail: `no successful L1 call for ${Math.round(down / 1000)} s: ${this.loop.lastError?.message ?? ''}` }
+    const down = this.loop.downDetail()
+    if (down !== null) return { name: this.name, ok: false, detail: down }
     return { name: this.name, ok: this.loop.isRunning, detail: this.loop.lastError?.message ?? `posted up to L2 block ${lastPosted}` }
   }
 

@@ -263,8 +263,8 @@ export class Derivation {
   }
 
   health(): { name: string; ok: boolean; detail: string } {
-    const down = this.loop.downFor()
-    if (down !== null) return { name: this.name, ok: false, detail: `no successful L1 call for ${Math.round(down / 1000)} s: ${this.loop.lastError?.message ?? ''}` }
+    const down = this.loop.downDetail()
+    if (down !== null) return { name: this.name, ok: false, detail: down }
     if (this.held !== null) return { name: this.name, ok: false, detail: `holding at L1 batch ${this.held.batchIndex}, which this node cannot reproduce: ${this.held.reason}` }
     return { name: this.name, ok: this.loop.isRunning, detail: this.loop.lastError?.message ?? `derived up to L2 block ${this.ledger.lastBatch()?.lastBlock ?? 0}` }
   }

@@ -104,6 +104,12 @@ export class L1Loop {
     return ms >= this.opts.unreachableWarnAfterMs ? ms : null
   }
 
+  /** What a service's health() says while downFor() is not null ("no successful L1 call for 75 s: …"), else null. */
+  downDetail(): string | null {
+    const down = this.downFor()
+    return down === null ? null : `no successful L1 call for ${Math.round(down / 1000)} s: ${this.lastError?.message ?? ''}`
+  }
+
   start(): void {
     if (this.running) return
     this.running = true

@@ -203,8 +203,8 @@ export class DepositWatcher implements SystemSource {
 
   /** The node's service health (sequencer/service.ts): running, and why it stopped, its last error or what waits. */
   health(): { name: string; ok: boolean; detail: string } {
-    const down = this.loop.downFor()
-    if (down !== null) return { name: this.name, ok: false, detail: `no successful L1 call for ${Math.round(down / 1000)} s: ${this.loop.lastError?.message ?? ''}` }
+    const down = this.loop.downDetail()
+    if (down !== null) return { name: this.name, ok: false, detail: down }
     return { name: this.name, ok: this.loop.isRunning, detail: this.stopped ?? this.loop.lastError?.message ?? `${this.pending} deposits waiting for a block` }
   }
 

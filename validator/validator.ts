@@ -146,8 +146,8 @@ export class Validator {
   }
 
   health(): { name: string; ok: boolean; detail: string } {
-    const down = this.loop.downFor()
-    if (down !== null) return { name: this.name, ok: false, detail: `no successful L1 call for ${Math.round(down / 1000)} s: ${this.loop.lastError?.message ?? ''}` }
+    const down = this.loop.downDetail()
+    if (down !== null) return { name: this.name, ok: false, detail: down }
     if (this.me !== undefined && this.me.stake === 0n) return { name: this.name, ok: false, detail: `${this.address} is not a validator (no stake): it attests and votes nothing` }
     return { name: this.name, ok: this.loop.isRunning, detail: this.loop.lastError?.message ?? `attested up to batch ${this.store.lastAttestedIndex() ?? 'none'}` }
   }
