@@ -3,11 +3,14 @@
  * unchanged), Transpose, Concat, ReduceSum, ReduceMean, ArgMax, Softmax.
  * Definitions: docs/CANONICAL_INFERENCE.md.
  */
-import { exp64, maxF } from './math.ts'
+import { exp64 as exp64Import, maxF as ieeeMax } from './math.ts'
 import { alloc, normAxis, pick, size, strides, type KernelContext, type KernelFactory } from './tensor.ts'
 
 /** binary32 rounding (math.ts), bound locally: an imported binding is a property read per call in CommonJS output, on the hottest loops. */
 const f32 = Math.fround
+/** Bound locally for the same reason. */
+const exp64 = exp64Import
+const maxF = ieeeMax
 
 /** Same elements, another shape. */
 const view: KernelFactory = (ctx) => (inputs) => pick(ctx, 0, inputs)!

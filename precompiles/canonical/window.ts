@@ -4,13 +4,15 @@
  * taps are visited in row-major kernel order, padded positions skipped; a convolution sums over
  * input channels (outer) and taps (inner) from +0 and adds the bias last.
  */
-import { maxF } from './math.ts'
+import { maxF as ieeeMax } from './math.ts'
 import { multipliers, requantize } from './linalg.ts'
 import { alloc, pick, size, type Data, type KernelContext, type KernelFactory } from './tensor.ts'
 import type { Attrs } from '../onnx/operators.ts'
 
 /** binary32 rounding (math.ts), bound locally: an imported binding is a property read per call in CommonJS output, on the hottest loops. */
 const f32 = Math.fround
+/** Bound locally for the same reason. */
+const maxF = ieeeMax
 
 /** Per spatial dim, for each output coordinate, the valid (kernel index, input coordinate) pairs, in kernel order. */
 interface DimTaps {
@@ -25,6 +27,8 @@ interface Window {
   taps: DimTaps[]
   /** Elements of the whole kernel (padded taps included): AveragePool's count_include_pad divisor. */
   kernelSize: number
+  /** Scratch for gatherTaps (one output position's coordinates): kernels run one at a time. */
+  coords: Int32Array
 }
 
 function window(attrs: Attrs, spatial: number[], kernel: number[], outSpatial: number[]): Window {
@@ -57,7 +61,7 @@ function window(attrs: Attrs, spatial: number[], kernel: number[], outSpatial: n
     start[outSpatial[d]] = count
     return { start, pairs }
   })
-  return { outSpatial, taps, kernelSize: size(kernel) }
+  return { outSpatial, taps, kernelSize: size(kernel), coords: new Int32Array(spatial.length) }
 }
 
 /**
@@ -71,7 +75,7 @@ function gatherTaps(w: Window, p: number, spatial: number[], kernel: number[], k
   kOff[0] = 0
   xOff[0] = 0
   // coordinates from the last dim up, the product built from dim 0: row-major kernel order
-  const coords = new Int32Array(n)
+  const coords = w.coords
   for (let d = n - 1; d >= 0; d--) {
     coords[d] = rest % w.outSpatial[d]
     rest = Math.floor(rest / w.outSpatial[d])
@@ -151,12 +155,73 @@ function convolve(g: ConvGeometry, x: ArrayLike<number>, w: ArrayLike<number>, o
 /** Conv: acc over channels and taps (canonical float32 sum), then y = f32(acc + bias[m]). */
 const conv: KernelFactory = (ctx) => {
   const g = convGeometry(ctx, 0, 1)
+  const weights = ctx.inputs[1]!.data as Float32Array | undefined
+  const viaProducts = weights !== undefined && weights.every(Number.isFinite) ? convAsProducts(ctx, g, weights) : undefined
   return (inputs) => {
     const out = new Float32Array(size(ctx.output.shape))
-    convolve(g, pick(ctx, 0, inputs) as Float32Array, pick(ctx, 1, inputs) as Float32Array, out, false)
+    const x = pick(ctx, 0, inputs) as Float32Array
+    if (viaProducts !== undefined) viaProducts(x, out)
+    else convolve(g, x, pick(ctx, 1, inputs) as Float32Array, out, false)
     const bias = pick(ctx, 2, inputs) as Float32Array | undefined
     if (bias !== undefined) for (let i = 0; i < out.length; i++) out[i] = out[i] + bias[Math.floor(i / g.outImage) % g.outChannels]
     return out
+  }
+}
+
+/** Most elements of one im2col block (rows of output positions × the group's channels·taps). */
+const IM2COL_BLOCK = 1 << 18
+
+/**
+ * Conv through the float32 matrix product (WebAssembly SIMD), bit for bit the definition's sum:
+ * per image and group, a block of rows — one per output position, holding the group's input
+ * values in (channel, tap) order with 0 at padded taps — times the group's weights laid out as
+ * [channels·taps, outChannels]. Each output is then Σ over (c, t) in the definition's order, and
+ * a padded tap adds f32(0·w) = ±0, which leaves the sum unchanged (it starts at +0 and can never
+ * become −0) exactly as skipping the tap does — for finite weights only (0·∞ is NaN), so a model
+ * with a non-finite weight takes the loop.
+ */
+function convAsProducts(ctx: KernelContext, g: ConvGeometry, weights: Float32Array): (x: Float32Array, out: Float32Array) => void {
+  const inPerGroup = g.channels / g.group
+  const outPerGroup = g.outChannels / g.group
+  const kernelSize = g.w.kernelSize
+  const depth = inPerGroup * kernelSize
+  // per group: W' [depth, outPerGroup], W'[c·K + k][m] = W[group·outPerGroup + m][c][k]
+  const handles = Array.from({ length: g.group }, (_, grp) => {
+    const wt = new Float32Array(depth * outPerGroup)
+    for (let m = 0; m < outPerGroup; m++) {
+      const base = (grp * outPerGroup + m) * depth
+      for (let d = 0; d < depth; d++) wt[d * outPerGroup + m] = weights[base + d]
+    }
+    return ctx.arena.constant(wt)
+  })
+  const rowsPerBlock = Math.max(1, Math.floor(IM2COL_BLOCK / depth))
+  return (x, out) => {
+    const kOff = new Int32Array(kernelSize)
+    const xOff = new Int32Array(kernelSize)
+    const rows = Math.min(rowsPerBlock, g.outImage)
+    const col = new Float32Array(rows * depth)
+    const prod = new Float32Array(rows * outPerGroup)
+    for (let b = 0; b < g.batch; b++) {
+      for (let grp = 0; grp < g.group; grp++) {
+        for (let p0 = 0; p0 < g.outImage; p0 += rows) {
+          const n = Math.min(rows, g.outImage - p0)
+          col.fill(0, 0, n * depth)
+          for (let r = 0; r < n; r++) {
+            const taps = gatherTaps(g.w, p0 + r, g.spatial, g.kernel, kOff, xOff)
+            for (let c = 0; c < inPerGroup; c++) {
+              const xBase = (b * g.channels + grp * inPerGroup + c) * g.imageSize
+              const rowBase = r * depth + c * kernelSize
+              for (let t = 0; t < taps; t++) col[rowBase + kOff[t]] = x[xBase + xOff[t]]
+            }
+          }
+          ctx.arena.multiply(col, 0, handles[grp], 0, prod, 0, n, depth, outPerGroup)
+          for (let m = 0; m < outPerGroup; m++) {
+            const outBase = (b * g.outChannels + grp * outPerGroup + m) * g.outImage + p0
+            for (let r = 0; r < n; r++) out[outBase + r] = prod[r * outPerGroup + m]
+          }
+        }
+      }
+    }
   }
 }
 

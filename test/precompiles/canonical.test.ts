@@ -143,6 +143,24 @@ describe('the definition on hand-made models', () => {
     expect(run(oneNode('Softmax', 4, { attrs: { axis: { int: 0 } } }), x)).toEqual(e.map((v) => Math.fround(v / s)))
   })
 
+  it('Conv skips padded taps, also with a non-finite weight (0 · ∞ would be NaN)', () => {
+    const conv = (w: number[]) =>
+      buildModel({
+        opset: 17,
+        inputs: [{ name: 'x', type: 'float32', shape: [1, 1, 3] }],
+        outputs: [{ name: 'y', type: 'float32', shape: [1, 1, 3] }],
+        initializers: [{ name: 'w', type: 'float32', shape: [1, 1, 3], values: w }],
+        nodes: [{ op: 'Conv', inputs: ['x', 'w'], outputs: ['y'], attrs: { pads: { ints: [1, 1] } } }],
+      })
+    const x = Float32Array.of(1, 2, 4)
+    // finite weights (the matrix-product path) and the definition's loop agree
+    expect(Array.from(compileModel(conv([1, 10, 100])).run(x) as Float32Array)).toEqual([210, 421, 42])
+    // y[0]'s window starts on a pad: the infinite weight there is skipped, not multiplied by 0
+    const y = Array.from(compileModel(conv([Infinity, 1, 1])).run(x) as Float32Array)
+    expect(y[0]).toBe(3)
+    expect(y[1]).toBe(Infinity)
+  })
+
   it('integer products wrap like two’s complement int32', () => {
     const bytes = buildModel({
       opset: 17,
