@@ -12,7 +12,10 @@
  *      L1's record, once that batch's L1 block has `attestConfirmations` (so an L1 reorg cannot
  *      make it sign a second commitment for that index), keeps the signature in sqlite before
  *      sending, and submits it with `attest` unless a quorum already covers the batch;
- *   4. withdraws what ValidatorSet owes it (rewards, refunded bonds).
+ *   4. penalizes the non-voters of every dispute that ended with a quorum (Correct or Wrong):
+ *      each validator that could vote in it and revealed nothing loses NON_VOTER_PENALTY_BPS of its
+ *      stake through ValidatorSet.penalizeNonVoter, half of it credited to this validator;
+ *   5. withdraws what ValidatorSet owes it (rewards, refunded bonds).
  *
  * Phases are judged by the latest L1 block's timestamp, the clock the contract reads. Every
  * transaction is simulated first (a revert costs nothing and names its reason) and waited for.
@@ -69,6 +72,8 @@ export interface ValidatorStatus extends L1Health {
   attestations: number
   votes: number
   challenges: number
+  /** Non-voters this validator penalized (penalizeNonVoter calls that landed) since start. */
+  penalties: number
   lastError: { message: string; at: number } | null
 }
 
@@ -102,6 +107,12 @@ export class Validator {
   /** Lowest dispute id that may still need this validator (the ones before are over). */
   private disputeCursor = 1
   private challenges = 0
+  private penalties = 0
+  /** Lowest dispute id whose non-voters may still need penalizing (the ones before are done). */
+  private penaltyCursor = 1
+  /** Every address that ever joined ValidatorSet (from ValidatorJoined), read up to `joinedScannedTo`. */
+  private readonly joined = new Set<Address>()
+  private joinedScannedTo = -1n
   /** Batch indices whose attestation this validator gave up on (logged once). */
   private readonly skipped = new Set<string>()
 
@@ -163,6 +174,7 @@ export class Validator {
       attestations: counts.attestations,
       votes: counts.votes,
       challenges: this.challenges,
+      penalties: this.penalties,
       lastError: this.loop.lastError,
     }
   }
@@ -178,6 +190,7 @@ export class Validator {
     this.me = await this.validatorOf(this.address)
     await this.dispute(head.timestamp)
     if (this.me.stake > 0n) await this.attest(Number(head.number))
+    await this.penalizeNonVoters(head.number)
     await this.withdrawOwed()
   }
 
@@ -382,6 +395,49 @@ export class Validator {
     const status = DISPUTE_STATUS_NAMES[d.status]
     const what = d.status === DisputeStatus.Wrong ? 'the batch and every later one are deleted, the poster\'s bond is slashed' : d.status === DisputeStatus.Correct ? 'the batch stands, the challenger\'s bond is slashed' : 'no quorum: the batch stays unfinal'
     return `${status} (wrong ${d.wrongStake}, correct ${d.correctStake} of ${d.eligibleStake} wei eligible): ${what}`
+  }
+
+  /**
+   * Applies ValidatorSet.penalizeNonVoter to every validator that could vote in a dispute that
+   * ended with a quorum and revealed no vote. Disputes are taken in id order; an open one stops
+   * the cursor (its non-voters are known only once it is resolved). A dispute without a quorum
+   * is left alone: the committee did not decide it, and penalizing everyone who was offline then
+   * would punish the outage the NoQuorum rule exists for. The contract checks everything again
+   * (a revert at simulation, someone else was first, costs nothing).
+   */
+  private async penalizeNonVoters(l1Head: bigint): Promise<void> {
+    const count = Number(await this.read('disputeCount'))
+    for (let id = this.penaltyCursor; id <= count && id < this.penaltyCursor + DISPUTES_PER_STEP; ) {
+      const d = (await this.read('getDispute', [BigInt(id)])) as OnChainDispute
+      if (d.status === DisputeStatus.Open) return
+      if (d.status === DisputeStatus.Correct || d.status === DisputeStatus.Wrong) {
+        await this.scanJoined(l1Head)
+        for (const v of this.joined) {
+          if (v.toLowerCase() === this.address.toLowerCase()) continue
+          const [who, vote] = await Promise.all([this.validatorOf(v), this.read('voteOf', [BigInt(id), v]) as Promise<{ revealed: boolean; penalized: boolean }>])
+          const eligible = who.stake > 0n && who.joinedBlock < d.openedBlock && (who.exitRequestedBlock === 0n || who.exitRequestedBlock > d.openedBlock)
+          if (!eligible || vote.revealed || vote.penalized) continue
+          const receipt = await this.send('penalizeNonVoter', [BigInt(id), v], undefined, ['AlreadyPenalized', 'VoteWasCast', 'NotEligibleVoter'])
+          if (receipt === undefined) continue
+          this.penalties++
+          this.log.info(`validator ${this.tag}: penalized ${v}, which could vote in dispute ${id} on batch ${d.batchIndex} and revealed nothing, in L1 tx ${receipt.transactionHash} (NON_VOTER_PENALTY_BPS of its stake; the reporter's share is owed to this validator)`)
+        }
+      }
+      this.penaltyCursor = ++id
+    }
+  }
+
+  /** Reads the ValidatorJoined events since the last scan (the list of everyone who may have to vote). */
+  private async scanJoined(l1Head: bigint): Promise<void> {
+    if (this.joinedScannedTo >= l1Head) return
+    const logs = await this.l1.getLogs({
+      address: this.config.validatorSet,
+      event: validatorSetAbi.find((x) => x.type === 'event' && x.name === 'ValidatorJoined') as Extract<(typeof validatorSetAbi)[number], { type: 'event'; name: 'ValidatorJoined' }>,
+      fromBlock: this.joinedScannedTo + 1n,
+      toBlock: l1Head,
+    })
+    for (const log of logs) this.joined.add(log.args.validator!)
+    this.joinedScannedTo = l1Head
   }
 
   private async withdrawOwed(): Promise<void> {
