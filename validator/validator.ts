@@ -22,7 +22,7 @@
  * Everything it acts on is read from L1 again at each step, so a restart picks up where it was;
  * what L1 cannot tell (signatures, salts) is in validator/store.ts.
  */
-import { createPublicClient, createWalletClient, http, toFunctionSelector, toHex, type Address, type Hex, type PublicClient, type WalletClient } from 'viem'
+import { createPublicClient, createWalletClient, hashTypedData, http, parseAbi, toFunctionSelector, toHex, type Address, type Hex, type PublicClient, type WalletClient } from 'viem'
 import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
 import { randomBytes } from 'node:crypto'
 import { bytesToHex } from '@ethereumjs/util'
@@ -108,6 +108,8 @@ export class Validator {
   private disputeCursor = 1
   private challenges = 0
   private penalties = 0
+  /** The last time the L1 endpoint contradicted itself (getBatch vs batchCommitment, or the digest); cleared by a clean step. */
+  private inconsistent: { message: string; at: number } | null = null
   /** Lowest dispute id whose non-voters may still need penalizing (the ones before are done). */
   private penaltyCursor = 1
   /** Every address that ever joined ValidatorSet (from ValidatorJoined), read up to `joinedScannedTo`. */
@@ -159,6 +161,7 @@ export class Validator {
   health(): { name: string; ok: boolean; detail: string } {
     const down = this.loop.downFor()
     if (down !== null) return { name: this.name, ok: false, detail: `no successful L1 call for ${Math.round(down / 1000)} s: ${this.loop.lastError?.message ?? ''}` }
+    if (this.inconsistent !== null) return { name: this.name, ok: false, detail: `the L1 endpoint contradicts itself, nothing is signed or challenged on its word: ${this.inconsistent.message}` }
     if (this.me !== undefined && this.me.stake === 0n) return { name: this.name, ok: false, detail: `${this.address} is not a validator (no stake): it attests and votes nothing` }
     return { name: this.name, ok: this.loop.isRunning, detail: this.loop.lastError?.message ?? `attested up to batch ${this.store.lastAttestedIndex() ?? 'none'}` }
   }
@@ -192,6 +195,7 @@ export class Validator {
     if (this.me.stake > 0n) await this.attest(Number(head.number))
     await this.penalizeNonVoters(head.number)
     await this.withdrawOwed()
+    this.inconsistent = null
   }
 
   /** Checks the contracts, reads the committee's parameters and joins if asked to. */
@@ -245,7 +249,7 @@ export class Validator {
     const covered = await this.read('quorumCoveredCount')
     if (covered > BigInt(index)) return
     if (await this.read('hasAttested', [BigInt(index), this.address])) return
-    const onL1 = await this.l1.readContract({ address: this.config.rollupAnchor, abi: rollupAnchorAbi, functionName: 'getBatch', args: [BigInt(index)] }) as L1Batch
+    const onL1 = await this.batchOnL1(BigInt(index))
     if (!sameAsDerived(candidate, onL1)) return // L1 changed under it: derivation reconciles first
     const commitment = batchCommitment(onL1)
     const [, , , , , batchKey] = await this.read('attestationsOf', [BigInt(index)])
@@ -259,7 +263,11 @@ export class Validator {
       return
     }
     if (signed === undefined) {
-      const signature = await this.account.signTypedData(attestationTypedData(this.config.l1ChainId, this.config.validatorSet, BigInt(index), commitment))
+      const typed = attestationTypedData(this.config.l1ChainId, this.config.validatorSet, BigInt(index), commitment)
+      // the contract's digest of what it is about to sign: another chain id, contract or encoding is caught before a signature exists
+      const digest = await this.l1.readContract({ address: this.config.validatorSet, abi: validatorSetAbi, functionName: 'attestationDigest', args: [BigInt(index), commitment] })
+      if (digest !== hashTypedData(typed)) this.contradiction(`ValidatorSet.attestationDigest(${index}, ${commitment}) is ${digest}, this validator computes ${hashTypedData(typed)}`)
+      const signature = await this.account.signTypedData(typed)
       this.store.putAttestation({ batchIndex: index, batchKey: Number(batchKey), commitment, signature, signedAt: Date.now() })
       signed = this.store.attestation(index)!
     }
@@ -296,7 +304,7 @@ export class Validator {
     const index = BigInt(held.batchIndex)
     const onL1 = await this.l1.readContract({ address: this.config.rollupAnchor, abi: rollupAnchorAbi, functionName: 'batchCount' })
     if (onL1 <= index) return
-    const batch = await this.l1.readContract({ address: this.config.rollupAnchor, abi: rollupAnchorAbi, functionName: 'getBatch', args: [index] }) as L1Batch
+    const batch = await this.batchOnL1(index)
     if (batchCommitment(batch) !== batchCommitment(held.batch)) return // L1 changed: derivation looks again first
     const [, d] = (await this.read('disputeOf', [index])) as [bigint, OnChainDispute, boolean]
     if (d.status === DisputeStatus.Open) return // someone challenged it: this validator votes (followDispute)
@@ -378,7 +386,7 @@ export class Validator {
    */
   private async verdict(d: OnChainDispute): Promise<{ claimed: Hex; correct: boolean; why: string } | undefined> {
     const index = Number(d.batchIndex)
-    const batch = await this.l1.readContract({ address: this.config.rollupAnchor, abi: rollupAnchorAbi, functionName: 'getBatch', args: [d.batchIndex] }) as L1Batch
+    const batch = await this.batchOnL1(d.batchIndex)
     const stored = batchCommitment(batch)
     const derived = this.batches.batch(index)
     if (derived !== undefined && sameAsDerived(derived, batch)) return { claimed: stored, correct: true, why: 'this node derived it and found it equal to L1\'s record' }
@@ -449,6 +457,29 @@ export class Validator {
 
   // ---- L1 ----
 
+  /**
+   * RollupAnchor's record of batch `index`, read twice over: getBatch, and the contract's own hash
+   * of it (batchCommitment). An endpoint that rewrites one answer (a lying or broken proxy) is
+   * caught here, before this validator signs, challenges or votes on it; the step fails
+   * (temporary, retried) and health() says not ok until a step passes cleanly. An endpoint that
+   * lies coherently about every call is beyond any single-endpoint check: README "Running a
+   * validator".
+   */
+  private async batchOnL1(index: bigint): Promise<L1Batch> {
+    const [batch, stored] = await Promise.all([
+      this.l1.readContract({ address: this.config.rollupAnchor, abi: rollupAnchorAbi, functionName: 'getBatch', args: [index] }) as Promise<L1Batch>,
+      this.l1.readContract({ address: this.config.rollupAnchor, abi: batchCommitmentAbi, functionName: 'batchCommitment', args: [index] }),
+    ])
+    if (batchCommitment(batch) !== stored) this.contradiction(`RollupAnchor.getBatch(${index}) hashes to ${batchCommitment(batch)}, its batchCommitment(${index}) is ${stored}`)
+    return batch
+  }
+
+  private contradiction(message: string): never {
+    if (this.inconsistent === null) this.log.error(`validator ${this.tag}: the L1 endpoint ${this.config.l1RpcUrl} contradicts itself: ${message}. Not signing, challenging or voting on its answers; retrying`)
+    this.inconsistent = { message, at: Date.now() }
+    throw new Error(`L1 endpoint contradicts itself: ${message}`)
+  }
+
   private async validatorOf(address: Address): Promise<OnChainValidator> {
     return (await this.read('validatorOf', [address])) as OnChainValidator
   }
@@ -484,6 +515,9 @@ export class Validator {
 }
 
 const ZERO_HASH = `0x${'00'.repeat(32)}` as const
+
+/** RollupAnchor's own hash of a batch record, read to cross-check getBatch (README "Running a validator"). */
+const batchCommitmentAbi = parseAbi(['function batchCommitment(uint256 batchIndex) view returns (bytes32)'])
 
 /** The derived batch is the one L1 holds now (same content and results; it may have been re-mined). */
 function sameAsDerived(derived: PostedBatch, onL1: L1Batch): boolean {
