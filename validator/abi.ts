@@ -34,6 +34,8 @@ export const validatorSetAbi = parseAbi([
   'function disputeCount() view returns (uint256)',
   'function owed(address account) view returns (uint256)',
   'function withdrawOwed()',
+  'function penalizeNonVoter(uint256 disputeId, address validator)',
+  'function NON_VOTER_PENALTY_BPS() view returns (uint256)',
   'function bondOf(address sequencer) view returns (uint256 bond, uint256 lockedUntil, uint256 unsettledDisputes)',
   'function depositBond(address sequencer) payable',
   'function MIN_SEQUENCER_BOND() view returns (uint256)',
@@ -42,6 +44,8 @@ export const validatorSetAbi = parseAbi([
   'event VoteRevealed(uint256 indexed batchIndex, uint256 indexed disputeId, address indexed voter, bool saysCorrect, uint256 stake)',
   'event DisputeResolved(uint256 indexed batchIndex, uint256 indexed disputeId, uint8 status, uint256 correctStake, uint256 wrongStake, uint256 eligibleStake)',
   'event SequencerSlashed(address indexed sequencer, uint256 indexed batchIndex, uint256 amount, uint256 reward)',
+  'event ValidatorJoined(address indexed validator, uint256 stake)',
+  'event NonVoterPenalized(address indexed validator, uint256 indexed disputeId, uint256 amount, address reporter, uint256 reward)',
   'event Attested(uint256 indexed batchIndex, uint256 indexed batchKey, address indexed validator, uint256 stake)',
   'event QuorumReached(uint256 indexed batchIndex, uint256 indexed batchKey, uint256 attestedStake, uint256 totalStake)',
   'error StakeBelowMinimum(uint256 value, uint256 minimum)',
@@ -70,6 +74,9 @@ export const validatorSetAbi = parseAbi([
   'error RevealMismatch(address voter)',
   'error VotingNotOver(uint256 deadline)',
   'error NothingOwed(address account)',
+  'error DisputeNotResolved(uint256 disputeId)',
+  'error VoteWasCast(address validator)',
+  'error AlreadyPenalized(address validator)',
   'error ETHTransferFailed(address to, uint256 amount)',
 ])
 

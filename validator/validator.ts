@@ -12,14 +12,17 @@
  *      L1's record, once that batch's L1 block has `attestConfirmations` (so an L1 reorg cannot
  *      make it sign a second commitment for that index), keeps the signature in sqlite before
  *      sending, and submits it with `attest` unless a quorum already covers the batch;
- *   4. withdraws what ValidatorSet owes it (rewards, refunded bonds).
+ *   4. penalizes the non-voters of every dispute that ended with a quorum (Correct or Wrong):
+ *      each validator that could vote in it and revealed nothing loses NON_VOTER_PENALTY_BPS of its
+ *      stake through ValidatorSet.penalizeNonVoter, half of it credited to this validator;
+ *   5. withdraws what ValidatorSet owes it (rewards, refunded bonds).
  *
  * Phases are judged by the latest L1 block's timestamp, the clock the contract reads. Every
  * transaction is simulated first (a revert costs nothing and names its reason) and waited for.
  * Everything it acts on is read from L1 again at each step, so a restart picks up where it was;
  * what L1 cannot tell (signatures, salts) is in validator/store.ts.
  */
-import { createPublicClient, createWalletClient, http, toFunctionSelector, toHex, type Address, type Hex, type PublicClient, type WalletClient } from 'viem'
+import { createPublicClient, createWalletClient, hashTypedData, http, parseAbi, toFunctionSelector, toHex, type Address, type Hex, type PublicClient, type WalletClient } from 'viem'
 import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
 import { randomBytes } from 'node:crypto'
 import { bytesToHex } from '@ethereumjs/util'
@@ -69,6 +72,8 @@ export interface ValidatorStatus extends L1Health {
   attestations: number
   votes: number
   challenges: number
+  /** Non-voters this validator penalized (penalizeNonVoter calls that landed) since start. */
+  penalties: number
   lastError: { message: string; at: number } | null
 }
 
@@ -102,6 +107,14 @@ export class Validator {
   /** Lowest dispute id that may still need this validator (the ones before are over). */
   private disputeCursor = 1
   private challenges = 0
+  private penalties = 0
+  /** The last time the L1 endpoint contradicted itself (getBatch vs batchCommitment, or the digest); cleared by a clean step. */
+  private inconsistent: { message: string; at: number } | null = null
+  /** Lowest dispute id whose non-voters may still need penalizing (the ones before are done). */
+  private penaltyCursor = 1
+  /** Every address that ever joined ValidatorSet (from ValidatorJoined), read up to `joinedScannedTo`. */
+  private readonly joined = new Set<Address>()
+  private joinedScannedTo = -1n
   /** Batch indices whose attestation this validator gave up on (logged once). */
   private readonly skipped = new Set<string>()
 
@@ -148,6 +161,7 @@ export class Validator {
   health(): { name: string; ok: boolean; detail: string } {
     const down = this.loop.downDetail()
     if (down !== null) return { name: this.name, ok: false, detail: down }
+    if (this.inconsistent !== null) return { name: this.name, ok: false, detail: `the L1 endpoint contradicts itself, nothing is signed or challenged on its word: ${this.inconsistent.message}` }
     if (this.me !== undefined && this.me.stake === 0n) return { name: this.name, ok: false, detail: `${this.address} is not a validator (no stake): it attests and votes nothing` }
     return { name: this.name, ok: this.loop.isRunning, detail: this.loop.lastError?.message ?? `attested up to batch ${this.store.lastAttestedIndex() ?? 'none'}` }
   }
@@ -163,6 +177,7 @@ export class Validator {
       attestations: counts.attestations,
       votes: counts.votes,
       challenges: this.challenges,
+      penalties: this.penalties,
       lastError: this.loop.lastError,
     }
   }
@@ -178,7 +193,9 @@ export class Validator {
     this.me = await this.validatorOf(this.address)
     await this.dispute(head.timestamp)
     if (this.me.stake > 0n) await this.attest(Number(head.number))
+    await this.penalizeNonVoters(head.number)
     await this.withdrawOwed()
+    this.inconsistent = null
   }
 
   /** Checks the contracts, reads the committee's parameters and joins if asked to. */
@@ -232,7 +249,7 @@ export class Validator {
     const covered = await this.read('quorumCoveredCount')
     if (covered > BigInt(index)) return
     if (await this.read('hasAttested', [BigInt(index), this.address])) return
-    const onL1 = await this.l1.readContract({ address: this.config.rollupAnchor, abi: rollupAnchorAbi, functionName: 'getBatch', args: [BigInt(index)] }) as L1Batch
+    const onL1 = await this.batchOnL1(BigInt(index))
     if (!sameAsDerived(candidate, onL1)) return // L1 changed under it: derivation reconciles first
     const commitment = batchCommitment(onL1)
     const [, , , , , batchKey] = await this.read('attestationsOf', [BigInt(index)])
@@ -246,7 +263,11 @@ export class Validator {
       return
     }
     if (signed === undefined) {
-      const signature = await this.account.signTypedData(attestationTypedData(this.config.l1ChainId, this.config.validatorSet, BigInt(index), commitment))
+      const typed = attestationTypedData(this.config.l1ChainId, this.config.validatorSet, BigInt(index), commitment)
+      // the contract's digest of what it is about to sign: another chain id, contract or encoding is caught before a signature exists
+      const digest = await this.l1.readContract({ address: this.config.validatorSet, abi: validatorSetAbi, functionName: 'attestationDigest', args: [BigInt(index), commitment] })
+      if (digest !== hashTypedData(typed)) this.contradiction(`ValidatorSet.attestationDigest(${index}, ${commitment}) is ${digest}, this validator computes ${hashTypedData(typed)}`)
+      const signature = await this.account.signTypedData(typed)
       this.store.putAttestation({ batchIndex: index, batchKey: Number(batchKey), commitment, signature, signedAt: Date.now() })
       signed = this.store.attestation(index)!
     }
@@ -283,7 +304,7 @@ export class Validator {
     const index = BigInt(held.batchIndex)
     const onL1 = await this.l1.readContract({ address: this.config.rollupAnchor, abi: rollupAnchorAbi, functionName: 'batchCount' })
     if (onL1 <= index) return
-    const batch = await this.l1.readContract({ address: this.config.rollupAnchor, abi: rollupAnchorAbi, functionName: 'getBatch', args: [index] }) as L1Batch
+    const batch = await this.batchOnL1(index)
     if (batchCommitment(batch) !== batchCommitment(held.batch)) return // L1 changed: derivation looks again first
     const [, d] = (await this.read('disputeOf', [index])) as [bigint, OnChainDispute, boolean]
     if (d.status === DisputeStatus.Open) return // someone challenged it: this validator votes (followDispute)
@@ -365,7 +386,7 @@ export class Validator {
    */
   private async verdict(d: OnChainDispute): Promise<{ claimed: Hex; correct: boolean; why: string } | undefined> {
     const index = Number(d.batchIndex)
-    const batch = await this.l1.readContract({ address: this.config.rollupAnchor, abi: rollupAnchorAbi, functionName: 'getBatch', args: [d.batchIndex] }) as L1Batch
+    const batch = await this.batchOnL1(d.batchIndex)
     const stored = batchCommitment(batch)
     const derived = this.batches.batch(index)
     if (derived !== undefined && sameAsDerived(derived, batch)) return { claimed: stored, correct: true, why: 'this node derived it and found it equal to L1\'s record' }
@@ -384,6 +405,49 @@ export class Validator {
     return `${status} (wrong ${d.wrongStake}, correct ${d.correctStake} of ${d.eligibleStake} wei eligible): ${what}`
   }
 
+  /**
+   * Applies ValidatorSet.penalizeNonVoter to every validator that could vote in a dispute that
+   * ended with a quorum and revealed no vote. Disputes are taken in id order; an open one stops
+   * the cursor (its non-voters are known only once it is resolved). A dispute without a quorum
+   * is left alone: the committee did not decide it, and penalizing everyone who was offline then
+   * would punish the outage the NoQuorum rule exists for. The contract checks everything again
+   * (a revert at simulation, someone else was first, costs nothing).
+   */
+  private async penalizeNonVoters(l1Head: bigint): Promise<void> {
+    const count = Number(await this.read('disputeCount'))
+    for (let id = this.penaltyCursor; id <= count && id < this.penaltyCursor + DISPUTES_PER_STEP; ) {
+      const d = (await this.read('getDispute', [BigInt(id)])) as OnChainDispute
+      if (d.status === DisputeStatus.Open) return
+      if (d.status === DisputeStatus.Correct || d.status === DisputeStatus.Wrong) {
+        await this.scanJoined(l1Head)
+        for (const v of this.joined) {
+          if (v.toLowerCase() === this.address.toLowerCase()) continue
+          const [who, vote] = await Promise.all([this.validatorOf(v), this.read('voteOf', [BigInt(id), v]) as Promise<{ revealed: boolean; penalized: boolean }>])
+          const eligible = who.stake > 0n && who.joinedBlock < d.openedBlock && (who.exitRequestedBlock === 0n || who.exitRequestedBlock > d.openedBlock)
+          if (!eligible || vote.revealed || vote.penalized) continue
+          const receipt = await this.send('penalizeNonVoter', [BigInt(id), v], undefined, ['AlreadyPenalized', 'VoteWasCast', 'NotEligibleVoter'])
+          if (receipt === undefined) continue
+          this.penalties++
+          this.log.info(`validator ${this.tag}: penalized ${v}, which could vote in dispute ${id} on batch ${d.batchIndex} and revealed nothing, in L1 tx ${receipt.transactionHash} (NON_VOTER_PENALTY_BPS of its stake; the reporter's share is owed to this validator)`)
+        }
+      }
+      this.penaltyCursor = ++id
+    }
+  }
+
+  /** Reads the ValidatorJoined events since the last scan (the list of everyone who may have to vote). */
+  private async scanJoined(l1Head: bigint): Promise<void> {
+    if (this.joinedScannedTo >= l1Head) return
+    const logs = await this.l1.getLogs({
+      address: this.config.validatorSet,
+      event: validatorSetAbi.find((x) => x.type === 'event' && x.name === 'ValidatorJoined') as Extract<(typeof validatorSetAbi)[number], { type: 'event'; name: 'ValidatorJoined' }>,
+      fromBlock: this.joinedScannedTo + 1n,
+      toBlock: l1Head,
+    })
+    for (const log of logs) this.joined.add(log.args.validator!)
+    this.joinedScannedTo = l1Head
+  }
+
   private async withdrawOwed(): Promise<void> {
     const owed = await this.read('owed', [this.address])
     if (owed === 0n) return
@@ -392,6 +456,29 @@ export class Validator {
   }
 
   // ---- L1 ----
+
+  /**
+   * RollupAnchor's record of batch `index`, read twice over: getBatch, and the contract's own hash
+   * of it (batchCommitment). An endpoint that rewrites one answer (a lying or broken proxy) is
+   * caught here, before this validator signs, challenges or votes on it; the step fails
+   * (temporary, retried) and health() says not ok until a step passes cleanly. An endpoint that
+   * lies coherently about every call is beyond any single-endpoint check: README "Running a
+   * validator".
+   */
+  private async batchOnL1(index: bigint): Promise<L1Batch> {
+    const [batch, stored] = await Promise.all([
+      this.l1.readContract({ address: this.config.rollupAnchor, abi: rollupAnchorAbi, functionName: 'getBatch', args: [index] }) as Promise<L1Batch>,
+      this.l1.readContract({ address: this.config.rollupAnchor, abi: batchCommitmentAbi, functionName: 'batchCommitment', args: [index] }),
+    ])
+    if (batchCommitment(batch) !== stored) this.contradiction(`RollupAnchor.getBatch(${index}) hashes to ${batchCommitment(batch)}, its batchCommitment(${index}) is ${stored}`)
+    return batch
+  }
+
+  private contradiction(message: string): never {
+    if (this.inconsistent === null) this.log.error(`validator ${this.tag}: the L1 endpoint ${this.config.l1RpcUrl} contradicts itself: ${message}. Not signing, challenging or voting on its answers; retrying`)
+    this.inconsistent = { message, at: Date.now() }
+    throw new Error(`L1 endpoint contradicts itself: ${message}`)
+  }
 
   private async validatorOf(address: Address): Promise<OnChainValidator> {
     return (await this.read('validatorOf', [address])) as OnChainValidator
@@ -428,6 +515,9 @@ export class Validator {
 }
 
 const ZERO_HASH = `0x${'00'.repeat(32)}` as const
+
+/** RollupAnchor's own hash of a batch record, read to cross-check getBatch (README "Running a validator"). */
+const batchCommitmentAbi = parseAbi(['function batchCommitment(uint256 batchIndex) view returns (bytes32)'])
 
 /** The derived batch is the one L1 holds now (same content and results; it may have been re-mined). */
 function sameAsDerived(derived: PostedBatch, onL1: L1Batch): boolean {
