@@ -31,11 +31,15 @@ import type { WebSocket } from 'ws'
 import { bytesToHex } from '@ethereumjs/util'
 import { apiKeyOf, authenticator, decodePosition, encodePosition, fail, keyChecker, parseTime } from './http.ts'
 import type { AnchorChangeRow, ChangePosition } from './store.ts'
+import type { Socket } from 'node:net'
 
 /** Rows read and sent per step of a connection: its whole send buffer. */
 export const EVENTS_PAGE_SIZE = 100
 /** Largest message a client may send (the auth message); anything bigger closes the connection. */
 export const MAX_AUTH_MESSAGE_BYTES = 1_024
+
+/** A WebSocket frame's header (2–14 bytes) with room for a close frame: the pre-auth byte count's slack. */
+const MAX_FRAME_OVERHEAD_BYTES = 64
 
 /** Close codes (4000-4999 are the application's; 1008 as the JSON-RPC WebSocket uses it). */
 export const CloseCode = {
@@ -156,11 +160,23 @@ export class AnchorEvents {
     // a browser: wait for {"type": "auth", "apiKey": ..., "cursor"?: ..., "since"?: ...}
     this.unauthenticated++
     let waiting = true
+    // ws buffers a whole message (up to the server's shared payload cap, MiBs) before handing it
+    // over: a stranger could park that much per waiting socket. Count the raw bytes instead and
+    // drop the connection once they pass what an auth message takes (ws keeps its TCP socket in
+    // `_socket`, not public API: without it the cap falls back to the payload limit).
+    const raw = (socket as unknown as { _socket?: Socket })._socket
+    let received = 0
+    const guard = (chunk: Buffer) => {
+      received += chunk.length
+      if (received > MAX_AUTH_MESSAGE_BYTES + MAX_FRAME_OVERHEAD_BYTES && done()) raw?.destroy()
+    }
+    raw?.on('data', guard)
     const done = () => {
       if (!waiting) return false
       waiting = false
       this.unauthenticated--
       clearTimeout(timer)
+      raw?.off('data', guard)
       return true
     }
     const timer = setTimeout(() => {

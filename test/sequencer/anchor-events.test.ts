@@ -212,6 +212,13 @@ describe('GET /v1/anchors/events', () => {
     const silent = await Events.open(t.url, undefined)
     expect(await silent.closed).toMatchObject({ code: 4401, reason: expect.stringMatching(/^missing_api_key/) })
     expect(silent.messages).toEqual([])
+    // a stranger streaming a huge first message is cut off after about 1 kB, not buffered to the payload cap
+    const flood = await Events.open(t.url, undefined)
+    const sent = Date.now()
+    flood.ws.send('x'.repeat(4 * 1024 * 1024))
+    expect((await flood.closed).code).toBe(1006) // the connection dropped, no close frame
+    expect(Date.now() - sent).toBeLessThan(4_000) // well before the 5 s auth timeout
+    expect(flood.messages).toEqual([])
   })
 
   it('limits the sockets of one key (429) and closes one that talks back', async () => {
