@@ -32,6 +32,7 @@ import { rollupAnchorAbi } from './abi.ts'
 import { encodeBatch, type BatchBlock, type CompressionName } from './codec.ts'
 import { MerkleTree } from './merkle.ts'
 import { L1Failure as BatcherError, L1Loop, l1ErrorText, type L1Health, type Logger } from './l1-loop.ts'
+import { moveHeads } from './heads.ts'
 
 /** A sealed L2 block as the batcher needs it. */
 export interface SourceBlock extends BatchBlock {
@@ -82,8 +83,8 @@ export interface BatchLedger {
   deleteBatchesFrom(index: number): void
   /** Lowest batch index submitted in an L1 block after `l1Block`, if any. */
   firstBatchAfterL1Block(l1Block: number): number | undefined
-  /** How many posted batches end at or before L2 block `block` (they are the first ones: batches are in order). */
-  batchesThrough(block: number): number
+  /** The first batch whose last block is at or after `blockNumber`. */
+  batchCovering(blockNumber: number): PostedBatch | undefined
   batch(index: number): PostedBatch | undefined
   batchTotals(): { batches: number; l2Txs: number; dataBytes: number; l1Gas: number; l1Fee: bigint }
   getMeta(key: string): string | undefined
@@ -173,17 +174,12 @@ const INFLIGHT_KEY = 'batcher.inflight'
 const SYNC_BATCHES_PER_STEP = 200
 const MAX_ATTEMPTS_KEPT = 6
 
-/** Most isFinal reads per step (finality catching up after a restart proceeds over several steps). */
-const FINALITY_READS_PER_STEP = 64
-
 export class Batcher {
   private readonly l1: PublicClient
   private readonly account: PrivateKeyAccount
   private readonly loop: L1Loop
   private chainId: number | undefined
   private reverted = 0
-  /** Batches known final on L1 (a prefix: RollupAnchor.isFinal holds for batches 0 … finalCount−1); undefined until read. */
-  private finalCount: number | undefined
   private deletedListeners: ((reason: string) => void)[] = []
 
   constructor(
@@ -278,8 +274,7 @@ export class Batcher {
     if (this.chainId === undefined) await this.checkL1()
     const l1Head = await this.l1.getBlock({ blockTag: 'latest' })
     const caughtUp = await this.syncBatches(Number(l1Head.number))
-    await this.readFinality()
-    this.moveHeads(Number(l1Head.number))
+    await this.moveHeads(Number(l1Head.number))
     if (!caughtUp) {
       this.loop.hurry() // more L1 batches to read before anything can be posted
       return
@@ -414,39 +409,9 @@ export class Batcher {
     throw new BatcherError('critical', reason)
   }
 
-  /**
-   * Which posted batches are final, as RollupAnchor.isFinal says (ValidatorSet's rule: two thirds
-   * of the stake attested, or the challenge window passed with no dispute open or undecided).
-   * Final batches form a prefix and stay final, so only the batches after the known prefix are
-   * read, at most FINALITY_READS_PER_STEP per step.
-   */
-  private async readFinality(): Promise<void> {
-    const posted = (this.ledger.lastBatch()?.batchIndex ?? -1) + 1
-    this.finalCount = Math.min(this.finalCount ?? this.ledger.batchesThrough(this.heads.headOf('finalized')), posted)
-    for (let reads = 0; this.finalCount < posted && reads < FINALITY_READS_PER_STEP; reads++) {
-      if (!(await this.read('isFinal', [BigInt(this.finalCount)]))) return
-      this.finalCount++
-    }
-  }
-
-  /** safe: batches with `confirmations` L1 blocks; finalized: the batches L1 says are final (readFinality). */
-  private moveHeads(l1Block: number): void {
-    const last = this.ledger.lastBatch()
-    const lastBlockOf = (firstExcluded: number | undefined): number => {
-      if (last === undefined) return 0
-      if (firstExcluded === undefined) return last.lastBlock
-      return firstExcluded === 0 ? 0 : (this.ledger.batch(firstExcluded - 1)?.lastBlock ?? 0)
-    }
-    const safe = lastBlockOf(this.ledger.firstBatchAfterL1Block(l1Block - this.config.confirmations + 1))
-    const finalized = Math.min(safe, lastBlockOf(this.finalCount))
-    if (safe !== this.heads.headOf('safe')) {
-      this.heads.setHead('safe', safe)
-      this.log.debug(`batcher: safe head ${safe}`)
-    }
-    if (finalized !== this.heads.headOf('finalized')) {
-      this.heads.setHead('finalized', finalized)
-      this.log.info(`batcher: finalized head ${finalized}`)
-    }
+  /** safe and finalized as the batches on L1 place them (heads.ts, shared with replicas' derivation). */
+  private moveHeads(l1Block: number): Promise<void> {
+    return moveHeads(this.ledger, this.heads, l1Block, this.config.confirmations, (i) => this.read('isFinal', [BigInt(i)]), this.log, 'batcher')
   }
 
   // ---- posting ----

@@ -31,6 +31,7 @@ import type { BatchLedger, HeadSink, PostedBatch, SourceBlock } from './batcher.
 import { BatchDecodeError, decodeBatch, type BatchBlock } from './codec.ts'
 import { L1Failure, L1Loop, type L1Health, type Logger } from './l1-loop.ts'
 import { MerkleTree } from './merkle.ts'
+import { moveHeads } from './heads.ts'
 
 /** A node that can re-execute blocks (declared here; RunningNode implements it). */
 export interface BlockImporter {
@@ -187,9 +188,7 @@ export interface DerivationTarget {
 }
 
 /** The ledger's part derivation uses: the batches derived so far, L1's view of them (batcher/ledger.ts). */
-export type DerivationLedger = Pick<BatchLedger, 'lastBatch' | 'putBatch' | 'deleteBatchesFrom' | 'batch' | 'firstBatchAfterL1Block'> & {
-  batchCovering(blockNumber: number): PostedBatch | undefined
-}
+export type DerivationLedger = Pick<BatchLedger, 'lastBatch' | 'putBatch' | 'deleteBatchesFrom' | 'batch' | 'firstBatchAfterL1Block' | 'batchCovering'>
 
 export interface DerivationConfig {
   l1RpcUrl: string
@@ -222,8 +221,6 @@ export interface DerivationStatus extends L1Health {
 
 /** Batches read and derived per step (the loop hurries while more are waiting). */
 const DERIVE_BATCHES_PER_STEP = 32
-/** Batches whose finality is asked per step. */
-const FINALITY_CHECKS_PER_STEP = 64
 
 export class Derivation {
   readonly name = 'derivation'
@@ -475,39 +472,9 @@ export class Derivation {
     }
   }
 
-  /** safe: batches `confirmations` deep; finalized: batches RollupAnchor.isFinal says are final (never above safe). */
-  private async moveHeads(l1Head: number): Promise<void> {
-    const last = this.ledger.lastBatch()
-    const lastBlockBefore = (index: number | undefined): number => {
-      if (last === undefined) return 0
-      if (index === undefined) return last.lastBlock
-      return index === 0 ? 0 : (this.ledger.batch(index - 1)?.lastBlock ?? 0)
-    }
-    const safe = lastBlockBefore(this.ledger.firstBatchAfterL1Block(l1Head - this.config.confirmations + 1))
-    let finalized = this.heads.headOf('finalized')
-    if (finalized > safe) finalized = safe
-    const firstNotFinal = this.ledger.batchCovering(finalized + 1)
-    if (firstNotFinal !== undefined && firstNotFinal.lastBlock <= safe) {
-      const indices: number[] = []
-      for (let i = firstNotFinal.batchIndex; i < firstNotFinal.batchIndex + FINALITY_CHECKS_PER_STEP; i++) {
-        const b = this.ledger.batch(i)
-        if (b === undefined || b.lastBlock > safe) break
-        indices.push(i)
-      }
-      const final = await Promise.all(indices.map((i) => this.read('isFinal', [BigInt(i)])))
-      for (const [k, i] of indices.entries()) {
-        if (!final[k]) break
-        finalized = this.ledger.batch(i)!.lastBlock
-      }
-    }
-    if (safe !== this.heads.headOf('safe')) {
-      this.heads.setHead('safe', safe)
-      this.log.debug(`derivation: safe head ${safe}`)
-    }
-    if (finalized !== this.heads.headOf('finalized')) {
-      this.heads.setHead('finalized', finalized)
-      this.log.info(`derivation: finalized head ${finalized}`)
-    }
+  /** safe and finalized as the batches on L1 place them (heads.ts, shared with the batcher). */
+  private moveHeads(l1Head: number): Promise<void> {
+    return moveHeads(this.ledger, this.heads, l1Head, this.config.confirmations, (i) => this.read('isFinal', [BigInt(i)]), this.log, 'derivation')
   }
 
   private read<const F extends 'batchCount' | 'getBatch' | 'isFinal'>(functionName: F, args?: readonly unknown[]) {

@@ -77,7 +77,6 @@ export class SqliteBatchLedger implements BatchLedger {
       batchFees: d.prepare('SELECT l1_fee FROM l1_batches').pluck(),
       firstBatchEndingAfter: d.prepare('SELECT MIN(batch_index) FROM l1_batches WHERE last_block > ?').pluck(),
       firstBatchAfterL1Block: d.prepare('SELECT MIN(batch_index) FROM l1_batches WHERE l1_block_number > ?').pluck(),
-      batchesThrough: d.prepare('SELECT COUNT(*) FROM l1_batches WHERE last_block <= ?').pluck(),
     }
   }
 
@@ -135,9 +134,6 @@ export class SqliteBatchLedger implements BatchLedger {
   }
 
   /** Lowest index of a batch whose challenge window is still open at L1 time `l1Timestamp` (seconds). */
-  batchesThrough(block: number): number {
-    return this.stmts.batchesThrough.get(block) as number
-  }
 
   /** Sums over every posted batch: count, L2 transactions, data bytes, L1 gas and wei. */
   batchTotals(): { batches: number; l2Txs: number; dataBytes: number; l1Gas: number; l1Fee: bigint } {

@@ -32,7 +32,7 @@ const ledger = (lastBlock = 0): BatchLedger => ({
   putBatch: () => {},
   deleteBatchesFrom: () => {},
   firstBatchAfterL1Block: () => undefined,
-  batchesThrough: () => 0,
+  batchCovering: () => undefined,
   batch: () => undefined,
   batchTotals: () => ({ batches: 0, l2Txs: 0, dataBytes: 0, l1Gas: 0, l1Fee: 0n }),
   getMeta: () => undefined,
