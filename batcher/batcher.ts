@@ -76,6 +76,43 @@ export interface PostedBatch {
   l1Fee: bigint
 }
 
+/** A batch as RollupAnchor.getBatch returns it. */
+export interface L1Batch {
+  firstBlock: bigint
+  lastBlock: bigint
+  submittedAt: bigint
+  l1BlockNumber: bigint
+  challengeWindow: bigint
+  stateRoot: Hex
+  blockHash: Hex
+  withdrawalRoot: Hex
+  anchorRoot: Hex
+  dataHash: Hex
+}
+
+/** The ledger row of batch `index`: what L1 stores for it, and what its submission cost. */
+export function postedBatch(
+  index: number,
+  b: L1Batch,
+  submission: Pick<PostedBatch, 'dataBytes' | 'l2TxCount' | 'l1GasUsed' | 'l1Fee'> & { l1TxHash: Hex },
+): PostedBatch {
+  return {
+    batchIndex: index,
+    firstBlock: Number(b.firstBlock),
+    lastBlock: Number(b.lastBlock),
+    stateRoot: hexToBytes(b.stateRoot),
+    blockHash: hexToBytes(b.blockHash),
+    withdrawalRoot: hexToBytes(b.withdrawalRoot),
+    anchorRoot: hexToBytes(b.anchorRoot),
+    dataHash: hexToBytes(b.dataHash),
+    l1BlockNumber: Number(b.l1BlockNumber),
+    submittedAt: Number(b.submittedAt),
+    challengeWindow: Number(b.challengeWindow),
+    ...submission,
+    l1TxHash: hexToBytes(submission.l1TxHash),
+  }
+}
+
 /** The batcher's own durable records (declared here; ledger.ts implements it on the node's sqlite file). */
 export interface BatchLedger {
   lastBatch(): PostedBatch | undefined
@@ -340,24 +377,7 @@ export class Batcher {
       }
       const { txHash, gasUsed, fee, dataBytes } = await this.submission(index, Number(b.l1BlockNumber))
       const l2TxCount = this.source.txCount(Number(b.firstBlock), lastBlock)
-      this.ledger.putBatch({
-        batchIndex: index,
-        firstBlock: Number(b.firstBlock),
-        lastBlock,
-        stateRoot: hexToBytes(b.stateRoot),
-        blockHash: hexToBytes(b.blockHash),
-        withdrawalRoot: hexToBytes(b.withdrawalRoot),
-        anchorRoot: hexToBytes(b.anchorRoot),
-        dataHash: hexToBytes(b.dataHash),
-        l1TxHash: hexToBytes(txHash),
-        l1BlockNumber: Number(b.l1BlockNumber),
-        submittedAt: Number(b.submittedAt),
-        challengeWindow: Number(b.challengeWindow),
-        dataBytes,
-        l2TxCount,
-        l1GasUsed: gasUsed,
-        l1Fee: fee,
-      })
+      this.ledger.putBatch(postedBatch(index, b, { l1TxHash: txHash, dataBytes, l2TxCount, l1GasUsed: gasUsed, l1Fee: fee }))
       const perTx = l2TxCount === 0 ? '' : `, ${fee / BigInt(l2TxCount)} wei per L2 tx`
       this.log.info(
         `batcher: batch ${index} (L2 blocks ${b.firstBlock}-${b.lastBlock}, ${l2TxCount} txs, ${dataBytes} bytes) in L1 block ${b.l1BlockNumber}, tx ${txHash}: ` +
@@ -632,7 +652,7 @@ export class Batcher {
 }
 
 type ReadResult<F> = F extends 'getBatch'
-  ? { firstBlock: bigint; lastBlock: bigint; submittedAt: bigint; l1BlockNumber: bigint; challengeWindow: bigint; stateRoot: Hex; blockHash: Hex; withdrawalRoot: Hex; anchorRoot: Hex; dataHash: Hex }
+  ? L1Batch
   : F extends 'hasRole' | 'isFinal'
     ? boolean
     : F extends 'SEQUENCER_ROLE'

@@ -27,7 +27,7 @@
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { createPublicClient, decodeFunctionData, http, keccak256, type Hex, type PublicClient } from 'viem'
 import { rollupAnchorAbi } from './abi.ts'
-import type { BatchLedger, HeadSink, PostedBatch, SourceBlock } from './batcher.ts'
+import { postedBatch, type BatchLedger, type HeadSink, type L1Batch, type PostedBatch, type SourceBlock } from './batcher.ts'
 import { BatchDecodeError, decodeBatch, type BatchBlock } from './codec.ts'
 import { L1Failure, L1Loop, type L1Health, type Logger } from './l1-loop.ts'
 import { MerkleTree } from './merkle.ts'
@@ -73,20 +73,6 @@ export interface DeriveResult {
   /** Blocks re-executed (blocks the importer already had are skipped). */
   imported: number
   head: number
-}
-
-/** A batch as RollupAnchor.getBatch returns it. */
-export interface L1Batch {
-  firstBlock: bigint
-  lastBlock: bigint
-  submittedAt: bigint
-  l1BlockNumber: bigint
-  challengeWindow: bigint
-  stateRoot: Hex
-  blockHash: Hex
-  withdrawalRoot: Hex
-  anchorRoot: Hex
-  dataHash: Hex
 }
 
 /** Fetches and decodes batch `index`'s blocks from L1, checking the data against the stored hash. */
@@ -384,24 +370,15 @@ export class Derivation {
       const receipt = receipts[k]!
       const first = Number(b.firstBlock)
       const lastBlock = Number(b.lastBlock)
-      this.ledger.putBatch({
-        batchIndex: index,
-        firstBlock: first,
-        lastBlock,
-        stateRoot: hexToBytes(b.stateRoot),
-        blockHash: hexToBytes(b.blockHash),
-        withdrawalRoot: hexToBytes(b.withdrawalRoot),
-        anchorRoot: hexToBytes(b.anchorRoot),
-        dataHash: hexToBytes(b.dataHash),
-        l1TxHash: hexToBytes(d.l1TxHash),
-        l1BlockNumber: Number(b.l1BlockNumber),
-        submittedAt: Number(b.submittedAt),
-        challengeWindow: Number(b.challengeWindow),
-        dataBytes: d.dataBytes,
-        l2TxCount: d.blocks.reduce((n, blk) => n + blk.txs.length, 0),
-        l1GasUsed: Number(receipt.gasUsed),
-        l1Fee: receipt.gasUsed * receipt.effectiveGasPrice,
-      })
+      this.ledger.putBatch(
+        postedBatch(index, b, {
+          l1TxHash: d.l1TxHash,
+          dataBytes: d.dataBytes,
+          l2TxCount: d.blocks.reduce((n, blk) => n + blk.txs.length, 0),
+          l1GasUsed: Number(receipt.gasUsed),
+          l1Fee: receipt.gasUsed * receipt.effectiveGasPrice,
+        }),
+      )
       this.log.debug(`derivation: batch ${index} (L2 blocks ${first}-${lastBlock}) matches L1`)
     }
     return until < count
