@@ -118,3 +118,11 @@ describe('the tiny language model (worker/models/tiny-lm.onnx)', () => {
     await session.release()
   })
 })
+
+describe('docs/OFFCHAIN_INFERENCE.md', () => {
+  it('names the committed models by their ids', () => {
+    const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'OFFCHAIN_INFERENCE.md'), 'utf8')
+    expect(doc).toContain(keccak256(classifier))
+    expect(doc).toContain(keccak256(lm))
+  })
+})
