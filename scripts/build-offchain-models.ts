@@ -103,7 +103,7 @@ function main(): void {
     runInference(m.bytes, m.inputFormat, m.outputFormat, input, { cache }) // compile (cold)
     t = performance.now()
     const runs = 5
-    let out = new Uint8Array()
+    let out: Uint8Array = new Uint8Array()
     for (let i = 0; i < runs; i++) out = runInference(m.bytes, m.inputFormat, m.outputFormat, input, { cache })
     const ms = (performance.now() - t) / runs
     const shown = m.outputFormat === SPAM_OUTPUT_FORMAT ? `[${decodeInt256Array(out).join(', ')}]` : JSON.stringify(new TextDecoder().decode(out))
