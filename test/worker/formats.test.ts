@@ -6,14 +6,17 @@
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { bytesToHex, encodeErrorResult, parseAbi } from 'viem'
 import { describe, expect, it } from 'vitest'
 import { compileModel, encodeInferResult, FIXED_POINT_SCALE, fromTensorData, toTensorData } from '../../precompiles/index.ts'
 import { buildModel } from '../../scripts/models/build-model.ts'
 import {
+  answerRequest,
   ASCII_VOCAB_SIZE,
   bowFeatures,
   bowIndices,
   decodeInt256Array,
+  decodeRejection,
   decodeUtf8,
   encodeInt256Array,
   fnv1a32,
@@ -22,6 +25,8 @@ import {
   OffchainModelCache,
   parseFormat,
   promptTokens,
+  REJECTION_SELECTOR,
+  rejectionOutput,
   runInference,
   supportsFormats,
   words,
@@ -248,5 +253,26 @@ describe('runInference: language-model window rules (text/utf-8 → text/greedy-
       nodes: [{ op: 'Relu', inputs: ['window'], outputs: ['logits'] }],
     })
     expect(codeOf(() => run(narrow, 'a', 4))).toBe('MODEL_FORMAT_MISMATCH')
+  })
+})
+
+describe('rejected requests: an answer every node gives alike', () => {
+  it('answers a rejected request with abi.encodeWithSignature("InferenceRejected(string)", code)', () => {
+    const answer = answerRequest(iris, 'int256[]', 'int256[]', encodeInt256Array([1n]))
+    expect(answer.rejected).toBe('WRONG_TENSOR_LENGTH')
+    expect(bytesToHex(answer.output)).toBe(encodeErrorResult({ abi: parseAbi(['error InferenceRejected(string code)']), errorName: 'InferenceRejected', args: ['WRONG_TENSOR_LENGTH'] }))
+    expect(bytesToHex(answer.output.subarray(0, 4))).toBe(REJECTION_SELECTOR)
+    expect(decodeRejection(answer.output)).toBe('WRONG_TENSOR_LENGTH')
+    // the model is checked before the input: MODEL_FORMAT_MISMATCH, not INVALID_UTF8
+    expect(answerRequest(iris, 'text/utf-8', 'text/greedy-ascii:1', Uint8Array.of(0xff)).output).toEqual(rejectionOutput('MODEL_FORMAT_MISMATCH'))
+  })
+
+  it('answers an accepted request with its output, which never reads as a rejection', () => {
+    const answer = answerRequest(iris, 'int256[]', 'int256[]', encodeInt256Array([0n, 0n, 0n, 0n]))
+    expect(answer.rejected).toBeUndefined()
+    expect(decodeRejection(answer.output)).toBeUndefined()
+    expect(answer.output[0]).toBe(0) // an int256[] starts with the zero bytes of its offset; the selector does not
+    expect(REJECTION_SELECTOR.slice(0, 4)).not.toBe('0x00')
+    expect([...rejectionOutput('INVALID_UTF8')]).toContain(0) // an ASCII output never holds a zero byte
   })
 })

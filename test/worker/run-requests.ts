@@ -1,13 +1,14 @@
 /**
- * Runs off-chain requests (worker/formats runInference) in this process and prints one line per
- * request: the output bytes as hex, or `error <code>`, so a test can compare processes byte for byte.
+ * Runs off-chain requests (worker/formats answerRequest) in this process and prints one line per
+ * request: the bytes a node would reveal (the output, or the rejection bytes of a rejected
+ * request) as hex, so a test can compare processes byte for byte.
  *
  *   node --import tsx test/worker/run-requests.ts <requests.json>
  *
  * requests.json: `[{ "model": "<path>", "inputFormat": "...", "outputFormat": "...", "input": "<hex>" }, ...]`.
  */
 import { readFileSync } from 'node:fs'
-import { FormatError, runInference } from '../../worker/formats/index.ts'
+import { answerRequest } from '../../worker/formats/index.ts'
 
 export interface RequestSpec {
   model: string
@@ -16,19 +17,14 @@ export interface RequestSpec {
   input: string
 }
 
-/** One request's line: hex output or `error CODE`. */
+/** One request's line: the answer's bytes as hex. */
 export function runRequest(models: Map<string, Uint8Array>, r: RequestSpec): string {
   let bytes = models.get(r.model)
   if (bytes === undefined) {
     bytes = new Uint8Array(readFileSync(r.model))
     models.set(r.model, bytes)
   }
-  try {
-    return Buffer.from(runInference(bytes, r.inputFormat, r.outputFormat, Buffer.from(r.input, 'hex'))).toString('hex')
-  } catch (e) {
-    if (e instanceof FormatError) return `error ${e.code}`
-    throw e
-  }
+  return Buffer.from(answerRequest(bytes, r.inputFormat, r.outputFormat, Buffer.from(r.input, 'hex')).output).toString('hex')
 }
 
 if (/run-requests\.[cm]?[jt]s$/.test(process.argv[1] ?? '')) {

@@ -27,7 +27,9 @@ export {
   TEXT_UTF8,
   type Format,
 } from './names.ts'
+export { decodeRejection, rejectionOutput, REJECTION_SELECTOR, REJECTION_SIGNATURE } from './rejection.ts'
 export {
+  answerRequest,
   DEFAULT_MAX_OFFCHAIN_MODEL_BYTES,
   defaultModelCache,
   formatPair,
@@ -36,6 +38,7 @@ export {
   OffchainModelCache,
   runInference,
   supportsFormats,
+  type Answer,
   type FormatPair,
   type OffchainModelCacheOptions,
   type RunnerKind,

@@ -27,8 +27,9 @@ import {
 } from '../../precompiles/index.ts'
 import { decodeInt256Array } from './abi.ts'
 import { generateGreedy, lmWindow, promptTokens } from './ascii-lm.ts'
-import { FormatError } from './errors.ts'
+import { FormatError, type FormatErrorCode } from './errors.ts'
 import { parseFormat, type Format } from './names.ts'
+import { rejectionOutput } from './rejection.ts'
 import { bowFeatures } from './text.ts'
 
 /** Most bytes of a request's input and of its output: the coordinator's MAX_INPUT_BYTES and MAX_OUTPUT_BYTES. */
@@ -140,6 +141,27 @@ export function runInference(modelBytes: Uint8Array, inputFormat: string, output
       return tensorOutput(model, model.run(bowFeatures(inputBytes, (pair.input as { buckets: number }).buckets)))
     case 'greedy-lm':
       return generateGreedy(model, promptTokens(inputBytes), (pair.output as { tokens: number }).tokens)
+  }
+}
+
+export interface Answer {
+  /** The bytes to commit to and reveal: the output, or rejectionOutput(code) for a rejected request. */
+  output: Uint8Array
+  /** The FormatError code when the request was rejected. */
+  rejected?: FormatErrorCode
+}
+
+/**
+ * runInference, with a rejected request (a FormatError, the same on every honest node) answered by
+ * its rejection bytes (rejection.ts). Any other error is a fault of this node (a bug, memory) and
+ * propagates: the node has no answer to reveal.
+ */
+export function answerRequest(modelBytes: Uint8Array, inputFormat: string, outputFormat: string, inputBytes: Uint8Array, options: RunOptions = {}): Answer {
+  try {
+    return { output: runInference(modelBytes, inputFormat, outputFormat, inputBytes, options) }
+  } catch (e) {
+    if (e instanceof FormatError) return { output: rejectionOutput(e), rejected: e.code }
+    throw e
   }
 }
 
