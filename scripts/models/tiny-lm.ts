@@ -22,7 +22,12 @@
  * PRNG, counts, and float64 basic operations only (log64 below, no Math.log).
  *
  * It writes English-looking character soup, not sense: it is the example of the
- * `text/utf-8` → `text/greedy-ascii:N` formats and of their cost, not a useful model.
+ * `text/utf-8` → `text/greedy-ascii:N` formats and of their cost, not a useful model. Measured on
+ * windows of the held-out fifth of the corpus: 4.28 bits per character, the next character right
+ * 18.5% of the time (the bigram alone, blocks zeroed: 4.01 bits, 22.3%). Tried and dropped:
+ * training the readout by SGD on the seeded blocks' features (3,100 windows, 3 epochs, 12 s)
+ * gave 4.13 bits, no better than the bigram; training the whole network by backpropagation in
+ * TypeScript is out of a build's time budget (≈400 characters per second on one core).
  */
 import { exp64 } from '../../precompiles/canonical/index.ts'
 import { ASCII_VOCAB_SIZE, asciiToken } from '../../worker/formats/index.ts'
