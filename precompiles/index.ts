@@ -30,3 +30,8 @@ export type { ModelBytesStore, ModelRuntimeOptions }
 export { analyzeModel, DEFAULT_MAX_MODEL_BYTES, inferenceGas, ModelValidationError, type ModelInfo } from './onnx/analyze.ts'
 export { ELEMENT_TYPES, type ElementType } from './onnx/tensors.ts'
 export { DEFAULT_TRIAL_TIMEOUT_MS, trialRun, TrialRunError, type TrialRunOptions } from './trial.ts'
+// For programs that must compute what the precompile computes off-chain (worker/formats): the
+// canonical evaluator and the fixed-point codec of int256 values.
+export { compileModel, ModelCache, type CompiledModel } from './canonical/index.ts'
+export { CodecError, encodeInferResult, FIXED_POINT_SCALE, fromTensorData, toTensorData, type TensorData, type TensorType } from './tensor-codec.ts'
+export { MAX_IO_ELEMENTS } from './onnx/analyze.ts'

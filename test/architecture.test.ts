@@ -9,7 +9,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 const ROOT = resolve(__dirname, '..')
-const FOLDERS = ['sequencer', 'precompiles', 'batcher', 'bridge', 'validator', 'scripts']
+const FOLDERS = ['sequencer', 'precompiles', 'batcher', 'bridge', 'validator', 'worker', 'scripts']
 
 /** Every .ts file under the folders, by path relative to the repository. */
 function sourceFiles(): string[] {
@@ -80,7 +80,7 @@ const topFolder = (file: string) => file.split('/')[0]
  * The folders others use as libraries. scripts/ (tools and benchmarks, like the tests) still reach
  * internals: docs/ARCHITECTURE.md "Known gaps".
  */
-const LIBRARY_FOLDERS = ['sequencer', 'precompiles', 'batcher', 'bridge', 'validator']
+const LIBRARY_FOLDERS = ['sequencer', 'precompiles', 'batcher', 'bridge', 'validator', 'worker']
 
 /**
  * The sequencer's protocol, which the services in batcher/ and bridge/ plug into: system
@@ -111,6 +111,10 @@ describe('the import graph', () => {
   it('has no cycle, type-only imports included', () => {
     const cycles = findCycles(graph).map((c) => [...c, c[0]].join(' → '))
     expect(cycles, `import cycles:\n${cycles.join('\n')}`).toEqual([])
+  })
+
+  it('reads worker/: the off-chain formats use the precompiles only through precompiles/index.ts', () => {
+    expect(graph.get('worker/formats/run.ts')).toContain('precompiles/index.ts')
   })
 
   it('keeps sequencer/store free of the services: it imports nothing from batcher/ or bridge/', () => {
