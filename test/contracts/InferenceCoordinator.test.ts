@@ -890,7 +890,7 @@ describe('InferenceCoordinator', function () {
       for (const i of [0, 1]) await (await coordinatorAs(walletOf(nodes[i]))).write.reveal([requestId, HAM, saltOf(requestId, nodes[i])]);
       const args = [requestId, HAM, saltOf(requestId, last)] as const;
       // the least gas the settling reveal succeeds with (eth_call at each gas limit)
-      const succeeds = (gas: bigint) => c.simulate.reveal(args, { gas, account: walletOf(last).account }).then(() => true, () => false);
+      const succeeds = (gas: bigint) => c.simulate.reveal(args, { gas, account: last }).then(() => true, () => false);
       let [lo, hi] = [BigInt(limit), 2n * BigInt(limit)];
       while (hi - lo > 1n) {
         const mid = (lo + hi) / 2n;
