@@ -6,7 +6,7 @@
 import { loadFixture, time } from '@nomicfoundation/hardhat-toolbox-viem/network-helpers';
 import { expect } from 'chai';
 import hre from 'hardhat';
-import { getAddress, parseEther, parseEventLogs, parseGwei, toHex, type Abi, type Address, type Hex } from 'viem';
+import { encodeFunctionData, getAddress, parseEther, parseEventLogs, parseGwei, toHex, type Abi, type Address, type Hex } from 'viem';
 import { expectRevert } from './revert';
 import {
   COORDINATOR_ADDRESS,
@@ -153,6 +153,15 @@ describe('ContentModeration', function () {
     expect(await expectRevert(asAuthor.write.submitPost(['hi'], { value: FEE - 1n }), moderationAbi, 'FeeTooLow')).to.deep.equal([FEE - 1n, FEE]);
     await (await coordinatorAs(n1)).write.requestExit();
     expect(await expectRevert(asAuthor.write.submitPost(['hi'], { value: FEE }), moderationAbi, 'NotEnoughNodes')).to.deep.equal([2n, 3]);
+  });
+
+  it('submitPost reverts with PaymentFailed when the author refuses its surplus', async function () {
+    const { board, testClient } = await loadFixture(boardFixture);
+    const author = await hre.viem.deployContract('ReentrantReceiver', [board.address]);
+    await author.write.configure([true, '0x']);
+    await testClient.setNextBlockBaseFeePerGas({ baseFeePerGas: BASE_FEE });
+    const data = encodeFunctionData({ abi: board.abi, functionName: 'submitPost', args: ['hi'] });
+    expect(await expectRevert(author.write.forward([data], { value: FEE + 1n }), moderationAbi, 'PaymentFailed')).to.deep.equal([getAddress(author.address), 1n]);
   });
 
   it('refuses results from anyone but the coordinator (NotCoordinator)', async function () {

@@ -406,6 +406,12 @@ describe('InferenceCoordinator', function () {
       const args = await expectRevert(node.write.forward([encodeFunctionData({ abi: coordinatorAbi, functionName: 'withdrawStake' })]), 'ETHTransferFailed');
       expect(args).to.deep.equal([getAddress(node.address), MIN_STAKE]);
       expect((await coordinator.read.getNode([node.address])).stake).to.equal(MIN_STAKE);
+      // a node that re-enters withdrawStake from its receive() gets ReentrancyGuardReentrantCall
+      const withdrawStake = encodeFunctionData({ abi: coordinatorAbi, functionName: 'withdrawStake' });
+      await node.write.configure([false, withdrawStake]);
+      await node.write.forward([withdrawStake]);
+      expect(decodeErrorResult({ abi: coordinatorAbi, data: await node.read.lastReentryReturn() }).errorName).to.equal('ReentrancyGuardReentrantCall');
+      expect((await coordinator.read.getNode([node.address])).stake).to.equal(0n);
     });
   });
 
@@ -819,9 +825,23 @@ describe('InferenceCoordinator', function () {
       ]);
     });
 
-    it('finalize reverts with UnknownRequest', async function () {
+    it('finalize and getAssignment revert with UnknownRequest', async function () {
       const { coordinator } = await loadFixture(threeNodesFixture);
       expect(await expectRevert(coordinator.write.finalize([1n]), 'UnknownRequest')).to.deep.equal([1n]);
+      expect(await expectRevert(coordinator.read.getAssignment([1n]), 'UnknownRequest')).to.deep.equal([1n]);
+    });
+
+    it('finalize reverts with InsufficientGasForCallback too when it settles with a callback', async function () {
+      const { coordinator, requestFromProbe, walletOf, outsider } = await loadFixture(threeNodesFixture);
+      const { requestId, nodes, revealDeadline } = await requestFromProbe({ callbackGas: 1_000_000 });
+      await answer(requestId, nodes, outputsFor(nodes, [HAM, HAM, HAM]), walletOf, false);
+      for (const i of [0, 1]) await (await coordinatorAs(walletOf(nodes[i]))).write.reveal([requestId, HAM, saltOf(requestId, nodes[i])]);
+      await time.increaseTo(revealDeadline);
+      const c = await coordinatorAs(outsider);
+      await expectRevert(c.write.finalize([requestId], { gas: 900_000n }), 'InsufficientGasForCallback');
+      expect((await coordinator.read.getRequest([requestId]))[0]).to.equal(Status.Pending);
+      await c.write.finalize([requestId], { gas: 1_500_000n });
+      expect((await coordinator.read.getRequest([requestId]))[0]).to.equal(Status.Fulfilled);
     });
 
     it('slashes 10 % of the stake at that moment, each time', async function () {
@@ -941,6 +961,11 @@ describe('InferenceCoordinator', function () {
       expect(chained).to.deep.equal([{ requestId: requestId + 1n, modelId: MODEL.modelId, requester: getAddress(probe.address), input: HAM, redundancy: 1 }]);
       expect(await probe.read.chainedRequestId()).to.equal(requestId + 1n);
       expect((await coordinator.read.getRequest([requestId + 1n]))[0]).to.equal(Status.Pending);
+    });
+
+    it('InferenceConsumer refuses a zero coordinator (ZeroCoordinator)', async function () {
+      const probeAbi = hre.artifacts.readArtifactSync('ConsumerProbe').abi;
+      await expectRevertWith(hre.viem.deployContract('ConsumerProbe', ['0x0000000000000000000000000000000000000000']), probeAbi, 'ZeroCoordinator');
     });
 
     it('onInferenceResult refuses any caller but the coordinator (InferenceConsumer.NotCoordinator), and so does receive()', async function () {
