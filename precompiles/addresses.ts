@@ -17,3 +17,6 @@ export const DATA_ANCHOR = '0x4200000000000000000000000000000000000200' as const
 
 /** The L2Bridge predeploy (contracts/L2/L2Bridge.sol): deposits from the system sender, withdrawals to L1. */
 export const L2_BRIDGE = '0x4200000000000000000000000000000000000300' as const
+
+/** The InferenceCoordinator predeploy (contracts/L2/InferenceCoordinator.sol): off-chain inference by staked nodes (docs/OFFCHAIN_INFERENCE.md). */
+export const INFERENCE_COORDINATOR = '0x4200000000000000000000000000000000000400' as const

@@ -9,13 +9,14 @@ import { toHex } from 'viem'
 import { devAccounts } from '../sequencer/chain/dev-accounts.ts'
 import { DEFAULT_BLOCK_GAS_LIMIT, DEFAULT_CHAIN_ID, DEV_ACCOUNT_BALANCE, GENESIS_TIMESTAMP, INITIAL_BASE_FEE } from '../sequencer/chain/constants.ts'
 import { DEFAULT_GENESIS_PATH, type GenesisAccount, type GenesisFile } from '../sequencer/chain/genesis.ts'
-import { DATA_ANCHOR, L2_BRIDGE, MODEL_REGISTRY } from '../precompiles/addresses.ts'
+import { DATA_ANCHOR, INFERENCE_COORDINATOR, L2_BRIDGE, MODEL_REGISTRY } from '../precompiles/addresses.ts'
 
-/** Predeploys: address → contract (artifact path under artifacts/contracts). Their storage starts empty. */
+/** Predeploys: address → contract (artifact path under artifacts/contracts). Their storage starts empty; none has a constructor to run. */
 const PREDEPLOYS: Record<string, string> = {
   [MODEL_REGISTRY]: 'L2/ModelRegistry.sol/ModelRegistry.json',
   [DATA_ANCHOR]: 'L2/DataAnchor.sol/DataAnchor.json',
   [L2_BRIDGE]: 'L2/L2Bridge.sol/L2Bridge.json',
+  [INFERENCE_COORDINATOR]: 'L2/InferenceCoordinator.sol/InferenceCoordinator.json',
 }
 
 function predeploy(artifact: string): GenesisAccount {

@@ -6,38 +6,69 @@ import {IModelAnalyzer} from "../ai/IModelAnalyzer.sol";
 import {IModelRegistry} from "../ai/IModelRegistry.sol";
 
 /// @title ModelRegistry
-/// @notice Predeploy at 0x4200000000000000000000000000000000000100 listing the ONNX models the
-///         inference precompile may run. Registering is open to anyone; a model's id is the
-///         keccak256 of its bytes, so the same bytes can be registered once.
+/// @notice Predeploy at 0x4200000000000000000000000000000000000100 listing the models of this
+///         chain. Registering is open to anyone; a model's id is the keccak256 of its bytes, so
+///         the same bytes can be registered once, as one kind:
+///         - on-chain models (`register`): ONNX bytes in calldata, checked by the analyzer
+///           precompile, run by the inference precompile;
+///         - off-chain models (`registerOffchain`): only their hash, URI and formats, run by the
+///           resource nodes of the InferenceCoordinator (docs/OFFCHAIN_INFERENCE.md).
+///         `isRegistered` and `getModel` answer for on-chain models only, exactly as before the
+///         off-chain kind existed (the precompile, `ai_getModel` and the SDK rely on that);
+///         `modelKind` tells the kinds apart and `modelIds` lists both.
 /// @dev Installed in genesis as runtime code: the constructor never runs, so the contract has no
 ///      immutables and no constructor state, and its storage starts empty.
 ///
 ///      Storage layout, read directly by the node (do not reorder, insert or inherit anything
-///      with storage before `_models`):
-///      - slot 0: `_models`. Model `modelId`'s ModelInfo starts at slot keccak256(modelId . 0)
-///        (abi.encode(modelId, uint256(0))). That first word packs, from the low-order end:
-///        owner (bits 0-159), gasPerCall (bits 160-223), size (bits 224-255). A model is
-///        registered iff its owner bits are nonzero. The next word packs inputLength (bits 0-31),
-///        outputLength (32-63), inputType (64-71), outputType (72-79); the one after holds name.
-///      - slot 1: `_modelCount`.
+///      with storage before `_offchainModels`):
+///      - slot 0: `_models`, on-chain models only. Model `modelId`'s ModelInfo starts at slot
+///        keccak256(modelId . 0) (abi.encode(modelId, uint256(0))). That first word packs, from
+///        the low-order end: owner (bits 0-159), gasPerCall (bits 160-223), size (bits 224-255).
+///        An on-chain model is registered iff its owner bits are nonzero (an off-chain model
+///        leaves them zero, so the precompile answers "unknown model" for it). The next word
+///        packs inputLength (bits 0-31), outputLength (32-63), inputType (64-71), outputType
+///        (72-79); the one after holds name.
+///      - slot 1: `_modelIds`, the ids of both kinds in registration order: the slot holds their
+///        number (modelCount; it held the on-chain count before the off-chain kind, and still
+///        does on a chain without off-chain models), the ids start at keccak256(1).
+///      - slot 2: `_offchainModels`. Model `modelId`'s OffchainModel starts at keccak256(modelId . 2);
+///        its first word packs owner (bits 0-159), size (160-223), timeoutSeconds (224-255).
 ///      test/contracts/ModelRegistry.test.ts asserts this layout.
 contract ModelRegistry is IModelRegistry {
     /// @notice Longest name accepted, in bytes of UTF-8.
     uint256 public constant MAX_NAME_LENGTH = 64;
+    /// @notice Longest input or output format of an off-chain model, in bytes.
+    uint256 public constant MAX_FORMAT_LENGTH = 64;
+    /// @notice Longest URI of an off-chain model, in bytes.
+    uint256 public constant MAX_URI_LENGTH = 256;
+    /// @notice Shortest phase of an off-chain request, in seconds.
+    uint32 public constant MIN_TIMEOUT_SECONDS = 5;
+    /// @notice Longest phase of an off-chain request, in seconds (the coordinator's EXIT_DELAY
+    ///         is longer than two of them).
+    uint32 public constant MAX_TIMEOUT_SECONDS = 3600;
+
+    /// @notice modelKind of an id that is not registered.
+    uint8 public constant KIND_NONE = 0;
+    /// @notice modelKind of an on-chain model (`register`).
+    uint8 public constant KIND_ONCHAIN = 1;
+    /// @notice modelKind of an off-chain model (`registerOffchain`).
+    uint8 public constant KIND_OFFCHAIN = 2;
 
     /// @dev Error(string)'s selector, bytes4(keccak256("Error(string)")).
     bytes4 private constant ERROR_STRING_SELECTOR = 0x08c379a0;
 
     /// @dev Must stay at slot 0 with `owner` first: see the storage notes above.
     mapping(bytes32 modelId => ModelInfo) private _models;
-    uint256 private _modelCount;
+    /// @dev Slot 1: its length word is the model count (see the storage notes above).
+    bytes32[] private _modelIds;
+    mapping(bytes32 modelId => OffchainModel) private _offchainModels;
 
     /// @inheritdoc IModelRegistry
     function register(bytes calldata onnxModel, string calldata name) external returns (bytes32 modelId) {
         if (bytes(name).length == 0) revert EmptyName();
         if (bytes(name).length > MAX_NAME_LENGTH) revert NameTooLong(bytes(name).length, MAX_NAME_LENGTH);
         modelId = keccak256(onnxModel);
-        if (_models[modelId].owner != address(0)) revert ModelAlreadyRegistered(modelId);
+        if (_kind(modelId) != KIND_NONE) revert ModelAlreadyRegistered(modelId);
 
         (uint64 gasPerCall, uint32 inputLength, uint32 outputLength, uint8 inputType, uint8 outputType) =
             _analyze(onnxModel);
@@ -54,8 +85,44 @@ contract ModelRegistry is IModelRegistry {
             outputType: outputType,
             name: name
         });
-        ++_modelCount;
+        _modelIds.push(modelId);
         emit ModelRegistered(modelId, msg.sender, name);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function registerOffchain(
+        bytes32 modelId,
+        string calldata name,
+        uint64 size,
+        string calldata inputFormat,
+        string calldata outputFormat,
+        string calldata uri,
+        uint32 timeoutSeconds
+    ) external returns (bytes32) {
+        if (modelId == bytes32(0)) revert ZeroModelId();
+        if (_kind(modelId) != KIND_NONE) revert ModelAlreadyRegistered(modelId);
+        if (bytes(name).length == 0) revert EmptyName();
+        if (bytes(name).length > MAX_NAME_LENGTH) revert NameTooLong(bytes(name).length, MAX_NAME_LENGTH);
+        if (size == 0) revert ZeroSize();
+        _checkFormat(inputFormat);
+        _checkFormat(outputFormat);
+        if (bytes(uri).length == 0) revert EmptyUri();
+        if (bytes(uri).length > MAX_URI_LENGTH) revert UriTooLong(bytes(uri).length, MAX_URI_LENGTH);
+        if (timeoutSeconds < MIN_TIMEOUT_SECONDS || timeoutSeconds > MAX_TIMEOUT_SECONDS) {
+            revert TimeoutOutOfRange(timeoutSeconds, MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS);
+        }
+
+        OffchainModel storage m = _offchainModels[modelId];
+        m.owner = msg.sender;
+        m.size = size;
+        m.timeoutSeconds = timeoutSeconds;
+        m.name = name;
+        m.inputFormat = inputFormat;
+        m.outputFormat = outputFormat;
+        m.uri = uri;
+        _modelIds.push(modelId);
+        emit OffchainModelRegistered(modelId, msg.sender, name, uri);
+        return modelId;
     }
 
     /// @inheritdoc IModelRegistry
@@ -71,8 +138,55 @@ contract ModelRegistry is IModelRegistry {
     }
 
     /// @inheritdoc IModelRegistry
+    function getOffchainModel(bytes32 modelId) external view returns (OffchainModel memory) {
+        OffchainModel storage m = _offchainModels[modelId];
+        if (m.owner == address(0)) revert UnknownModel(modelId);
+        return m;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function offchainTimeoutSeconds(bytes32 modelId) external view returns (uint32) {
+        return _offchainModels[modelId].timeoutSeconds;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function modelKind(bytes32 modelId) external view returns (uint8) {
+        return _kind(modelId);
+    }
+
+    /// @inheritdoc IModelRegistry
     function modelCount() external view returns (uint256) {
-        return _modelCount;
+        return _modelIds.length;
+    }
+
+    /// @inheritdoc IModelRegistry
+    function modelIdAt(uint256 index) external view returns (bytes32) {
+        if (index >= _modelIds.length) revert IndexOutOfRange(index, _modelIds.length);
+        return _modelIds[index];
+    }
+
+    /// @inheritdoc IModelRegistry
+    function modelIds(uint256 offset, uint256 limit) external view returns (bytes32[] memory ids) {
+        uint256 count = _modelIds.length;
+        uint256 n = offset >= count ? 0 : count - offset;
+        if (limit < n) n = limit;
+        ids = new bytes32[](n);
+        for (uint256 i = 0; i < n; ++i) {
+            ids[i] = _modelIds[offset + i];
+        }
+    }
+
+    /// @dev Which kind `modelId` is registered as, if any.
+    function _kind(bytes32 modelId) private view returns (uint8) {
+        if (_models[modelId].owner != address(0)) return KIND_ONCHAIN;
+        if (_offchainModels[modelId].owner != address(0)) return KIND_OFFCHAIN;
+        return KIND_NONE;
+    }
+
+    /// @dev Reverts unless `format` is 1 to MAX_FORMAT_LENGTH bytes.
+    function _checkFormat(string calldata format) private pure {
+        if (bytes(format).length == 0) revert EmptyFormat();
+        if (bytes(format).length > MAX_FORMAT_LENGTH) revert FormatTooLong(bytes(format).length, MAX_FORMAT_LENGTH);
     }
 
     /// @dev Asks the analyzer precompile for the model's cost and shapes. A low-level call rather

@@ -20,6 +20,9 @@ library AI {
     address internal constant MODEL_ANALYZER = 0x00000000000000000000000000000000000000A2;
     /// @notice The ModelRegistry predeploy (IModelRegistry).
     address internal constant MODEL_REGISTRY = 0x4200000000000000000000000000000000000100;
+    /// @notice The InferenceCoordinator predeploy (IInferenceCoordinator): off-chain models,
+    ///         run by staked nodes and delivered by callback (contracts/ai/InferenceConsumer.sol).
+    address internal constant INFERENCE_COORDINATOR = 0x4200000000000000000000000000000000000400;
 
     /// @notice 1.0 in the fixed-point format float tensors use.
     int256 internal constant ONE = 1e18;

@@ -3,9 +3,16 @@ pragma solidity 0.8.30;
 
 /// @title IModelRegistry
 /// @notice The ModelRegistry predeploy at 0x4200000000000000000000000000000000000100: the list of
-///         ONNX models the inference precompile may run, with what each costs and takes.
-/// @dev A model's bytes travel in the calldata of its `register` transaction, so a node replaying
-///      the chain rebuilds its model store from chain data.
+///         models of this chain, of two kinds. **On-chain** models (`register`) are ONNX models the
+///         inference precompile may run, with what each costs and takes. **Off-chain** models
+///         (`registerOffchain`) are too big or slow for a block: staked resource nodes run them
+///         for the InferenceCoordinator (docs/OFFCHAIN_INFERENCE.md); the registry records their
+///         content hash, where to fetch them and their formats.
+/// @dev An on-chain model's bytes travel in the calldata of its `register` transaction, so a node
+///      replaying the chain rebuilds its model store from chain data. An off-chain model's bytes
+///      never touch the chain. One id is registered as one kind at most; `isRegistered`,
+///      `getModel` and the precompile know on-chain models only, `modelKind`, `modelCount` and
+///      the enumeration (`modelIdAt`, `modelIds`) cover both kinds.
 interface IModelRegistry {
     /// @notice What the registry knows of one model.
     /// @dev Field order is part of the node's contract (see ModelRegistry's storage notes): do not reorder.
@@ -28,13 +35,38 @@ interface IModelRegistry {
         string name;
     }
 
+    /// @notice What the registry knows of one off-chain model.
+    struct OffchainModel {
+        /// Account that registered the model; never zero for a registered model.
+        address owner;
+        /// Length of the model's bytes, in bytes (as declared; nodes check the bytes' hash, not this).
+        uint64 size;
+        /// Length of each of a request's two phases (commit, reveal), in seconds: 5 to 3,600.
+        uint32 timeoutSeconds;
+        /// Human-readable name, 1 to 64 bytes of UTF-8.
+        string name;
+        /// How a request's input bytes are read (docs/OFFCHAIN_INFERENCE.md "Formats"), 1 to 64 bytes.
+        string inputFormat;
+        /// How a result's output bytes are read, 1 to 64 bytes.
+        string outputFormat;
+        /// Where nodes fetch the model's bytes (http(s):// or file://), 1 to 256 bytes.
+        string uri;
+    }
+
     /// @notice A model was registered.
     /// @param modelId keccak256 of the model's ONNX bytes.
     /// @param owner The registering account.
     /// @param name The name given at registration.
     event ModelRegistered(bytes32 indexed modelId, address indexed owner, string name);
 
-    /// @notice The same bytes (same modelId) are already registered.
+    /// @notice An off-chain model was registered.
+    /// @param modelId keccak256 of the model's bytes.
+    /// @param owner The registering account.
+    /// @param name The name given at registration.
+    /// @param uri Where nodes fetch the bytes.
+    event OffchainModelRegistered(bytes32 indexed modelId, address indexed owner, string name, string uri);
+
+    /// @notice The same bytes (same modelId) are already registered, as either kind.
     error ModelAlreadyRegistered(bytes32 modelId);
     /// @notice A model needs a name.
     error EmptyName();
@@ -45,8 +77,24 @@ interface IModelRegistry {
     /// @notice The analyzer failed without a reason string (e.g. it ran out of gas) or returned
     ///         something other than its five values; `returnData` is what it gave.
     error ModelAnalysisFailed(bytes returnData);
-    /// @notice No model with this id is registered.
+    /// @notice No model with this id is registered (of the kind asked for).
     error UnknownModel(bytes32 modelId);
+    /// @notice An off-chain model's id may not be zero.
+    error ZeroModelId();
+    /// @notice An off-chain model's size may not be zero.
+    error ZeroSize();
+    /// @notice An input or output format may not be empty.
+    error EmptyFormat();
+    /// @notice A format is `length` bytes; at most `max` are allowed.
+    error FormatTooLong(uint256 length, uint256 max);
+    /// @notice An off-chain model needs a URI.
+    error EmptyUri();
+    /// @notice The URI is `length` bytes; at most `max` are allowed.
+    error UriTooLong(uint256 length, uint256 max);
+    /// @notice `timeoutSeconds` is outside [`min`, `max`].
+    error TimeoutOutOfRange(uint32 timeoutSeconds, uint32 min, uint32 max);
+    /// @notice modelIdAt(`index`) with only `count` models registered.
+    error IndexOutOfRange(uint256 index, uint256 count);
 
     /// @notice Registers the ONNX model `onnxModel` under `name`; the caller becomes its owner.
     /// @dev modelId = keccak256(onnxModel). The analyzer precompile validates the bytes and sets
@@ -56,12 +104,56 @@ interface IModelRegistry {
     /// @return modelId keccak256(onnxModel).
     function register(bytes calldata onnxModel, string calldata name) external returns (bytes32 modelId);
 
-    /// @notice Whether a model with id `modelId` is registered.
+    /// @notice Registers the off-chain model whose bytes hash to `modelId`; the caller becomes its owner.
+    /// @dev The registry cannot check the bytes (they are not on chain): nodes fetch them from
+    ///      `uri` and refuse bytes whose keccak256 is not `modelId`. Reverts with ZeroModelId,
+    ///      ModelAlreadyRegistered (either kind), EmptyName, NameTooLong, ZeroSize, EmptyFormat,
+    ///      FormatTooLong, EmptyUri, UriTooLong, TimeoutOutOfRange.
+    /// @param modelId keccak256 of the model's bytes (the id an on-chain model of those bytes would have).
+    /// @param name 1 to 64 bytes of UTF-8.
+    /// @param size Length of the model's bytes; nonzero.
+    /// @param inputFormat How request inputs are read, 1 to 64 bytes (docs/OFFCHAIN_INFERENCE.md "Formats").
+    /// @param outputFormat How outputs are read, 1 to 64 bytes.
+    /// @param uri Where nodes fetch the bytes, 1 to 256 bytes.
+    /// @param timeoutSeconds Length of each phase of a request, 5 to 3,600 seconds.
+    /// @return The model id, `modelId`.
+    function registerOffchain(
+        bytes32 modelId,
+        string calldata name,
+        uint64 size,
+        string calldata inputFormat,
+        string calldata outputFormat,
+        string calldata uri,
+        uint32 timeoutSeconds
+    ) external returns (bytes32);
+
+    /// @notice Whether an **on-chain** model with id `modelId` is registered (false for an
+    ///         off-chain one: the precompile cannot run it). `modelKind` covers both kinds.
     function isRegistered(bytes32 modelId) external view returns (bool);
 
-    /// @notice Everything known about model `modelId`; reverts with UnknownModel if it is not registered.
+    /// @notice Everything known about on-chain model `modelId`; reverts with UnknownModel if no
+    ///         on-chain model has this id.
     function getModel(bytes32 modelId) external view returns (ModelInfo memory);
 
-    /// @notice Number of models registered so far.
+    /// @notice Everything known about off-chain model `modelId`; reverts with UnknownModel if no
+    ///         off-chain model has this id.
+    function getOffchainModel(bytes32 modelId) external view returns (OffchainModel memory);
+
+    /// @notice The phase length of off-chain model `modelId` in seconds, or 0 if no off-chain
+    ///         model has this id: the one word the InferenceCoordinator reads per request.
+    function offchainTimeoutSeconds(bytes32 modelId) external view returns (uint32);
+
+    /// @notice 0 if `modelId` is not registered, 1 for an on-chain model, 2 for an off-chain one.
+    function modelKind(bytes32 modelId) external view returns (uint8);
+
+    /// @notice Number of models registered so far, of both kinds.
     function modelCount() external view returns (uint256);
+
+    /// @notice The id of the `index`-th model registered (from 0, both kinds, in registration
+    ///         order); reverts with IndexOutOfRange past the end.
+    function modelIdAt(uint256 index) external view returns (bytes32);
+
+    /// @notice Up to `limit` model ids from position `offset` on, in registration order (fewer
+    ///         at the end, none past it).
+    function modelIds(uint256 offset, uint256 limit) external view returns (bytes32[] memory);
 }

@@ -15,3 +15,5 @@ export const MODEL_REGISTRY = '0x4200000000000000000000000000000000000100' as co
 export const DATA_ANCHOR = '0x4200000000000000000000000000000000000200' as const
 /** The L2Bridge predeploy: withdrawals to L1, deposits from L1. */
 export const L2_BRIDGE = '0x4200000000000000000000000000000000000300' as const
+/** The InferenceCoordinator predeploy: off-chain inference by staked nodes, delivered by callback. */
+export const INFERENCE_COORDINATOR = '0x4200000000000000000000000000000000000400' as const

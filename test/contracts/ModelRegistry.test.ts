@@ -6,7 +6,7 @@
 import { loadFixture } from '@nomicfoundation/hardhat-toolbox-viem/network-helpers';
 import { expect } from 'chai';
 import hre from 'hardhat';
-import { encodeAbiParameters, getAddress, hexToBigInt, keccak256, numberToHex, parseEventLogs, type Hex } from 'viem';
+import { encodeAbiParameters, getAddress, hexToBigInt, keccak256, numberToHex, parseEventLogs, toHex, zeroHash, type Hex } from 'viem';
 import {
   MODEL_ANALYZER_ADDRESS,
   MODEL_REGISTRY_ADDRESS,
@@ -38,8 +38,30 @@ async function registeredFixture() {
 }
 
 /** The storage slot where model `modelId`'s ModelInfo starts: keccak256(modelId . 0). */
-function modelSlot(modelId: Hex): Hex {
-  return keccak256(encodeAbiParameters([{ type: 'bytes32' }, { type: 'uint256' }], [modelId, 0n]));
+function modelSlot(modelId: Hex, mappingSlot = 0n): Hex {
+  return keccak256(encodeAbiParameters([{ type: 'bytes32' }, { type: 'uint256' }], [modelId, mappingSlot]));
+}
+
+/** An off-chain model: only its hash, size, formats and where to fetch it go on chain. */
+const OFF_ID = keccak256(toHex('a 7B-parameter language model'));
+const OFF = {
+  name: 'byte-lm',
+  size: 7_000_000_000n,
+  inputFormat: 'utf8',
+  outputFormat: 'utf8',
+  uri: 'https://models.example/byte-lm.onnx',
+  timeoutSeconds: 600,
+};
+type Off = typeof OFF;
+const offArgs = (id: Hex, o: Partial<Off> = {}) => {
+  const m = { ...OFF, ...o };
+  return [id, m.name, m.size, m.inputFormat, m.outputFormat, m.uri, m.timeoutSeconds] as const;
+};
+
+async function offchainFixture() {
+  const f = await loadFixture(registryFixture);
+  await f.asAlice.write.registerOffchain(offArgs(OFF_ID));
+  return f;
 }
 
 describe('ModelRegistry', function () {
@@ -184,10 +206,145 @@ describe('ModelRegistry', function () {
       expect(hexToBigInt(word!)).to.equal(0n);
     });
 
-    it('keeps the model count at slot 1', async function () {
-      const { publicClient } = await loadFixture(registeredFixture);
+    it('keeps the model count at slot 1 (the length of _modelIds, both kinds), the ids from keccak256(1)', async function () {
+      const { publicClient, asAlice } = await loadFixture(registeredFixture);
       const word = await publicClient.getStorageAt({ address: MODEL_REGISTRY_ADDRESS, slot: numberToHex(1, { size: 32 }) });
       expect(hexToBigInt(word!)).to.equal(1n);
+      await asAlice.write.registerOffchain(offArgs(OFF_ID));
+      const count = await publicClient.getStorageAt({ address: MODEL_REGISTRY_ADDRESS, slot: numberToHex(1, { size: 32 }) });
+      expect(hexToBigInt(count!)).to.equal(2n);
+      const base = hexToBigInt(keccak256(numberToHex(1, { size: 32 })));
+      expect(await publicClient.getStorageAt({ address: MODEL_REGISTRY_ADDRESS, slot: numberToHex(base, { size: 32 }) })).to.equal(MODEL_ID);
+      expect(await publicClient.getStorageAt({ address: MODEL_REGISTRY_ADDRESS, slot: numberToHex(base + 1n, { size: 32 }) })).to.equal(OFF_ID);
+    });
+
+    it('keeps off-chain models out of slot 0 (the precompile sees no owner) and at keccak256(modelId . 2): owner, size, timeoutSeconds', async function () {
+      const { publicClient, alice } = await loadFixture(offchainFixture);
+      const onchainWord = await publicClient.getStorageAt({ address: MODEL_REGISTRY_ADDRESS, slot: modelSlot(OFF_ID) });
+      expect(hexToBigInt(onchainWord!)).to.equal(0n);
+      const value = hexToBigInt((await publicClient.getStorageAt({ address: MODEL_REGISTRY_ADDRESS, slot: modelSlot(OFF_ID, 2n) }))!);
+      const mask = (bits: number) => (1n << BigInt(bits)) - 1n;
+      expect(numberToHex(value & mask(160), { size: 20 })).to.equal(alice.account.address.toLowerCase());
+      expect((value >> 160n) & mask(64)).to.equal(OFF.size);
+      expect(value >> 224n).to.equal(BigInt(OFF.timeoutSeconds));
+    });
+  });
+
+  describe('registerOffchain', function () {
+    it('returns the given id and stores owner, size, timeout, name, formats and URI', async function () {
+      const { registry, alice, asAlice } = await loadFixture(registryFixture);
+      const { result } = await asAlice.simulate.registerOffchain(offArgs(OFF_ID));
+      expect(result).to.equal(OFF_ID);
+      await asAlice.write.registerOffchain(offArgs(OFF_ID));
+      expect(await registry.read.getOffchainModel([OFF_ID])).to.deep.equal({ owner: getAddress(alice.account.address), ...OFF });
+      expect(await registry.read.offchainTimeoutSeconds([OFF_ID])).to.equal(OFF.timeoutSeconds);
+    });
+
+    it('emits OffchainModelRegistered(modelId, owner, name, uri)', async function () {
+      const { registry, alice, asAlice, publicClient } = await loadFixture(registryFixture);
+      const hash = await asAlice.write.registerOffchain(offArgs(OFF_ID));
+      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      const events = parseEventLogs({ abi: registry.abi, logs: receipt.logs });
+      expect(events.map((e) => e.eventName)).to.deep.equal(['OffchainModelRegistered']);
+      expect(events[0].args).to.deep.equal({ modelId: OFF_ID, owner: getAddress(alice.account.address), name: OFF.name, uri: OFF.uri });
+    });
+
+    it('is kind 2 for modelKind, invisible to isRegistered and getModel (the precompile cannot run it)', async function () {
+      const { registry } = await loadFixture(offchainFixture);
+      expect(await registry.read.modelKind([OFF_ID])).to.equal(2);
+      expect(await registry.read.isRegistered([OFF_ID])).to.equal(false);
+      expect(await expectRevert(registry.read.getModel([OFF_ID]), registryAbi, 'UnknownModel')).to.deep.equal([OFF_ID]);
+    });
+
+    it('accepts the bounds: 64-byte name and formats, 256-byte URI, size 1, timeouts 5 and 3,600', async function () {
+      const { registry } = await loadFixture(registryFixture);
+      const long = { name: 'n'.repeat(64), inputFormat: 'i'.repeat(64), outputFormat: 'o'.repeat(64), uri: 'u'.repeat(256), size: 1n };
+      await registry.write.registerOffchain(offArgs(keccak256('0x01'), { ...long, timeoutSeconds: 5 }));
+      await registry.write.registerOffchain(offArgs(keccak256('0x02'), { timeoutSeconds: 3600 }));
+      expect((await registry.read.getOffchainModel([keccak256('0x01')])).uri).to.equal('u'.repeat(256));
+      expect(await registry.read.offchainTimeoutSeconds([keccak256('0x02')])).to.equal(3600);
+    });
+
+    const bad: [string, Partial<Off>, string, unknown[]][] = [
+      ['an empty name', { name: '' }, 'EmptyName', []],
+      ['a name over 64 bytes', { name: 'n'.repeat(65) }, 'NameTooLong', [65n, 64n]],
+      ['a zero size', { size: 0n }, 'ZeroSize', []],
+      ['an empty input format', { inputFormat: '' }, 'EmptyFormat', []],
+      ['an empty output format', { outputFormat: '' }, 'EmptyFormat', []],
+      ['an input format over 64 bytes', { inputFormat: 'f'.repeat(65) }, 'FormatTooLong', [65n, 64n]],
+      ['an output format over 64 bytes', { outputFormat: 'f'.repeat(65) }, 'FormatTooLong', [65n, 64n]],
+      ['an empty URI', { uri: '' }, 'EmptyUri', []],
+      ['a URI over 256 bytes', { uri: 'u'.repeat(257) }, 'UriTooLong', [257n, 256n]],
+      ['a timeout under 5 s', { timeoutSeconds: 4 }, 'TimeoutOutOfRange', [4, 5, 3600]],
+      ['a timeout over 3,600 s', { timeoutSeconds: 3601 }, 'TimeoutOutOfRange', [3601, 5, 3600]],
+    ];
+    for (const [what, o, error, args] of bad) {
+      it(`reverts with ${error} for ${what}`, async function () {
+        const { registry } = await loadFixture(registryFixture);
+        expect(await expectRevert(registry.write.registerOffchain(offArgs(OFF_ID, o)), registryAbi, error)).to.deep.equal(args);
+        expect(await registry.read.modelKind([OFF_ID])).to.equal(0);
+        expect(await registry.read.modelCount()).to.equal(0n);
+      });
+    }
+
+    it('reverts with ZeroModelId for the zero id', async function () {
+      const { registry } = await loadFixture(registryFixture);
+      await expectRevert(registry.write.registerOffchain(offArgs(zeroHash)), registryAbi, 'ZeroModelId');
+    });
+
+    it('reverts with ModelAlreadyRegistered for an id already registered off-chain, whoever sends it', async function () {
+      const { registry, alice } = await loadFixture(offchainFixture);
+      expect(await expectRevert(registry.write.registerOffchain(offArgs(OFF_ID, { name: 'copy' })), registryAbi, 'ModelAlreadyRegistered')).to.deep.equal([OFF_ID]);
+      expect((await registry.read.getOffchainModel([OFF_ID])).owner).to.equal(getAddress(alice.account.address));
+    });
+
+    it('reverts with ModelAlreadyRegistered for the id of an on-chain model, and register refuses the id of an off-chain one', async function () {
+      const { registry } = await loadFixture(registeredFixture);
+      expect(await expectRevert(registry.write.registerOffchain(offArgs(MODEL_ID)), registryAbi, 'ModelAlreadyRegistered')).to.deep.equal([MODEL_ID]);
+      const other = mockModel(2, 2, 'other');
+      await registry.write.registerOffchain(offArgs(keccak256(other)));
+      expect(await expectRevert(registry.write.register([other, 'other']), registryAbi, 'ModelAlreadyRegistered')).to.deep.equal([keccak256(other)]);
+      expect(await registry.read.modelKind([keccak256(other)])).to.equal(2);
+      expect(await registry.read.modelCount()).to.equal(2n);
+    });
+  });
+
+  describe('kinds and enumeration', function () {
+    it('modelKind: 0 for an unknown id, 1 on-chain, 2 off-chain; offchainTimeoutSeconds 0 unless off-chain', async function () {
+      const { registry } = await loadFixture(registeredFixture);
+      await registry.write.registerOffchain(offArgs(OFF_ID));
+      expect(await registry.read.modelKind([keccak256('0x1234')])).to.equal(0);
+      expect(await registry.read.modelKind([MODEL_ID])).to.equal(1);
+      expect(await registry.read.modelKind([OFF_ID])).to.equal(2);
+      expect(await registry.read.offchainTimeoutSeconds([MODEL_ID])).to.equal(0);
+      expect(await registry.read.offchainTimeoutSeconds([keccak256('0x1234')])).to.equal(0);
+    });
+
+    it('getOffchainModel reverts with UnknownModel for an unknown id and for an on-chain model', async function () {
+      const { registry } = await loadFixture(registeredFixture);
+      expect(await expectRevert(registry.read.getOffchainModel([MODEL_ID]), registryAbi, 'UnknownModel')).to.deep.equal([MODEL_ID]);
+      expect(await expectRevert(registry.read.getOffchainModel([OFF_ID]), registryAbi, 'UnknownModel')).to.deep.equal([OFF_ID]);
+    });
+
+    it('lists both kinds in registration order: modelCount, modelIdAt, modelIds pages', async function () {
+      const { registry } = await loadFixture(registeredFixture);
+      await registry.write.registerOffchain(offArgs(OFF_ID));
+      const third = mockModel(4, 1, 'third');
+      await registry.write.register([third, 'third']);
+      const all = [MODEL_ID, OFF_ID, keccak256(third)];
+      expect(await registry.read.modelCount()).to.equal(3n);
+      for (let i = 0; i < 3; i++) expect(await registry.read.modelIdAt([BigInt(i)])).to.equal(all[i]);
+      expect(await registry.read.modelIds([0n, 10n])).to.deep.equal(all);
+      expect(await registry.read.modelIds([1n, 1n])).to.deep.equal([OFF_ID]);
+      expect(await registry.read.modelIds([2n, 5n])).to.deep.equal([all[2]]);
+      expect(await registry.read.modelIds([3n, 5n])).to.deep.equal([]);
+      expect(await registry.read.modelIds([100n, 5n])).to.deep.equal([]);
+      expect(await registry.read.modelIds([0n, 0n])).to.deep.equal([]);
+    });
+
+    it('modelIdAt reverts with IndexOutOfRange(index, count) past the end', async function () {
+      const { registry } = await loadFixture(registeredFixture);
+      expect(await expectRevert(registry.read.modelIdAt([1n]), registryAbi, 'IndexOutOfRange')).to.deep.equal([1n, 1n]);
     });
   });
 });

@@ -24,6 +24,7 @@ import {
   getModel,
   hashValues,
   infer,
+  INFERENCE_COORDINATOR,
   INFERENCE_PRECOMPILE,
   encodeInferCall,
   InvalidArgumentError,
@@ -54,12 +55,13 @@ describe('what the SDK ships', () => {
 
   it('names the node’s chain id and predeploy and precompile addresses', () => {
     expect(AI_ROLLUP_DEVNET_CHAIN_ID).toBe(Number(DEFAULT_CHAIN_ID))
-    expect({ INFERENCE_PRECOMPILE, MODEL_ANALYZER_PRECOMPILE, MODEL_REGISTRY, DATA_ANCHOR, L2_BRIDGE }).toEqual({
+    expect({ INFERENCE_PRECOMPILE, MODEL_ANALYZER_PRECOMPILE, MODEL_REGISTRY, DATA_ANCHOR, L2_BRIDGE, INFERENCE_COORDINATOR }).toEqual({
       INFERENCE_PRECOMPILE: addresses.INFERENCE_PRECOMPILE,
       MODEL_ANALYZER_PRECOMPILE: addresses.MODEL_ANALYZER_PRECOMPILE,
       MODEL_REGISTRY: addresses.MODEL_REGISTRY,
       DATA_ANCHOR: addresses.DATA_ANCHOR,
       L2_BRIDGE: addresses.L2_BRIDGE,
+      INFERENCE_COORDINATOR: addresses.INFERENCE_COORDINATOR,
     })
   })
 

@@ -1,0 +1,65 @@
+/**
+ * The InferenceCoordinator predeploy and the registry's off-chain kind on a real node: genesis
+ * runtime code (no constructor), the node's EVM (transient storage for the reentrancy guard,
+ * the exact-gas callback), and the precompile's view of an off-chain model. The contract's
+ * rules are specified in test/contracts/InferenceCoordinator.test.ts (Hardhat); this checks
+ * they run the same here, end to end with three dev accounts as nodes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { encodeAbiParameters, keccak256, parseEther, parseEventLogs, toHex, type Hex } from 'viem'
+import { inferenceCoordinatorAbi, INFERENCE_COORDINATOR, modelRegistryAbi, MODEL_REGISTRY, infer } from '@ai-rollup/sdk'
+import { startTestNode, type TestNode } from '../helpers/node.ts'
+
+const MODEL_ID = keccak256(toHex('an off-chain language model'))
+const OUTPUT = toHex('the agreed answer')
+const SALT = keccak256(toHex('salt'))
+
+describe('off-chain inference on the node', () => {
+  let t: TestNode
+  beforeAll(async () => {
+    t = await startTestNode()
+  })
+  afterAll(() => t.close())
+
+  const send = async (i: number, address: Hex, abi: any, functionName: string, args: unknown[] = [], value?: bigint) => {
+    const hash = await t.wallet(i).writeContract({ address, abi, functionName, args, value } as never)
+    const receipt = await t.publicClient.waitForTransactionReceipt({ hash })
+    expect(receipt.status).toBe('success')
+    return receipt
+  }
+
+  it('registers an off-chain model, which the precompile does not run and rollup_getConfig lists the coordinator of', async () => {
+    await send(0, MODEL_REGISTRY, modelRegistryAbi, 'registerOffchain', [MODEL_ID, 'lm', 1000n, 'utf8', 'utf8', 'file:///models/lm.onnx', 30])
+    expect(await t.publicClient.readContract({ address: MODEL_REGISTRY, abi: modelRegistryAbi, functionName: 'modelKind', args: [MODEL_ID] })).toBe(2)
+    expect(await t.publicClient.readContract({ address: MODEL_REGISTRY, abi: modelRegistryAbi, functionName: 'isRegistered', args: [MODEL_ID] })).toBe(false)
+    expect(await t.publicClient.readContract({ address: MODEL_REGISTRY, abi: modelRegistryAbi, functionName: 'modelIds', args: [0n, 10n] })).toEqual([MODEL_ID])
+    await expect(infer(t.publicClient, { modelId: MODEL_ID, input: [1n] })).rejects.toThrow(/unknown model/)
+    expect((await t.rpc('rollup_getConfig')).predeploys.InferenceCoordinator).toBe(INFERENCE_COORDINATOR)
+  })
+
+  it('runs a request from stake to settlement: three nodes commit and reveal, the last reveal pays them', async () => {
+    const nodes = [1, 2, 3]
+    for (const i of nodes) {
+      await send(i, INFERENCE_COORDINATOR, inferenceCoordinatorAbi, 'stake', [], parseEther('1'))
+      await send(i, INFERENCE_COORDINATOR, inferenceCoordinatorAbi, 'serve', [MODEL_ID, 1000n])
+    }
+    const fee = await t.publicClient.readContract({ address: INFERENCE_COORDINATOR, abi: inferenceCoordinatorAbi, functionName: 'quote', args: [MODEL_ID, 3, 0] })
+    expect(fee).toBe(3000n)
+    const requested = await send(4, INFERENCE_COORDINATOR, inferenceCoordinatorAbi, 'requestInference', [MODEL_ID, toHex('a prompt'), 3, 0], fee)
+    const [assigned] = parseEventLogs({ abi: inferenceCoordinatorAbi, eventName: 'NodesAssigned', logs: requested.logs })
+    const { requestId } = assigned.args
+    const indexOf = (address: Hex) => nodes.find((i) => t.wallet(i).account.address.toLowerCase() === address.toLowerCase())!
+    for (const node of assigned.args.nodes) {
+      const commitment = keccak256(encodeAbiParameters([{ type: 'uint256' }, { type: 'bytes32' }, { type: 'bytes32' }, { type: 'address' }], [requestId, keccak256(OUTPUT), SALT, node]))
+      await send(indexOf(node), INFERENCE_COORDINATOR, inferenceCoordinatorAbi, 'commit', [requestId, commitment])
+    }
+    let last
+    for (const node of assigned.args.nodes) last = await send(indexOf(node), INFERENCE_COORDINATOR, inferenceCoordinatorAbi, 'reveal', [requestId, OUTPUT, SALT])
+    const [fulfilled] = parseEventLogs({ abi: inferenceCoordinatorAbi, eventName: 'InferenceFulfilled', logs: last!.logs })
+    expect(fulfilled.args).toEqual({ requestId, output: OUTPUT, callbackSucceeded: false })
+    expect(await t.publicClient.readContract({ address: INFERENCE_COORDINATOR, abi: inferenceCoordinatorAbi, functionName: 'getRequest', args: [requestId] })).toEqual([2, OUTPUT])
+    for (const node of assigned.args.nodes) {
+      expect(await t.publicClient.readContract({ address: INFERENCE_COORDINATOR, abi: inferenceCoordinatorAbi, functionName: 'balanceOf', args: [node] })).toBe(1000n)
+    }
+  })
+})
