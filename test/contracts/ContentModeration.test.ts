@@ -22,7 +22,7 @@ import {
 } from './coordinator-harness';
 
 const moderationAbi = [...hre.artifacts.readArtifactSync('ContentModeration').abi, ...coordinatorAbi] as Abi;
-const CLASSIFIER = offchainModel('spam-classifier', 60, { input: 'utf8', output: 'int256[]' });
+const CLASSIFIER = offchainModel('spam-classifier', 60, { input: 'text/bow-fnv1a:4096', output: 'int256[]' });
 const PRICE = parseEther('0.001');
 const BASE_FEE = parseGwei('1');
 /** 3 nodes at PRICE + the callback's 100,000 gas at 1 gwei. */

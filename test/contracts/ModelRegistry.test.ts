@@ -47,8 +47,8 @@ const OFF_ID = keccak256(toHex('a 7B-parameter language model'));
 const OFF = {
   name: 'byte-lm',
   size: 7_000_000_000n,
-  inputFormat: 'utf8',
-  outputFormat: 'utf8',
+  inputFormat: 'text/utf-8',
+  outputFormat: 'text/greedy-ascii:32',
   uri: 'https://models.example/byte-lm.onnx',
   timeoutSeconds: 600,
 };

@@ -20,7 +20,7 @@ import {
 } from './coordinator-harness';
 
 const generatorAbi = [...hre.artifacts.readArtifactSync('TextGenerator').abi, ...coordinatorAbi] as Abi;
-const LM = offchainModel('byte-lm', 600, { input: 'utf8', output: 'utf8' });
+const LM = offchainModel('byte-lm', 600, { input: 'text/utf-8', output: 'text/greedy-ascii:32' });
 const PRICE = parseEther('0.002');
 const BASE_FEE = parseGwei('1');
 const FEE = 3n * PRICE + 1_500_000n * BASE_FEE;

@@ -35,7 +35,7 @@ export type Wallet = Awaited<ReturnType<typeof hre.viem.getWalletClients>>[numbe
 /** An off-chain model's registration arguments, `timeoutSeconds` per phase. */
 export function offchainModel(tag: string, timeoutSeconds = 60, formats: { input?: string; output?: string } = {}) {
   const modelId = keccak256(toHex(`off-chain model ${tag}`));
-  const args = [modelId, tag, 1_000_000n, formats.input ?? 'utf8', formats.output ?? 'int256[]', `https://models.example/${tag}.onnx`, timeoutSeconds] as const;
+  const args = [modelId, tag, 1_000_000n, formats.input ?? 'text/utf-8', formats.output ?? 'int256[]', `https://models.example/${tag}.onnx`, timeoutSeconds] as const;
   return { modelId, args };
 }
 
