@@ -8,6 +8,7 @@
  * - anchoring: submit hashes to a node, wait until posted or final, verify on L1 alone (anchoring.ts)
  * - models: register an ONNX model, call one with eth_call, read inference records (models.ts)
  * - bridge: deposit, withdraw, wait, finalize (bridge.ts)
+ * - off-chain inference: list models, register an off-chain model, request an inference and wait (offchain.ts)
  *
  * Everything talks to the chains through viem clients or plain fetch; nothing here needs Node's
  * file system, so it bundles for browsers.
@@ -21,3 +22,4 @@ export * from './errors.js'
 export * from './bridge.js'
 export { isoTime } from './format.js'
 export * from './models.js'
+export * from './offchain.js'

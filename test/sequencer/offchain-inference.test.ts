@@ -7,8 +7,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeAbiParameters, keccak256, parseEther, parseEventLogs, toHex, type Hex } from 'viem'
-import { inferenceCoordinatorAbi, INFERENCE_COORDINATOR, modelRegistryAbi, MODEL_REGISTRY, infer } from '@ai-rollup/sdk'
-import { startTestNode, type TestNode } from '../helpers/node.ts'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { inferenceCoordinatorAbi, INFERENCE_COORDINATOR, modelRegistryAbi, MODEL_REGISTRY, infer, listModels } from '@ai-rollup/sdk'
+import { ROOT, rpcRaw, startTestNode, type TestNode } from '../helpers/node.ts'
+import { registerModel } from '../helpers/models.ts'
 
 const MODEL_ID = keccak256(toHex('an off-chain language model'))
 const OUTPUT = toHex('the agreed answer')
@@ -61,5 +64,39 @@ describe('off-chain inference on the node', () => {
     for (const node of assigned.args.nodes) {
       expect(await t.publicClient.readContract({ address: INFERENCE_COORDINATOR, abi: inferenceCoordinatorAbi, functionName: 'balanceOf', args: [node] })).toBe(1000n)
     }
+  })
+
+  it('ai_listModels lists both kinds: on-chain shapes and gas, off-chain formats with their market', async () => {
+    const iris = readFileSync(join(ROOT, 'precompiles/models/iris-mlp.onnx'))
+    expect((await registerModel(t, iris, 'iris')).status).toBe('success')
+    const models = await t.rpc('ai_listModels')
+    expect(models).toEqual([
+      {
+        modelId: MODEL_ID, kind: 'offchain', name: 'lm', owner: t.wallet(0).account.address.toLowerCase(), size: '0x3e8',
+        inputFormat: 'utf8', outputFormat: 'utf8', uri: 'file:///models/lm.onnx', timeoutSeconds: '0x1e',
+        nodes: '0x3', lowestPrice: '0x3e8',
+      },
+      expect.objectContaining({
+        modelId: keccak256(iris), kind: 'onchain', name: 'iris', inputFormat: 'int256[]', outputFormat: 'int256[]',
+        input: { type: 'float32', shape: [1, 4], length: '0x4' }, output: { type: 'float32', shape: [1, 3], length: '0x3' },
+      }),
+    ])
+    expect(BigInt(models[1].gasPerCall)).toBeGreaterThan(0n)
+    // pages, and the SDK pages through them
+    expect(await t.rpc('ai_listModels', ['0x1', '0x1'])).toEqual([models[1]])
+    expect(await t.rpc('ai_listModels', ['0x2'])).toEqual([])
+    expect(await listModels(t.publicClient)).toEqual(models)
+    // a node that asks to exit leaves the market at once
+    await send(3, INFERENCE_COORDINATOR, inferenceCoordinatorAbi, 'requestExit')
+    expect((await t.rpc('ai_listModels', ['0x0', '0x1']))[0]).toMatchObject({ nodes: '0x2', lowestPrice: '0x3e8' })
+  })
+
+  it('ai_listModels refuses a page size of 0 or over 100 with invalid params', async () => {
+    for (const limit of ['0x0', '0x65']) {
+      const answer = await rpcRaw(t.url, 'ai_listModels', ['0x0', limit])
+      expect(answer.error?.code).toBe(-32602)
+      expect(answer.error?.message).toMatch(/limit must be 1 to 100/)
+    }
+    expect((await rpcRaw(t.url, 'ai_listModels', ['not a number'])).error?.code).toBe(-32602)
   })
 })

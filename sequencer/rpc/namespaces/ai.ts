@@ -2,12 +2,17 @@
  * ai_: what the chain knows about models and inferences.
  *   ai_getModel(modelId)      → the registry entry plus the node's static analysis, or null if unknown
  *   ai_getInferences(txHash)  → the Inference records the transaction left, or null if it is not mined
+ *   ai_listModels(offset?, limit?) → registered models of both kinds, in registration order, a page
+ *                                of at most LIST_MODELS_MAX_LIMIT: on-chain models with their shapes,
+ *                                off-chain ones with their formats and their market (serving nodes,
+ *                                lowest price) in InferenceCoordinator (docs/OFFCHAIN_INFERENCE.md)
  */
 import { bytesToHex } from '@ethereumjs/util'
 import { decodeFunctionResult, encodeFunctionData, parseAbi, type Hex } from 'viem'
-import { INFERENCE_EVENT_TOPIC, INFERENCE_PRECOMPILE, MODEL_REGISTRY } from '../../../precompiles/index.ts'
+import { INFERENCE_COORDINATOR, INFERENCE_EVENT_TOPIC, INFERENCE_PRECOMPILE, MODEL_REGISTRY } from '../../../precompiles/index.ts'
 import { createAddressFromString } from '@ethereumjs/util'
 import { method, type MethodTable } from '../methods.ts'
+import { InvalidParamsError } from '../errors.ts'
 import * as p from '../params.ts'
 import { hex, q } from '../format.ts'
 import type { RpcContext } from '../context.ts'
@@ -16,14 +21,79 @@ const REGISTRY_ABI = parseAbi([
   'struct ModelInfo { address owner; uint64 gasPerCall; uint32 size; uint32 inputLength; uint32 outputLength; uint8 inputType; uint8 outputType; string name; }',
   'function isRegistered(bytes32 modelId) view returns (bool)',
   'function getModel(bytes32 modelId) view returns (ModelInfo)',
+  'struct OffchainModel { address owner; uint64 size; uint32 timeoutSeconds; string name; string inputFormat; string outputFormat; string uri; }',
+  'function getOffchainModel(bytes32 modelId) view returns (OffchainModel)',
+  'function modelKind(bytes32 modelId) view returns (uint8)',
+  'function modelCount() view returns (uint256)',
+  'function modelIds(uint256 offset, uint256 limit) view returns (bytes32[])',
 ])
+
+const COORDINATOR_ABI = parseAbi(['function market(bytes32 modelId) view returns (uint256 eligibleNodes, uint256 lowestPrice)'])
+
+/**
+ * Most models one ai_listModels answer holds. Each costs two or three view calls on the node's
+ * thread (bounded registry code, not client code), so a page stays well under a millisecond per
+ * model; page with `offset` for more.
+ */
+export const LIST_MODELS_MAX_LIMIT = 100
+
+/** The format of an on-chain model's input and output, as the precompile reads them (README "AI inference on chain"). */
+const ONCHAIN_FORMAT = 'int256[]'
 
 export function aiMethods(ctx: RpcContext): MethodTable {
   const registry = createAddressFromString(MODEL_REGISTRY)
 
-  const callRegistry = async (data: Hex) => {
-    const outcome = await ctx.executor.call({ to: registry, data: Buffer.from(data.slice(2), 'hex') }, ctx.chain.head())
+  const coordinator = createAddressFromString(INFERENCE_COORDINATOR)
+
+  const callAt = async (to: typeof registry, data: Hex) => {
+    const outcome = await ctx.executor.call({ to, data: Buffer.from(data.slice(2), 'hex') }, ctx.chain.head())
     return bytesToHex(outcome.returnValue) as Hex
+  }
+  const callRegistry = (data: Hex) => callAt(registry, data)
+  /** One registry view, encoded and decoded by name. */
+  const readRegistry = async <F extends 'getModel' | 'getOffchainModel' | 'modelKind' | 'modelCount' | 'modelIds'>(functionName: F, args: readonly unknown[]) =>
+    decodeFunctionResult({ abi: REGISTRY_ABI, functionName, data: await callRegistry(encodeFunctionData({ abi: REGISTRY_ABI, functionName, args } as never)) } as never) as any
+
+  /** What ai_getModel and ai_listModels say of a model's input or output, from the node's own analysis. */
+  const tensorInfo = (t: { type: string; shape: number[]; length: number } | undefined) => (t === undefined ? null : { type: t.type, shape: t.shape, length: q(t.length) })
+
+  const listEntry = async (modelId: Hex) => {
+    const kind = Number(await readRegistry('modelKind', [modelId]))
+    if (kind === 1) {
+      const entry = await readRegistry('getModel', [modelId])
+      const info = ctx.models.info(Buffer.from(modelId.slice(2), 'hex'))
+      return {
+        modelId,
+        kind: 'onchain',
+        name: entry.name,
+        owner: entry.owner.toLowerCase(),
+        size: q(entry.size),
+        inputFormat: ONCHAIN_FORMAT,
+        outputFormat: ONCHAIN_FORMAT,
+        gasPerCall: q(entry.gasPerCall),
+        input: tensorInfo(info?.input),
+        output: tensorInfo(info?.output),
+      }
+    }
+    const entry = await readRegistry('getOffchainModel', [modelId])
+    const [eligibleNodes, lowestPrice] = decodeFunctionResult({
+      abi: COORDINATOR_ABI,
+      functionName: 'market',
+      data: await callAt(coordinator, encodeFunctionData({ abi: COORDINATOR_ABI, functionName: 'market', args: [modelId] })),
+    })
+    return {
+      modelId,
+      kind: 'offchain',
+      name: entry.name,
+      owner: entry.owner.toLowerCase(),
+      size: q(entry.size),
+      inputFormat: entry.inputFormat,
+      outputFormat: entry.outputFormat,
+      uri: entry.uri,
+      timeoutSeconds: q(entry.timeoutSeconds),
+      nodes: q(eligibleNodes),
+      lowestPrice: eligibleNodes === 0n ? null : q(lowestPrice),
+    }
   }
 
   return {
@@ -39,13 +109,21 @@ export function aiMethods(ctx: RpcContext): MethodTable {
         name: entry.name,
         size: q(entry.size),
         gasPerCall: q(entry.gasPerCall),
-        input: info === undefined ? null : { type: info.input.type, shape: info.input.shape, length: q(info.input.length) },
-        output: info === undefined ? null : { type: info.output.type, shape: info.output.shape, length: q(info.output.length) },
+        input: tensorInfo(info?.input),
+        output: tensorInfo(info?.output),
         operators: info?.ops ?? null,
         multiplyAccumulates: info === undefined ? null : q(info.macs),
         elementOperations: info === undefined ? null : q(info.elementOps),
       }
     }),
+
+    ai_listModels: method([p.optional(p.smallQuantity), p.optional(p.smallQuantity)], async (offset = 0, limit = LIST_MODELS_MAX_LIMIT) => {
+      if (limit < 1 || limit > LIST_MODELS_MAX_LIMIT) throw new InvalidParamsError(`limit must be 1 to ${LIST_MODELS_MAX_LIMIT}, got ${limit}`)
+      const ids = (await readRegistry('modelIds', [BigInt(offset), BigInt(limit)])) as Hex[]
+      const models = []
+      for (const id of ids) models.push(await listEntry(id))
+      return models
+    }, 0),
 
     ai_getInferences: method([p.hash32], (hash) => {
       const row = ctx.store.getTx(hash)
