@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path'
 import type { Address, Hex } from 'viem'
-import { MODEL_REGISTRY } from '../precompiles/index.ts'
+import { MODEL_REGISTRY } from '@ai-rollup/sdk'
 import { INFERENCE_COORDINATOR } from './abi.ts'
 import { WORKER_DEFAULTS, type WorkerConfig } from './worker.ts'
 

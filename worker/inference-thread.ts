@@ -5,7 +5,7 @@
  * them once per thread; a few at most, least recently used dropped).
  */
 import { parentPort } from 'node:worker_threads'
-import { runInference } from './formats/index.ts'
+import { FormatError, runInference } from './formats/index.ts'
 import type { ThreadReply, ThreadRequest } from './inference.ts'
 
 const MAX_MODELS = 4
@@ -19,13 +19,20 @@ parentPort!.on('message', async (msg: ThreadRequest) => {
       models.set(msg.modelId, msg.bytes)
       while (models.size > MAX_MODELS) models.delete(models.keys().next().value!)
     }
+    if (msg.preload === true) return
     const bytes = models.get(msg.modelId)
     if (bytes === undefined) throw new Error(`model ${msg.modelId} was not sent to this thread`)
     models.delete(msg.modelId)
     models.set(msg.modelId, bytes)
     const started = performance.now()
-    const output = await runInference(bytes, msg.inputFormat, msg.outputFormat, msg.input)
-    reply = { id: msg.id, ok: true, output, ms: Math.round(performance.now() - started) }
+    try {
+      const output = runInference(bytes, msg.inputFormat!, msg.outputFormat!, msg.input!, { modelId: msg.modelId as `0x${string}` })
+      reply = { id: msg.id, ok: true, output, ms: Math.round(performance.now() - started) }
+    } catch (err) {
+      // the formats' verdict on this request: the same on every honest node
+      if (!(err instanceof FormatError)) throw err
+      reply = { id: msg.id, ok: false, rejected: { code: err.code, message: err.message }, error: `${err.code}: ${err.message}`, ms: Math.round(performance.now() - started) }
+    }
   } catch (err) {
     reply = { id: msg.id, ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }
   }

@@ -12,12 +12,17 @@ export interface ThreadRequest {
   modelId: string
   /** The model's bytes, the first time this thread runs it. */
   bytes?: Uint8Array
-  inputFormat: string
-  outputFormat: string
-  input: Uint8Array
+  inputFormat?: string
+  outputFormat?: string
+  input?: Uint8Array
+  /** Only keep the bytes (no run, no reply). */
+  preload?: boolean
 }
 
-export type ThreadReply = { id: number; ok: true; output: Uint8Array; ms: number } | { id: number; ok: false; error: string }
+export type ThreadReply =
+  | { id: number; ok: true; output: Uint8Array; ms: number }
+  /** `rejected`: the formats refused the request (a FormatError, the same on every node); else the run itself failed. */
+  | { id: number; ok: false; error: string; rejected?: { code: string; message: string }; ms?: number }
 
 export interface InferenceJob {
   modelId: string
@@ -39,9 +44,25 @@ export class RunTimeoutError extends Error {
   override name = 'RunTimeoutError'
 }
 
-/** The evaluator refused the model or the input (the message is its own). */
+/** The run failed for a reason of this node's (the thread died, an unexpected error): no answer. */
 export class RunFailedError extends Error {
   override name = 'RunFailedError'
+}
+
+/**
+ * The formats refused the request (worker/formats FormatError: bad input, a model that does not
+ * fit its formats, an output that cannot be encoded): a deterministic verdict every honest node
+ * reaches, answered with the empty output (docs/OFFCHAIN_INFERENCE.md "Worker process").
+ */
+export class RequestRejectedError extends Error {
+  override name = 'RequestRejectedError'
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly ms: number,
+  ) {
+    super(message)
+  }
 }
 
 interface Queued {
@@ -74,6 +95,14 @@ export class InferenceRunner {
       this.queue.push({ job, resolve, reject })
       this.pump()
     })
+  }
+
+  /** Starts the thread (if it is not running) and hands it the model's bytes, so a first request does not wait for either. */
+  preload(modelId: string, bytes: Uint8Array): void {
+    if (this.closed || this.sent.has(modelId)) return
+    const thread = this.ensureThread()
+    this.sent.add(modelId)
+    thread.postMessage({ id: 0, modelId, bytes, preload: true } satisfies ThreadRequest)
   }
 
   get queued(): number {
@@ -128,6 +157,7 @@ export class InferenceRunner {
       this.busy = undefined
       this.runs++
       if (reply.ok) b.resolve({ output: new Uint8Array(reply.output), ms: reply.ms })
+      else if (reply.rejected !== undefined) b.reject(new RequestRejectedError(reply.rejected.code, reply.rejected.message, reply.ms ?? 0))
       else b.reject(new RunFailedError(reply.error))
       this.pump()
     })

@@ -27,10 +27,10 @@
 import { createPublicClient, encodeFunctionData, http, parseEventLogs, toFunctionSelector, type Address, type Hex, type PublicClient, type TransactionReceipt } from 'viem'
 import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
 import { defineAiRollupChain } from '@ai-rollup/sdk'
-import { isKnownFormat } from './formats/index.ts'
+import { supportsFormats } from './formats/index.ts'
 import { coordinatorAbi, FAILURE_REASONS, KIND_OFFCHAIN, Phase, registryAbi, SLASH_REASONS } from './abi.ts'
 import { inferenceCommitment, newSalt } from './commitment.ts'
-import { InferenceRunner, RunFailedError, RunnerBusyError, RunTimeoutError } from './inference.ts'
+import { InferenceRunner, RequestRejectedError, RunFailedError, RunnerBusyError, RunTimeoutError } from './inference.ts'
 import { ModelCache, ModelRefused, type OffchainModel } from './models.ts'
 import { TxSender } from './sender.ts'
 import { WorkerStore, type NewAssignment, type SettlementEvent, type StoredRequest } from './store.ts'
@@ -166,6 +166,8 @@ export class InferenceWorker {
   private lastError: { message: string; at: number } | null = null
   private failures = 0
   private lastSuccessAt = Date.now()
+  /** The latest block's timestamp, as last read (seconds). */
+  private latestTimestamp = 0
 
   constructor(
     private readonly config: WorkerConfig,
@@ -276,7 +278,8 @@ export class InferenceWorker {
       .finally(() => {
         this.stepping = undefined
         if (!this.running) return
-        const delay = this.again ? 0 : this.failures === 0 ? this.config.pollIntervalMs : Math.min(this.config.pollIntervalMs * 2 ** Math.min(this.failures, 4), 10_000)
+        // after a failure, back off a little (a WebSocket reconnect wakes it at once anyway): deadlines are seconds away
+        const delay = this.again ? 0 : this.failures === 0 ? this.config.pollIntervalMs : Math.min(this.config.pollIntervalMs * 2 ** Math.min(this.failures, 3), 3_000)
         this.again = false
         this.timer = setTimeout(() => this.wake(), delay)
       })
@@ -356,9 +359,8 @@ export class InferenceWorker {
       }
       const m = await this.client.readContract({ address: this.config.registry, abi: registryAbi, functionName: 'getOffchainModel', args: [id] })
       const model: OffchainModel = { modelId: id.toLowerCase() as Hex, name: m.name, size: Number(m.size), inputFormat: m.inputFormat, outputFormat: m.outputFormat, uri: m.uri, timeoutSeconds: m.timeoutSeconds }
-      const unknown = [model.inputFormat, model.outputFormat].filter((f) => !isKnownFormat(f))
-      if (unknown.length > 0) {
-        const reason = `unknown format${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`
+      if (!supportsFormats(model.inputFormat, model.outputFormat)) {
+        const reason = `no runner takes ${model.inputFormat} to ${model.outputFormat} (worker/formats)`
         this.models.set(model.modelId, { state: 'unsupported', model, reason })
         this.log.info(`${this.tag}: not serving model ${model.name} (${model.modelId}): ${reason}`)
         continue
@@ -379,6 +381,7 @@ export class InferenceWorker {
       const { bytes, from, note } = await this.cache.load(model, { timeoutMs: this.config.fetchTimeoutMs })
       if (note !== undefined) this.log.warn(`${this.tag}: model ${model.name}: ${note}`)
       this.models.set(model.modelId, { state: 'ready', model, bytes, serving: false })
+      this.runner.preload(model.modelId, bytes) // the inference thread starts and holds the bytes before the first request
       this.log.info(`${this.tag}: model ${model.name} (${model.modelId}, ${bytes.length} bytes, ${model.inputFormat} → ${model.outputFormat}) ${from === 'cache' ? 'loaded from the cache' : `fetched from ${model.uri} in ${Date.now() - started} ms`}; keccak256 checked`)
     } catch (err) {
       if (!(err instanceof ModelRefused)) throw err
@@ -409,7 +412,9 @@ export class InferenceWorker {
    * one sqlite transaction per range.
    */
   private async scanLogs(): Promise<void> {
-    const head = Number(await this.client.getBlockNumber())
+    const latest = await this.client.getBlock({ blockTag: 'latest' })
+    const head = Number(latest.number)
+    this.latestTimestamp = Number(latest.timestamp)
     let from = (this.store.cursor() ?? head) + 1
     while (from <= head && !this.stopped) {
       const to = Math.min(head, from + this.config.logsBlockRange - 1)
@@ -495,7 +500,7 @@ export class InferenceWorker {
    * (finalize if due and nobody did) → done. `skipped` (will not answer) waits for settlement.
    */
   private async advance(r: StoredRequest): Promise<void> {
-    const now = Date.now()
+    const now = this.chainNow()
     const margin = this.config.clockMarginMs
     if (r.settlement !== null) return this.settle(r)
     if (r.state === 'assigned') {
@@ -535,24 +540,30 @@ export class InferenceWorker {
       const receipt = await this.transact('reveal', [r.requestId, bytesToHex(r.output!), r.salt!], {
         label: `reveal ${r.requestId}`,
         record: (hash) => this.store.setTx(r.requestId, 'reveal', hash),
-        // the settling reveal runs the callback; before every commit is in, only the wall clock says the phase closed
-        fallbackGas: deadlinePassed ? settleGas(a.callbackGasLimit) + BigInt(r.output!.length) * 40n : undefined,
+        // any reveal may turn out to be the settling one (another lands first), which runs the
+        // callback: it always gets that budget. Before every commit is in, only the clock says the
+        // phase closed (the estimate on the latest block may not know it yet)
+        minGas: settleGas(a.callbackGasLimit) + BigInt(r.output!.length) * 40n,
+        sendDespiteEstimate: deadlinePassed ? ['CommitPhaseOpen'] : [],
       })
       this.store.setState(r.requestId, 'revealed')
       this.log.info(`${this.tag}: request ${r.requestId}: revealed in tx ${receipt.transactionHash} (block ${receipt.blockNumber})${settledIn(receipt)}`)
       return
     }
 
-    // revealed or skipped: settled by the last reveal, or by finalize once due
-    if (a.finalizableAt === 0n || now < Number(a.finalizableAt) * 1000 + margin) return
+    // revealed or skipped: settled by the last reveal, or by finalize once due; the assigned nodes
+    // take turns 2 s apart (draw order), so that they do not all send it into the same block
+    if (a.finalizableAt === 0n || now < Number(a.finalizableAt) * 1000 + margin + i * 2_000) return
     if (r.finalizeTx !== null && (await this.stillPending(r.finalizeTx))) return
     const receipt = await this.transact('finalize', [r.requestId], {
       label: `finalize ${r.requestId}`,
       record: (hash) => this.store.setTx(r.requestId, 'finalize', hash),
-      fallbackGas: settleGas(a.callbackGasLimit),
-      benign: ['RequestNotPending'],
+      minGas: settleGas(a.callbackGasLimit),
+      sendDespiteEstimate: ['FinalizeTooEarly'],
+      benign: ['RequestNotPending'], // another node's finalize or reveal was first
     })
-    this.log.info(`${this.tag}: request ${r.requestId}: finalized in tx ${receipt.transactionHash} (block ${receipt.blockNumber}): ${a.phase === Phase.Expired ? 'its reveal deadline passed' : 'too few commits for a majority'}${settledIn(receipt)}`)
+    const why = now >= r.revealDeadline * 1000 ? 'its reveal deadline passed' : 'its commit deadline passed with too few commits for a majority'
+    this.log.info(`${this.tag}: request ${r.requestId}: finalized in tx ${receipt.transactionHash} (block ${receipt.blockNumber}): ${why}${settledIn(receipt)}`)
   }
 
   /** The request is settled (the catch-up read it): how it went for this node, logged and kept. */
@@ -586,12 +597,12 @@ export class InferenceWorker {
       this.skip(r, `its input is ${r.input.length} bytes, over this node's ${this.config.maxInputBytes}`)
       return undefined
     }
-    const left = r.commitDeadline * 1000 - Date.now() - this.config.clockMarginMs - 500
+    const left = r.commitDeadline * 1000 - this.chainNow() - this.config.clockMarginMs - 500
     if (left <= 0) {
       this.skip(r, 'too little time left before its commit deadline to run the model')
       return undefined
     }
-    let result: { output: Uint8Array; ms: number }
+    let result: { output: Uint8Array; ms: number; rejected?: RequestRejectedError }
     try {
       result = await this.runner.run({ modelId: slot.model.modelId, bytes: slot.bytes, inputFormat: slot.model.inputFormat, outputFormat: slot.model.outputFormat, input: r.input, timeoutMs: Math.min(left, slot.model.timeoutSeconds * 1000) })
     } catch (err) {
@@ -603,12 +614,16 @@ export class InferenceWorker {
         this.skip(r, `the model run failed: ${err.message}`)
         return undefined
       }
-      throw err
+      if (!(err instanceof RequestRejectedError)) throw err
+      // the formats' verdict, the same on every honest node: they agree on the empty output
+      result = { output: new Uint8Array(), ms: err.ms, rejected: err }
     }
     const salt = newSalt()
     const commitment = inferenceCommitment(r.requestId, result.output, salt, this.address)
     if (!this.store.putAnswer(r.requestId, result.output, salt, commitment, result.ms)) return this.store.get(r.requestId) // answered meanwhile: keep that one
-    this.log.info(`${this.tag}: request ${r.requestId}: ran ${slot.model.name} in ${result.ms} ms: ${result.output.length} bytes of output (${preview(result.output)}); output and salt stored`)
+    const { rejected } = result
+    if (rejected !== undefined) this.log.info(`${this.tag}: request ${r.requestId}: ${slot.model.name} rejects it (${rejected.code}: ${rejected.message}) in ${result.ms} ms: answering with the empty output; output and salt stored`)
+    else this.log.info(`${this.tag}: request ${r.requestId}: ran ${slot.model.name} in ${result.ms} ms: ${result.output.length} bytes of output (${preview(result.output)}); output and salt stored`)
     return this.store.get(r.requestId)
   }
 
@@ -618,6 +633,7 @@ export class InferenceWorker {
   }
 
   private requestError(r: StoredRequest, err: unknown): void {
+    if (err instanceof AlreadyDone) return // someone else did it: the next step sees the new state
     const message = errorLine(err)
     this.store.note(r.requestId, message)
     this.lastError = { message: `request ${r.requestId}: ${message}`, at: Date.now() }
@@ -629,11 +645,19 @@ export class InferenceWorker {
   private async claim(): Promise<void> {
     const balance = await this.read<bigint>('balanceOf', [this.address])
     if (balance === 0n || balance < this.config.withdrawThresholdWei) return
-    const receipt = await this.transact('withdraw', [], { label: 'withdraw', benign: ['NothingToWithdraw'] })
+    const receipt = await this.transact('withdraw', [], { label: 'withdraw' })
     this.log.info(`${this.tag}: withdrew ${balance} wei of earnings in tx ${receipt.transactionHash}`)
   }
 
   // ---- chain ----
+
+  /**
+   * The earliest time (ms) the next block can have: the sequencer stamps a block with
+   * max(wall clock, parent + 1 s), so a burst of blocks runs ahead of the wall clock.
+   */
+  private chainNow(): number {
+    return Math.max(Date.now(), (this.latestTimestamp + 1) * 1000)
+  }
 
   private read<T>(functionName: string, args: readonly unknown[] = []): Promise<T> {
     return this.client.readContract({ address: this.config.coordinator, abi: coordinatorAbi, functionName, args } as never) as Promise<T>
@@ -660,15 +684,16 @@ export class InferenceWorker {
   }
 
   /**
-   * Estimates, signs (hash recorded before broadcast), sends and waits for one coordinator call.
-   * A revert named in `benign` is thrown as such (the caller decides); with `fallbackGas`, a call
-   * the estimate refuses is sent anyway with that gas (a phase the latest block's time has not
-   * reached yet); a transaction that fails on chain throws.
+   * Estimates, signs (hash recorded before broadcast), sends and waits for one coordinator call,
+   * with at least `minGas`. A revert at estimate throws (nothing is sent), except one named in
+   * `sendDespiteEstimate`: a phase error the latest block's time says, which the next block's
+   * time (by the clock) no longer does; then it is sent with `minGas`. A transaction that fails on
+   * chain throws.
    */
   private async transact(
     functionName: string,
     args: readonly unknown[],
-    opts: { label: string; value?: bigint; record?: (hash: Hex) => void; fallbackGas?: bigint; benign?: string[] },
+    opts: { label: string; value?: bigint; record?: (hash: Hex) => void; minGas?: bigint; sendDespiteEstimate?: string[]; benign?: string[] },
   ): Promise<TransactionReceipt> {
     const data = encodeFunctionData({ abi: coordinatorAbi, functionName, args } as never)
     let gas: bigint
@@ -676,12 +701,14 @@ export class InferenceWorker {
       gas = ((await this.client.estimateGas({ account: this.address, to: this.config.coordinator, data, value: opts.value ?? 0n })) * 13n) / 10n
     } catch (err) {
       const name = revertName(err)
-      if (opts.fallbackGas === undefined || name === undefined || opts.benign?.includes(name)) {
+      if (name !== undefined && opts.benign?.includes(name)) throw new AlreadyDone(`${opts.label}: ${name}`)
+      if (opts.minGas === undefined || name === undefined || !(opts.sendDespiteEstimate ?? []).includes(name)) {
         throw new Error(`${opts.label} would revert${name === undefined ? '' : ` with ${name}`}: ${errorLine(err)}`, { cause: err })
       }
-      this.log.debug(`${this.tag}: ${opts.label}: the estimate on the latest block says ${name}; sending with ${opts.fallbackGas} gas (the phase is over by the wall clock)`)
-      gas = opts.fallbackGas
+      this.log.debug(`${this.tag}: ${opts.label}: the estimate on the latest block says ${name}; sending it with ${opts.minGas} gas (the next block's time is past the phase)`)
+      gas = opts.minGas
     }
+    if (opts.minGas !== undefined && gas < opts.minGas) gas = opts.minGas
     const hash = await this.sender.send({ to: this.config.coordinator, data, value: opts.value, gas }, opts.record)
     const receipt = await this.sender.wait(hash, this.config.txTimeoutMs)
     if (receipt.status !== 'success') throw new Error(`${opts.label} reverted on chain (tx ${hash}, block ${receipt.blockNumber})`)
@@ -696,11 +723,16 @@ export class InferenceWorker {
   }
 }
 
-/** " and settled the request" when the receipt holds the settlement. */
+/** A transaction not sent because the chain says it is no longer needed (someone else was first). */
+class AlreadyDone extends Error {
+  override name = 'AlreadyDone'
+}
+
+/** ": it settled the request (…)" when the receipt holds the settlement. */
 function settledIn(receipt: TransactionReceipt): string {
   const events = parseEventLogs({ abi: coordinatorAbi, logs: receipt.logs, strict: false })
-  if (events.some((e) => e.eventName === 'InferenceFulfilled')) return ': the last reveal, it settled the request (fulfilled)'
-  if (events.some((e) => e.eventName === 'InferenceFailed')) return ': the last reveal, it settled the request (failed)'
+  if (events.some((e) => e.eventName === 'InferenceFulfilled')) return ': it settled the request (fulfilled)'
+  if (events.some((e) => e.eventName === 'InferenceFailed')) return ': it settled the request (failed)'
   return ''
 }
 
