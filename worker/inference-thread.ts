@@ -1,11 +1,14 @@
 /**
  * An inference thread: runs one model at a time with the canonical evaluator (worker/formats
  * runInference), off the worker's main thread, so a long run never stalls its WebSocket, its
- * timers or its transactions. Keeps the bytes of the models it was sent (the main thread sends
- * them once per thread; a few at most, least recently used dropped).
+ * timers or its transactions. A request the formats reject (FormatError, the same verdict on
+ * every honest node) is answered with its rejection bytes (worker/formats rejectionOutput,
+ * docs/OFFCHAIN_INFERENCE.md "Rejected requests"); any other error is this node's own and gets
+ * no answer. Keeps the bytes of the models it was sent (the main thread sends them once per
+ * thread; a few at most, least recently used dropped).
  */
 import { parentPort } from 'node:worker_threads'
-import { FormatError, runInference } from './formats/index.ts'
+import { FormatError, rejectionOutput, runInference } from './formats/index.ts'
 import type { ThreadReply, ThreadRequest } from './inference.ts'
 
 const MAX_MODELS = 4
@@ -29,9 +32,8 @@ parentPort!.on('message', async (msg: ThreadRequest) => {
       const output = runInference(bytes, msg.inputFormat!, msg.outputFormat!, msg.input!, { modelId: msg.modelId as `0x${string}` })
       reply = { id: msg.id, ok: true, output, ms: Math.round(performance.now() - started) }
     } catch (err) {
-      // the formats' verdict on this request: the same on every honest node
       if (!(err instanceof FormatError)) throw err
-      reply = { id: msg.id, ok: false, rejected: { code: err.code, message: err.message }, error: `${err.code}: ${err.message}`, ms: Math.round(performance.now() - started) }
+      reply = { id: msg.id, ok: true, output: rejectionOutput(err), ms: Math.round(performance.now() - started), rejected: { code: err.code, message: err.message } }
     }
   } catch (err) {
     reply = { id: msg.id, ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }

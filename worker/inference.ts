@@ -20,9 +20,21 @@ export interface ThreadRequest {
 }
 
 export type ThreadReply =
-  | { id: number; ok: true; output: Uint8Array; ms: number }
-  /** `rejected`: the formats refused the request (a FormatError, the same on every node); else the run itself failed. */
-  | { id: number; ok: false; error: string; rejected?: { code: string; message: string }; ms?: number }
+  /** `rejected`: the formats refused the request (a FormatError, the same on every node); `output` is its rejection bytes. */
+  | { id: number; ok: true; output: Uint8Array; ms: number; rejected?: Rejection }
+  | { id: number; ok: false; error: string }
+
+export interface Rejection {
+  code: string
+  message: string
+}
+
+export interface RunResult {
+  /** The bytes to commit to and reveal. */
+  output: Uint8Array
+  ms: number
+  rejected?: Rejection
+}
 
 export interface InferenceJob {
   modelId: string
@@ -49,25 +61,9 @@ export class RunFailedError extends Error {
   override name = 'RunFailedError'
 }
 
-/**
- * The formats refused the request (worker/formats FormatError: bad input, a model that does not
- * fit its formats, an output that cannot be encoded): a deterministic verdict every honest node
- * reaches, answered with the empty output (docs/OFFCHAIN_INFERENCE.md "Worker process").
- */
-export class RequestRejectedError extends Error {
-  override name = 'RequestRejectedError'
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly ms: number,
-  ) {
-    super(message)
-  }
-}
-
 interface Queued {
   job: InferenceJob
-  resolve(r: { output: Uint8Array; ms: number }): void
+  resolve(r: RunResult): void
   reject(err: Error): void
 }
 
@@ -88,7 +84,7 @@ export class InferenceRunner {
   constructor(private readonly opts: { maxQueued: number }) {}
 
   /** Runs a job when the thread is free; rejects at once with RunnerBusyError if the queue is full. */
-  run(job: InferenceJob): Promise<{ output: Uint8Array; ms: number }> {
+  run(job: InferenceJob): Promise<RunResult> {
     if (this.closed) return Promise.reject(new Error('inference runner closed'))
     if (this.queue.length >= this.opts.maxQueued) return Promise.reject(new RunnerBusyError(`${this.queue.length} model runs are queued already`))
     return new Promise((resolve, reject) => {
@@ -156,8 +152,7 @@ export class InferenceRunner {
       clearTimeout(b.timer)
       this.busy = undefined
       this.runs++
-      if (reply.ok) b.resolve({ output: new Uint8Array(reply.output), ms: reply.ms })
-      else if (reply.rejected !== undefined) b.reject(new RequestRejectedError(reply.rejected.code, reply.rejected.message, reply.ms ?? 0))
+      if (reply.ok) b.resolve({ output: new Uint8Array(reply.output), ms: reply.ms, ...(reply.rejected !== undefined && { rejected: reply.rejected }) })
       else b.reject(new RunFailedError(reply.error))
       this.pump()
     })

@@ -30,7 +30,7 @@ import { defineAiRollupChain } from '@ai-rollup/sdk'
 import { supportsFormats } from './formats/index.ts'
 import { coordinatorAbi, FAILURE_REASONS, KIND_OFFCHAIN, Phase, registryAbi, SLASH_REASONS } from './abi.ts'
 import { inferenceCommitment, newSalt } from './commitment.ts'
-import { InferenceRunner, RequestRejectedError, RunFailedError, RunnerBusyError, RunTimeoutError } from './inference.ts'
+import { InferenceRunner, RunFailedError, RunnerBusyError, RunTimeoutError, type RunResult } from './inference.ts'
 import { ModelCache, ModelRefused, type OffchainModel } from './models.ts'
 import { TxSender } from './sender.ts'
 import { WorkerStore, type NewAssignment, type SettlementEvent, type StoredRequest } from './store.ts'
@@ -602,7 +602,7 @@ export class InferenceWorker {
       this.skip(r, 'too little time left before its commit deadline to run the model')
       return undefined
     }
-    let result: { output: Uint8Array; ms: number; rejected?: RequestRejectedError }
+    let result: RunResult
     try {
       result = await this.runner.run({ modelId: slot.model.modelId, bytes: slot.bytes, inputFormat: slot.model.inputFormat, outputFormat: slot.model.outputFormat, input: r.input, timeoutMs: Math.min(left, slot.model.timeoutSeconds * 1000) })
     } catch (err) {
@@ -614,15 +614,13 @@ export class InferenceWorker {
         this.skip(r, `the model run failed: ${err.message}`)
         return undefined
       }
-      if (!(err instanceof RequestRejectedError)) throw err
-      // the formats' verdict, the same on every honest node: they agree on the empty output
-      result = { output: new Uint8Array(), ms: err.ms, rejected: err }
+      throw err
     }
     const salt = newSalt()
     const commitment = inferenceCommitment(r.requestId, result.output, salt, this.address)
     if (!this.store.putAnswer(r.requestId, result.output, salt, commitment, result.ms)) return this.store.get(r.requestId) // answered meanwhile: keep that one
     const { rejected } = result
-    if (rejected !== undefined) this.log.info(`${this.tag}: request ${r.requestId}: ${slot.model.name} rejects it (${rejected.code}: ${rejected.message}) in ${result.ms} ms: answering with the empty output; output and salt stored`)
+    if (rejected !== undefined) this.log.info(`${this.tag}: request ${r.requestId}: ${slot.model.name} rejects it (${rejected.code}: ${rejected.message}) in ${result.ms} ms: answering with its rejection bytes (InferenceRejected(string)); output and salt stored`)
     else this.log.info(`${this.tag}: request ${r.requestId}: ran ${slot.model.name} in ${result.ms} ms: ${result.output.length} bytes of output (${preview(result.output)}); output and salt stored`)
     return this.store.get(r.requestId)
   }

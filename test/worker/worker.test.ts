@@ -23,7 +23,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { encodeAbiParameters, keccak256, parseEther, parseEventLogs, type Abi, type Address, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { buildModel } from '../../scripts/models/build-model.ts'
-import { runInference } from '../../worker/formats/index.ts'
+import { rejectionOutput, runInference } from '../../worker/formats/index.ts'
 import { INFERENCE_COORDINATOR, inferenceCommitment, newSalt } from '../../worker/index.ts'
 import { accounts, freePort, ROOT, startTestNode, tempDir, type TestNode } from '../helpers/node.ts'
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker.ts'
@@ -84,6 +84,9 @@ describe('inference workers (processes)', () => {
   const workers: WorkerProcess[] = []
   let consumer: Address
 
+  // one block a second, as a sequencer runs: block times follow the clock (automine would stamp a
+  // burst of blocks a second apart each, running the chain's clock, hence the deadlines, ahead)
+  const nodeConfig = () => ({ dataDir: nodeDir, rpc: { port }, sequencer: { automine: false, blockTimeMs: 1_000 } })
   const dir = (prefix: string) => {
     const d = tempDir(prefix)
     dirs.push(d)
@@ -144,7 +147,7 @@ describe('inference workers (processes)', () => {
     serverUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`
     port = await freePort()
     nodeDir = dir('worker-l2-')
-    t = await startTestNode({ dataDir: nodeDir, rpc: { port }, ...(process.env.WORKER_TEST_GENESIS !== undefined && { chain: { genesisPath: process.env.WORKER_TEST_GENESIS } }) })
+    t = await startTestNode(nodeConfig())
     const hash = await t.wallet(0).deployContract({ abi: probe.abi, bytecode: probe.bytecode, args: [INFERENCE_COORDINATOR], chain: t.chain } as never)
     consumer = (await t.publicClient.waitForTransactionReceipt({ hash })).contractAddress!
   }, 60_000)
@@ -198,9 +201,15 @@ describe('inference workers (processes)', () => {
     for (const w of ws) {
       await w.waitFor(new RegExp(`request ${id} settled: fulfilled with .*; this node was paid ${PRICE} wei \\(its output\\)`))
       for (const re of [new RegExp(`request ${id} assigned`), new RegExp(`request ${id}: ran tiny-1 in \\d+ ms`), new RegExp(`request ${id}: committed 0x`), new RegExp(`request ${id}: revealed in tx 0x`), /withdrew \d+ wei of earnings/]) {
-        expect(w.lines.some((l) => re.test(l)), `${re}`).toBe(true)
+        await w.waitFor(re, 10_000)
       }
     }
+    // a request the formats reject (3 values for a 4-value input) is answered alike by every
+    // node: the rejection bytes are delivered and nobody is slashed
+    const bad = await request(modelId, encodeAbiParameters([{ type: 'int256[]' }], [[1n, 2n, 3n]]))
+    expect(await fulfilled(bad)).toEqual({ status: 2, output: hex(rejectionOutput('WRONG_TENSOR_LENGTH')) })
+    expect((await coordinatorLogs(from)).filter((l) => l.eventName === 'Slashed')).toEqual([])
+    for (const w of ws) await w.waitFor(new RegExp(`request ${bad}: tiny-1 rejects it \\(WRONG_TENSOR_LENGTH: .*answering with its rejection bytes`))
     await Promise.all(ws.map((w) => w.stop()))
     expect(await Promise.all(ws.map((w) => w.exited))).toEqual([0, 0, 0])
   }, 120_000)
@@ -341,7 +350,7 @@ describe('inference workers (processes)', () => {
     await t.close({ keepData: true })
     await new Promise((r) => setTimeout(r, 3_000))
     expect(ws.map((w) => w.child.exitCode)).toEqual([null, null, null])
-    t = await startTestNode({ dataDir: nodeDir, rpc: { port }, ...(process.env.WORKER_TEST_GENESIS !== undefined && { chain: { genesisPath: process.env.WORKER_TEST_GENESIS } }) })
+    t = await startTestNode(nodeConfig())
     expect(await fulfilled(before)).toEqual({ status: 2, output: expected(bytes, x) })
     const y = input([6.7, 3.1, 4.4, 1.4])
     const after = await request(modelId, y)
