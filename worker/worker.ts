@@ -18,11 +18,12 @@
  * L2 outage only delays it; what the chain cannot say (the salt, the output, the hashes of the
  * transactions sent) is in worker/store.ts, written before the transaction that needs it.
  *
- * Time: the coordinator judges phases by block.timestamp, and a sequencer seals blocks only when
- * there are transactions, with the wall clock as their time; eth_estimateGas runs on the latest
- * block, whose time can be well behind. So phases are judged here by the wall clock (plus
- * `clockMarginMs`), and a reveal or finalize the estimate refuses for a phase reason is sent with
- * a fixed gas budget once the wall clock says the phase is over.
+ * Time: the coordinator judges phases by block.timestamp. A sequencer seals blocks only when there
+ * are transactions, stamped max(wall clock, parent + 1 s), and eth_estimateGas runs on the latest
+ * block, whose time can be well behind. So phases are judged here by the earliest time the next
+ * block can have (`chainNow`: the clock, or the latest block's time + 1 s if that is later, plus
+ * `clockMarginMs`), and a reveal or finalize the estimate refuses for a phase reason
+ * (CommitPhaseOpen, FinalizeTooEarly) is sent anyway once that time says the phase is over.
  */
 import { createPublicClient, encodeFunctionData, http, parseEventLogs, toFunctionSelector, type Address, type Hex, type PublicClient, type TransactionReceipt } from 'viem'
 import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
@@ -159,6 +160,7 @@ export class InferenceWorker {
   private stepping: Promise<void> | undefined
   private again = false
   private stakeWei: bigint | null = null
+  private eligible: boolean | null = null
   private modelsDueAt = 0
   private preparing: Promise<void> | undefined
   private enumerated = 0
@@ -209,15 +211,20 @@ export class InferenceWorker {
     this.wake()
   }
 
+  /**
+   * Stops following the chain and running models. Actions under way get a moment to finish (a
+   * receipt being waited for is not waited for long): everything a restart needs is in the store
+   * before any transaction leaves, so abandoning them loses nothing.
+   */
   async stop(): Promise<void> {
+    if (this.stopped) return
     this.stopped = true
     this.running = false
     clearTimeout(this.timer)
     this.subscription.stop()
     await this.runner.close()
-    await this.stepping?.catch(() => {})
-    await Promise.allSettled([...this.inflight.values()])
-    await this.preparing?.catch(() => {})
+    const grace = new Promise((r) => setTimeout(r, 2_000).unref())
+    await Promise.race([Promise.allSettled([this.stepping, this.preparing, ...this.inflight.values()]), grace])
     this.store.close()
   }
 
@@ -225,7 +232,7 @@ export class InferenceWorker {
     if (!this.running) return { name: this.name, ok: false, detail: 'stopped' }
     if (this.failures > 0 && Date.now() - this.lastSuccessAt > 30_000) return { name: this.name, ok: false, detail: `L2 unreachable for ${Math.round((Date.now() - this.lastSuccessAt) / 1000)} s: ${this.lastError?.message ?? ''}` }
     const serving = [...this.models.values()].filter((m) => m.state === 'ready' && m.serving).length
-    if (this.stakeWei === 0n) return { name: this.name, ok: false, detail: `${this.address} has no stake: it is assigned nothing` }
+    if (this.eligible === false) return { name: this.name, ok: false, detail: `${this.address} is not eligible (stake ${this.stakeWei} wei, below MIN_STAKE, or exiting): it is assigned nothing` }
     const c = this.store.counts()
     return { name: this.name, ok: true, detail: `serving ${serving} models, ${c.assigned + c.computed + c.committed + c.revealed + c.skipped} open requests, ${c.done} done` }
   }
@@ -290,7 +297,10 @@ export class InferenceWorker {
     if (Date.now() >= this.modelsDueAt && this.preparing === undefined) {
       this.modelsDueAt = Date.now() + this.config.modelRefreshMs
       this.preparing = this.prepareModels()
-        .catch((err: unknown) => this.log.warn(`${this.tag}: reading the models failed (retrying): ${errorLine(err)}`))
+        .catch((err: unknown) => {
+          this.modelsDueAt = Date.now() + Math.min(5_000, this.config.modelRefreshMs)
+          this.log.warn(`${this.tag}: reading or serving the models failed (retrying): ${errorLine(err)}`)
+        })
         .finally(() => {
           this.preparing = undefined
         })
@@ -308,7 +318,7 @@ export class InferenceWorker {
     }
     if (Date.now() >= this.withdrawDueAt) {
       this.withdrawDueAt = Date.now() + this.config.withdrawIntervalMs
-      await this.claim()
+      await this.claim().catch((err: unknown) => this.log.warn(`${this.tag}: withdraw failed (retrying in ${this.config.withdrawIntervalMs} ms): ${errorLine(err)}`))
     }
   }
 
@@ -332,6 +342,7 @@ export class InferenceWorker {
       this.log.info(`${this.tag}: stake ${stake} wei (MIN_STAKE ${minStake})${stake < minStake ? ': not eligible, it is assigned nothing (--stake)' : ''}`)
     }
     this.stakeWei = stake
+    this.eligible = (await this.read<{ eligible: boolean }>('getNode', [this.address])).eligible
     this.setUpDone = true
   }
 
@@ -371,7 +382,13 @@ export class InferenceWorker {
       if (this.stopped) return
       if (slot.state === 'loading' || (slot.state === 'refused' && Date.now() >= slot.retryAt)) await this.loadModel(slot.model)
       const now = this.models.get(slot.model.modelId)!
-      if (now.state === 'ready' && !now.serving) await this.serve(now)
+      if (now.state !== 'ready') continue
+      if (now.serving && !(await this.isServing(now.model.modelId))) {
+        // evicted by a cheaper node on a full model, or unserved by hand
+        now.serving = false
+        this.log.warn(`${this.tag}: model ${now.model.name} (${now.model.modelId}) is no longer served by this node on chain: serving it again`)
+      }
+      if (!now.serving) await this.serve(now)
     }
   }
 
@@ -394,6 +411,11 @@ export class InferenceWorker {
 
   private async serve(slot: Extract<ModelSlot, { state: 'ready' }>): Promise<void> {
     const { model } = slot
+    if (this.eligible === false) {
+      // serve() would revert (StakeBelowMinimum, NodeExiting): nothing can be assigned to it anyway
+      this.once(`ineligible:${model.modelId}:${this.stakeWei}`, () => this.log.warn(`${this.tag}: not serving model ${model.name} (${model.modelId}): this node is not eligible (stake ${this.stakeWei} wei, or exiting)`))
+      return
+    }
     if (await this.isServing(model.modelId)) {
       slot.serving = true
       this.log.info(`${this.tag}: serving model ${model.name} (${model.modelId}) already`)
@@ -509,6 +531,8 @@ export class InferenceWorker {
       if (ran === undefined) return
       r = ran
     }
+    // revealed or skipped: nothing to send before the commit deadline (finalize comes later still)
+    if ((r.state === 'revealed' || r.state === 'skipped') && now < r.commitDeadline * 1000) return
     const a = await this.assignment(r.requestId)
     const i = a.nodes.findIndex((n) => n.toLowerCase() === this.address.toLowerCase())
     if (i < 0) throw new Error(`the coordinator does not list ${this.address} among the nodes of request ${r.requestId}`)
@@ -631,7 +655,7 @@ export class InferenceWorker {
   }
 
   private requestError(r: StoredRequest, err: unknown): void {
-    if (err instanceof AlreadyDone) return // someone else did it: the next step sees the new state
+    if (err instanceof AlreadyDone || this.stopped) return // someone else did it (the next step sees it), or shutting down
     const message = errorLine(err)
     this.store.note(r.requestId, message)
     this.lastError = { message: `request ${r.requestId}: ${message}`, at: Date.now() }
@@ -640,7 +664,12 @@ export class InferenceWorker {
 
   // ---- claims ----
 
+  /** Looks at the stake (slashing lowers it) and withdraws the balance once it reaches the threshold. */
   private async claim(): Promise<void> {
+    const [node, minStake] = await Promise.all([this.read<{ stake: bigint; eligible: boolean }>('getNode', [this.address]), this.read<bigint>('MIN_STAKE')])
+    if (this.stakeWei !== null && node.stake < this.stakeWei) this.log.warn(`${this.tag}: stake now ${node.stake} wei (was ${this.stakeWei})${node.stake < minStake ? `: below MIN_STAKE (${minStake}), it is assigned nothing until topped up (stake(), or restart with --stake)` : ''}`)
+    this.stakeWei = node.stake
+    this.eligible = node.eligible
     const balance = await this.read<bigint>('balanceOf', [this.address])
     if (balance === 0n || balance < this.config.withdrawThresholdWei) return
     const receipt = await this.transact('withdraw', [], { label: 'withdraw' })
