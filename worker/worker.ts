@@ -794,7 +794,12 @@ function hexToBytes(h: Hex): Uint8Array {
   return new Uint8Array(Buffer.from(h.slice(2), 'hex'))
 }
 
+/** The start of an output: as text when it is printable ASCII (a language model's), else as hex. */
 function preview(b: Uint8Array): string {
+  if (b.length > 0 && b.every((c) => c === 10 || (c >= 0x20 && c <= 0x7e))) {
+    const text = JSON.stringify(Buffer.from(b.subarray(0, 48)).toString('latin1'))
+    return b.length > 48 ? `${text}…` : text
+  }
   const hex = bytesToHex(b)
   return hex.length <= 42 ? hex : `${hex.slice(0, 42)}…`
 }
