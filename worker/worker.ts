@@ -168,6 +168,8 @@ export class InferenceWorker {
   private lastError: { message: string; at: number } | null = null
   private failures = 0
   private lastSuccessAt = Date.now()
+  /** Blocks per eth_getLogs call now (`logsBlockRange`, narrowed while an endpoint refuses it). */
+  private range: number
   /** The latest block's timestamp, as last read (seconds). */
   private latestTimestamp = 0
 
@@ -177,6 +179,7 @@ export class InferenceWorker {
   ) {
     this.account = privateKeyToAccount(config.privateKey)
     this.address = this.account.address
+    this.range = config.logsBlockRange
     const chain = defineAiRollupChain(config.l2RpcUrl)
     this.client = createPublicClient({ chain, transport: http(config.l2RpcUrl, { retryCount: 0, timeout: 15_000 }), pollingInterval: 250, cacheTime: 0 }) as PublicClient
     this.sender = new TxSender(this.client, this.account, () => this.chainId!)
@@ -439,12 +442,24 @@ export class InferenceWorker {
     this.latestTimestamp = Number(latest.timestamp)
     let from = (this.store.cursor() ?? head) + 1
     while (from <= head && !this.stopped) {
-      const to = Math.min(head, from + this.config.logsBlockRange - 1)
-      const logs = (await this.client.getLogs({ address: this.config.coordinator, fromBlock: BigInt(from), toBlock: BigInt(to) })) as unknown as RpcLog[]
+      const to = Math.min(head, from + this.range - 1)
+      let logs: RpcLog[]
+      try {
+        logs = (await this.client.getLogs({ address: this.config.coordinator, fromBlock: BigInt(from), toBlock: BigInt(to) })) as unknown as RpcLog[]
+      } catch (err) {
+        // an endpoint that caps a query's range or results: narrower ranges until it answers
+        if (this.range > 1 && /more than|too many|range|limit/i.test(errorLine(err))) {
+          this.range = Math.max(1, Math.floor(this.range / 4))
+          this.log.debug(`${this.tag}: eth_getLogs ${from}-${to} refused (${errorLine(err)}): ${this.range} blocks per call`)
+          continue
+        }
+        throw err
+      }
       const { assignments, events } = this.readLogs(logs)
       const added = this.store.recordScan(assignments, events, to)
       for (const a of added) this.announce(a)
       from = to + 1
+      this.range = Math.min(this.config.logsBlockRange, this.range * 2)
     }
   }
 

@@ -342,7 +342,8 @@ describe('inference workers (processes)', () => {
   it('keeps running while the L2 node is down and answers the requests made before and after it comes back', async () => {
     const bytes = tinyModel('outage')
     const modelId = await register(bytes, 'tiny-outage')
-    const ws = [10, 11, 12].map((i) => start(i, { models: [modelId] }))
+    // two blocks per eth_getLogs: the catch-up after the outage takes several bounded calls
+    const ws = [10, 11, 12].map((i) => start(i, { models: [modelId], args: ['--logs-range', '2'] }))
     await Promise.all(ws.map((w) => w.waitFor(/: serving model tiny-outage/)))
     const x = input([5.0, 3.6, 1.4, 0.2])
     const before = await request(modelId, x)
