@@ -5,8 +5,8 @@
  */
 import { parseAbi } from 'viem'
 
-/** The InferenceCoordinator predeploy (contracts/L2/InferenceCoordinator.sol). */
-export const INFERENCE_COORDINATOR = '0x4200000000000000000000000000000000000400' as const
+/** The InferenceCoordinator predeploy (contracts/L2/InferenceCoordinator.sol): the SDK's constant. */
+export { INFERENCE_COORDINATOR } from '@ai-rollup/sdk'
 
 export const registryAbi = parseAbi([
   'struct OffchainModel { address owner; uint64 size; uint32 timeoutSeconds; string name; string inputFormat; string outputFormat; string uri; }',
