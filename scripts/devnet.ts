@@ -28,17 +28,31 @@ import { readDeployments, writeDeployments, type L1Deployments } from '../batche
 import { rollupAnchorAbi } from '../batcher/abi.ts'
 import { startNode, type RunningNode } from '../sequencer/node.ts'
 import { validatorSetAbi } from '../validator/index.ts'
+import { startWorker, type InferenceWorker } from '../worker/index.ts'
+import { createLogger } from '../sequencer/log.ts'
+import { devAccounts } from '../sequencer/chain/dev-accounts.ts'
+import { defineAiRollupChain, INFERENCE_COORDINATOR } from '@ai-rollup/sdk'
 import { l1TuningFromCli, NODE_OPTION_SECTIONS, nodeInputFromCli, parseApiKeys, parseCli, usage, type CliSection } from '../sequencer/cli.ts'
 import { DEV_ANCHOR_API_KEY } from '../sequencer/config.ts'
 import { DATA_ANCHOR, L2_BRIDGE, MODEL_REGISTRY } from '../precompiles/addresses.ts'
 import { ANVIL_PRIVATE_KEYS, startAnvil, type RunningAnvil } from './lib/anvil.ts'
 import { deployL1 } from './lib/deploy-l1.ts'
+import { registerOffchainExamples } from './lib/offchain-models.ts'
 import { acquireLock } from './lib/process-lock.ts'
 
 /** The devnet validators' L1 keys: Anvil's last dev accounts, #9 down (#0 deploys, #1 posts batches). */
 const DEV_VALIDATOR_KEYS = [ANVIL_PRIVATE_KEYS[9], ANVIL_PRIVATE_KEYS[8], ANVIL_PRIVATE_KEYS[7], ANVIL_PRIVATE_KEYS[6], ANVIL_PRIVATE_KEYS[5]]
 /** Each devnet validator's stake: equal stakes, so any two thirds of them make a quorum. */
 const DEV_VALIDATOR_STAKE = parseEther('1')
+
+/**
+ * The devnet workers' L2 keys: the genesis dev accounts #19 down (the ones scripts and wallets
+ * reach for last), each staking DEV_WORKER_STAKE at DEV_WORKER_PRICE per request.
+ */
+const DEV_WORKER_ACCOUNTS = devAccounts().slice(-5).reverse()
+const DEV_WORKER_STAKE = parseEther('2')
+/** 0.001 ETH per request and node: a request with redundancy 3 costs 0.003 ETH plus its callback gas. */
+const DEV_WORKER_PRICE = parseEther('0.001')
 
 /** How the usage names this command. */
 const COMMAND = 'npm start --'
@@ -52,6 +66,7 @@ const DEVNET_SECTION: CliSection = {
     { name: 'l1-block-time', type: 'string', arg: '<s>', help: 'embedded L1 block interval in seconds (default 2)' },
     { name: 'challenge-window', type: 'string', arg: '<s>', help: 'challenge window of a new deployment (default 30 s in the devnet)' },
     { name: 'validators', type: 'string', arg: '<n>', help: `validators to run, 1 ETH of stake each, on the ports after the L2's (default 1; 0 = none; at most ${DEV_VALIDATOR_KEYS.length})` },
+    { name: 'workers', type: 'string', arg: '<n>', help: `off-chain inference workers to run in this process, ${formatEther(DEV_WORKER_STAKE)} ETH of stake each; with any, the example off-chain models are registered (default 0; at most ${DEV_WORKER_ACCOUNTS.length}; 3 for the example dApps)` },
     { name: 'l1-rpc', type: 'string', arg: '<url>', help: 'use this L1 instead of starting Anvil' },
     { name: 'deployer-key', type: 'string', arg: '<0x..>', help: 'with --l1-rpc: admin key for the deployment (or env L1_DEPLOYER_KEY)' },
     { name: 'batcher-key', type: 'string', arg: '<0x..>', help: 'with --l1-rpc: key holding the sequencer role (or env BATCHER_PRIVATE_KEY)' },
@@ -83,6 +98,10 @@ async function main(): Promise<void> {
   const root = resolve(str('data-dir') ?? 'data')
   const deploymentsPath = join(root, 'l1', 'deployments.json')
   const l2Port = Number(str('port') ?? 9545)
+  const validatorCount = Number(str('validators') ?? 1)
+  if (!Number.isInteger(validatorCount) || validatorCount < 0 || validatorCount > DEV_VALIDATOR_KEYS.length) throw new Error(`--validators takes 0 to ${DEV_VALIDATOR_KEYS.length}, got ${str('validators')}`)
+  const workerCount = Number(str('workers') ?? 0)
+  if (!Number.isInteger(workerCount) || workerCount < 0 || workerCount > DEV_WORKER_ACCOUNTS.length) throw new Error(`--workers takes 0 to ${DEV_WORKER_ACCOUNTS.length}, got ${str('workers')}`)
 
   // 0. one devnet per data directory: a second start must not touch the first one's L1
   mkdirSync(root, { recursive: true })
@@ -114,8 +133,6 @@ async function main(): Promise<void> {
   const l2Fresh = !existsSync(join(root, 'l2', 'chain.sqlite'))
   const deployments = await ensureDeployments(l1Url, deploymentsPath, deployerKey, privateKeyToAccount(batcherKey).address, Number(str('challenge-window') ?? DEV_CHALLENGE_WINDOW_S), l2Fresh)
   await topUpSequencerBond(l1Url, deployments, deployerKey)
-  const validatorCount = Number(str('validators') ?? 1)
-  if (!Number.isInteger(validatorCount) || validatorCount < 0 || validatorCount > DEV_VALIDATOR_KEYS.length) throw new Error(`--validators takes 0 to ${DEV_VALIDATOR_KEYS.length}, got ${str('validators')}`)
 
   // 3. the L2 node and its batcher
   let node
@@ -157,6 +174,32 @@ async function main(): Promise<void> {
     throw err
   }
 
+  // 5. off-chain inference: the example models registered (file:// URIs into this checkout), and the workers
+  const workers: InferenceWorker[] = []
+  let offchainModels: { name: string; modelId: string }[] = []
+  if (workerCount > 0) {
+    try {
+      const chain = defineAiRollupChain(node.url, Number(node.chainId))
+      const client = createPublicClient({ chain, transport: http(node.url), pollingInterval: 100 })
+      const wallet = createWalletClient({ chain, transport: http(node.url), account: privateKeyToAccount(DEV_KEY_0) })
+      offchainModels = await registerOffchainExamples(wallet, client)
+      for (let i = 0; i < workerCount; i++) {
+        workers.push(
+          startWorker(
+            { privateKey: DEV_WORKER_ACCOUNTS[i].privateKey, l2RpcUrl: node.url, l2WsUrl: node.wsUrl, stakeWei: DEV_WORKER_STAKE, priceWei: DEV_WORKER_PRICE, dataDir: join(root, `worker-${i + 1}`), modelCacheDir: join(root, 'worker-models') },
+            createLogger(node.config.logLevel, `worker-${i + 1}`),
+          ),
+        )
+      }
+    } catch (err) {
+      for (const w of workers) await w.stop()
+      for (const v of validators) await v.close()
+      await node.close()
+      await anvil?.stop()
+      throw err
+    }
+  }
+
   const apiKeys = node.config.anchoring.apiKeys
   console.log(
     [
@@ -177,6 +220,11 @@ async function main(): Promise<void> {
         ? `  validators            none (--validators 0): batches are final when their ${deployments.challengeWindowSeconds} s window passes`
         : `  validators            ${validators.length}, ${formatEther(DEV_VALIDATOR_STAKE)} ETH of stake each: every batch they re-derive is attested and final within seconds; a wrong one is challenged`,
       ...validators.map((v) => `    ${v.validator!.address}   ${v.url}   (replica + validator_getStatus)`),
+      `    InferenceCoordinator ${INFERENCE_COORDINATOR}`,
+      workers.length === 0
+        ? `  inference workers     none (--workers 0): off-chain requests find no nodes; \`npm start -- --workers 3\` runs three`
+        : `  inference workers     ${workers.length}, ${formatEther(DEV_WORKER_STAKE)} ETH of stake each, ${formatEther(DEV_WORKER_PRICE)} ETH per request: ${offchainModels.map((m) => `${m.name} ${m.modelId}`).join(', ')}`,
+      ...workers.map((w) => `    ${w.address}`),
       `  data                  ${root}`,
       '',
       ...nextSteps({ l2Url: node.url, l2ChainId: node.chainId, l1Url, deploymentsPath }),
@@ -188,7 +236,8 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return
     stopping = true
-    console.log(`${signal}: stopping the validators, the L2 node${anvil === undefined ? '' : ' and the L1'}`)
+    console.log(`${signal}: stopping the workers, the validators, the L2 node${anvil === undefined ? '' : ' and the L1'}`)
+    for (const w of workers) await w.stop()
     for (const v of validators) await v.close()
     await node.close()
     await anvil?.stop()
@@ -221,6 +270,7 @@ function nextSteps(p: { l2Url: string; l2ChainId: number | bigint; l1Url: string
     `  models                npm run models:register${rpcFlag === '' ? '' : ` --${rpcFlag}`}   the three example models`,
     `                        npm run models:register -- ./model.onnx --name "my model"${rpcFlag}   your own ONNX file`,
     `  examples              ${defaultL2 ? '' : `L2_RPC_URL=${p.l2Url} `}npm run deploy:examples   dApps calling the credit model (register the models first)`,
+    `                        ${defaultL2 ? '' : `L2_RPC_URL=${p.l2Url} `}npm run deploy:offchain-examples   content moderation and text generation by off-chain inference (start with --workers 3)`,
     `  bridge                npm run bridge -- deposit-eth 1 --wait${bridgeFlags}   (npm run bridge -- --help: withdraw, status, finalize)`,
     '  stop                  Ctrl-C (the L1 and L2 keep their state in the data directory)',
   ]

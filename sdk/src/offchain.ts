@@ -94,10 +94,17 @@ export interface RequestInferenceParameters {
   callbackGasLimit?: number
 }
 
-/** Quotes and sends `requestInference` with exactly the quote; returns the request id and the fee paid. */
+/**
+ * Quotes and sends `requestInference`; returns the request id and the value sent. The quote an
+ * eth_call returns leaves out the callback's gas (eth_call runs with a base fee of 0, as geth's),
+ * so with a callback this sends `callbackGasLimit × 2 × the latest base fee` more; the coordinator
+ * credits whatever exceeds the real quote to the sender's `balanceOf` (take it with `withdraw()`).
+ */
 export async function requestInference(wallet: WalletClient<Transport, Chain | undefined, Account>, client: PublicClient, params: RequestInferenceParameters): Promise<{ requestId: bigint; fee: bigint; txHash: Hex }> {
   const callbackGasLimit = params.callbackGasLimit ?? 0
-  const fee = await client.readContract({ address: INFERENCE_COORDINATOR, abi: inferenceCoordinatorAbi, functionName: 'quote', args: [params.modelId, params.redundancy, callbackGasLimit] })
+  const quote = await client.readContract({ address: INFERENCE_COORDINATOR, abi: inferenceCoordinatorAbi, functionName: 'quote', args: [params.modelId, params.redundancy, callbackGasLimit] })
+  const baseFee = callbackGasLimit === 0 ? 0n : ((await client.getBlock()).baseFeePerGas ?? 0n)
+  const fee = quote + BigInt(callbackGasLimit) * 2n * baseFee
   const txHash = await wallet.writeContract({
     address: INFERENCE_COORDINATOR,
     abi: inferenceCoordinatorAbi,

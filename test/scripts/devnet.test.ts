@@ -164,6 +164,52 @@ describe('npm start twice on one data directory', () => {
   }, 120_000)
 })
 
+describe('npm start -- --workers 3', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'devnet-workers-'))
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+
+  it('registers the example off-chain models, runs three workers, and the README example dApps get a classification and a generated text', async () => {
+    const [port, l1Port] = [await freePort(), await freePort()]
+    const devnet = await startDevnet(dataDir, port, l1Port, ['--workers', '3', '--validators', '0'])
+    try {
+      expect(devnet.output()).toMatch(/inference workers {5}3, 2 ETH of stake each, 0\.001 ETH per request: spam-classifier 0x[0-9a-f]{64}, tiny-lm 0x[0-9a-f]{64}/)
+      const url = `http://127.0.0.1:${port}`
+      await until(async () => {
+        const models = await rpc(url, 'ai_listModels')
+        return (models.length === 2 && models.every((m: { nodes: Hex }) => m.nodes === '0x3')) || undefined
+      }, 'three workers to serve both models', 60_000)
+      const { code, output } = await runCommand('npx', ['hardhat', 'run', 'scripts/deploy-offchain-examples.ts', '--network', 'l2'], { L2_RPC_URL: url, HARDHAT_DISABLE_TELEMETRY_PROMPT: 'true' })
+      expect(code, output).toBe(0)
+      expect(output).toMatch(/post 1 "Hi team[^\n]*": accepted \(p\(spam\) 0\.\d{4}\)/)
+      expect(output).toMatch(/post 2 "CLICK HERE[^\n]*": rejected \(p\(spam\) [01]\.\d{4}\)/)
+      expect(output).toMatch(/generated from "The model said ": "[ -~]{32}" \(done\)/)
+    } finally {
+      expect(await devnet.stop()).toBe(0)
+    }
+  }, 240_000)
+
+  it('refuses more workers than it has keys for', async () => {
+    const { code, output } = await runScript('scripts/devnet.ts', ['--data-dir', join(dataDir, 'x'), '--workers', '6', '--port', String(await freePort()), '--l1-port', String(await freePort())], 60_000)
+    expect(code).toBe(1)
+    expect(output).toContain('--workers takes 0 to 5, got 6')
+  }, 90_000)
+})
+
+/** Runs a command to its end with extra environment; SIGTERM after `timeoutMs`. */
+function runCommand(command: string, args: string[], env: Record<string, string>, timeoutMs = 180_000): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout!.on('data', (d) => (output += d))
+    child.stderr!.on('data', (d) => (output += d))
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      resolve({ code, output })
+    })
+  })
+}
+
 const runVerify = (args: string[]) => runScript('scripts/verify-anchor.ts', args)
 
 /** Runs a script to its end; SIGTERM after `timeoutMs` (a script that should have exited but did not), so no test leaves it running. */
