@@ -99,4 +99,62 @@ describe('off-chain inference on the node', () => {
     }
     expect((await rpcRaw(t.url, 'ai_listModels', ['not a number'])).error?.code).toBe(-32602)
   })
+
+  describe('faults on the real node', () => {
+    /** A model with 5 s phases, served by dev accounts 5, 6 and 7. */
+    const FAST_MODEL = keccak256(toHex('a model nobody answers in time'))
+    const nodes = [5, 6, 7]
+    const requestFast = async () => {
+      const fee = await t.publicClient.readContract({ address: INFERENCE_COORDINATOR, abi: inferenceCoordinatorAbi, functionName: 'quote', args: [FAST_MODEL, 3, 0] })
+      const receipt = await send(8, INFERENCE_COORDINATOR, inferenceCoordinatorAbi, 'requestInference', [FAST_MODEL, toHex('input'), 3, 0], fee)
+      const [assigned] = parseEventLogs({ abi: inferenceCoordinatorAbi, eventName: 'NodesAssigned', logs: receipt.logs })
+      return { fee, requestId: assigned.args.requestId, assigned: assigned.args }
+    }
+    const read = (functionName: string, args: unknown[]) => t.publicClient.readContract({ address: INFERENCE_COORDINATOR, abi: inferenceCoordinatorAbi, functionName, args } as never) as Promise<any>
+
+    beforeAll(async () => {
+      await send(0, MODEL_REGISTRY, modelRegistryAbi, 'registerOffchain', [FAST_MODEL, 'fast', 10n, 'int256[]', 'int256[]', 'file:///models/fast.onnx', 5])
+      for (const i of nodes) {
+        // 2 ETH: still eligible after the first test's slash (10%)
+        await send(i, INFERENCE_COORDINATOR, inferenceCoordinatorAbi, 'stake', [], parseEther('2'))
+        await send(i, INFERENCE_COORDINATOR, inferenceCoordinatorAbi, 'serve', [FAST_MODEL, 10n ** 12n])
+      }
+    })
+
+    it('a request no node answers is refused settlement before its deadline, then fails (TIMED_OUT), refunds the requester in full and slashes the silent nodes', async () => {
+      const requester = t.wallet(8).account.address
+      const before = await read('balanceOf', [requester])
+      const { fee, requestId, assigned } = await requestFast()
+      await expect(t.wallet(9).writeContract({ address: INFERENCE_COORDINATOR, abi: inferenceCoordinatorAbi, functionName: 'finalize', args: [requestId] })).rejects.toThrow(/FinalizeTooEarly/)
+      await new Promise((r) => setTimeout(r, (Number(assigned.commitDeadline) + 1) * 1000 - Date.now()))
+      const stakes = await Promise.all(assigned.nodes.map(async (n: Hex) => (await read('getNode', [n])).stake as bigint))
+      // explicit gas: an estimate would run on the latest block, sealed before the deadline
+      const hash = await t.wallet(9).writeContract({ address: INFERENCE_COORDINATOR, abi: inferenceCoordinatorAbi, functionName: 'finalize', args: [requestId], gas: 1_000_000n })
+      const receipt = await t.publicClient.waitForTransactionReceipt({ hash })
+      expect(receipt.status).toBe('success')
+      const [failed] = parseEventLogs({ abi: inferenceCoordinatorAbi, eventName: 'InferenceFailed', logs: receipt.logs })
+      expect(failed.args).toEqual({ requestId, reason: 2 })
+      expect(await read('getRequest', [requestId])).toEqual([3, '0x'])
+      expect((await read('balanceOf', [requester])) - before).toBe(fee)
+      const slashed = parseEventLogs({ abi: inferenceCoordinatorAbi, eventName: 'Slashed', logs: receipt.logs })
+      expect(slashed.map((e) => [e.args.node, e.args.reason, e.args.amount])).toEqual(assigned.nodes.map((n: Hex, i: number) => [n, 3, stakes[i] / 10n]))
+      // the refund is the requester's to take
+      const withdrawn = await send(8, INFERENCE_COORDINATOR, inferenceCoordinatorAbi, 'withdraw')
+      expect(parseEventLogs({ abi: inferenceCoordinatorAbi, eventName: 'Withdrawn', logs: withdrawn.logs })[0].args.amount).toBe(before + fee)
+    }, 30_000)
+
+    it('a reveal that does not open its commitment (wrong salt) is refused with BadReveal', async () => {
+      const { requestId, assigned } = await requestFast()
+      const indexOf = (address: Hex) => nodes.find((i) => t.wallet(i).account.address.toLowerCase() === address.toLowerCase())!
+      for (const node of assigned.nodes) {
+        const commitment = keccak256(encodeAbiParameters([{ type: 'uint256' }, { type: 'bytes32' }, { type: 'bytes32' }, { type: 'address' }], [requestId, keccak256(OUTPUT), SALT, node]))
+        await send(indexOf(node), INFERENCE_COORDINATOR, inferenceCoordinatorAbi, 'commit', [requestId, commitment])
+      }
+      const first = indexOf(assigned.nodes[0])
+      await expect(t.wallet(first).writeContract({ address: INFERENCE_COORDINATOR, abi: inferenceCoordinatorAbi, functionName: 'reveal', args: [requestId, OUTPUT, keccak256(toHex('another salt'))] })).rejects.toThrow(/BadReveal/)
+      await expect(t.wallet(first).writeContract({ address: INFERENCE_COORDINATOR, abi: inferenceCoordinatorAbi, functionName: 'reveal', args: [requestId, toHex('another output'), SALT] })).rejects.toThrow(/BadReveal/)
+      // the right opening is accepted
+      await send(first, INFERENCE_COORDINATOR, inferenceCoordinatorAbi, 'reveal', [requestId, OUTPUT, SALT])
+    })
+  })
 })
