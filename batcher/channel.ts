@@ -18,6 +18,7 @@
  * refuses a second copy of a frame (duplicate or conflicting), frames after the last, and a channel
  * not complete within its timeout; then checks the chained hashes against the batch's dataHash.
  */
+import { randomBytes } from 'node:crypto'
 import { keccak256 } from '../sequencer/chain/crypto.ts'
 
 export const FRAME_VERSION = 0x00
@@ -84,6 +85,11 @@ export function splitChannel(channelId: Uint8Array, data: Uint8Array, maxFrameBy
   const count = Math.max(1, Math.ceil(data.length / room))
   if (count > MAX_FRAMES_PER_CHANNEL) throw new Error(`${data.length} bytes need ${count} frames, more than a channel holds`)
   return Array.from({ length: count }, (_, i) => ({ channelId, number: i, last: i === count - 1, data: data.subarray(i * room, (i + 1) * room) }))
+}
+
+/** A channel of one frame, as submitBatch takes it (a random channel id unless given). */
+export function singleFrame(data: Uint8Array, channelId: Uint8Array = Uint8Array.from(randomBytes(CHANNEL_ID_BYTES))): Uint8Array {
+  return encodeFrame({ channelId, number: 0, last: true, data })
 }
 
 /** Frames needed for `dataBytes` of channel data in frames of `maxFrameBytes`. */

@@ -364,7 +364,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   if (replica !== undefined && l1 !== undefined) {
     const source = blockSource(store, chain, anchorStore, bridgeStore)
     derivation = new Derivation(
-      { l1RpcUrl: replica.l1RpcUrl, rollupAnchor: l1.rollupAnchor, confirmations: replica.confirmations, pollIntervalMs: replica.pollIntervalMs, unreachableWarnAfterMs: replica.unreachableWarnAfterMs },
+      { l1RpcUrl: replica.l1RpcUrl, l1BeaconUrl: replica.l1BeaconUrl, rollupAnchor: l1.rollupAnchor, confirmations: replica.confirmations, pollIntervalMs: replica.pollIntervalMs, unreachableWarnAfterMs: replica.unreachableWarnAfterMs },
       {
         headNumber: () => chain.headNumber,
         block: (number) => (number <= chain.headNumber ? source.block(number) : undefined),

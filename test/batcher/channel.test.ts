@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { keccak256 } from '../../sequencer/chain/crypto.ts'
 import {
   ChannelAssembler,
+  type AssembledChannel,
   decodeFrame,
   encodeFrame,
   FRAME_HEADER_BYTES,
@@ -92,7 +93,7 @@ describe('channel assembly', () => {
   it.each([1, 2, 3, 4])('reassembles frames in any order across L1 blocks (order %i)', (seed) => {
     const asm = new ChannelAssembler(100)
     const order = shuffled(frames, seed)
-    let done
+    let done: AssembledChannel | undefined
     order.forEach((f, i) => {
       const out = asm.add(onL1(f, 1000 + i))
       if (i < order.length - 1) expect(out).toBeUndefined()
@@ -108,7 +109,7 @@ describe('channel assembly', () => {
   it('keeps channels apart when their frames interleave', () => {
     const other = splitChannel(id(4), bytes(2_000, 5), 524)
     const asm = new ChannelAssembler(100)
-    const out = []
+    const out: (ReturnType<ChannelAssembler['add']>)[] = []
     for (let i = 0; i < Math.max(frames.length, other.length); i++) {
       if (i < other.length) out.push(asm.add(onL1(other[i], 10)))
       if (i < frames.length) out.push(asm.add(onL1(frames[i], 10)))
@@ -123,7 +124,7 @@ describe('channel assembly', () => {
     expect(() => asm.add(onL1(frames[0], 2))).toThrow(/frame 0 duplicated/)
     const conflicting = { ...frames[0], data: bytes(frames[0].data.length, 77) }
     expect(() => asm.add(onL1(conflicting, 2))).toThrow(/frame 0 conflicts/)
-    let done
+    let done: AssembledChannel | undefined
     for (const f of frames.slice(1)) done = asm.add(onL1(f, 3))
     expect(Buffer.from(done!.data)).toEqual(Buffer.from(data))
   })
@@ -153,7 +154,7 @@ describe('channel assembly', () => {
     expect(() => asm2.add(onL1(frames[1], 111))).toThrow(/timed out/)
     // the batcher re-posts under a new channel id, which assembles as any other
     const again = splitChannel(id(9), data, 524)
-    let done
+    let done: AssembledChannel | undefined
     for (const f of again) done = asm2.add(onL1(f, 120))
     expect(Buffer.from(done!.data)).toEqual(Buffer.from(data))
   })
