@@ -26,7 +26,7 @@
  */
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { randomBytes } from 'node:crypto'
-import { BaseError, ContractFunctionRevertedError, createPublicClient, encodeFunctionData, http, keccak256, toHex, type Hex, type PublicClient, type TransactionReceipt } from 'viem'
+import { BaseError, ContractFunctionRevertedError, createPublicClient, decodeErrorResult, encodeFunctionData, http, keccak256, toHex, type Hex, type PublicClient, type TransactionReceipt } from 'viem'
 import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
 import { rollupAnchorAbi } from './abi.ts'
 import { encodeBatch, type BatchBlock, type CompressionName } from './codec.ts'
@@ -869,6 +869,16 @@ function revertReason(err: unknown): string {
   if (err instanceof BaseError) {
     const revert = err.walk((e) => e instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null
     if (revert?.data !== undefined) return `${revert.data.errorName}(${(revert.data.args ?? []).map(String).join(', ')})`
+    // a plain eth_estimateGas: the revert data somewhere in the chain, decoded with RollupAnchor's errors
+    const withData = err.walk((e) => typeof (e as { data?: unknown }).data === 'string' && /^0x[0-9a-f]{8}/i.test((e as { data: string }).data)) as { data: Hex } | null
+    if (withData !== null) {
+      try {
+        const decoded = decodeErrorResult({ abi: rollupAnchorAbi, data: withData.data })
+        return `${decoded.errorName}(${(decoded.args ?? []).map(String).join(', ')})`
+      } catch {
+        // not one of RollupAnchor's errors
+      }
+    }
     return err.shortMessage
   }
   return String(err)
