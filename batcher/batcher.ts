@@ -521,9 +521,13 @@ export class Batcher {
     if (channel === undefined) this.frameCache = undefined
   }
 
-  /** The next batch, if one is due: blocks from the last posted one on, closed by size or age. */
-  planBatch(): { blocks: SourceBlock[]; data: Uint8Array } | undefined {
-    const { maxBatchBytes, maxBatchAgeMs, maxBatchBlocks, compression } = this.config
+  /**
+   * The next batch, if one is due: blocks from the last posted one on, closed by size (at most
+   * `maxBatchBytes` compressed, or `maxBytes` when smaller) or age.
+   */
+  planBatch(maxBytes = this.config.maxBatchBytes): { blocks: SourceBlock[]; data: Uint8Array } | undefined {
+    const { maxBatchAgeMs, maxBatchBlocks, compression } = this.config
+    const maxBatchBytes = Math.min(maxBytes, this.config.maxBatchBytes)
     const next = (this.ledger.lastBatch()?.lastBlock ?? 0) + 1
     const head = this.source.headNumber()
     if (next > head) return undefined
@@ -583,14 +587,27 @@ export class Batcher {
     return frames
   }
 
+  /**
+   * Most channel bytes that complete well within RollupAnchor's channel timeout: transactions go
+   * one at a time, one L1 block each at best, so a channel takes at most half the timeout in
+   * transactions (the rest is room for fee bumps and a busy L1).
+   */
+  private channelBudget(da: DataAvailability, timeout: number): number {
+    const txs = Math.max(1, Math.floor(timeout / 2))
+    return da === 'blobs' ? txs * this.config.maxBlobsPerTx * (BLOB_FRAME_BYTES - 24) : txs * (this.config.maxFrameBytes - 24)
+  }
+
   /** Plans the next channel and writes it down (before any of its frames is sent). */
   private async openChannel(): Promise<ChannelRecord | undefined> {
-    const plan = this.planBatch()
-    if (plan === undefined) return undefined
+    if (this.planBatch() === undefined) return undefined // nothing due: no L1 call
+    const timeout = Number(await this.read('channelTimeout'))
+    const mode = this.config.dataAvailability
+    let plan = this.planBatch(this.channelBudget(mode === 'calldata' ? 'calldata' : 'blobs', timeout))!
+    const da = await this.chooseDa(plan.data.length)
+    if (da === 'calldata' && mode !== 'calldata') plan = this.planBatch(this.channelBudget('calldata', timeout))!
     const { blocks, data } = plan
     const first = blocks[0].number
     const last = blocks[blocks.length - 1]
-    const da = await this.chooseDa(data.length)
     const id = bytesToHex(randomBytes(16)) as Hex
     const frames = splitChannel(hexToBytes(id), data, this.frameBytes(da)).map(encodeFrame)
     const ch: ChannelRecord = {

@@ -53,7 +53,7 @@ import { AnchorSubmissionsClosedError } from './anchoring/queue.ts'
 import { method } from './rpc/methods.ts'
 import { AnchorEvents } from './anchoring/events.ts'
 import { anchorMethods } from './rpc/namespaces/anchor.ts'
-import { Batcher, BatchProofs, CommitteeReader, Derivation, encodeSealedBlock, readDeployments, SqliteBatchLedger, type BatchBlock, type BatchCommittee, type BlockSource, type CrashPoint, type HeadSink, type L1Deployments, type ProofIndex } from '../batcher/index.ts'
+import { Batcher, BatchProofs, CommitteeReader, Derivation, encodeSealedBlock, readDeployments, SqliteBatchLedger, type BatchBlock, type BatchCommittee, type BlockSource, type CrashContext, type CrashPoint, type HeadSink, type L1Deployments, type ProofIndex } from '../batcher/index.ts'
 import type { SealedBlockFeed } from './rpc/subscriptions.ts'
 import { SealedBlockFollower } from './replica/feed-follower.ts'
 import { TxForwarder, wsUrlOf } from './replica/forward.ts'
@@ -124,7 +124,7 @@ export interface NodeHooks {
   /** Given the block builder's VM and state-call latch once, to inject faults into execution. */
   execution?: (seam: ExecutionSeam) => void
   /** Called at each of the batcher's crash points; throwing BatcherCrash stops it there, as a crash would. */
-  batcherCrashAt?: (point: CrashPoint) => void
+  batcherCrashAt?: (point: CrashPoint, at: CrashContext) => void
 }
 
 export async function startNode(input: NodeConfigInput = {}, hooks: NodeHooks = {}): Promise<RunningNode> {
