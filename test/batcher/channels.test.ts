@@ -47,7 +47,7 @@ async function anchorTxs(r: TestRollup) {
   return out
 }
 
-const selector = (name: string) => toFunctionSelector(rollupAnchorAbi.find((x): x is AbiFunction => x.type === 'function' && x.name === name)!)
+const selector = (name: string) => toFunctionSelector((rollupAnchorAbi as readonly unknown[] as AbiFunction[]).find((x) => x.type === 'function' && x.name === name)!)
 
 /** A fresh node rebuilt from L1 alone has every block of the sequencer's, same hash and state root. */
 async function expectRebuildMatches(r: TestRollup, head: number) {
