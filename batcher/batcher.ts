@@ -39,7 +39,7 @@ export type { L1Batch }
 import { cheaperDa, daCosts } from './da.ts'
 import { DivergenceError } from './errors.ts'
 import { MerkleTree } from './merkle.ts'
-import { L1Failure as BatcherError, L1Loop, l1ErrorText, type L1Health, type Logger } from './l1-loop.ts'
+import { isUnreachable, L1Failure as BatcherError, L1Loop, l1ErrorText, type L1Health, type Logger } from './l1-loop.ts'
 import { moveHeads } from './heads.ts'
 
 /** A sealed L2 block as the batcher needs it. */
@@ -179,6 +179,11 @@ export class BatcherCrash extends Error {
   override readonly name = 'BatcherCrash'
 }
 
+/** The L1 refused a blob transaction: the batcher falls back to calldata (not an error of the step). */
+class BlobsRefused extends Error {
+  override readonly name = 'BlobsRefused'
+}
+
 interface Attempt {
   hash: Hex
   raw: Hex
@@ -259,6 +264,8 @@ export interface BatcherStatus extends L1Health {
   lastError: { message: string; at: number } | null
 }
 
+/** After an L1 refuses a blob transaction, channels go in calldata this long before blobs are tried again. */
+const BLOB_FALLBACK_MS = 10 * 60_000
 const INFLIGHT_KEY = 'batcher.inflight'
 const CHANNEL_KEY = 'batcher.channel'
 const SYNC_BATCHES_PER_STEP = 200
@@ -381,8 +388,12 @@ export class Batcher {
       this.loop.hurry() // more L1 batches to read before anything can be posted
       return
     }
-    if (this.inflight() !== undefined) return this.watchInflight()
-    await this.postNext(Number(l1Head.number))
+    try {
+      if (this.inflight() !== undefined) return await this.watchInflight()
+      await this.postNext(Number(l1Head.number))
+    } catch (err) {
+      if (!(err instanceof BlobsRefused)) throw err
+    }
   }
 
   /** Once per start: the contract must exist, and the key should hold the sequencer role. */
@@ -570,6 +581,8 @@ export class Batcher {
   }
 
   private frameCache: { id: Hex; frames: Uint8Array[] } | undefined
+  /** Until when channels go in calldata because the L1 refused a blob transaction (ms since the epoch). */
+  private blobsRefusedUntil = 0
 
   /**
    * The channel's frames, rebuilt from its blocks (the encoding is deterministic) and checked
@@ -633,6 +646,7 @@ export class Batcher {
   /** Which kind of L1 data a new channel goes in (da.ts: by the L1's current fees under `auto`). */
   private async chooseDa(dataBytes: number): Promise<DataAvailability> {
     const mode = this.config.dataAvailability
+    if (mode !== 'calldata' && Date.now() < this.blobsRefusedUntil) return 'calldata' // the fallback
     if (mode !== 'auto') return mode
     const [block, tip, blobBaseFee] = await Promise.all([
       this.l1.getBlock({ blockTag: 'latest' }),
@@ -838,6 +852,16 @@ export class Batcher {
     } catch (err) {
       const message = l1ErrorText(err)
       if (/already known|already imported|nonce too low|known transaction/i.test(message)) return
+      if (raw.startsWith('0x03') && !isUnreachable(err) && /blob|type.?3|transaction type|not supported|unsupported|sidecar|eip-?4844/i.test(message)) {
+        // the L1 (or its node) takes no blob transactions: calldata for a while, from a new channel
+        this.setInflight(undefined)
+        this.setChannel(undefined)
+        this.blobsRefusedUntil = Date.now() + BLOB_FALLBACK_MS
+        this.loop.noteError(`L1 refuses blob transactions (${message}); posting in calldata for ${BLOB_FALLBACK_MS / 60_000} min`)
+        this.log.error(`batcher: L1 refuses blob transactions (${message}); posting in calldata for ${BLOB_FALLBACK_MS / 60_000} min (a channel begun in blobs is posted again)`)
+        this.loop.hurry()
+        throw new BlobsRefused(message)
+      }
       if (/oversized|exceeds block gas limit|intrinsic gas too (high|low)|max initcode size/i.test(message)) {
         // no retry or fee bump can make the L1 take this transaction: stop rather than spin
         this.setInflight(undefined)
