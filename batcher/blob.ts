@@ -58,7 +58,7 @@ export function blobToBytes(blob: Uint8Array): Uint8Array {
 interface KzgContext {
   blobToKzgCommitment(blob: Uint8Array): Uint8Array
   computeBlobKzgProof(blob: Uint8Array, commitment: Uint8Array): Uint8Array
-  computeCellsAndKzgProofs(blob: Uint8Array): [Uint8Array[], Uint8Array[]]
+  computeCellsAndKzgProofs(blob: Uint8Array): { cells: Uint8Array[]; proofs: Uint8Array[] }
   verifyBlobKzgProof(blob: Uint8Array, commitment: Uint8Array, proof: Uint8Array): boolean
 }
 
@@ -93,7 +93,7 @@ export interface Sidecar {
 export function makeSidecar(blobs: Uint8Array[], version: SidecarVersion): Sidecar {
   const k = kzg()
   const commitments = blobs.map((b) => k.blobToKzgCommitment(b))
-  const proofs = version === 0 ? blobs.map((b, i) => k.computeBlobKzgProof(b, commitments[i])) : blobs.flatMap((b) => k.computeCellsAndKzgProofs(b)[1])
+  const proofs = version === 0 ? blobs.map((b, i) => k.computeBlobKzgProof(b, commitments[i])) : blobs.flatMap((b) => k.computeCellsAndKzgProofs(b).proofs)
   return { blobs, commitments, proofs, versionedHashes: commitments.map(versionedHash), version }
 }
 
