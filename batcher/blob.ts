@@ -123,7 +123,8 @@ export class BeaconBlobSource implements BlobSource {
     const base = this.url.replace(/\/$/, '')
     const genesis = await (this.genesis ??= this.genesisTime(base))
     const id = genesis === undefined || block.timestamp === undefined ? block.number.toString() : String((Number(block.timestamp) - genesis) / (this.opts.secondsPerSlot ?? 12))
-    const query = versionedHashes.map((h) => `versioned_hashes=${h}`).join('&')
+    // one parameter, comma-separated (Anvil reads only the last of repeated ones; beacon nodes take both)
+    const query = `versioned_hashes=${versionedHashes.join(',')}`
     const res = await fetch(`${base}/eth/v1/beacon/blobs/${id}?${query}`, { signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000) })
     if (!res.ok) throw new Error(`blob source ${base}: block ${id} answered HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`)
     const body = (await res.json()) as { data?: (string | { blob: string })[] }
