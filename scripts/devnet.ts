@@ -19,7 +19,7 @@
  * Another L1: `npm start -- --l1-rpc <url> --deployer-key <0x..>` skips Anvil (or run the node
  * alone, `npm run node -- --l1-rpc ... --deployments ... --batcher-key ...`; see the README).
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createPublicClient, createWalletClient, formatEther, http, parseEther } from 'viem'
 import { defineL1Chain } from '@ai-rollup/sdk'
@@ -31,7 +31,7 @@ import { validatorSetAbi } from '../validator/index.ts'
 import { l1TuningFromCli, NODE_OPTION_SECTIONS, nodeInputFromCli, parseApiKeys, parseCli, usage, type CliSection } from '../sequencer/cli.ts'
 import { DEV_ANCHOR_API_KEY } from '../sequencer/config.ts'
 import { DATA_ANCHOR, L2_BRIDGE, MODEL_REGISTRY } from '../precompiles/addresses.ts'
-import { ANVIL_PRIVATE_KEYS, startAnvil, type RunningAnvil } from './lib/anvil.ts'
+import { ANVIL_PRIVATE_KEYS, pruneBlobSidecars, startAnvil, type RunningAnvil } from './lib/anvil.ts'
 import { deployL1 } from './lib/deploy-l1.ts'
 import { acquireLock } from './lib/process-lock.ts'
 
@@ -50,6 +50,8 @@ const DEVNET_SECTION: CliSection = {
     { name: 'data-dir', type: 'string', arg: '<dir>', help: "root of the devnet's data (default ./data): l1/ and l2/ inside" },
     { name: 'l1-port', type: 'string', arg: '<port>', help: 'embedded L1 port (default 8545)' },
     { name: 'l1-block-time', type: 'string', arg: '<s>', help: 'embedded L1 block interval in seconds (default 2)' },
+    { name: 'l1-blob-retention', type: 'string', arg: '<blocks>', help: 'embedded L1: keep blob sidecars of the newest N L1 blocks in its state file (default 1800: an hour; Ethereum keeps ~18 days)' },
+    { name: 'l1-state-max-mb', type: 'string', arg: '<MB>', help: 'embedded L1: when its state file passes this, restart it with older blob sidecars pruned (default 256)' },
     { name: 'challenge-window', type: 'string', arg: '<s>', help: 'challenge window of a new deployment (default 30 s in the devnet)' },
     { name: 'validators', type: 'string', arg: '<n>', help: `validators to run, 1 ETH of stake each, on the ports after the L2's (default 1; 0 = none; at most ${DEV_VALIDATOR_KEYS.length})` },
     { name: 'l1-rpc', type: 'string', arg: '<url>', help: 'use this L1 instead of starting Anvil' },
@@ -73,8 +75,24 @@ const DEV_CHALLENGE_WINDOW_S = 30
 /** A dispute's commit and reveal phases in the devnet, each (the exit delay and bond lock follow). */
 const DEV_VOTING_PHASE_S = 15
 const DEV_BATCH_AGE_MS = 2_000
+/** Blob sidecars of this many newest L1 blocks stay in the devnet L1's state file (an hour of 2-second blocks). */
+const DEV_BLOB_RETENTION_BLOCKS = 1_800
+const DEV_L1_STATE_MAX_MB = 256
+/** Blob sidecars a replica or validator started late can still read, whatever the size: ~2 minutes of L1. */
+const DEV_BLOB_MIN_KEEP_BLOCKS = 64
+/** How often the devnet looks at the L1 state file's size (ms). */
+const L1_STATE_CHECK_MS = 60_000
 /** In the data directory: who runs the devnet on it (pid, start time, ports). */
 const DEVNET_LOCK_FILE = 'devnet.lock'
+
+/** Prunes the embedded L1's state file of old blob sidecars (scripts/lib/anvil.ts) and says what it did. */
+function pruneL1State(statePath: string, retention: { keepBlocks: number; maxBlobBytes: number; minKeepBlocks: number }): void {
+  if (!existsSync(statePath)) return
+  const r = pruneBlobSidecars(statePath, retention)
+  if (r.blobsPruned > 0) {
+    console.log(`L1 state: pruned ${r.blobsPruned} old blob sidecars (${r.blobsKept} kept): ${(r.bytesBefore / 1e6).toFixed(0)} MB → ${(r.bytesAfter / 1e6).toFixed(0)} MB`)
+  }
+}
 
 async function main(): Promise<void> {
   const values = parseCli(process.argv.slice(2), COMMAND, SECTIONS)
@@ -98,14 +116,12 @@ async function main(): Promise<void> {
   let l1Url = str('l1-rpc')
   const deployerKey = (str('deployer-key') ?? process.env.L1_DEPLOYER_KEY ?? ANVIL_PRIVATE_KEYS[0]) as `0x${string}`
   const batcherKey = (str('batcher-key') ?? process.env.BATCHER_PRIVATE_KEY ?? ANVIL_PRIVATE_KEYS[1]) as `0x${string}`
+  const statePath = join(root, 'l1', 'anvil-state.json')
+  const anvilOptions = { port: Number(str('l1-port') ?? 8545), statePath, blockTime: Number(str('l1-block-time') ?? 2), silent: true, logFile: join(root, 'l1', 'anvil.log') }
+  const retention = { keepBlocks: Number(str('l1-blob-retention') ?? DEV_BLOB_RETENTION_BLOCKS), maxBlobBytes: (Number(str('l1-state-max-mb') ?? DEV_L1_STATE_MAX_MB) * 1024 * 1024) / 2, minKeepBlocks: DEV_BLOB_MIN_KEEP_BLOCKS }
   if (l1Url === undefined) {
-    anvil = await startAnvil({
-      port: Number(str('l1-port') ?? 8545),
-      statePath: join(root, 'l1', 'anvil-state.json'),
-      blockTime: Number(str('l1-block-time') ?? 2),
-      silent: true,
-      logFile: join(root, 'l1', 'anvil.log'),
-    })
+    pruneL1State(statePath, retention)
+    anvil = await startAnvil(anvilOptions)
     l1Url = anvil.url
     if (anvil.restoredFromBackup) console.warn('L1 state file was damaged; restored its last good copy (the L1 lost its last blocks: the batcher re-posts what is missing)')
   }
@@ -125,7 +141,8 @@ async function main(): Promise<void> {
       ...fromCli,
       dataDir: join(root, 'l2'),
       rpc: { ...fromCli.rpc, port: l2Port },
-      l1: { rpcUrl: l1Url, deploymentsPath, batcherKey, confirmations: 1, maxBatchAgeMs: DEV_BATCH_AGE_MS, pollIntervalMs: 500, resubmitAfterMs: 15_000, ...l1TuningFromCli(values) },
+      // blobs by default (the devnet's Anvil takes version-0 sidecars); --data-availability calldata|auto to change it
+      l1: { rpcUrl: l1Url, deploymentsPath, batcherKey, confirmations: 1, maxBatchAgeMs: DEV_BATCH_AGE_MS, pollIntervalMs: 500, resubmitAfterMs: 15_000, dataAvailability: 'blobs', blobSidecarVersion: 0, ...l1TuningFromCli(values) },
       bridge: { confirmations: 1, pollIntervalMs: 500, ...fromCli.bridge },
       anchoring: fromCli.anchoring ?? { apiKeys: parseApiKeys(process.env.ANCHOR_API_KEYS ?? DEV_ANCHOR_API_KEY) },
       logLevel: fromCli.logLevel ?? 'info',
@@ -172,7 +189,7 @@ async function main(): Promise<void> {
       `    DataAnchor           ${DATA_ANCHOR}`,
       `    L2Bridge             ${L2_BRIDGE}`,
       `  anchoring API         POST ${node.url}/v1/anchors   GET ${node.url}/v1/anchors/{hash}   key: ${apiKeys.includes(DEV_ANCHOR_API_KEY) ? DEV_ANCHOR_API_KEY : '(configured)'}`,
-      `  batcher               ${node.batcher?.sender}   posts every ${node.config.l1!.maxBatchAgeMs / 1000} s of new blocks`,
+      `  batcher               ${node.batcher?.sender}   posts every ${node.config.l1!.maxBatchAgeMs / 1000} s of new blocks, in ${node.config.l1!.dataAvailability === 'auto' ? 'blobs or calldata (auto)' : node.config.l1!.dataAvailability}`,
       validators.length === 0
         ? `  validators            none (--validators 0): batches are final when their ${deployments.challengeWindowSeconds} s window passes`
         : `  validators            ${validators.length}, ${formatEther(DEV_VALIDATOR_STAKE)} ETH of stake each: every batch they re-derive is attested and final within seconds; a wrong one is challenged`,
@@ -185,9 +202,23 @@ async function main(): Promise<void> {
   )
 
   let stopping = false
+  // the embedded L1's state file keeps every blob: past its size limit, a short L1 restart prunes
+  // the oldest sidecars (the batcher and validators ride through it as through any L1 outage)
+  const maxStateBytes = retention.maxBlobBytes * 2
+  const stateCheck = setInterval(() => {
+    if (anvil === undefined || stopping || !existsSync(statePath) || statSync(statePath).size <= maxStateBytes) return
+    void (async () => {
+      console.log(`L1 state file passed ${maxStateBytes / 1024 / 1024} MB: restarting the L1 to prune old blob sidecars`)
+      await anvil!.stop()
+      pruneL1State(statePath, retention)
+      anvil = await startAnvil(anvilOptions)
+    })().catch((err: unknown) => console.error(`L1 restart for pruning failed: ${(err as Error).message}`))
+  }, L1_STATE_CHECK_MS)
+  stateCheck.unref()
   const stop = async (signal: string) => {
     if (stopping) return
     stopping = true
+    clearInterval(stateCheck)
     console.log(`${signal}: stopping the validators, the L2 node${anvil === undefined ? '' : ' and the L1'}`)
     for (const v of validators) await v.close()
     await node.close()
