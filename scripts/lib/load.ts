@@ -438,7 +438,7 @@ interface SendResult {
 }
 
 /** CLIENTS async workers share one queue; each sends eth_sendRawTransaction one at a time. */
-async function sendAll(url: string, raw: Hex[]): Promise<SendResult> {
+export async function sendAll(url: string, raw: Hex[]): Promise<SendResult> {
   let next = 0
   let rejected = 0
   const errors: string[] = []
@@ -468,7 +468,7 @@ interface MinedResult {
  * Polls each unfinished sender's `latest` nonce every 100 ms (at most POLL_CONCURRENCY requests at
  * a time) until all reach their final nonce, or nothing moves for STALL_TIMEOUT_MS.
  */
-async function waitMined(url: string, senders: Sender[], startNonces: number[], finalNonces: number[]): Promise<MinedResult> {
+export async function waitMined(url: string, senders: Sender[], startNonces: number[], finalNonces: number[]): Promise<MinedResult> {
   const current = [...startNonces]
   let lastProgress = performance.now()
   const minedCount = () => current.reduce((sum, n, i) => sum + (n - startNonces[i]), 0)
