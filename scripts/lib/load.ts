@@ -286,12 +286,12 @@ export async function waitReady(name: string, url: string, child: ChildProcess, 
 }
 
 /** Our sequencer (`sequencer/main.ts`) on a fresh data dir, 1 s blocks, errors-only logging. */
-export async function startOurNode(dataDir: string): Promise<RunningNode<'ours'>> {
+export async function startOurNode(dataDir: string, extraArgs: string[] = []): Promise<RunningNode<'ours'>> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}/`
   // BENCH_NODE_FLAGS passes V8/Node flags to our node, e.g. "--cpu-prof --cpu-prof-dir=.prof" to profile it
   const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')
-  const args = [...flags, '--import', 'tsx', OUR_MAIN, '--data-dir', dataDir, '--port', String(port), '--block-time', String(BLOCK_TIME_MS), '--log-level', 'error']
+  const args = [...flags, '--import', 'tsx', OUR_MAIN, '--data-dir', dataDir, '--port', String(port), '--block-time', String(BLOCK_TIME_MS), '--log-level', 'error', ...extraArgs]
   const { child, tail } = spawnNode('our node', args)
   const chainId = await waitReady('our node', url, child, tail)
   return { name: 'ours', url, pid: child.pid!, chainId }
