@@ -8,12 +8,13 @@
 import { createServer, type Server } from 'node:http'
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { concat, keccak256, toFunctionSelector, toHex, zeroHash, type AbiFunction, type Hex } from 'viem'
+import { concat, decodeErrorResult, encodeFunctionData, keccak256, parseEventLogs, toFunctionSelector, toHex, zeroHash, type AbiFunction, type Hex } from 'viem'
 import { rollupAnchorAbi } from '../../batcher/abi.ts'
 import { deriveFromL1 } from '../../batcher/derive.ts'
 import { startTestNode } from '../helpers/node.ts'
 import { l1Batches, sendTransfers, startTestRollup, untilPosted, type TestRollup } from '../helpers/rollup.ts'
-import { startTestL1 } from '../helpers/l1.ts'
+import { deployTestL1, startTestL1 } from '../helpers/l1.ts'
+import { frameToBlob, makeSidecar, wrapBlobTransaction } from '../../batcher/blob.ts'
 import { BATCHER_KEY } from '../helpers/rollup.ts'
 import { privateKeyToAccount } from 'viem/accounts'
 
@@ -93,6 +94,40 @@ async function startProxy(target: string) {
   })
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, state }
 }
+
+describe('RollupAnchor with blob transactions (what Hardhat cannot send)', () => {
+  it('records each blob by its versioned hash (FramesAppended), and refuses a blob it is not told of (UnrecordedBlob) or one that is missing (MissingBlob)', async () => {
+    const l1 = await startTestL1()
+    cleanup.push(() => l1.close())
+    const { deployments, publicClient } = await deployTestL1(l1, { sequencerKey: BATCHER_KEY })
+    const account = privateKeyToAccount(BATCHER_KEY)
+    const chainId = await publicClient.getChainId()
+    const sidecar = makeSidecar([frameToBlob(Uint8Array.of(1, 2, 3)), frameToBlob(Uint8Array.of(4, 5, 6))], 0)
+    const channelId = '0x000102030405060708090a0b0c0d0e0f' as Hex
+    const call = (blobCount: bigint) => encodeFunctionData({ abi: rollupAnchorAbi, functionName: 'appendFrames', args: [channelId, 0, [], blobCount] })
+    const simulate = (blobCount: bigint) =>
+      publicClient.request({ method: 'eth_call', params: [{ from: account.address, to: deployments.rollupAnchor, data: call(blobCount), blobVersionedHashes: sidecar.versionedHashes, maxFeePerBlobGas: '0x3b9aca00' } as never, 'latest'] }).then(
+        () => 'ok',
+        (err: Error) => {
+          const data = (err as { cause?: { data?: Hex } }).cause?.data ?? (/(0x[0-9a-f]{8,})/i.exec(String((err as { details?: string }).details ?? err.message))?.[1] as Hex)
+          return decodeErrorResult({ abi: rollupAnchorAbi, data }).errorName
+        },
+      )
+    expect(await simulate(1n)).toBe('UnrecordedBlob')
+    expect(await simulate(3n)).toBe('MissingBlob')
+    expect(await simulate(2n)).toBe('ok')
+    const fees = await publicClient.estimateFeesPerGas()
+    const signed = await account.signTransaction({ type: 'eip4844', chainId, nonce: await publicClient.getTransactionCount({ address: account.address }), to: deployments.rollupAnchor, data: call(2n), gas: 300_000n, ...fees, maxFeePerBlobGas: 10n ** 9n, blobVersionedHashes: sidecar.versionedHashes })
+    const hash = await publicClient.request({ method: 'eth_sendRawTransaction', params: [wrapBlobTransaction(signed, sidecar)] })
+    const receipt = await publicClient.waitForTransactionReceipt({ hash })
+    expect(receipt.status).toBe('success')
+    const [ev] = parseEventLogs({ abi: rollupAnchorAbi, eventName: 'FramesAppended', logs: receipt.logs })
+    expect(ev.args).toEqual({ channelId, firstFrame: 0, frameHashes: sidecar.versionedHashes, blobCount: 2n })
+    const ch = await publicClient.readContract({ address: deployments.rollupAnchor, abi: rollupAnchorAbi, functionName: 'channel', args: [channelId] })
+    expect(ch.acc).toBe(keccak256(concat([keccak256(concat([zeroHash, sidecar.versionedHashes[0]])), sidecar.versionedHashes[1]])))
+    expect(ch.nextFrame).toBe(2)
+  }, 60_000)
+})
 
 describe('blobs on Anvil', () => {
   it('posts a channel of several blobs over several type-3 transactions; a rebuild reads them back and matches block for block', async () => {
