@@ -26,11 +26,11 @@
  */
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { randomBytes } from 'node:crypto'
-import { BaseError, ContractFunctionRevertedError, createPublicClient, decodeErrorResult, encodeFunctionData, http, keccak256, toHex, type Hex, type PublicClient, type TransactionReceipt } from 'viem'
+import { BaseError, ContractFunctionRevertedError, createPublicClient, decodeErrorResult, encodeFunctionData, http, keccak256, type Hex, type PublicClient, type TransactionReceipt } from 'viem'
 import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
 import { rollupAnchorAbi } from './abi.ts'
 import { encodeBatch, type BatchBlock, type CompressionName } from './codec.ts'
-import { BLOB_BYTES, BLOB_FRAME_BYTES, frameToBlob, makeSidecar, wrapBlobTransaction, type SidecarVersion } from './blob.ts'
+import { BLOB_BYTES, BLOB_FRAME_BYTES, frameToBlob, makeSidecar, wrapBlobTransaction, type Sidecar, type SidecarVersion } from './blob.ts'
 import { encodeFrame, splitChannel } from './channel.ts'
 import { readChannel } from './channel-l1.ts'
 import type { L1Batch } from './l1-batch.ts'
@@ -197,16 +197,16 @@ interface Attempt {
 export type DataAvailability = 'calldata' | 'blobs'
 export type DataAvailabilityMode = DataAvailability | 'auto'
 
-/** What one batch transaction carries: RollupAnchor calldata, and blobs for a blob transaction. */
+/** What one batch transaction carries: RollupAnchor calldata, and blobs (with their sidecar) for a blob transaction. */
 interface TxContent {
   data: Hex
   blobs?: Uint8Array[]
+  sidecar?: Sidecar
 }
 
 /** eth_estimateGas fields that make blobhash() see the transaction's blobs. */
 function blobEstimateFields(content: TxContent): Record<string, unknown> {
-  if (content.blobs === undefined) return {}
-  return { blobVersionedHashes: makeSidecar(content.blobs, 0).versionedHashes }
+  return content.sidecar === undefined ? {} : { blobVersionedHashes: content.sidecar.versionedHashes }
 }
 
 /** The batch transaction in flight, persisted before it is broadcast. */
@@ -740,7 +740,10 @@ export class Batcher {
               args: [header.firstBlock, header.lastBlock, header.stateRoot, header.blockHash, header.withdrawalRoot, header.anchorRoot, calldataFrames[0]],
             })
           : encodeFunctionData({ abi: rollupAnchorAbi, functionName: 'submitChannel', args: [header, ch.id, first, calldataFrames, blobCount] })
-    return ch.da === 'blobs' ? { data, blobs: carried.map(frameToBlob) } : { data }
+    if (ch.da !== 'blobs') return { data }
+    // KZG once per transaction built (commitments, proofs): estimate and signature share it
+    const blobs = carried.map(frameToBlob)
+    return { data, blobs, sidecar: makeSidecar(blobs, this.config.blobSidecarVersion) }
   }
 
   /** Waits for the transaction in flight; re-sends, bumps or forgets it. */
@@ -839,7 +842,7 @@ export class Batcher {
       const raw = await this.account.signTransaction({ type: 'eip1559', ...common })
       return { hash: keccak256(raw), raw, ...fees }
     }
-    const sidecar = makeSidecar(content.blobs, this.config.blobSidecarVersion)
+    const sidecar = content.sidecar ?? makeSidecar(content.blobs, this.config.blobSidecarVersion)
     // signed without the sidecar (the hash covers the transaction alone), then wrapped with it
     const signed = await this.account.signTransaction({ type: 'eip4844', ...common, blobVersionedHashes: sidecar.versionedHashes, maxFeePerBlobGas: p.maxFeePerBlobGas! })
     return { hash: keccak256(signed), raw: wrapBlobTransaction(signed, sidecar), ...fees, maxFeePerBlobGas: p.maxFeePerBlobGas!.toString() }
