@@ -10,7 +10,9 @@ import { parseEventLogs, toFunctionSelector, type AbiFunction, type Hex } from '
 import { BatcherCrash, type CrashPoint } from '../../batcher/batcher.ts'
 import { rollupAnchorAbi } from '../../batcher/abi.ts'
 import { deriveFromL1 } from '../../batcher/derive.ts'
-import { startTestNode } from '../helpers/node.ts'
+import { rmSync } from 'node:fs'
+import { rpc, startTestNode, tempDir, TEST_LOG_LEVEL } from '../helpers/node.ts'
+import { startNode } from '../../sequencer/node.ts'
 import { l1Batches, l1Rpc, sendTransfers, startTestRollup, until, untilPosted, type TestRollup } from '../helpers/rollup.ts'
 
 let cleanup: (() => Promise<void>)[] = []
@@ -85,6 +87,33 @@ describe('channels across L1 transactions', () => {
     expect(status.channel).toBeNull()
     expect(status.dataBytesPosted).toBeGreaterThan(126 * appends.length)
     await expectRebuildMatches(r, head)
+  }, 90_000)
+
+  it('a replica derives the same chain from channels of several frames, as its service (Derivation) follows L1', async () => {
+    const r = await rollup({ l1Config: SMALL_FRAMES, node: SMALL_BLOCKS })
+    const dir = tempDir('replica-channels-')
+    const replica = await startNode({ dataDir: dir, rpc: { port: 0 }, logLevel: TEST_LOG_LEVEL, replica: { l1RpcUrl: r.l1.url, deploymentsPath: r.deploymentsPath, confirmations: 1, pollIntervalMs: 50 } })
+    cleanup.push(async () => {
+      await replica.close()
+      rmSync(dir, { recursive: true, force: true })
+    })
+    await sendTransfers(r.l2, 5)
+    await sendTransfers(r.l2, 3, 9)
+    const head = await untilPosted(r.l2)
+    const status = await until(async () => {
+      const s = await rpc(replica.url, 'rollup_getReplicaStatus')
+      return s.derivation.derivedBlock >= head ? s : undefined
+    }, `the replica to derive up to block ${head}`)
+    expect(status.derivation.heldBatch).toBeNull()
+    expect(status.derivation.blocksExecuted).toBe(head)
+    for (let n = 1; n <= head; n++) {
+      const [a, b] = await Promise.all([r.l2.rpc('eth_getBlockByNumber', [`0x${n.toString(16)}`, false]), rpc(replica.url, 'eth_getBlockByNumber', [`0x${n.toString(16)}`, false])])
+      expect({ n, hash: b.hash, stateRoot: b.stateRoot }).toEqual({ n, hash: a.hash, stateRoot: a.stateRoot })
+    }
+    // its ledger counts every L1 transaction of each channel, as the batcher's does
+    const [onReplica, onSequencer] = await Promise.all([rpc(replica.url, 'rollup_getBatch', ['0x0']), r.l2.rpc('rollup_getBatch', ['0x0'])])
+    expect(onReplica.l1GasUsed).toBe(onSequencer.l1GasUsed)
+    expect(onReplica.dataBytes).toBe(onSequencer.dataBytes)
   }, 90_000)
 
   it.each<CrashPoint>(['planned', 'built', 'persisted', 'sent', 'mined'])('resumes after a crash at "%s" between two frames without losing or duplicating a frame', async (point) => {
