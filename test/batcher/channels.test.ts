@@ -148,6 +148,30 @@ describe('channels across L1 transactions', () => {
     await expectRebuildMatches(r, head)
   }, 90_000)
 
+  it('re-posts the frames an L1 reorg took away, from where RollupAnchor then has the channel', async () => {
+    const r = await rollup({ l1Config: SMALL_FRAMES, node: SMALL_BLOCKS })
+    await sendTransfers(r.l2, 1)
+    await untilPosted(r.l2)
+    const before = (await l1Batches(r)).length
+    const snapshot = await l1Rpc<string>(r.l1, 'evm_snapshot')
+    await l1Rpc(r.l1, 'evm_setAutomine', [false])
+    await sendTransfers(r.l2, 5, 9)
+    // mine the channel's transactions one L1 block at a time until two of its frames are in
+    const channelId = await until(async () => (await r.l2.rpc('rollup_getBatcherStatus')).channel?.id as Hex | undefined, 'a channel being posted')
+    await until(async () => {
+      await l1Rpc(r.l1, 'evm_mine')
+      const ch = await r.l1Client.readContract({ address: r.deployments.rollupAnchor, abi: rollupAnchorAbi, functionName: 'channel', args: [channelId] })
+      return ch.nextFrame >= 2 ? true : undefined
+    }, 'two frames of the channel on L1')
+    await l1Rpc(r.l1, 'evm_revert', [snapshot]) // the L1 forgets them (and the batcher's nonces with them)
+    await l1Rpc(r.l1, 'evm_setAutomine', [true])
+    const head = await untilPosted(r.l2, 60_000)
+    const batches = await l1Batches(r)
+    expect(batches.length).toBeGreaterThan(before)
+    expect(batches.at(-1)!.lastBlock).toBe(BigInt(head))
+    await expectRebuildMatches(r, head)
+  }, 90_000)
+
   it('drops a channel that cannot complete within its timeout and posts its blocks again under a new channel id', async () => {
     let stop = false
     const r = await rollup({
