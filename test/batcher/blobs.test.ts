@@ -12,7 +12,8 @@ import { concat, decodeErrorResult, encodeFunctionData, keccak256, parseEventLog
 import { rollupAnchorAbi } from '../../batcher/abi.ts'
 import { deriveFromL1 } from '../../batcher/derive.ts'
 import { startTestNode } from '../helpers/node.ts'
-import { l1Batches, sendTransfers, startTestRollup, untilPosted, type TestRollup } from '../helpers/rollup.ts'
+import { l1Batches, sendTransfers, startTestRollup, until, untilPosted, type TestRollup } from '../helpers/rollup.ts'
+import { BatcherCrash } from '../../batcher/batcher.ts'
 import { deployTestL1, startTestL1 } from '../helpers/l1.ts'
 import { frameToBlob, makeSidecar, wrapBlobTransaction } from '../../batcher/blob.ts'
 import { BATCHER_KEY } from '../helpers/rollup.ts'
@@ -145,6 +146,32 @@ describe('blobs on Anvil', () => {
     const hashes = txs.flatMap((t) => t.blobVersionedHashes!)
     const status = await r.l2.rpc('rollup_getBatcherStatus')
     expect(status.dataBytesPosted).toBe(hashes.length * 131_072)
+    await expectRebuildMatches(r, head)
+  }, 120_000)
+
+  it('resumes a channel of blob transactions after a crash between two of them, without losing or duplicating a blob', async () => {
+    let crashed = false
+    const r = await rollup({
+      l1Config: { dataAvailability: 'blobs', maxBlobsPerTx: 1, maxBatchAgeMs: 2_000 },
+      hooks: {
+        batcherCrashAt: (p, at) => {
+          if (!crashed && p === 'sent' && at.frame === 1) {
+            crashed = true
+            throw new BatcherCrash('test crash after sending blob frame 1')
+          }
+        },
+      },
+    })
+    await sendData(r, 3, 100_000)
+    await until(() => crashed || undefined, 'the crash after blob frame 1', 60_000)
+    await r.restartL2()
+    const head = await untilPosted(r.l2, 60_000)
+    expect((await l1Batches(r)).at(-1)!.lastBlock).toBe(BigInt(head))
+    const txs = await anchorTxs(r)
+    const receipts = await Promise.all(txs.map((t) => r.l1Client.getTransactionReceipt({ hash: t.hash })))
+    expect(receipts.every((x) => x.status === 'success')).toBe(true)
+    const hashes = txs.flatMap((t) => t.blobVersionedHashes!)
+    expect(new Set(hashes).size).toBe(hashes.length) // no blob posted twice
     await expectRebuildMatches(r, head)
   }, 120_000)
 
