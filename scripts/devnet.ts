@@ -118,7 +118,8 @@ async function main(): Promise<void> {
   const batcherKey = (str('batcher-key') ?? process.env.BATCHER_PRIVATE_KEY ?? ANVIL_PRIVATE_KEYS[1]) as `0x${string}`
   const statePath = join(root, 'l1', 'anvil-state.json')
   const anvilOptions = { port: Number(str('l1-port') ?? 8545), statePath, blockTime: Number(str('l1-block-time') ?? 2), silent: true, logFile: join(root, 'l1', 'anvil.log') }
-  const retention = { keepBlocks: Number(str('l1-blob-retention') ?? DEV_BLOB_RETENTION_BLOCKS), maxBlobBytes: (Number(str('l1-state-max-mb') ?? DEV_L1_STATE_MAX_MB) * 1024 * 1024) / 2, minKeepBlocks: DEV_BLOB_MIN_KEEP_BLOCKS }
+  const keepBlocks = Number(str('l1-blob-retention') ?? DEV_BLOB_RETENTION_BLOCKS)
+  const retention = { keepBlocks, maxBlobBytes: (Number(str('l1-state-max-mb') ?? DEV_L1_STATE_MAX_MB) * 1024 * 1024) / 2, minKeepBlocks: Math.min(keepBlocks, DEV_BLOB_MIN_KEEP_BLOCKS) }
   if (l1Url === undefined) {
     pruneL1State(statePath, retention)
     anvil = await startAnvil(anvilOptions)
@@ -207,6 +208,14 @@ async function main(): Promise<void> {
   const maxStateBytes = retention.maxBlobBytes * 2
   const stateCheck = setInterval(() => {
     if (anvil === undefined || stopping || !existsSync(statePath) || statSync(statePath).size <= maxStateBytes) return
+    // restart only for a prune worth it: a quarter of the limit at least (the newest blocks' blobs stay whatever the size)
+    let prunable = 0
+    try {
+      prunable = pruneBlobSidecars(statePath, { ...retention, dryRun: true }).blobBytesPruned
+    } catch {
+      return // read while Anvil rewrote it: next time
+    }
+    if (prunable < maxStateBytes / 4) return
     void (async () => {
       console.log(`L1 state file passed ${maxStateBytes / 1024 / 1024} MB: restarting the L1 to prune old blob sidecars`)
       await anvil!.stop()

@@ -379,8 +379,10 @@ function commandLine(pid: number): string {
 }
 
 export interface BlobPruneResult {
-  /** Blob sidecars removed from the state file. */
+  /** Blob sidecars removed from the state file (with dryRun: that would be). */
   blobsPruned: number
+  /** Characters of blob hex those sidecars hold. */
+  blobBytesPruned: number
   /** Sidecars kept. */
   blobsKept: number
   bytesBefore: number
@@ -396,7 +398,7 @@ export interface BlobPruneResult {
  * newest `minKeepBlocks`). Anvil must not be running on the file. After it, Anvil's blobs API
  * answers no blobs for the pruned blocks, as a beacon node does for expired ones.
  */
-export function pruneBlobSidecars(statePath: string, opts: { keepBlocks: number; maxBlobBytes: number; minKeepBlocks?: number }): BlobPruneResult {
+export function pruneBlobSidecars(statePath: string, opts: { keepBlocks: number; maxBlobBytes: number; minKeepBlocks?: number; dryRun?: boolean }): BlobPruneResult {
   const text = readFileSync(statePath, 'utf8')
   const state = JSON.parse(text) as { blocks?: { header: { number: string }; transactions: { transaction: { blobs?: string[]; commitments?: string[]; proofs?: string[] } }[] }[] }
   const blocks = [...(state.blocks ?? [])].sort((a, b) => Number(BigInt(b.header.number) - BigInt(a.header.number)))
@@ -404,6 +406,7 @@ export function pruneBlobSidecars(statePath: string, opts: { keepBlocks: number;
   let kept = 0
   let pruned = 0
   let bytes = 0
+  let prunedBytes = 0
   for (const block of blocks) {
     const age = head - BigInt(block.header.number)
     for (const { transaction: tx } of block.transactions) {
@@ -416,15 +419,17 @@ export function pruneBlobSidecars(statePath: string, opts: { keepBlocks: number;
         continue
       }
       pruned += tx.blobs.length
+      prunedBytes += size
+      if (opts.dryRun === true) continue
       tx.blobs = []
       tx.commitments = []
       tx.proofs = []
     }
   }
-  if (pruned === 0) return { blobsPruned: 0, blobsKept: kept, bytesBefore: text.length, bytesAfter: text.length }
+  if (pruned === 0 || opts.dryRun === true) return { blobsPruned: pruned, blobBytesPruned: prunedBytes, blobsKept: kept, bytesBefore: text.length, bytesAfter: text.length - prunedBytes }
   const out = JSON.stringify(state)
   const tmp = `${statePath}.pruning`
   writeFileSync(tmp, out)
   renameSync(tmp, statePath)
-  return { blobsPruned: pruned, blobsKept: kept, bytesBefore: text.length, bytesAfter: out.length }
+  return { blobsPruned: pruned, blobBytesPruned: prunedBytes, blobsKept: kept, bytesBefore: text.length, bytesAfter: out.length }
 }

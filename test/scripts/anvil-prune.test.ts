@@ -43,7 +43,9 @@ describe('pruneBlobSidecars', () => {
     await anvil.stop()
     const before = statSync(statePath).size
     expect(before).toBeGreaterThan(4 * 262_144)
-    // keep the newest two blocks' blobs
+    // keep the newest two blocks' blobs (a dry run says so and changes nothing)
+    expect(pruneBlobSidecars(statePath, { keepBlocks: 2, maxBlobBytes: 1e9, dryRun: true })).toMatchObject({ blobsPruned: 2, blobsKept: 2 })
+    expect(statSync(statePath).size).toBe(before)
     const result = pruneBlobSidecars(statePath, { keepBlocks: 2, maxBlobBytes: 1e9 })
     expect(result).toMatchObject({ blobsPruned: 2, blobsKept: 2 })
     expect(statSync(statePath).size).toBeLessThan(before - 2 * 262_144)
