@@ -270,6 +270,14 @@ function nextSteps(p: { l2Url: string; l2ChainId: number | bigint; l1Url: string
  * The deployment to use: the recorded one while its RollupAnchor is on the L1 and fits the L2's
  * data (a fresh L2 data dir cannot continue batches of an older chain), otherwise a new one.
  */
+/** Whether the RollupAnchor at `address` takes channels of frames (it answers channelTimeout()). */
+async function hasChannels(l1: ReturnType<typeof createPublicClient>, address: `0x${string}`): Promise<boolean> {
+  return l1.readContract({ address, abi: rollupAnchorAbi, functionName: 'channelTimeout' }).then(
+    () => true,
+    () => false,
+  )
+}
+
 async function ensureDeployments(l1Url: string, path: string, deployerKey: `0x${string}`, sequencer: `0x${string}`, challengeWindowSeconds: number, l2Fresh: boolean): Promise<L1Deployments> {
   const l1 = createPublicClient({ transport: http(l1Url, { retryCount: 0 }) })
   const chainId = await l1.getChainId()
@@ -281,6 +289,9 @@ async function ensureDeployments(l1Url: string, path: string, deployerKey: `0x${
       console.warn(`${path} names no ValidatorSet (deployed by an older version): deploying fresh contracts; the batcher will re-post the L2 chain from block 1`)
     } else if (code === undefined || code === '0x') {
       console.warn(`${path} names contracts the L1 at ${l1Url} does not have (L1 state lost?): deploying again; the batcher will re-post the L2 chain from block 1`)
+    } else if (!(await hasChannels(l1, existing.rollupAnchor))) {
+      // Its RollupAnchor predates channels and blobs (no appendFrames, channelTimeout): this batcher cannot post to it.
+      console.warn(`RollupAnchor ${existing.rollupAnchor} predates batch channels (deployed by an older version): deploying fresh contracts; the batcher will re-post the L2 chain from block 1`)
     } else {
       const batches = await l1.readContract({ address: existing.rollupAnchor, abi: rollupAnchorAbi, functionName: 'batchCount' })
       if (!l2Fresh || batches === 0n) return existing
