@@ -402,6 +402,12 @@ export class Batcher {
     if (code === undefined || code === '0x') {
       throw new BatcherError('critical', `no contract at RollupAnchor address ${this.config.rollupAnchor} on L1 chain ${chainId} (${this.config.l1RpcUrl}): deploy it (npm run deploy:l1) and point the deployments file at it`)
     }
+    try {
+      await this.read('channelTimeout')
+    } catch (err) {
+      if (isUnreachable(err)) throw err
+      throw new BatcherError('critical', `RollupAnchor ${this.config.rollupAnchor} on L1 chain ${chainId} takes no channels of frames (deployed by a version before them): deploy the current contracts (npm run deploy:l1)`)
+    }
     const role = await this.read('SEQUENCER_ROLE')
     if (!(await this.read('hasRole', [role, this.account.address]))) {
       this.log.error(`batcher: ${this.account.address} does not hold SEQUENCER_ROLE on ${this.config.rollupAnchor}; batches will fail until it is granted`)
