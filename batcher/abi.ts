@@ -6,7 +6,14 @@
 import { parseAbi } from 'viem'
 
 export const rollupAnchorAbi = parseAbi([
-  'function submitBatch(uint64 firstBlock, uint64 lastBlock, bytes32 stateRoot, bytes32 blockHash, bytes32 withdrawalRoot, bytes32 anchorRoot, bytes data) returns (uint256)',
+  'function submitBatch(uint64 firstBlock, uint64 lastBlock, bytes32 stateRoot, bytes32 blockHash, bytes32 withdrawalRoot, bytes32 anchorRoot, bytes frame) returns (uint256)',
+  'struct BatchHeader { uint64 firstBlock; uint64 lastBlock; bytes32 stateRoot; bytes32 blockHash; bytes32 withdrawalRoot; bytes32 anchorRoot; }',
+  'function submitChannel(BatchHeader header, bytes16 channelId, uint16 firstFrame, bytes[] frames, uint256 blobCount) returns (uint256)',
+  'function appendFrames(bytes16 channelId, uint16 firstFrame, bytes[] frames, uint256 blobCount)',
+  'struct Channel { bytes32 acc; uint64 openedAt; uint16 nextFrame; bool closed; }',
+  'function channel(bytes16 channelId) view returns (Channel)',
+  'function channelTimeout() view returns (uint64)',
+  'event FramesAppended(bytes16 indexed channelId, uint16 firstFrame, bytes32[] frameHashes, uint256 blobCount)',
   'function batchCount() view returns (uint256)',
   'function lastBlock() view returns (uint64)',
   'function challengeWindow() view returns (uint64)',
@@ -25,6 +32,13 @@ export const rollupAnchorAbi = parseAbi([
   'error ZeroStateRoot()',
   'error ZeroBlockHash()',
   'error EmptyBatchData()',
+  'error EmptyFrame(uint256 frameNumber)',
+  'error MissingBlob(uint256 index)',
+  'error UnrecordedBlob(uint256 index)',
+  'error FrameOutOfOrder(bytes16 channelId, uint256 expected, uint256 got)',
+  'error TooManyFrames(bytes16 channelId)',
+  'error ChannelTimedOut(bytes16 channelId, uint64 openedAt, uint64 deadline)',
+  'error ChannelClosed(bytes16 channelId)',
   'error UnknownBatch(uint256 batchIndex)',
   'error NoValidatorSet()',
   // ValidatorSet's, raised through submitBatch when the sequencer's bond is short.

@@ -1,13 +1,23 @@
 /**
- * The batcher: posts sealed L2 blocks to RollupAnchor on L1, in order, as compressed batches in
- * calldata, with the state root and hash of each batch's last block and the roots of its
- * withdrawal and anchor trees; and moves the L2's safe and finalized heads as those batches
- * gain L1 confirmations and pass their challenge window.
+ * The batcher: posts sealed L2 blocks to RollupAnchor on L1, in order, as compressed batches,
+ * with the state root and hash of each batch's last block and the roots of its withdrawal and
+ * anchor trees; and moves the L2's safe and finalized heads as those batches gain L1
+ * confirmations and pass their challenge window.
  *
- * Restart safety comes from two facts. RollupAnchor accepts only the batch that starts right
- * after its last posted block, so L1 itself says where to resume and a duplicate or a gap cannot
- * land. And the one transaction in flight is written to sqlite before it is broadcast, so after a
- * crash the batcher finds it again, waits for it, bumps it or replaces it, with the same nonce.
+ * A batch's data is a channel cut into frames (channel.ts), posted one L1 transaction at a time:
+ * appendFrames for the frames before the last transaction's, then submitChannel (or submitBatch,
+ * for a channel of one calldata frame), which records the batch. Each transaction carries one
+ * calldata frame or up to `maxBlobsPerTx` blob frames (blob.ts), chosen per channel (da.ts).
+ *
+ * Restart safety comes from three facts. RollupAnchor accepts only the batch that starts right
+ * after its last posted block, and a channel's frames only in order: L1 itself says where to
+ * resume (`lastBlock()`, `channel(id).nextFrame`), and a duplicate or a gap cannot land. The
+ * channel being posted (its id, blocks and frame hashes) is written to sqlite before its first
+ * frame is sent, and its frames are rebuilt from the blocks and checked against those hashes.
+ * And the one transaction in flight is written to sqlite before it is broadcast, so after a crash
+ * the batcher finds it again, waits for it, bumps it or replaces it, with the same nonce. A
+ * channel that can no longer complete before its timeout on L1 is dropped and its blocks are
+ * posted again under a new channel id.
  *
  * Every step that talks to L1 sorts failures (docs/ARCHITECTURE.md rule 5): temporary (L1 down, slow,
  * a call that reverts for a reason an operator can fix) → retry with exponential backoff; reset
@@ -15,23 +25,21 @@
  * critical (no contract at the address, L1 batches that disagree with this chain) → stop loudly.
  */
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
-import {
-  BaseError,
-  ContractFunctionRevertedError,
-  createPublicClient,
-  encodeFunctionData,
-  parseTransaction,
-  http,
-  keccak256,
-  type Hex,
-  type PublicClient,
-  type TransactionReceipt,
-} from 'viem'
+import { randomBytes } from 'node:crypto'
+import { BaseError, ContractFunctionRevertedError, createPublicClient, decodeErrorResult, encodeFunctionData, http, keccak256, type Hex, type PublicClient, type TransactionReceipt } from 'viem'
 import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
 import { rollupAnchorAbi } from './abi.ts'
 import { encodeBatch, type BatchBlock, type CompressionName } from './codec.ts'
+import { BLOB_BYTES, BLOB_FRAME_BYTES, frameToBlob, makeSidecar, wrapBlobTransaction, type Sidecar, type SidecarVersion } from './blob.ts'
+import { encodeFrame, splitChannel } from './channel.ts'
+import { readChannel } from './channel-l1.ts'
+import type { L1Batch } from './l1-batch.ts'
+
+export type { L1Batch }
+import { cheaperDa, daCosts } from './da.ts'
+import { DivergenceError } from './errors.ts'
 import { MerkleTree } from './merkle.ts'
-import { L1Failure as BatcherError, L1Loop, l1ErrorText, type L1Health, type Logger } from './l1-loop.ts'
+import { isUnreachable, L1Failure as BatcherError, L1Loop, l1ErrorText, type L1Health, type Logger } from './l1-loop.ts'
 import { moveHeads } from './heads.ts'
 
 /** A sealed L2 block as the batcher needs it. */
@@ -67,27 +75,13 @@ export interface PostedBatch {
   submittedAt: number
   /** Seconds; the batch is final at submittedAt + challengeWindow. */
   challengeWindow: number
-  /** Bytes of batch data in the L1 calldata. */
+  /** Bytes of frames posted for the batch: calldata frames' length plus 131,072 per blob. */
   dataBytes: number
   /** L2 transactions in the batch's blocks. */
   l2TxCount: number
   l1GasUsed: number
-  /** Wei paid for the L1 transaction (gas used × effective gas price). */
+  /** Wei paid for the batch's L1 transactions (gas used × effective gas price, plus blob gas × blob gas price). */
   l1Fee: bigint
-}
-
-/** A batch as RollupAnchor.getBatch returns it. */
-export interface L1Batch {
-  firstBlock: bigint
-  lastBlock: bigint
-  submittedAt: bigint
-  l1BlockNumber: bigint
-  challengeWindow: bigint
-  stateRoot: Hex
-  blockHash: Hex
-  withdrawalRoot: Hex
-  anchorRoot: Hex
-  dataHash: Hex
 }
 
 /** The ledger row of batch `index`: what L1 stores for it, and what its submission cost. */
@@ -141,8 +135,16 @@ export interface BatcherConfig {
   rollupAnchor: `0x${string}`
   /** Key of an account holding RollupAnchor's SEQUENCER_ROLE. */
   privateKey: `0x${string}`
-  /** A batch closes once its compressed data would pass this many bytes. */
+  /** A batch (one channel) closes once its compressed data would pass this many bytes. */
   maxBatchBytes: number
+  /** Largest calldata frame, header included (one per L1 transaction). */
+  maxFrameBytes: number
+  /** Where channels go: blobs, calldata, or whichever costs less at the L1's current fees (da.ts). */
+  dataAvailability: DataAvailabilityMode
+  /** Blobs per L1 transaction (at most 6 on Ethereum since Osaka, and on Anvil). */
+  maxBlobsPerTx: number
+  /** Network form of blob transactions: 0 (one proof per blob: Anvil, pre-Osaka) or 1 (cell proofs: Osaka). */
+  blobSidecarVersion: SidecarVersion
   /** ... or once its oldest block is this old (ms). */
   maxBatchAgeMs: number
   /** Most L2 blocks in one batch. */
@@ -161,11 +163,25 @@ export interface BatcherConfig {
 }
 
 
-/** Points at which a test can make the batcher "crash" (stop dead, writing nothing more). */
-export type CrashPoint = 'built' | 'persisted' | 'sent' | 'mined'
+/**
+ * Points at which a test can make the batcher "crash" (stop dead, writing nothing more): a channel
+ * planned and written down, then for each of its L1 transactions: built, persisted (signed and
+ * written down), sent, mined. `frame` is the first frame the transaction carries.
+ */
+export type CrashPoint = 'planned' | 'built' | 'persisted' | 'sent' | 'mined'
+export interface CrashContext {
+  frame: number
+  /** Whether the transaction records the batch (its channel's last). */
+  closes: boolean
+}
 
 export class BatcherCrash extends Error {
   override readonly name = 'BatcherCrash'
+}
+
+/** The L1 refused a blob transaction: the batcher falls back to calldata (not an error of the step). */
+class BlobsRefused extends Error {
+  override readonly name = 'BlobsRefused'
 }
 
 interface Attempt {
@@ -173,7 +189,24 @@ interface Attempt {
   raw: Hex
   maxFeePerGas: string
   maxPriorityFeePerGas: string
+  /** Blob transactions only. */
+  maxFeePerBlobGas?: string
   sentAt: number
+}
+
+export type DataAvailability = 'calldata' | 'blobs'
+export type DataAvailabilityMode = DataAvailability | 'auto'
+
+/** What one batch transaction carries: RollupAnchor calldata, and blobs (with their sidecar) for a blob transaction. */
+interface TxContent {
+  data: Hex
+  blobs?: Uint8Array[]
+  sidecar?: Sidecar
+}
+
+/** eth_estimateGas fields that make blobhash() see the transaction's blobs. */
+function blobEstimateFields(content: TxContent): Record<string, unknown> {
+  return content.sidecar === undefined ? {} : { blobVersionedHashes: content.sidecar.versionedHashes }
 }
 
 /** The batch transaction in flight, persisted before it is broadcast. */
@@ -183,7 +216,29 @@ interface Inflight {
   lastBlock: number
   gas: string
   dataBytes: number
+  /** Its channel, and the frames it carries. */
+  channelId: Hex
+  firstFrame: number
+  frameCount: number
+  closes: boolean
   attempts: Attempt[]
+}
+
+/** The channel being posted, persisted before its first frame is sent. */
+interface ChannelRecord {
+  /** 16 bytes. */
+  id: Hex
+  firstBlock: number
+  lastBlock: number
+  da: DataAvailability
+  /** keccak256 of each frame's bytes: the frames rebuilt after a restart must be these. */
+  frameHashes: Hex[]
+  dataBytes: number
+  l2TxCount: number
+  stateRoot: Hex
+  blockHash: Hex
+  withdrawalRoot: Hex
+  anchorRoot: Hex
 }
 
 export interface BatcherStatus extends L1Health {
@@ -195,7 +250,9 @@ export interface BatcherStatus extends L1Health {
   lastBatchIndex: number | null
   pendingBlocks: number
   pendingBytes: number
-  inflight: { firstBlock: number; lastBlock: number; nonce: number; txHashes: string[]; since: number } | null
+  inflight: { firstBlock: number; lastBlock: number; nonce: number; txHashes: string[]; since: number; channelId: string; firstFrame: number; frameCount: number; closes: boolean } | null
+  /** The channel being posted: its blocks, frames, and how many of them L1 had at the last look. */
+  channel: { id: string; firstBlock: number; lastBlock: number; frames: number; da: DataAvailability; dataBytes: number } | null
   batchesPosted: number
   l2TxsPosted: number
   dataBytesPosted: number
@@ -207,7 +264,10 @@ export interface BatcherStatus extends L1Health {
   lastError: { message: string; at: number } | null
 }
 
+/** After an L1 refuses a blob transaction, channels go in calldata this long before blobs are tried again. */
+const BLOB_FALLBACK_MS = 10 * 60_000
 const INFLIGHT_KEY = 'batcher.inflight'
+const CHANNEL_KEY = 'batcher.channel'
 const SYNC_BATCHES_PER_STEP = 200
 const MAX_ATTEMPTS_KEPT = 6
 
@@ -226,7 +286,7 @@ export class Batcher {
     private readonly heads: HeadSink,
     private readonly log: Logger,
     /** Tests only: called at each crash point; throwing BatcherCrash stops the batcher there. */
-    private readonly crashAt?: (point: CrashPoint) => void,
+    private readonly crashAt?: (point: CrashPoint, at: CrashContext) => void,
   ) {
     this.l1 = createPublicClient({ transport: http(config.l1RpcUrl, { retryCount: 0, timeout: 15_000 }) })
     this.account = privateKeyToAccount(config.privateKey)
@@ -282,6 +342,7 @@ export class Batcher {
     const lastPosted = last?.lastBlock ?? 0
     const totals = this.ledger.batchTotals()
     const inflight = this.inflight()
+    const channel = this.channel()
     return {
       running: this.loop.isRunning,
       ...this.loop.l1Health(),
@@ -295,7 +356,18 @@ export class Batcher {
       inflight:
         inflight === undefined
           ? null
-          : { firstBlock: inflight.firstBlock, lastBlock: inflight.lastBlock, nonce: inflight.nonce, txHashes: inflight.attempts.map((a) => a.hash), since: inflight.attempts[0].sentAt },
+          : {
+              firstBlock: inflight.firstBlock,
+              lastBlock: inflight.lastBlock,
+              nonce: inflight.nonce,
+              txHashes: inflight.attempts.map((a) => a.hash),
+              since: inflight.attempts[0].sentAt,
+              channelId: inflight.channelId,
+              firstFrame: inflight.firstFrame,
+              frameCount: inflight.frameCount,
+              closes: inflight.closes,
+            },
+      channel: channel === undefined ? null : { id: channel.id, firstBlock: channel.firstBlock, lastBlock: channel.lastBlock, frames: channel.frameHashes.length, da: channel.da, dataBytes: channel.dataBytes },
       batchesPosted: totals.batches,
       l2TxsPosted: totals.l2Txs,
       dataBytesPosted: totals.dataBytes,
@@ -316,8 +388,12 @@ export class Batcher {
       this.loop.hurry() // more L1 batches to read before anything can be posted
       return
     }
-    if (this.inflight() !== undefined) return this.watchInflight()
-    await this.postNext()
+    try {
+      if (this.inflight() !== undefined) return await this.watchInflight()
+      await this.postNext(Number(l1Head.number))
+    } catch (err) {
+      if (!(err instanceof BlobsRefused)) throw err
+    }
   }
 
   /** Once per start: the contract must exist, and the key should hold the sequencer role. */
@@ -325,6 +401,12 @@ export class Batcher {
     const [chainId, code] = await Promise.all([this.l1.getChainId(), this.l1.getCode({ address: this.config.rollupAnchor })])
     if (code === undefined || code === '0x') {
       throw new BatcherError('critical', `no contract at RollupAnchor address ${this.config.rollupAnchor} on L1 chain ${chainId} (${this.config.l1RpcUrl}): deploy it (npm run deploy:l1) and point the deployments file at it`)
+    }
+    try {
+      await this.read('channelTimeout')
+    } catch (err) {
+      if (isUnreachable(err)) throw err
+      throw new BatcherError('critical', `RollupAnchor ${this.config.rollupAnchor} on L1 chain ${chainId} takes no channels of frames (deployed by a version before them): deploy the current contracts (npm run deploy:l1)`)
     }
     const role = await this.read('SEQUENCER_ROLE')
     if (!(await this.read('hasRole', [role, this.account.address]))) {
@@ -375,7 +457,7 @@ export class Batcher {
       if (b.blockHash.toLowerCase() !== bytesToHex(local.hash)) {
         throw new BatcherError('critical', `L1 batch ${index} commits to ${b.blockHash} for L2 block ${lastBlock}, this node has ${bytesToHex(local.hash)}: the chains diverged`)
       }
-      const { txHash, gasUsed, fee, dataBytes } = await this.submission(index, Number(b.l1BlockNumber))
+      const { txHash, gasUsed, fee, dataBytes } = await this.submission(index, b)
       const l2TxCount = this.source.txCount(Number(b.firstBlock), lastBlock)
       this.ledger.putBatch(postedBatch(index, b, { l1TxHash: txHash, dataBytes, l2TxCount, l1GasUsed: gasUsed, l1Fee: fee }))
       const perTx = l2TxCount === 0 ? '' : `, ${fee / BigInt(l2TxCount)} wei per L2 tx`
@@ -387,20 +469,21 @@ export class Batcher {
     return until === count
   }
 
-  /** The L1 transaction that submitted batch `index`, found through its BatchSubmitted event. */
-  private async submission(index: number, l1Block: number): Promise<{ txHash: Hex; gasUsed: number; fee: bigint; dataBytes: number }> {
-    const logs = await this.l1.getLogs({
-      address: this.config.rollupAnchor,
-      event: rollupAnchorAbi.find((x) => x.type === 'event' && x.name === 'BatchSubmitted') as Extract<(typeof rollupAnchorAbi)[number], { type: 'event' }>,
-      args: { batchIndex: BigInt(index) },
-      fromBlock: BigInt(l1Block),
-      toBlock: BigInt(l1Block),
-    })
-    const log = logs[0]
-    if (log?.transactionHash == null) throw new BatcherError('temporary', `BatchSubmitted(${index}) not found in L1 block ${l1Block} yet`)
-    const [receipt, tx] = await Promise.all([this.l1.getTransactionReceipt({ hash: log.transactionHash }), this.l1.getTransaction({ hash: log.transactionHash })])
-    const dataBytes = submittedDataLength(tx.input)
-    return { txHash: log.transactionHash, gasUsed: Number(receipt.gasUsed), fee: receipt.gasUsed * receipt.effectiveGasPrice, dataBytes }
+  /** The L1 transactions that posted batch `index` (its channel's), and what they cost together. */
+  private async submission(index: number, b: L1Batch): Promise<{ txHash: Hex; gasUsed: number; fee: bigint; dataBytes: number }> {
+    let txs
+    try {
+      ;({ txs } = await readChannel(this.l1, this.config.rollupAnchor, index, b, { withData: false }))
+    } catch (err) {
+      if (err instanceof DivergenceError) throw new BatcherError('temporary', `batch ${index}: its L1 transactions are not all found yet (${err.message})`, { cause: err })
+      throw err
+    }
+    return {
+      txHash: txs[txs.length - 1].hash,
+      gasUsed: txs.reduce((n, t) => n + Number(t.gasUsed), 0),
+      fee: txs.reduce((n, t) => n + t.fee, 0n),
+      dataBytes: txs.reduce((n, t) => n + t.dataBytes, 0),
+    }
   }
 
   /**
@@ -445,9 +528,23 @@ export class Batcher {
     this.ledger.setMeta(INFLIGHT_KEY, inflight === undefined ? '' : JSON.stringify(inflight))
   }
 
-  /** The next batch, if one is due: blocks from the last posted one on, closed by size or age. */
-  planBatch(): { blocks: SourceBlock[]; data: Uint8Array } | undefined {
-    const { maxBatchBytes, maxBatchAgeMs, maxBatchBlocks, compression } = this.config
+  private channel(): ChannelRecord | undefined {
+    const raw = this.ledger.getMeta(CHANNEL_KEY)
+    return raw === undefined || raw === '' ? undefined : (JSON.parse(raw) as ChannelRecord)
+  }
+
+  private setChannel(channel: ChannelRecord | undefined): void {
+    this.ledger.setMeta(CHANNEL_KEY, channel === undefined ? '' : JSON.stringify(channel))
+    if (channel === undefined) this.frameCache = undefined
+  }
+
+  /**
+   * The next batch, if one is due: blocks from the last posted one on, closed by size (at most
+   * `maxBatchBytes` compressed, or `maxBytes` when smaller) or age.
+   */
+  planBatch(maxBytes = this.config.maxBatchBytes): { blocks: SourceBlock[]; data: Uint8Array } | undefined {
+    const { maxBatchAgeMs, maxBatchBlocks, compression } = this.config
+    const maxBatchBytes = Math.min(maxBytes, this.config.maxBatchBytes)
     const next = (this.ledger.lastBatch()?.lastBlock ?? 0) + 1
     const head = this.source.headNumber()
     if (next > head) return undefined
@@ -475,7 +572,8 @@ export class Batcher {
     if (!full && data.length < maxBatchBytes && ageMs < maxBatchAgeMs) return undefined
     while (data.length > maxBatchBytes && blocks.length > 1) {
       // shrink in proportion to the excess, by at least one block (a single block too big for
-      // the limit goes alone: a block cannot be split across batches)
+      // the limit goes alone: a block cannot be split across batches, but its channel can take
+      // as many frames as it needs)
       const fitting = Math.floor((blocks.length * maxBatchBytes) / data.length)
       blocks.length = Math.max(1, Math.min(blocks.length - 1, fitting))
       data = encodeBatch(blocks, compression)
@@ -483,58 +581,196 @@ export class Batcher {
     return { blocks, data }
   }
 
-  private async postNext(): Promise<void> {
-    const plan = this.planBatch()
-    if (plan === undefined) return
+  /** Bytes of one frame (header included) for a data availability mode. */
+  private frameBytes(da: DataAvailability): number {
+    return da === 'blobs' ? BLOB_FRAME_BYTES : this.config.maxFrameBytes
+  }
+
+  private frameCache: { id: Hex; frames: Uint8Array[] } | undefined
+  /** Until when channels go in calldata because the L1 refused a blob transaction (ms since the epoch). */
+  private blobsRefusedUntil = 0
+
+  /**
+   * The channel's frames, rebuilt from its blocks (the encoding is deterministic) and checked
+   * against the hashes written down before the first was sent; undefined when they differ
+   * (another compression library, a changed block: the channel is dropped and posted anew).
+   */
+  private framesOf(ch: ChannelRecord): Uint8Array[] | undefined {
+    if (this.frameCache?.id === ch.id) return this.frameCache.frames
+    const blocks = []
+    for (let n = ch.firstBlock; n <= ch.lastBlock; n++) blocks.push(this.source.block(n))
+    const data = encodeBatch(blocks, this.config.compression)
+    const frames = splitChannel(hexToBytes(ch.id), data, this.frameBytes(ch.da)).map(encodeFrame)
+    if (frames.length !== ch.frameHashes.length || frames.some((f, i) => keccak256(f) !== ch.frameHashes[i])) return undefined
+    this.frameCache = { id: ch.id, frames }
+    return frames
+  }
+
+  /**
+   * Most channel bytes that complete well within RollupAnchor's channel timeout: transactions go
+   * one at a time, one L1 block each at best, so a channel takes at most half the timeout in
+   * transactions (the rest is room for fee bumps and a busy L1).
+   */
+  private channelBudget(da: DataAvailability, timeout: number): number {
+    const txs = Math.max(1, Math.floor(timeout / 2))
+    return da === 'blobs' ? txs * this.config.maxBlobsPerTx * (BLOB_FRAME_BYTES - 24) : txs * (this.config.maxFrameBytes - 24)
+  }
+
+  /** Plans the next channel and writes it down (before any of its frames is sent). */
+  private async openChannel(): Promise<ChannelRecord | undefined> {
+    if (this.planBatch() === undefined) return undefined // nothing due: no L1 call
+    const timeout = Number(await this.read('channelTimeout'))
+    const mode = this.config.dataAvailability
+    let plan = this.planBatch(this.channelBudget(mode === 'calldata' ? 'calldata' : 'blobs', timeout))!
+    const da = await this.chooseDa(plan.data.length)
+    if (da === 'calldata' && mode !== 'calldata') plan = this.planBatch(this.channelBudget('calldata', timeout))!
     const { blocks, data } = plan
     const first = blocks[0].number
     const last = blocks[blocks.length - 1]
-    const anchorRoot = new MerkleTree(this.source.anchoredHashes(first, last.number)).root
-    const withdrawalRoot = new MerkleTree(this.source.withdrawalHashes(first, last.number)).root
-    this.crashAt?.('built')
+    const id = bytesToHex(randomBytes(16)) as Hex
+    const frames = splitChannel(hexToBytes(id), data, this.frameBytes(da)).map(encodeFrame)
+    const ch: ChannelRecord = {
+      id,
+      firstBlock: first,
+      lastBlock: last.number,
+      da,
+      frameHashes: frames.map((f) => keccak256(f)),
+      dataBytes: data.length,
+      l2TxCount: blocks.reduce((n, b) => n + b.txs.length, 0),
+      stateRoot: bytesToHex(last.stateRoot) as Hex,
+      blockHash: bytesToHex(last.hash) as Hex,
+      withdrawalRoot: bytesToHex(new MerkleTree(this.source.withdrawalHashes(first, last.number)).root) as Hex,
+      anchorRoot: bytesToHex(new MerkleTree(this.source.anchoredHashes(first, last.number)).root) as Hex,
+    }
+    this.setChannel(ch)
+    this.frameCache = { id, frames }
+    this.log.info(`batcher: channel ${id} for L2 blocks ${first}-${last.number} (${ch.l2TxCount} txs, ${data.length} bytes): ${frames.length} ${da === 'blobs' ? 'blob' : 'calldata'} frame(s)`)
+    this.crashAt?.('planned', { frame: 0, closes: false })
+    return ch
+  }
+
+  /** Which kind of L1 data a new channel goes in (da.ts: by the L1's current fees under `auto`). */
+  private async chooseDa(dataBytes: number): Promise<DataAvailability> {
+    const mode = this.config.dataAvailability
+    if (mode !== 'calldata' && Date.now() < this.blobsRefusedUntil) return 'calldata' // the fallback
+    if (mode !== 'auto') return mode
+    const [block, tip, blobBaseFee] = await Promise.all([
+      this.l1.getBlock({ blockTag: 'latest' }),
+      this.l1.estimateMaxPriorityFeePerGas(),
+      this.l1.getBlobBaseFee().catch(() => undefined), // an L1 before Dencun has no blobs
+    ])
+    if (blobBaseFee === undefined || block.baseFeePerGas == null) return 'calldata'
+    const costs = daCosts({ dataBytes, gasPrice: block.baseFeePerGas + tip, blobBaseFee, maxFrameBytes: this.config.maxFrameBytes, maxBlobsPerTx: this.config.maxBlobsPerTx })
+    const da = cheaperDa(costs)
+    this.log.debug(`batcher: ${dataBytes} bytes cost ${costs.blobs} wei in blobs, ${costs.calldata} wei in calldata: ${da}`)
+    return da
+  }
+
+  /** Posts the next transaction of the channel being posted (planning one if none is). */
+  private async postNext(l1Head: number): Promise<void> {
+    const ch = this.channel() ?? (await this.openChannel())
+    if (ch === undefined) return
+    const l1Last = Number(await this.read('lastBlock'))
+    if (l1Last >= ch.lastBlock) {
+      // its batch is on L1 (recorded before a crash let us write that down): next channel
+      this.setChannel(undefined)
+      this.loop.hurry()
+      return
+    }
+    if (ch.firstBlock !== l1Last + 1) {
+      this.log.info(`batcher: channel ${ch.id} (L2 blocks ${ch.firstBlock}-${ch.lastBlock}) no longer follows L1's last block ${l1Last} (an L1 reorg or reset); planning again`)
+      this.setChannel(undefined)
+      this.loop.hurry()
+      return
+    }
+    const frames = this.framesOf(ch)
+    if (frames === undefined) {
+      this.log.error(`batcher: channel ${ch.id} rebuilt from L2 blocks ${ch.firstBlock}-${ch.lastBlock} gives other frames than were posted; posting the blocks again in a new channel`)
+      this.setChannel(undefined)
+      this.loop.hurry()
+      return
+    }
+    const [state, timeout] = await Promise.all([this.read('channel', [ch.id]), this.read('channelTimeout')])
+    const first = state.nextFrame
+    const perTx = ch.da === 'blobs' ? this.config.maxBlobsPerTx : 1
+    const count = Math.min(perTx, frames.length - first)
+    const txsLeft = Math.ceil((frames.length - first) / perTx)
+    if (first > 0 && (state.closed || l1Head + txsLeft > Number(state.openedAt) + Number(timeout))) {
+      // frames landed, but the rest cannot before the channel's timeout: RollupAnchor would refuse
+      // them, so these blocks go again in a new channel (derivation ignores the incomplete one)
+      this.log.info(`batcher: channel ${ch.id} opened in L1 block ${state.openedAt} cannot complete within its timeout of ${timeout} L1 blocks (head ${l1Head}, ${txsLeft} transactions left); posting its blocks in a new channel`)
+      this.setChannel(undefined)
+      this.loop.hurry()
+      return
+    }
+    const closes = first + count === frames.length
+    const at = { frame: first, closes }
+    const content = this.txContent(ch, frames, first, count)
+    this.crashAt?.('built', at)
     // L1 must never hold blocks this node could lose: the store survives a process crash as it is,
     // an OS crash only once synced
     this.ledger.syncToDisk()
-    const call = {
-      abi: rollupAnchorAbi,
-      functionName: 'submitBatch',
-      args: [BigInt(first), BigInt(last.number), bytesToHex(last.stateRoot), bytesToHex(last.hash), bytesToHex(withdrawalRoot), bytesToHex(anchorRoot), bytesToHex(data)],
-    } as const
-    const calldata = encodeFunctionData(call)
     let gas: bigint
     try {
-      gas = await this.l1.estimateContractGas({ ...call, address: this.config.rollupAnchor, account: this.account })
+      gas = await this.l1.estimateGas({ account: this.account, to: this.config.rollupAnchor, data: content.data, ...blobEstimateFields(content) })
     } catch (err) {
-      throw new BatcherError('temporary', `L1 rejects batch for blocks ${first}-${last.number}: ${revertReason(err)}`, { cause: err })
+      throw new BatcherError('temporary', `L1 rejects frame ${first} of channel ${ch.id} (L2 blocks ${ch.firstBlock}-${ch.lastBlock}): ${revertReason(err)}`, { cause: err })
     }
     gas = (gas * 5n) / 4n
-    const fees = await this.fees()
+    const fees = await this.fees(content.blobs !== undefined)
     const nonce = await this.l1.getTransactionCount({ address: this.account.address, blockTag: 'pending' })
-    const attempt = await this.sign({ nonce, gas, ...fees }, calldata)
-    this.setInflight({ nonce, firstBlock: first, lastBlock: last.number, gas: gas.toString(), dataBytes: data.length, attempts: [attempt] })
-    this.crashAt?.('persisted')
-    this.log.info(`batcher: posting L2 blocks ${first}-${last.number} (${data.length} bytes, ${blocks.reduce((n, b) => n + b.txs.length, 0)} txs) in ${attempt.hash}`)
+    const attempt = await this.sign({ nonce, gas, ...fees }, content)
+    const dataBytes = content.blobs === undefined ? frames[first].length : count * BLOB_BYTES
+    this.setInflight({ nonce, firstBlock: ch.firstBlock, lastBlock: ch.lastBlock, gas: gas.toString(), dataBytes, channelId: ch.id, firstFrame: first, frameCount: count, closes, attempts: [attempt] })
+    this.crashAt?.('persisted', at)
+    const what = count === 1 ? `frame ${first}` : `frames ${first}-${first + count - 1}`
+    this.log.info(`batcher: posting ${what} of ${frames.length} of channel ${ch.id} (L2 blocks ${ch.firstBlock}-${ch.lastBlock}, ${dataBytes} bytes${closes ? ', records the batch' : ''}) in ${attempt.hash}`)
     await this.broadcast(attempt.raw)
-    this.crashAt?.('sent')
+    this.crashAt?.('sent', at)
+  }
+
+  /** The RollupAnchor call (and blobs) carrying frames first..first+count-1 of a channel. */
+  private txContent(ch: ChannelRecord, frames: Uint8Array[], first: number, count: number): TxContent {
+    const closes = first + count === frames.length
+    const carried = frames.slice(first, first + count)
+    const calldataFrames = ch.da === 'blobs' ? [] : carried.map((f) => bytesToHex(f) as Hex)
+    const blobCount = ch.da === 'blobs' ? BigInt(count) : 0n
+    const header = { firstBlock: BigInt(ch.firstBlock), lastBlock: BigInt(ch.lastBlock), stateRoot: ch.stateRoot, blockHash: ch.blockHash, withdrawalRoot: ch.withdrawalRoot, anchorRoot: ch.anchorRoot }
+    const data =
+      !closes
+        ? encodeFunctionData({ abi: rollupAnchorAbi, functionName: 'appendFrames', args: [ch.id, first, calldataFrames, blobCount] })
+        : first === 0 && frames.length === 1 && ch.da !== 'blobs'
+          ? encodeFunctionData({
+              abi: rollupAnchorAbi,
+              functionName: 'submitBatch',
+              args: [header.firstBlock, header.lastBlock, header.stateRoot, header.blockHash, header.withdrawalRoot, header.anchorRoot, calldataFrames[0]],
+            })
+          : encodeFunctionData({ abi: rollupAnchorAbi, functionName: 'submitChannel', args: [header, ch.id, first, calldataFrames, blobCount] })
+    if (ch.da !== 'blobs') return { data }
+    // KZG once per transaction built (commitments, proofs): estimate and signature share it
+    const blobs = carried.map(frameToBlob)
+    return { data, blobs, sidecar: makeSidecar(blobs, this.config.blobSidecarVersion) }
   }
 
   /** Waits for the transaction in flight; re-sends, bumps or forgets it. */
   private async watchInflight(): Promise<void> {
     const inflight = this.inflight()!
+    const at = { frame: inflight.firstFrame, closes: inflight.closes }
     for (const attempt of [...inflight.attempts].reverse()) {
       const receipt = await this.receipt(attempt.hash)
       if (receipt === undefined) continue
       if (receipt.status === 'success') {
         this.log.debug(`batcher: ${attempt.hash} mined in L1 block ${receipt.blockNumber}`)
-        this.crashAt?.('mined')
+        this.crashAt?.('mined', at)
+        if (inflight.closes && this.channel()?.id === inflight.channelId) this.setChannel(undefined)
       } else {
         this.reverted++
-        const message = `batch transaction ${attempt.hash} (L2 blocks ${inflight.firstBlock}-${inflight.lastBlock}) reverted in L1 block ${receipt.blockNumber}`
+        const message = `batch transaction ${attempt.hash} (frames ${inflight.firstFrame}-${inflight.firstFrame + inflight.frameCount - 1} of channel ${inflight.channelId}, L2 blocks ${inflight.firstBlock}-${inflight.lastBlock}) reverted in L1 block ${receipt.blockNumber}`
         this.loop.noteError(message)
         this.log.error(`batcher: ${message}; re-posting`)
       }
       this.setInflight(undefined)
-      this.loop.hurry() // a batch just landed: the next one may be due already
+      this.loop.hurry() // a frame just landed: the next one may be due already
       return
     }
     const l1Last = Number(await this.read('lastBlock'))
@@ -544,7 +780,7 @@ export class Batcher {
     ])
     if (l1Last >= inflight.lastBlock || mined > inflight.nonce) {
       // the nonce was used without any of our attempts being mined (replaced from elsewhere), or
-      // the range is on L1 already: nothing left to wait for
+      // the range is on L1 already: nothing left to wait for (L1's channel state says what is next)
       this.log.info(`batcher: nonce ${inflight.nonce} used elsewhere or blocks ${inflight.firstBlock}-${inflight.lastBlock} already on L1; moving on`)
       this.setInflight(undefined)
       return
@@ -563,20 +799,31 @@ export class Batcher {
       if (!(await this.known(latest.hash))) await this.broadcast(latest.raw)
       return
     }
-    const current = await this.fees()
-    const bump = (old: string, now: bigint) => {
-      const bumped = (BigInt(old) * 1125n) / 1000n + 1n
+    const ch = this.channel()
+    const frames = ch?.id === inflight.channelId ? this.framesOf(ch) : undefined
+    if (ch === undefined || frames === undefined) {
+      // (cannot happen: the channel is kept until its last transaction is mined) plan again
+      this.setInflight(undefined)
+      return
+    }
+    const content = this.txContent(ch, frames, inflight.firstFrame, inflight.frameCount)
+    const blob = content.blobs !== undefined
+    const current = await this.fees(blob)
+    // a blob transaction replaces another only at twice the fees (geth's blob pool), others at +12.5%
+    const bump = (old: string | undefined, now: bigint) => {
+      const bumped = old === undefined ? now : blob ? BigInt(old) * 2n : (BigInt(old) * 1125n) / 1000n + 1n
       return bumped > now ? bumped : now
     }
     const maxFeePerGas = bump(latest.maxFeePerGas, current.maxFeePerGas)
     const maxPriorityFeePerGas = bump(latest.maxPriorityFeePerGas, current.maxPriorityFeePerGas)
+    const maxFeePerBlobGas = blob ? bump(latest.maxFeePerBlobGas, current.maxFeePerBlobGas!) : undefined
     if (maxFeePerGas > this.config.maxFeePerGas) {
       this.log.error(`batcher: batch tx ${latest.hash} is stuck and a bump would pay ${maxFeePerGas} wei/gas, above the cap of ${this.config.maxFeePerGas}; waiting`)
       latest.sentAt = Date.now()
       this.setInflight(inflight)
       return
     }
-    const attempt = await this.sign({ nonce: inflight.nonce, gas: BigInt(inflight.gas), maxFeePerGas, maxPriorityFeePerGas }, undefined, latest.raw)
+    const attempt = await this.sign({ nonce: inflight.nonce, gas: BigInt(inflight.gas), maxFeePerGas, maxPriorityFeePerGas, maxFeePerBlobGas }, content)
     inflight.attempts.push(attempt)
     // keep the first and the latest few: any of them may be the one mined, older bumps are gone
     if (inflight.attempts.length > MAX_ATTEMPTS_KEPT) inflight.attempts.splice(1, inflight.attempts.length - MAX_ATTEMPTS_KEPT)
@@ -585,30 +832,26 @@ export class Batcher {
     await this.broadcast(attempt.raw)
   }
 
-  private async fees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
-    const { maxFeePerGas, maxPriorityFeePerGas } = await this.l1.estimateFeesPerGas()
+  private async fees(blob: boolean): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint; maxFeePerBlobGas?: bigint }> {
+    const [{ maxFeePerGas, maxPriorityFeePerGas }, blobBaseFee] = await Promise.all([this.l1.estimateFeesPerGas(), blob ? this.l1.getBlobBaseFee() : undefined])
     const cap = this.config.maxFeePerGas
-    return { maxFeePerGas: maxFeePerGas > cap ? cap : maxFeePerGas, maxPriorityFeePerGas: maxPriorityFeePerGas > cap ? cap : maxPriorityFeePerGas }
+    const fees = { maxFeePerGas: maxFeePerGas > cap ? cap : maxFeePerGas, maxPriorityFeePerGas: maxPriorityFeePerGas > cap ? cap : maxPriorityFeePerGas }
+    // the blob base fee can double in a few blocks of full blob space: bid twice today's
+    return blobBaseFee === undefined ? fees : { ...fees, maxFeePerBlobGas: blobBaseFee * 2n + 1n }
   }
 
-  /** Signs locally (the key never leaves the process); `previousRaw` supplies the calldata of a bump. */
-  private async sign(
-    p: { nonce: number; gas: bigint; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
-    calldata: Hex | undefined,
-    previousRaw?: Hex,
-  ): Promise<Attempt> {
-    const data = calldata ?? parseTransaction(previousRaw!).data
-    const raw = await this.account.signTransaction({
-      type: 'eip1559',
-      chainId: this.chainId!,
-      to: this.config.rollupAnchor,
-      data,
-      nonce: p.nonce,
-      gas: p.gas,
-      maxFeePerGas: p.maxFeePerGas,
-      maxPriorityFeePerGas: p.maxPriorityFeePerGas,
-    })
-    return { hash: keccak256(raw), raw, maxFeePerGas: p.maxFeePerGas.toString(), maxPriorityFeePerGas: p.maxPriorityFeePerGas.toString(), sentAt: Date.now() }
+  /** Signs locally (the key never leaves the process); a blob transaction gets its sidecar (blob.ts). */
+  private async sign(p: { nonce: number; gas: bigint; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint; maxFeePerBlobGas?: bigint }, content: TxContent): Promise<Attempt> {
+    const common = { chainId: this.chainId!, to: this.config.rollupAnchor, data: content.data, nonce: p.nonce, gas: p.gas, maxFeePerGas: p.maxFeePerGas, maxPriorityFeePerGas: p.maxPriorityFeePerGas }
+    const fees = { maxFeePerGas: p.maxFeePerGas.toString(), maxPriorityFeePerGas: p.maxPriorityFeePerGas.toString(), sentAt: Date.now() }
+    if (content.blobs === undefined) {
+      const raw = await this.account.signTransaction({ type: 'eip1559', ...common })
+      return { hash: keccak256(raw), raw, ...fees }
+    }
+    const sidecar = content.sidecar ?? makeSidecar(content.blobs, this.config.blobSidecarVersion)
+    // signed without the sidecar (the hash covers the transaction alone), then wrapped with it
+    const signed = await this.account.signTransaction({ type: 'eip4844', ...common, blobVersionedHashes: sidecar.versionedHashes, maxFeePerBlobGas: p.maxFeePerBlobGas! })
+    return { hash: keccak256(signed), raw: wrapBlobTransaction(signed, sidecar), ...fees, maxFeePerBlobGas: p.maxFeePerBlobGas!.toString() }
   }
 
   /** Broadcasts; an L1 that already has it (or has mined the nonce) is not an error here. */
@@ -618,10 +861,20 @@ export class Batcher {
     } catch (err) {
       const message = l1ErrorText(err)
       if (/already known|already imported|nonce too low|known transaction/i.test(message)) return
+      if (raw.startsWith('0x03') && !isUnreachable(err) && /blob|type.?3|transaction type|not supported|unsupported|sidecar|eip-?4844/i.test(message)) {
+        // the L1 (or its node) takes no blob transactions: calldata for a while, from a new channel
+        this.setInflight(undefined)
+        this.setChannel(undefined)
+        this.blobsRefusedUntil = Date.now() + BLOB_FALLBACK_MS
+        this.loop.noteError(`L1 refuses blob transactions (${message}); posting in calldata for ${BLOB_FALLBACK_MS / 60_000} min`)
+        this.log.error(`batcher: L1 refuses blob transactions (${message}); posting in calldata for ${BLOB_FALLBACK_MS / 60_000} min (a channel begun in blobs is posted again)`)
+        this.loop.hurry()
+        throw new BlobsRefused(message)
+      }
       if (/oversized|exceeds block gas limit|intrinsic gas too (high|low)|max initcode size/i.test(message)) {
         // no retry or fee bump can make the L1 take this transaction: stop rather than spin
         this.setInflight(undefined)
-        throw new BatcherError('critical', `L1 refuses the batch transaction for good (${message}); lower l1.maxBatchBytes or sequencer.maxBlockBytes to what this L1 accepts`)
+        throw new BatcherError('critical', `L1 refuses the batch transaction for good (${message}); lower l1.maxFrameBytes (calldata frames) to what this L1 accepts`)
       }
       throw err
     }
@@ -646,31 +899,36 @@ export class Batcher {
     }
   }
 
-  private read<const F extends 'batchCount' | 'lastBlock' | 'getBatch' | 'SEQUENCER_ROLE' | 'hasRole' | 'isFinal'>(functionName: F, args?: readonly unknown[]) {
+  private read<const F extends 'batchCount' | 'lastBlock' | 'getBatch' | 'SEQUENCER_ROLE' | 'hasRole' | 'isFinal' | 'channel' | 'channelTimeout'>(functionName: F, args?: readonly unknown[]) {
     return this.l1.readContract({ address: this.config.rollupAnchor, abi: rollupAnchorAbi, functionName, args } as never) as Promise<ReadResult<F>>
   }
 }
 
 type ReadResult<F> = F extends 'getBatch'
   ? L1Batch
+  : F extends 'channel'
+    ? { acc: Hex; openedAt: bigint; nextFrame: number; closed: boolean }
   : F extends 'hasRole' | 'isFinal'
     ? boolean
     : F extends 'SEQUENCER_ROLE'
       ? Hex
       : bigint
 
-/** Length of the `data` argument inside submitBatch calldata. */
-function submittedDataLength(input: Hex): number {
-  // selector, 7 head words; the 7th is the offset of `data`, whose first word is its length
-  const offset = Number(BigInt('0x' + input.slice(2 + 8 + 64 * 6, 2 + 8 + 64 * 7)))
-  return Number(BigInt('0x' + input.slice(2 + 8 + offset * 2, 2 + 8 + offset * 2 + 64)))
-}
-
 /** The contract error name and arguments when a call reverted, else the error's short message. */
 function revertReason(err: unknown): string {
   if (err instanceof BaseError) {
     const revert = err.walk((e) => e instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null
     if (revert?.data !== undefined) return `${revert.data.errorName}(${(revert.data.args ?? []).map(String).join(', ')})`
+    // a plain eth_estimateGas: the revert data somewhere in the chain, decoded with RollupAnchor's errors
+    const withData = err.walk((e) => typeof (e as { data?: unknown }).data === 'string' && /^0x[0-9a-f]{8}/i.test((e as { data: string }).data)) as { data: Hex } | null
+    if (withData !== null) {
+      try {
+        const decoded = decodeErrorResult({ abi: rollupAnchorAbi, data: withData.data })
+        return `${decoded.errorName}(${(decoded.args ?? []).map(String).join(', ')})`
+      } catch {
+        // not one of RollupAnchor's errors
+      }
+    }
     return err.shortMessage
   }
   return String(err)

@@ -1,7 +1,9 @@
 /**
  * Derivation: the L2 chain from L1 alone. Reads RollupAnchor's batches in order, takes each
- * batch's data from its submitBatch calldata, checks it against the hash the contract stored,
- * decodes the blocks and re-executes them on a node that starts from the same genesis; at the end
+ * batch's channel from L1 (channel-l1.ts: the frames of its submitBatch / submitChannel and earlier
+ * appendFrames transactions, calldata frames from their input and blob frames from a blob source,
+ * reassembled in frame order and checked against the chained hashes the contract stored), decodes
+ * the blocks and re-executes them on a node that starts from the same genesis; at the end
  * of every batch the block hash and state root, and the anchor and withdrawal roots built from the
  * blocks' events, must equal what the batch committed to. Block import itself refuses decreasing
  * timestamps and system transactions outside their rules.
@@ -25,10 +27,13 @@
  * a held batch is derived: its blocks would build on a state L1 got wrong.
  */
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
-import { createPublicClient, decodeFunctionData, http, keccak256, type Hex, type PublicClient } from 'viem'
+import { createPublicClient, http, type Hex, type PublicClient } from 'viem'
 import { rollupAnchorAbi } from './abi.ts'
 import { postedBatch, type BatchLedger, type HeadSink, type L1Batch, type PostedBatch, type SourceBlock } from './batcher.ts'
+import { BeaconBlobSource } from './blob.ts'
+import { readChannel, type BlobSource, type ChannelTx } from './channel-l1.ts'
 import { BatchDecodeError, decodeBatch, type BatchBlock } from './codec.ts'
+import { DivergenceError } from './errors.ts'
 import { L1Failure, L1Loop, type L1Health, type Logger } from './l1-loop.ts'
 import { MerkleTree } from './merkle.ts'
 import { moveHeads } from './heads.ts'
@@ -39,9 +44,7 @@ export interface BlockImporter {
   importBlock(block: BatchBlock): Promise<{ number: number; hash: Uint8Array; stateRoot: Uint8Array; anchoredHashes: Uint8Array[]; withdrawalHashes: Uint8Array[] }>
 }
 
-export class DivergenceError extends Error {
-  override readonly name = 'DivergenceError'
-}
+export { DivergenceError }
 
 /** A batch whose blocks re-execute but end elsewhere than it says: this node's own results. */
 class BatchMismatchError extends DivergenceError {
@@ -75,37 +78,32 @@ export interface DeriveResult {
   head: number
 }
 
-/** Fetches and decodes batch `index`'s blocks from L1, checking the data against the stored hash. */
-export async function fetchBatch(l1RpcUrl: string, rollupAnchor: Hex, index: number) {
-  const l1 = createPublicClient({ transport: http(l1RpcUrl, { retryCount: 2 }) })
-  const batch = (await l1.readContract({ address: rollupAnchor, abi: rollupAnchorAbi, functionName: 'getBatch', args: [BigInt(index)] })) as L1Batch
-  return { batch, ...(await fetchBatchData(l1, rollupAnchor, index, batch)) }
+/** Where blob frames are read: `l1BeaconUrl`, else the L1 RPC URL (Anvil serves the blobs API there). */
+export function blobSourceFor(l1RpcUrl: string, l1BeaconUrl?: string): BlobSource {
+  return new BeaconBlobSource(l1BeaconUrl ?? l1RpcUrl)
 }
 
-/** The blocks of a batch already read with getBatch, from its submitBatch calldata. */
-export async function fetchBatchData(l1: PublicClient, rollupAnchor: Hex, index: number, batch: L1Batch): Promise<{ blocks: BatchBlock[]; l1TxHash: Hex; dataBytes: number }> {
-  const event = rollupAnchorAbi.find((x) => x.type === 'event' && x.name === 'BatchSubmitted')!
-  const logs = await l1.getLogs({
-    address: rollupAnchor,
-    event: event as Extract<(typeof rollupAnchorAbi)[number], { type: 'event'; name: 'BatchSubmitted' }>,
-    args: { batchIndex: BigInt(index) },
-    fromBlock: batch.l1BlockNumber,
-    toBlock: batch.l1BlockNumber,
-  })
-  // the contract may hold several submissions of an index in one L1 block after a dispute: the one whose data it stored
-  for (const log of logs) {
-    const tx = await l1.getTransaction({ hash: log.transactionHash! })
-    const { functionName, args } = decodeFunctionData({ abi: rollupAnchorAbi, data: tx.input })
-    if (functionName !== 'submitBatch') throw new DivergenceError(`batch ${index}: L1 transaction ${tx.hash} is not a submitBatch call`)
-    const data = args[6] as Hex
-    if (keccak256(data) !== batch.dataHash) continue
-    const blocks = decodeBatch(Buffer.from(data.slice(2), 'hex'))
-    if (blocks[0].number !== Number(batch.firstBlock) || blocks[blocks.length - 1].number !== Number(batch.lastBlock)) {
-      throw new DivergenceError(`batch ${index}: data holds blocks ${blocks[0].number}-${blocks[blocks.length - 1].number}, the contract says ${batch.firstBlock}-${batch.lastBlock}`)
-    }
-    return { blocks, l1TxHash: tx.hash, dataBytes: (data.length - 2) / 2 }
+/** Fetches and decodes batch `index`'s blocks from L1, checking its frames against the stored dataHash. */
+export async function fetchBatch(l1RpcUrl: string, rollupAnchor: Hex, index: number, l1BeaconUrl?: string) {
+  const l1 = createPublicClient({ transport: http(l1RpcUrl, { retryCount: 2 }) })
+  const batch = (await l1.readContract({ address: rollupAnchor, abi: rollupAnchorAbi, functionName: 'getBatch', args: [BigInt(index)] })) as L1Batch
+  return { batch, ...(await fetchBatchData(l1, rollupAnchor, index, batch, blobSourceFor(l1RpcUrl, l1BeaconUrl))) }
+}
+
+/** The blocks of a batch already read with getBatch, from its channel's frames, and its L1 transactions. */
+export async function fetchBatchData(
+  l1: PublicClient,
+  rollupAnchor: Hex,
+  index: number,
+  batch: L1Batch,
+  blobs: BlobSource,
+): Promise<{ blocks: BatchBlock[]; l1TxHash: Hex; dataBytes: number; txs: ChannelTx[] }> {
+  const { txs, data } = await readChannel(l1, rollupAnchor, index, batch, { withData: true, blobs })
+  const blocks = decodeBatch(data!)
+  if (blocks[0].number !== Number(batch.firstBlock) || blocks[blocks.length - 1].number !== Number(batch.lastBlock)) {
+    throw new DivergenceError(`batch ${index}: data holds blocks ${blocks[0].number}-${blocks[blocks.length - 1].number}, the contract says ${batch.firstBlock}-${batch.lastBlock}`)
   }
-  throw new DivergenceError(`batch ${index}: no submitBatch in L1 block ${batch.l1BlockNumber} carries data hashing to ${batch.dataHash}`)
+  return { blocks, l1TxHash: txs[txs.length - 1].hash, dataBytes: txs.reduce((n, t) => n + t.dataBytes, 0), txs }
 }
 
 /** The roots L1Bridge pays out against and enterprises verify against must be the batch's own. */
@@ -122,12 +120,12 @@ function checkEnd(index: number, batch: L1Batch, last: { hash: Uint8Array; state
 }
 
 /** Rebuilds every posted block the importer does not have yet, once; throws DivergenceError on any mismatch. */
-export async function deriveFromL1(opts: { l1RpcUrl: string; rollupAnchor: Hex; importer: BlockImporter }): Promise<DeriveResult> {
+export async function deriveFromL1(opts: { l1RpcUrl: string; l1BeaconUrl?: string; rollupAnchor: Hex; importer: BlockImporter }): Promise<DeriveResult> {
   const l1 = createPublicClient({ transport: http(opts.l1RpcUrl, { retryCount: 2 }) })
   const count = Number(await l1.readContract({ address: opts.rollupAnchor, abi: rollupAnchorAbi, functionName: 'batchCount' }))
   let imported = 0
   for (let index = 0; index < count; index++) {
-    const { batch, blocks } = await fetchBatch(opts.l1RpcUrl, opts.rollupAnchor, index)
+    const { batch, blocks } = await fetchBatch(opts.l1RpcUrl, opts.rollupAnchor, index, opts.l1BeaconUrl)
     if (Number(batch.lastBlock) <= opts.importer.chain.headNumber) {
       // already here (an earlier run): it must still be the block L1 committed to
       const local = opts.importer.chain.byNumber(Number(batch.lastBlock))
@@ -178,6 +176,8 @@ export type DerivationLedger = Pick<BatchLedger, 'lastBatch' | 'putBatch' | 'del
 
 export interface DerivationConfig {
   l1RpcUrl: string
+  /** Where blob frames are read (blob.ts BeaconBlobSource); absent: l1RpcUrl. */
+  l1BeaconUrl?: string
   rollupAnchor: Hex
   /** L1 blocks a batch needs (its own included) before its L2 blocks are `safe`. */
   confirmations: number
@@ -211,6 +211,7 @@ const DERIVE_BATCHES_PER_STEP = 32
 export class Derivation {
   readonly name = 'derivation'
   private readonly l1: PublicClient
+  private readonly blobs: BlobSource
   private readonly loop: L1Loop
   private checked = false
   private l1BatchCount: number | null = null
@@ -226,6 +227,7 @@ export class Derivation {
   ) {
     // JSON-RPC batching: the per-batch comparisons of a step go out as one HTTP request
     this.l1 = createPublicClient({ transport: http(config.l1RpcUrl, { retryCount: 0, timeout: 15_000, batch: { batchSize: 200, wait: 0 } }) })
+    this.blobs = blobSourceFor(config.l1RpcUrl, config.l1BeaconUrl)
     this.loop = new L1Loop({
       name: this.name,
       pollIntervalMs: config.pollIntervalMs,
@@ -354,8 +356,7 @@ export class Derivation {
     const batches = await Promise.all(indices.map((i) => this.read('getBatch', [BigInt(i)])))
     // calldata and receipts fetched for all of them at once (batched), executed in order; a
     // batch whose data is wrong is held at when its turn comes, not before
-    const data = await Promise.all(indices.map((index, k) => fetchBatchData(this.l1, this.config.rollupAnchor, index, batches[k]).catch((err: unknown) => err as Error)))
-    const receipts = await Promise.all(data.map((d) => (d instanceof Error ? undefined : this.l1.getTransactionReceipt({ hash: d.l1TxHash }))))
+    const data = await Promise.all(indices.map((index, k) => fetchBatchData(this.l1, this.config.rollupAnchor, index, batches[k], this.blobs).catch((err: unknown) => err as Error)))
     for (const [k, index] of indices.entries()) {
       const d = data[k]
       try {
@@ -367,7 +368,6 @@ export class Derivation {
         return false
       }
       const b = batches[k]
-      const receipt = receipts[k]!
       const first = Number(b.firstBlock)
       const lastBlock = Number(b.lastBlock)
       this.ledger.putBatch(
@@ -375,8 +375,8 @@ export class Derivation {
           l1TxHash: d.l1TxHash,
           dataBytes: d.dataBytes,
           l2TxCount: d.blocks.reduce((n, blk) => n + blk.txs.length, 0),
-          l1GasUsed: Number(receipt.gasUsed),
-          l1Fee: receipt.gasUsed * receipt.effectiveGasPrice,
+          l1GasUsed: d.txs.reduce((n, t) => n + Number(t.gasUsed), 0),
+          l1Fee: d.txs.reduce((n, t) => n + t.fee, 0n),
         }),
       )
       this.log.debug(`derivation: batch ${index} (L2 blocks ${first}-${lastBlock}) matches L1`)

@@ -14,17 +14,21 @@ export {
   type BatcherConfig,
   type BatcherStatus,
   type BlockSource,
+  type CrashContext,
   type CrashPoint,
+  type DataAvailability,
+  type DataAvailabilityMode,
   type HeadSink,
   type L1Batch,
   type PostedBatch,
   type SourceBlock,
 } from './batcher.ts'
+export { ChannelAssembler, decodeFrame, encodeFrame, FrameError, frameCommitment, singleFrame, splitChannel, type Frame } from './channel.ts'
 export { CommitteeReader, DISPUTE_STATUSES, validatorSetReadAbi, type BatchCommittee } from './committee.ts'
 export { BatchDecodeError, decodeBatch, encodeBatch, type BatchBlock, type CompressionName } from './codec.ts'
 export { decodeSealedBlock, encodeSealedBlock, SEALED_BLOCKS_SUBSCRIPTION, type SealedBlockMessage, type SealedFeedBlock } from './feed.ts'
 export { DeploymentsFileError, readDeployments, writeDeployments, type L1Deployments } from './deployments.ts'
-export { deriveFromL1, Derivation, DivergenceError, fetchBatch, type BlockImporter, type Divergence, type DerivationConfig, type DerivationLedger, type DerivationStatus, type DerivationTarget, type DeriveResult } from './derive.ts'
+export { blobSourceFor, deriveFromL1, Derivation, DivergenceError, fetchBatch, type BlockImporter, type Divergence, type DerivationConfig, type DerivationLedger, type DerivationStatus, type DerivationTarget, type DeriveResult } from './derive.ts'
 export { classifyL1Error, isUnreachable, L1Failure, L1Loop, l1ErrorText, L1_UNREACHABLE_WARN_EVERY_MS, type FailureKind, type L1Health, type Logger } from './l1-loop.ts'
 export { SqliteBatchLedger, type BatchWriter, type LedgerDatabase } from './ledger.ts'
 export { MerkleTree, verifyProof } from './merkle.ts'

@@ -199,8 +199,9 @@ export class L1Loop {
 
 /** One line for any error from an L1 call: viem's short message and details, never its dump. */
 export function l1ErrorText(err: unknown): string {
-  const text = err instanceof BaseError ? `${err.shortMessage} ${err.details ?? ''}` : String((err as Error)?.message ?? err)
-  return text.trim().split('\n')[0]
+  // the node's own words (details) matter most: viem's short message for an RPC error code is generic and spans lines
+  if (err instanceof BaseError) return `${err.shortMessage.split('\n')[0]} ${(err.details ?? '').split('\n')[0]}`.trim()
+  return String((err as Error)?.message ?? err).trim().split('\n')[0]
 }
 
 /** A transport failure (nothing answered: connection refused, reset, timeout), as opposed to an L1 that answered with an error. */

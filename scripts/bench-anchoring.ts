@@ -7,7 +7,9 @@
  *   npx tsx scripts/bench-anchoring.ts [--hashes 50000] [--runs 3]
  *
  * One Anvil L1 (automine) with the rollup's contracts, our node as a child process posting to it
- * (batches close at 120 kB or 1 s), and this process as the client (it shares the 2 cores).
+ * (batches close after 1 s, in blobs or calldata as --data-availability says, default calldata: the
+ * figure the README compares with; scripts/bench-l1-cost.ts has both), and this process as the
+ * client (it shares the 2 cores).
  * Acceptance: requests of 10,000 hashes sent two at a time; a hash counts when its 202 arrives
  * (it is in sqlite then). L1 gas per hash = the gas of the batch transactions that carried the
  * run's blocks / hashes. Printed: medians over the runs and the ratio against direct L1 anchoring.
@@ -24,7 +26,7 @@ import { ANVIL_PRIVATE_KEYS, startAnvil } from './lib/anvil.ts'
 import { deployL1 } from './lib/deploy-l1.ts'
 import { cleanup, freePort, machine, median, OUR_MAIN, parseFlags, positiveInt, rpc, runMain, sleep, spawnNode, waitReady } from './lib/load.ts'
 
-const USAGE = `usage: npx tsx scripts/bench-anchoring.ts [--hashes N (default 50000)] [--runs N (default 3)]`
+const USAGE = `usage: npx tsx scripts/bench-anchoring.ts [--hashes N (default 50000)] [--runs N (default 3)] [--data-availability calldata|blobs|auto (default calldata)]`
 const REQUEST_HASHES = 10_000
 const CONCURRENT_REQUESTS = 2
 const DIRECT_BATCH = 500
@@ -55,8 +57,10 @@ interface RunResult {
 async function main(): Promise<void> {
   let hashes = 50_000
   let runs = 3
+  let da = 'calldata'
   parseFlags(process.argv.slice(2), USAGE, (flag, value) => {
     if (flag === '--hashes') hashes = positiveInt(flag, value())
+    else if (flag === '--data-availability') da = value()
     else if (flag === '--runs') runs = positiveInt(flag, value())
     else return false
     return true
@@ -73,7 +77,7 @@ async function main(): Promise<void> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const args = ['--import', 'tsx', OUR_MAIN, '--data-dir', path.join(dir, 'l2'), '--port', String(port), '--block-time', '1000', '--log-level', process.env.BENCH_LOG ?? 'error',
-    '--l1-rpc', anvil.url, '--deployments', deploymentsPath, '--batcher-key', batcherKey, '--l1-confirmations', '1', '--batch-max-age', '1000', '--anchor-api-keys', API_KEY]
+    '--l1-rpc', anvil.url, '--deployments', deploymentsPath, '--batcher-key', batcherKey, '--l1-confirmations', '1', '--batch-max-age', '1000', '--data-availability', da, '--anchor-api-keys', API_KEY]
   const { child, tail } = spawnNode('our node', args)
   await waitReady('our node', url, child, tail)
 
@@ -93,7 +97,7 @@ async function main(): Promise<void> {
   console.log(`median accepted over HTTP     ${fmt(median(results.map((r) => r.acceptedPerSec)))} hashes/s`)
   console.log(`median anchored in L2 blocks  ${fmt(median(results.map((r) => r.anchoredPerSec)))} hashes/s (from first request to last hash in a block)`)
   console.log(`median posted to L1           ${fmt(median(results.map((r) => r.postedPerSec)))} hashes/s (to the batch with the last one mined on L1)`)
-  console.log(`L1 gas per hash: rollup ${ours.toFixed(1)} (batch data in calldata + one root per batch) vs direct L1 anchoring ${direct.toFixed(0)}: ${(direct / ours).toFixed(1)}× less`)
+  console.log(`L1 gas per hash: rollup ${ours.toFixed(1)} (batch data in ${da} + one root per batch) vs direct L1 anchoring ${direct.toFixed(0)}: ${(direct / ours).toFixed(1)}× less`)
 }
 
 async function benchRun(url: string, l1Url: string, run: number, total: number): Promise<RunResult> {

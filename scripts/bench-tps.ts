@@ -3,7 +3,7 @@
  * same machine, with the same load.
  *
  *   npx tsx scripts/bench-tps.ts [--txs N] [--workload eth|erc20|both] [--runs R]
- *                                [--only ours|hardhat] [--rss-txs N]
+ *                                [--only ours|hardhat] [--rss-txs N] [--l1]
  *   npm run bench:tps -- --txs 20000
  *
  * What is measured
@@ -26,6 +26,12 @@
  *   small --txs values understate TPS for both nodes. Use ≥5000 per workload.
  * - `rejected` must be 0. A rejected send leaves a nonce gap, the run stalls, and it is reported as
  *   incomplete (TPS then counts only the transactions that were mined).
+ * - Every run prints its largest block (transactions, bytes). A block is bounded by gas and by
+ *   the per-block data limit (sequencer.maxBlockBytes, 2,000,000 bytes: README "Batch format"),
+ *   no longer by one L1 transaction's 120,000 bytes.
+ * - --l1 gives our node an Anvil L1 with the rollup's contracts and its batcher (blobs), and after
+ *   each run waits until every block of it is posted, printing the batches and L1 transactions:
+ *   the largest block goes to L1 as any other (in a channel of as many frames as it needs).
  * - --rss-txs N sends N more ETH transfers to a fresh instance of our node, in chunks of 20k, and
  *   prints its resident memory (VmRSS) at start, after every chunk and at the end.
  */
@@ -34,6 +40,10 @@ import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { encodeDeployData, encodeFunctionData, toHex, type Abi, type Address, type Hex } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { writeDeployments } from '../batcher/deployments.ts'
+import { ANVIL_PRIVATE_KEYS, startAnvil } from './lib/anvil.ts'
+import { deployL1 } from './lib/deploy-l1.ts'
 import {
   BLOCK_TIME_MS,
   CLIENTS,
@@ -87,22 +97,25 @@ interface Options {
   nodes: NodeName[]
   runs: number
   rssTxs: number
+  l1: boolean
 }
 
 interface RunResult extends Measured {
   node: NodeName
   workload: Workload
+  largest: { number: number; txs: number; bytes: number }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Command line
 
-const USAGE = 'usage: npx tsx scripts/bench-tps.ts [--txs N] [--workload eth|erc20|both] [--runs R] [--only ours|hardhat] [--rss-txs N]'
+const USAGE = 'usage: npx tsx scripts/bench-tps.ts [--txs N] [--workload eth|erc20|both] [--runs R] [--only ours|hardhat] [--rss-txs N] [--l1]'
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { txs: 10_000, workloads: ['eth', 'erc20'], nodes: ['hardhat', 'ours'], runs: 1, rssTxs: 0 }
+  const opts: Options = { txs: 10_000, workloads: ['eth', 'erc20'], nodes: ['hardhat', 'ours'], runs: 1, rssTxs: 0, l1: false }
   parseFlags(argv, USAGE, (flag, value) => {
     switch (flag) {
+      case '--l1': opts.l1 = true; break
       case '--txs': opts.txs = positiveInt(flag, value()); break
       case '--runs': opts.runs = positiveInt(flag, value()); break
       case '--rss-txs': opts.rssTxs = positiveInt(flag, value()); break
@@ -142,10 +155,39 @@ async function startHardhatNode(): Promise<RunningNode<'hardhat'>> {
   return { name: 'hardhat', url, pid: child.pid!, chainId }
 }
 
-/** Our node, with a hint if it does not exist. */
-async function startOurs(dataDir: string): Promise<RunningNode<'ours'>> {
+/** Our node, with a hint if it does not exist; with `l1`, an Anvil L1 and the batcher posting to it. */
+async function startOurs(dataDir: string, l1 = false): Promise<RunningNode<'ours'>> {
   if (!existsSync(OUR_MAIN)) throw new Error(`our node is missing: ${OUR_MAIN} does not exist (use --only hardhat meanwhile)`)
-  return startOurNode(dataDir)
+  if (!l1) return startOurNode(dataDir)
+  const anvil = await startAnvil({ silent: true, logFile: path.join(dataDir, '..', 'anvil.log') })
+  cleanup.closers.add(() => anvil.stop())
+  const batcherKey = ANVIL_PRIVATE_KEYS[1]
+  const deployments = await deployL1({ rpcUrl: anvil.url, privateKey: ANVIL_PRIVATE_KEYS[0], sequencer: privateKeyToAccount(batcherKey).address, challengeWindowSeconds: 60 })
+  const deploymentsPath = path.join(dataDir, '..', 'deployments.json')
+  writeDeployments(deploymentsPath, deployments)
+  console.log(`ours: L1 Anvil at ${anvil.url}, RollupAnchor ${deployments.rollupAnchor}; the batcher posts blobs`)
+  return startOurNode(dataDir, ['--l1-rpc', anvil.url, '--deployments', deploymentsPath, '--batcher-key', batcherKey, '--l1-confirmations', '1', '--batch-max-age', '2000', '--data-availability', 'blobs'])
+}
+
+/** The block with the most transactions among from..to. */
+async function largestBlock(url: string, from: number, to: number): Promise<{ number: number; txs: number; bytes: number }> {
+  let best = { number: 0, txs: 0, bytes: 0 }
+  for (let n = from; n <= to; n++) {
+    const b = await rpc<{ transactions: Hex[]; size: Hex }>(url, 'eth_getBlockByNumber', [toHex(n), false])
+    if (b.transactions.length > best.txs) best = { number: n, txs: b.transactions.length, bytes: Number(b.size) }
+  }
+  return best
+}
+
+/** Waits until our batcher has posted every block up to the head; says what it took. */
+async function untilPosted(url: string): Promise<string> {
+  const deadline = Date.now() + 600_000
+  for (;;) {
+    const [s, head] = await Promise.all([rpc<any>(url, 'rollup_getBatcherStatus'), rpc<Hex>(url, 'eth_blockNumber')])
+    if (s.lastPostedBlock === Number(head) && s.inflight === null) return `posted to L1 up to block ${Number(head)}: ${s.batchesPosted} batches, ${s.dataBytesPosted} bytes of frames, ${s.l1GasUsed} L1 gas`
+    if (Date.now() > deadline) throw new Error(`the batcher did not post up to block ${Number(head)} in 600 s: ${JSON.stringify(s)}`)
+    await new Promise((r) => setTimeout(r, 500))
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -200,13 +242,17 @@ async function benchNode(node: RunningNode<NodeName>, opts: Options, senders: Se
       const batch = presign(node.chainId, senders, start, opts.txs, payload)
       await verifySignatures(batch, senders)
       const signMs = performance.now() - t
-      const result: RunResult = { node: node.name, workload, ...(await measure(node.url, senders, start, batch)) }
+      const firstBlock = Number(await rpc<Hex>(node.url, 'eth_blockNumber')) + 1
+      const measured = await measure(node.url, senders, start, batch)
+      const largest = await largestBlock(node.url, firstBlock, Number(await rpc<Hex>(node.url, 'eth_blockNumber')))
+      const result: RunResult = { node: node.name, workload, ...measured, largest }
       results.push(result)
       console.log(
         `${node.name} ${workload} run ${run}/${opts.runs}: ${result.mined}/${result.txs} txs in ${result.seconds.toFixed(2)} s = ` +
           `${result.tps.toFixed(0)} TPS, rejected ${result.rejected}${result.complete ? '' : ' (INCOMPLETE: stalled)'}` +
-          ` [pre-signed in ${(signMs / 1000).toFixed(1)} s; node RSS ${fmtMb(rssMb(node.pid))}]`,
+          ` [pre-signed in ${(signMs / 1000).toFixed(1)} s; node RSS ${fmtMb(rssMb(node.pid))}]; largest block #${largest.number}: ${largest.txs} txs, ${largest.bytes} bytes`,
       )
+      if (node.name === 'ours' && opts.l1) console.log(`ours: ${await untilPosted(node.url)}`)
       for (const e of result.errors) console.log(`  rejected: ${e}`)
       if (!result.complete) {
         // Its stuck transactions would collide with the next run's nonces: stop benchmarking this node.
@@ -247,13 +293,13 @@ function report(results: RunResult[], opts: Options): void {
   const widths = [8, 8, 8, 9, 8, 9]
   for (const workload of opts.workloads) {
     console.log(`\nWorkload: ${workload === 'eth' ? 'ETH transfers (21000 gas)' : 'ERC-20 transfer() (ExampleToken)'}`)
-    console.log(pad(['node', 'run', 'txs', 'seconds', 'TPS', 'rejected'], widths))
+    console.log(pad(['node', 'run', 'txs', 'seconds', 'TPS', 'rejected', 'largest block'], [...widths, 16]))
     const medians = new Map<NodeName, number>()
     for (const node of opts.nodes) {
       const rs = results.filter((r) => r.node === node && r.workload === workload)
       if (rs.length === 0) continue
       rs.forEach((r, k) =>
-        console.log(pad([node, String(k + 1), `${r.mined}${r.complete ? '' : '*'}`, r.seconds.toFixed(2), r.tps.toFixed(0), String(r.rejected)], widths)),
+        console.log(pad([node, String(k + 1), `${r.mined}${r.complete ? '' : '*'}`, r.seconds.toFixed(2), r.tps.toFixed(0), String(r.rejected), `${r.largest.txs} txs`], [...widths, 16])),
       )
       const m = median(rs.map((r) => r.tps))
       medians.set(node, m)
@@ -278,7 +324,7 @@ async function main(): Promise<void> {
 
   const results: RunResult[] = []
   for (const name of opts.nodes) {
-    const node = name === 'hardhat' ? await startHardhatNode() : await startOurs(path.join(tempDir, 'tps'))
+    const node = name === 'hardhat' ? await startHardhatNode() : await startOurs(path.join(tempDir, 'tps'), opts.l1)
     results.push(...(await benchNode(node, opts, senders, recipients)))
     await stopNode(node)
   }

@@ -19,7 +19,7 @@
  * Another L1: `npm start -- --l1-rpc <url> --deployer-key <0x..>` skips Anvil (or run the node
  * alone, `npm run node -- --l1-rpc ... --deployments ... --batcher-key ...`; see the README).
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createPublicClient, createWalletClient, formatEther, http, parseEther } from 'viem'
 import { defineL1Chain } from '@ai-rollup/sdk'
@@ -35,7 +35,7 @@ import { defineAiRollupChain, INFERENCE_COORDINATOR } from '@ai-rollup/sdk'
 import { l1TuningFromCli, NODE_OPTION_SECTIONS, nodeInputFromCli, parseApiKeys, parseCli, usage, type CliSection } from '../sequencer/cli.ts'
 import { DEV_ANCHOR_API_KEY } from '../sequencer/config.ts'
 import { DATA_ANCHOR, L2_BRIDGE, MODEL_REGISTRY } from '../precompiles/addresses.ts'
-import { ANVIL_PRIVATE_KEYS, startAnvil, type RunningAnvil } from './lib/anvil.ts'
+import { ANVIL_PRIVATE_KEYS, pruneBlobSidecars, startAnvil, type RunningAnvil } from './lib/anvil.ts'
 import { deployL1 } from './lib/deploy-l1.ts'
 import { registerOffchainExamples } from './lib/offchain-models.ts'
 import { acquireLock } from './lib/process-lock.ts'
@@ -64,6 +64,8 @@ const DEVNET_SECTION: CliSection = {
     { name: 'data-dir', type: 'string', arg: '<dir>', help: "root of the devnet's data (default ./data): l1/ and l2/ inside" },
     { name: 'l1-port', type: 'string', arg: '<port>', help: 'embedded L1 port (default 8545)' },
     { name: 'l1-block-time', type: 'string', arg: '<s>', help: 'embedded L1 block interval in seconds (default 2)' },
+    { name: 'l1-blob-retention', type: 'string', arg: '<blocks>', help: 'embedded L1: keep blob sidecars of the newest N L1 blocks in its state file (default 1800: an hour; Ethereum keeps ~18 days)' },
+    { name: 'l1-state-max-mb', type: 'string', arg: '<MB>', help: 'embedded L1: when its state file passes this, restart it with older blob sidecars pruned (default 256)' },
     { name: 'challenge-window', type: 'string', arg: '<s>', help: 'challenge window of a new deployment (default 30 s in the devnet)' },
     { name: 'validators', type: 'string', arg: '<n>', help: `validators to run, 1 ETH of stake each, on the ports after the L2's (default 1; 0 = none; at most ${DEV_VALIDATOR_KEYS.length})` },
     { name: 'workers', type: 'string', arg: '<n>', help: `off-chain inference workers to run in this process, ${formatEther(DEV_WORKER_STAKE)} ETH of stake each; with any, the example off-chain models are registered (default 0; at most ${DEV_WORKER_ACCOUNTS.length}; 3 for the example dApps)` },
@@ -88,8 +90,24 @@ const DEV_CHALLENGE_WINDOW_S = 30
 /** A dispute's commit and reveal phases in the devnet, each (the exit delay and bond lock follow). */
 const DEV_VOTING_PHASE_S = 15
 const DEV_BATCH_AGE_MS = 2_000
+/** Blob sidecars of this many newest L1 blocks stay in the devnet L1's state file (an hour of 2-second blocks). */
+const DEV_BLOB_RETENTION_BLOCKS = 1_800
+const DEV_L1_STATE_MAX_MB = 256
+/** Blob sidecars a replica or validator started late can still read, whatever the size: ~2 minutes of L1. */
+const DEV_BLOB_MIN_KEEP_BLOCKS = 64
+/** How often the devnet looks at the L1 state file's size (ms). */
+const L1_STATE_CHECK_MS = 60_000
 /** In the data directory: who runs the devnet on it (pid, start time, ports). */
 const DEVNET_LOCK_FILE = 'devnet.lock'
+
+/** Prunes the embedded L1's state file of old blob sidecars (scripts/lib/anvil.ts) and says what it did. */
+function pruneL1State(statePath: string, retention: { keepBlocks: number; maxBlobBytes: number; minKeepBlocks: number }): void {
+  if (!existsSync(statePath)) return
+  const r = pruneBlobSidecars(statePath, retention)
+  if (r.blobsPruned > 0) {
+    console.log(`L1 state: pruned ${r.blobsPruned} old blob sidecars (${r.blobsKept} kept): ${(r.bytesBefore / 1e6).toFixed(0)} MB → ${(r.bytesAfter / 1e6).toFixed(0)} MB`)
+  }
+}
 
 async function main(): Promise<void> {
   const values = parseCli(process.argv.slice(2), COMMAND, SECTIONS)
@@ -117,14 +135,13 @@ async function main(): Promise<void> {
   let l1Url = str('l1-rpc')
   const deployerKey = (str('deployer-key') ?? process.env.L1_DEPLOYER_KEY ?? ANVIL_PRIVATE_KEYS[0]) as `0x${string}`
   const batcherKey = (str('batcher-key') ?? process.env.BATCHER_PRIVATE_KEY ?? ANVIL_PRIVATE_KEYS[1]) as `0x${string}`
+  const statePath = join(root, 'l1', 'anvil-state.json')
+  const anvilOptions = { port: Number(str('l1-port') ?? 8545), statePath, blockTime: Number(str('l1-block-time') ?? 2), silent: true, logFile: join(root, 'l1', 'anvil.log') }
+  const keepBlocks = Number(str('l1-blob-retention') ?? DEV_BLOB_RETENTION_BLOCKS)
+  const retention = { keepBlocks, maxBlobBytes: (Number(str('l1-state-max-mb') ?? DEV_L1_STATE_MAX_MB) * 1024 * 1024) / 2, minKeepBlocks: Math.min(keepBlocks, DEV_BLOB_MIN_KEEP_BLOCKS) }
   if (l1Url === undefined) {
-    anvil = await startAnvil({
-      port: Number(str('l1-port') ?? 8545),
-      statePath: join(root, 'l1', 'anvil-state.json'),
-      blockTime: Number(str('l1-block-time') ?? 2),
-      silent: true,
-      logFile: join(root, 'l1', 'anvil.log'),
-    })
+    pruneL1State(statePath, retention)
+    anvil = await startAnvil(anvilOptions)
     l1Url = anvil.url
     if (anvil.restoredFromBackup) console.warn('L1 state file was damaged; restored its last good copy (the L1 lost its last blocks: the batcher re-posts what is missing)')
   }
@@ -142,7 +159,8 @@ async function main(): Promise<void> {
       ...fromCli,
       dataDir: join(root, 'l2'),
       rpc: { ...fromCli.rpc, port: l2Port },
-      l1: { rpcUrl: l1Url, deploymentsPath, batcherKey, confirmations: 1, maxBatchAgeMs: DEV_BATCH_AGE_MS, pollIntervalMs: 500, resubmitAfterMs: 15_000, ...l1TuningFromCli(values) },
+      // blobs by default (the devnet's Anvil takes version-0 sidecars); --data-availability calldata|auto to change it
+      l1: { rpcUrl: l1Url, deploymentsPath, batcherKey, confirmations: 1, maxBatchAgeMs: DEV_BATCH_AGE_MS, pollIntervalMs: 500, resubmitAfterMs: 15_000, dataAvailability: 'blobs', blobSidecarVersion: 0, ...l1TuningFromCli(values) },
       bridge: { confirmations: 1, pollIntervalMs: 500, ...fromCli.bridge },
       anchoring: fromCli.anchoring ?? { apiKeys: parseApiKeys(process.env.ANCHOR_API_KEYS ?? DEV_ANCHOR_API_KEY) },
       logLevel: fromCli.logLevel ?? 'info',
@@ -215,7 +233,7 @@ async function main(): Promise<void> {
       `    DataAnchor           ${DATA_ANCHOR}`,
       `    L2Bridge             ${L2_BRIDGE}`,
       `  anchoring API         POST ${node.url}/v1/anchors   GET ${node.url}/v1/anchors/{hash}   key: ${apiKeys.includes(DEV_ANCHOR_API_KEY) ? DEV_ANCHOR_API_KEY : '(configured)'}`,
-      `  batcher               ${node.batcher?.sender}   posts every ${node.config.l1!.maxBatchAgeMs / 1000} s of new blocks`,
+      `  batcher               ${node.batcher?.sender}   posts every ${node.config.l1!.maxBatchAgeMs / 1000} s of new blocks, in ${node.config.l1!.dataAvailability === 'auto' ? 'blobs or calldata (auto)' : node.config.l1!.dataAvailability}`,
       validators.length === 0
         ? `  validators            none (--validators 0): batches are final when their ${deployments.challengeWindowSeconds} s window passes`
         : `  validators            ${validators.length}, ${formatEther(DEV_VALIDATOR_STAKE)} ETH of stake each: every batch they re-derive is attested and final within seconds; a wrong one is challenged`,
@@ -233,9 +251,31 @@ async function main(): Promise<void> {
   )
 
   let stopping = false
+  // the embedded L1's state file keeps every blob: past its size limit, a short L1 restart prunes
+  // the oldest sidecars (the batcher and validators ride through it as through any L1 outage)
+  const maxStateBytes = retention.maxBlobBytes * 2
+  const stateCheck = setInterval(() => {
+    if (anvil === undefined || stopping || !existsSync(statePath) || statSync(statePath).size <= maxStateBytes) return
+    // restart only for a prune worth it: a quarter of the limit at least (the newest blocks' blobs stay whatever the size)
+    let prunable = 0
+    try {
+      prunable = pruneBlobSidecars(statePath, { ...retention, dryRun: true }).blobBytesPruned
+    } catch {
+      return // read while Anvil rewrote it: next time
+    }
+    if (prunable < maxStateBytes / 4) return
+    void (async () => {
+      console.log(`L1 state file passed ${maxStateBytes / 1024 / 1024} MB: restarting the L1 to prune old blob sidecars`)
+      await anvil!.stop()
+      pruneL1State(statePath, retention)
+      anvil = await startAnvil(anvilOptions)
+    })().catch((err: unknown) => console.error(`L1 restart for pruning failed: ${(err as Error).message}`))
+  }, L1_STATE_CHECK_MS)
+  stateCheck.unref()
   const stop = async (signal: string) => {
     if (stopping) return
     stopping = true
+    clearInterval(stateCheck)
     console.log(`${signal}: stopping the workers, the validators, the L2 node${anvil === undefined ? '' : ' and the L1'}`)
     for (const w of workers) await w.stop()
     for (const v of validators) await v.close()
@@ -280,6 +320,14 @@ function nextSteps(p: { l2Url: string; l2ChainId: number | bigint; l1Url: string
  * The deployment to use: the recorded one while its RollupAnchor is on the L1 and fits the L2's
  * data (a fresh L2 data dir cannot continue batches of an older chain), otherwise a new one.
  */
+/** Whether the RollupAnchor at `address` takes channels of frames (it answers channelTimeout()). */
+async function hasChannels(l1: ReturnType<typeof createPublicClient>, address: `0x${string}`): Promise<boolean> {
+  return l1.readContract({ address, abi: rollupAnchorAbi, functionName: 'channelTimeout' }).then(
+    () => true,
+    () => false,
+  )
+}
+
 async function ensureDeployments(l1Url: string, path: string, deployerKey: `0x${string}`, sequencer: `0x${string}`, challengeWindowSeconds: number, l2Fresh: boolean): Promise<L1Deployments> {
   const l1 = createPublicClient({ transport: http(l1Url, { retryCount: 0 }) })
   const chainId = await l1.getChainId()
@@ -291,6 +339,9 @@ async function ensureDeployments(l1Url: string, path: string, deployerKey: `0x${
       console.warn(`${path} names no ValidatorSet (deployed by an older version): deploying fresh contracts; the batcher will re-post the L2 chain from block 1`)
     } else if (code === undefined || code === '0x') {
       console.warn(`${path} names contracts the L1 at ${l1Url} does not have (L1 state lost?): deploying again; the batcher will re-post the L2 chain from block 1`)
+    } else if (!(await hasChannels(l1, existing.rollupAnchor))) {
+      // Its RollupAnchor predates channels and blobs (no appendFrames, channelTimeout): this batcher cannot post to it.
+      console.warn(`RollupAnchor ${existing.rollupAnchor} predates batch channels (deployed by an older version): deploying fresh contracts; the batcher will re-post the L2 chain from block 1`)
     } else {
       const batches = await l1.readContract({ address: existing.rollupAnchor, abi: rollupAnchorAbi, functionName: 'batchCount' })
       if (!l2Fresh || batches === 0n) return existing

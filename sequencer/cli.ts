@@ -70,7 +70,10 @@ export const NODE_OPTION_SECTIONS: CliSection[] = [
       opt('deployments', '<file>', 'deployments file written by npm run deploy:l1'),
       opt('batcher-key', '<0x..>', "key holding RollupAnchor's SEQUENCER_ROLE (or env BATCHER_PRIVATE_KEY)"),
       opt('l1-confirmations', '<n>', 'L1 blocks before a posted block is safe (default 3)'),
-      opt('batch-max-bytes', '<n>', 'close a batch at this many compressed bytes (default 120000)'),
+      opt('batch-max-bytes', '<n>', 'close a batch (one channel) at this many compressed bytes (default 761712: six blobs)'),
+      opt('data-availability', '<mode>', 'blobs | calldata | auto: where batch data goes; auto picks the cheaper at current L1 fees, per channel (default auto)'),
+      opt('frame-max-bytes', '<n>', 'largest calldata frame, one per L1 transaction (default 120000)'),
+      opt('blob-sidecar', '<0|1>', 'blob transaction form: 0 = one proof per blob (Anvil), 1 = cell proofs (Ethereum since Osaka) (default 0)'),
       opt('batch-max-age', '<ms>', 'close a batch when its oldest block is this old (default 60000)'),
       opt('l1-unreachable-warn', '<ms>', 'warn after this long without a successful L1 call, then once a minute (default 60000)'),
       opt('bridge-confirmations', '<n>', 'L1 blocks a deposit waits before it is included (default 3)'),
@@ -173,6 +176,9 @@ export function l1TuningFromCli(values: CliValues): Partial<NonNullable<NodeConf
   return {
     ...given('confirmations', num(values, 'l1-confirmations')),
     ...given('maxBatchBytes', num(values, 'batch-max-bytes')),
+    ...given('maxFrameBytes', num(values, 'frame-max-bytes')),
+    ...given('dataAvailability', str(values, 'data-availability') as 'blobs' | 'calldata' | 'auto' | undefined),
+    ...given('blobSidecarVersion', num(values, 'blob-sidecar') as 0 | 1 | undefined),
     ...given('maxBatchAgeMs', num(values, 'batch-max-age')),
     ...given('unreachableWarnAfterMs', num(values, 'l1-unreachable-warn')),
   }

@@ -34,12 +34,20 @@ export const DEFAULT_POOL_GLOBAL_SLOTS = 65_536
 export const DEFAULT_POOL_ACCOUNT_SLOTS = 16_384
 export const DEFAULT_PRICE_BUMP_PERCENT = 10n
 /**
- * Largest transaction and largest block (sum of its transactions' encodings). A block's data must
- * fit one L1 transaction as a batch (geth's pool takes up to 128 KiB; incompressible data stays
- * its size), so blocks stop at 120,000 bytes and no single transaction may be larger.
+ * Largest transaction (its encoding): geth's pool takes up to 128 KiB, and a transaction is
+ * relayed and journaled whole.
  */
 export const DEFAULT_MAX_TX_BYTES = 120_000
-export const DEFAULT_MAX_BLOCK_BYTES = 120_000
+/**
+ * Largest block, as the sum of its transactions' encodings: the per-block data limit. A block is
+ * posted in one channel (batcher/channel.ts), which may take many frames, so the limit is not one
+ * L1 transaction's size but what a channel can always carry within RollupAnchor's channel timeout:
+ * 2,000,000 bytes, incompressible, is 17 calldata frames (17 L1 transactions) or 16 blobs (3 blob
+ * transactions), against a timeout of 300 L1 blocks and a cap of 1,024 frames per channel
+ * (README "Batch format"). The block gas limit is the other bound: 30M gas of calldata is at most
+ * 1.9 MB of non-zero bytes.
+ */
+export const DEFAULT_MAX_BLOCK_BYTES = 2_000_000
 export const DEFAULT_FILTER_TIMEOUT_MS = 5 * 60 * 1000
 /** Pool bytes (network encodings of pending + queued): 32 MiB is ~280 full 120,000-byte blocks. */
 export const DEFAULT_POOL_MAX_BYTES = 32 * 1024 * 1024
@@ -99,7 +107,11 @@ export const DEFAULT_ANCHOR_EVENTS_AUTH_TIMEOUT_MS = 5_000
 /** A socket that leaves a page of messages unread this long is closed (ms). */
 export const DEFAULT_ANCHOR_EVENTS_STALL_TIMEOUT_MS = 30_000
 export const DEFAULT_L1_CONFIRMATIONS = 3
-export const DEFAULT_MAX_BATCH_BYTES = 120_000
+/** A channel closes at this many compressed bytes: six blobs, one blob transaction. */
+export const DEFAULT_MAX_BATCH_BYTES = 6 * 126_976 - 6 * 24
+/** A calldata frame (header included): one per L1 transaction, under geth's 128 KiB pool limit. */
+export const DEFAULT_MAX_FRAME_BYTES = 120_000
+export const DEFAULT_MAX_BLOBS_PER_TX = 6
 export const DEFAULT_MAX_BATCH_AGE_MS = 60_000
 export const DEFAULT_MAX_BATCH_BLOCKS = 1_000
 export const DEFAULT_L1_POLL_MS = 1_000
@@ -273,8 +285,16 @@ export interface L1Config {
   batcherKey: `0x${string}`
   /** L1 blocks (including its own) a batch needs before its L2 blocks are `safe`. */
   confirmations: number
-  /** A batch closes when its compressed data reaches this many bytes... */
+  /** A batch (one channel) closes when its compressed data reaches this many bytes... */
   maxBatchBytes: number
+  /** Largest calldata frame, header included: one per L1 transaction. */
+  maxFrameBytes: number
+  /** Where batch data goes: 'blobs', 'calldata', or 'auto' (whichever costs less at the L1's current fees, per channel). */
+  dataAvailability: 'blobs' | 'calldata' | 'auto'
+  /** Blobs per L1 transaction (6 on Ethereum and Anvil). */
+  maxBlobsPerTx: number
+  /** Network form of blob transactions: 0 (one proof per blob; Anvil, before Osaka) or 1 (128 cell proofs per blob; Osaka). */
+  blobSidecarVersion: 0 | 1
   /** ...or when its oldest block is this old, in milliseconds. */
   maxBatchAgeMs: number
   /** Most L2 blocks per batch. */
@@ -301,6 +321,8 @@ export interface ReplicaConfig {
   deploymentsPath: string
   /** The sequencer's JSON-RPC URL (http or ws; the feed uses ws on the same host and port); absent: L1 only, no forwarding. */
   sequencerRpcUrl?: string
+  /** Where blob contents are read from: a beacon-style blobs API (Anvil serves one on its RPC port); absent: the L1 RPC URL. */
+  l1BeaconUrl?: string
   /** L1 blocks (including its own) a batch needs before its L2 blocks are `safe`. */
   confirmations: number
   /** How often derivation polls L1 for new batches, in milliseconds. */
@@ -455,6 +477,10 @@ export function resolveConfig(input: NodeConfigInput = {}): NodeConfig {
         : {
             confirmations: DEFAULT_L1_CONFIRMATIONS,
             maxBatchBytes: DEFAULT_MAX_BATCH_BYTES,
+            maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
+            dataAvailability: 'auto',
+            maxBlobsPerTx: DEFAULT_MAX_BLOBS_PER_TX,
+            blobSidecarVersion: 0,
             maxBatchAgeMs: DEFAULT_MAX_BATCH_AGE_MS,
             maxBatchBlocks: DEFAULT_MAX_BATCH_BLOCKS,
             compression: 'brotli',
@@ -529,14 +555,21 @@ function checkConfig(c: NodeConfig): void {
   if (c.l1 !== undefined) {
     if (!/^https?:\/\//.test(c.l1.rpcUrl)) fail('l1.rpcUrl', 'must be an http(s) URL')
     if (!/^0x[0-9a-fA-F]{64}$/.test(c.l1.batcherKey)) fail('l1.batcherKey', 'must be 0x followed by 64 hex digits')
-    for (const key of ['confirmations', 'maxBatchBytes', 'maxBatchAgeMs', 'maxBatchBlocks', 'pollIntervalMs', 'resubmitAfterMs', 'unreachableWarnAfterMs'] as const) {
+    for (const key of ['confirmations', 'maxBatchBytes', 'maxFrameBytes', 'maxBlobsPerTx', 'maxBatchAgeMs', 'maxBatchBlocks', 'pollIntervalMs', 'resubmitAfterMs', 'unreachableWarnAfterMs'] as const) {
       if (!Number.isInteger(c.l1[key]) || c.l1[key] <= 0) fail(`l1.${key}`, 'must be a positive integer')
     }
+    if (c.l1.maxFrameBytes <= 24) fail('l1.maxFrameBytes', 'must leave room for data after the 24-byte frame header')
+    if (!['blobs', 'calldata', 'auto'].includes(c.l1.dataAvailability)) fail('l1.dataAvailability', 'must be blobs, calldata or auto')
+    if (c.l1.blobSidecarVersion !== 0 && c.l1.blobSidecarVersion !== 1) fail('l1.blobSidecarVersion', 'must be 0 or 1')
+    // a block must always fit one channel that completes within the channel timeout (README "Batch format")
+    const frames = Math.ceil((c.sequencer.maxBlockBytes * 1.01 + 64) / (c.l1.maxFrameBytes - 24))
+    if (frames > 150) fail('sequencer.maxBlockBytes', `a block of ${c.sequencer.maxBlockBytes} bytes may need ${frames} calldata frames of ${c.l1.maxFrameBytes} bytes: more than half of RollupAnchor's default channel timeout (300 L1 blocks)`)
     if (!['brotli', 'zlib', 'none'].includes(c.l1.compression)) fail('l1.compression', 'must be brotli, zlib or none')
   }
   if (c.replica !== undefined) {
     if (c.l1 !== undefined) fail('replica', 'a replica posts nothing to L1: give it no l1 (batcher) section')
     if (!/^https?:\/\//.test(c.replica.l1RpcUrl)) fail('replica.l1RpcUrl', 'must be an http(s) URL')
+    if (c.replica.l1BeaconUrl !== undefined && !/^https?:\/\//.test(c.replica.l1BeaconUrl)) fail('replica.l1BeaconUrl', 'must be an http(s) URL')
     if (c.replica.sequencerRpcUrl !== undefined && !/^(https?|wss?):\/\//.test(c.replica.sequencerRpcUrl)) fail('replica.sequencerRpcUrl', 'must be an http(s) or ws(s) URL')
     for (const key of ['confirmations', 'pollIntervalMs', 'unreachableWarnAfterMs', 'feedReconnectMs', 'forwardTimeoutMs'] as const) {
       if (!Number.isInteger(c.replica[key]) || c.replica[key] <= 0) fail(`replica.${key}`, 'must be a positive integer')

@@ -53,7 +53,7 @@ import { AnchorSubmissionsClosedError } from './anchoring/queue.ts'
 import { method } from './rpc/methods.ts'
 import { AnchorEvents } from './anchoring/events.ts'
 import { anchorMethods } from './rpc/namespaces/anchor.ts'
-import { Batcher, BatchProofs, CommitteeReader, Derivation, encodeSealedBlock, readDeployments, SqliteBatchLedger, type BatchBlock, type BatchCommittee, type BlockSource, type CrashPoint, type HeadSink, type L1Deployments, type ProofIndex } from '../batcher/index.ts'
+import { Batcher, BatchProofs, CommitteeReader, Derivation, encodeSealedBlock, readDeployments, SqliteBatchLedger, type BatchBlock, type BatchCommittee, type BlockSource, type CrashContext, type CrashPoint, type HeadSink, type L1Deployments, type ProofIndex } from '../batcher/index.ts'
 import type { SealedBlockFeed } from './rpc/subscriptions.ts'
 import { SealedBlockFollower } from './replica/feed-follower.ts'
 import { TxForwarder, wsUrlOf } from './replica/forward.ts'
@@ -124,7 +124,7 @@ export interface NodeHooks {
   /** Given the block builder's VM and state-call latch once, to inject faults into execution. */
   execution?: (seam: ExecutionSeam) => void
   /** Called at each of the batcher's crash points; throwing BatcherCrash stops it there, as a crash would. */
-  batcherCrashAt?: (point: CrashPoint) => void
+  batcherCrashAt?: (point: CrashPoint, at: CrashContext) => void
 }
 
 export async function startNode(input: NodeConfigInput = {}, hooks: NodeHooks = {}): Promise<RunningNode> {
@@ -364,7 +364,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   if (replica !== undefined && l1 !== undefined) {
     const source = blockSource(store, chain, anchorStore, bridgeStore)
     derivation = new Derivation(
-      { l1RpcUrl: replica.l1RpcUrl, rollupAnchor: l1.rollupAnchor, confirmations: replica.confirmations, pollIntervalMs: replica.pollIntervalMs, unreachableWarnAfterMs: replica.unreachableWarnAfterMs },
+      { l1RpcUrl: replica.l1RpcUrl, l1BeaconUrl: replica.l1BeaconUrl, rollupAnchor: l1.rollupAnchor, confirmations: replica.confirmations, pollIntervalMs: replica.pollIntervalMs, unreachableWarnAfterMs: replica.unreachableWarnAfterMs },
       {
         headNumber: () => chain.headNumber,
         block: (number) => (number <= chain.headNumber ? source.block(number) : undefined),

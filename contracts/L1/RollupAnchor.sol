@@ -9,7 +9,7 @@ import {IValidatorSet} from "./IValidatorSet.sol";
 /// @notice L1 record of the L2's batches. The sequencer posts, in order and without gaps, one
 ///         commitment per batch of L2 blocks: the block range, the state root and block hash at
 ///         its end, the root of the batch's withdrawals, the root of the data hashes anchored in
-///         it and the hash of the posted batch data. Withdrawals and anchored hashes are proven
+///         it and a commitment to the posted batch data. Withdrawals and anchored hashes are proven
 ///         against its roots. Whether a batch is final is the validator committee's rule
 ///         (ValidatorSet.isFinal: attested by two thirds of the stake, or its challenge window
 ///         passed unchallenged); a batch the committee votes wrong is deleted with every later
@@ -30,12 +30,60 @@ import {IValidatorSet} from "./IValidatorSet.sol";
 ///
 ///      The validator set is linked once, after both contracts exist (each names the other):
 ///      until then no batch can be submitted.
+///
+///      Batch data travels as a channel cut into frames (README "Batch format"; batcher/channel.ts):
+///      each frame is one element of a call's `frames` (calldata) or one blob of the transaction.
+///      A channel that fits one calldata frame is posted with `submitBatch` alone. A longer one
+///      is posted with `appendFrames` calls, in frame order and within `channelTimeout()` L1
+///      blocks of its first frame, and closed by `submitChannel`, which carries the last frames
+///      and records the batch. A frame's hash is keccak256 of a calldata frame and the versioned
+///      hash (`blobhash`) of a blob frame; the batch's dataHash chains them in frame order:
+///      acc0 = 0, acc(i+1) = keccak256(acc(i) ‖ frameHash(i)), dataHash = acc(n). Between the
+///      transactions of a channel the contract keeps the running acc, so the stored dataHash
+///      commits to every frame, blobs included, and nothing but the last transaction records a
+///      batch. A channel that times out can never be completed: the batcher posts its blocks
+///      again under a new channel id, and derivation ignores its frames.
 contract RollupAnchor is AccessControl {
     /// @notice Role allowed to submit batches.
     bytes32 public constant SEQUENCER_ROLE = keccak256("SEQUENCER_ROLE");
 
     /// @notice First L2 block the first batch must start at (block 0 is genesis, never posted).
     uint64 public constant FIRST_L2_BLOCK = 1;
+
+    /// @notice Most frames in one channel (frames 0..1023). A channel of 1,024 calldata frames of
+    ///         120,000 bytes carries 122 MB; a block's data (README "Limits") needs far fewer.
+    uint256 public constant MAX_FRAMES_PER_CHANNEL = 1024;
+
+    /// @notice Channel timeout set at deployment, in L1 blocks (an hour of 12-second blocks).
+    uint64 public constant DEFAULT_CHANNEL_TIMEOUT = 300;
+
+    /// @notice The commitments of a batch, given with the call that records it.
+    struct BatchHeader {
+        /// First L2 block; must be `lastBlock() + 1`.
+        uint64 firstBlock;
+        /// Last L2 block (inclusive); not before `firstBlock`.
+        uint64 lastBlock;
+        /// L2 state root after `lastBlock` (nonzero).
+        bytes32 stateRoot;
+        /// Hash of L2 block `lastBlock` (nonzero).
+        bytes32 blockHash;
+        /// Root of the batch's withdrawal tree (zero: none).
+        bytes32 withdrawalRoot;
+        /// Root of the batch's anchored data hashes (zero: none).
+        bytes32 anchorRoot;
+    }
+
+    /// @notice A channel posted over several transactions, between its first and its last.
+    struct Channel {
+        /// Chained hash of the frames recorded so far (see the contract's @dev).
+        bytes32 acc;
+        /// L1 block number of its first frame; frames are refused after openedAt + timeout.
+        uint64 openedAt;
+        /// Number of the next frame expected (frames 0..nextFrame-1 are recorded).
+        uint16 nextFrame;
+        /// Set when submitChannel recorded its batch: no frame is taken after that.
+        bool closed;
+    }
 
     /// @notice What the contract stores for one batch.
     /// @dev Packed: the five uint64 fields take two slots, then one slot per root.
@@ -58,7 +106,7 @@ contract RollupAnchor is AccessControl {
         bytes32 withdrawalRoot;
         /// Root of the batch's anchored data hashes; zero when nothing was anchored.
         bytes32 anchorRoot;
-        /// keccak256 of the batch data posted in the submitBatch calldata.
+        /// Chained hash of the batch's frames (calldata frames by keccak256, blobs by versioned hash).
         bytes32 dataHash;
     }
 
@@ -85,6 +133,13 @@ contract RollupAnchor is AccessControl {
     /// @notice Emitted when the admin changes the challenge window for later batches.
     event ChallengeWindowChanged(uint64 previousWindow, uint64 newWindow);
 
+    /// @notice Emitted by appendFrames: frames `firstFrame`.. of channel `channelId`, by hash, the
+    ///         last `blobCount` of them blobs of this transaction (the others its calldata frames).
+    event FramesAppended(bytes16 indexed channelId, uint16 firstFrame, bytes32[] frameHashes, uint256 blobCount);
+
+    /// @notice Emitted when the admin changes the channel timeout.
+    event ChannelTimeoutChanged(uint64 previousTimeout, uint64 newTimeout);
+
     /// @notice The constructor's admin was the zero address.
     error ZeroAdmin();
     /// @notice The constructor's sequencer was the zero address.
@@ -99,8 +154,24 @@ contract RollupAnchor is AccessControl {
     error ZeroStateRoot();
     /// @notice A batch must commit to a nonzero block hash.
     error ZeroBlockHash();
-    /// @notice A batch must carry the data its blocks are rebuilt from.
+    /// @notice A batch must carry the data its blocks are rebuilt from: a call carried no frame.
     error EmptyBatchData();
+    /// @notice A calldata frame of zero bytes (frame `frameNumber`).
+    error EmptyFrame(uint256 frameNumber);
+    /// @notice Blob `index` of the call is not in the transaction (blobhash is zero).
+    error MissingBlob(uint256 index);
+    /// @notice The transaction carries blob `index`, which the call does not record.
+    error UnrecordedBlob(uint256 index);
+    /// @notice Channel `channelId` expects frame `expected` next; the call starts at `got`.
+    error FrameOutOfOrder(bytes16 channelId, uint256 expected, uint256 got);
+    /// @notice A channel has at most MAX_FRAMES_PER_CHANNEL frames.
+    error TooManyFrames(bytes16 channelId);
+    /// @notice Channel `channelId` opened in L1 block `openedAt` and took no frame after `deadline`.
+    error ChannelTimedOut(bytes16 channelId, uint64 openedAt, uint64 deadline);
+    /// @notice Channel `channelId` already recorded its batch.
+    error ChannelClosed(bytes16 channelId);
+    /// @notice A channel timeout of zero blocks would refuse every channel of two transactions.
+    error ZeroChannelTimeout();
     /// @notice No batch has index `batchIndex`.
     error UnknownBatch(uint256 batchIndex);
     /// @notice Batches are only accepted once a validator set is linked.
@@ -115,7 +186,9 @@ contract RollupAnchor is AccessControl {
     mapping(uint256 batchIndex => Batch) private _batches;
     uint256 private _batchCount;
     uint64 private _challengeWindow;
+    uint64 private _channelTimeout;
     IValidatorSet private _validatorSet;
+    mapping(bytes16 channelId => Channel) private _channels;
 
     /// @param admin Holder of DEFAULT_ADMIN_ROLE: grants and revokes roles, sets the window.
     /// @param sequencer First holder of SEQUENCER_ROLE.
@@ -128,6 +201,8 @@ contract RollupAnchor is AccessControl {
         _grantRole(SEQUENCER_ROLE, sequencer);
         _challengeWindow = challengeWindowSeconds;
         emit ChallengeWindowChanged(0, challengeWindowSeconds);
+        _channelTimeout = DEFAULT_CHANNEL_TIMEOUT;
+        emit ChannelTimeoutChanged(0, DEFAULT_CHANNEL_TIMEOUT);
     }
 
     /// @notice Links the validator committee, once. Only the admin may call it. Reverts with
@@ -143,18 +218,20 @@ contract RollupAnchor is AccessControl {
         emit ValidatorSetLinked(validatorSet_);
     }
 
-    /// @notice Records the next batch. Only the sequencer may call it, and only while it has at
-    ///         least the validator set's minimum sequencer bond (the validator set's
-    ///         InsufficientSequencerBond otherwise): that bond answers for the batch.
+    /// @notice Records the next batch, whose channel is the one calldata frame `frame`. Only the
+    ///         sequencer may call it, and only while it has at least the validator set's minimum
+    ///         sequencer bond (the validator set's InsufficientSequencerBond otherwise): that bond
+    ///         answers for the batch.
     /// @param firstBlock First L2 block; must be `lastBlock() + 1`.
     /// @param lastBlock_ Last L2 block (inclusive); not before `firstBlock`.
     /// @param stateRoot L2 state root after `lastBlock_` (nonzero).
     /// @param blockHash Hash of L2 block `lastBlock_` (nonzero).
     /// @param withdrawalRoot Root of the batch's withdrawal tree (zero: none).
     /// @param anchorRoot Root of the batch's anchored data hashes (zero: none).
-    /// @param data The batch data (the batcher's encoding of the blocks' timestamps and
-    ///        transactions, compressed). Only its keccak256 is stored: the bytes stay in this
-    ///        call's calldata, where a node rebuilding the L2 from L1 reads them.
+    /// @param frame The batch data as one frame (the batcher's encoding of the blocks' timestamps
+    ///        and transactions, compressed, behind a frame header). Only the commitment
+    ///        keccak256(0³² ‖ keccak256(frame)) is stored: the bytes stay in this call's calldata,
+    ///        where a node rebuilding the L2 from L1 reads them.
     /// @return batchIndex Index of the new batch.
     function submitBatch(
         uint64 firstBlock,
@@ -163,33 +240,123 @@ contract RollupAnchor is AccessControl {
         bytes32 blockHash,
         bytes32 withdrawalRoot,
         bytes32 anchorRoot,
-        bytes calldata data
+        bytes calldata frame
     ) external onlyRole(SEQUENCER_ROLE) returns (uint256 batchIndex) {
+        if (frame.length == 0) revert EmptyBatchData();
+        bytes32 dataHash = keccak256(abi.encode(bytes32(0), keccak256(frame)));
+        return _record(BatchHeader(firstBlock, lastBlock_, stateRoot, blockHash, withdrawalRoot, anchorRoot), dataHash);
+    }
+
+    /// @notice Records frames `firstFrame`.. of channel `channelId` before its last: first the
+    ///         calldata frames `frames`, then `blobCount` blobs of this transaction, in that frame
+    ///         order. A channel's first call starts at frame 0 and opens it; each later call
+    ///         starts where the previous one ended, within channelTimeout() L1 blocks of the
+    ///         opening. Only the sequencer may call it.
+    ///         Reverts with EmptyBatchData (no frame), EmptyFrame, MissingBlob (fewer blobs in the
+    ///         transaction), UnrecordedBlob (more), FrameOutOfOrder, TooManyFrames,
+    ///         ChannelTimedOut or ChannelClosed.
+    /// @param channelId The channel's id (chosen by the batcher, new for every channel).
+    /// @param firstFrame Number of the first frame carried.
+    /// @param frames Calldata frames, each the full frame encoding.
+    /// @param blobCount Blob frames of this transaction, after the calldata frames.
+    function appendFrames(bytes16 channelId, uint16 firstFrame, bytes[] calldata frames, uint256 blobCount)
+        external
+        onlyRole(SEQUENCER_ROLE)
+    {
+        Channel storage ch = _channels[channelId];
+        Channel memory c = ch;
+        _checkNext(channelId, c, firstFrame);
+        (bytes32 acc, bytes32[] memory hashes) = _frames(c.acc, firstFrame, frames, blobCount, channelId);
+        if (c.nextFrame == 0) c.openedAt = uint64(block.number);
+        ch.acc = acc;
+        ch.openedAt = c.openedAt;
+        ch.nextFrame = uint16(firstFrame + hashes.length);
+        emit FramesAppended(channelId, firstFrame, hashes, blobCount);
+    }
+
+    /// @notice Records the next batch with the last frames of channel `channelId` (`firstFrame`
+    ///         on: calldata frames `frames`, then `blobCount` blobs of this transaction); frames
+    ///         0..firstFrame-1 must have been appended. With firstFrame 0 the whole channel is in
+    ///         this call. dataHash chains every frame's hash. Same role, bond and batch checks as
+    ///         submitBatch, same frame checks as appendFrames.
+    /// @return batchIndex Index of the new batch.
+    function submitChannel(
+        BatchHeader calldata header,
+        bytes16 channelId,
+        uint16 firstFrame,
+        bytes[] calldata frames,
+        uint256 blobCount
+    ) external onlyRole(SEQUENCER_ROLE) returns (uint256 batchIndex) {
+        Channel storage ch = _channels[channelId];
+        Channel memory c = ch;
+        _checkNext(channelId, c, firstFrame);
+        (bytes32 acc,) = _frames(c.acc, firstFrame, frames, blobCount, channelId);
+        // a channel of one transaction leaves nothing in storage; a longer one is closed for good
+        if (c.nextFrame != 0) ch.closed = true;
+        return _record(header, acc);
+    }
+
+    /// @dev Checks that a call carrying frames from `firstFrame` on may extend channel `c`.
+    function _checkNext(bytes16 channelId, Channel memory c, uint16 firstFrame) private view {
+        if (c.closed) revert ChannelClosed(channelId);
+        if (firstFrame != c.nextFrame) revert FrameOutOfOrder(channelId, c.nextFrame, firstFrame);
+        if (c.nextFrame != 0) {
+            uint64 deadline = c.openedAt + _channelTimeout;
+            if (block.number > deadline) revert ChannelTimedOut(channelId, c.openedAt, deadline);
+        }
+    }
+
+    /// @dev Chains the hashes of a call's frames onto `acc`: calldata frames, then the blobs.
+    function _frames(bytes32 acc, uint16 firstFrame, bytes[] calldata frames, uint256 blobCount, bytes16 channelId)
+        private
+        view
+        returns (bytes32, bytes32[] memory hashes)
+    {
+        uint256 n = frames.length + blobCount;
+        if (n == 0) revert EmptyBatchData();
+        if (uint256(firstFrame) + n > MAX_FRAMES_PER_CHANNEL) revert TooManyFrames(channelId);
+        if (blobhash(blobCount) != bytes32(0)) revert UnrecordedBlob(blobCount);
+        hashes = new bytes32[](n);
+        for (uint256 i = 0; i < frames.length; i++) {
+            if (frames[i].length == 0) revert EmptyFrame(firstFrame + i);
+            hashes[i] = keccak256(frames[i]);
+        }
+        for (uint256 i = 0; i < blobCount; i++) {
+            bytes32 versioned = blobhash(i);
+            if (versioned == bytes32(0)) revert MissingBlob(i);
+            hashes[frames.length + i] = versioned;
+        }
+        for (uint256 i = 0; i < n; i++) {
+            acc = keccak256(abi.encode(acc, hashes[i]));
+        }
+        return (acc, hashes);
+    }
+
+    /// @dev Records the next batch: the batch checks, storage, event and the committee's hook.
+    function _record(BatchHeader memory h, bytes32 dataHash) private returns (uint256 batchIndex) {
         IValidatorSet validatorSet_ = _validatorSet;
         if (address(validatorSet_) == address(0)) revert NoValidatorSet();
         uint64 expected = lastBlock() + 1;
-        if (firstBlock != expected) revert BlockRangeGap(expected, firstBlock);
-        if (lastBlock_ < firstBlock) revert InvalidRange(firstBlock, lastBlock_);
-        if (stateRoot == bytes32(0)) revert ZeroStateRoot();
-        if (blockHash == bytes32(0)) revert ZeroBlockHash();
-        if (data.length == 0) revert EmptyBatchData();
-        bytes32 dataHash = keccak256(data);
+        if (h.firstBlock != expected) revert BlockRangeGap(expected, h.firstBlock);
+        if (h.lastBlock < h.firstBlock) revert InvalidRange(h.firstBlock, h.lastBlock);
+        if (h.stateRoot == bytes32(0)) revert ZeroStateRoot();
+        if (h.blockHash == bytes32(0)) revert ZeroBlockHash();
 
         batchIndex = _batchCount++;
         _batches[batchIndex] = Batch({
-                firstBlock: firstBlock,
-                lastBlock: lastBlock_,
+                firstBlock: h.firstBlock,
+                lastBlock: h.lastBlock,
                 submittedAt: uint64(block.timestamp),
                 l1BlockNumber: uint64(block.number),
                 challengeWindow: _challengeWindow,
-                stateRoot: stateRoot,
-                blockHash: blockHash,
-                withdrawalRoot: withdrawalRoot,
-                anchorRoot: anchorRoot,
+                stateRoot: h.stateRoot,
+                blockHash: h.blockHash,
+                withdrawalRoot: h.withdrawalRoot,
+                anchorRoot: h.anchorRoot,
                 dataHash: dataHash
             });
         emit BatchSubmitted(
-            batchIndex, firstBlock, lastBlock_, stateRoot, blockHash, withdrawalRoot, anchorRoot, dataHash
+            batchIndex, h.firstBlock, h.lastBlock, h.stateRoot, h.blockHash, h.withdrawalRoot, h.anchorRoot, dataHash
         );
         validatorSet_.onBatchSubmitted(batchIndex, msg.sender, block.timestamp + _challengeWindow);
     }
@@ -217,6 +384,28 @@ contract RollupAnchor is AccessControl {
         uint64 previous = _challengeWindow;
         _challengeWindow = challengeWindowSeconds;
         emit ChallengeWindowChanged(previous, challengeWindowSeconds);
+    }
+
+    /// @notice Sets how many L1 blocks after its first frame a channel may take frames. Only the
+    ///         admin may call it; it applies to open channels too.
+    /// @param timeoutBlocks New timeout in L1 blocks (nonzero).
+    function setChannelTimeout(uint64 timeoutBlocks) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (timeoutBlocks == 0) revert ZeroChannelTimeout();
+        uint64 previous = _channelTimeout;
+        _channelTimeout = timeoutBlocks;
+        emit ChannelTimeoutChanged(previous, timeoutBlocks);
+    }
+
+    /// @notice L1 blocks after its first frame during which a channel takes frames.
+    function channelTimeout() external view returns (uint64) {
+        return _channelTimeout;
+    }
+
+    /// @notice A channel's state: opened in L1 block `openedAt` (0: never appended to), frames
+    ///         0..nextFrame-1 recorded, chained into `acc`; `closed` once its batch is recorded.
+    ///         A channel posted in one submitChannel or submitBatch call leaves no state.
+    function channel(bytes16 channelId) external view returns (Channel memory) {
+        return _channels[channelId];
     }
 
     /// @notice Challenge window that the next batch will get, in seconds.

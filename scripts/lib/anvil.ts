@@ -377,3 +377,59 @@ function commandLine(pid: number): string {
     return ps.status === 0 ? ps.stdout : ''
   }
 }
+
+export interface BlobPruneResult {
+  /** Blob sidecars removed from the state file (with dryRun: that would be). */
+  blobsPruned: number
+  /** Characters of blob hex those sidecars hold. */
+  blobBytesPruned: number
+  /** Sidecars kept. */
+  blobsKept: number
+  bytesBefore: number
+  bytesAfter: number
+}
+
+/**
+ * Keeps an Anvil state file from growing without bound: Anvil stores every blob transaction's
+ * sidecar in it (~262 kB of hex per blob) for ever, where Ethereum keeps blobs ~18 days. This
+ * drops the sidecars (blobs, commitments, proofs; the transaction and its versioned hashes stay,
+ * so every block keeps its hash) of blocks older than the newest `keepBlocks`, and beyond that as
+ * many of the oldest as needed to bring the sidecars under `maxBlobBytes` (never those of the
+ * newest `minKeepBlocks`). Anvil must not be running on the file. After it, Anvil's blobs API
+ * answers no blobs for the pruned blocks, as a beacon node does for expired ones.
+ */
+export function pruneBlobSidecars(statePath: string, opts: { keepBlocks: number; maxBlobBytes: number; minKeepBlocks?: number; dryRun?: boolean }): BlobPruneResult {
+  const text = readFileSync(statePath, 'utf8')
+  const state = JSON.parse(text) as { blocks?: { header: { number: string }; transactions: { transaction: { blobs?: string[]; commitments?: string[]; proofs?: string[] } }[] }[] }
+  const blocks = [...(state.blocks ?? [])].sort((a, b) => Number(BigInt(b.header.number) - BigInt(a.header.number)))
+  const head = blocks.length === 0 ? 0n : BigInt(blocks[0].header.number)
+  let kept = 0
+  let pruned = 0
+  let bytes = 0
+  let prunedBytes = 0
+  for (const block of blocks) {
+    const age = head - BigInt(block.header.number)
+    for (const { transaction: tx } of block.transactions) {
+      if (tx.blobs === undefined || tx.blobs.length === 0) continue
+      const size = tx.blobs.reduce((n, b) => n + b.length, 0)
+      const young = age < BigInt(opts.minKeepBlocks ?? 0)
+      if (young || (age < BigInt(opts.keepBlocks) && bytes + size <= opts.maxBlobBytes)) {
+        bytes += size
+        kept += tx.blobs.length
+        continue
+      }
+      pruned += tx.blobs.length
+      prunedBytes += size
+      if (opts.dryRun === true) continue
+      tx.blobs = []
+      tx.commitments = []
+      tx.proofs = []
+    }
+  }
+  if (pruned === 0 || opts.dryRun === true) return { blobsPruned: pruned, blobBytesPruned: prunedBytes, blobsKept: kept, bytesBefore: text.length, bytesAfter: text.length - prunedBytes }
+  const out = JSON.stringify(state)
+  const tmp = `${statePath}.pruning`
+  writeFileSync(tmp, out)
+  renameSync(tmp, statePath)
+  return { blobsPruned: pruned, blobBytesPruned: prunedBytes, blobsKept: kept, bytesBefore: text.length, bytesAfter: out.length }
+}

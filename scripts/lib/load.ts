@@ -286,12 +286,12 @@ export async function waitReady(name: string, url: string, child: ChildProcess, 
 }
 
 /** Our sequencer (`sequencer/main.ts`) on a fresh data dir, 1 s blocks, errors-only logging. */
-export async function startOurNode(dataDir: string): Promise<RunningNode<'ours'>> {
+export async function startOurNode(dataDir: string, extraArgs: string[] = []): Promise<RunningNode<'ours'>> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}/`
   // BENCH_NODE_FLAGS passes V8/Node flags to our node, e.g. "--cpu-prof --cpu-prof-dir=.prof" to profile it
   const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')
-  const args = [...flags, '--import', 'tsx', OUR_MAIN, '--data-dir', dataDir, '--port', String(port), '--block-time', String(BLOCK_TIME_MS), '--log-level', 'error']
+  const args = [...flags, '--import', 'tsx', OUR_MAIN, '--data-dir', dataDir, '--port', String(port), '--block-time', String(BLOCK_TIME_MS), '--log-level', 'error', ...extraArgs]
   const { child, tail } = spawnNode('our node', args)
   const chainId = await waitReady('our node', url, child, tail)
   return { name: 'ours', url, pid: child.pid!, chainId }
@@ -438,7 +438,7 @@ interface SendResult {
 }
 
 /** CLIENTS async workers share one queue; each sends eth_sendRawTransaction one at a time. */
-async function sendAll(url: string, raw: Hex[]): Promise<SendResult> {
+export async function sendAll(url: string, raw: Hex[]): Promise<SendResult> {
   let next = 0
   let rejected = 0
   const errors: string[] = []
@@ -468,7 +468,7 @@ interface MinedResult {
  * Polls each unfinished sender's `latest` nonce every 100 ms (at most POLL_CONCURRENCY requests at
  * a time) until all reach their final nonce, or nothing moves for STALL_TIMEOUT_MS.
  */
-async function waitMined(url: string, senders: Sender[], startNonces: number[], finalNonces: number[]): Promise<MinedResult> {
+export async function waitMined(url: string, senders: Sender[], startNonces: number[], finalNonces: number[]): Promise<MinedResult> {
   const current = [...startNonces]
   let lastProgress = performance.now()
   const minedCount = () => current.reduce((sum, n, i) => sum + (n - startNonces[i]), 0)

@@ -10,7 +10,7 @@ import { createPublicClient, createWalletClient, encodeAbiParameters, http, kecc
 import { privateKeyToAccount } from 'viem/accounts'
 import WebSocket from 'ws'
 import { defineL1Chain } from '@ai-rollup/sdk'
-import { decodeSealedBlock, encodeBatch, MerkleTree, rollupAnchorAbi, SEALED_BLOCKS_SUBSCRIPTION, type BatchBlock, type L1Deployments, type SealedFeedBlock } from '../../batcher/index.ts'
+import { decodeSealedBlock, encodeBatch, MerkleTree, singleFrame, rollupAnchorAbi, SEALED_BLOCKS_SUBSCRIPTION, type BatchBlock, type L1Deployments, type SealedFeedBlock } from '../../batcher/index.ts'
 
 /** A withdrawal the wrong batch invents: ETH from L1Bridge to `l1To`. */
 export interface FakeWithdrawal {
@@ -87,7 +87,7 @@ export async function postWrongBatch(p: { l1RpcUrl: string; l2RpcUrl: string; l2
   const l1Token = '0x0000000000000000000000000000000000000000' as Address
   const hash = withdrawalHash(p.withdrawal, l1Token)
   const tree = new MerkleTree([hexToBytes(hash), hexToBytes(keccak256(toHex('filler')))])
-  const data = bytesToHex(encodeBatch(blocks, 'brotli')) as Hex
+  const data = bytesToHex(singleFrame(encodeBatch(blocks, 'brotli'))) as Hex
   const call = {
     address: anchor,
     abi: rollupAnchorAbi,

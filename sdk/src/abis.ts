@@ -64,8 +64,72 @@ export const rollupAnchorAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "bytes16",
+        "name": "channelId",
+        "type": "bytes16"
+      }
+    ],
+    "name": "ChannelClosed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes16",
+        "name": "channelId",
+        "type": "bytes16"
+      },
+      {
+        "internalType": "uint64",
+        "name": "openedAt",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "deadline",
+        "type": "uint64"
+      }
+    ],
+    "name": "ChannelTimedOut",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "EmptyBatchData",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "frameNumber",
+        "type": "uint256"
+      }
+    ],
+    "name": "EmptyFrame",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes16",
+        "name": "channelId",
+        "type": "bytes16"
+      },
+      {
+        "internalType": "uint256",
+        "name": "expected",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "got",
+        "type": "uint256"
+      }
+    ],
+    "name": "FrameOutOfOrder",
     "type": "error"
   },
   {
@@ -82,6 +146,17 @@ export const rollupAnchorAbi = [
       }
     ],
     "name": "InvalidRange",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "MissingBlob",
     "type": "error"
   },
   {
@@ -103,12 +178,34 @@ export const rollupAnchorAbi = [
   {
     "inputs": [
       {
+        "internalType": "bytes16",
+        "name": "channelId",
+        "type": "bytes16"
+      }
+    ],
+    "name": "TooManyFrames",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "batchIndex",
         "type": "uint256"
       }
     ],
     "name": "UnknownBatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "UnrecordedBlob",
     "type": "error"
   },
   {
@@ -140,6 +237,11 @@ export const rollupAnchorAbi = [
   {
     "inputs": [],
     "name": "ZeroChallengeWindow",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ZeroChannelTimeout",
     "type": "error"
   },
   {
@@ -249,6 +351,56 @@ export const rollupAnchorAbi = [
     "anonymous": false,
     "inputs": [
       {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "previousTimeout",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "newTimeout",
+        "type": "uint64"
+      }
+    ],
+    "name": "ChannelTimeoutChanged",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes16",
+        "name": "channelId",
+        "type": "bytes16"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint16",
+        "name": "firstFrame",
+        "type": "uint16"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32[]",
+        "name": "frameHashes",
+        "type": "bytes32[]"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "blobCount",
+        "type": "uint256"
+      }
+    ],
+    "name": "FramesAppended",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
         "indexed": true,
         "internalType": "bytes32",
         "name": "role",
@@ -348,12 +500,38 @@ export const rollupAnchorAbi = [
   },
   {
     "inputs": [],
+    "name": "DEFAULT_CHANNEL_TIMEOUT",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "FIRST_L2_BLOCK",
     "outputs": [
       {
         "internalType": "uint64",
         "name": "",
         "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_FRAMES_PER_CHANNEL",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
       }
     ],
     "stateMutability": "view",
@@ -370,6 +548,34 @@ export const rollupAnchorAbi = [
       }
     ],
     "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes16",
+        "name": "channelId",
+        "type": "bytes16"
+      },
+      {
+        "internalType": "uint16",
+        "name": "firstFrame",
+        "type": "uint16"
+      },
+      {
+        "internalType": "bytes[]",
+        "name": "frames",
+        "type": "bytes[]"
+      },
+      {
+        "internalType": "uint256",
+        "name": "blobCount",
+        "type": "uint256"
+      }
+    ],
+    "name": "appendFrames",
+    "outputs": [],
+    "stateMutability": "nonpayable",
     "type": "function"
   },
   {
@@ -407,6 +613,60 @@ export const rollupAnchorAbi = [
   {
     "inputs": [],
     "name": "challengeWindow",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes16",
+        "name": "channelId",
+        "type": "bytes16"
+      }
+    ],
+    "name": "channel",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "acc",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "openedAt",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint16",
+            "name": "nextFrame",
+            "type": "uint16"
+          },
+          {
+            "internalType": "bool",
+            "name": "closed",
+            "type": "bool"
+          }
+        ],
+        "internalType": "struct RollupAnchor.Channel",
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "channelTimeout",
     "outputs": [
       {
         "internalType": "uint64",
@@ -665,6 +925,19 @@ export const rollupAnchorAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint64",
+        "name": "timeoutBlocks",
+        "type": "uint64"
+      }
+    ],
+    "name": "setChannelTimeout",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "validatorSet_",
         "type": "address"
@@ -709,11 +982,82 @@ export const rollupAnchorAbi = [
       },
       {
         "internalType": "bytes",
-        "name": "data",
+        "name": "frame",
         "type": "bytes"
       }
     ],
     "name": "submitBatch",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "batchIndex",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint64",
+            "name": "firstBlock",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "lastBlock",
+            "type": "uint64"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "stateRoot",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "blockHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "withdrawalRoot",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "anchorRoot",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct RollupAnchor.BatchHeader",
+        "name": "header",
+        "type": "tuple"
+      },
+      {
+        "internalType": "bytes16",
+        "name": "channelId",
+        "type": "bytes16"
+      },
+      {
+        "internalType": "uint16",
+        "name": "firstFrame",
+        "type": "uint16"
+      },
+      {
+        "internalType": "bytes[]",
+        "name": "frames",
+        "type": "bytes[]"
+      },
+      {
+        "internalType": "uint256",
+        "name": "blobCount",
+        "type": "uint256"
+      }
+    ],
+    "name": "submitChannel",
     "outputs": [
       {
         "internalType": "uint256",

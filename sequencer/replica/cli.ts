@@ -14,6 +14,7 @@ export const REPLICA_OPTION_SECTIONS: CliSection[] = [
     options: [
       opt('l1-rpc', '<url>', 'L1 JSON-RPC URL (required)'),
       opt('deployments', '<file>', 'deployments file written by npm run deploy:l1 (required)'),
+      opt('l1-beacon', '<url>', 'where blob frames are read: a beacon-style blobs API, /eth/v1/beacon/blobs (default: the --l1-rpc URL, where Anvil serves it)'),
       opt('sequencer-rpc', '<url>', "the sequencer's JSON-RPC URL: follow its sealed blocks as unsafe, forward eth_sendRawTransaction to it"),
       opt('data-dir', '<dir>', `sqlite data directory (default ./${DEFAULT_REPLICA_DATA_DIR})`),
       opt('host', '<host>', 'JSON-RPC host (default 127.0.0.1)'),
@@ -44,6 +45,7 @@ export function replicaInputFromCli(values: Record<string, unknown>, command: st
       l1RpcUrl,
       deploymentsPath,
       ...(str('sequencer-rpc') !== undefined && { sequencerRpcUrl: str('sequencer-rpc') }),
+      ...(str('l1-beacon') !== undefined && { l1BeaconUrl: str('l1-beacon') }),
       ...(num('l1-confirmations') !== undefined && { confirmations: num('l1-confirmations') }),
       ...(num('l1-poll') !== undefined && { pollIntervalMs: num('l1-poll') }),
     },

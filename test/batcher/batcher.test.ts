@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeDeployData, keccak256, toHex, type Hex } from 'viem'
 import { deriveFromL1, fetchBatch } from '../../batcher/derive.ts'
 import { encodeBatch } from '../../batcher/codec.ts'
+import { singleFrame } from '../../batcher/channel.ts'
 import { ANVIL_PRIVATE_KEYS } from '../../scripts/lib/anvil.ts'
 import { deployTestL1 } from '../helpers/l1.ts'
 import { rollupAnchorAbi } from '../../batcher/abi.ts'
@@ -157,7 +158,7 @@ describe('batcher', () => {
     const forger = ANVIL_PRIVATE_KEYS[3]
     const { deployments, wallet, publicClient } = await deployTestL1(r.l1, { sequencerKey: forger, challengeWindowSeconds: WINDOW })
     const { batch, blocks } = await fetchBatch(r.l1.url, r.deployments.rollupAnchor, 0)
-    const data = encodeBatch(blocks, 'brotli')
+    const data = singleFrame(encodeBatch(blocks, 'brotli'))
     const forged = keccak256(toHex('not the anchors of this batch'))
     const hash = await wallet.writeContract({
       address: deployments.rollupAnchor,

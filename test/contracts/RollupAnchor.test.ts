@@ -5,7 +5,7 @@
 import { loadFixture, time } from '@nomicfoundation/hardhat-toolbox-viem/network-helpers';
 import { expect } from 'chai';
 import hre from 'hardhat';
-import { getAddress, keccak256, parseEventLogs, toHex, zeroHash, type Hex } from 'viem';
+import { concat, getAddress, keccak256, parseEventLogs, toHex, zeroHash, type Hex } from 'viem';
 import { deployRollup } from './committee-harness';
 import { hashPair, leafHash, merkleTree } from './merkle';
 import { expectRevert as expectRevertWith } from './revert';
@@ -27,6 +27,9 @@ const ANCHORED = [h('doc-a'), h('doc-b'), h('doc-c'), h('doc-d'), h('doc-e')];
 const ANCHOR_TREE = merkleTree(ANCHORED);
 const WITHDRAWALS = [h('withdrawal-1'), h('withdrawal-2'), h('withdrawal-3')];
 const WITHDRAWAL_TREE = merkleTree(WITHDRAWALS);
+
+/** The dataHash of a channel: frame hashes chained from zero (batcher/channel.ts frameCommitment). */
+const chain = (hashes: Hex[], acc: Hex = zeroHash): Hex => hashes.reduce((a, x) => keccak256(concat([a, x])), acc);
 
 type BatchArgs = readonly [bigint, bigint, Hex, Hex, Hex, Hex, Hex];
 
@@ -144,7 +147,7 @@ describe('RollupAnchor', function () {
         blockHash: args[3],
         withdrawalRoot: args[4],
         anchorRoot: args[5],
-        dataHash: keccak256(args[6]),
+        dataHash: chain([keccak256(args[6])]),
       });
       expect(await anchor.read.batchCount()).to.equal(1n);
       expect(await anchor.read.lastBlock()).to.equal(10n);
@@ -172,7 +175,7 @@ describe('RollupAnchor', function () {
         blockHash: args[3],
         withdrawalRoot: args[4],
         anchorRoot: args[5],
-        dataHash: keccak256(args[6]),
+        dataHash: chain([keccak256(args[6])]),
       });
     });
 
@@ -217,6 +220,135 @@ describe('RollupAnchor', function () {
       await expectRevert(asSequencer.write.submitBatch(batchArgs(1n, 10n, { blockHash: zeroHash })), 'ZeroBlockHash');
       await expectRevert(asSequencer.write.submitBatch(batchArgs(1n, 10n, { data: '0x' })), 'EmptyBatchData');
       expect(await anchor.read.batchCount()).to.equal(0n);
+    });
+  });
+
+  describe('channels (appendFrames, submitChannel)', function () {
+    const CH = '0x0102030405060708090a0b0c0d0e0f10' as Hex;
+    const OTHER = '0xffeeddccbbaa99887766554433221100' as Hex;
+    const header = (first: bigint, last: bigint) => ({
+      firstBlock: first,
+      lastBlock: last,
+      stateRoot: h(`state-${last}`),
+      blockHash: h(`block-${last}`),
+      withdrawalRoot: WITHDRAWAL_TREE.root,
+      anchorRoot: ANCHOR_TREE.root,
+    });
+    const frame = (n: number): Hex => toHex(`frame ${n} of the channel`);
+
+    it('records a batch only when the last frames land, with dataHash chaining every frame in order', async function () {
+      const { anchor, asSequencer, publicClient } = await loadFixture(deployAnchorFixture);
+      const r1 = await publicClient.waitForTransactionReceipt({ hash: await asSequencer.write.appendFrames([CH, 0, [frame(0), frame(1)], 0n]) });
+      const appended = parseEventLogs({ abi: anchorAbi, eventName: 'FramesAppended', logs: r1.logs });
+      expect(appended.map((e) => e.args)).to.deep.equal([{ channelId: CH, firstFrame: 0, frameHashes: [keccak256(frame(0)), keccak256(frame(1))], blobCount: 0n }]);
+      const ch = await anchor.read.channel([CH]);
+      expect(ch).to.deep.equal({ acc: chain([keccak256(frame(0)), keccak256(frame(1))]), openedAt: r1.blockNumber, nextFrame: 2, closed: false });
+      expect(await anchor.read.batchCount()).to.equal(0n);
+      await asSequencer.write.appendFrames([CH, 2, [frame(2)], 0n]);
+      expect(await anchor.read.batchCount()).to.equal(0n);
+      const r4 = await publicClient.waitForTransactionReceipt({ hash: await asSequencer.write.submitChannel([header(1n, 10n), CH, 3, [frame(3)], 0n]) });
+      const submitted = parseEventLogs({ abi: anchorAbi, eventName: 'BatchSubmitted', logs: r4.logs });
+      const dataHash = chain([0, 1, 2, 3].map((n) => keccak256(frame(n))));
+      expect(submitted[0].args.dataHash).to.equal(dataHash);
+      expect((await anchor.read.getBatch([0n])).dataHash).to.equal(dataHash);
+      expect((await anchor.read.channel([CH])).closed).to.equal(true);
+      expect(await anchor.read.lastBlock()).to.equal(10n);
+    });
+
+    it('records a channel of one transaction without keeping any channel state', async function () {
+      const { anchor, asSequencer } = await loadFixture(deployAnchorFixture);
+      await asSequencer.write.submitChannel([header(1n, 10n), CH, 0, [frame(0), frame(1)], 0n]);
+      expect((await anchor.read.getBatch([0n])).dataHash).to.equal(chain([keccak256(frame(0)), keccak256(frame(1))]));
+      expect(await anchor.read.channel([CH])).to.deep.equal({ acc: zeroHash, openedAt: 0n, nextFrame: 0, closed: false });
+      // submitBatch is the one-frame case of the same commitment
+      await asSequencer.write.submitBatch(batchArgs(11n, 12n, { data: frame(0) }));
+      expect((await anchor.read.getBatch([1n])).dataHash).to.equal(chain([keccak256(frame(0))]));
+    });
+
+    it('still checks contiguity and the commitments when the channel closes', async function () {
+      const { anchor, asSequencer } = await loadFixture(twoBatchesFixture);
+      await asSequencer.write.appendFrames([CH, 0, [frame(0)], 0n]);
+      expect(await expectRevert(asSequencer.write.submitChannel([header(13n, 20n), CH, 1, [frame(1)], 0n]), 'BlockRangeGap')).to.deep.equal([12n, 13n]);
+      expect(await expectRevert(asSequencer.write.submitChannel([header(12n, 11n), CH, 1, [frame(1)], 0n]), 'InvalidRange')).to.deep.equal([12n, 11n]);
+      await expectRevert(asSequencer.write.submitChannel([{ ...header(12n, 20n), stateRoot: zeroHash }, CH, 1, [frame(1)], 0n]), 'ZeroStateRoot');
+      await expectRevert(asSequencer.write.submitChannel([{ ...header(12n, 20n), blockHash: zeroHash }, CH, 1, [frame(1)], 0n]), 'ZeroBlockHash');
+      await asSequencer.write.submitChannel([header(12n, 20n), CH, 1, [frame(1)], 0n]);
+      expect(await anchor.read.batchCount()).to.equal(3n);
+    });
+
+    it('reverts with FrameOutOfOrder for a gap, a repeated frame, or a later frame of an unopened channel', async function () {
+      const { asSequencer } = await loadFixture(deployAnchorFixture);
+      expect(await expectRevert(asSequencer.write.appendFrames([CH, 1, [frame(1)], 0n]), 'FrameOutOfOrder')).to.deep.equal([CH, 0n, 1n]);
+      expect(await expectRevert(asSequencer.write.submitChannel([header(1n, 1n), CH, 2, [frame(2)], 0n]), 'FrameOutOfOrder')).to.deep.equal([CH, 0n, 2n]);
+      await asSequencer.write.appendFrames([CH, 0, [frame(0), frame(1)], 0n]);
+      expect(await expectRevert(asSequencer.write.appendFrames([CH, 1, [frame(1)], 0n]), 'FrameOutOfOrder')).to.deep.equal([CH, 2n, 1n]);
+      expect(await expectRevert(asSequencer.write.appendFrames([CH, 0, [frame(0)], 0n]), 'FrameOutOfOrder')).to.deep.equal([CH, 2n, 0n]);
+      expect(await expectRevert(asSequencer.write.appendFrames([CH, 3, [frame(3)], 0n]), 'FrameOutOfOrder')).to.deep.equal([CH, 2n, 3n]);
+    });
+
+    it('reverts with ChannelTimedOut once the channel is older than channelTimeout() L1 blocks, and the batcher starts a new one', async function () {
+      const { anchor, asSequencer, publicClient } = await loadFixture(deployAnchorFixture);
+      expect(await anchor.read.channelTimeout()).to.equal(300n);
+      await anchor.write.setChannelTimeout([5n]);
+      const r = await publicClient.waitForTransactionReceipt({ hash: await asSequencer.write.appendFrames([CH, 0, [frame(0)], 0n]) });
+      await hre.network.provider.send('hardhat_mine', ['0x3']); // the next block is openedAt + 4
+      await asSequencer.write.appendFrames([CH, 1, [frame(1)], 0n]); // openedAt + 4
+      await asSequencer.write.appendFrames([CH, 2, [frame(2)], 0n]); // openedAt + 5: the last block it takes
+      const args = await expectRevert(asSequencer.write.submitChannel([header(1n, 10n), CH, 3, [frame(3)], 0n]), 'ChannelTimedOut');
+      expect(args).to.deep.equal([CH, r.blockNumber, r.blockNumber + 5n]);
+      await expectRevert(asSequencer.write.appendFrames([CH, 3, [frame(3)], 0n]), 'ChannelTimedOut');
+      await asSequencer.write.submitChannel([header(1n, 10n), OTHER, 0, [frame(0)], 0n]);
+      expect(await anchor.read.batchCount()).to.equal(1n);
+    });
+
+    it('reverts with ChannelClosed for a frame after the channel recorded its batch', async function () {
+      const { asSequencer } = await loadFixture(deployAnchorFixture);
+      await asSequencer.write.appendFrames([CH, 0, [frame(0)], 0n]);
+      await asSequencer.write.submitChannel([header(1n, 10n), CH, 1, [frame(1)], 0n]);
+      expect(await expectRevert(asSequencer.write.appendFrames([CH, 2, [frame(2)], 0n]), 'ChannelClosed')).to.deep.equal([CH]);
+      await expectRevert(asSequencer.write.submitChannel([header(11n, 12n), CH, 2, [frame(2)], 0n]), 'ChannelClosed');
+    });
+
+    it('reverts with EmptyBatchData for a call without frames and EmptyFrame for a frame of zero bytes', async function () {
+      const { asSequencer } = await loadFixture(deployAnchorFixture);
+      await expectRevert(asSequencer.write.appendFrames([CH, 0, [], 0n]), 'EmptyBatchData');
+      await expectRevert(asSequencer.write.submitChannel([header(1n, 10n), CH, 0, [], 0n]), 'EmptyBatchData');
+      expect(await expectRevert(asSequencer.write.appendFrames([CH, 0, [frame(0), '0x'], 0n]), 'EmptyFrame')).to.deep.equal([1n]);
+    });
+
+    it('reverts with MissingBlob when the transaction carries fewer blobs than the call records', async function () {
+      // (blob transactions themselves are tested against Anvil: test/batcher/blobs.test.ts)
+      const { asSequencer } = await loadFixture(deployAnchorFixture);
+      expect(await expectRevert(asSequencer.write.appendFrames([CH, 0, [], 1n]), 'MissingBlob')).to.deep.equal([0n]);
+      expect(await expectRevert(asSequencer.write.submitChannel([header(1n, 10n), CH, 0, [frame(0)], 2n]), 'MissingBlob')).to.deep.equal([0n]);
+    });
+
+    it('reverts with TooManyFrames past MAX_FRAMES_PER_CHANNEL frames', async function () {
+      const { anchor, asSequencer } = await loadFixture(deployAnchorFixture);
+      expect(await anchor.read.MAX_FRAMES_PER_CHANNEL()).to.equal(1024n);
+      const frames = Array.from({ length: 512 }, () => '0x01' as Hex);
+      await asSequencer.write.appendFrames([CH, 0, frames, 0n]);
+      await asSequencer.write.appendFrames([CH, 512, frames.slice(1), 0n]); // frames 512..1022
+      expect(await expectRevert(asSequencer.write.submitChannel([header(1n, 10n), CH, 1023, ['0x01', '0x02'], 0n]), 'TooManyFrames')).to.deep.equal([CH]);
+      await asSequencer.write.submitChannel([header(1n, 10n), CH, 1023, ['0x01'], 0n]); // frame 1023 is the last one allowed
+    });
+
+    it('reverts with AccessControlUnauthorizedAccount for anyone but the sequencer, NoValidatorSet before the link', async function () {
+      const { asAlice, admin } = await loadFixture(deployAnchorFixture);
+      await expectRevert(asAlice.write.appendFrames([CH, 0, [frame(0)], 0n]), 'AccessControlUnauthorizedAccount');
+      await expectRevert(asAlice.write.submitChannel([header(1n, 10n), CH, 0, [frame(0)], 0n]), 'AccessControlUnauthorizedAccount');
+      const unlinked = await hre.viem.deployContract('RollupAnchor', [admin.account.address, admin.account.address, WINDOW]);
+      await unlinked.write.appendFrames([CH, 0, [frame(0)], 0n]); // frames need no committee
+      await expectRevertWith(unlinked.write.submitChannel([header(1n, 10n), CH, 1, [frame(1)], 0n]), anchorAbi, 'NoValidatorSet');
+    });
+
+    it('setChannelTimeout: only the admin, never zero, and ChannelTimeoutChanged(previous, new)', async function () {
+      const { anchor, asSequencer, publicClient } = await loadFixture(deployAnchorFixture);
+      const receipt = await publicClient.waitForTransactionReceipt({ hash: await anchor.write.setChannelTimeout([50n]) });
+      expect(parseEventLogs({ abi: anchorAbi, eventName: 'ChannelTimeoutChanged', logs: receipt.logs })[0].args).to.deep.equal({ previousTimeout: 300n, newTimeout: 50n });
+      expect(await anchor.read.channelTimeout()).to.equal(50n);
+      await expectRevert(anchor.write.setChannelTimeout([0n]), 'ZeroChannelTimeout');
+      await expectRevert(asSequencer.write.setChannelTimeout([10n]), 'AccessControlUnauthorizedAccount');
     });
   });
 

@@ -90,6 +90,15 @@ describe('npm start (devnet)', () => {
       expect(quorumCovered).toBeGreaterThan(0n)
       const validator = await rpc(`http://127.0.0.1:${port + 1}`, 'validator_getStatus')
       expect(validator.lastAttestedBatch).not.toBeNull()
+      // it posts blobs by default: the batcher's RollupAnchor transactions are type 3
+      expect(devnet.output()).toMatch(/batcher\s+0x[0-9a-fA-F]{40}\s+posts every 2 s of new blocks, in blobs/)
+      const l1Head = Number(await rpc(l1Url, 'eth_blockNumber'))
+      let blobTxs = 0
+      for (let n = 1; n <= l1Head; n++) {
+        const block = await rpc(l1Url, 'eth_getBlockByNumber', [toHex(n), true])
+        blobTxs += block.transactions.filter((t: { to: string | null; type: string }) => t.to?.toLowerCase() === rollupAnchor.toLowerCase() && t.type === '0x3').length
+      }
+      expect(blobTxs).toBeGreaterThan(0)
       const before = await rpc(url, 'rollup_getBatcherStatus')
       expect(await devnet.stop()).toBe(0)
 

@@ -1,7 +1,7 @@
 /**
  * A validator whose L1 endpoint lies or stalls (README "Running a validator"): a validator node
- * reaches Anvil only through a proxy the test controls, while the sequencer posts to Anvil
- * directly. A proxy that rewrites RollupAnchor.getBatch's answer (one field of the record) gets
+ * reaches Anvil's JSON-RPC only through a proxy the test controls (its blobs come from Anvil's
+ * blobs API directly, --l1-beacon), while the sequencer posts to Anvil directly. A proxy that rewrites RollupAnchor.getBatch's answer (one field of the record) gets
  * no signature: the validator cross-checks it with RollupAnchor.batchCommitment, says so in its
  * health and signs once the endpoint answers straight again. A proxy that never answers gets
  * retries, no signature and a health that is not ok.
@@ -75,7 +75,7 @@ describe('a validator whose L1 endpoint lies or stalls', () => {
       dataDir,
       rpc: { port: 0 },
       logLevel: TEST_LOG_LEVEL,
-      replica: { l1RpcUrl: proxy.url, deploymentsPath: r.deploymentsPath, confirmations: 1, pollIntervalMs: 100, unreachableWarnAfterMs: 1_000 },
+      replica: { l1RpcUrl: proxy.url, l1BeaconUrl: r.l1.url, deploymentsPath: r.deploymentsPath, confirmations: 1, pollIntervalMs: 100, unreachableWarnAfterMs: 1_000 },
       validator: { privateKey: ANVIL_PRIVATE_KEYS[5], stakeWei: parseEther('1'), attestConfirmations: 1, pollIntervalMs: 200 },
     })
     await until(async () => ((await r.l1Client.readContract({ address: r.deployments.validatorSet!, abi: validatorSetAbi, functionName: 'validatorOf', args: [nodeAddress] })).stake > 0n ? true : undefined), 'the node to join', 30_000)
