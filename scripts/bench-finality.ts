@@ -11,15 +11,12 @@
  * validator node's `finalized` head (RollupAnchor.isFinal, which follows attestations) reaches the
  * receipt's block. Prints the median, min and max; the figure goes to the README.
  */
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { privateKeyToAccount } from 'viem/accounts'
 import { parseGwei, type Hex } from 'viem'
 import { ANVIL_PRIVATE_KEYS } from './lib/anvil.ts'
-import { freePort, machine, median, parseFlags, positiveInt, ROOT, rpc, sleep, waitReceipt } from './lib/load.ts'
+import { machine, median, parseFlags, positiveInt, rpc, sleep, waitReceipt } from './lib/load.ts'
+import { startDevnetChild } from './lib/devnet-child.ts'
 
 const USAGE = 'usage: npx tsx scripts/bench-finality.ts [--txs N] [--validators N] [--l1-block-time S]   (defaults 10, 1, 2)'
 
@@ -34,29 +31,16 @@ async function main(): Promise<void> {
     else return false
     return true
   })
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bench-finality-'))
-  const [port, l1Port] = [await freePort(), await freePort()]
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/devnet.ts'), '--data-dir', dataDir, '--port', String(port), '--l1-port', String(l1Port), '--l1-block-time', String(l1BlockTime), '--validators', String(validators), '--log-level', 'error'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout!.on('data', (d) => (output += d))
-  child.stderr!.on('data', (d) => (output += d))
-  const stop = async () => {
-    child.kill('SIGTERM')
-    await new Promise((r) => child.once('exit', r))
-    rmSync(dataDir, { recursive: true, force: true })
-  }
+  const devnet = await startDevnetChild('bench-finality', ['--l1-block-time', String(l1BlockTime), '--validators', String(validators)])
+  const output = devnet.output
   try {
-    const l2 = `http://127.0.0.1:${port}`
-    const validator = `http://127.0.0.1:${port + 1}`
-    for (let i = 0; !output.includes('devnet is up'); i++) {
-      if (child.exitCode !== null || i > 1200) throw new Error(`the devnet did not come up:\n${output}`)
-      await sleep(100)
-    }
+    const l2 = devnet.url
+    const validator = `http://127.0.0.1:${devnet.port + 1}`
     // the validator must be staked before the batches it is to attest are posted
     for (let i = 0; ; i++) {
       const status = await rpc<{ stakeWei: string | null }>(validator, 'validator_getStatus').catch(() => undefined)
       if (status?.stakeWei !== undefined && status.stakeWei !== null && status.stakeWei !== '0') break
-      if (i > 300) throw new Error(`the validator did not join:\n${output}`)
+      if (i > 300) throw new Error(`the validator did not join:\n${output()}`)
       await sleep(100)
     }
     const sender = privateKeyToAccount(ANVIL_PRIVATE_KEYS[2])
@@ -72,7 +56,7 @@ async function main(): Promise<void> {
       for (;;) {
         const finalized = await rpc<{ number: Hex } | null>(validator, 'eth_getBlockByNumber', ['finalized', false])
         if (finalized !== null && Number(finalized.number) >= block) break
-        if (performance.now() - t0 > 120_000) throw new Error(`block ${block} not finalized after 120 s:\n${output.slice(-3000)}`)
+        if (performance.now() - t0 > 120_000) throw new Error(`block ${block} not finalized after 120 s:\n${output().slice(-3000)}`)
         await sleep(50)
       }
       samples.push((performance.now() - t0) / 1000)
@@ -80,9 +64,9 @@ async function main(): Promise<void> {
     }
     const sorted = [...samples].sort((a, b) => a - b)
     console.log(`\n${machine(`devnet: ${l1BlockTime} s L1 blocks, batches after 2 s, ${validators} validator(s), attest after 1 L1 confirmation`)}`)
-    console.log(`receipt → finalized: median ${median(samples).toFixed(2)} s, min ${sorted[0].toFixed(2)} s, max ${sorted[sorted.length - 1].toFixed(2)} s over ${txs} transfers (challenge window ${/challenge window (\d+) s/.exec(output)?.[1] ?? '?'} s)`)
+    console.log(`receipt → finalized: median ${median(samples).toFixed(2)} s, min ${sorted[0].toFixed(2)} s, max ${sorted[sorted.length - 1].toFixed(2)} s over ${txs} transfers (challenge window ${/challenge window (\d+) s/.exec(output())?.[1] ?? '?'} s)`)
   } finally {
-    await stop()
+    await devnet.stop()
   }
 }
 

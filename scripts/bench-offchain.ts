@@ -17,16 +17,14 @@
  * 3. gas: of a request (EOA → requestInference; through ContentModeration), a commit, a reveal and
  *    the settling reveal with its callback, from the receipts of the last latency request.
  */
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { createPublicClient, createWalletClient, http, parseEventLogs, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { defineAiRollupChain, encodeText, inferenceCoordinatorAbi, INFERENCE_COORDINATOR, requestInference, waitForInference } from '@ai-rollup/sdk'
 import { devAccounts } from '../sequencer/chain/dev-accounts.ts'
-import { freePort, loadArtifact, machine, median, parseFlags, positiveInt, ROOT, rpc, sleep } from './lib/load.ts'
+import { loadArtifact, machine, median, parseFlags, positiveInt, ROOT, rpc, sleep } from './lib/load.ts'
+import { startDevnetChild } from './lib/devnet-child.ts'
 
 const USAGE = 'usage: npm run bench:offchain -- [--requests N] [--burst N]   (defaults 10, 30)'
 
@@ -44,27 +42,14 @@ async function main(): Promise<void> {
     else return false
     return true
   })
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bench-offchain-'))
-  const [port, l1Port] = [await freePort(), await freePort()]
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/devnet.ts'), '--data-dir', dataDir, '--port', String(port), '--l1-port', String(l1Port), '--workers', '3', '--log-level', 'error'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout!.on('data', (d) => (output += d))
-  child.stderr!.on('data', (d) => (output += d))
-  const stop = async () => {
-    child.kill('SIGTERM')
-    await new Promise((r) => child.once('exit', r))
-    rmSync(dataDir, { recursive: true, force: true })
-  }
+  const devnet = await startDevnetChild('bench-offchain', ['--workers', '3'])
+  const output = devnet.output
   try {
-    const url = `http://127.0.0.1:${port}`
-    for (let i = 0; !output.includes('devnet is up'); i++) {
-      if (child.exitCode !== null || i > 1200) throw new Error(`the devnet did not come up:\n${output}`)
-      await sleep(100)
-    }
+    const url = devnet.url
     for (let i = 0; ; i++) {
       const models = await rpc<{ modelId: Hex; name: string; nodes: Hex }[]>(url, 'ai_listModels')
       if (models.length === 2 && models.every((m) => m.nodes === '0x3')) break
-      if (i > 600) throw new Error(`the workers did not serve both models: ${JSON.stringify(models)}\n${output}`)
+      if (i > 600) throw new Error(`the workers did not serve both models: ${JSON.stringify(models)}\n${output()}`)
       await sleep(100)
     }
     const models = await rpc<{ modelId: Hex; name: string }[]>(url, 'ai_listModels')
@@ -180,7 +165,7 @@ async function main(): Promise<void> {
     console.log(`  L2 gas, tiny LM      request through TextGenerator ${last!.requestGas}; commits ${fmt(g.commits)}; reveals ${fmt(g.reveals)} (the last settles and stores the 32-byte text in the callback)`)
     clearInterval(poller)
   } finally {
-    await stop()
+    await devnet.stop()
   }
 }
 
