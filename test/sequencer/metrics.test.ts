@@ -2,15 +2,17 @@
  * GET /metrics on a real node over HTTP: Prometheus text from prom-client, values that move with
  * the chain (heads, blocks, transactions, gas, pool), RPC calls by method with unknown methods as
  * `other`, model runs of the inference precompile per model, and with an L1 the batcher's backlog
- * and L1 costs and the deposit watcher's lag.
+ * and L1 costs and the deposit watcher's lag; a replica serves it too.
  */
+import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { keccak256, parseEther, toHex, type Hex } from 'viem'
 import { INFERENCE_PRECOMPILE } from '../../precompiles/index.ts'
 import { encodeInferCall } from '../../precompiles/tensor-codec.ts'
 import { buildCreditModel } from '../../scripts/models/index.ts'
 import { MAX_MODEL_LABELS, NodeMetrics } from '../../sequencer/metrics.ts'
-import { accounts, startTestNode, type TestNode } from '../helpers/node.ts'
+import { startNode } from '../../sequencer/node.ts'
+import { accounts, rpc, startTestNode, tempDir, TEST_LOG_LEVEL, type TestNode } from '../helpers/node.ts'
 import { registerModel } from '../helpers/models.ts'
 import { sendTransfers, startTestRollup, until, untilPosted, type TestRollup } from '../helpers/rollup.ts'
 
@@ -196,5 +198,32 @@ describe('GET /metrics with an L1', () => {
       return value(s, 'airollup_head_block_number', { head: 'safe' }) === head ? s : undefined
     }, 'the safe head metric to reach the posted head')
     expect(value(safe, 'airollup_head_block_number', { head: 'safe' })).toBe(r.l2.node.chain.headOf('safe'))
+  }, 60_000)
+
+  it('is served by a replica too: heads and blocks it imports, RPC, process; no batcher or deposits', async () => {
+    const dataDir = tempDir('metrics-replica-')
+    const replica = await startNode({
+      dataDir,
+      rpc: { port: 0 },
+      logLevel: TEST_LOG_LEVEL,
+      replica: { l1RpcUrl: r.l1.url, deploymentsPath: r.deploymentsPath, sequencerRpcUrl: r.l2.url, confirmations: 1, pollIntervalMs: 50, feedReconnectMs: 100 },
+    })
+    try {
+      const head = r.l2.node.chain.headNumber
+      const s = await until(async () => {
+        const s = await scrape(replica.url)
+        return value(s, 'airollup_head_block_number', { head: 'unsafe' }) === head && value(s, 'airollup_head_block_number', { head: 'safe' }) === head ? s : undefined
+      }, 'the replica to reach the sequencer head')
+      expect(value(s, 'airollup_blocks_total')).toBe(head)
+      expect(value(s, 'airollup_transactions_total', { kind: 'user' })).toBe(value(await scrape(r.l2.url), 'airollup_transactions_total', { kind: 'user' }))
+      expect(value(s, 'airollup_process_resident_memory_bytes')).toBeGreaterThan(0)
+      expect(s.text).not.toContain('airollup_batcher_')
+      expect(s.text).not.toContain('airollup_deposits_')
+      await rpc(replica.url, 'eth_blockNumber')
+      expect(value(await scrape(replica.url), 'airollup_rpc_request_duration_seconds_count', { method: 'eth_blockNumber' })).toBe(1)
+    } finally {
+      await replica.close()
+      rmSync(dataDir, { recursive: true, force: true })
+    }
   }, 60_000)
 })
