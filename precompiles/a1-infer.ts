@@ -92,15 +92,17 @@ async function run(runtime: ModelRuntime, input: PrecompileInput): Promise<ExecR
       throw err
     }
   }
+  // the node's metrics time the model's run (one clock read either side, only when someone listens)
   const listener = runtime.inferenceListener
   const started = listener === undefined ? 0 : performance.now()
+  let timed = false
   try {
     const result = runtime.plans.run(call.modelId, load, info, data)
-    listener?.(call.modelId, (performance.now() - started) / 1000, true)
+    if (listener !== undefined) listener(call.modelId, (performance.now() - started) / 1000, (timed = true))
     output = fromTensorData(result, info.output.type)
     returnValue = encodeInferResult(output)
   } catch (err) {
-    if (listener !== undefined && !(err instanceof CodecError)) listener(call.modelId, (performance.now() - started) / 1000, false)
+    if (listener !== undefined && !timed) listener(call.modelId, (performance.now() - started) / 1000, false)
     if (err instanceof CodecError) return revert(input, err.message, info.gasPerCall)
     if (storeFault !== undefined) runtime.fault(storeFault)
     // the canonical plan failing on a registered model is the model's failure, the same on every node
