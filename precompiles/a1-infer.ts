@@ -18,6 +18,7 @@
  * other nodes would not compute. This function never throws: a throw out of a precompile unwinds
  * the EVM without closing its state checkpoints.
  */
+import { performance } from 'node:perf_hooks'
 import { EVMError, type ExecResult, type PrecompileInput } from '@ethereumjs/evm'
 import { hexToBytes } from '@ethereumjs/util'
 import { keccak256, toHex, type Hex } from 'viem'
@@ -91,11 +92,17 @@ async function run(runtime: ModelRuntime, input: PrecompileInput): Promise<ExecR
       throw err
     }
   }
+  // the node's metrics time the model's run (one clock read either side, only when someone listens)
+  const listener = runtime.inferenceListener
+  const started = listener === undefined ? 0 : performance.now()
+  let timed = false
   try {
     const result = runtime.plans.run(call.modelId, load, info, data)
+    if (listener !== undefined) listener(call.modelId, (performance.now() - started) / 1000, (timed = true))
     output = fromTensorData(result, info.output.type)
     returnValue = encodeInferResult(output)
   } catch (err) {
+    if (listener !== undefined && !timed) listener(call.modelId, (performance.now() - started) / 1000, false)
     if (err instanceof CodecError) return revert(input, err.message, info.gasPerCall)
     if (storeFault !== undefined) runtime.fault(storeFault)
     // the canonical plan failing on a registered model is the model's failure, the same on every node

@@ -63,6 +63,8 @@ export class ModelRuntime {
   private readonly pending = new Map<string, Uint8Array>()
   private pendingBytes = 0
   private faultListener: ((err: unknown) => void) | undefined
+  /** Told of each model run by the inference precompile (the node's metrics); undefined: nothing is timed. */
+  inferenceListener: ((modelId: string, seconds: number, ok: boolean) => void) | undefined
   /** Compiled canonical plans, by model id (precompiles/canonical/). */
   readonly plans: ModelCache
 
@@ -149,6 +151,11 @@ export class ModelRuntime {
    */
   onFault(listener: (err: unknown) => void): void {
     this.faultListener = listener
+  }
+
+  /** Calls `listener` after each model run of the inference precompile: model id (hex), seconds, whether it ran to an output. */
+  onInference(listener: (modelId: string, seconds: number, ok: boolean) => void): void {
+    this.inferenceListener = listener
   }
 
   /** Reports a node fault (see onFault). */

@@ -39,6 +39,7 @@ import { aiMethods } from './rpc/namespaces/ai.ts'
 import { customPrecompiles, INFERENCE_COORDINATOR, INFERENCE_PRECOMPILE, MODEL_ANALYZER_PRECOMPILE, MODEL_REGISTRY, ModelRuntime } from '../precompiles/index.ts'
 import { buildRpcServer } from './rpc/server.ts'
 import { registerHealthRoutes } from './rpc/health.ts'
+import { NodeMetrics, registerMetricsRoute } from './metrics.ts'
 import { RpcService } from './rpc/service.ts'
 import { Services, type ServiceHealth } from './service.ts'
 import { SubscriptionHub } from './rpc/subscriptions.ts'
@@ -263,7 +264,14 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
             }),
         }
   const hub = new SubscriptionHub(filters, { maxPerConnection: config.rpc.wsMaxSubscriptions, sealedBlocks })
+  // the node's metrics (GET /metrics): counted here per block, the rest read at scrape time (created with the RPC below)
+  let metrics: NodeMetrics | undefined
   const onSealed = (block: SealedBlock) => {
+    if (metrics !== undefined) {
+      let system = 0 // system transactions come first in a block
+      while (system < block.txRows.length && bytesToHex(block.txRows[system].sender) === SYSTEM_ADDRESS) system++
+      metrics.blockSealed(block.txRows.length - system, system, block.header.gasUsed)
+    }
     accounts.clear()
     anchors.refresh()
     deposits?.refresh()
@@ -463,11 +471,22 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
           }),
         })),
   }
+  const nodeMetrics = new NodeMetrics({
+    heads: () => ({ unsafe: chain.headNumber, safe: chain.headOf('safe'), finalized: chain.headOf('finalized') }),
+    pool: () => pool.stats(),
+    anchorQueue: () => anchors.waiting(),
+    methods: Object.keys(methods),
+    batcher,
+    deposits,
+  })
+  metrics = nodeMetrics
+  models.onInference(nodeMetrics.inference)
   const rpc = new RpcService(await buildRpcServer({
     methods,
     hub,
     ...config.rpc,
     log,
+    observe: nodeMetrics.rpcCall,
     routes: (app) => {
       registerAnchorRoutes(app, {
         queue: {
@@ -483,6 +502,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
       anchorEvents.register(app)
       app.addHook('preClose', async () => anchorEvents.close())
       registerHealthRoutes(app, () => services.health())
+      registerMetricsRoute(app, nodeMetrics)
     },
   }), config.rpc)
 

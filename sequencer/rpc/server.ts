@@ -39,6 +39,8 @@ export interface RpcServerOptions
   log: Logger
   /** More HTTP routes on the same server (the anchoring API). */
   routes?: (app: FastifyInstance) => void
+  /** Told of each call that names a method: its name as sent, its time in seconds, whether it answered a result (the node's metrics). */
+  observe?: (method: string, seconds: number, ok: boolean) => void
 }
 
 type Id = string | number | null
@@ -51,7 +53,7 @@ export const WS_QUEUE_FACTOR = 16
 type Response = { jsonrpc: '2.0'; id: Id; result: unknown } | { jsonrpc: '2.0'; id: Id; error: JsonRpcErrorObject }
 
 export class Dispatcher {
-  constructor(private readonly opts: Pick<RpcServerOptions, 'methods' | 'maxBatchSize' | 'maxResponseBytes' | 'log'>) {}
+  constructor(private readonly opts: Pick<RpcServerOptions, 'methods' | 'maxBatchSize' | 'maxResponseBytes' | 'log' | 'observe'>) {}
 
   /**
    * Handles one body (single call or batch) and returns the JSON text to send back; undefined when
@@ -128,6 +130,20 @@ export class Dispatcher {
   }
 
   private async run(name: string, params: unknown, origin: CallOrigin): Promise<unknown> {
+    const observe = this.opts.observe
+    if (observe === undefined) return this.runMethod(name, params, origin)
+    const started = performance.now()
+    try {
+      const result = await this.runMethod(name, params, origin)
+      observe(name, (performance.now() - started) / 1000, true)
+      return result
+    } catch (err) {
+      observe(name, (performance.now() - started) / 1000, false)
+      throw err
+    }
+  }
+
+  private async runMethod(name: string, params: unknown, origin: CallOrigin): Promise<unknown> {
     const def = Object.hasOwn(this.opts.methods, name) ? this.opts.methods[name] : undefined
     if (def === undefined) {
       throw new RpcError(ErrorCode.methodNotFound, `the method ${name} does not exist/is not available`)
