@@ -24,7 +24,6 @@ const REGISTRY_ABI = parseAbi([
   'struct OffchainModel { address owner; uint64 size; uint32 timeoutSeconds; string name; string inputFormat; string outputFormat; string uri; }',
   'function getOffchainModel(bytes32 modelId) view returns (OffchainModel)',
   'function modelKind(bytes32 modelId) view returns (uint8)',
-  'function modelCount() view returns (uint256)',
   'function modelIds(uint256 offset, uint256 limit) view returns (bytes32[])',
 ])
 
@@ -49,10 +48,9 @@ export function aiMethods(ctx: RpcContext): MethodTable {
     const outcome = await ctx.executor.call({ to, data: Buffer.from(data.slice(2), 'hex') }, ctx.chain.head())
     return bytesToHex(outcome.returnValue) as Hex
   }
-  const callRegistry = (data: Hex) => callAt(registry, data)
   /** One registry view, encoded and decoded by name. */
-  const readRegistry = async <F extends 'getModel' | 'getOffchainModel' | 'modelKind' | 'modelCount' | 'modelIds'>(functionName: F, args: readonly unknown[]) =>
-    decodeFunctionResult({ abi: REGISTRY_ABI, functionName, data: await callRegistry(encodeFunctionData({ abi: REGISTRY_ABI, functionName, args } as never)) } as never) as any
+  const readRegistry = async <F extends 'isRegistered' | 'getModel' | 'getOffchainModel' | 'modelKind' | 'modelIds'>(functionName: F, args: readonly unknown[]) =>
+    decodeFunctionResult({ abi: REGISTRY_ABI, functionName, data: await callAt(registry, encodeFunctionData({ abi: REGISTRY_ABI, functionName, args } as never)) } as never) as any
 
   /** What ai_getModel and ai_listModels say of a model's input or output, from the node's own analysis. */
   const tensorInfo = (t: { type: string; shape: number[]; length: number } | undefined) => (t === undefined ? null : { type: t.type, shape: t.shape, length: q(t.length) })
@@ -99,9 +97,9 @@ export function aiMethods(ctx: RpcContext): MethodTable {
   return {
     ai_getModel: method([p.hash32], async (id) => {
       const modelId = bytesToHex(id) as Hex
-      const registered = decodeFunctionResult({ abi: REGISTRY_ABI, functionName: 'isRegistered', data: await callRegistry(encodeFunctionData({ abi: REGISTRY_ABI, functionName: 'isRegistered', args: [modelId] })) })
+      const registered = (await readRegistry('isRegistered', [modelId])) as boolean
       if (!registered) return null
-      const entry = decodeFunctionResult({ abi: REGISTRY_ABI, functionName: 'getModel', data: await callRegistry(encodeFunctionData({ abi: REGISTRY_ABI, functionName: 'getModel', args: [modelId] })) })
+      const entry = await readRegistry('getModel', [modelId])
       const info = ctx.models.info(id)
       return {
         modelId,
