@@ -21,7 +21,7 @@ import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { createPublicClient, createWalletClient, http, parseEventLogs, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { defineAiRollupChain, encodeText, inferenceCoordinatorAbi, INFERENCE_COORDINATOR, requestInference, waitForInference } from '@ai-rollup/sdk'
+import { defineAiRollupChain, encodeText, inferenceCoordinatorAbi, INFERENCE_COORDINATOR, requestInference, waitForInference, withCallbackGas } from '@ai-rollup/sdk'
 import { devAccounts } from '../sequencer/chain/dev-accounts.ts'
 import { loadArtifact, machine, median, parseFlags, positiveInt, ROOT, rpc, sleep } from './lib/load.ts'
 import { startDevnetChild } from './lib/devnet-child.ts'
@@ -69,8 +69,7 @@ async function main(): Promise<void> {
     const feeFor = async (dapp: { address: Hex; abi: any }, quoteFn: string) => {
       const quote = (await client.readContract({ address: dapp.address, abi: dapp.abi, functionName: quoteFn })) as bigint
       const callbackGas = (await client.readContract({ address: dapp.address, abi: dapp.abi, functionName: 'CALLBACK_GAS' })) as number
-      const { baseFeePerGas } = await client.getBlock()
-      return quote + BigInt(callbackGas) * 2n * (baseFeePerGas ?? 0n)
+      return withCallbackGas(client, quote, callbackGas)
     }
 
     /**

@@ -80,7 +80,8 @@ async function main(): Promise<void> {
   /**
    * The fee to send: the quote as an eth_call sees it leaves out the callback's gas (an eth_call
    * runs with a base fee of 0, as geth's), so add it at twice the latest base fee; the dApp pays
-   * the real quote and returns the rest at once.
+   * the real quote and returns the rest at once. (The SDK's withCallbackGas; a Hardhat script
+   * cannot import the SDK, which tsx resolves by tsconfig paths.)
    */
   const withCallbackGas = async (quote: bigint, callbackGas: number) => {
     const { baseFeePerGas } = await publicClient.getBlock();

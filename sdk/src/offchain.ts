@@ -103,8 +103,7 @@ export interface RequestInferenceParameters {
 export async function requestInference(wallet: WalletClient<Transport, Chain | undefined, Account>, client: PublicClient, params: RequestInferenceParameters): Promise<{ requestId: bigint; fee: bigint; txHash: Hex }> {
   const callbackGasLimit = params.callbackGasLimit ?? 0
   const quote = await client.readContract({ address: INFERENCE_COORDINATOR, abi: inferenceCoordinatorAbi, functionName: 'quote', args: [params.modelId, params.redundancy, callbackGasLimit] })
-  const baseFee = callbackGasLimit === 0 ? 0n : ((await client.getBlock()).baseFeePerGas ?? 0n)
-  const fee = quote + BigInt(callbackGasLimit) * 2n * baseFee
+  const fee = await withCallbackGas(client, quote, callbackGasLimit)
   const txHash = await wallet.writeContract({
     address: INFERENCE_COORDINATOR,
     abi: inferenceCoordinatorAbi,
@@ -117,6 +116,17 @@ export async function requestInference(wallet: WalletClient<Transport, Chain | u
   if (receipt.status !== 'success') throw new Error(`requestInference reverted in tx ${txHash}`)
   const [requested] = parseEventLogs({ abi: inferenceCoordinatorAbi, eventName: 'InferenceRequested', logs: receipt.logs })
   return { requestId: requested.args.requestId, fee, txHash }
+}
+
+/**
+ * What to send for a request whose `quote` was read with an eth_call: the quote plus
+ * `callbackGasLimit × 2 × the latest base fee`, the callback's part that an eth_call (base fee 0,
+ * as geth's) leaves out. The coordinator, or an `InferenceConsumer` dApp, returns the surplus.
+ */
+export async function withCallbackGas(client: PublicClient, quote: bigint, callbackGasLimit: number): Promise<bigint> {
+  if (callbackGasLimit === 0) return quote
+  const { baseFeePerGas } = await client.getBlock()
+  return quote + BigInt(callbackGasLimit) * 2n * (baseFeePerGas ?? 0n)
 }
 
 /** A settled request: the agreed output, or the failure. */
