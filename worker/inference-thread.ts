@@ -1,6 +1,6 @@
 /**
  * An inference thread: runs one model at a time with the canonical evaluator (worker/formats
- * runInference), off the worker's main thread, so a long run never stalls its WebSocket, its
+ * answerRequest), off the worker's main thread, so a long run never stalls its WebSocket, its
  * timers or its transactions. A request the formats reject (FormatError, the same verdict on
  * every honest node) is answered with its rejection bytes (worker/formats rejectionOutput,
  * docs/OFFCHAIN_INFERENCE.md "Rejected requests"); any other error is this node's own and gets
@@ -8,7 +8,7 @@
  * thread; a few at most, least recently used dropped).
  */
 import { parentPort } from 'node:worker_threads'
-import { FormatError, rejectionOutput, runInference } from './formats/index.ts'
+import { answerRequest } from './formats/index.ts'
 import type { ThreadReply, ThreadRequest } from './inference.ts'
 
 const MAX_MODELS = 4
@@ -28,13 +28,9 @@ parentPort!.on('message', async (msg: ThreadRequest) => {
     models.delete(msg.modelId)
     models.set(msg.modelId, bytes)
     const started = performance.now()
-    try {
-      const output = runInference(bytes, msg.inputFormat!, msg.outputFormat!, msg.input!, { modelId: msg.modelId as `0x${string}` })
-      reply = { id: msg.id, ok: true, output, ms: Math.round(performance.now() - started) }
-    } catch (err) {
-      if (!(err instanceof FormatError)) throw err
-      reply = { id: msg.id, ok: true, output: rejectionOutput(err), ms: Math.round(performance.now() - started), rejected: { code: err.code, message: err.message } }
-    }
+    const answer = answerRequest(bytes, msg.inputFormat!, msg.outputFormat!, msg.input!, { modelId: msg.modelId as `0x${string}` })
+    const ms = Math.round(performance.now() - started)
+    reply = { id: msg.id, ok: true, output: answer.output, ms, ...(answer.rejected !== undefined && { rejected: { code: answer.rejected, message: answer.reason! } }) }
   } catch (err) {
     reply = { id: msg.id, ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }
   }

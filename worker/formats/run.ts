@@ -149,6 +149,8 @@ export interface Answer {
   output: Uint8Array
   /** The FormatError code when the request was rejected. */
   rejected?: FormatErrorCode
+  /** The FormatError's message when the request was rejected (for logs; not part of the answer's bytes). */
+  reason?: string
 }
 
 /**
@@ -160,7 +162,7 @@ export function answerRequest(modelBytes: Uint8Array, inputFormat: string, outpu
   try {
     return { output: runInference(modelBytes, inputFormat, outputFormat, inputBytes, options) }
   } catch (e) {
-    if (e instanceof FormatError) return { output: rejectionOutput(e), rejected: e.code }
+    if (e instanceof FormatError) return { output: rejectionOutput(e), rejected: e.code, reason: e.message }
     throw e
   }
 }
