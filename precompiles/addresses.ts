@@ -20,3 +20,6 @@ export const L2_BRIDGE = '0x4200000000000000000000000000000000000300' as const
 
 /** The InferenceCoordinator predeploy (contracts/L2/InferenceCoordinator.sol): off-chain inference by staked nodes (docs/OFFCHAIN_INFERENCE.md). */
 export const INFERENCE_COORDINATOR = '0x4200000000000000000000000000000000000400' as const
+
+/** The DatasetRegistry predeploy (contracts/ai/IDatasetRegistry.sol): dataset versions whose roots are anchored; ModelRegistry's lineage points at them. */
+export const DATASET_REGISTRY = '0x4200000000000000000000000000000000000500' as const
