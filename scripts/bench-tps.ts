@@ -3,7 +3,7 @@
  * same machine, with the same load.
  *
  *   npx tsx scripts/bench-tps.ts [--txs N] [--workload eth|erc20|both] [--runs R]
- *                                [--only ours|hardhat] [--rss-txs N] [--l1]
+ *                                [--only ours|anvil|hardhat[,…]] [--rss-txs N] [--l1]
  *   npm run bench:tps -- --txs 20000
  *
  * What is measured
@@ -88,7 +88,8 @@ const ERC20_GAS = 60_000n
 const DEPLOY_GAS = 5_000_000n
 const TOKEN_ARTIFACT = path.join(ROOT, 'artifacts/contracts/examples/ExampleToken.sol/ExampleToken.json')
 
-type NodeName = 'hardhat' | 'ours'
+type NodeName = 'anvil' | 'hardhat' | 'ours'
+const NODE_NAMES: readonly NodeName[] = ['anvil', 'hardhat', 'ours']
 type Workload = 'eth' | 'erc20'
 
 interface Options {
@@ -109,10 +110,10 @@ interface RunResult extends Measured {
 // ---------------------------------------------------------------------------------------------
 // Command line
 
-const USAGE = 'usage: npx tsx scripts/bench-tps.ts [--txs N] [--workload eth|erc20|both] [--runs R] [--only ours|hardhat] [--rss-txs N] [--l1]'
+const USAGE = 'usage: npx tsx scripts/bench-tps.ts [--txs N] [--workload eth|erc20|both] [--runs R] [--only ours|anvil|hardhat[,…]] [--rss-txs N] [--l1]'
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { txs: 10_000, workloads: ['eth', 'erc20'], nodes: ['hardhat', 'ours'], runs: 1, rssTxs: 0, l1: false }
+  const opts: Options = { txs: 10_000, workloads: ['eth', 'erc20'], nodes: [...NODE_NAMES], runs: 1, rssTxs: 0, l1: false }
   parseFlags(argv, USAGE, (flag, value) => {
     switch (flag) {
       case '--l1': opts.l1 = true; break
@@ -127,9 +128,9 @@ function parseArgs(argv: string[]): Options {
         break
       }
       case '--only': {
-        const n = value()
-        if (n !== 'ours' && n !== 'hardhat') throw new Error(`--only must be ours or hardhat (got ${n})`)
-        opts.nodes = [n]
+        const names = value().split(',')
+        for (const n of names) if (!NODE_NAMES.includes(n as NodeName)) throw new Error(`--only takes ${NODE_NAMES.join(', ')} or a comma-separated list (got ${n})`)
+        opts.nodes = NODE_NAMES.filter((n) => names.includes(n))
         break
       }
       default:
@@ -153,6 +154,15 @@ async function startHardhatNode(): Promise<RunningNode<'hardhat'>> {
   await rpc(url, 'evm_setIntervalMining', [BLOCK_TIME_MS])
   await rpc(url, 'evm_setBlockGasLimit', [toHex(BLOCK_GAS_LIMIT)])
   return { name: 'hardhat', url, pid: child.pid!, chainId }
+}
+
+/** Anvil (the npm package the devnet uses) with interval mining at 1 s and a 60M block gas limit. */
+async function startAnvilNode(): Promise<RunningNode<'anvil'>> {
+  const anvil = await startAnvil({ silent: true, blockTime: BLOCK_TIME_MS / 1000, extraArgs: ['--gas-limit', String(BLOCK_GAS_LIMIT)] })
+  const child = anvil.process
+  cleanup.children.add(child)
+  cleanup.closers.add(() => anvil.stop())
+  return { name: 'anvil', url: `${anvil.url}/`, pid: child.pid!, chainId: Number(await rpc<Hex>(anvil.url, 'eth_chainId')) }
 }
 
 /** Our node, with a hint if it does not exist; with `l1`, an Anvil L1 and the batcher posting to it. */
@@ -290,24 +300,28 @@ const pad = (cells: string[], widths: number[]) => cells.map((c, i) => c.padStar
 function report(results: RunResult[], opts: Options): void {
   console.log(`\nMachine: ${machine()}`)
   console.log(`Load: ${CLIENTS} HTTP clients, ${SENDER_COUNT} senders, ${BLOCK_TIME_MS} ms blocks, gas limit ${BLOCK_GAS_LIMIT}, ${opts.runs} run(s) each`)
-  const widths = [8, 8, 8, 9, 8, 9]
+  const widths = [8, 8, 8, 9, 8, 9, 9]
   for (const workload of opts.workloads) {
     console.log(`\nWorkload: ${workload === 'eth' ? 'ETH transfers (21000 gas)' : 'ERC-20 transfer() (ExampleToken)'}`)
-    console.log(pad(['node', 'run', 'txs', 'seconds', 'TPS', 'rejected', 'largest block'], [...widths, 16]))
-    const medians = new Map<NodeName, number>()
+    console.log(pad(['node', 'run', 'txs', 'seconds', 'TPS', 'acks/s', 'rejected', 'largest block'], [...widths, 16]))
+    const medians = new Map<NodeName, { tps: number; acks: number }>()
     for (const node of opts.nodes) {
       const rs = results.filter((r) => r.node === node && r.workload === workload)
       if (rs.length === 0) continue
       rs.forEach((r, k) =>
-        console.log(pad([node, String(k + 1), `${r.mined}${r.complete ? '' : '*'}`, r.seconds.toFixed(2), r.tps.toFixed(0), String(r.rejected), `${r.largest.txs} txs`], [...widths, 16])),
+        console.log(
+          pad([node, String(k + 1), `${r.mined}${r.complete ? '' : '*'}`, r.seconds.toFixed(2), r.tps.toFixed(0), r.acksPerSecond.toFixed(0), String(r.rejected), `${r.largest.txs} txs`], [...widths, 16]),
+        ),
       )
-      const m = median(rs.map((r) => r.tps))
+      const m = { tps: median(rs.map((r) => r.tps)), acks: median(rs.map((r) => r.acksPerSecond)) }
       medians.set(node, m)
-      if (rs.length > 1) console.log(pad([node, 'median', '', median(rs.map((r) => r.seconds)).toFixed(2), m.toFixed(0), ''], widths))
+      if (rs.length > 1) console.log(pad([node, 'median', '', median(rs.map((r) => r.seconds)).toFixed(2), m.tps.toFixed(0), m.acks.toFixed(0), ''], widths))
     }
     const ours = medians.get('ours')
-    const hardhat = medians.get('hardhat')
-    if (ours !== undefined && hardhat !== undefined) console.log(`ratio ours/hardhat: ${(ours / hardhat).toFixed(2)}×`)
+    for (const peer of ['anvil', 'hardhat'] as const) {
+      const theirs = medians.get(peer)
+      if (ours !== undefined && theirs !== undefined) console.log(`ratio ours/${peer}: TPS ${(ours.tps / theirs.tps).toFixed(2)}×, acks/s ${(ours.acks / theirs.acks).toFixed(2)}× (target 1.2×)`)
+    }
     if (results.some((r) => r.workload === workload && !r.complete)) console.log('* incomplete: the run stalled, TPS counts mined txs only')
   }
 }
@@ -324,7 +338,7 @@ async function main(): Promise<void> {
 
   const results: RunResult[] = []
   for (const name of opts.nodes) {
-    const node = name === 'hardhat' ? await startHardhatNode() : await startOurs(path.join(tempDir, 'tps'), opts.l1)
+    const node = name === 'hardhat' ? await startHardhatNode() : name === 'anvil' ? await startAnvilNode() : await startOurs(path.join(tempDir, 'tps'), opts.l1)
     results.push(...(await benchNode(node, opts, senders, recipients)))
     await stopNode(node)
   }

@@ -188,6 +188,11 @@ export interface PoolConfig {
   queuedAccountSlots: number
   /** A queued transaction is dropped this long after it arrived (restarts included), in milliseconds; 0 keeps them. */
   queuedLifetimeMs: number
+  /**
+   * Recover senders on a worker thread (mempool/recovery.ts), so admission's costliest step runs
+   * on another core than block execution. Default: on when the machine has more than one core.
+   */
+  recoveryThread: boolean
 }
 
 export interface AiConfig {
@@ -422,6 +427,7 @@ export function resolveConfig(input: NodeConfigInput = {}): NodeConfig {
       queuedGlobalSlots: DEFAULT_POOL_QUEUED_GLOBAL_SLOTS,
       queuedAccountSlots: DEFAULT_POOL_QUEUED_ACCOUNT_SLOTS,
       queuedLifetimeMs: DEFAULT_POOL_QUEUED_LIFETIME_MS,
+      recoveryThread: availableParallelism() > 1,
       ...input.pool,
     },
     rpc: {

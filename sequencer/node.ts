@@ -26,6 +26,7 @@ import { resolveConfig, type NodeConfig, type NodeConfigInput } from './config.t
 import { createLogger, type Logger } from './log.ts'
 import { TxPool, type AccountReader, type PoolTx } from './mempool/pool.ts'
 import { TxValidator, type AccountView } from './mempool/validator.ts'
+import { WorkerRecovery } from './mempool/recovery.ts'
 import type { DevSigner, RpcContext } from './rpc/context.ts'
 import { FilterManager } from './rpc/filters.ts'
 import type { MethodTable } from './rpc/methods.ts'
@@ -225,11 +226,14 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   })
   await services.start(calls)
   const accounts = new HeadAccounts(chain, common, trieDB)
+  const recovery = config.pool.recoveryThread ? new WorkerRecovery() : undefined
+  if (recovery !== undefined) cleanup.push(() => recovery.close())
   const validator = new TxValidator({
     common,
     blockGasLimit: () => chain.head().header.gasLimit,
     maxTxBytes: config.pool.maxTxBytes,
     minPriorityFee: config.pool.minPriorityFee,
+    recovery,
   })
   const pool = new TxPool({ validator, accounts, journal: store, ...config.pool })
   await replayJournal(store, pool, log)

@@ -13,7 +13,7 @@
  * Child processes and temp dirs are registered in `cleanup` and undone at any exit (runMain).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { createWriteStream, existsSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 import os from 'node:os'
@@ -291,8 +291,15 @@ export async function startOurNode(dataDir: string, extraArgs: string[] = []): P
   const url = `http://127.0.0.1:${port}/`
   // BENCH_NODE_FLAGS passes V8/Node flags to our node, e.g. "--cpu-prof --cpu-prof-dir=.prof" to profile it
   const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')
-  const args = [...flags, '--import', 'tsx', OUR_MAIN, '--data-dir', dataDir, '--port', String(port), '--block-time', String(BLOCK_TIME_MS), '--log-level', 'error', ...extraArgs]
+  // BENCH_NODE_LOG=<file> runs it at log level info and appends its output there (one line per sealed block)
+  const logFile = process.env.BENCH_NODE_LOG
+  const args = [...flags, '--import', 'tsx', OUR_MAIN, '--data-dir', dataDir, '--port', String(port), '--block-time', String(BLOCK_TIME_MS), '--log-level', logFile ? 'info' : 'error', ...extraArgs]
   const { child, tail } = spawnNode('our node', args)
+  if (logFile) {
+    const out = createWriteStream(logFile, { flags: 'a' })
+    child.stdout!.pipe(out)
+    child.stderr!.pipe(out)
+  }
   const chainId = await waitReady('our node', url, child, tail)
   return { name: 'ours', url, pid: child.pid!, chainId }
 }
@@ -501,6 +508,8 @@ export interface Measured {
   seconds: number
   /** mined / seconds */
   tps: number
+  /** Accepted eth_sendRawTransaction per second, over the sending phase alone (admission). */
+  acksPerSecond: number
   rejected: number
   /** false if the run stalled (TPS then counts only what was mined) */
   complete: boolean
@@ -512,6 +521,7 @@ export interface Measured {
 export async function measure(url: string, senders: Sender[], startNonces: number[], batch: Batch): Promise<Measured> {
   const startedAt = performance.now()
   const sent = await sendAll(url, batch.raw)
+  const sentAt = performance.now()
   const mined = await waitMined(url, senders, startNonces, batch.finalNonces)
   const seconds = (mined.endedAt - startedAt) / 1000
   return {
@@ -519,6 +529,7 @@ export async function measure(url: string, senders: Sender[], startNonces: numbe
     mined: mined.mined,
     seconds,
     tps: mined.mined / seconds,
+    acksPerSecond: (batch.raw.length - sent.rejected) / ((sentAt - startedAt) / 1000),
     rejected: sent.rejected,
     complete: mined.complete,
     errors: sent.errors,

@@ -45,11 +45,21 @@ function ecrecover(msgHash: Uint8Array, v: bigint, r: Uint8Array, s: Uint8Array,
   const signature = new Uint8Array(64)
   signature.set(leftPad32(r), 0)
   signature.set(leftPad32(s), 32)
+  return recoverPublicKey(msgHash, signature, recovery)
+}
+
+/** The 64-byte public key (no 0x04 prefix) that signed `msgHash` with `signature` (r‖s, 64 bytes) and recovery id 0 or 1. */
+export function recoverPublicKey(msgHash: Uint8Array, signature: Uint8Array, recovery: number): Uint8Array {
   return secp256k1.ecdsaRecover(signature, recovery, msgHash, false).subarray(1)
 }
 
+/** The address of a 64-byte public key: the last 20 bytes of its keccak256 (native, unlike @ethereumjs's publicToAddress). */
+export function publicKeyToAddressBytes(publicKey: Uint8Array): Uint8Array {
+  return keccak256(publicKey).subarray(12)
+}
+
 /** Same rule as @ethereumjs/util's calculateSigRecovery: yParity, pre-EIP-155 27/28, or EIP-155 v. */
-function recoveryId(v: bigint, chainId: bigint | undefined): number {
+export function recoveryId(v: bigint, chainId: bigint | undefined): number {
   const recovery = v === 0n || v === 1n ? v : chainId === undefined ? v - 27n : v - (chainId * 2n + 35n)
   if (recovery !== 0n && recovery !== 1n) throw new Error('invalid signature v value')
   return Number(recovery)
@@ -59,7 +69,7 @@ function ecdsaRecover(sig: Uint8Array, recId: number, hash: Uint8Array): Uint8Ar
   return secp256k1.ecdsaRecover(sig, recId, hash, false)
 }
 
-function leftPad32(bytes: Uint8Array): Uint8Array {
+export function leftPad32(bytes: Uint8Array): Uint8Array {
   if (bytes.length === 32) return bytes
   if (bytes.length > 32) throw new Error('invalid signature component length')
   const out = new Uint8Array(32)

@@ -6,8 +6,11 @@
  *
  * Admission: the validator decodes and checks the bytes, then the sender's state; the pool adds
  * the rules that need the pool (replacement, caps) and journals the transaction before `add`
- * resolves, so an acknowledged hash survives a crash. Block selection hands transactions out in
- * order of effective tip, each sender's in nonce order.
+ * resolves, so an acknowledged hash survives a crash. The journal is written in groups: every
+ * transaction admitted in one turn of the event loop goes to sqlite in one transaction (one WAL
+ * commit instead of one per transaction), and each `add` resolves only after that commit, so
+ * the rule holds. Block selection hands transactions out in order of effective tip, each
+ * sender's in nonce order.
  */
 import { bytesToHex, type Address } from '@ethereumjs/util'
 import type { TypedTransaction } from '@ethereumjs/tx'
@@ -32,8 +35,23 @@ export interface AccountReader {
 
 /** Where accepted transactions are made durable. */
 export interface TxJournal {
-  journalAdd(hash: Uint8Array, raw: Uint8Array, arrivedAt: number): void
+  /** One sqlite transaction: records `added`, forgets `removed` (the transactions they replaced). */
+  journalWrite(added: JournalEntry[], removed: Uint8Array[]): void
   journalRemove(hashes: Uint8Array[]): void
+}
+
+export interface JournalEntry {
+  hash: Uint8Array
+  raw: Uint8Array
+  arrivedAt: number
+}
+
+/** Admissions of one turn of the event loop, journaled together (TxPool.journalRound). */
+interface JournalRound {
+  admitted: PoolTx[]
+  /** Journal rows of transactions the admitted ones replaced. */
+  replaced: Uint8Array[]
+  written: Promise<void>
 }
 
 export interface TxPoolOptions {
@@ -137,6 +155,8 @@ export class TxPool {
   private byteCount = 0
   private seq = 0
   private lastExpiryCheck = 0
+  /** The journal write this turn's admissions wait for, once one is open. */
+  private round: JournalRound | undefined
   private readonly now: () => number
 
   constructor(private readonly opts: TxPoolOptions) {
@@ -162,18 +182,48 @@ export class TxPool {
    * the journal replay (a restart must not renew a queued transaction's lifetime).
    */
   async add(raw: Uint8Array, opts: { arrivedAt?: number } = {}): Promise<PoolTx> {
-    const decoded = this.opts.validator.decode(raw)
+    const decoded = await this.opts.validator.decode(raw)
     const hashHex = bytesToHex(decoded.hash)
     if (this.byHash.has(hashHex)) throw new PoolError('alreadyKnown')
     if (feeCapOf(decoded.tx) < this.opts.minFeeCap) {
       throw new PoolError('underpriced', `fee cap ${feeCapOf(decoded.tx)} wei, minimum ${this.opts.minFeeCap} wei`)
     }
     const account = await this.opts.accounts.account(decoded.sender)
-    // everything below is synchronous: no other admission interleaves with it
-    return this.admit(decoded, hashHex, account, opts.arrivedAt ?? this.now())
+    // admission itself is synchronous: no other admission interleaves with it
+    const round = this.journalRound()
+    const ptx = this.admit(decoded, hashHex, account, opts.arrivedAt ?? this.now(), round)
+    await round.written
+    if (this.byHash.get(hashHex) === ptx) for (const listener of this.listeners) listener(ptx)
+    return ptx
   }
 
-  private admit(decoded: DecodedTx, hashHex: string, account: AccountView, arrivedAt: number): PoolTx {
+  /**
+   * The journal write this turn's admissions join: opened by the first of them, written once the
+   * turn's I/O callbacks have run (setImmediate). A failed write takes its transactions back out
+   * of the pool (they were never durable, and their senders get the error); what left the pool
+   * before the write (mined, replaced, evicted) is not written.
+   */
+  private journalRound(): JournalRound {
+    if (this.round !== undefined) return this.round
+    const round: JournalRound = { admitted: [], replaced: [], written: Promise.resolve() }
+    round.written = new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        this.round = undefined
+        const live = round.admitted.filter((ptx) => this.byHash.get(ptx.hashHex) === ptx)
+        try {
+          this.opts.journal.journalWrite(live.map((ptx) => ({ hash: ptx.hash, raw: ptx.raw, arrivedAt: ptx.arrivedAt })), round.replaced)
+          resolve()
+        } catch (err) {
+          for (const ptx of live) this.remove(ptx)
+          reject(err)
+        }
+      })
+    })
+    this.round = round
+    return round
+  }
+
+  private admit(decoded: DecodedTx, hashHex: string, account: AccountView, arrivedAt: number, round?: JournalRound): PoolTx {
     if (this.byHash.has(hashHex)) throw new PoolError('alreadyKnown')
     this.opts.validator.checkAgainstAccount(decoded, account)
     this.expireQueued()
@@ -206,13 +256,13 @@ export class TxPool {
       throw err
     }
 
-    this.opts.journal.journalAdd(ptx.hash, ptx.raw, arrivedAt)
-    if (existing !== undefined) this.drop(existing)
-    this.senders.set(senderHex, sender) // new, or forgotten by drop() when the replacement emptied it
+    // the replaced row goes in the same journal write as its replacement
+    if (existing !== undefined && this.remove(existing)) round?.replaced.push(existing.hash)
+    this.senders.set(senderHex, sender) // new, or forgotten by remove() when the replacement emptied it
     this.track(sender, () => sender!.put(ptx))
     this.byHash.set(hashHex, ptx)
     this.byteCount += ptx.raw.length
-    for (const listener of this.listeners) listener(ptx)
+    round?.admitted.push(ptx)
     return ptx
   }
 
@@ -383,26 +433,34 @@ export class TxPool {
   async restore(entries: { hash: Uint8Array; raw: Uint8Array; arrivedAt: number | null }[]): Promise<{ restored: number; dropped: Uint8Array[] }> {
     const dropped: Uint8Array[] = []
     const decoded: { d: DecodedTx; arrivedAt: number }[] = []
-    for (const e of entries) {
-      try {
-        decoded.push({ d: this.opts.validator.decode(e.raw), arrivedAt: e.arrivedAt ?? this.now() })
-      } catch {
-        dropped.push(e.hash)
-      }
-    }
+    // all at once: their sender recoveries go to the recovery thread together
+    await Promise.all(
+      entries.map(async (e) => {
+        try {
+          decoded.push({ d: await this.opts.validator.decode(e.raw), arrivedAt: e.arrivedAt ?? this.now() })
+        } catch {
+          dropped.push(e.hash)
+        }
+      }),
+    )
     decoded.sort((a, b) => (a.d.tx.nonce < b.d.tx.nonce ? -1 : a.d.tx.nonce > b.d.tx.nonce ? 1 : a.arrivedAt - b.arrivedAt))
     let restored = 0
+    // nothing is written (they are in the journal already); rows of replaced entries are dropped
+    const restoring: JournalRound = { admitted: [], replaced: [], written: Promise.resolve() }
     for (const { d, arrivedAt } of decoded) {
       try {
         const hashHex = bytesToHex(d.hash)
         if (this.byHash.has(hashHex)) continue
         if (feeCapOf(d.tx) < this.opts.minFeeCap) throw new PoolError('underpriced')
-        this.admit(d, hashHex, await this.opts.accounts.account(d.sender), arrivedAt)
+        const ptx = this.admit(d, hashHex, await this.opts.accounts.account(d.sender), arrivedAt, restoring)
+        for (const listener of this.listeners) listener(ptx)
         restored++
       } catch {
         dropped.push(d.hash)
       }
     }
+    dropped.push(...restoring.replaced)
+    restored -= restoring.replaced.length
     return { restored, dropped }
   }
 

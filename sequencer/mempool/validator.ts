@@ -3,10 +3,12 @@
  * chain id, signature, gas bounds, fee fields) and `checkAgainstAccount` the sender's state at the
  * head (nonce, balance). The pool calls both; it does not validate by itself.
  */
-import { TransactionType, createTxFromRLP, getCalldataFloorGas, type TypedTransaction } from '@ethereumjs/tx'
-import type { Address } from '@ethereumjs/util'
+import { Capability, TransactionType, createTxFromRLP, getCalldataFloorGas, type TypedTransaction } from '@ethereumjs/tx'
+import { Address, bigIntToUnpaddedBytes, SECP256K1_ORDER_DIV_2 } from '@ethereumjs/util'
 import type { Common } from '@ethereumjs/common'
 import { PoolError } from './errors.ts'
+import { inlineRecovery, type SenderRecovery } from './recovery.ts'
+import { leftPad32, publicKeyToAddressBytes, recoveryId } from '../chain/crypto.ts'
 import { delegatesSystemSender, isSystemSender, SYSTEM_ADDRESS } from '../system/system-tx.ts'
 
 export interface ValidatorConfig {
@@ -15,6 +17,8 @@ export interface ValidatorConfig {
   blockGasLimit: () => bigint
   maxTxBytes: number
   minPriorityFee: bigint
+  /** Where senders are recovered (recovery.ts: a worker thread on the node); default this thread. */
+  recovery?: SenderRecovery
 }
 
 export interface DecodedTx {
@@ -34,13 +38,13 @@ const MAX_NONCE = 2n ** 64n - 1n
 export class TxValidator {
   constructor(private readonly cfg: ValidatorConfig) {}
 
-  decode(raw: Uint8Array): DecodedTx {
+  async decode(raw: Uint8Array): Promise<DecodedTx> {
     if (raw.length > this.cfg.maxTxBytes) throw new PoolError('oversized', `${raw.length} bytes, limit ${this.cfg.maxTxBytes}`)
     if (raw.length > 0 && raw[0] === TransactionType.BlobEIP4844) {
       throw new PoolError('typeNotSupported', 'blob transactions (EIP-4844) are not accepted on this L2; post data in calldata')
     }
     const tx = this.parse(raw)
-    const sender = this.recoverSender(tx)
+    const sender = await this.recoverSender(tx)
     if (isSystemSender(sender.toString())) throw new PoolError('invalidSender', `${SYSTEM_ADDRESS} is reserved for system transactions`)
     if (delegatesSystemSender(tx)) throw new PoolError('invalidSender', `an authorization signed by ${SYSTEM_ADDRESS} (reserved for system transactions) is refused`)
     if (tx.nonce >= MAX_NONCE) throw new PoolError('nonceMax')
@@ -72,12 +76,29 @@ export class TxValidator {
     return tx
   }
 
-  private recoverSender(tx: TypedTransaction): Address {
+  /**
+   * The sender, recovered where the config says (a worker thread on the node), from the same
+   * message hash, signature and recovery id @ethereumjs's getSenderPublicKey uses, with its
+   * checks (EIP-2's low s; a valid recovery id). The key and address are left in the
+   * transaction's cache, so executing it never recovers or hashes again (builder/evm-speedups.ts).
+   */
+  private async recoverSender(tx: TypedTransaction): Promise<Address> {
+    let publicKey: Uint8Array
     try {
-      return tx.getSenderAddress()
+      const { v, r, s } = tx
+      if (v === undefined || r === undefined || s === undefined) throw new Error('transaction is not signed')
+      if (s > SECP256K1_ORDER_DIV_2) throw new Error('Invalid Signature: s-values greater than secp256k1n/2 are considered invalid')
+      const recId = recoveryId(v, tx.supports(Capability.EIP155ReplayProtection) ? tx.common.chainId() : undefined)
+      const signature = new Uint8Array(64)
+      signature.set(leftPad32(bigIntToUnpaddedBytes(r)), 0)
+      signature.set(leftPad32(bigIntToUnpaddedBytes(s)), 32)
+      publicKey = await (this.cfg.recovery ?? inlineRecovery).recover(tx.getMessageToVerifySignature(), signature, recId)
     } catch (err) {
       throw new PoolError('invalidSender', firstLine((err as Error).message ?? 'signature recovery failed'))
     }
+    const sender = new Address(publicKeyToAddressBytes(publicKey))
+    if (Object.isFrozen(tx)) Object.assign((tx as unknown as { cache: object }).cache, { senderPubKey: publicKey, senderAddress: sender })
+    return sender
   }
 
   /** Nonce and balance against the sender's state at the head. */

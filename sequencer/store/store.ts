@@ -307,8 +307,13 @@ export class Store {
   // ---- mempool journal ----
 
   /** `arrivedAt` in unix milliseconds (the pool's queued lifetime counts from it, across restarts). */
-  journalAdd(hash: Uint8Array, raw: Uint8Array, arrivedAt: number = Date.now()): void {
-    this.stmts.journalAdd.run(hash, raw, arrivedAt)
+  /** One sqlite transaction: the admitted transactions in, the ones they replaced out (mempool/pool.ts). */
+  journalWrite(added: { hash: Uint8Array; raw: Uint8Array; arrivedAt: number }[], removed: Uint8Array[]): void {
+    if (added.length === 0 && removed.length === 0) return
+    this.db.transaction(() => {
+      for (const h of removed) this.stmts.journalRemove.run(h)
+      for (const e of added) this.stmts.journalAdd.run(e.hash, e.raw, e.arrivedAt)
+    })()
   }
 
   journalRemove(hashes: Uint8Array[]): void {

@@ -30,7 +30,7 @@ function poolOf(slots: number) {
   const pool = new TxPool({
     validator: { decode: (raw: Uint8Array) => byRaw.get(raw), checkAgainstAccount: () => undefined } as any,
     accounts: { account: async () => ({ nonce: 0n, balance: 10n ** 30n }) },
-    journal: { journalAdd: () => undefined, journalRemove: () => undefined },
+    journal: { journalWrite: () => undefined, journalRemove: () => undefined },
     globalSlots: slots,
     accountSlots: 16,
     maxBytes: 1 << 30,

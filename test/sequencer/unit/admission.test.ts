@@ -1,0 +1,155 @@
+/**
+ * Admission's two throughput measures (issue 15) keep their guarantees:
+ * - senders recovered on the recovery thread (mempool/recovery.ts) are exactly @ethereumjs's, for
+ *   every transaction type, bad signatures are refused as before, and a worker that dies loses
+ *   no request;
+ * - the journal's group commit (mempool/pool.ts) writes a turn's admissions in one sqlite
+ *   transaction, acknowledges nothing before it, and takes back what a failed write could not
+ *   make durable;
+ * - the sender-address cache patched into @ethereumjs/tx (builder/evm-speedups.ts) is installed
+ *   on every transaction class and answers what the library would.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { randomBytes } from 'node:crypto'
+import { createTx, createTxFromRLP, LegacyTx, FeeMarket1559Tx, TransactionType, type TypedTransaction } from '@ethereumjs/tx'
+import { Address, bytesToHex, privateToAddress, SECP256K1_ORDER } from '@ethereumjs/util'
+import { createChainCommon } from '../../../sequencer/chain/common.ts'
+import { TxValidator } from '../../../sequencer/mempool/validator.ts'
+import { WorkerRecovery } from '../../../sequencer/mempool/recovery.ts'
+import { TxPool, type JournalEntry } from '../../../sequencer/mempool/pool.ts'
+import { PoolError } from '../../../sequencer/mempool/errors.ts'
+import { installEvmSpeedups, TX_CLASSES } from '../../../sequencer/builder/evm-speedups.ts'
+import * as txModule from '@ethereumjs/tx'
+import { RLP } from '@ethereumjs/rlp'
+
+// as the node does at start: the sender cache is what lets a block reuse admission's recovery
+beforeAll(() => installEvmSpeedups())
+
+const common = createChainCommon(42424n)
+const keys = Array.from({ length: 4 }, () => randomBytes(32))
+
+function signed(type: TransactionType, key: Uint8Array, nonce: bigint): TypedTransaction {
+  const base = { nonce, gasLimit: 21_000n, to: new Address(new Uint8Array(20).fill(7)), value: 1n }
+  const fees = type === TransactionType.Legacy || type === TransactionType.AccessListEIP2930 ? { gasPrice: 10n ** 9n } : { maxFeePerGas: 10n ** 9n, maxPriorityFeePerGas: 10n ** 9n }
+  const extra = type === TransactionType.EOACodeEIP7702 ? { authorizationList: [] } : {}
+  return createTx({ type, ...base, ...fees, ...extra } as never, { common }).sign(key)
+}
+
+const TYPES = [TransactionType.Legacy, TransactionType.AccessListEIP2930, TransactionType.FeeMarketEIP1559]
+
+function validator(recovery?: WorkerRecovery) {
+  return new TxValidator({ common, blockGasLimit: () => 60_000_000n, maxTxBytes: 128 * 1024, minPriorityFee: 0n, recovery })
+}
+
+describe('sender recovery on a worker thread', () => {
+  let recovery: WorkerRecovery
+  beforeAll(async () => {
+    recovery = new WorkerRecovery()
+    // until the worker is up, recovery runs inline; wait so that these tests exercise the worker
+    for (let i = 0; i < 200 && recovery.stats.batches === 0; i++) {
+      await validator(recovery).decode(signed(TransactionType.FeeMarketEIP1559, keys[0], 0n).serialize())
+      await new Promise((r) => setTimeout(r, 25))
+    }
+  })
+  afterAll(() => recovery.close())
+
+  it('recovers the sender @ethereumjs recovers, for every transaction type and in batches', async () => {
+    const txs = Array.from({ length: 120 }, (_, i) => signed(TYPES[i % TYPES.length], keys[i % keys.length], BigInt(i)))
+    const before = recovery.stats.onWorker
+    const decoded = await Promise.all(txs.map((tx) => validator(recovery).decode(tx.serialize())))
+    expect(recovery.stats.onWorker - before).toBe(120) // all on the worker, none inline
+    decoded.forEach((d, i) => {
+      expect(d.sender.toString()).toBe(bytesToHex(privateToAddress(keys[i % keys.length])))
+      // what @ethereumjs computes on its own from the same bytes
+      expect(d.sender.toString()).toBe(createTxFromRLP(txs[i].serialize(), { common }).getSenderAddress().toString())
+      // and the transaction keeps it: executing it recovers nothing again
+      expect(d.tx.getSenderAddress()).toBe(d.sender)
+    })
+  })
+
+  it('refuses a high-s signature and a zero r as invalid senders, as before', async () => {
+    const tx = signed(TransactionType.FeeMarketEIP1559, keys[1], 0n) as FeeMarket1559Tx
+    const values = tx.raw()
+    const flipped = [...values.slice(0, 9), values[9], values[10], bigBytes(SECP256K1_ORDER - BigInt(bytesToHex(values[11] as Uint8Array)))]
+    const zeroR = [...values.slice(0, 10), new Uint8Array(), values[11]]
+    for (const fields of [flipped, zeroR]) {
+      const raw = new Uint8Array([2, ...RLP.encode(fields as Uint8Array[])])
+      await expect(validator(recovery).decode(raw)).rejects.toBeInstanceOf(PoolError)
+      await expect(validator(recovery).decode(raw)).rejects.toThrow(/invalid sender|signature/i)
+    }
+  })
+
+  it('answers every request when its worker dies mid-flight, and starts another', async () => {
+    const txs = Array.from({ length: 64 }, (_, i) => signed(TransactionType.FeeMarketEIP1559, keys[2], BigInt(i)))
+    const pending = txs.map((tx) => validator(recovery).decode(tx.serialize()))
+    await new Promise((r) => setImmediate(r)) // the batch is posted
+    await (recovery as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate()
+    const decoded = await Promise.all(pending)
+    for (const d of decoded) expect(d.sender.toString()).toBe(bytesToHex(privateToAddress(keys[2])))
+    expect(recovery.stats.restarts).toBeGreaterThanOrEqual(1)
+  })
+})
+
+function bigBytes(n: bigint): Uint8Array {
+  const hex = n.toString(16)
+  return Uint8Array.from(Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex'))
+}
+
+describe('journal group commit', () => {
+  function poolWith(journalWrite: (added: JournalEntry[], removed: Uint8Array[]) => void) {
+    return new TxPool({
+      validator: validator(),
+      accounts: { account: async () => ({ nonce: 0n, balance: 10n ** 30n }) },
+      journal: { journalWrite, journalRemove: () => undefined },
+      globalSlots: 1024,
+      accountSlots: 64,
+      maxBytes: 1 << 30,
+      queuedGlobalSlots: 1024,
+      queuedAccountSlots: 64,
+      queuedLifetimeMs: 0,
+      minFeeCap: 0n,
+      priceBumpPercent: 10n,
+      minReplacementBump: 0n,
+    })
+  }
+
+  it('writes the admissions of one turn in one journal write, before any of them is acknowledged', async () => {
+    const writes: number[] = []
+    const pool = poolWith((added) => writes.push(added.length))
+    const acked: number[] = []
+    const adds = Array.from({ length: 20 }, (_, i) => pool.add(signed(TransactionType.FeeMarketEIP1559, keys[3], BigInt(i)).serialize()).then(() => acked.push(writes.length)))
+    await Promise.all(adds)
+    expect(writes.reduce((a, b) => a + b, 0)).toBe(20)
+    expect(writes.length).toBeLessThanOrEqual(3) // a few turns at most, not one write per transaction
+    expect(acked.every((w) => w >= 1)).toBe(true) // every acknowledgement came after a write
+  })
+
+  it('a replacement and the row it replaces go in the same write', async () => {
+    const log: { added: string[]; removed: string[] }[] = []
+    const pool = poolWith((added, removed) => log.push({ added: added.map((e) => bytesToHex(e.hash)), removed: removed.map(bytesToHex) }))
+    const first = createTx({ type: 2, nonce: 0n, gasLimit: 21_000n, to: new Address(new Uint8Array(20)), maxFeePerGas: 10n ** 9n, maxPriorityFeePerGas: 10n ** 9n }, { common }).sign(keys[0])
+    const second = createTx({ type: 2, nonce: 0n, gasLimit: 21_000n, to: new Address(new Uint8Array(20)), maxFeePerGas: 2n * 10n ** 9n, maxPriorityFeePerGas: 2n * 10n ** 9n }, { common }).sign(keys[0])
+    await pool.add(first.serialize())
+    await pool.add(second.serialize())
+    expect(log.at(-1)).toEqual({ added: [bytesToHex(second.hash())], removed: [bytesToHex(first.hash())] })
+  })
+
+  it('a failed journal write refuses its transactions and leaves the pool without them', async () => {
+    const pool = poolWith(() => {
+      throw new Error('SQLITE_FULL: database or disk is full')
+    })
+    const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => pool.add(signed(TransactionType.FeeMarketEIP1559, keys[1], BigInt(i)).serialize())))
+    expect(results.every((r) => r.status === 'rejected' && /SQLITE_FULL/.test(String(r.reason)))).toBe(true)
+    expect(pool.size).toBe(0)
+  })
+})
+
+describe('the sender-address cache patched into @ethereumjs/tx', () => {
+  it('is installed on every transaction class and answers what the library computes', async () => {
+    await installEvmSpeedups()
+    for (const name of TX_CLASSES) expect((txModule as unknown as Record<string, { prototype: { __senderCache?: boolean } }>)[name].prototype.__senderCache, name).toBe(true)
+    const tx = signed(TransactionType.Legacy, keys[0], 5n) as LegacyTx
+    expect(tx.getSenderAddress().toString()).toBe(bytesToHex(privateToAddress(keys[0])))
+    expect(tx.getSenderAddress()).toBe(tx.getSenderAddress()) // cached
+  })
+})
