@@ -1,15 +1,25 @@
 /**
- * End-to-end TPS benchmark: our L2 node against Hardhat's own node (EDR), in the same run, on the
- * same machine, with the same load.
+ * End-to-end TPS benchmark: our L2 node against Anvil and Hardhat's own node (EDR), in the same
+ * run, on the same machine, with the same load.
  *
  *   npx tsx scripts/bench-tps.ts [--txs N] [--workload eth|erc20|both] [--runs R]
- *                                [--only ours|anvil|hardhat[,…]] [--rss-txs N] [--l1]
+ *                                [--only ours|anvil|hardhat[,…]] [--rss-txs N] [--l1] [--no-latency]
+ *                                [--heavy-calls C]
  *   npm run bench:tps -- --txs 20000
  *
  * What is measured
  * - Each node runs as its own child process with 1 s blocks and a 60,000,000 block gas limit.
+ *   Anvil: the binary of the npm package the devnet uses, `--block-time 1 --gas-limit 60000000`.
  *   Hardhat: `hardhat node` with automine off and interval mining at 1000 ms (it rejects nonce gaps
  *   while automining). Ours: `sequencer/main.ts --block-time 1000` on a fresh temp data dir.
+ * - acks/s: accepted `eth_sendRawTransaction` per second over the sending phase alone (admission;
+ *   ours acknowledges only once the transaction is in its sqlite journal).
+ * - --heavy-calls C: C more clients call `eth_call` in a loop during every run, each a creation
+ *   call whose init code is an endless JUMP loop (`0x5b600056`) with 50,000,000 gas: the worst
+ *   read a stranger can send. Printed: the calls answered and their median time, and the TPS
+ *   beside the same node's without them (run once with and once without to compare).
+ * - Latency (unless --no-latency): after a workload's runs, LATENCY_SECONDS of steady load at half
+ *   that node's median TPS; median and p95 from each send to the block holding it being visible.
  * - The load is N transactions pre-signed before the clock starts (EIP-1559, 1000 gwei max fee,
  *   1 gwei tip), round-robin from dev accounts 0..9 to fixed recipients 10..19:
  *   `eth` = 1 wei transfers (gas 21000); `erc20` = ExampleToken `transfer(recipient, 1)` (gas 60000)
@@ -39,7 +49,7 @@ import { existsSync, mkdtempSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { encodeDeployData, encodeFunctionData, toHex, type Abi, type Address, type Hex } from 'viem'
+import { encodeDeployData, encodeFunctionData, keccak256, toHex, type Abi, type Address, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { writeDeployments } from '../batcher/deployments.ts'
 import { ANVIL_PRIVATE_KEYS, startAnvil } from './lib/anvil.ts'
@@ -67,6 +77,7 @@ import {
   runMain,
   SENDER_COUNT,
   signTx,
+  sleep,
   spawnNode,
   startOurNode,
   stopNode,
@@ -99,6 +110,9 @@ interface Options {
   runs: number
   rssTxs: number
   l1: boolean
+  latency: boolean
+  /** Clients hammering a 50M-gas eth_call loop during every run (reads must not stall the sequencer). */
+  heavyCalls: number
 }
 
 interface RunResult extends Measured {
@@ -107,16 +121,34 @@ interface RunResult extends Measured {
   largest: { number: number; txs: number; bytes: number }
 }
 
+interface LatencyResult {
+  node: NodeName
+  workload: Workload
+  /** Transactions per second sent: half the node's median TPS of the same workload. */
+  rate: number
+  count: number
+  /** Milliseconds from the send to the first sight of the block holding it. */
+  median: number
+  p95: number
+}
+
+/** Seconds of steady load in the latency phase. */
+const LATENCY_SECONDS = 10
+/** How often the latency phase looks for new blocks (ms): the figures are this coarse. */
+const LATENCY_POLL_MS = 20
+
 // ---------------------------------------------------------------------------------------------
 // Command line
 
-const USAGE = 'usage: npx tsx scripts/bench-tps.ts [--txs N] [--workload eth|erc20|both] [--runs R] [--only ours|anvil|hardhat[,…]] [--rss-txs N] [--l1]'
+const USAGE = 'usage: npx tsx scripts/bench-tps.ts [--txs N] [--workload eth|erc20|both] [--runs R] [--only ours|anvil|hardhat[,…]] [--rss-txs N] [--l1] [--no-latency] [--heavy-calls C]'
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { txs: 10_000, workloads: ['eth', 'erc20'], nodes: [...NODE_NAMES], runs: 1, rssTxs: 0, l1: false }
+  const opts: Options = { txs: 10_000, workloads: ['eth', 'erc20'], nodes: [...NODE_NAMES], runs: 1, rssTxs: 0, l1: false, latency: true, heavyCalls: 0 }
   parseFlags(argv, USAGE, (flag, value) => {
     switch (flag) {
       case '--l1': opts.l1 = true; break
+      case '--no-latency': opts.latency = false; break
+      case '--heavy-calls': opts.heavyCalls = positiveInt(flag, value()); break
       case '--txs': opts.txs = positiveInt(flag, value()); break
       case '--runs': opts.runs = positiveInt(flag, value()); break
       case '--rss-txs': opts.rssTxs = positiveInt(flag, value()); break
@@ -236,7 +268,7 @@ async function deployToken(node: RunningNode, senders: Sender[]): Promise<Token>
 // Benchmark phases
 
 /** All requested workloads and runs against one node; the node is stopped afterwards. */
-async function benchNode(node: RunningNode<NodeName>, opts: Options, senders: Sender[], recipients: Address[]): Promise<RunResult[]> {
+async function benchNode(node: RunningNode<NodeName>, opts: Options, senders: Sender[], recipients: Address[], latencies: LatencyResult[]): Promise<RunResult[]> {
   const results: RunResult[] = []
   console.log(`${node.name}: up at ${node.url} (chain id ${node.chainId}, pid ${node.pid})`)
   for (const workload of opts.workloads) {
@@ -253,7 +285,9 @@ async function benchNode(node: RunningNode<NodeName>, opts: Options, senders: Se
       await verifySignatures(batch, senders)
       const signMs = performance.now() - t
       const firstBlock = Number(await rpc<Hex>(node.url, 'eth_blockNumber')) + 1
+      const hammer = opts.heavyCalls > 0 ? hammerHeavyCalls(node.url, opts.heavyCalls) : undefined
       const measured = await measure(node.url, senders, start, batch)
+      if (hammer !== undefined) console.log(`${node.name}: heavy calls during the run: ${await hammer.stop()}`)
       const largest = await largestBlock(node.url, firstBlock, Number(await rpc<Hex>(node.url, 'eth_blockNumber')))
       const result: RunResult = { node: node.name, workload, ...measured, largest }
       results.push(result)
@@ -270,8 +304,94 @@ async function benchNode(node: RunningNode<NodeName>, opts: Options, senders: Se
         return results
       }
     }
+    if (opts.latency) {
+      const peak = median(results.filter((r) => r.workload === workload).map((r) => r.tps))
+      const latency = await measureLatency(node, workload, senders, Math.max(1, Math.round(peak / 2)), payload)
+      latencies.push(latency)
+      console.log(`${node.name} ${workload} latency at ${latency.rate} tx/s (half its peak): median ${latency.median.toFixed(0)} ms, p95 ${latency.p95.toFixed(0)} ms over ${latency.count} txs`)
+    }
   }
   return results
+}
+
+/** The worst read: a creation call looping on JUMP until its 50M gas run out. */
+const HEAVY_CALL = { data: '0x5b600056', gas: toHex(50_000_000) }
+
+/** `clients` loops of heavy eth_calls until stopped; stop() says how many were answered and how long they took. */
+function hammerHeavyCalls(url: string, clients: number): { stop(): Promise<string> } {
+  let running = true
+  const times: number[] = []
+  const errors = new Map<string, number>()
+  const loops = Array.from({ length: clients }, async () => {
+    while (running) {
+      const t = performance.now()
+      try {
+        await rpc(url, 'eth_call', [HEAVY_CALL, 'latest'], 60_000)
+      } catch (e) {
+        const m = (e as Error).message.slice(0, 60)
+        errors.set(m, (errors.get(m) ?? 0) + 1)
+      }
+      times.push(performance.now() - t)
+    }
+  })
+  return {
+    async stop() {
+      running = false
+      await Promise.all(loops)
+      const errs = [...errors].map(([m, n]) => `${n}× "${m}"`).join(', ')
+      return `${times.length} calls answered, median ${median(times).toFixed(0)} ms${errs ? `; answers: ${errs}` : ''}`
+    },
+  }
+}
+
+/**
+ * Latency at half the peak: `rate` transactions per second for LATENCY_SECONDS, sent on a steady
+ * clock (a burst every 10 ms), each timed from the start of its eth_sendRawTransaction to the
+ * first time the watcher (polling eth_blockNumber every LATENCY_POLL_MS, then reading the new
+ * blocks' transaction hashes) sees the block that holds it: when its receipt became available.
+ */
+async function measureLatency(node: RunningNode<NodeName>, workload: Workload, senders: Sender[], rate: number, payload: (i: number) => Payload): Promise<LatencyResult> {
+  const start = await nonces(node.url, senders)
+  const count = rate * LATENCY_SECONDS
+  const batch = presign(node.chainId, senders, start, count, payload)
+  const sentAt = new Map<Hex, number>()
+  const latencies: number[] = []
+  let seen = Number(await rpc<Hex>(node.url, 'eth_blockNumber'))
+  let sending = true
+  const watcher = (async () => {
+    const deadline = () => !sending && (latencies.length >= count || performance.now() - lastSeen > 10_000)
+    let lastSeen = performance.now()
+    while (!deadline()) {
+      const head = Number(await rpc<Hex>(node.url, 'eth_blockNumber'))
+      const now = performance.now()
+      for (let n = seen + 1; n <= head; n++) {
+        const block = await rpc<{ transactions: Hex[] }>(node.url, 'eth_getBlockByNumber', [toHex(n), false])
+        for (const h of block.transactions) {
+          const t = sentAt.get(h)
+          if (t !== undefined) latencies.push(now - t)
+        }
+        lastSeen = now
+      }
+      seen = head
+      await sleep(LATENCY_POLL_MS)
+    }
+  })()
+  const began = performance.now()
+  const inflight: Promise<unknown>[] = []
+  for (let i = 0; i < count; ) {
+    const due = Math.min(count, Math.floor(((performance.now() - began) / 1000) * rate))
+    for (; i < due; i++) {
+      const raw = batch.raw[i]
+      sentAt.set(keccak256(raw), performance.now())
+      inflight.push(rpc(node.url, 'eth_sendRawTransaction', [raw]).catch(() => undefined))
+    }
+    await sleep(10)
+  }
+  await Promise.all(inflight)
+  sending = false
+  await watcher
+  const sorted = [...latencies].sort((a, b) => a - b)
+  return { node: node.name, workload, rate, count: sorted.length, median: median(sorted), p95: sorted[Math.floor(sorted.length * 0.95)] ?? Number.NaN }
 }
 
 /** N ETH transfers to a fresh instance of our node in chunks; prints VmRSS as it goes. */
@@ -326,6 +446,13 @@ function report(results: RunResult[], opts: Options): void {
   }
 }
 
+function reportLatency(latencies: LatencyResult[]): void {
+  console.log(`\nLatency at half each node's peak (${LATENCY_SECONDS} s of steady load; receipt seen within ${LATENCY_POLL_MS} ms polling); target: median < block time / 2 + 100 ms = ${BLOCK_TIME_MS / 2 + 100} ms`)
+  const widths = [8, 8, 8, 8, 10, 8]
+  console.log(pad(['node', 'workload', 'tx/s', 'txs', 'median ms', 'p95 ms'], widths))
+  for (const l of latencies) console.log(pad([l.node, l.workload, String(l.rate), String(l.count), l.median.toFixed(0), l.p95.toFixed(0)], widths))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Main
 
@@ -337,12 +464,14 @@ async function main(): Promise<void> {
   if (opts.workloads.includes('erc20')) loadTokenArtifact() // compile before any clock runs
 
   const results: RunResult[] = []
+  const latencies: LatencyResult[] = []
   for (const name of opts.nodes) {
     const node = name === 'hardhat' ? await startHardhatNode() : name === 'anvil' ? await startAnvilNode() : await startOurs(path.join(tempDir, 'tps'), opts.l1)
-    results.push(...(await benchNode(node, opts, senders, recipients)))
+    results.push(...(await benchNode(node, opts, senders, recipients, latencies)))
     await stopNode(node)
   }
   report(results, opts)
+  if (latencies.length > 0) reportLatency(latencies)
 
   if (opts.rssTxs > 0) {
     const node = await startOurs(path.join(tempDir, 'rss'))

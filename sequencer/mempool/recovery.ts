@@ -37,8 +37,7 @@ export const REQUEST_BYTES = 97
 /** Most recoveries in one message, so one big turn does not hold the worker for long. */
 const MAX_BATCH = 512
 
-const WORKER_BOOT = join(__dirname, '..', 'calls', 'worker-boot.cjs')
-const WORKER_ENTRY = join(__dirname, 'recovery-worker.ts')
+const WORKER = join(__dirname, 'recovery-worker.cjs')
 
 interface Waiter {
   msgHash: Uint8Array
@@ -119,7 +118,7 @@ export class WorkerRecovery implements SenderRecovery {
 
   private spawn(): void {
     if (this.closed) return
-    const worker = new Worker(WORKER_BOOT, { workerData: { entry: WORKER_ENTRY } })
+    const worker = new Worker(WORKER)
     worker.unref() // admission never keeps a stopping process alive
     this.worker = worker
     this.ready = false
