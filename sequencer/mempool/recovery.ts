@@ -109,6 +109,7 @@ export class WorkerRecovery implements SenderRecovery {
         data[at + 96] = w.recId
       })
       const id = this.nextId++
+      if (this.inFlight.size === 0) this.worker.ref() // a reply is awaited: the process must wait for it
       this.inFlight.set(id, batch)
       this.stats.batches++
       this.stats.onWorker += batch.length
@@ -119,7 +120,7 @@ export class WorkerRecovery implements SenderRecovery {
   private spawn(): void {
     if (this.closed) return
     const worker = new Worker(WORKER)
-    worker.unref() // admission never keeps a stopping process alive
+    worker.unref() // an idle recovery thread never keeps a stopping process alive (ref'd while a batch is out)
     this.worker = worker
     this.ready = false
     worker.on('message', (msg: 'ready' | RecoveryReply) => {
@@ -130,6 +131,7 @@ export class WorkerRecovery implements SenderRecovery {
       const batch = this.inFlight.get(msg.id)
       if (batch === undefined) return
       this.inFlight.delete(msg.id)
+      if (this.inFlight.size === 0) worker.unref()
       batch.forEach((w, i) => {
         if (msg.failed[i] === 1) w.reject(new Error('signature recovery failed'))
         else w.resolve(msg.keys.slice(i * 64, i * 64 + 64))
