@@ -6,20 +6,18 @@
  * - the journal's group commit (mempool/pool.ts) writes a turn's admissions in one sqlite
  *   transaction, acknowledges nothing before it, and takes back what a failed write could not
  *   make durable;
- * - the sender-address cache patched into @ethereumjs/tx (builder/evm-speedups.ts) is installed
- *   on every transaction class and answers what the library would.
+ * (The sender-address cache that lets a block reuse the recovery: evm-speedups.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
-import { createTx, createTxFromRLP, LegacyTx, FeeMarket1559Tx, TransactionType, type TypedTransaction } from '@ethereumjs/tx'
+import { createTx, createTxFromRLP, FeeMarket1559Tx, TransactionType, type TypedTransaction } from '@ethereumjs/tx'
 import { Address, bytesToHex, privateToAddress, SECP256K1_ORDER } from '@ethereumjs/util'
 import { createChainCommon } from '../../../sequencer/chain/common.ts'
 import { TxValidator } from '../../../sequencer/mempool/validator.ts'
 import { WorkerRecovery } from '../../../sequencer/mempool/recovery.ts'
 import { TxPool, type JournalEntry } from '../../../sequencer/mempool/pool.ts'
 import { PoolError } from '../../../sequencer/mempool/errors.ts'
-import { installEvmSpeedups, TX_CLASSES } from '../../../sequencer/builder/evm-speedups.ts'
-import * as txModule from '@ethereumjs/tx'
+import { installEvmSpeedups } from '../../../sequencer/builder/evm-speedups.ts'
 import { RLP } from '@ethereumjs/rlp'
 
 // as the node does at start: the sender cache is what lets a block reuse admission's recovery
@@ -141,15 +139,5 @@ describe('journal group commit', () => {
     const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => pool.add(signed(TransactionType.FeeMarketEIP1559, keys[1], BigInt(i)).serialize())))
     expect(results.every((r) => r.status === 'rejected' && /SQLITE_FULL/.test(String(r.reason)))).toBe(true)
     expect(pool.size).toBe(0)
-  })
-})
-
-describe('the sender-address cache patched into @ethereumjs/tx', () => {
-  it('is installed on every transaction class and answers what the library computes', async () => {
-    await installEvmSpeedups()
-    for (const name of TX_CLASSES) expect((txModule as unknown as Record<string, { prototype: { __senderCache?: boolean } }>)[name].prototype.__senderCache, name).toBe(true)
-    const tx = signed(TransactionType.Legacy, keys[0], 5n) as LegacyTx
-    expect(tx.getSenderAddress().toString()).toBe(bytesToHex(privateToAddress(keys[0])))
-    expect(tx.getSenderAddress()).toBe(tx.getSenderAddress()) // cached
   })
 })
