@@ -22,7 +22,9 @@ contract MockDatasetRegistry is IDatasetRegistry {
         _datasets[datasetId] = Dataset({
             root: root,
             itemCount: itemCount,
-            registeredAt: uint64(block.timestamp),
+            // the block number, not the timestamp: a test that replays the chain on a fresh node
+            // at another time must reach the same state roots
+            registeredAt: uint64(block.number),
             owner: msg.sender,
             previous: 0,
             name: name,
