@@ -21,7 +21,7 @@ import {IModelRegistry} from "../ai/IModelRegistry.sol";
 ///      immutables and no constructor state, and its storage starts empty.
 ///
 ///      Storage layout, read directly by the node (do not reorder, insert or inherit anything
-///      with storage before `_offchainModels`):
+///      with storage before `_access`):
 ///      - slot 0: `_models`, on-chain models only. Model `modelId`'s ModelInfo starts at slot
 ///        keccak256(modelId . 0) (abi.encode(modelId, uint256(0))). That first word packs, from
 ///        the low-order end: owner (bits 0-159), gasPerCall (bits 160-223), size (bits 224-255).

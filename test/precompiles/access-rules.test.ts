@@ -18,6 +18,7 @@ import { DEFAULT_GENESIS_PATH } from '../../sequencer/chain/genesis.ts'
 import { direct, registerModel, registryAbi } from '../helpers/models.ts'
 import { accounts, ROOT, startTestNode, tempDir, type TestNode } from '../helpers/node.ts'
 import { compile } from '../helpers/solidity.ts'
+import { getModelAccess, getModelLineage } from '@ai-rollup/sdk'
 
 const CALLER_SOURCE = `
 pragma solidity ^0.8.0;
@@ -160,6 +161,12 @@ describe('model lineage and access rules on the node', () => {
       access: { restricted: false, allowedCallers: '0x0' },
     })
     expect(await t.rpc('ai_getModel', [irisId])).toMatchObject({ version: '0x1', previous: null, nextVersion: v2Id, latestVersion: v2Id, lineage: { frozen: true, trainedOn: ['0x1'], evaluatedOn: ['0x2'] } })
+    // the SDK reads the same
+    expect(await getModelLineage(t.publicClient, irisId)).toEqual({ version: 1n, previous: null, next: v2Id, latest: v2Id, frozen: true, trainedOn: [1n], evaluatedOn: [2n] })
+    expect(await getModelLineage(t.publicClient, keccak256('0x01'))).toBeNull()
+    expect(await getModelAccess(t.publicClient, irisId)).toEqual({ restricted: true, allowedCallers: 1 })
+    expect(await getModelAccess(t.publicClient, v2Id)).toEqual({ restricted: false, allowedCallers: 0 })
+    expect(await getModelAccess(t.publicClient, keccak256('0x01'))).toBeNull()
   })
 
   it('a node started empty and fed the same transactions reaches the same state roots', async () => {
