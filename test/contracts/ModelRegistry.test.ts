@@ -25,11 +25,11 @@ const MODEL_ID = keccak256(MODEL);
 const MODEL_SIZE = (MODEL.length - 2) / 2;
 
 async function registryFixture() {
-  const { registry, datasets } = await loadFixture(aiPredeploysFixture);
+  const { registry, datasets, testClient } = await loadFixture(aiPredeploysFixture);
   const [owner, alice] = await hre.viem.getWalletClients();
   const publicClient = await hre.viem.getPublicClient();
   const asAlice = await hre.viem.getContractAt('ModelRegistry', MODEL_REGISTRY_ADDRESS, { client: { wallet: alice } });
-  return { registry, datasets, owner, alice, asAlice, publicClient };
+  return { registry, datasets, testClient, owner, alice, asAlice, publicClient };
 }
 
 async function registeredFixture() {
@@ -476,6 +476,17 @@ describe('ModelRegistry', function () {
       await removeCode(DATASET_REGISTRY_ADDRESS);
       expect(await expectRevert(registry.write.setLineage([MODEL_ID, zeroHash, [1n], []]), registryAbi, 'DatasetRegistryFailed')).to.deep.equal(['0x']);
       await registry.write.setLineage([MODEL_ID, zeroHash, [], []]);
+    });
+
+    it('reverts with DatasetRegistryFailed when the DatasetRegistry reverts or answers something other than a bool', async function () {
+      const { registry, testClient } = await loadFixture(lineageFixture);
+      // runtime code that reverts with no data: revert(0, 0)
+      await testClient.setCode({ address: DATASET_REGISTRY_ADDRESS, bytecode: '0x60006000fd' });
+      expect(await expectRevert(registry.write.setLineage([MODEL_ID, zeroHash, [1n], []]), registryAbi, 'DatasetRegistryFailed')).to.deep.equal(['0x']);
+      // runtime code that returns the word 2: mstore(0, 2) return(0, 32)
+      await testClient.setCode({ address: DATASET_REGISTRY_ADDRESS, bytecode: '0x600260005260206000f3' });
+      const args = await expectRevert(registry.write.setLineage([MODEL_ID, zeroHash, [1n], []]), registryAbi, 'DatasetRegistryFailed');
+      expect(args).to.deep.equal([numberToHex(2, { size: 32 })]);
     });
 
     it('views revert with UnknownModel for an unregistered id', async function () {
