@@ -4,21 +4,27 @@
  * other caller (including a contract that DELEGATECALLs the precompile on an allowed contract's
  * behalf) with the documented reason, charges the access reads, and a node fed the same
  * transactions reaches the same state roots. The DatasetRegistry predeploy is stood in for by
- * contracts/test/MockDatasetRegistry.sol, written into this test's genesis at its address.
+ * contracts/test/MockDatasetRegistry.sol, written into this test's genesis at its address. Also:
+ * a restricted model in an EVM that does not record callers is a node fault, and the README's
+ * lineage walkthrough trains the example Iris model from its CSV rows.
  */
-import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { decodeErrorResult, decodeFunctionResult, encodeFunctionData, keccak256, parseAbi, toHex, zeroHash, type Abi, type Hex } from 'viem'
+import type { PrecompileInput } from '@ethereumjs/evm'
+import { equalsBytes, hexToBytes } from '@ethereumjs/util'
+import { decodeErrorResult, decodeFunctionResult, encodeFunctionData, keccak256, toHex, zeroHash, type Abi, type Hex } from 'viem'
+import { getModelAccess, getModelLineage } from '@ai-rollup/sdk'
+import { createInferencePrecompile, PRECOMPILE_FAILED } from '../../precompiles/a1-infer.ts'
 import { DATASET_REGISTRY, INFERENCE_PRECOMPILE, MODEL_REGISTRY } from '../../precompiles/addresses.ts'
 import { ACCESS_READ_GAS } from '../../precompiles/gas.ts'
+import { accessSlot, ModelRuntime, registrySlot } from '../../precompiles/runtime.ts'
 import { encodeInferCall } from '../../precompiles/tensor-codec.ts'
-import { buildIrisInt8Model, buildIrisModel } from '../../scripts/models/index.ts'
+import { buildIrisInt8Model, buildIrisModel, IRIS_CLASSES, irisDataset, trainIrisMlp } from '../../scripts/models/index.ts'
 import { DEFAULT_GENESIS_PATH } from '../../sequencer/chain/genesis.ts'
 import { direct, registerModel, registryAbi } from '../helpers/models.ts'
 import { accounts, ROOT, startTestNode, tempDir, type TestNode } from '../helpers/node.ts'
 import { compile } from '../helpers/solidity.ts'
-import { getModelAccess, getModelLineage } from '@ai-rollup/sdk'
 
 const CALLER_SOURCE = `
 pragma solidity ^0.8.0;
@@ -91,7 +97,10 @@ describe('model lineage and access rules on the node', () => {
     other = await deploy()
     ;[expected] = await direct(iris, flower, 'int8', 'int32', [1, 4])
   })
-  afterAll(() => t.close())
+  afterAll(async () => {
+    await t.close()
+    rmSync(dirname(genesisPath), { recursive: true, force: true })
+  })
 
   it('a public model (the default) runs for any caller, for its gasPerCall plus one access read', async () => {
     const receipt = await send(other, caller.abi, 'run', [irisId, flower], 500_000n)
@@ -184,5 +193,31 @@ describe('model lineage and access rules on the node', () => {
     } finally {
       await fresh.close()
     }
+  })
+})
+
+describe('the precompile without a caller record', () => {
+  it("a restricted model in an EVM that does not track the precompile's callers is this node's fault: halted, reported, never run", async () => {
+    const runtime = new ModelRuntime({ store: { getModel: () => undefined }, maxModelBytes: 1 << 20, scratch: true })
+    const faults: unknown[] = []
+    runtime.onFault((err) => faults.push(err))
+    const id = hexToBytes(irisId)
+    const words = new Map([[registrySlot(id), hexToBytes(`0x${'11'.repeat(20)}`)], [accessSlot(id), hexToBytes('0x01')]])
+    const stateManager = { getStorage: async (_address: unknown, key: Uint8Array) => [...words].find(([slot]) => equalsBytes(slot, key))?.[1] ?? new Uint8Array() }
+    const input = { data: encodeInferCall(irisId, flower), gasLimit: 1_000_000n, common: { customCrypto: {} }, _EVM: { stateManager } } as unknown as PrecompileInput
+    const result = await createInferencePrecompile(runtime)(input)
+    expect(result.exceptionError?.error).toBe(PRECOMPILE_FAILED)
+    expect(result.executionGasUsed).toBe(1_000_000n)
+    expect(String(faults[0])).toMatch(/does not track its callers/)
+  })
+})
+
+describe('the README walkthrough "from a dataset to a provable model"', () => {
+  it('the Iris rows written as CSV and read back train exactly the example model precompiles/models/iris-mlp.onnx', () => {
+    const d = irisDataset()
+    const csv = ['sepalLength,sepalWidth,petalLength,petalWidth,species', ...d.x.map((r, i) => [...r, IRIS_CLASSES[d.y[i]]].join(','))].join('\n')
+    const rows = csv.trim().split('\n').slice(1).map((l) => l.split(','))
+    const weights = trainIrisMlp({ x: rows.map((r) => r.slice(0, 4).map(Number)), y: rows.map((r) => IRIS_CLASSES.indexOf(r[4])) })
+    expect(keccak256(buildIrisModel(weights))).toBe(keccak256(readFileSync(join(ROOT, 'precompiles/models/iris-mlp.onnx'))))
   })
 })
