@@ -233,13 +233,14 @@ export function accessSlot(id: Uint8Array, keccak: (data: Uint8Array) => Uint8Ar
 }
 
 /**
- * ModelRegistry's storage slot of `caller`'s entry in `id`'s allowlist: the `allowed` mapping sits
- * one word after the access word A, so the entry is at keccak256(caller ‖ (A + 1)); nonzero = allowed.
+ * ModelRegistry's storage slot of `caller`'s (20 bytes) entry in a model's allowlist, given the
+ * slot A of its access word (`accessSlot`): the `allowed` mapping sits one word after A, so the
+ * entry is at keccak256(caller left-padded to 32 bytes ‖ (A + 1)); nonzero = allowed.
  */
-export function allowlistSlot(access: Uint8Array, caller: Uint8Array, keccak: (data: Uint8Array) => Uint8Array = keccak_256): Uint8Array {
+export function allowlistSlot(accessWordSlot: Uint8Array, caller: Uint8Array, keccak: (data: Uint8Array) => Uint8Array = keccak_256): Uint8Array {
   const preimage = new Uint8Array(64)
   preimage.set(caller, 12)
-  preimage.set(setLengthLeft(bigIntToBytes((bytesToBigInt(access) + 1n) & WORD_MASK), 32), 32)
+  preimage.set(setLengthLeft(bigIntToBytes((bytesToBigInt(accessWordSlot) + 1n) & WORD_MASK), 32), 32)
   return keccak(preimage)
 }
 
