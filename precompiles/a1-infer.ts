@@ -3,9 +3,11 @@
  *
  * Order of work, so that nothing unpaid runs:
  * 1. decode the call; check in the ModelRegistry's storage that the model is registered (chain
- *    state decides, not the byte store);
- * 2. charge the model's gasPerCall (from its static analysis) — too little gas is out-of-gas and
- *    the model does not run;
+ *    state decides, not the byte store) and that its access rule lets the caller run it (the
+ *    access word; for a restricted model, the caller's allowlist entry: callers.ts says who the
+ *    caller is);
+ * 2. charge the model's gasPerCall (from its static analysis) plus ACCESS_READ_GAS per access
+ *    word read — too little gas is out-of-gas and the model does not run;
  * 3. convert the input (tensor-codec.ts rules), run the model's canonical plan (canonical/: the
  *    same bits on every CPU), convert the output;
  * 4. log `Inference(bytes32 indexed modelId, bytes32 inputHash, bytes32 outputHash)` from this
@@ -24,8 +26,9 @@ import { hexToBytes } from '@ethereumjs/util'
 import { keccak256, toHex, type Hex } from 'viem'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import { INFERENCE_PRECOMPILE } from './addresses.ts'
-import { INFER_REJECT_GAS } from './gas.ts'
-import { REGISTRY_ADDRESS, registrySlot, type ModelRuntime } from './runtime.ts'
+import { inferenceCaller } from './callers.ts'
+import { ACCESS_READ_GAS, INFER_REJECT_GAS } from './gas.ts'
+import { accessSlot, allowlistSlot, REGISTRY_ADDRESS, registrySlot, type ModelRuntime } from './runtime.ts'
 import { CodecError, decodeInferCall, encodeInferResult, encodeRevertReason, fromTensorData, toTensorData, type InferCall } from './tensor-codec.ts'
 
 export { packWords } from './tensor-codec.ts'
@@ -62,8 +65,24 @@ async function run(runtime: ModelRuntime, input: PrecompileInput): Promise<ExecR
   const id = call.id.slice() // the log keeps it: a copy, not a view into the calldata
   const keccak = input.common.customCrypto.keccak256 ?? keccak_256
   // registered? chain state decides (the registry's storage), not the byte store
-  const owner = await input._EVM.stateManager.getStorage(REGISTRY_ADDRESS, registrySlot(id, keccak, call.modelId))
+  const state = input._EVM.stateManager
+  const owner = await state.getStorage(REGISTRY_ADDRESS, registrySlot(id, keccak, call.modelId))
   if (!owner.some((b) => b !== 0)) return revert(input, 'unknown model')
+  // may the caller run it? the access word's low byte is `restricted` (a stored word comes back
+  // big-endian, possibly without its leading zeros: the low byte is the last one)
+  const accessKey = accessSlot(id, keccak, call.modelId)
+  const access = await state.getStorage(REGISTRY_ADDRESS, accessKey)
+  let gas = ACCESS_READ_GAS
+  if (access.length > 0 && access[access.length - 1] !== 0) {
+    const caller = inferenceCaller(input._EVM)
+    if (caller === undefined) {
+      runtime.fault(new Error('the inference precompile ran in an EVM that does not track its callers (precompiles/callers.ts)'))
+      return exceptionalHalt(input.gasLimit)
+    }
+    const entry = await state.getStorage(REGISTRY_ADDRESS, allowlistSlot(accessKey, caller.bytes, keccak))
+    if (!entry.some((b) => b !== 0)) return revert(input, `caller ${caller.toString()} is not allowed to call this model`)
+    gas += ACCESS_READ_GAS
+  }
   let info
   try {
     info = runtime.info(id, call.modelId)
@@ -74,7 +93,8 @@ async function run(runtime: ModelRuntime, input: PrecompileInput): Promise<ExecR
     return exceptionalHalt(input.gasLimit)
   }
 
-  if (input.gasLimit < info.gasPerCall) return outOfGas(input.gasLimit)
+  gas += info.gasPerCall
+  if (input.gasLimit < gas) return outOfGas(input.gasLimit)
   let data
   try {
     data = toTensorData(call.input, info.input.type, info.input.length)
@@ -103,7 +123,7 @@ async function run(runtime: ModelRuntime, input: PrecompileInput): Promise<ExecR
     returnValue = encodeInferResult(output)
   } catch (err) {
     if (listener !== undefined && !timed) listener(call.modelId, (performance.now() - started) / 1000, false)
-    if (err instanceof CodecError) return revert(input, err.message, info.gasPerCall)
+    if (err instanceof CodecError) return revert(input, err.message, gas)
     if (storeFault !== undefined) runtime.fault(storeFault)
     // the canonical plan failing on a registered model is the model's failure, the same on every node
     return exceptionalHalt(input.gasLimit)
@@ -114,7 +134,7 @@ async function run(runtime: ModelRuntime, input: PrecompileInput): Promise<ExecR
   record.set(keccak(call.words), 0)
   record.set(keccak(returnValue.subarray(64)), 32)
   return {
-    executionGasUsed: info.gasPerCall,
+    executionGasUsed: gas,
     returnValue,
     logs: [[self, [EVENT_TOPIC, id], record]],
   }

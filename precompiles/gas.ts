@@ -7,6 +7,14 @@
 /** Charged when infer() reverts before running a model (bad calldata, unknown model, bad input), in gas. */
 export const INFER_REJECT_GAS = 5_000n
 
+/**
+ * Per ModelRegistry storage word infer() reads beyond the model's first word (which its
+ * gasPerCall has always covered), in gas: EIP-2929's cold SLOAD. Every call reads the model's
+ * access word (+2,100); a call of a restricted model also reads the caller's allowlist entry
+ * (+4,200 in all). Charged with gasPerCall, before the model runs.
+ */
+export const ACCESS_READ_GAS = 2_100n
+
 /** Fixed part of analyze(), in gas. */
 export const ANALYZE_BASE_GAS = 50_000n
 

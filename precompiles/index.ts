@@ -25,6 +25,8 @@ export function customPrecompiles(runtime: ModelRuntime): CustomPrecompile[] {
   return aiPrecompiles(runtime).map(({ address, function: fn }) => ({ address, function: fn }))
 }
 
+/** Every VM that runs these precompiles must record the inference precompile's callers (access rules). */
+export { trackInferenceCallers } from './callers.ts'
 export { DATA_ANCHOR, INFERENCE_COORDINATOR, INFERENCE_EVENT_TOPIC, INFERENCE_PRECOMPILE, L2_BRIDGE, MODEL_ANALYZER_PRECOMPILE, MODEL_REGISTRY, ModelRuntime }
 export type { ModelBytesStore, ModelRuntimeOptions }
 export { analyzeModel, DEFAULT_MAX_MODEL_BYTES, inferenceGas, ModelValidationError, type ModelInfo } from './onnx/analyze.ts'

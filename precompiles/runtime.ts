@@ -12,7 +12,7 @@
  * A runtime used for calls (`scratch: true`) never hands pending bytes to a block: it keeps the
  * last few admitted models in a small LRU so a call can register and run a model in one go.
  */
-import { Address, bigIntToBytes, bytesToHex, hexToBytes, setLengthLeft } from '@ethereumjs/util'
+import { Address, bigIntToBytes, bytesToBigInt, bytesToHex, hexToBytes, setLengthLeft } from '@ethereumjs/util'
 import { keccak256 } from 'viem'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import { analyzeModel, ModelValidationError, type ModelInfo } from './onnx/analyze.ts'
@@ -54,6 +54,9 @@ const TRIAL_PASSED = 'passed' as const
 
 /** Storage slot of ModelRegistry's `_models` mapping (slot 0 by contract layout; its first word holds the owner). */
 const MODELS_MAPPING_SLOT = 0n
+
+/** Storage slot of ModelRegistry's `_access` mapping (slot 3; see the storage notes in contracts/L2/ModelRegistry.sol). */
+const ACCESS_MAPPING_SLOT = 3n
 
 export class ModelRuntime {
   private readonly infos = new Map<string, ModelInfo>()
@@ -205,14 +208,50 @@ const MAX_CACHED_SLOTS = 4096
 export function registrySlot(id: Uint8Array, keccak: (data: Uint8Array) => Uint8Array = keccak_256, key: string = bytesToHex(id)): Uint8Array {
   let slot = registrySlots.get(key)
   if (slot === undefined) {
-    const preimage = new Uint8Array(64)
-    preimage.set(id, 0)
-    preimage.set(setLengthLeft(bigIntToBytes(MODELS_MAPPING_SLOT), 32), 32)
-    slot = keccak(preimage)
+    slot = keccak(concatWords(id, MODELS_MAPPING_SLOT))
     if (registrySlots.size >= MAX_CACHED_SLOTS) registrySlots.clear()
     registrySlots.set(key, slot)
   }
   return slot
+}
+
+/** Registry storage slot of each model's access word, keccak256(modelId . 3): computed once per model. */
+const accessSlots = new Map<string, Uint8Array>()
+
+/**
+ * ModelRegistry's storage slot of `id`'s access word, keccak256(id ‖ 3), cached: bits 0-7 hold
+ * `restricted`, bits 8-39 the allowlist's size (contracts/L2/ModelRegistry.sol storage notes).
+ */
+export function accessSlot(id: Uint8Array, keccak: (data: Uint8Array) => Uint8Array = keccak_256, key: string = bytesToHex(id)): Uint8Array {
+  let slot = accessSlots.get(key)
+  if (slot === undefined) {
+    slot = keccak(concatWords(id, ACCESS_MAPPING_SLOT))
+    if (accessSlots.size >= MAX_CACHED_SLOTS) accessSlots.clear()
+    accessSlots.set(key, slot)
+  }
+  return slot
+}
+
+/**
+ * ModelRegistry's storage slot of `caller`'s (20 bytes) entry in a model's allowlist, given the
+ * slot A of its access word (`accessSlot`): the `allowed` mapping sits one word after A, so the
+ * entry is at keccak256(caller left-padded to 32 bytes ‖ (A + 1)); nonzero = allowed.
+ */
+export function allowlistSlot(accessWordSlot: Uint8Array, caller: Uint8Array, keccak: (data: Uint8Array) => Uint8Array = keccak_256): Uint8Array {
+  const preimage = new Uint8Array(64)
+  preimage.set(caller, 12)
+  preimage.set(setLengthLeft(bigIntToBytes((bytesToBigInt(accessWordSlot) + 1n) & WORD_MASK), 32), 32)
+  return keccak(preimage)
+}
+
+const WORD_MASK = (1n << 256n) - 1n
+
+/** A 32-byte key followed by a mapping's slot number as a word: the preimage of a mapping entry's slot. */
+function concatWords(key: Uint8Array, mappingSlot: bigint): Uint8Array {
+  const preimage = new Uint8Array(64)
+  preimage.set(key, 0)
+  preimage.set(setLengthLeft(bigIntToBytes(mappingSlot), 32), 32)
+  return preimage
 }
 
 /** The ModelRegistry predeploy, as the state manager addresses it. */

@@ -103,13 +103,14 @@ import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { InferenceSession, Tensor } from 'onnxruntime-node'
-import { bytesToHex as utilBytesToHex, hexToBytes as utilHexToBytes } from '@ethereumjs/util'
+import { bytesToHex as utilBytesToHex, equalsBytes, hexToBytes as utilHexToBytes } from '@ethereumjs/util'
 import type { PrecompileInput } from '@ethereumjs/evm'
 import { decodeFunctionResult, encodeFunctionData, keccak256, parseAbi, toHex, type Abi, type Hex } from 'viem'
 import { createInferencePrecompile } from '../precompiles/a1-infer.ts'
 import { compileModel, type CompiledModel } from '../precompiles/canonical/index.ts'
 import { analyzeModel, DEFAULT_MAX_MODEL_BYTES, INFERENCE_PRECOMPILE, MODEL_REGISTRY, ModelRuntime, type ModelBytesStore, type ModelInfo } from '../precompiles/index.ts'
-import { isRegistered } from '../precompiles/runtime.ts'
+import { ACCESS_READ_GAS } from '../precompiles/gas.ts'
+import { accessSlot, isRegistered, REGISTRY_ADDRESS, registrySlot } from '../precompiles/runtime.ts'
 import { deterministicSessionOptions } from '../precompiles/sessions.ts'
 import { decodeInferCall, encodeInferCall, encodeInferResult, fromTensorData, toTensorData, type TensorData } from '../precompiles/tensor-codec.ts'
 import { createChainCommon } from '../sequencer/chain/common.ts'
@@ -439,16 +440,21 @@ class MapStore implements ModelBytesStore {
   }
 }
 
-/** What the EVM's state manager answers for the registry slot: a non-zero owner word, so "registered". */
-function registeredState() {
+/**
+ * What the EVM's state manager answers for ModelRegistry's storage: a non-zero word for the
+ * model's owner ("registered"), zero for every other word (its access word: a public model).
+ */
+function registeredState(id: Uint8Array) {
+  const ownerSlot = registrySlot(id)
   const registered = new Uint8Array(32)
   registered[31] = 1
-  return { getStorage: async () => registered }
+  const zero = new Uint8Array()
+  return { getStorage: async (_address: unknown, key: Uint8Array) => (equalsBytes(key, ownerSlot) ? registered : zero) }
 }
 
-/** A PrecompileInput as the EVM builds it; the only state read (ModelRegistry storage) answers "registered". */
+/** A PrecompileInput as the EVM builds it; the state reads (ModelRegistry storage) answer "registered, public". */
 function precompileInput(data: Uint8Array): PrecompileInput {
-  const stateManager = registeredState()
+  const stateManager = registeredState(decodeInferCall(data).id)
   return { data, gasLimit: 10_000_000n, common: createChainCommon(CHAIN_ID_FOR_COMMON), _EVM: { stateManager } as unknown as PrecompileInput['_EVM'] }
 }
 
@@ -471,8 +477,10 @@ async function prepareHarness(p: Prepared, runtime: ModelRuntime, infer: ReturnT
     return r
   }
   const first = await precompile()
-  if (first.executionGasUsed !== p.info.gasPerCall || first.logs?.length !== 1) {
-    throw new Error(`${p.name}: precompile charged ${first.executionGasUsed} gas (expected ${p.info.gasPerCall}) with ${first.logs?.length ?? 0} logs`)
+  // a public model: its gasPerCall plus the read of its access word
+  const expectedGas = p.info.gasPerCall + ACCESS_READ_GAS
+  if (first.executionGasUsed !== expectedGas || first.logs?.length !== 1) {
+    throw new Error(`${p.name}: precompile charged ${first.executionGasUsed} gas (expected ${expectedGas}) with ${first.logs?.length ?? 0} logs`)
   }
   // the plan the precompile compiled on its first call, from the runtime's cache
   const plan = runtime.plans.get(p.id, () => runtime.bytes(idBytes))
@@ -491,7 +499,7 @@ async function breakdown(h: Harness, runtime: ModelRuntime, n: number): Promise<
   const idBytes = utilHexToBytes(p.id)
   // the node's keccak (native addon through Common.customCrypto), as the precompile uses it
   const nativeKeccak = createChainCommon(CHAIN_ID_FOR_COMMON).customCrypto.keccak256!
-  const state = registeredState() as unknown as Parameters<typeof isRegistered>[0]
+  const state = registeredState(idBytes) as unknown as Parameters<typeof isRegistered>[0]
   const loader = () => runtime.bytes(idBytes)
   const outData = h.plan.run(data)
   const topic = utilHexToBytes(keccak256(toHex('Inference(bytes32,bytes32,bytes32)')))
@@ -500,6 +508,7 @@ async function breakdown(h: Harness, runtime: ModelRuntime, n: number): Promise<
   const pieces: [string, () => unknown, boolean?][] = [
     ['ABI decode (decodeInferCall)', () => decodeInferCall(calldata)],
     ['registry check (isRegistered: slot cache, read)', () => isRegistered(state, idBytes, nativeKeccak, p.id)],
+    ['access check (access word: slot cache, read)', () => state.getStorage(REGISTRY_ADDRESS, accessSlot(idBytes, nativeKeccak, p.id))],
     ['model info lookup (runtime.info)', () => runtime.info(idBytes, p.id)],
     ['input int256 → tensor (toTensorData)', () => toTensorData(input, info.input.type, info.input.length)],
     ['plan cache + plan.run + output check', () => runtime.plans.run(p.id, loader, info, data), true],

@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {AI} from "../ai/AI.sol";
+import {IDatasetRegistry} from "../ai/IDatasetRegistry.sol";
 import {IModelAnalyzer} from "../ai/IModelAnalyzer.sol";
 import {IModelRegistry} from "../ai/IModelRegistry.sol";
 
@@ -20,7 +21,7 @@ import {IModelRegistry} from "../ai/IModelRegistry.sol";
 ///      immutables and no constructor state, and its storage starts empty.
 ///
 ///      Storage layout, read directly by the node (do not reorder, insert or inherit anything
-///      with storage before `_offchainModels`):
+///      with storage before `_access`):
 ///      - slot 0: `_models`, on-chain models only. Model `modelId`'s ModelInfo starts at slot
 ///        keccak256(modelId . 0) (abi.encode(modelId, uint256(0))). That first word packs, from
 ///        the low-order end: owner (bits 0-159), gasPerCall (bits 160-223), size (bits 224-255).
@@ -33,6 +34,14 @@ import {IModelRegistry} from "../ai/IModelRegistry.sol";
 ///        does on a chain without off-chain models), the ids start at keccak256(1).
 ///      - slot 2: `_offchainModels`. Model `modelId`'s OffchainModel starts at keccak256(modelId . 2);
 ///        its first word packs owner (bits 0-159), size (160-223), timeoutSeconds (224-255).
+///      - slot 3: `_access`, read by the inference precompile on every call. Model `modelId`'s
+///        Access starts at A = keccak256(modelId . 3); word A packs restricted (bits 0-7, 0 or 1)
+///        and allowedCallers (bits 8-39). Caller `c` is allowed iff the word at
+///        keccak256(c . (A + 1)) (abi.encode(address c, uint256(A + 1))) is nonzero. A public
+///        model (word A zero) costs the precompile one extra read, a restricted one two.
+///      - slot 4: `_lineages` (Lineage at keccak256(modelId . 4): previous, next, first, then
+///        version, then the two dataset arrays); slot 5: `_latest` (newest version by a line's
+///        first version). Only this contract reads these.
 ///      test/contracts/ModelRegistry.test.ts asserts this layout.
 contract ModelRegistry is IModelRegistry {
     /// @notice Longest name accepted, in bytes of UTF-8.
@@ -54,6 +63,9 @@ contract ModelRegistry is IModelRegistry {
     /// @notice modelKind of an off-chain model (`registerOffchain`).
     uint8 public constant KIND_OFFCHAIN = 2;
 
+    /// @notice Most dataset ids in each of a lineage's two lists.
+    uint256 public constant MAX_LINEAGE_DATASETS = 32;
+
     /// @dev Error(string)'s selector, bytes4(keccak256("Error(string)")).
     bytes4 private constant ERROR_STRING_SELECTOR = 0x08c379a0;
 
@@ -62,6 +74,50 @@ contract ModelRegistry is IModelRegistry {
     /// @dev Slot 1: its length word is the model count (see the storage notes above).
     bytes32[] private _modelIds;
     mapping(bytes32 modelId => OffchainModel) private _offchainModels;
+    /// @dev Slot 3, read by the inference precompile: keep the field order (see the storage notes above).
+    mapping(bytes32 modelId => Access) private _access;
+    /// @dev Slot 4.
+    mapping(bytes32 modelId => Lineage) private _lineages;
+    /// @dev Slot 5: the newest version of each line, keyed by the line's first version.
+    mapping(bytes32 firstVersion => bytes32 latest) private _latest;
+
+    /// @dev Who may call an on-chain model through the inference precompile.
+    struct Access {
+        /// Whether only the allowlist may call (false: anyone).
+        bool restricted;
+        /// Number of addresses with `allowed` true.
+        uint32 allowedCallers;
+        mapping(address caller => bool) allowed;
+    }
+
+    /// @dev A model's declared lineage; `version` is zero until it is declared.
+    struct Lineage {
+        bytes32 previous;
+        bytes32 next;
+        /// The first version of its line (itself for a first version).
+        bytes32 first;
+        uint64 version;
+        uint256[] trainedOn;
+        uint256[] evaluatedOn;
+    }
+
+    /// @dev Reverts with UnknownModel unless `modelId` is registered (either kind), and with
+    ///      NotModelOwner unless the sender owns it.
+    modifier onlyModelOwner(bytes32 modelId) {
+        address owner = _ownerOf(modelId);
+        if (owner == address(0)) revert UnknownModel(modelId);
+        if (owner != msg.sender) revert NotModelOwner(modelId, msg.sender);
+        _;
+    }
+
+    /// @dev Reverts with UnknownModel unless `modelId` is an on-chain model, and with
+    ///      NotModelOwner unless the sender owns it.
+    modifier onlyOnchainOwner(bytes32 modelId) {
+        address owner = _models[modelId].owner;
+        if (owner == address(0)) revert UnknownModel(modelId);
+        if (owner != msg.sender) revert NotModelOwner(modelId, msg.sender);
+        _;
+    }
 
     /// @inheritdoc IModelRegistry
     function register(bytes calldata onnxModel, string calldata name) external returns (bytes32 modelId) {
@@ -174,6 +230,140 @@ contract ModelRegistry is IModelRegistry {
         for (uint256 i = 0; i < n; ++i) {
             ids[i] = _modelIds[offset + i];
         }
+    }
+
+    /// @inheritdoc IModelRegistry
+    function setLineage(
+        bytes32 modelId,
+        bytes32 previous,
+        uint256[] calldata trainedOn,
+        uint256[] calldata evaluatedOn
+    ) external onlyModelOwner(modelId) {
+        Lineage storage lineage = _lineages[modelId];
+        if (lineage.version != 0) revert LineageAlreadySet(modelId);
+        uint64 version = 1;
+        bytes32 first = modelId;
+        if (previous != bytes32(0)) {
+            address previousOwner = _ownerOf(previous);
+            if (previousOwner == address(0)) revert UnknownModel(previous);
+            if (previousOwner != msg.sender) revert PreviousOwnerMismatch(previous, previousOwner);
+            Lineage storage prior = _lineages[previous];
+            // `modelId` is not frozen yet and `previous` is (so previous != modelId): every link
+            // goes from a model frozen now to one frozen before, which rules out cycles.
+            if (prior.version == 0) revert PreviousLineageNotSet(previous);
+            if (prior.next != bytes32(0)) revert PreviousHasSuccessor(previous, prior.next);
+            prior.next = modelId;
+            version = prior.version + 1;
+            first = prior.first;
+        }
+        _checkDatasets(trainedOn);
+        _checkDatasets(evaluatedOn);
+        lineage.previous = previous;
+        lineage.first = first;
+        lineage.version = version;
+        lineage.trainedOn = trainedOn;
+        lineage.evaluatedOn = evaluatedOn;
+        _latest[first] = modelId;
+        emit LineageSet(modelId, previous, version, trainedOn, evaluatedOn);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function getLineage(bytes32 modelId)
+        external
+        view
+        returns (bytes32 previous, uint256[] memory trainedOn, uint256[] memory evaluatedOn)
+    {
+        if (_ownerOf(modelId) == address(0)) revert UnknownModel(modelId);
+        Lineage storage lineage = _lineages[modelId];
+        return (lineage.previous, lineage.trainedOn, lineage.evaluatedOn);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function getVersion(bytes32 modelId)
+        external
+        view
+        returns (uint64 version, bytes32 previous, bytes32 next, bytes32 latest, bool frozen)
+    {
+        if (_ownerOf(modelId) == address(0)) revert UnknownModel(modelId);
+        Lineage storage lineage = _lineages[modelId];
+        frozen = lineage.version != 0;
+        version = frozen ? lineage.version : 1;
+        return (version, lineage.previous, lineage.next, _latestOf(modelId), frozen);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function latestVersion(bytes32 modelId) external view returns (bytes32) {
+        if (_ownerOf(modelId) == address(0)) revert UnknownModel(modelId);
+        return _latestOf(modelId);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function setAccess(bytes32 modelId, bool restricted) external onlyOnchainOwner(modelId) {
+        _access[modelId].restricted = restricted;
+        emit AccessChanged(modelId, restricted);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function allowCaller(bytes32 modelId, address caller, bool allowed) external onlyOnchainOwner(modelId) {
+        if (caller == address(0)) revert ZeroCaller();
+        Access storage access = _access[modelId];
+        if (access.allowed[caller] != allowed) {
+            access.allowed[caller] = allowed;
+            if (allowed) ++access.allowedCallers;
+            else --access.allowedCallers;
+        }
+        emit CallerAllowed(modelId, caller, allowed);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function getAccess(bytes32 modelId) external view returns (bool restricted, uint32 allowedCallers) {
+        if (_models[modelId].owner == address(0)) revert UnknownModel(modelId);
+        Access storage access = _access[modelId];
+        return (access.restricted, access.allowedCallers);
+    }
+
+    /// @inheritdoc IModelRegistry
+    function mayCall(bytes32 modelId, address caller) external view returns (bool) {
+        if (_models[modelId].owner == address(0)) return false;
+        Access storage access = _access[modelId];
+        return !access.restricted || access.allowed[caller];
+    }
+
+    /// @dev The owner of `modelId` as either kind, or zero if it is not registered.
+    function _ownerOf(bytes32 modelId) private view returns (address) {
+        address owner = _models[modelId].owner;
+        return owner != address(0) ? owner : _offchainModels[modelId].owner;
+    }
+
+    /// @dev The newest version of `modelId`'s line; a model that has not declared its lineage
+    ///      has no successor (a successor needs a declared previous version), so it is its own.
+    function _latestOf(bytes32 modelId) private view returns (bytes32) {
+        Lineage storage lineage = _lineages[modelId];
+        return lineage.version == 0 ? modelId : _latest[lineage.first];
+    }
+
+    /// @dev Reverts unless `ids` holds at most MAX_LINEAGE_DATASETS distinct ids that the
+    ///      DatasetRegistry predeploy knows.
+    function _checkDatasets(uint256[] calldata ids) private view {
+        if (ids.length > MAX_LINEAGE_DATASETS) revert TooManyDatasets(ids.length, MAX_LINEAGE_DATASETS);
+        for (uint256 i = 0; i < ids.length; ++i) {
+            for (uint256 j = 0; j < i; ++j) {
+                if (ids[j] == ids[i]) revert DuplicateDataset(ids[i]);
+            }
+            if (!_datasetExists(ids[i])) revert UnknownDataset(ids[i]);
+        }
+    }
+
+    /// @dev Asks the DatasetRegistry predeploy whether `datasetId` exists. A low-level call so
+    ///      that a missing registry (a call to an address without code succeeds with no data)
+    ///      is a named error rather than a revert without data.
+    function _datasetExists(uint256 datasetId) private view returns (bool) {
+        (bool ok, bytes memory returnData) =
+            AI.DATASET_REGISTRY.staticcall(abi.encodeCall(IDatasetRegistry.exists, (datasetId)));
+        if (!ok || returnData.length != 32) revert DatasetRegistryFailed(returnData);
+        uint256 answer = abi.decode(returnData, (uint256));
+        if (answer > 1) revert DatasetRegistryFailed(returnData);
+        return answer == 1;
     }
 
     /// @dev Which kind `modelId` is registered as, if any.

@@ -23,6 +23,9 @@ library AI {
     /// @notice The InferenceCoordinator predeploy (IInferenceCoordinator): off-chain models,
     ///         run by staked nodes and delivered by callback (contracts/ai/InferenceConsumer.sol).
     address internal constant INFERENCE_COORDINATOR = 0x4200000000000000000000000000000000000400;
+    /// @notice The DatasetRegistry predeploy (IDatasetRegistry): anchored dataset versions, which
+    ///         a model's lineage names (IModelRegistry.getLineage).
+    address internal constant DATASET_REGISTRY = 0x4200000000000000000000000000000000000500;
 
     /// @notice 1.0 in the fixed-point format float tensors use.
     int256 internal constant ONE = 1e18;

@@ -13,6 +13,19 @@ pragma solidity 0.8.30;
 ///      never touch the chain. One id is registered as one kind at most; `isRegistered`,
 ///      `getModel` and the precompile know on-chain models only, `modelKind`, `modelCount` and
 ///      the enumeration (`modelIdAt`, `modelIds`) cover both kinds.
+///
+///      **Lineage** (both kinds): a model's owner declares once, with `setLineage`, which model it is
+///      a new version of (same owner) and which DatasetRegistry versions it was trained and
+///      evaluated on; the declaration is then frozen. Versions form linear chains (v1 → v2 → …):
+///      a previous version must have declared its own lineage first and may have one successor,
+///      so every link points to a model frozen earlier and no cycle can form.
+///
+///      **Access** (on-chain models): public by default; the owner may restrict a model to an
+///      allowlist of callers (`setAccess`, `allowCaller`). The inference precompile enforces it
+///      from this contract's storage: the caller is the address whose code CALLs (or STATICCALLs,
+///      or CALLCODEs) the precompile, or for a DELEGATECALL into the precompile the contract that
+///      delegates. Anyone may still simulate a call with eth_call and any `from`: access rules
+///      govern what transactions can do with a model, not who can read its (public) bytes.
 interface IModelRegistry {
     /// @notice What the registry knows of one model.
     /// @dev Field order is part of the node's contract (see ModelRegistry's storage notes): do not reorder.
@@ -66,6 +79,22 @@ interface IModelRegistry {
     /// @param uri Where nodes fetch the bytes.
     event OffchainModelRegistered(bytes32 indexed modelId, address indexed owner, string name, string uri);
 
+    /// @notice Owner `owner` declared model `modelId`'s lineage, frozen from now on.
+    /// @param modelId The model.
+    /// @param previous The model it is a new version of, or zero for a first version.
+    /// @param version Its version number: 1 for a first version, the previous one's plus 1 otherwise.
+    /// @param trainedOn DatasetRegistry ids of the dataset versions it was trained on.
+    /// @param evaluatedOn DatasetRegistry ids of the dataset versions it was evaluated on.
+    event LineageSet(
+        bytes32 indexed modelId, bytes32 indexed previous, uint64 version, uint256[] trainedOn, uint256[] evaluatedOn
+    );
+
+    /// @notice On-chain model `modelId` became restricted to its allowlist (`restricted`) or public.
+    event AccessChanged(bytes32 indexed modelId, bool restricted);
+
+    /// @notice `caller` was put on (`allowed`) or taken off on-chain model `modelId`'s allowlist.
+    event CallerAllowed(bytes32 indexed modelId, address indexed caller, bool allowed);
+
     /// @notice The same bytes (same modelId) are already registered, as either kind.
     error ModelAlreadyRegistered(bytes32 modelId);
     /// @notice A model needs a name.
@@ -95,6 +124,28 @@ interface IModelRegistry {
     error TimeoutOutOfRange(uint32 timeoutSeconds, uint32 min, uint32 max);
     /// @notice modelIdAt(`index`) with only `count` models registered.
     error IndexOutOfRange(uint256 index, uint256 count);
+    /// @notice Only model `modelId`'s owner may change its lineage or access; `caller` is not it.
+    error NotModelOwner(bytes32 modelId, address caller);
+    /// @notice Model `modelId`'s lineage was declared already; it is frozen.
+    error LineageAlreadySet(bytes32 modelId);
+    /// @notice A new version must have the owner of its previous version; `previous` belongs to `previousOwner`.
+    error PreviousOwnerMismatch(bytes32 previous, address previousOwner);
+    /// @notice `previous` has not declared its own lineage yet: declare it first (an empty one
+    ///         will do), so that versions are frozen in order and cannot form a cycle.
+    error PreviousLineageNotSet(bytes32 previous);
+    /// @notice `previous` already has a newer version, `successor`: versions form a line.
+    error PreviousHasSuccessor(bytes32 previous, bytes32 successor);
+    /// @notice DatasetRegistry has no dataset version `datasetId`.
+    error UnknownDataset(uint256 datasetId);
+    /// @notice Dataset `datasetId` appears twice in the same list.
+    error DuplicateDataset(uint256 datasetId);
+    /// @notice A lineage list has `count` datasets; at most `max` are allowed.
+    error TooManyDatasets(uint256 count, uint256 max);
+    /// @notice The DatasetRegistry predeploy did not answer `exists` with a bool (e.g. no code
+    ///         at its address); `returnData` is what it gave.
+    error DatasetRegistryFailed(bytes returnData);
+    /// @notice The zero address cannot be allowed as a caller.
+    error ZeroCaller();
 
     /// @notice Registers the ONNX model `onnxModel` under `name`; the caller becomes its owner.
     /// @dev modelId = keccak256(onnxModel). The analyzer precompile validates the bytes and sets
@@ -156,4 +207,62 @@ interface IModelRegistry {
     /// @notice Up to `limit` model ids from position `offset` on, in registration order (fewer
     ///         at the end, none past it).
     function modelIds(uint256 offset, uint256 limit) external view returns (bytes32[] memory);
+
+    /// @notice Declares model `modelId`'s lineage, once; it is frozen afterwards. Only its owner.
+    /// @dev Either kind. Reverts with UnknownModel (modelId or previous not registered),
+    ///      NotModelOwner, LineageAlreadySet, PreviousOwnerMismatch, PreviousLineageNotSet,
+    ///      PreviousHasSuccessor, TooManyDatasets, UnknownDataset, DuplicateDataset,
+    ///      DatasetRegistryFailed. Emits LineageSet.
+    /// @param modelId The model.
+    /// @param previous The model it is a new version of (same owner, lineage declared, no newer
+    ///        version yet), or zero for a first version.
+    /// @param trainedOn DatasetRegistry ids it was trained on, at most 32, each once.
+    /// @param evaluatedOn DatasetRegistry ids it was evaluated on, at most 32, each once.
+    function setLineage(
+        bytes32 modelId,
+        bytes32 previous,
+        uint256[] calldata trainedOn,
+        uint256[] calldata evaluatedOn
+    ) external;
+
+    /// @notice Model `modelId`'s declared lineage: its previous version (zero for a first
+    ///         version or an undeclared lineage) and the dataset ids it was trained and evaluated
+    ///         on. Reverts with UnknownModel for an unregistered id (either kind is known).
+    function getLineage(bytes32 modelId)
+        external
+        view
+        returns (bytes32 previous, uint256[] memory trainedOn, uint256[] memory evaluatedOn);
+
+    /// @notice Where model `modelId` stands among its versions. Reverts with UnknownModel.
+    /// @return version 1 for a first version (and for a model that has not declared a lineage),
+    ///         the previous version's plus 1 otherwise.
+    /// @return previous The version it replaces, or zero.
+    /// @return next The version that replaced it, or zero.
+    /// @return latest The newest version of its line (itself when there is none newer).
+    /// @return frozen Whether its lineage has been declared (and is therefore final).
+    function getVersion(bytes32 modelId)
+        external
+        view
+        returns (uint64 version, bytes32 previous, bytes32 next, bytes32 latest, bool frozen);
+
+    /// @notice The newest version of model `modelId`'s line (itself if none is newer). Reverts with UnknownModel.
+    function latestVersion(bytes32 modelId) external view returns (bytes32);
+
+    /// @notice Restricts on-chain model `modelId` to its allowlist (`restricted`) or makes it
+    ///         public again (the allowlist is kept). Only its owner. Reverts with UnknownModel
+    ///         for an id that is not an on-chain model, NotModelOwner. Emits AccessChanged.
+    function setAccess(bytes32 modelId, bool restricted) external;
+
+    /// @notice Puts `caller` on (`allowed`) or takes it off on-chain model `modelId`'s allowlist.
+    ///         Only its owner. Reverts with UnknownModel, NotModelOwner, ZeroCaller. Emits CallerAllowed.
+    function allowCaller(bytes32 modelId, address caller, bool allowed) external;
+
+    /// @notice Whether on-chain model `modelId` is restricted, and how many callers its allowlist holds.
+    ///         Reverts with UnknownModel for an id that is not an on-chain model.
+    function getAccess(bytes32 modelId) external view returns (bool restricted, uint32 allowedCallers);
+
+    /// @notice Whether the inference precompile lets `caller` run on-chain model `modelId`:
+    ///         true for a public model, else whether `caller` is on the allowlist. False for an
+    ///         id that is not an on-chain model.
+    function mayCall(bytes32 modelId, address caller) external view returns (bool);
 }

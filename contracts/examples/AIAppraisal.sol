@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {AI} from "../ai/AI.sol";
+import {IDatasetRegistry} from "../ai/IDatasetRegistry.sol";
 import {IModelRegistry} from "../ai/IModelRegistry.sol";
 
 /// @title AIAppraisal
@@ -14,6 +15,11 @@ import {IModelRegistry} from "../ai/IModelRegistry.sol";
 ///      1e18); anyone may then call `appraise`, which runs the current valuation model on those
 ///      stored features. Neither the features nor the model are the caller's to choose, so
 ///      opening `appraise` to everyone lets nobody steer the value.
+///      Provenance: `modelLineage` and `provenanceOf` read the valuation model's lineage from the
+///      ModelRegistry (the dataset versions it was trained on, with their anchored Merkle roots
+///      from the DatasetRegistry), so a holder can prove which data the value came from.
+///      If the model's owner restricts it (IModelRegistry.setAccess), this contract must be on
+///      its allowlist or `appraise` reverts with the precompile's "caller … is not allowed" reason.
 contract AIAppraisal is ERC721, Ownable {
     /// @notice A token's latest appraisal.
     struct Appraisal {
@@ -119,6 +125,41 @@ contract AIAppraisal is ERC721, Ownable {
     function featuresHashOf(uint256 tokenId) external view returns (bytes32) {
         _requireOwned(tokenId);
         return AI.hashValues(_features[tokenId]);
+    }
+
+    /// @notice The current valuation model's lineage (IModelRegistry.getLineage, getVersion).
+    /// @return version Its version number (1 for a first version).
+    /// @return previous The version it replaced, or zero.
+    /// @return trainedOn DatasetRegistry ids of the dataset versions it was trained on.
+    /// @return evaluatedOn DatasetRegistry ids of the dataset versions it was evaluated on.
+    function modelLineage()
+        external
+        view
+        returns (uint64 version, bytes32 previous, uint256[] memory trainedOn, uint256[] memory evaluatedOn)
+    {
+        (version,,,,) = AI.registry().getVersion(modelId);
+        (previous, trainedOn, evaluatedOn) = AI.registry().getLineage(modelId);
+    }
+
+    /// @notice Where token `tokenId`'s latest appraisal comes from: the model that computed it and
+    ///         the dataset versions that model was trained on, with each one's Merkle root as
+    ///         anchored in the DatasetRegistry (an item proof against that root shows a record
+    ///         was in the training data). A lineage is frozen once declared, so the answer stays
+    ///         the same unless the model had declared none yet when it was asked.
+    /// @dev Reverts with NotAppraised for a token without an appraisal.
+    function provenanceOf(uint256 tokenId)
+        external
+        view
+        returns (bytes32 model, uint256[] memory trainedOn, bytes32[] memory roots)
+    {
+        _requireOwned(tokenId);
+        model = _appraisals[tokenId].modelId;
+        if (model == bytes32(0)) revert NotAppraised(tokenId);
+        (, trainedOn,) = AI.registry().getLineage(model);
+        roots = new bytes32[](trainedOn.length);
+        for (uint256 i = 0; i < trainedOn.length; ++i) {
+            roots[i] = IDatasetRegistry(AI.DATASET_REGISTRY).getDataset(trainedOn[i]).root;
+        }
     }
 
     function _setModel(bytes32 newModelId) private {

@@ -6,6 +6,7 @@
  *   registerModel ─tx─▶ ModelRegistry.register(bytes, name) ─▶ analyzer precompile (accepts or ModelRejected(reason))
  *   infer ─eth_call─▶ precompile 0x…a1 infer(bytes32,int256[]) ─▶ int256[] (1e18 fixed point for float tensors)
  *   getInferences (ai_getInferences), getInferenceLogs (eth_getLogs) ◀── Inference(modelId, inputHash, outputHash)
+ *   getModelLineage, getModelAccess ─eth_call─▶ ModelRegistry getVersion / getLineage / getAccess
  */
 import {
   decodeFunctionResult,
@@ -84,6 +85,47 @@ export async function getModel(client: PublicClient, modelId: Hex, registry: Hex
   const registered = await client.readContract({ address: registry, abi: modelRegistryAbi, functionName: 'isRegistered', args: [modelId] })
   if (!registered) return null
   return client.readContract({ address: registry, abi: modelRegistryAbi, functionName: 'getModel', args: [modelId] })
+}
+
+/** A model's versions and declared lineage (ModelRegistry.getVersion and getLineage), either kind. */
+export interface ModelLineageEntry {
+  /** 1 for a first version (or a model that declared no lineage), the previous version's plus 1 otherwise. */
+  version: bigint
+  /** The version it replaces, or null. */
+  previous: Hex | null
+  /** The version that replaced it, or null. */
+  next: Hex | null
+  /** The newest version of its line (its own id when none is newer). */
+  latest: Hex
+  /** Whether the owner declared it (ModelRegistry.setLineage, once): declared lineages never change. */
+  frozen: boolean
+  /** DatasetRegistry ids of the dataset versions it was trained on. */
+  trainedOn: bigint[]
+  /** DatasetRegistry ids of the dataset versions it was evaluated on. */
+  evaluatedOn: bigint[]
+}
+
+const ZERO_ID: Hex = `0x${'0'.repeat(64)}`
+
+/** The versions and lineage of `modelId` (either kind), or null when it is not registered. */
+export async function getModelLineage(client: PublicClient, modelId: Hex, registry: Hex = MODEL_REGISTRY): Promise<ModelLineageEntry | null> {
+  const kind = await client.readContract({ address: registry, abi: modelRegistryAbi, functionName: 'modelKind', args: [modelId] })
+  if (kind === 0) return null
+  const [version, previous, next, latest, frozen] = await client.readContract({ address: registry, abi: modelRegistryAbi, functionName: 'getVersion', args: [modelId] })
+  const [, trainedOn, evaluatedOn] = await client.readContract({ address: registry, abi: modelRegistryAbi, functionName: 'getLineage', args: [modelId] })
+  return { version, previous: previous === ZERO_ID ? null : previous, next: next === ZERO_ID ? null : next, latest, frozen, trainedOn: [...trainedOn], evaluatedOn: [...evaluatedOn] }
+}
+
+/**
+ * Who may call on-chain model `modelId` through the inference precompile (`restricted` false:
+ * anyone; true: the `allowedCallers` addresses of its allowlist), or null when no on-chain model
+ * has this id. `mayCall` answers for one caller.
+ */
+export async function getModelAccess(client: PublicClient, modelId: Hex, registry: Hex = MODEL_REGISTRY): Promise<{ restricted: boolean; allowedCallers: number } | null> {
+  const registered = await client.readContract({ address: registry, abi: modelRegistryAbi, functionName: 'isRegistered', args: [modelId] })
+  if (!registered) return null
+  const [restricted, allowedCallers] = await client.readContract({ address: registry, abi: modelRegistryAbi, functionName: 'getAccess', args: [modelId] })
+  return { restricted, allowedCallers }
 }
 
 export interface RegisterModelParameters {

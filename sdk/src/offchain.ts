@@ -14,8 +14,26 @@ import { decodeAbiParameters, hexToString, keccak256, parseEventLogs, stringToHe
 import { inferenceCoordinatorAbi, modelRegistryAbi } from './abis.js'
 import { INFERENCE_COORDINATOR, MODEL_REGISTRY } from './addresses.js'
 
+/**
+ * Where a model stands among its versions and what it was trained on (ModelRegistry's lineage),
+ * as `ai_getModel` and `ai_listModels` give it for both kinds.
+ */
+export interface ModelLineage {
+  /** 1 for a first version (or a model that declared no lineage), the previous version's plus 1 otherwise. */
+  version: Hex
+  /** The version it replaces, or null. */
+  previous: Hex | null
+  /** The version that replaced it, or null. */
+  nextVersion: Hex | null
+  /** The newest version of its line (its own id when none is newer). */
+  latestVersion: Hex
+  /** `frozen` once the owner declared it; DatasetRegistry ids as quantities. */
+  lineage: { frozen: boolean; trainedOn: Hex[]; evaluatedOn: Hex[] }
+}
+
 /** One entry of `ai_listModels`, as the node sends it (quantities as hex strings). */
-export type ListedModel =
+export type ListedModel = ModelLineage &
+  (
   | {
       modelId: Hex
       kind: 'onchain'
@@ -27,6 +45,8 @@ export type ListedModel =
       gasPerCall: Hex
       input: { type: string; shape: number[]; length: Hex } | null
       output: { type: string; shape: number[]; length: Hex } | null
+      /** Who may call it through the inference precompile: public, or only an allowlist of `allowedCallers` addresses. */
+      access: { restricted: boolean; allowedCallers: Hex }
     }
   | {
       modelId: Hex
@@ -42,7 +62,10 @@ export type ListedModel =
       nodes: Hex
       /** Lowest price per request among them, in wei; null when no node serves it. */
       lowestPrice: Hex | null
+      /** Access rules bind the inference precompile only: always null for off-chain models. */
+      access: null
     }
+  )
 
 /** The node's page size for ai_listModels. */
 const LIST_PAGE = 100

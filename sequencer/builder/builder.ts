@@ -11,6 +11,7 @@ import { RLP } from '@ethereumjs/rlp'
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import type { CustomPrecompile, Log } from '@ethereumjs/evm'
+import { trackInferenceCallers } from '../../precompiles/index.ts'
 import { Address, createAddressFromString } from '@ethereumjs/util'
 import { Bloom, createVM, encodeReceipt, runTx, type VM } from '@ethereumjs/vm'
 import type { Chain } from '../chain/chain.ts'
@@ -150,6 +151,7 @@ export class BlockBuilder {
       blockchain: opts.chain.evmBlockchain(),
       evmOpts: { customPrecompiles: opts.precompiles },
     })
+    trackInferenceCallers(vm.evm) // the inference precompile's access rules need its caller
     return new BlockBuilder(opts, vm, latch)
   }
 

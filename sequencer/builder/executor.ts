@@ -16,6 +16,7 @@ import { openScratchState } from '../state/state.ts'
 import type { Store } from '../store/store.ts'
 import type { DB } from '@ethereumjs/util'
 import type { CustomPrecompile } from '@ethereumjs/evm'
+import { trackInferenceCallers } from '../../precompiles/index.ts'
 import { isSystemSender } from '../system/system-tx.ts'
 
 /** A call as eth_call / eth_estimateGas take it, already parsed. */
@@ -185,9 +186,11 @@ export class CallExecutor {
     return result
   }
 
-  private createVM(state: MerkleStateManager): Promise<VM> {
+  private async createVM(state: MerkleStateManager): Promise<VM> {
     const { common, chain, precompiles } = this.opts
-    return createVM({ common, stateManager: state, blockchain: chain.evmBlockchain(), evmOpts: { customPrecompiles: precompiles } })
+    const vm = await createVM({ common, stateManager: state, blockchain: chain.evmBlockchain(), evmOpts: { customPrecompiles: precompiles } })
+    trackInferenceCallers(vm.evm) // the inference precompile's access rules need its caller
+    return vm
   }
 
   private decodeMined(raw: Uint8Array, sender: Uint8Array): TypedTransaction {

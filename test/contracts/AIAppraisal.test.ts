@@ -6,7 +6,7 @@
 import { loadFixture } from '@nomicfoundation/hardhat-toolbox-viem/network-helpers';
 import { expect } from 'chai';
 import hre from 'hardhat';
-import { getAddress, keccak256, parseEventLogs, zeroAddress, type Abi } from 'viem';
+import { getAddress, keccak256, parseEventLogs, toHex, zeroAddress, zeroHash, type Abi } from 'viem';
 import {
   INFERENCE_ADDRESS,
   addModel,
@@ -26,13 +26,13 @@ const FEATURES = [fixed('84.5'), fixed('3'), fixed('27'), fixed('-2.25')] as con
 const VALUE = fixed('412345.67');
 
 async function appraisalFixture() {
-  const { registry, inference } = await loadFixture(aiPredeploysFixture);
+  const { registry, inference, datasets } = await loadFixture(aiPredeploysFixture);
   const [owner, holder, other] = await hre.viem.getWalletClients();
   const publicClient = await hre.viem.getPublicClient();
   const modelId = await addModel(registry, inference, { inputLength: 4, output: [VALUE], tag: 'flat-valuation' });
   const nft = await hre.viem.deployContract('AIAppraisal', [modelId]);
   const as = (wallet: typeof owner) => hre.viem.getContractAt('AIAppraisal', nft.address, { client: { wallet } });
-  return { nft, registry, inference, modelId, owner, holder, other, publicClient, asOther: await as(other) };
+  return { nft, registry, inference, datasets, modelId, owner, holder, other, publicClient, asOther: await as(other) };
 }
 
 /** Token 1 is minted to `holder` with FEATURES. */
@@ -196,6 +196,49 @@ describe('AIAppraisal', function () {
       await expectRevert(nft.read.appraisalOf([9n]), appraisalAbi, 'ERC721NonexistentToken');
       await expectRevert(nft.read.featuresOf([9n]), appraisalAbi, 'ERC721NonexistentToken');
       await expectRevert(nft.read.featuresHashOf([9n]), appraisalAbi, 'ERC721NonexistentToken');
+    });
+  });
+
+  describe('lineage: modelLineage and provenanceOf', function () {
+    const TRAIN_ROOT = keccak256(toHex('flat sales 2024'));
+    const TEST_ROOT = keccak256(toHex('flat sales 2025 Q1'));
+
+    /** Datasets 1 (training) and 2 (evaluation); the valuation model declares them; token 1 minted. */
+    async function lineageFixture() {
+      const f = await loadFixture(mintedFixture);
+      await f.datasets.write.add([TRAIN_ROOT, 12_000n, 'flat sales 2024']);
+      await f.datasets.write.add([TEST_ROOT, 900n, 'flat sales 2025 Q1']);
+      await f.registry.write.setLineage([f.modelId, zeroHash, [1n], [2n]]);
+      return f;
+    }
+
+    it("modelLineage gives the current model's version and datasets", async function () {
+      const { nft } = await loadFixture(lineageFixture);
+      expect(await nft.read.modelLineage()).to.deep.equal([1n, zeroHash, [1n], [2n]]);
+    });
+
+    it('follows setModel to a second version of the model', async function () {
+      const { nft, registry, inference, modelId } = await loadFixture(lineageFixture);
+      const v2 = await addModel(registry, inference, { inputLength: 4, output: [VALUE], tag: 'flat-valuation v2' });
+      await registry.write.setLineage([v2, modelId, [1n, 2n], []]);
+      await nft.write.setModel([v2]);
+      expect(await nft.read.modelLineage()).to.deep.equal([2n, modelId, [1n, 2n], []]);
+    });
+
+    it('provenanceOf names the model behind an appraisal and the roots of the data it was trained on', async function () {
+      const { nft, modelId, registry, inference } = await loadFixture(lineageFixture);
+      await nft.write.appraise([1n]);
+      expect(await nft.read.provenanceOf([1n])).to.deep.equal([modelId, [1n], [TRAIN_ROOT]]);
+      // a later switch of model does not change where the existing appraisal came from
+      const v2 = await addModel(registry, inference, { inputLength: 4, output: [VALUE], tag: 'flat-valuation v2' });
+      await nft.write.setModel([v2]);
+      expect(await nft.read.provenanceOf([1n])).to.deep.equal([modelId, [1n], [TRAIN_ROOT]]);
+    });
+
+    it('provenanceOf reverts with NotAppraised before an appraisal and ERC721NonexistentToken for an unknown token', async function () {
+      const { nft } = await loadFixture(lineageFixture);
+      expect(await expectRevert(nft.read.provenanceOf([1n]), appraisalAbi, 'NotAppraised')).to.deep.equal([1n]);
+      await expectRevert(nft.read.provenanceOf([9n]), appraisalAbi, 'ERC721NonexistentToken');
     });
   });
 });

@@ -6,8 +6,9 @@
 import { loadFixture } from '@nomicfoundation/hardhat-toolbox-viem/network-helpers';
 import { expect } from 'chai';
 import hre from 'hardhat';
-import { encodeAbiParameters, getAddress, hexToBigInt, keccak256, numberToHex, parseEventLogs, toHex, zeroHash, type Hex } from 'viem';
+import { encodeAbiParameters, getAddress, hexToBigInt, keccak256, numberToHex, parseEventLogs, toHex, zeroAddress, zeroHash, type Hex } from 'viem';
 import {
+  DATASET_REGISTRY_ADDRESS,
   MODEL_ANALYZER_ADDRESS,
   MODEL_REGISTRY_ADDRESS,
   TYPE_FLOAT32,
@@ -24,11 +25,11 @@ const MODEL_ID = keccak256(MODEL);
 const MODEL_SIZE = (MODEL.length - 2) / 2;
 
 async function registryFixture() {
-  const { registry } = await loadFixture(aiPredeploysFixture);
+  const { registry, datasets, testClient } = await loadFixture(aiPredeploysFixture);
   const [owner, alice] = await hre.viem.getWalletClients();
   const publicClient = await hre.viem.getPublicClient();
   const asAlice = await hre.viem.getContractAt('ModelRegistry', MODEL_REGISTRY_ADDRESS, { client: { wallet: alice } });
-  return { registry, owner, alice, asAlice, publicClient };
+  return { registry, datasets, testClient, owner, alice, asAlice, publicClient };
 }
 
 async function registeredFixture() {
@@ -230,6 +231,23 @@ describe('ModelRegistry', function () {
     });
   });
 
+  describe('storage layout of access rules read by the precompile', function () {
+    it('keeps _access at slot 3: keccak256(modelId . 3) packs restricted and allowedCallers; the allowlist entry of c at keccak256(c . (that + 1))', async function () {
+      const { registry, alice, publicClient } = await loadFixture(registeredFixture);
+      const base = hexToBigInt(modelSlot(MODEL_ID, 3n));
+      const word = async (slot: bigint) => hexToBigInt((await publicClient.getStorageAt({ address: MODEL_REGISTRY_ADDRESS, slot: numberToHex(slot, { size: 32 }) }))!);
+      const entry = (caller: Hex) => hexToBigInt(keccak256(encodeAbiParameters([{ type: 'address' }, { type: 'uint256' }], [caller, base + 1n])));
+      expect(await word(base)).to.equal(0n);
+      await registry.write.setAccess([MODEL_ID, true]);
+      await registry.write.allowCaller([MODEL_ID, alice.account.address, true]);
+      expect(await word(base)).to.equal(1n | (1n << 8n));
+      expect(await word(entry(alice.account.address))).to.equal(1n);
+      await registry.write.allowCaller([MODEL_ID, alice.account.address, false]);
+      expect(await word(entry(alice.account.address))).to.equal(0n);
+      expect(await word(base)).to.equal(1n);
+    });
+  });
+
   describe('registerOffchain', function () {
     it('returns the given id and stores owner, size, timeout, name, formats and URI', async function () {
       const { registry, alice, asAlice } = await loadFixture(registryFixture);
@@ -345,6 +363,204 @@ describe('ModelRegistry', function () {
     it('modelIdAt reverts with IndexOutOfRange(index, count) past the end', async function () {
       const { registry } = await loadFixture(registeredFixture);
       expect(await expectRevert(registry.read.modelIdAt([1n]), registryAbi, 'IndexOutOfRange')).to.deep.equal([1n, 1n]);
+    });
+  });
+
+  describe('lineage', function () {
+    const V2 = mockModel(4, 1, 'credit-risk v2');
+    const V2_ID = keccak256(V2);
+    const V3 = mockModel(4, 1, 'credit-risk v3');
+    const V3_ID = keccak256(V3);
+
+    /** The registered model plus three dataset versions (ids 1, 2, 3) and v2, v3 registered without lineage. */
+    async function lineageFixture() {
+      const f = await loadFixture(registeredFixture);
+      for (const name of ['iris-train', 'iris-test', 'iris-train v2']) await f.datasets.write.add([keccak256(toHex(name)), 150n, name]);
+      await f.registry.write.register([V2, 'credit-risk v2']);
+      await f.registry.write.register([V3, 'credit-risk v3']);
+      return f;
+    }
+
+    it('is empty and version 1, its own latest, until declared', async function () {
+      const { registry } = await loadFixture(lineageFixture);
+      expect(await registry.read.getLineage([MODEL_ID])).to.deep.equal([zeroHash, [], []]);
+      expect(await registry.read.getVersion([MODEL_ID])).to.deep.equal([1n, zeroHash, zeroHash, MODEL_ID, false]);
+      expect(await registry.read.latestVersion([MODEL_ID])).to.equal(MODEL_ID);
+    });
+
+    it('records datasets and versions, links them both ways and follows the newest version', async function () {
+      const { registry } = await loadFixture(lineageFixture);
+      await registry.write.setLineage([MODEL_ID, zeroHash, [1n], [2n]]);
+      expect(await registry.read.getVersion([MODEL_ID])).to.deep.equal([1n, zeroHash, zeroHash, MODEL_ID, true]);
+      await registry.write.setLineage([V2_ID, MODEL_ID, [3n, 1n], [2n]]);
+      expect(await registry.read.getLineage([V2_ID])).to.deep.equal([MODEL_ID, [3n, 1n], [2n]]);
+      expect(await registry.read.getVersion([V2_ID])).to.deep.equal([2n, MODEL_ID, zeroHash, V2_ID, true]);
+      expect(await registry.read.getVersion([MODEL_ID])).to.deep.equal([1n, zeroHash, V2_ID, V2_ID, true]);
+      await registry.write.setLineage([V3_ID, V2_ID, [], []]);
+      expect(await registry.read.getVersion([V3_ID])).to.deep.equal([3n, V2_ID, zeroHash, V3_ID, true]);
+      for (const id of [MODEL_ID, V2_ID, V3_ID]) expect(await registry.read.latestVersion([id])).to.equal(V3_ID);
+    });
+
+    it('emits LineageSet(modelId, previous, version, trainedOn, evaluatedOn)', async function () {
+      const { registry, publicClient } = await loadFixture(lineageFixture);
+      await registry.write.setLineage([MODEL_ID, zeroHash, [], []]);
+      const hash = await registry.write.setLineage([V2_ID, MODEL_ID, [1n], [2n, 3n]]);
+      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      const events = parseEventLogs({ abi: registry.abi, logs: receipt.logs });
+      expect(events.map((e) => e.eventName)).to.deep.equal(['LineageSet']);
+      expect(events[0].args).to.deep.equal({ modelId: V2_ID, previous: MODEL_ID, version: 2n, trainedOn: [1n], evaluatedOn: [2n, 3n] });
+    });
+
+    it('works for off-chain models too, and across kinds', async function () {
+      const { registry } = await loadFixture(lineageFixture);
+      await registry.write.registerOffchain(offArgs(OFF_ID));
+      await registry.write.setLineage([MODEL_ID, zeroHash, [1n], []]);
+      await registry.write.setLineage([OFF_ID, MODEL_ID, [3n], [2n]]);
+      expect(await registry.read.getLineage([OFF_ID])).to.deep.equal([MODEL_ID, [3n], [2n]]);
+      expect(await registry.read.latestVersion([MODEL_ID])).to.equal(OFF_ID);
+    });
+
+    it('accepts 32 datasets per list', async function () {
+      const { registry, datasets } = await loadFixture(lineageFixture);
+      for (let i = 4; i <= 32; i++) await datasets.write.add([keccak256(toHex(i)), 1n, `d${i}`]);
+      const all = Array.from({ length: 32 }, (_, i) => BigInt(i + 1));
+      await registry.write.setLineage([MODEL_ID, zeroHash, all, [...all].reverse()]);
+      expect((await registry.read.getLineage([MODEL_ID]))[1]).to.deep.equal(all);
+    });
+
+    const refusals: [string, string, (f: Awaited<ReturnType<typeof lineageFixture>>) => Promise<unknown>, (f: Awaited<ReturnType<typeof lineageFixture>>) => unknown[]][] = [
+      ['an unregistered model', 'UnknownModel', (f) => f.registry.write.setLineage([keccak256('0x1234'), zeroHash, [], []]), () => [keccak256('0x1234')]],
+      ['a sender who is not the owner', 'NotModelOwner', (f) => f.asAlice.write.setLineage([MODEL_ID, zeroHash, [], []]), (f) => [MODEL_ID, getAddress(f.alice.account.address)]],
+      ['a previous version that is not registered', 'UnknownModel', (f) => f.registry.write.setLineage([V2_ID, keccak256('0x1234'), [], []]), () => [keccak256('0x1234')]],
+      ['a previous version that has not declared its lineage', 'PreviousLineageNotSet', (f) => f.registry.write.setLineage([V2_ID, MODEL_ID, [], []]), () => [MODEL_ID]],
+      ['a model naming itself as previous', 'PreviousLineageNotSet', (f) => f.registry.write.setLineage([V2_ID, V2_ID, [], []]), () => [V2_ID]],
+      ['a dataset id that does not exist', 'UnknownDataset', (f) => f.registry.write.setLineage([MODEL_ID, zeroHash, [1n, 4n], []]), () => [4n]],
+      ['dataset id 0', 'UnknownDataset', (f) => f.registry.write.setLineage([MODEL_ID, zeroHash, [], [0n]]), () => [0n]],
+      ['a dataset listed twice', 'DuplicateDataset', (f) => f.registry.write.setLineage([MODEL_ID, zeroHash, [1n, 2n, 1n], []]), () => [1n]],
+      ['33 datasets', 'TooManyDatasets', (f) => f.registry.write.setLineage([MODEL_ID, zeroHash, [], Array.from({ length: 33 }, (_, i) => BigInt(i + 1))]), () => [33n, 32n]],
+    ];
+    for (const [what, error, action, args] of refusals) {
+      it(`reverts with ${error} for ${what}, and stays undeclared`, async function () {
+        const f = await loadFixture(lineageFixture);
+        expect(await expectRevert(action(f), registryAbi, error)).to.deep.equal(args(f));
+        expect((await f.registry.read.getVersion([MODEL_ID]))[4]).to.equal(false);
+        expect((await f.registry.read.getVersion([V2_ID]))[4]).to.equal(false);
+      });
+    }
+
+    it('reverts with LineageAlreadySet the second time: a lineage is frozen', async function () {
+      const { registry } = await loadFixture(lineageFixture);
+      await registry.write.setLineage([MODEL_ID, zeroHash, [1n], []]);
+      expect(await expectRevert(registry.write.setLineage([MODEL_ID, zeroHash, [2n], []]), registryAbi, 'LineageAlreadySet')).to.deep.equal([MODEL_ID]);
+      expect(await registry.read.getLineage([MODEL_ID])).to.deep.equal([zeroHash, [1n], []]);
+    });
+
+    it("reverts with PreviousOwnerMismatch for another owner's model as previous version", async function () {
+      const { registry, alice, asAlice } = await loadFixture(lineageFixture);
+      const hers = mockModel(4, 1, 'alice');
+      await asAlice.write.register([hers, 'alice']);
+      await asAlice.write.setLineage([keccak256(hers), zeroHash, [], []]);
+      const args = await expectRevert(registry.write.setLineage([MODEL_ID, keccak256(hers), [], []]), registryAbi, 'PreviousOwnerMismatch');
+      expect(args).to.deep.equal([keccak256(hers), getAddress(alice.account.address)]);
+    });
+
+    it('reverts with PreviousHasSuccessor when the previous version already has a newer one (versions form a line)', async function () {
+      const { registry } = await loadFixture(lineageFixture);
+      await registry.write.setLineage([MODEL_ID, zeroHash, [], []]);
+      await registry.write.setLineage([V2_ID, MODEL_ID, [], []]);
+      expect(await expectRevert(registry.write.setLineage([V3_ID, MODEL_ID, [], []]), registryAbi, 'PreviousHasSuccessor')).to.deep.equal([MODEL_ID, V2_ID]);
+    });
+
+    it('reverts with DatasetRegistryFailed when no DatasetRegistry answers at its address, but needs none for an empty lineage', async function () {
+      const { registry } = await loadFixture(lineageFixture);
+      await removeCode(DATASET_REGISTRY_ADDRESS);
+      expect(await expectRevert(registry.write.setLineage([MODEL_ID, zeroHash, [1n], []]), registryAbi, 'DatasetRegistryFailed')).to.deep.equal(['0x']);
+      await registry.write.setLineage([MODEL_ID, zeroHash, [], []]);
+    });
+
+    it('reverts with DatasetRegistryFailed when the DatasetRegistry reverts or answers something other than a bool', async function () {
+      const { registry, testClient } = await loadFixture(lineageFixture);
+      // runtime code that reverts with no data: revert(0, 0)
+      await testClient.setCode({ address: DATASET_REGISTRY_ADDRESS, bytecode: '0x60006000fd' });
+      expect(await expectRevert(registry.write.setLineage([MODEL_ID, zeroHash, [1n], []]), registryAbi, 'DatasetRegistryFailed')).to.deep.equal(['0x']);
+      // runtime code that returns the word 2: mstore(0, 2) return(0, 32)
+      await testClient.setCode({ address: DATASET_REGISTRY_ADDRESS, bytecode: '0x600260005260206000f3' });
+      const args = await expectRevert(registry.write.setLineage([MODEL_ID, zeroHash, [1n], []]), registryAbi, 'DatasetRegistryFailed');
+      expect(args).to.deep.equal([numberToHex(2, { size: 32 })]);
+    });
+
+    it('views revert with UnknownModel for an unregistered id', async function () {
+      const { registry } = await loadFixture(lineageFixture);
+      const unknown = keccak256('0x1234');
+      for (const view of [registry.read.getLineage, registry.read.getVersion, registry.read.latestVersion]) {
+        expect(await expectRevert(view([unknown]), registryAbi, 'UnknownModel')).to.deep.equal([unknown]);
+      }
+    });
+  });
+
+  describe('access rules', function () {
+    it('are public by default: mayCall is true for anyone, false for an unknown or off-chain id', async function () {
+      const { registry, alice } = await loadFixture(registeredFixture);
+      await registry.write.registerOffchain(offArgs(OFF_ID));
+      expect(await registry.read.getAccess([MODEL_ID])).to.deep.equal([false, 0]);
+      expect(await registry.read.mayCall([MODEL_ID, alice.account.address])).to.equal(true);
+      expect(await registry.read.mayCall([keccak256('0x1234'), alice.account.address])).to.equal(false);
+      expect(await registry.read.mayCall([OFF_ID, alice.account.address])).to.equal(false);
+    });
+
+    it('restricted: only the allowlist may call; the count follows changes, not repeats; public again keeps the list', async function () {
+      const { registry, alice, owner } = await loadFixture(registeredFixture);
+      const bob = getAddress('0x000000000000000000000000000000000000b0b0');
+      await registry.write.setAccess([MODEL_ID, true]);
+      expect(await registry.read.mayCall([MODEL_ID, alice.account.address])).to.equal(false);
+      expect(await registry.read.mayCall([MODEL_ID, owner.account.address])).to.equal(false);
+      await registry.write.allowCaller([MODEL_ID, alice.account.address, true]);
+      await registry.write.allowCaller([MODEL_ID, alice.account.address, true]);
+      await registry.write.allowCaller([MODEL_ID, bob, true]);
+      expect(await registry.read.getAccess([MODEL_ID])).to.deep.equal([true, 2]);
+      expect(await registry.read.mayCall([MODEL_ID, alice.account.address])).to.equal(true);
+      await registry.write.allowCaller([MODEL_ID, bob, false]);
+      await registry.write.allowCaller([MODEL_ID, bob, false]);
+      expect(await registry.read.getAccess([MODEL_ID])).to.deep.equal([true, 1]);
+      expect(await registry.read.mayCall([MODEL_ID, bob])).to.equal(false);
+      await registry.write.setAccess([MODEL_ID, false]);
+      expect(await registry.read.getAccess([MODEL_ID])).to.deep.equal([false, 1]);
+      expect(await registry.read.mayCall([MODEL_ID, bob])).to.equal(true);
+    });
+
+    it('emit AccessChanged(modelId, restricted) and CallerAllowed(modelId, caller, allowed)', async function () {
+      const { registry, alice, publicClient } = await loadFixture(registeredFixture);
+      const logs = [];
+      for (const hash of [await registry.write.setAccess([MODEL_ID, true]), await registry.write.allowCaller([MODEL_ID, alice.account.address, true])]) {
+        logs.push(...(await publicClient.waitForTransactionReceipt({ hash })).logs);
+      }
+      const events = parseEventLogs({ abi: registry.abi, logs });
+      expect(events.map((e) => [e.eventName, e.args])).to.deep.equal([
+        ['AccessChanged', { modelId: MODEL_ID, restricted: true }],
+        ['CallerAllowed', { modelId: MODEL_ID, caller: getAddress(alice.account.address), allowed: true }],
+      ]);
+    });
+
+    it('revert with NotModelOwner for anyone but the owner', async function () {
+      const { asAlice, alice } = await loadFixture(registeredFixture);
+      const who = getAddress(alice.account.address);
+      expect(await expectRevert(asAlice.write.setAccess([MODEL_ID, true]), registryAbi, 'NotModelOwner')).to.deep.equal([MODEL_ID, who]);
+      expect(await expectRevert(asAlice.write.allowCaller([MODEL_ID, who, true]), registryAbi, 'NotModelOwner')).to.deep.equal([MODEL_ID, who]);
+    });
+
+    it('revert with UnknownModel for an unknown id and for an off-chain model (the precompile runs on-chain models only)', async function () {
+      const { registry, owner } = await loadFixture(registeredFixture);
+      await registry.write.registerOffchain(offArgs(OFF_ID));
+      for (const id of [keccak256('0x1234'), OFF_ID]) {
+        expect(await expectRevert(registry.write.setAccess([id, true]), registryAbi, 'UnknownModel')).to.deep.equal([id]);
+        expect(await expectRevert(registry.write.allowCaller([id, owner.account.address, true]), registryAbi, 'UnknownModel')).to.deep.equal([id]);
+        expect(await expectRevert(registry.read.getAccess([id]), registryAbi, 'UnknownModel')).to.deep.equal([id]);
+      }
+    });
+
+    it('allowCaller reverts with ZeroCaller for the zero address', async function () {
+      const { registry } = await loadFixture(registeredFixture);
+      await expectRevert(registry.write.allowCaller([MODEL_ID, zeroAddress, true]), registryAbi, 'ZeroCaller');
     });
   });
 });

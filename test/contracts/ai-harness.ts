@@ -5,9 +5,10 @@
  *
  * The in-process Hardhat network cannot run the node's inference (0xA1) and model analysis
  * (0xA2) precompiles, so contracts/test/MockInference.sol and MockAnalyzer.sol stand in for
- * them there (the real ones are tested against the node in the vitest suites). The registry is
- * the real contract, installed as runtime code the way genesis installs it: its constructor
- * never runs.
+ * them there (the real ones are tested against the node in the vitest suites); likewise
+ * contracts/test/MockDatasetRegistry.sol for the DatasetRegistry predeploy that lineages name. The
+ * registry is the real contract, installed as runtime code the way genesis installs it: its
+ * constructor never runs.
  */
 import hre from 'hardhat';
 import {
@@ -23,6 +24,8 @@ import {
 export const INFERENCE_ADDRESS: Address = '0x00000000000000000000000000000000000000A1';
 export const MODEL_ANALYZER_ADDRESS: Address = '0x00000000000000000000000000000000000000A2';
 export const MODEL_REGISTRY_ADDRESS: Address = '0x4200000000000000000000000000000000000100';
+/** The DatasetRegistry predeploy's address (precompiles/addresses.ts DATASET_REGISTRY), where MockDatasetRegistry stands in. */
+export const DATASET_REGISTRY_ADDRESS: Address = '0x4200000000000000000000000000000000000500';
 
 /** MockAnalyzer's cost rule: gasPerCall = 1000 + 10 * size. */
 export const mockGasPerCall = (size: number): bigint => 1000n + 10n * BigInt(size);
@@ -62,13 +65,15 @@ export async function aiPredeploysFixture() {
     [INFERENCE_ADDRESS, 'MockInference'],
     [MODEL_ANALYZER_ADDRESS, 'MockAnalyzer'],
     [MODEL_REGISTRY_ADDRESS, 'ModelRegistry'],
+    [DATASET_REGISTRY_ADDRESS, 'MockDatasetRegistry'],
   ] as const) {
     const { deployedBytecode } = await hre.artifacts.readArtifact(name);
     await testClient.setCode({ address, bytecode: deployedBytecode as Hex });
   }
   const registry = await hre.viem.getContractAt('ModelRegistry', MODEL_REGISTRY_ADDRESS);
   const inference = await hre.viem.getContractAt('MockInference', INFERENCE_ADDRESS);
-  return { registry, inference, testClient };
+  const datasets = await hre.viem.getContractAt('MockDatasetRegistry', DATASET_REGISTRY_ADDRESS);
+  return { registry, inference, datasets, testClient };
 }
 
 /** Removes the code at `address`, as on a chain without that precompile. */

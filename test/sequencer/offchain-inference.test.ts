@@ -75,10 +75,12 @@ describe('off-chain inference on the node', () => {
         modelId: MODEL_ID, kind: 'offchain', name: 'lm', owner: t.wallet(0).account.address.toLowerCase(), size: '0x3e8',
         inputFormat: 'utf8', outputFormat: 'utf8', uri: 'file:///models/lm.onnx', timeoutSeconds: '0x1e',
         nodes: '0x3', lowestPrice: '0x3e8',
+        version: '0x1', previous: null, nextVersion: null, latestVersion: MODEL_ID, lineage: { frozen: false, trainedOn: [], evaluatedOn: [] }, access: null,
       },
       expect.objectContaining({
         modelId: keccak256(iris), kind: 'onchain', name: 'iris', inputFormat: 'int256[]', outputFormat: 'int256[]',
         input: { type: 'float32', shape: [1, 4], length: '0x4' }, output: { type: 'float32', shape: [1, 3], length: '0x3' },
+        version: '0x1', access: { restricted: false, allowedCallers: '0x0' },
       }),
     ])
     expect(BigInt(models[1].gasPerCall)).toBeGreaterThan(0n)

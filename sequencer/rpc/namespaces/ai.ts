@@ -1,11 +1,13 @@
 /**
  * ai_: what the chain knows about models and inferences.
- *   ai_getModel(modelId)      → the registry entry plus the node's static analysis, or null if unknown
+ *   ai_getModel(modelId)      → the registry entry plus the node's static analysis, its versions,
+ *                                lineage and access rule, or null if unknown
  *   ai_getInferences(txHash)  → the Inference records the transaction left, or null if it is not mined
  *   ai_listModels(offset?, limit?) → registered models of both kinds, in registration order, a page
  *                                of at most LIST_MODELS_MAX_LIMIT: on-chain models with their shapes,
  *                                off-chain ones with their formats and their market (serving nodes,
- *                                lowest price) in InferenceCoordinator (docs/OFFCHAIN_INFERENCE.md)
+ *                                lowest price) in InferenceCoordinator (docs/OFFCHAIN_INFERENCE.md);
+ *                                each with its versions and lineage, on-chain ones with their access rule
  */
 import { bytesToHex } from '@ethereumjs/util'
 import { decodeFunctionResult, encodeFunctionData, parseAbi, type Hex } from 'viem'
@@ -25,7 +27,12 @@ const REGISTRY_ABI = parseAbi([
   'function getOffchainModel(bytes32 modelId) view returns (OffchainModel)',
   'function modelKind(bytes32 modelId) view returns (uint8)',
   'function modelIds(uint256 offset, uint256 limit) view returns (bytes32[])',
+  'function getLineage(bytes32 modelId) view returns (bytes32 previous, uint256[] trainedOn, uint256[] evaluatedOn)',
+  'function getVersion(bytes32 modelId) view returns (uint64 version, bytes32 previous, bytes32 next, bytes32 latest, bool frozen)',
+  'function getAccess(bytes32 modelId) view returns (bool restricted, uint32 allowedCallers)',
 ])
+
+const ZERO_ID = `0x${'0'.repeat(64)}`
 
 const COORDINATOR_ABI = parseAbi(['function market(bytes32 modelId) view returns (uint256 eligibleNodes, uint256 lowestPrice)'])
 
@@ -49,11 +56,34 @@ export function aiMethods(ctx: RpcContext): MethodTable {
     return bytesToHex(outcome.returnValue) as Hex
   }
   /** One registry view, encoded and decoded by name. */
-  const readRegistry = async <F extends 'isRegistered' | 'getModel' | 'getOffchainModel' | 'modelKind' | 'modelIds'>(functionName: F, args: readonly unknown[]) =>
+  const readRegistry = async <F extends 'isRegistered' | 'getModel' | 'getOffchainModel' | 'modelKind' | 'modelIds' | 'getLineage' | 'getVersion' | 'getAccess'>(functionName: F, args: readonly unknown[]) =>
     decodeFunctionResult({ abi: REGISTRY_ABI, functionName, data: await callAt(registry, encodeFunctionData({ abi: REGISTRY_ABI, functionName, args } as never)) } as never) as any
 
   /** What ai_getModel and ai_listModels say of a model's input or output, from the node's own analysis. */
   const tensorInfo = (t: { type: string; shape: number[]; length: number } | undefined) => (t === undefined ? null : { type: t.type, shape: t.shape, length: q(t.length) })
+
+  /**
+   * A registered model's place among its versions and the datasets it declares (both kinds):
+   * `version`, `previous` / `nextVersion` (null at either end), `latestVersion`, and `lineage`
+   * (`frozen` once declared, dataset ids as quantities).
+   */
+  const lineageOf = async (modelId: Hex) => {
+    const [version, previous, next, latest, frozen] = await readRegistry('getVersion', [modelId])
+    const [, trainedOn, evaluatedOn] = await readRegistry('getLineage', [modelId])
+    return {
+      version: q(version),
+      previous: previous === ZERO_ID ? null : previous,
+      nextVersion: next === ZERO_ID ? null : next,
+      latestVersion: latest,
+      lineage: { frozen, trainedOn: (trainedOn as bigint[]).map(q), evaluatedOn: (evaluatedOn as bigint[]).map(q) },
+    }
+  }
+
+  /** Who may call an on-chain model through the precompile: `restricted` and the allowlist's size. */
+  const accessOf = async (modelId: Hex) => {
+    const [restricted, allowedCallers] = await readRegistry('getAccess', [modelId])
+    return { restricted, allowedCallers: q(allowedCallers) }
+  }
 
   const listEntry = async (modelId: Hex) => {
     const kind = Number(await readRegistry('modelKind', [modelId]))
@@ -71,6 +101,8 @@ export function aiMethods(ctx: RpcContext): MethodTable {
         gasPerCall: q(entry.gasPerCall),
         input: tensorInfo(info?.input),
         output: tensorInfo(info?.output),
+        ...(await lineageOf(modelId)),
+        access: await accessOf(modelId),
       }
     }
     const entry = await readRegistry('getOffchainModel', [modelId])
@@ -91,6 +123,9 @@ export function aiMethods(ctx: RpcContext): MethodTable {
       timeoutSeconds: q(entry.timeoutSeconds),
       nodes: q(eligibleNodes),
       lowestPrice: eligibleNodes === 0n ? null : q(lowestPrice),
+      ...(await lineageOf(modelId)),
+      // the coordinator serves whoever pays: access rules bind the inference precompile only
+      access: null,
     }
   }
 
@@ -112,6 +147,8 @@ export function aiMethods(ctx: RpcContext): MethodTable {
         operators: info?.ops ?? null,
         multiplyAccumulates: info === undefined ? null : q(info.macs),
         elementOperations: info === undefined ? null : q(info.elementOps),
+        ...(await lineageOf(modelId)),
+        access: await accessOf(modelId),
       }
     }),
 
