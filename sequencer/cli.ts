@@ -58,6 +58,7 @@ export const NODE_OPTION_SECTIONS: CliSection[] = [
       opt('pool-min-fee-cap', '<wei>', 'smallest fee cap the pool accepts (default 1000000)'),
       opt('pool-max-bytes', '<n>', 'most bytes of transactions in the pool (default 33554432)'),
       opt('pool-queued-lifetime', '<ms>', 'a queued (nonce-gapped) transaction is dropped this long after it arrived (default 10800000)'),
+      opt('no-recovery-thread', undefined, 'recover transaction senders on the main thread (default: a worker thread when there is more than one core)'),
       opt('max-connections', '<n>', 'open HTTP + WebSocket connections (default 5000)'),
       opt('max-response-bytes', '<n>', 'largest JSON-RPC answer, else -32003 (default 10485760)'),
       opt('request-timeout', '<ms>', 'an HTTP request must arrive whole within this (default 30000)'),
@@ -145,6 +146,7 @@ export function nodeInputFromCli(values: CliValues): NodeConfigInput {
       ...given('minFeeCap', big(values, 'pool-min-fee-cap')),
       ...given('maxBytes', num(values, 'pool-max-bytes')),
       ...given('queuedLifetimeMs', num(values, 'pool-queued-lifetime')),
+      ...(values['no-recovery-thread'] === true && { recoveryThread: false }),
     },
     rpc: {
       ...given('host', str(values, 'host')),
