@@ -233,7 +233,7 @@ export class Derivation {
       pollIntervalMs: config.pollIntervalMs,
       log,
       step: () => this.step(),
-      onCritical: (message) => log.error(`derivation stopped: ${message}`),
+      onCritical: (message) => log.error(`derivation stopped: ${message}`, { event: 'service_stopped', service: this.name, reason: message }),
       unreachableWarnAfterMs: config.unreachableWarnAfterMs,
       whileDown: 'no block becomes safe or finalized, and nothing is derived from L1',
     })
@@ -370,16 +370,17 @@ export class Derivation {
       const b = batches[k]
       const first = Number(b.firstBlock)
       const lastBlock = Number(b.lastBlock)
+      const txs = d.blocks.reduce((n, blk) => n + blk.txs.length, 0)
       this.ledger.putBatch(
         postedBatch(index, b, {
           l1TxHash: d.l1TxHash,
           dataBytes: d.dataBytes,
-          l2TxCount: d.blocks.reduce((n, blk) => n + blk.txs.length, 0),
+          l2TxCount: txs,
           l1GasUsed: d.txs.reduce((n, t) => n + Number(t.gasUsed), 0),
           l1Fee: d.txs.reduce((n, t) => n + t.fee, 0n),
         }),
       )
-      this.log.debug(`derivation: batch ${index} (L2 blocks ${first}-${lastBlock}) matches L1`)
+      this.log.debug(`derivation: batch ${index} (L2 blocks ${first}-${lastBlock}) matches L1`, { event: 'batch_derived', batchIndex: index, firstBlock: first, lastBlock, txs, bytes: d.dataBytes, l1TxHash: d.l1TxHash })
     }
     return until < count
   }
@@ -391,7 +392,13 @@ export class Derivation {
   private hold(index: number, batch: L1Batch, err: Error): void {
     const own = err instanceof BatchMismatchError ? { ...batch, ...err.own } : undefined
     this.held = { batchIndex: index, batch, reason: err.message, own, at: Date.now() }
-    this.log.error(`derivation: L1 batch ${index} (L2 blocks ${batch.firstBlock}-${batch.lastBlock}) does not reproduce: ${err.message}. Holding there until L1 replaces or deletes it (a validator challenges it)`)
+    this.log.error(`derivation: L1 batch ${index} (L2 blocks ${batch.firstBlock}-${batch.lastBlock}) does not reproduce: ${err.message}. Holding there until L1 replaces or deletes it (a validator challenges it)`, {
+      event: 'batch_held',
+      batchIndex: index,
+      firstBlock: Number(batch.firstBlock),
+      lastBlock: Number(batch.lastBlock),
+      reason: err.message,
+    })
   }
 
   /** Whether the held batch left L1 (deleted by a dispute, or replaced by an L1 reorg): then derivation goes on. */

@@ -37,7 +37,8 @@ export const NODE_OPTION_SECTIONS: CliSection[] = [
       opt('genesis', '<file>', 'genesis JSON (default sequencer/chain/genesis.dev.json)'),
       opt('fee-recipient', '<addr>', 'coinbase receiving priority fees'),
       opt('no-dev', undefined, 'no dev accounts in eth_accounts, no eth_sendTransaction'),
-      opt('log-level', '<level>', 'silent | error | info | debug (default info)'),
+      opt('log-level', '<level>', 'silent | error | warn | info | debug (default info)'),
+      opt('log-format', '<format>', 'json (one object per line) | pretty (default: pretty on a terminal, else json)'),
       opt('anchor-api-keys', '<k,k>', 'keys accepted by POST /v1/anchors (or env ANCHOR_API_KEYS; dev default: dev-anchor-key)'),
     ],
   },
@@ -163,6 +164,7 @@ export function nodeInputFromCli(values: CliValues): NodeConfigInput {
       ...given('traceMaxBytes', num(values, 'trace-max-bytes')),
     },
     ...given('logLevel', str(values, 'log-level') as NodeConfigInput['logLevel']),
+    ...given('logFormat', str(values, 'log-format') as NodeConfigInput['logFormat']),
   }
   const bridgeConfirmations = num(values, 'bridge-confirmations')
   if (bridgeConfirmations !== undefined) input.bridge = { confirmations: bridgeConfirmations }

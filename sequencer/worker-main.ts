@@ -9,7 +9,7 @@
 import { parseEther, type Address, type Hex } from 'viem'
 import { DEFAULT_WORKER_DATA_DIR, DEFAULT_WORKER_L2_RPC, DEFAULT_WORKER_PRICE_WEI, startWorker, WORKER_DEFAULTS } from '../worker/index.ts'
 import { closeOnSignal, parseCli, runCommand, usage, UsageError, type CliOption, type CliSection } from './cli.ts'
-import { createLogger } from './log.ts'
+import { createLogger, defaultLogFormat, isLogFormat, isLogLevel, LOG_FORMATS, LOG_LEVELS } from './log.ts'
 
 const COMMAND = 'npm run worker --'
 
@@ -27,7 +27,8 @@ export const WORKER_OPTION_SECTIONS: CliSection[] = [
       opt('price', '<wei>', `price per request of every model served (default ${DEFAULT_WORKER_PRICE_WEI})`),
       opt('data-dir', '<dir>', `its sqlite store, worker.sqlite (default ./${DEFAULT_WORKER_DATA_DIR})`),
       opt('model-cache', '<dir>', 'where fetched models are kept by id (default <data-dir>/models)'),
-      opt('log-level', '<level>', 'silent | error | info | debug (default info)'),
+      opt('log-level', '<level>', 'silent | error | warn | info | debug (default info)'),
+      opt('log-format', '<format>', 'json (one object per line) | pretty (default: pretty on a terminal, else json)'),
     ],
   },
   {
@@ -80,8 +81,10 @@ async function main(): Promise<void> {
   for (const m of models ?? []) if (!/^0x[0-9a-fA-F]{64}$/.test(m)) throw new UsageError(`--models takes model ids (32 bytes of hex, 0x…), got ${m}`)
   const coordinator = str('coordinator')
   if (coordinator !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(coordinator)) throw new UsageError(`--coordinator takes an address, got ${coordinator}`)
-  const level = (str('log-level') ?? 'info') as 'silent' | 'error' | 'info' | 'debug'
-  if (!['silent', 'error', 'info', 'debug'].includes(level)) throw new UsageError(`--log-level takes silent, error, info or debug, got ${level}`)
+  const level = str('log-level') ?? 'info'
+  if (!isLogLevel(level)) throw new UsageError(`--log-level takes ${LOG_LEVELS.join(', ')}, got ${level}`)
+  const format = str('log-format') ?? defaultLogFormat()
+  if (!isLogFormat(format)) throw new UsageError(`--log-format takes ${LOG_FORMATS.join(' or ')}, got ${format}`)
   const l2RpcUrl = str('l2-rpc') ?? DEFAULT_WORKER_L2_RPC
   const worker = startWorker(
     {
@@ -102,7 +105,7 @@ async function main(): Promise<void> {
       withdrawThresholdWei: wei('withdraw-threshold'),
       withdrawIntervalMs: int('withdraw-interval'),
     },
-    createLogger(level, 'worker'),
+    createLogger(level, 'worker', { format }),
   )
   console.log(`worker ${worker.address} on ${l2RpcUrl}`)
   closeOnSignal({ close: () => worker.stop() })

@@ -24,7 +24,8 @@ export const REPLICA_OPTION_SECTIONS: CliSection[] = [
       opt('genesis', '<file>', "genesis JSON (the sequencer's; default sequencer/chain/genesis.dev.json)"),
       opt('no-dev', undefined, 'no dev accounts in eth_accounts'),
       opt('call-workers', '<n>', 'worker threads for eth_call & co. (default: cores - 1)'),
-      opt('log-level', '<level>', 'silent | error | info | debug (default info)'),
+      opt('log-level', '<level>', 'silent | error | warn | info | debug (default info)'),
+      opt('log-format', '<format>', 'json (one object per line) | pretty (default: pretty on a terminal, else json)'),
     ],
   },
 ]
@@ -50,5 +51,6 @@ export function replicaInputFromCli(values: Record<string, unknown>, command: st
       ...(num('l1-poll') !== undefined && { pollIntervalMs: num('l1-poll') }),
     },
     ...(str('log-level') !== undefined && { logLevel: str('log-level') as NodeConfigInput['logLevel'] }),
+    ...(str('log-format') !== undefined && { logFormat: str('log-format') as NodeConfigInput['logFormat'] }),
   }
 }
