@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util'
 import { DEFAULT_HTTP_HEADERS_TIMEOUT_MS, type NodeConfigInput } from './config.ts'
+import { isLogFormat, isLogLevel, LOG_FORMATS, LOG_LEVELS, type Logger } from './log.ts'
 
 export interface CliOption {
   name: string
@@ -133,6 +134,7 @@ const given = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: 
  * a caller's own) apply.
  */
 export function nodeInputFromCli(values: CliValues): NodeConfigInput {
+  checkLogFlags(values)
   const requestTimeout = num(values, 'request-timeout')
   const input: NodeConfigInput = {
     ...given('dataDir', str(values, 'data-dir')),
@@ -173,6 +175,14 @@ export function nodeInputFromCli(values: CliValues): NodeConfigInput {
   return input
 }
 
+/** --log-level and --log-format, if given, name a level and a format (else a UsageError, not a stack trace). */
+export function checkLogFlags(values: CliValues): void {
+  const level = str(values, 'log-level')
+  if (level !== undefined && !isLogLevel(level)) throw new UsageError(`--log-level takes ${LOG_LEVELS.join(', ')}, got ${level}`)
+  const format = str(values, 'log-format')
+  if (format !== undefined && !isLogFormat(format)) throw new UsageError(`--log-format takes ${LOG_FORMATS.join(' or ')}, got ${format}`)
+}
+
 /** The L1 tuning options given (confirmations, batch limits, the unreachable warning), without the connection. */
 export function l1TuningFromCli(values: CliValues): Partial<NonNullable<NodeConfigInput['l1']>> {
   return {
@@ -195,13 +205,14 @@ export function parseApiKeys(list: string): string[] {
 }
 
 /** Keeps a started node running until SIGINT or SIGTERM, then closes it and exits 0 (the node commands' shared ending). */
-export function closeOnSignal(node: { close(): Promise<void> }): void {
+export function closeOnSignal(node: { close(): Promise<void> }, log: Pick<Logger, 'info'>): void {
   let stopping = false
   const stop = async (signal: string) => {
     if (stopping) return
     stopping = true
-    console.log(`${signal}: stopping`)
+    log.info(`${signal}: stopping`, { event: 'stopping', signal })
     await node.close()
+    log.info('stopped', { event: 'stopped' })
     process.exit(0)
   }
   process.on('SIGINT', () => void stop('SIGINT'))

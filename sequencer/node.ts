@@ -71,6 +71,8 @@ import { Validator, ValidatorStore } from '../validator/index.ts'
 
 export interface RunningNode {
   config: NodeConfig
+  /** The node's logger (its commands log their own lines through it: one stream, one format). */
+  log: Logger
   /** http://host:port */
   url: string
   /** ws://host:port */
@@ -527,6 +529,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
 
   return {
     config,
+    log,
     url,
     wsUrl,
     chainId: common.chainId(),

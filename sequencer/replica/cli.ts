@@ -4,7 +4,7 @@
  * node input they make.
  */
 import { DEFAULT_REPLICA_DATA_DIR, DEFAULT_REPLICA_RPC_PORT, type NodeConfigInput } from '../config.ts'
-import { UsageError, type CliSection } from '../cli.ts'
+import { checkLogFlags, UsageError, type CliSection, type CliValues } from '../cli.ts'
 
 export const opt = (name: string, arg: string | undefined, help: string) => ({ name, type: arg === undefined ? ('boolean' as const) : ('string' as const), ...(arg !== undefined && { arg }), help })
 
@@ -32,6 +32,7 @@ export const REPLICA_OPTION_SECTIONS: CliSection[] = [
 
 /** The replica's node input from parsed options; `defaults` name the data dir and port of the command. */
 export function replicaInputFromCli(values: Record<string, unknown>, command: string, defaults = { dataDir: DEFAULT_REPLICA_DATA_DIR, port: DEFAULT_REPLICA_RPC_PORT }): NodeConfigInput {
+  checkLogFlags(values as CliValues)
   const str = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined)
   const num = (name: string) => (str(name) === undefined ? undefined : Number(str(name)))
   const l1RpcUrl = str('l1-rpc')
