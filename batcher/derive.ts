@@ -120,7 +120,14 @@ function checkEnd(index: number, batch: L1Batch, last: { hash: Uint8Array; state
 }
 
 /** Rebuilds every posted block the importer does not have yet, once; throws DivergenceError on any mismatch. */
-export async function deriveFromL1(opts: { l1RpcUrl: string; l1BeaconUrl?: string; rollupAnchor: Hex; importer: BlockImporter }): Promise<DeriveResult> {
+export async function deriveFromL1(opts: {
+  l1RpcUrl: string
+  l1BeaconUrl?: string
+  rollupAnchor: Hex
+  importer: BlockImporter
+  /** After each batch: batches done of `batches`, blocks re-executed so far (scripts/rebuild-from-l1.ts shows it). */
+  onBatch?: (done: number, batches: number, imported: number) => void
+}): Promise<DeriveResult> {
   const l1 = createPublicClient({ transport: http(opts.l1RpcUrl, { retryCount: 2 }) })
   const count = Number(await l1.readContract({ address: opts.rollupAnchor, abi: rollupAnchorAbi, functionName: 'batchCount' }))
   let imported = 0
@@ -132,6 +139,7 @@ export async function deriveFromL1(opts: { l1RpcUrl: string; l1BeaconUrl?: strin
       if (local === undefined || bytesToHex(local.row.hash) !== batch.blockHash) {
         throw new DivergenceError(`batch ${index}: local block ${batch.lastBlock} is ${local === undefined ? 'missing' : bytesToHex(local.row.hash)}, L1 committed to ${batch.blockHash}`)
       }
+      opts.onBatch?.(index + 1, count, imported)
       continue
     }
     const whole = blocks[0].number > opts.importer.chain.headNumber
@@ -148,6 +156,7 @@ export async function deriveFromL1(opts: { l1RpcUrl: string; l1BeaconUrl?: strin
     }
     if (last !== undefined) checkEnd(index, batch, last)
     if (whole) checkRoots(index, batch, anchored, withdrawals)
+    opts.onBatch?.(index + 1, count, imported)
   }
   return { batches: count, imported, head: opts.importer.chain.headNumber }
 }
