@@ -8,7 +8,7 @@
  *   only the batches after the current finalized head are read, at most
  *   FINALITY_CHECKS_PER_STEP per step (a node catching up gets there over several steps).
  */
-import type { Logger } from '../sequencer/log.ts'
+import type { Logger } from './l1-loop.ts'
 
 /** A posted batch as the head computation reads it. */
 interface BatchEnd {

@@ -14,7 +14,6 @@
  * and `downFor()` tells the service's health() to report it not ok until a step succeeds again.
  */
 import { BaseError, HttpRequestError, TimeoutError } from 'viem'
-import type { Logger } from '../sequencer/log.ts'
 
 export type FailureKind = 'temporary' | 'critical'
 
@@ -30,8 +29,17 @@ export class L1Failure extends Error {
   }
 }
 
-/** What the L1 services log through: the node's logger (sequencer/log.ts). */
-export type { Logger } from '../sequencer/log.ts'
+/**
+ * What the L1 services log through: the node's logger (sequencer/log.ts's Logger, declared again
+ * here so that batcher/ needs nothing past sequencer's protocol modules). `fields` go beside the
+ * message in a JSON line: `event` and the values an operator counts (README "Logs").
+ */
+export interface Logger {
+  error(message: string, fields?: Record<string, unknown>): void
+  warn(message: string, fields?: Record<string, unknown>): void
+  info(message: string, fields?: Record<string, unknown>): void
+  debug(message: string, fields?: Record<string, unknown>): void
+}
 
 export type LoopLogger = Pick<Logger, 'info' | 'error' | 'warn'>
 
