@@ -28,10 +28,21 @@ describe('an L1 that goes away', () => {
   it('shows in both statuses at once, is warned about once after unreachableWarnAfterMs (not per retry), and clears when the L1 is back', async () => {
     const l1 = await startTestL1({ statePath: true })
     const logs = captureLogs()
-    const r: TestRollup = await startTestRollup({ l1, l1Config: { unreachableWarnAfterMs: WARN_AFTER_MS }, node: { logLevel: 'warn', logFormat: 'json' }, hooks: { logDestination: logs.destination } })
+    const r: TestRollup = await startTestRollup({ l1, l1Config: { unreachableWarnAfterMs: WARN_AFTER_MS }, node: { logLevel: 'info', logFormat: 'json' }, hooks: { logDestination: logs.destination } })
     cleanup.push(() => r.close())
     await sendTransfers(r.l2, 1)
     await untilPosted(r.l2)
+    // each batch recorded on L1 is a batch_posted line with the batcher metrics' fields (README "Logs")
+    const posted = logs.events('batch_posted')
+    expect(posted.length).toBeGreaterThan(0)
+    expect(posted.map((p) => p.batchIndex)).toEqual(posted.map((_, i) => i))
+    for (const p of posted) {
+      expect(p).toMatchObject({ level: 'info', name: 'node', l1TxHash: expect.stringMatching(/^0x[0-9a-f]{64}$/), l1FeeWei: expect.stringMatching(/^[1-9]\d*$/) })
+      expect(p.lastBlock as number).toBeGreaterThanOrEqual(p.firstBlock as number)
+      for (const k of ['txs', 'bytes', 'l1Block', 'l1GasUsed', 'pendingBlocks', 'pendingBytes']) expect(Number.isInteger(p[k]), k).toBe(true)
+    }
+    expect(posted.reduce((n, p) => n + (p.txs as number), 0)).toBeGreaterThanOrEqual(1)
+    expect(posted.at(-1)!.lastBlock).toBe(Number(await r.l2.publicClient.getBlockNumber()))
     const services = { batcher: () => r.l2.rpc('rollup_getBatcherStatus'), bridge: () => r.l2.rpc('bridge_getStatus') }
     for (const get of Object.values(services)) {
       const up = await until(async () => {
@@ -98,6 +109,7 @@ describe('an L1 that goes away', () => {
       expect(again.l1LastSuccessAt).toBeGreaterThan(stoppedAt)
     }
     expect(r.l2.node.health().filter((h) => h.name === 'batcher' || h.name === 'deposits').every((h) => h.ok)).toBe(true)
+    for (const service of ['batcher', 'bridge']) expect(logs.events('l1_reachable').some((l) => l.service === service && (l.failures as number) >= 2), service).toBe(true)
     const ready = await fetch(`${r.l2.url}/ready`)
     expect(ready.status).toBe(200)
     expect(((await ready.json()) as { status: string }).status).toBe('ok')

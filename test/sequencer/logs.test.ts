@@ -6,9 +6,10 @@
  * `npm run node` process.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { parseEther, type Hex } from 'viem'
+import { keccak256, parseEther, toHex, type Hex } from 'viem'
 import { captureLogs, type CapturedLogs } from '../helpers/logs.ts'
 import { accounts, startTestNode, type TestNode } from '../helpers/node.ts'
+import { until } from '../helpers/rollup.ts'
 
 async function transfer(n: TestNode): Promise<bigint> {
   const hash = await n.wallet(1).sendTransaction({ to: accounts[2].address as Hex, value: parseEther('1') })
@@ -32,7 +33,7 @@ describe('the JSON log lines of a node at debug', () => {
   it('are one block_sealed line per sealed block with its number, transactions, gas and build time', async () => {
     const block = await transfer(node)
     const sealed = logs.events('block_sealed')
-    expect(sealed).toHaveLength(1)
+    expect(sealed).toHaveLength(1) // the first block since start
     const line = sealed[0]
     expect(line).toMatchObject({ level: 'info', name: 'node', block: Number(block), txs: 1, systemTxs: 0, gasUsed: 21000 })
     expect(line.ms).toBeGreaterThanOrEqual(0)
@@ -40,6 +41,16 @@ describe('the JSON log lines of a node at debug', () => {
     expect(line.msg).toBe(`sealed block ${block}: 1 transaction, 21000 gas, built in ${line.ms} ms`)
     expect(Date.parse(line.time)).toBeGreaterThan(Date.now() - 60_000)
     expect(typeof line.pid).toBe('number')
+  })
+
+  it('log the hashes a block anchored as anchors_included', async () => {
+    const hashes = [keccak256(toHex('logs test document 1')), keccak256(toHex('logs test document 2'))]
+    const res = await fetch(`${node.url}/v1/anchors`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer dev-anchor-key' }, body: JSON.stringify({ hashes }) })
+    expect(res.status).toBe(202)
+    await until(() => logs.events('anchors_included').length > 0 || undefined, 'the anchoring block')
+    const [line] = logs.events('anchors_included')
+    expect(line).toMatchObject({ level: 'info', hashes: 2, queued: 0, msg: `anchored 2 hashes in block ${line.block}; 0 waiting` })
+    expect(logs.events('block_sealed').find((b) => b.block === line.block)).toMatchObject({ systemTxs: 1 })
   })
 
   it("log a client's RPC errors at debug as rpc_error, with the method as the metrics label it", async () => {
