@@ -1,5 +1,5 @@
 /**
- * The logger of the node's services, the worker and the scripts: pino (the logger fastify is
+ * The logger of the node's services, its commands and the inference worker: pino (the logger fastify is
  * built on). README "Logs" lists the formats, the levels and the events.
  *
  * - `json` (the default when stdout is not a terminal: `npm run node` under systemd, Docker, a
