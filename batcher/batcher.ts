@@ -295,7 +295,7 @@ export class Batcher {
       pollIntervalMs: config.pollIntervalMs,
       log,
       step: () => this.step(),
-      onCritical: (message) => log.error(`batcher stopped: ${message}`),
+      onCritical: (message) => log.error(`batcher stopped: ${message}`, { event: 'service_stopped', service: 'batcher', reason: message }),
       isAbort: (err) => err instanceof BatcherCrash,
       unreachableWarnAfterMs: config.unreachableWarnAfterMs,
       whileDown: 'no batch is posted (L2 blocks queue up and stay unsafe)',
@@ -461,9 +461,26 @@ export class Batcher {
       const l2TxCount = this.source.txCount(Number(b.firstBlock), lastBlock)
       this.ledger.putBatch(postedBatch(index, b, { l1TxHash: txHash, dataBytes, l2TxCount, l1GasUsed: gasUsed, l1Fee: fee }))
       const perTx = l2TxCount === 0 ? '' : `, ${fee / BigInt(l2TxCount)} wei per L2 tx`
+      const pendingBlocks = head - lastBlock
+      const pendingBytes = this.source.txBytesAfter(lastBlock)
+      // the fields of the batcher metrics (airollup_batcher_*): this batch's share of each total, and the backlog after it
       this.log.info(
         `batcher: batch ${index} (L2 blocks ${b.firstBlock}-${b.lastBlock}, ${l2TxCount} txs, ${dataBytes} bytes) in L1 block ${b.l1BlockNumber}, tx ${txHash}: ` +
-          `${gasUsed} L1 gas, ${fee} wei${perTx}; ${head - lastBlock} L2 blocks (${this.source.txBytesAfter(lastBlock)} tx bytes) still to post`,
+          `${gasUsed} L1 gas, ${fee} wei${perTx}; ${pendingBlocks} L2 blocks (${pendingBytes} tx bytes) still to post`,
+        {
+          event: 'batch_posted',
+          batchIndex: index,
+          firstBlock: Number(b.firstBlock),
+          lastBlock,
+          txs: l2TxCount,
+          bytes: dataBytes,
+          l1Block: Number(b.l1BlockNumber),
+          l1TxHash: txHash,
+          l1GasUsed: gasUsed,
+          l1FeeWei: fee.toString(),
+          pendingBlocks,
+          pendingBytes,
+        },
       )
     }
     return until === count
@@ -644,7 +661,16 @@ export class Batcher {
     }
     this.setChannel(ch)
     this.frameCache = { id, frames }
-    this.log.info(`batcher: channel ${id} for L2 blocks ${first}-${last.number} (${ch.l2TxCount} txs, ${data.length} bytes): ${frames.length} ${da === 'blobs' ? 'blob' : 'calldata'} frame(s)`)
+    this.log.info(`batcher: channel ${id} for L2 blocks ${first}-${last.number} (${ch.l2TxCount} txs, ${data.length} bytes): ${frames.length} ${da === 'blobs' ? 'blob' : 'calldata'} frame(s)`, {
+      event: 'channel_opened',
+      channel: id,
+      firstBlock: first,
+      lastBlock: last.number,
+      txs: ch.l2TxCount,
+      bytes: data.length,
+      frames: frames.length,
+      da,
+    })
     this.crashAt?.('planned', { frame: 0, closes: false })
     return ch
   }
@@ -724,7 +750,16 @@ export class Batcher {
     this.setInflight({ nonce, firstBlock: ch.firstBlock, lastBlock: ch.lastBlock, gas: gas.toString(), dataBytes, channelId: ch.id, firstFrame: first, frameCount: count, closes, attempts: [attempt] })
     this.crashAt?.('persisted', at)
     const what = count === 1 ? `frame ${first}` : `frames ${first}-${first + count - 1}`
-    this.log.info(`batcher: posting ${what} of ${frames.length} of channel ${ch.id} (L2 blocks ${ch.firstBlock}-${ch.lastBlock}, ${dataBytes} bytes${closes ? ', records the batch' : ''}) in ${attempt.hash}`)
+    this.log.info(`batcher: posting ${what} of ${frames.length} of channel ${ch.id} (L2 blocks ${ch.firstBlock}-${ch.lastBlock}, ${dataBytes} bytes${closes ? ', records the batch' : ''}) in ${attempt.hash}`, {
+      event: 'batch_tx_sent',
+      channel: ch.id,
+      firstFrame: first,
+      frameCount: count,
+      closes,
+      bytes: dataBytes,
+      l1TxHash: attempt.hash,
+      nonce,
+    })
     await this.broadcast(attempt.raw)
     this.crashAt?.('sent', at)
   }
@@ -767,7 +802,7 @@ export class Batcher {
         this.reverted++
         const message = `batch transaction ${attempt.hash} (frames ${inflight.firstFrame}-${inflight.firstFrame + inflight.frameCount - 1} of channel ${inflight.channelId}, L2 blocks ${inflight.firstBlock}-${inflight.lastBlock}) reverted in L1 block ${receipt.blockNumber}`
         this.loop.noteError(message)
-        this.log.error(`batcher: ${message}; re-posting`)
+        this.log.error(`batcher: ${message}; re-posting`, { event: 'batch_tx_reverted', channel: inflight.channelId, l1TxHash: attempt.hash, l1Block: Number(receipt.blockNumber) })
       }
       this.setInflight(undefined)
       this.loop.hurry() // a frame just landed: the next one may be due already
@@ -828,7 +863,12 @@ export class Batcher {
     // keep the first and the latest few: any of them may be the one mined, older bumps are gone
     if (inflight.attempts.length > MAX_ATTEMPTS_KEPT) inflight.attempts.splice(1, inflight.attempts.length - MAX_ATTEMPTS_KEPT)
     this.setInflight(inflight)
-    this.log.info(`batcher: ${latest.hash} not mined after ${this.config.resubmitAfterMs} ms; re-sent as ${attempt.hash} at ${maxFeePerGas} wei/gas`)
+    this.log.info(`batcher: ${latest.hash} not mined after ${this.config.resubmitAfterMs} ms; re-sent as ${attempt.hash} at ${maxFeePerGas} wei/gas`, {
+      event: 'batch_tx_resent',
+      replaced: latest.hash,
+      l1TxHash: attempt.hash,
+      maxFeePerGasWei: maxFeePerGas.toString(),
+    })
     await this.broadcast(attempt.raw)
   }
 
@@ -867,7 +907,7 @@ export class Batcher {
         this.setChannel(undefined)
         this.blobsRefusedUntil = Date.now() + BLOB_FALLBACK_MS
         this.loop.noteError(`L1 refuses blob transactions (${message}); posting in calldata for ${BLOB_FALLBACK_MS / 60_000} min`)
-        this.log.error(`batcher: L1 refuses blob transactions (${message}); posting in calldata for ${BLOB_FALLBACK_MS / 60_000} min (a channel begun in blobs is posted again)`)
+        this.log.error(`batcher: L1 refuses blob transactions (${message}); posting in calldata for ${BLOB_FALLBACK_MS / 60_000} min (a channel begun in blobs is posted again)`, { event: 'blobs_refused', error: message })
         this.loop.hurry()
         throw new BlobsRefused(message)
       }

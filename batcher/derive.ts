@@ -120,7 +120,14 @@ function checkEnd(index: number, batch: L1Batch, last: { hash: Uint8Array; state
 }
 
 /** Rebuilds every posted block the importer does not have yet, once; throws DivergenceError on any mismatch. */
-export async function deriveFromL1(opts: { l1RpcUrl: string; l1BeaconUrl?: string; rollupAnchor: Hex; importer: BlockImporter }): Promise<DeriveResult> {
+export async function deriveFromL1(opts: {
+  l1RpcUrl: string
+  l1BeaconUrl?: string
+  rollupAnchor: Hex
+  importer: BlockImporter
+  /** After each batch: batches done of `batches`, blocks re-executed so far (scripts/rebuild-from-l1.ts shows it). */
+  onBatch?: (done: number, batches: number, imported: number) => void
+}): Promise<DeriveResult> {
   const l1 = createPublicClient({ transport: http(opts.l1RpcUrl, { retryCount: 2 }) })
   const count = Number(await l1.readContract({ address: opts.rollupAnchor, abi: rollupAnchorAbi, functionName: 'batchCount' }))
   let imported = 0
@@ -132,6 +139,7 @@ export async function deriveFromL1(opts: { l1RpcUrl: string; l1BeaconUrl?: strin
       if (local === undefined || bytesToHex(local.row.hash) !== batch.blockHash) {
         throw new DivergenceError(`batch ${index}: local block ${batch.lastBlock} is ${local === undefined ? 'missing' : bytesToHex(local.row.hash)}, L1 committed to ${batch.blockHash}`)
       }
+      opts.onBatch?.(index + 1, count, imported)
       continue
     }
     const whole = blocks[0].number > opts.importer.chain.headNumber
@@ -148,6 +156,7 @@ export async function deriveFromL1(opts: { l1RpcUrl: string; l1BeaconUrl?: strin
     }
     if (last !== undefined) checkEnd(index, batch, last)
     if (whole) checkRoots(index, batch, anchored, withdrawals)
+    opts.onBatch?.(index + 1, count, imported)
   }
   return { batches: count, imported, head: opts.importer.chain.headNumber }
 }
@@ -233,7 +242,7 @@ export class Derivation {
       pollIntervalMs: config.pollIntervalMs,
       log,
       step: () => this.step(),
-      onCritical: (message) => log.error(`derivation stopped: ${message}`),
+      onCritical: (message) => log.error(`derivation stopped: ${message}`, { event: 'service_stopped', service: this.name, reason: message }),
       unreachableWarnAfterMs: config.unreachableWarnAfterMs,
       whileDown: 'no block becomes safe or finalized, and nothing is derived from L1',
     })
@@ -370,16 +379,17 @@ export class Derivation {
       const b = batches[k]
       const first = Number(b.firstBlock)
       const lastBlock = Number(b.lastBlock)
+      const txs = d.blocks.reduce((n, blk) => n + blk.txs.length, 0)
       this.ledger.putBatch(
         postedBatch(index, b, {
           l1TxHash: d.l1TxHash,
           dataBytes: d.dataBytes,
-          l2TxCount: d.blocks.reduce((n, blk) => n + blk.txs.length, 0),
+          l2TxCount: txs,
           l1GasUsed: d.txs.reduce((n, t) => n + Number(t.gasUsed), 0),
           l1Fee: d.txs.reduce((n, t) => n + t.fee, 0n),
         }),
       )
-      this.log.debug(`derivation: batch ${index} (L2 blocks ${first}-${lastBlock}) matches L1`)
+      this.log.debug(`derivation: batch ${index} (L2 blocks ${first}-${lastBlock}) matches L1`, { event: 'batch_derived', batchIndex: index, firstBlock: first, lastBlock, txs, bytes: d.dataBytes, l1TxHash: d.l1TxHash })
     }
     return until < count
   }
@@ -391,7 +401,13 @@ export class Derivation {
   private hold(index: number, batch: L1Batch, err: Error): void {
     const own = err instanceof BatchMismatchError ? { ...batch, ...err.own } : undefined
     this.held = { batchIndex: index, batch, reason: err.message, own, at: Date.now() }
-    this.log.error(`derivation: L1 batch ${index} (L2 blocks ${batch.firstBlock}-${batch.lastBlock}) does not reproduce: ${err.message}. Holding there until L1 replaces or deletes it (a validator challenges it)`)
+    this.log.error(`derivation: L1 batch ${index} (L2 blocks ${batch.firstBlock}-${batch.lastBlock}) does not reproduce: ${err.message}. Holding there until L1 replaces or deletes it (a validator challenges it)`, {
+      event: 'batch_held',
+      batchIndex: index,
+      firstBlock: Number(batch.firstBlock),
+      lastBlock: Number(batch.lastBlock),
+      reason: err.message,
+    })
   }
 
   /** Whether the held batch left L1 (deleted by a dispute, or replaced by an L1 reorg): then derivation goes on. */

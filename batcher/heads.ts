@@ -8,6 +8,7 @@
  *   only the batches after the current finalized head are read, at most
  *   FINALITY_CHECKS_PER_STEP per step (a node catching up gets there over several steps).
  */
+import type { Logger } from './l1-loop.ts'
 
 /** A posted batch as the head computation reads it. */
 interface BatchEnd {
@@ -38,17 +39,17 @@ export async function moveHeads(
   l1Head: number,
   confirmations: number,
   isFinal: (batchIndex: number) => Promise<boolean>,
-  log: { info(msg: string): void; debug(msg: string): void },
+  log: Pick<Logger, 'info' | 'debug'>,
   name: string,
 ): Promise<void> {
   const { safe, finalized } = await headsFromL1(ledger, heads.headOf('finalized'), l1Head, confirmations, isFinal)
   if (safe !== heads.headOf('safe')) {
     heads.setHead('safe', safe)
-    log.debug(`${name}: safe head ${safe}`)
+    log.debug(`${name}: safe head ${safe}`, { event: 'head_moved', head: 'safe', block: safe })
   }
   if (finalized !== heads.headOf('finalized')) {
     heads.setHead('finalized', finalized)
-    log.info(`${name}: finalized head ${finalized}`)
+    log.info(`${name}: finalized head ${finalized}`, { event: 'head_moved', head: 'finalized', block: finalized })
   }
 }
 

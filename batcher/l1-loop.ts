@@ -29,13 +29,16 @@ export class L1Failure extends Error {
   }
 }
 
-/** What the L1 services log through (the node's logger). */
+/**
+ * What the L1 services log through: the node's logger (sequencer/log.ts's Logger, declared again
+ * here so that batcher/ needs nothing past sequencer's protocol modules). `fields` go beside the
+ * message in a JSON line: `event` and the values an operator counts (README "Logs").
+ */
 export interface Logger {
-  info(msg: string): void
-  error(msg: string): void
-  debug(msg: string): void
-  /** Something an operator must look at (the L1 out of reach for long); error() where absent. */
-  warn?(msg: string): void
+  error(message: string, fields?: Record<string, unknown>): void
+  warn(message: string, fields?: Record<string, unknown>): void
+  info(message: string, fields?: Record<string, unknown>): void
+  debug(message: string, fields?: Record<string, unknown>): void
 }
 
 export type LoopLogger = Pick<Logger, 'info' | 'error' | 'warn'>
@@ -141,7 +144,7 @@ export class L1Loop {
       this.soon = false
       try {
         await this.opts.step()
-        if (this.failures > 0) log.info(`${name}: L1 reachable again after ${this.failures} failed attempts`)
+        if (this.failures > 0) log.info(`${name}: L1 reachable again after ${this.failures} failed attempts`, { event: 'l1_reachable', service: name, failures: this.failures })
         this.failures = 0
         this.reachable = true
         this.lastSuccessAt = Date.now()
@@ -162,7 +165,7 @@ export class L1Loop {
         this.failures++
         this.reachable = !isUnreachable(err)
         delay = Math.min(MAX_BACKOFF_MS, pollIntervalMs * 2 ** Math.min(this.failures, 10))
-        log.error(`${name}: ${failure.message}; retry ${this.failures} in ${delay} ms`)
+        log.error(`${name}: ${failure.message}; retry ${this.failures} in ${delay} ms`, { event: 'l1_step_failed', service: name, failures: this.failures, retryInMs: delay, reachable: this.reachable, error: failure.message })
         this.warnIfLongDown(failure.message)
       }
       if (this.running) await this.sleep(delay)
@@ -179,7 +182,13 @@ export class L1Loop {
     const { name, log, whileDown } = this.opts
     const seconds = Math.round((now - since) / 1000)
     const when = this.lastSuccessAt === null ? `since start-up ${seconds} s ago` : `for ${seconds} s (last success ${new Date(this.lastSuccessAt).toISOString()})`
-    ;(log.warn ?? log.error).call(log, `${name}: no successful L1 call ${when}, ${this.failures} attempts failed (last: ${lastError}); ${whileDown} until the L1 is back: check the L1 endpoint`)
+    log.warn(`${name}: no successful L1 call ${when}, ${this.failures} attempts failed (last: ${lastError}); ${whileDown} until the L1 is back: check the L1 endpoint`, {
+      event: 'l1_unreachable',
+      service: name,
+      downForMs: now - since,
+      failures: this.failures,
+      error: lastError,
+    })
   }
 
   private sleep(ms: number): Promise<void> {

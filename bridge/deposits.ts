@@ -238,15 +238,21 @@ export class DepositWatcher implements SystemSource {
     return calls
   }
 
-  /** Called after each sealed block: the block may have dealt with deposits. */
-  refresh(): void {
+  /** Called after each sealed block (number `block`): the block may have dealt with deposits. */
+  refresh(block?: number): void {
+    const before = this.pending
     this.pending = this.store.depositCountAfter(this.lastDealtWith())
+    if (this.pending < before) {
+      const n = before - this.pending
+      this.log.info(`bridge: ${n} ${n === 1 ? 'deposit' : 'deposits'} dealt with in block ${block}; ${this.pending} pending`, { event: 'deposits_included', block, deposits: n, pending: this.pending })
+    }
     const failed = this.store.failedDeposits()
     if (failed.length > this.failedSeen) {
       const fresh = failed.slice(this.failedSeen)
       this.log.error(
         `bridge: deposit${fresh.length > 1 ? 's' : ''} ${fresh.join(', ')} failed on L2 (L2Bridge.finalizeDeposit reverted); ` +
           'the slot is consumed, later deposits go on, the funds stay locked in L1Bridge (see bridge_getStatus)',
+        { event: 'deposits_failed', nonces: fresh, failed: failed.length },
       )
     }
     this.failedSeen = failed.length
@@ -289,7 +295,7 @@ export class DepositWatcher implements SystemSource {
     this.stopped = message
     this.loop.noteError(message)
     void this.loop.stop()
-    this.log.error(`bridge: deposit watcher stopped: ${message}`)
+    this.log.error(`bridge: deposit watcher stopped: ${message}`, { event: 'service_stopped', service: 'deposits', reason: message })
   }
 
   private async step(): Promise<void> {
@@ -407,8 +413,16 @@ export class DepositWatcher implements SystemSource {
     const next: L1Cursor = { number: to, hash: hexToBytes(end.hash) }
     this.store.saveDeposits(rows, next, getAddress(this.config.l1Bridge))
     if (rows.length > 0) {
-      this.log.info(`bridge: deposit${rows.length > 1 ? 's' : ''} ${rows[0].nonce}${rows.length > 1 ? `-${rows[rows.length - 1].nonce}` : ''} read from L1 blocks ${from}-${to}`)
       this.pending = this.store.depositCountAfter(this.lastDealtWith())
+      this.log.info(`bridge: deposit${rows.length > 1 ? 's' : ''} ${rows[0].nonce}${rows.length > 1 ? `-${rows[rows.length - 1].nonce}` : ''} read from L1 blocks ${from}-${to}`, {
+        event: 'deposits_read',
+        firstNonce: rows[0].nonce,
+        lastNonce: rows[rows.length - 1].nonce,
+        deposits: rows.length,
+        fromL1Block: from,
+        toL1Block: to,
+        pending: this.pending,
+      })
       this.onDeposits()
     }
     return next

@@ -25,6 +25,7 @@ import { writeDeployments } from '../batcher/deployments.ts'
 import { ANVIL_PRIVATE_KEYS, startAnvil } from './lib/anvil.ts'
 import { deployL1 } from './lib/deploy-l1.ts'
 import { cleanup, freePort, machine, median, OUR_MAIN, parseFlags, positiveInt, rpc, runMain, sleep, spawnNode, waitReady } from './lib/load.ts'
+import { progress } from './lib/progress.ts'
 
 const USAGE = `usage: npx tsx scripts/bench-anchoring.ts [--hashes N (default 50000)] [--runs N (default 3)] [--data-availability calldata|blobs|auto (default calldata)]`
 const REQUEST_HASHES = 10_000
@@ -107,24 +108,32 @@ async function benchRun(url: string, l1Url: string, run: number, total: number):
   for (let i = 0; i < all.length; i += REQUEST_HASHES) requests.push(all.slice(i, i + REQUEST_HASHES))
   const started = performance.now()
   let next = 0
+  let submitted = 0
+  const shown = progress(`run ${run + 1}: hashes accepted`, { total }) // on stderr
   const worker = async () => {
     while (next < requests.length) {
-      const body = JSON.stringify({ hashes: requests[next++] })
+      const hashes = requests[next++]
+      const body = JSON.stringify({ hashes })
       const res = await fetch(`${url}/v1/anchors`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` }, body })
       if (res.status !== 202) throw new Error(`POST /v1/anchors answered ${res.status}: ${await res.text()}`)
+      shown.update((submitted += hashes.length))
     }
   }
   await Promise.all(Array.from({ length: CONCURRENT_REQUESTS }, worker))
+  shown.done()
   const accepted = performance.now()
+  const waiting = progress(`run ${run + 1}: the last hash, on its way to L1`)
   const last = all[all.length - 1]
   let inBlock = 0
   let status: any
   for (;;) {
     status = await (await fetch(`${url}/v1/anchors/${last}`)).json()
     if (status.l2 !== null && inBlock === 0) inBlock = performance.now()
+    waiting.update(undefined, status.status)
     if (status.status === 'posted' || status.status === 'final') break
     await sleep(50)
   }
+  waiting.done(undefined, status.status)
   const posted = performance.now()
   // every hash of the run reached L2 (the last one was queued last)
   const statusAfter = await rpc<any>(url, 'rollup_getBatcherStatus')

@@ -17,6 +17,7 @@
 import { performance } from 'node:perf_hooks'
 import { matmulReference, WasmMatmul } from '../precompiles/canonical/wasm-matmul.ts'
 import { machine, median, parseFlags, positiveInt } from './lib/load.ts'
+import { progress } from './lib/progress.ts'
 import { createPrng } from './models/prng.ts'
 
 const USAGE = 'usage: npx tsx scripts/bench-matmul.ts [--calls N (default 20000)] [--runs R (default 5)]'
@@ -103,12 +104,15 @@ function main(): void {
 
   const refCalls = Math.max(BATCH, Math.floor(calls / 20)) // the reference is tens of times slower
   const perRun = cases.map(() => ({ wasm: [] as number[], ref: [] as number[] }))
+  const shown = progress('runs', { total: runs }) // on stderr
   for (let r = 0; r < runs; r++) {
     cases.forEach((c, i) => {
       perRun[i].wasm.push(timePerCall(c.wasm, calls))
       perRun[i].ref.push(timePerCall(c.ref, refCalls))
     })
+    shown.update(r + 1)
   }
+  shown.done()
 
   console.log(machine())
   console.log(`median µs per call (${calls} wasm / ${refCalls} reference calls per run, batches of ${BATCH}, median of ${runs} runs)`)

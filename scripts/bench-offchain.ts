@@ -25,6 +25,7 @@ import { defineAiRollupChain, encodeText, inferenceCoordinatorAbi, INFERENCE_COO
 import { devAccounts } from '../sequencer/chain/dev-accounts.ts'
 import { loadArtifact, machine, median, parseFlags, positiveInt, ROOT, rpc, sleep } from './lib/load.ts'
 import { startDevnetChild } from './lib/devnet-child.ts'
+import { progress } from './lib/progress.ts'
 
 const USAGE = 'usage: npm run bench:offchain -- [--requests N] [--burst N]   (defaults 10, 30)'
 
@@ -119,25 +120,32 @@ async function main(): Promise<void> {
     let last: Awaited<ReturnType<typeof one>> | undefined
     for (const kind of ['classify', 'generate'] as const) {
       results[kind] = []
+      const shown = progress(`${kind} requests called back`, { total: requests }) // on stderr
       for (let i = 0; i < requests; i++) {
         last = await one(kind, wallets[0], kind === 'classify' ? `benchmark message number ${i}: the weekly build report is attached` : `prompt ${i}: `)
         results[kind].push(last.ms)
+        shown.update(i + 1)
       }
+      shown.done()
       const label = kind === 'classify' ? 'spam classifier' : 'tiny LM, 32 tokens'
       console.log(`  ${label.padEnd(20)} request → callback: median ${(median(results[kind]) / 1000).toFixed(2)} s, p95 ${(percentile(results[kind], 95) / 1000).toFixed(2)} s (${requests} requests one after another)`)
     }
 
     // throughput: a burst from five accounts at once
     const started = performance.now()
+    const burstShown = progress('burst requests called back', { total: burst })
+    let calledBack = 0
+    const counted = <T>(p: Promise<T>): Promise<T> => p.then((r) => (burstShown.update(++calledBack), r))
     const burstResults = await Promise.all(
       Array.from({ length: 5 }, async (_, w) => {
         const mine = Array.from({ length: Math.ceil(burst / 5) }, (_, i) => w + 5 * i).filter((i) => i < burst)
         const pending = []
         let nonce = await client.getTransactionCount({ address: wallets[w].account.address, blockTag: 'pending' })
-        for (const i of mine) pending.push(one('classify', wallets[w], `burst message ${i}: see the attached notes from the meeting`, nonce++))
+        for (const i of mine) pending.push(counted(one('classify', wallets[w], `burst message ${i}: see the attached notes from the meeting`, nonce++)))
         return Promise.all(pending)
       }),
     )
+    burstShown.done()
     const seconds = (performance.now() - started) / 1000
     const burstMs = burstResults.flat().map((r) => r.ms)
     console.log(`  throughput           ${burst} classifier requests at once: all called back in ${seconds.toFixed(1)} s = ${(burst / seconds).toFixed(2)} requests/s (latency under that load: median ${(median(burstMs) / 1000).toFixed(2)} s, p95 ${(percentile(burstMs, 95) / 1000).toFixed(2)} s)`)

@@ -164,6 +164,8 @@ async function main(): Promise<void> {
       bridge: { confirmations: 1, pollIntervalMs: 500, ...fromCli.bridge },
       anchoring: fromCli.anchoring ?? { apiKeys: parseApiKeys(process.env.ANCHOR_API_KEYS ?? DEV_ANCHOR_API_KEY) },
       logLevel: fromCli.logLevel ?? 'info',
+      // people watch the devnet: human lines unless --log-format json
+      logFormat: fromCli.logFormat ?? 'pretty',
     })
   } catch (err) {
     await anvil?.stop()
@@ -182,6 +184,7 @@ async function main(): Promise<void> {
           replica: { l1RpcUrl: l1Url, deploymentsPath, sequencerRpcUrl: node.url, confirmations: 1, pollIntervalMs: 500 },
           validator: { privateKey: DEV_VALIDATOR_KEYS[i], stakeWei: DEV_VALIDATOR_STAKE, attestConfirmations: 1, pollIntervalMs: 500 },
           logLevel: node.config.logLevel,
+          logFormat: node.config.logFormat,
         }),
       )
     }
@@ -205,7 +208,7 @@ async function main(): Promise<void> {
         workers.push(
           startWorker(
             { privateKey: DEV_WORKER_ACCOUNTS[i].privateKey, l2RpcUrl: node.url, l2WsUrl: node.wsUrl, stakeWei: DEV_WORKER_STAKE, priceWei: DEV_WORKER_PRICE, dataDir: join(root, `worker-${i + 1}`), modelCacheDir: join(root, 'worker-models') },
-            createLogger(node.config.logLevel, `worker-${i + 1}`),
+            createLogger(node.config.logLevel, `worker-${i + 1}`, { format: node.config.logFormat }),
           ),
         )
       }

@@ -13,6 +13,9 @@
  * calldata (--data-availability calldata). Without the blobs the rebuild stops at the first batch
  * whose blobs are gone, saying so.
  *
+ * Progress (batches read, blocks re-executed) goes to stderr (scripts/lib/progress.ts), the result
+ * to stdout.
+ *
  * The rebuilt directory is a full node's store: `npm run node -- --data-dir data/replica --port
  * 9546` serves it (without sequencing anything new, as long as nothing is sent to it).
  */
@@ -20,6 +23,7 @@ import { parseArgs } from 'node:util'
 import { readDeployments } from '../batcher/deployments.ts'
 import { deriveFromL1 } from '../batcher/derive.ts'
 import { startNode } from '../sequencer/node.ts'
+import { progress, type Progress } from './lib/progress.ts'
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -35,7 +39,14 @@ async function main(): Promise<number> {
   const node = await startNode({ dataDir: values['data-dir'], rpc: { port: 0 }, sequencer: { blockTimeMs: 3_600_000 }, logLevel: 'error' })
   try {
     const started = performance.now()
-    const result = await deriveFromL1({ l1RpcUrl, l1BeaconUrl: values['l1-beacon'], rollupAnchor: deployments.rollupAnchor, importer: node })
+    // on stderr: batches read and blocks re-executed so far (a long rebuild is not silent)
+    let shown: Progress | undefined
+    const onBatch = (done: number, batches: number, imported: number) => {
+      shown ??= progress('batches', { total: batches })
+      shown.update(done, `${imported.toLocaleString('en-US')} blocks re-executed`)
+    }
+    const result = await deriveFromL1({ l1RpcUrl, l1BeaconUrl: values['l1-beacon'], rollupAnchor: deployments.rollupAnchor, importer: node, onBatch })
+    shown?.done()
     const seconds = (performance.now() - started) / 1000
     console.log(`rebuilt from ${result.batches} batches on L1 ${l1RpcUrl}: ${result.imported} blocks re-executed in ${seconds.toFixed(1)} s, head ${result.head}`)
     console.log('every batch end matches the block hash, state root, anchor root and withdrawal root RollupAnchor holds')

@@ -24,6 +24,7 @@ import { defineAiRollupChain, getModel, MODEL_REGISTRY, ModelRegistrationError, 
 import { analyzeModel, type TensorSignature } from '../precompiles/onnx/analyze.ts'
 import { elementType } from '../precompiles/onnx/tensors.ts'
 import { devAccounts } from '../sequencer/chain/dev-accounts.ts'
+import { progress } from './lib/progress.ts'
 import { buildCreditModel, buildIrisInt8Model, buildIrisModel } from './models/index.ts'
 
 const DEFAULT_RPC_URL = 'http://127.0.0.1:9545'
@@ -108,7 +109,10 @@ export async function registerModels(args: string[]): Promise<void> {
   }
   console.log(`node ${rpcUrl} (chain ${chainId}), ModelRegistry ${registry}, registering from ${account.address}`)
 
-  for (const { name, bytes } of models) {
+  // on stderr while it runs (a big model's registration takes seconds); the results are the lines on stdout
+  const shown = progress('models', { total: models.length })
+  for (const [i, { name, bytes }] of models.entries()) {
+    shown.update(i, `registering ${name}`)
     const modelId = keccak256(bytes)
     const known = await getModel(publicClient, modelId, registry)
     if (known !== null) {
@@ -127,6 +131,7 @@ export async function registerModels(args: string[]): Promise<void> {
     console.log(`registered ${name}: id ${modelId}, gas per call ${r.entry.gasPerCall}, tx ${r.txHash} (block ${r.blockNumber}, gas ${r.gasUsed})`)
     if (file !== undefined) console.log(signature(bytes, r.entry))
   }
+  shown.done(models.length, 'done')
 }
 
 /**

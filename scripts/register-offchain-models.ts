@@ -15,7 +15,8 @@ import { createPublicClient, createWalletClient, http, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { defineAiRollupChain } from '@ai-rollup/sdk'
 import { devAccounts } from '../sequencer/chain/dev-accounts.ts'
-import { localUri, registerOffchainExamples } from './lib/offchain-models.ts'
+import { localUri, OFFCHAIN_EXAMPLES, registerOffchainExamples } from './lib/offchain-models.ts'
+import { progress } from './lib/progress.ts'
 
 const USAGE = `usage: npm run models:register-offchain -- [--rpc <url>] [--key <hex private key>] [--uri-base <url>]`
 
@@ -30,7 +31,9 @@ async function main(): Promise<void> {
   const account = privateKeyToAccount((values.key ?? devAccounts()[0].privateKey) as Hex)
   const wallet = createWalletClient({ chain, transport, account })
   const base = values['uri-base']
+  const shown = progress('off-chain models', { total: OFFCHAIN_EXAMPLES.length })
   const models = await registerOffchainExamples(wallet, client, base === undefined ? localUri : (file) => `${base}${file}`)
+  shown.done(models.length, 'registered or known') // on stderr
   for (const m of models) console.log(`${m.name} ${m.modelId} ${m.registered ? 'registered' : 'already registered'}`)
 }
 

@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util'
 import { DEFAULT_HTTP_HEADERS_TIMEOUT_MS, type NodeConfigInput } from './config.ts'
+import { isLogFormat, isLogLevel, LOG_FORMATS, LOG_LEVELS, type Logger } from './log.ts'
 
 export interface CliOption {
   name: string
@@ -37,7 +38,8 @@ export const NODE_OPTION_SECTIONS: CliSection[] = [
       opt('genesis', '<file>', 'genesis JSON (default sequencer/chain/genesis.dev.json)'),
       opt('fee-recipient', '<addr>', 'coinbase receiving priority fees'),
       opt('no-dev', undefined, 'no dev accounts in eth_accounts, no eth_sendTransaction'),
-      opt('log-level', '<level>', 'silent | error | info | debug (default info)'),
+      opt('log-level', '<level>', 'silent | error | warn | info | debug (default info)'),
+      opt('log-format', '<format>', 'json (one object per line) | pretty (default: pretty on a terminal, else json)'),
       opt('anchor-api-keys', '<k,k>', 'keys accepted by POST /v1/anchors (or env ANCHOR_API_KEYS; dev default: dev-anchor-key)'),
     ],
   },
@@ -133,6 +135,7 @@ const given = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: 
  * a caller's own) apply.
  */
 export function nodeInputFromCli(values: CliValues): NodeConfigInput {
+  checkLogFlags(values)
   const requestTimeout = num(values, 'request-timeout')
   const input: NodeConfigInput = {
     ...given('dataDir', str(values, 'data-dir')),
@@ -165,12 +168,21 @@ export function nodeInputFromCli(values: CliValues): NodeConfigInput {
       ...given('traceMaxBytes', num(values, 'trace-max-bytes')),
     },
     ...given('logLevel', str(values, 'log-level') as NodeConfigInput['logLevel']),
+    ...given('logFormat', str(values, 'log-format') as NodeConfigInput['logFormat']),
   }
   const bridgeConfirmations = num(values, 'bridge-confirmations')
   if (bridgeConfirmations !== undefined) input.bridge = { confirmations: bridgeConfirmations }
   const apiKeys = str(values, 'anchor-api-keys')
   if (apiKeys !== undefined) input.anchoring = { apiKeys: parseApiKeys(apiKeys) }
   return input
+}
+
+/** --log-level and --log-format, if given, name a level and a format (else a UsageError, not a stack trace). */
+export function checkLogFlags(values: CliValues): void {
+  const level = str(values, 'log-level')
+  if (level !== undefined && !isLogLevel(level)) throw new UsageError(`--log-level takes ${LOG_LEVELS.join(', ')}, got ${level}`)
+  const format = str(values, 'log-format')
+  if (format !== undefined && !isLogFormat(format)) throw new UsageError(`--log-format takes ${LOG_FORMATS.join(' or ')}, got ${format}`)
 }
 
 /** The L1 tuning options given (confirmations, batch limits, the unreachable warning), without the connection. */
@@ -195,13 +207,14 @@ export function parseApiKeys(list: string): string[] {
 }
 
 /** Keeps a started node running until SIGINT or SIGTERM, then closes it and exits 0 (the node commands' shared ending). */
-export function closeOnSignal(node: { close(): Promise<void> }): void {
+export function closeOnSignal(node: { close(): Promise<void> }, log: Pick<Logger, 'info'>): void {
   let stopping = false
   const stop = async (signal: string) => {
     if (stopping) return
     stopping = true
-    console.log(`${signal}: stopping`)
+    log.info(`${signal}: stopping`, { event: 'stopping', signal })
     await node.close()
+    log.info('stopped', { event: 'stopped' })
     process.exit(0)
   }
   process.on('SIGINT', () => void stop('SIGINT'))

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { DEFAULT_FEE_RECIPIENT } from './chain/constants.ts'
 import { DEFAULT_GENESIS_PATH } from './chain/genesis.ts'
 import { DEFAULT_MAX_MODEL_BYTES } from '../precompiles/index.ts'
+import { defaultLogFormat, isLogFormat, isLogLevel, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './log.ts'
 
 export const DEFAULT_RPC_HOST = '127.0.0.1'
 export const DEFAULT_RPC_PORT = 9545
@@ -387,8 +388,10 @@ export interface NodeConfig {
   /** Present on a validator (a replica with a stake). */
   validator?: ValidatorNodeConfig
   bridge: BridgeConfig
-  /** Log level: 'silent' | 'error' | 'info' | 'debug'. */
-  logLevel: 'silent' | 'error' | 'info' | 'debug'
+  /** Log level: 'silent' | 'error' | 'warn' | 'info' | 'debug' (sequencer/log.ts). */
+  logLevel: LogLevel
+  /** Log format: 'json' (one object per line) or 'pretty'; default pretty when stdout is a terminal, else json. */
+  logFormat: LogFormat
 }
 
 export type NodeConfigInput = {
@@ -408,6 +411,7 @@ export type NodeConfigInput = {
   validator?: Partial<ValidatorNodeConfig> & Pick<ValidatorNodeConfig, 'privateKey'>
   bridge?: Partial<BridgeConfig>
   logLevel?: NodeConfig['logLevel']
+  logFormat?: NodeConfig['logFormat']
 }
 
 export function resolveConfig(input: NodeConfigInput = {}): NodeConfig {
@@ -520,6 +524,7 @@ export function resolveConfig(input: NodeConfigInput = {}): NodeConfig {
       ...input.bridge,
     },
     logLevel: input.logLevel ?? 'info',
+    logFormat: input.logFormat ?? defaultLogFormat(),
   }
   checkConfig(config)
   return config
@@ -595,7 +600,8 @@ function checkConfig(c: NodeConfig): void {
     if (!Number.isInteger(c.bridge[key]) || c.bridge[key] <= 0) fail(`bridge.${key}`, 'must be a positive integer')
   }
   checkCallsConfig(c, fail)
-  if (!['silent', 'error', 'info', 'debug'].includes(c.logLevel)) fail('logLevel', 'must be silent, error, info or debug')
+  if (!isLogLevel(c.logLevel)) fail('logLevel', `must be one of ${LOG_LEVELS.join(', ')}`)
+  if (!isLogFormat(c.logFormat)) fail('logFormat', `must be ${LOG_FORMATS.join(' or ')}`)
 }
 
 function checkCallsConfig(c: NodeConfig, fail: (field: string, why: string) => void): void {

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     input.l1 = { rpcUrl: l1Rpc, deploymentsPath: deployments, batcherKey: batcherKey as `0x${string}`, ...l1TuningFromCli(values) }
   }
   const node = await startNode(input)
-  closeOnSignal(node)
+  closeOnSignal(node, node.log)
 }
 
 runCommand(main)

@@ -24,6 +24,7 @@ import { devAccounts } from './chain/dev-accounts.ts'
 import { applyGenesis, readGenesis } from './chain/genesis.ts'
 import { resolveConfig, type NodeConfig, type NodeConfigInput } from './config.ts'
 import { createLogger, type Logger } from './log.ts'
+import type { DestinationStream } from 'pino'
 import { TxPool, type AccountReader, type PoolTx } from './mempool/pool.ts'
 import { TxValidator, type AccountView } from './mempool/validator.ts'
 import { WorkerRecovery } from './mempool/recovery.ts'
@@ -71,6 +72,8 @@ import { Validator, ValidatorStore } from '../validator/index.ts'
 
 export interface RunningNode {
   config: NodeConfig
+  /** The node's logger (its commands log their own lines through it: one stream, one format). */
+  log: Logger
   /** http://host:port */
   url: string
   /** ws://host:port */
@@ -127,11 +130,13 @@ export interface NodeHooks {
   execution?: (seam: ExecutionSeam) => void
   /** Called at each of the batcher's crash points; throwing BatcherCrash stops it there, as a crash would. */
   batcherCrashAt?: (point: CrashPoint, at: CrashContext) => void
+  /** Where the node's log lines go instead of stdout and stderr (a test reads them), in `logFormat`. */
+  logDestination?: DestinationStream
 }
 
 export async function startNode(input: NodeConfigInput = {}, hooks: NodeHooks = {}): Promise<RunningNode> {
   const config = resolveConfig(input)
-  const log = createLogger(config.logLevel)
+  const log = createLogger(config.logLevel, config.validator !== undefined ? 'validator' : config.replica !== undefined ? 'replica' : 'node', { format: config.logFormat, destination: hooks.logDestination })
   const cleanup: (() => Promise<void> | void)[] = []
   const closeAll = async () => {
     for (const fn of cleanup.reverse()) await fn()
@@ -163,7 +168,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   await initGenesis(store, trieDB, common, genesis)
   const chain = new Chain(store, common)
   const head = chain.head()
-  log.info(`chain ${common.chainId()} at block ${head.row.number} (${bytesToHex(head.row.hash)})`)
+  log.info(`chain ${common.chainId()} at block ${head.row.number} (${bytesToHex(head.row.hash)})`, { event: 'chain_opened', chainId: Number(common.chainId()), block: head.row.number, blockHash: bytesToHex(head.row.hash) })
 
   // 2. AI precompiles, state, execution and the pool
   // two runtimes: the block builder's, whose registered models are written with their block, and
@@ -277,8 +282,9 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
       metrics.blockSealed(block.txRows.length - system, system, block.header.gasUsed)
     }
     accounts.clear()
-    anchors.refresh()
-    deposits?.refresh()
+    const anchored = anchors.refresh()
+    if (anchored > 0) log.info(`anchored ${anchored} ${anchored === 1 ? 'hash' : 'hashes'} in block ${block.row.number}; ${anchors.waiting()} waiting`, { event: 'anchors_included', block: block.row.number, hashes: anchored, queued: anchors.waiting() })
+    deposits?.refresh(block.row.number)
     filters.onBlock(block.row.hash)
     hub.publishBlock(block)
   }
@@ -362,7 +368,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     accounts.clear()
     filters.onRewind(number)
     hub.publishRemovedLogs(removed, formatted)
-    log.info(`chain rewound to block ${number} (${bytesToHex(chain.head().row.hash)}): ${removed.length} logs removed`)
+    log.info(`chain rewound to block ${number} (${bytesToHex(chain.head().row.hash)}): ${removed.length} logs removed`, { event: 'chain_rewound', block: number, blockHash: bytesToHex(chain.head().row.hash), logsRemoved: removed.length })
   }
   let writing: Promise<unknown> = Promise.resolve()
   const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -521,12 +527,13 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   if (derivation !== undefined) await services.start(derivation)
   if (validatorService !== undefined) await services.start(validatorService)
   const { url, wsUrl } = rpc
-  log.info(`JSON-RPC on ${url} and ${wsUrl}`)
+  log.info(`JSON-RPC on ${url} and ${wsUrl}`, { event: 'rpc_listening', url, wsUrl })
   log.info(`ModelRegistry ${MODEL_REGISTRY}, inference precompile ${INFERENCE_PRECOMPILE}, analyzer ${MODEL_ANALYZER_PRECOMPILE}`)
   if (config.chain.dev) log.info(`dev mode: eth_accounts and eth_sendTransaction use the test mnemonic's 20 accounts (#0 ${devAccounts()[0].address}), funded by the default genesis`)
 
   return {
     config,
+    log,
     url,
     wsUrl,
     chainId: common.chainId(),
@@ -662,7 +669,7 @@ async function replayJournal(store: Store, pool: TxPool, log: Logger): Promise<v
   const entries = store.journalAll()
   const { restored, dropped } = await pool.restore(entries)
   store.journalRemove(dropped)
-  if (entries.length > 0) log.info(`mempool journal: ${restored} transactions restored, ${dropped.length} dropped`)
+  if (entries.length > 0) log.info(`mempool journal: ${restored} transactions restored, ${dropped.length} dropped`, { event: 'journal_replayed', restored, dropped: dropped.length })
 }
 
 /** Sender nonce and balance at the head, cached until the head moves. */

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   }
   const input = replicaInputFromCli(values, COMMAND)
   const node = await startNode(input)
-  closeOnSignal(node)
+  closeOnSignal(node, node.log)
 }
 
 runCommand(main)

@@ -54,8 +54,8 @@ async function main(): Promise<void> {
     ...(input.replica?.pollIntervalMs !== undefined && { pollIntervalMs: input.replica.pollIntervalMs }),
   }
   const node = await startNode(input)
-  console.log(`validator ${node.validator!.address} on ${node.url}`)
-  closeOnSignal(node)
+  node.log.info(`validator ${node.validator!.address} on ${node.url}`, { event: 'validator_started', address: node.validator!.address, url: node.url })
+  closeOnSignal(node, node.log)
 }
 
 runCommand(main)

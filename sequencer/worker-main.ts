@@ -8,8 +8,8 @@
  */
 import { parseEther, type Address, type Hex } from 'viem'
 import { DEFAULT_WORKER_DATA_DIR, DEFAULT_WORKER_L2_RPC, DEFAULT_WORKER_PRICE_WEI, startWorker, WORKER_DEFAULTS } from '../worker/index.ts'
-import { closeOnSignal, parseCli, runCommand, usage, UsageError, type CliOption, type CliSection } from './cli.ts'
-import { createLogger } from './log.ts'
+import { checkLogFlags, closeOnSignal, parseCli, runCommand, usage, UsageError, type CliOption, type CliSection } from './cli.ts'
+import { createLogger, defaultLogFormat, type LogFormat, type LogLevel } from './log.ts'
 
 const COMMAND = 'npm run worker --'
 
@@ -27,7 +27,8 @@ export const WORKER_OPTION_SECTIONS: CliSection[] = [
       opt('price', '<wei>', `price per request of every model served (default ${DEFAULT_WORKER_PRICE_WEI})`),
       opt('data-dir', '<dir>', `its sqlite store, worker.sqlite (default ./${DEFAULT_WORKER_DATA_DIR})`),
       opt('model-cache', '<dir>', 'where fetched models are kept by id (default <data-dir>/models)'),
-      opt('log-level', '<level>', 'silent | error | info | debug (default info)'),
+      opt('log-level', '<level>', 'silent | error | warn | info | debug (default info)'),
+      opt('log-format', '<format>', 'json (one object per line) | pretty (default: pretty on a terminal, else json)'),
     ],
   },
   {
@@ -80,8 +81,10 @@ async function main(): Promise<void> {
   for (const m of models ?? []) if (!/^0x[0-9a-fA-F]{64}$/.test(m)) throw new UsageError(`--models takes model ids (32 bytes of hex, 0x…), got ${m}`)
   const coordinator = str('coordinator')
   if (coordinator !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(coordinator)) throw new UsageError(`--coordinator takes an address, got ${coordinator}`)
-  const level = (str('log-level') ?? 'info') as 'silent' | 'error' | 'info' | 'debug'
-  if (!['silent', 'error', 'info', 'debug'].includes(level)) throw new UsageError(`--log-level takes silent, error, info or debug, got ${level}`)
+  checkLogFlags(values)
+  const level = (str('log-level') ?? 'info') as LogLevel
+  const format = (str('log-format') ?? defaultLogFormat()) as LogFormat
+  const log = createLogger(level, 'worker', { format })
   const l2RpcUrl = str('l2-rpc') ?? DEFAULT_WORKER_L2_RPC
   const worker = startWorker(
     {
@@ -102,10 +105,10 @@ async function main(): Promise<void> {
       withdrawThresholdWei: wei('withdraw-threshold'),
       withdrawIntervalMs: int('withdraw-interval'),
     },
-    createLogger(level, 'worker'),
+    log,
   )
-  console.log(`worker ${worker.address} on ${l2RpcUrl}`)
-  closeOnSignal({ close: () => worker.stop() })
+  log.info(`worker ${worker.address} on ${l2RpcUrl}`, { event: 'worker_started', address: worker.address, url: l2RpcUrl })
+  closeOnSignal({ close: () => worker.stop() }, log)
 }
 
 runCommand(main)

@@ -135,7 +135,7 @@ export class Validator {
       pollIntervalMs: config.pollIntervalMs,
       log,
       step: () => this.step(),
-      onCritical: (message) => log.error(`validator stopped: ${message}`),
+      onCritical: (message) => log.error(`validator stopped: ${message}`, { event: 'service_stopped', service: this.name, reason: message }),
       unreachableWarnAfterMs: config.unreachableWarnAfterMs,
       whileDown: 'no batch is attested or disputed by this validator',
     })
@@ -210,7 +210,7 @@ export class Validator {
     const me = await this.validatorOf(this.address)
     if (me.stake === 0n && me.exitRequestedBlock === 0n) {
       if (this.config.stakeWei === undefined) {
-        this.log.warn?.(`validator ${this.tag}: ${this.address} is not a validator on ValidatorSet ${this.config.validatorSet} and no stake was given (--stake): it derives and checks, but attests and votes nothing`)
+        this.log.warn(`validator ${this.tag}: ${this.address} is not a validator on ValidatorSet ${this.config.validatorSet} and no stake was given (--stake): it derives and checks, but attests and votes nothing`)
       } else {
         if (this.config.stakeWei < minStake) throw new L1Failure('critical', `a stake of ${this.config.stakeWei} wei is below ValidatorSet.MIN_STAKE (${minStake} wei)`)
         const receipt = (await this.send('join', [], this.config.stakeWei))!
@@ -277,6 +277,7 @@ export class Validator {
     const [count, attestedStake, , stakeNeeded, quorum] = await this.read('attestationsOf', [BigInt(index)])
     this.log.info(
       `validator ${this.tag}: attested batch ${index} (L2 blocks ${candidate.firstBlock}-${candidate.lastBlock}, commitment ${commitment}) in L1 tx ${receipt.transactionHash}: ${count} attestations, ${attestedStake} of ${stakeNeeded} wei needed${quorum ? ': quorum, final' : ''}`,
+      { event: 'batch_attested', batchIndex: index, l1TxHash: receipt.transactionHash, attestations: Number(count), stakeWei: attestedStake.toString(), neededWei: stakeNeeded.toString(), quorum },
     )
   }
 
@@ -328,7 +329,13 @@ export class Validator {
     const receipt = await this.send('challenge', [index], this.params!.minChallengeBond, ['AlreadyChallenged', 'BatchAlreadyFinal', 'ChallengeWindowClosed'])
     if (receipt === undefined) return
     this.challenges++
-    this.log.info(`validator ${this.tag}: challenged batch ${held.batchIndex} (L2 blocks ${batch.firstBlock}-${batch.lastBlock}) with a bond of ${this.params!.minChallengeBond} wei in L1 tx ${receipt.transactionHash}: ${held.reason}`)
+    this.log.info(`validator ${this.tag}: challenged batch ${held.batchIndex} (L2 blocks ${batch.firstBlock}-${batch.lastBlock}) with a bond of ${this.params!.minChallengeBond} wei in L1 tx ${receipt.transactionHash}: ${held.reason}`, {
+      event: 'batch_challenged',
+      batchIndex: held.batchIndex,
+      l1TxHash: receipt.transactionHash,
+      bondWei: this.params!.minChallengeBond.toString(),
+      reason: held.reason,
+    })
   }
 
   /** Commits, reveals or resolves in one open dispute, whichever its phase calls for. */
@@ -340,7 +347,10 @@ export class Validator {
     const eligible = me.stake > 0n && me.joinedBlock < d.openedBlock && (me.exitRequestedBlock === 0n || me.exitRequestedBlock > d.openedBlock)
     if (now >= revealDeadline) {
       const receipt = await this.send('resolve', [d.batchIndex], undefined, ['NoOpenDispute'])
-      if (receipt !== undefined) this.log.info(`validator ${this.tag}: resolved dispute ${id} on batch ${d.batchIndex} in L1 tx ${receipt.transactionHash}: ${await this.outcome(id)}`)
+      if (receipt !== undefined) {
+        const outcome = await this.outcome(id)
+        this.log.info(`validator ${this.tag}: resolved dispute ${id} on batch ${d.batchIndex} in L1 tx ${receipt.transactionHash}: ${outcome}`, { event: 'dispute_resolved', dispute: id, batchIndex: Number(d.batchIndex), l1TxHash: receipt.transactionHash, outcome })
+      }
       return
     }
     if (!eligible) return

@@ -37,12 +37,12 @@ import { TxSender } from './sender.ts'
 import { WorkerStore, type NewAssignment, type SettlementEvent, type StoredRequest } from './store.ts'
 import { LogSubscription, type RpcLog } from './subscription.ts'
 
-/** A leveled logger (sequencer/log.ts's createLogger makes one). */
+/** A leveled logger (sequencer/log.ts's createLogger makes one); `fields` go beside the message in a JSON line. */
 export interface Logger {
-  error(message: string): void
-  warn(message: string): void
-  info(message: string): void
-  debug(message: string): void
+  error(message: string, fields?: Record<string, unknown>): void
+  warn(message: string, fields?: Record<string, unknown>): void
+  info(message: string, fields?: Record<string, unknown>): void
+  debug(message: string, fields?: Record<string, unknown>): void
 }
 
 export interface WorkerConfig {

@@ -23,6 +23,7 @@ import secp256k1 from 'secp256k1'
 import { keccak256, parseGwei, recoverTransactionAddress, serializeTransaction, toHex, type Abi, type Address, type Hex } from 'viem'
 import { HDKey, privateKeyToAddress } from 'viem/accounts'
 import { mnemonicToSeedSync } from '@scure/bip39'
+import { progress } from './progress.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Constants
@@ -447,8 +448,10 @@ interface SendResult {
 /** CLIENTS async workers share one queue; each sends eth_sendRawTransaction one at a time. */
 export async function sendAll(url: string, raw: Hex[]): Promise<SendResult> {
   let next = 0
+  let answered = 0
   let rejected = 0
   const errors: string[] = []
+  const shown = progress('sent', { total: raw.length }) // on stderr: "sent 6,000/10,000 (3.1 s)"
   const worker = async () => {
     while (next < raw.length) {
       const tx = raw[next++]
@@ -458,9 +461,11 @@ export async function sendAll(url: string, raw: Hex[]): Promise<SendResult> {
         rejected++
         if (errors.length < 5) errors.push((e as Error).message)
       }
+      shown.update(++answered, rejected === 0 ? undefined : `${rejected.toLocaleString('en-US')} rejected`)
     }
   }
   await Promise.all(Array.from({ length: CLIENTS }, worker))
+  shown.done()
   return { rejected, errors }
 }
 
@@ -479,9 +484,14 @@ export async function waitMined(url: string, senders: Sender[], startNonces: num
   const current = [...startNonces]
   let lastProgress = performance.now()
   const minedCount = () => current.reduce((sum, n, i) => sum + (n - startNonces[i]), 0)
+  const shown = progress('mined', { total: finalNonces.reduce((sum, n, i) => sum + (n - startNonces[i]), 0) })
+  const end = (result: MinedResult): MinedResult => {
+    shown.done(result.mined, result.complete ? undefined : 'stalled')
+    return result
+  }
   for (;;) {
     const pending = senders.map((_, i) => i).filter((i) => current[i] < finalNonces[i])
-    if (pending.length === 0) return { endedAt: performance.now(), mined: minedCount(), complete: true }
+    if (pending.length === 0) return end({ endedAt: performance.now(), mined: minedCount(), complete: true })
     let progressed = false
     for (let k = 0; k < pending.length; k += POLL_CONCURRENCY) {
       await Promise.all(
@@ -496,8 +506,9 @@ export async function waitMined(url: string, senders: Sender[], startNonces: num
     }
     const now = performance.now()
     if (progressed) lastProgress = now
-    if (senders.every((_, i) => current[i] >= finalNonces[i])) return { endedAt: now, mined: minedCount(), complete: true }
-    if (now - lastProgress > STALL_TIMEOUT_MS) return { endedAt: lastProgress, mined: minedCount(), complete: false }
+    shown.update(minedCount())
+    if (senders.every((_, i) => current[i] >= finalNonces[i])) return end({ endedAt: now, mined: minedCount(), complete: true })
+    if (now - lastProgress > STALL_TIMEOUT_MS) return end({ endedAt: lastProgress, mined: minedCount(), complete: false })
     await sleep(POLL_INTERVAL_MS)
   }
 }

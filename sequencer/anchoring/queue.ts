@@ -84,9 +84,14 @@ export class AnchorQueue implements SystemSource {
     return this.size > 0
   }
 
-  /** Called after each sealed block: the block's Anchored events took hashes out of the queue. */
-  refresh(): void {
+  /**
+   * Called after each sealed block: the block's Anchored events took hashes out of the queue.
+   * Returns how many (submissions since the last look are already counted in `size`).
+   */
+  refresh(): number {
+    const before = this.size
     this.size = this.store.anchorQueueSize()
+    return Math.max(0, before - this.size)
   }
 
   waiting(): number {

@@ -60,7 +60,7 @@ export class SequencerDriver<T extends BlockTx> {
    */
   halt(reason: string): void {
     this.haltReason = reason
-    this.opts.log.error(`sequencer halted: ${reason}`)
+    this.opts.log.error(`sequencer halted: ${reason}`, { event: 'sequencer_halted', reason })
     void this.stop()
   }
 
@@ -120,17 +120,26 @@ export class SequencerDriver<T extends BlockTx> {
     try {
       const started = performance.now()
       const { sealed, invalid, systemErrors } = await builder.build(pool.candidates(baseFee), timestamp)
-      for (const message of systemErrors) log.error(message)
+      for (const message of systemErrors) log.error(message, { event: 'system_tx_failed' })
       pool.onBlockSealed(sealed?.included ?? [], invalid)
       if (sealed !== undefined) {
-        // one INFO line per block, so that `npm start` shows the chain moving (tests log at 'error')
+        // one INFO line per block, so that `npm start` shows the chain moving (tests log at 'silent');
+        // its fields are those of the block metrics (airollup_block_transactions, _block_gas_used)
         const txs = sealed.row.txCount
-        log.info(`sealed block ${sealed.row.number}: ${txs} ${txs === 1 ? 'transaction' : 'transactions'}, ${sealed.header.gasUsed} gas, built in ${(performance.now() - started).toFixed(0)} ms`)
+        const ms = Math.round(performance.now() - started)
+        log.info(`sealed block ${sealed.row.number}: ${txs} ${txs === 1 ? 'transaction' : 'transactions'}, ${sealed.header.gasUsed} gas, built in ${ms} ms`, {
+          event: 'block_sealed',
+          block: sealed.row.number,
+          txs,
+          systemTxs: sealed.system.length,
+          gasUsed: Number(sealed.header.gasUsed),
+          ms,
+        })
         this.opts.onSealed(sealed)
       }
       return sealed
     } catch (err) {
-      log.error(`block production failed: ${(err as Error).stack ?? err}`)
+      log.error(`block production failed: ${err instanceof Error ? err.message : String(err)}`, { event: 'block_failed', err })
       return undefined
     }
   }

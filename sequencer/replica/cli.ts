@@ -4,7 +4,7 @@
  * node input they make.
  */
 import { DEFAULT_REPLICA_DATA_DIR, DEFAULT_REPLICA_RPC_PORT, type NodeConfigInput } from '../config.ts'
-import { UsageError, type CliSection } from '../cli.ts'
+import { checkLogFlags, UsageError, type CliSection, type CliValues } from '../cli.ts'
 
 export const opt = (name: string, arg: string | undefined, help: string) => ({ name, type: arg === undefined ? ('boolean' as const) : ('string' as const), ...(arg !== undefined && { arg }), help })
 
@@ -24,13 +24,15 @@ export const REPLICA_OPTION_SECTIONS: CliSection[] = [
       opt('genesis', '<file>', "genesis JSON (the sequencer's; default sequencer/chain/genesis.dev.json)"),
       opt('no-dev', undefined, 'no dev accounts in eth_accounts'),
       opt('call-workers', '<n>', 'worker threads for eth_call & co. (default: cores - 1)'),
-      opt('log-level', '<level>', 'silent | error | info | debug (default info)'),
+      opt('log-level', '<level>', 'silent | error | warn | info | debug (default info)'),
+      opt('log-format', '<format>', 'json (one object per line) | pretty (default: pretty on a terminal, else json)'),
     ],
   },
 ]
 
 /** The replica's node input from parsed options; `defaults` name the data dir and port of the command. */
 export function replicaInputFromCli(values: Record<string, unknown>, command: string, defaults = { dataDir: DEFAULT_REPLICA_DATA_DIR, port: DEFAULT_REPLICA_RPC_PORT }): NodeConfigInput {
+  checkLogFlags(values as CliValues)
   const str = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined)
   const num = (name: string) => (str(name) === undefined ? undefined : Number(str(name)))
   const l1RpcUrl = str('l1-rpc')
@@ -50,5 +52,6 @@ export function replicaInputFromCli(values: Record<string, unknown>, command: st
       ...(num('l1-poll') !== undefined && { pollIntervalMs: num('l1-poll') }),
     },
     ...(str('log-level') !== undefined && { logLevel: str('log-level') as NodeConfigInput['logLevel'] }),
+    ...(str('log-format') !== undefined && { logFormat: str('log-format') as NodeConfigInput['logFormat'] }),
   }
 }

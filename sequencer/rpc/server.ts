@@ -47,6 +47,8 @@ type Id = string | number | null
 
 /** A batch yields to the event loop after running this long, in milliseconds. */
 const BATCH_SLICE_MS = 10
+/** Longest client error message a debug `rpc_error` line repeats (it may quote the request). */
+const MAX_LOGGED_MESSAGE = 200
 
 /** Requests a WebSocket connection may have waiting, as a multiple of wsMaxInflight. */
 export const WS_QUEUE_FACTOR = 16
@@ -125,8 +127,26 @@ export class Dispatcher {
     try {
       return { jsonrpc: '2.0', id, result: await this.run(req.method, req.params, origin) }
     } catch (err) {
-      return failure(id, toJsonRpcError(err, (e) => this.opts.log.error(`${req.method} failed: ${(e as Error)?.stack ?? e}`)))
+      return failure(id, this.answerError(req.method, err))
     }
+  }
+
+  /**
+   * The error answer for a failed call, logged as `rpc_error` with the method as the metrics label
+   * it (the name if this node serves it, else `other`: a client picks the name): an internal error
+   * at error level with its stack, the client's own errors (a revert, bad params, a limit) at debug
+   * only, their message cut to MAX_LOGGED_MESSAGE characters (it may quote what the client sent).
+   */
+  private answerError(method: string, err: unknown): JsonRpcErrorObject {
+    const label = Object.hasOwn(this.opts.methods, method) ? method : 'other'
+    const answer = toJsonRpcError(err, (e) =>
+      this.opts.log.error(`${label} failed: ${e instanceof Error ? e.message : String(e)}`, { event: 'rpc_error', method: label, code: ErrorCode.internal, err: e }),
+    )
+    if (answer.code !== ErrorCode.internal) {
+      const message = answer.message.length > MAX_LOGGED_MESSAGE ? `${answer.message.slice(0, MAX_LOGGED_MESSAGE)}…` : answer.message
+      this.opts.log.debug(`${label}: error ${answer.code}: ${message}`, { event: 'rpc_error', method: label, code: answer.code, message })
+    }
+    return answer
   }
 
   private async run(name: string, params: unknown, origin: CallOrigin): Promise<unknown> {
@@ -169,6 +189,8 @@ function tooLarge(id: Id, limit: number): Response {
 export async function buildRpcServer(opts: RpcServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: opts.maxBodyBytes,
+    // no request log: a line per request would outweigh the work at thousands of calls a second;
+    // rates and latencies are the metrics' (airollup_rpc_*), failures are logged as rpc_error and http_error
     logger: false,
     forceCloseConnections: true,
     // a body trickling in byte by byte must not hold a socket forever (node answers 408)
@@ -196,7 +218,7 @@ export async function buildRpcServer(opts: RpcServerOptions): Promise<FastifyIns
     if (req.url.startsWith('/v1/')) {
       // REST routes answer in their own error shape
       const status = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 413 : (err.statusCode ?? 500)
-      if (status >= 500) opts.log.error(`http error on ${req.url}: ${err.message}`)
+      if (status >= 500) opts.log.error(`http error on ${req.url}: ${err.message}`, { event: 'http_error', status, err })
       const message = status === 413 ? `request body over the limit of ${opts.maxBodyBytes} bytes` : status >= 500 ? 'internal error' : err.message
       return reply.code(status).send({ error: { code: status === 413 ? 'body_too_large' : status >= 500 ? 'internal' : 'bad_request', message } })
     }
@@ -204,7 +226,7 @@ export async function buildRpcServer(opts: RpcServerOptions): Promise<FastifyIns
       return reply.code(413).send(failure(null, { code: ErrorCode.invalidRequest, message: `request body over the limit of ${opts.maxBodyBytes} bytes` }))
     }
     const status = err.statusCode ?? 500
-    if (status >= 500) opts.log.error(`http error: ${err.message}`)
+    if (status >= 500) opts.log.error(`http error: ${err.message}`, { event: 'http_error', status, err })
     return reply.code(status).send(failure(null, { code: status >= 500 ? ErrorCode.internal : ErrorCode.invalidRequest, message: status >= 500 ? 'internal error' : err.message }))
   })
 

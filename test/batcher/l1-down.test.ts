@@ -12,6 +12,7 @@ import { L1_UNREACHABLE_WARN_EVERY_MS } from '../../batcher/l1-loop.ts'
 import { DEFAULT_L1_UNREACHABLE_WARN_AFTER_MS, resolveConfig } from '../../sequencer/config.ts'
 import { startAnvil, type RunningAnvil } from '../../scripts/lib/anvil.ts'
 import { startTestL1 } from '../helpers/l1.ts'
+import { captureLogs } from '../helpers/logs.ts'
 import { startTestRollup, until, untilPosted, sendTransfers, type TestRollup } from '../helpers/rollup.ts'
 
 let cleanup: (() => Promise<void>)[] = []
@@ -26,10 +27,22 @@ const WARN_AFTER_MS = 1_000
 describe('an L1 that goes away', () => {
   it('shows in both statuses at once, is warned about once after unreachableWarnAfterMs (not per retry), and clears when the L1 is back', async () => {
     const l1 = await startTestL1({ statePath: true })
-    const r: TestRollup = await startTestRollup({ l1, l1Config: { unreachableWarnAfterMs: WARN_AFTER_MS }, node: { logLevel: 'error' } })
+    const logs = captureLogs()
+    const r: TestRollup = await startTestRollup({ l1, l1Config: { unreachableWarnAfterMs: WARN_AFTER_MS }, node: { logLevel: 'info', logFormat: 'json' }, hooks: { logDestination: logs.destination } })
     cleanup.push(() => r.close())
     await sendTransfers(r.l2, 1)
     await untilPosted(r.l2)
+    // each batch recorded on L1 is a batch_posted line with the batcher metrics' fields (README "Logs")
+    const posted = logs.events('batch_posted')
+    expect(posted.length).toBeGreaterThan(0)
+    expect(posted.map((p) => p.batchIndex)).toEqual(posted.map((_, i) => i))
+    for (const p of posted) {
+      expect(p).toMatchObject({ level: 'info', name: 'node', l1TxHash: expect.stringMatching(/^0x[0-9a-f]{64}$/), l1FeeWei: expect.stringMatching(/^[1-9]\d*$/) })
+      expect(p.lastBlock as number).toBeGreaterThanOrEqual(p.firstBlock as number)
+      for (const k of ['txs', 'bytes', 'l1Block', 'l1GasUsed', 'pendingBlocks', 'pendingBytes']) expect(Number.isInteger(p[k]), k).toBe(true)
+    }
+    expect(posted.reduce((n, p) => n + (p.txs as number), 0)).toBeGreaterThanOrEqual(1)
+    expect(posted.at(-1)!.lastBlock).toBe(Number(await r.l2.publicClient.getBlockNumber()))
     const services = { batcher: () => r.l2.rpc('rollup_getBatcherStatus'), bridge: () => r.l2.rpc('bridge_getStatus') }
     for (const get of Object.values(services)) {
       const up = await until(async () => {
@@ -40,11 +53,6 @@ describe('an L1 that goes away', () => {
       expect(up.l1LastSuccessAt).toBeGreaterThan(Date.now() - 10_000)
     }
 
-    const lines: string[] = []
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk))
-      return true
-    })
     const port = l1.anvil.port
     await l1.anvil.stop()
     // taken once Anvil is gone: a request in flight while it stopped may still have succeeded
@@ -60,13 +68,16 @@ describe('an L1 that goes away', () => {
       expect(down.l1LastSuccessAt).toBeLessThanOrEqual(stoppedAt)
       lastSuccess = Math.max(lastSuccess, down.l1LastSuccessAt)
     }
-    const warnings = (name: string) => lines.filter((l) => l.includes(' WARN ') && l.includes(`${name}: no successful L1 call for`))
+    const warnings = (name: string) => logs.events('l1_unreachable').filter((l) => l.service === name)
     for (const name of Object.keys(services)) await until(() => warnings(name).length > 0 || undefined, `the ${name}'s warning`, 10_000)
     expect(Date.now() - lastSuccess).toBeGreaterThanOrEqual(WARN_AFTER_MS)
-    expect(warnings('batcher')[0]).toMatch(/attempts failed \(last: L1 request failed: .*\); no batch is posted .* until the L1 is back: check the L1 endpoint/)
-    expect(warnings('bridge')[0]).toMatch(/no deposit is read from L1 until the L1 is back/)
+    expect(warnings('batcher')[0]).toMatchObject({ level: 'warn', error: expect.stringMatching(/^L1 request failed: /) })
+    expect(warnings('batcher')[0].downForMs).toBeGreaterThanOrEqual(WARN_AFTER_MS)
+    expect(warnings('batcher')[0].failures).toBeGreaterThanOrEqual(1)
+    expect(warnings('batcher')[0].msg).toMatch(/^batcher: no successful L1 call for \d+ s .*attempts failed \(last: L1 request failed: .*\); no batch is posted .* until the L1 is back: check the L1 endpoint/)
+    expect(warnings('bridge')[0].msg).toMatch(/no deposit is read from L1 until the L1 is back/)
     // more retries, still one warning each: the next is due L1_UNREACHABLE_WARN_EVERY_MS later
-    const retries = () => lines.filter((l) => /ERROR .*batcher: L1 request failed/.test(l)).length
+    const retries = () => logs.events('l1_step_failed').filter((l) => l.service === 'batcher' && l.level === 'error' && l.reachable === false).length
     const before = retries()
     await until(() => retries() >= before + 2 || undefined, 'two more retries', 15_000)
     expect(L1_UNREACHABLE_WARN_EVERY_MS).toBe(60_000)
@@ -98,6 +109,7 @@ describe('an L1 that goes away', () => {
       expect(again.l1LastSuccessAt).toBeGreaterThan(stoppedAt)
     }
     expect(r.l2.node.health().filter((h) => h.name === 'batcher' || h.name === 'deposits').every((h) => h.ok)).toBe(true)
+    for (const service of ['batcher', 'bridge']) expect(logs.events('l1_reachable').some((l) => l.service === service && (l.failures as number) >= 2), service).toBe(true)
     const ready = await fetch(`${r.l2.url}/ready`)
     expect(ready.status).toBe(200)
     expect(((await ready.json()) as { status: string }).status).toBe('ok')

@@ -60,7 +60,7 @@ const config = (over: Partial<BatcherConfig> = {}): BatcherConfig => ({
   ...over,
 })
 
-const silent = { info: () => {}, error: () => {}, debug: () => {} }
+const silent = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} }
 const plan = (source: BlockSource, cfg: Partial<BatcherConfig> = {}, last = 0) =>
   new Batcher(config(cfg), source, ledger(last), { headOf: () => 0, setHead: () => {} }, silent).planBatch()
 

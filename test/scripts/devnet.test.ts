@@ -116,6 +116,8 @@ describe('npm start (devnet)', () => {
       const rebuilt = await runScript('scripts/rebuild-from-l1.ts', ['--data-dir', join(dataDir, 'replica'), '--l1-rpc', l1Url, '--deployments', join(dataDir, 'l1', 'deployments.json')])
       expect(rebuilt.code, rebuilt.output).toBe(0)
       expect(rebuilt.output).toMatch(/every batch end matches/)
+      // its progress on stderr (scripts/lib/progress.ts): at least the final count
+      expect(rebuilt.output).toMatch(/^batches (\d+)\/\1, [\d,]+ blocks re-executed \(\d+\.\d s\)$/m)
     } finally {
       await devnet.stop()
     }

@@ -58,6 +58,8 @@ describe('npm run models:register -- <file> --name <name>', () => {
     const m = /^registered my model: id (0x[0-9a-f]{64}), gas per call (\d+), tx (0x[0-9a-f]{64})/m.exec(first.stdout)
     expect(m, first.stdout).not.toBeNull()
     expect(m![1]).toBe(id)
+    // progress on stderr (scripts/lib/progress.ts): off a terminal, a short run says only its end
+    expect(first.stderr).toMatch(/^models 1\/1, done \(\d+\.\d s\)\n$/)
     expect(first.stdout).toMatch(/^ {2}input {2}features float32 \[1, 3\] \(3 values\)$/m)
     expect(first.stdout).toMatch(/^ {2}output scores float32 \[1, 2\] \(2 values\)$/m)
     const model = await t.rpc('ai_getModel', [id])
