@@ -39,6 +39,8 @@ export const NODE_OPTION_SECTIONS: CliSection[] = [
       opt('no-dev', undefined, 'no dev accounts in eth_accounts, no eth_sendTransaction'),
       opt('log-level', '<level>', 'silent | error | info | debug (default info)'),
       opt('anchor-api-keys', '<k,k>', 'keys accepted by POST /v1/anchors (or env ANCHOR_API_KEYS; dev default: dev-anchor-key)'),
+      opt('no-explorer', undefined, 'do not serve the block explorer at GET / (JSON-RPC and the other routes stay)'),
+      opt('explorer-l1-rpc', '<url>', "L1 URL the explorer's Verify on L1 button offers (read by the browser; default: --l1-rpc if on loopback)"),
     ],
   },
   {
@@ -162,6 +164,7 @@ export function nodeInputFromCli(values: CliValues): NodeConfigInput {
       ...given('traceGasCap', big(values, 'trace-gas-cap')),
       ...given('traceMaxBytes', num(values, 'trace-max-bytes')),
     },
+    explorer: explorerInputFromCli(values),
     ...given('logLevel', str(values, 'log-level') as NodeConfigInput['logLevel']),
   }
   const bridgeConfirmations = num(values, 'bridge-confirmations')
@@ -169,6 +172,11 @@ export function nodeInputFromCli(values: CliValues): NodeConfigInput {
   const apiKeys = str(values, 'anchor-api-keys')
   if (apiKeys !== undefined) input.anchoring = { apiKeys: parseApiKeys(apiKeys) }
   return input
+}
+
+/** `--no-explorer` and `--explorer-l1-rpc` (shared with the replica's command line). */
+export function explorerInputFromCli(values: CliValues): NonNullable<NodeConfigInput['explorer']> {
+  return { ...(values['no-explorer'] === true && { enabled: false }), ...given('l1RpcUrl', str(values, 'explorer-l1-rpc')) }
 }
 
 /** The L1 tuning options given (confirmations, batch limits, the unreachable warning), without the connection. */
