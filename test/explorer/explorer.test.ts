@@ -21,7 +21,8 @@ import { buildCreditModel } from '../../scripts/models/index.ts'
 import { DEV_ANCHOR_API_KEY } from '../../sequencer/config.ts'
 import { doc, submit } from '../helpers/anchoring.ts'
 import { registerModel } from '../helpers/models.ts'
-import { accounts, ROOT, startTestNode } from '../helpers/node.ts'
+import { accounts, ROOT, startTestNode, tempDir, TEST_LOG_LEVEL } from '../helpers/node.ts'
+import { startNode } from '../../sequencer/node.ts'
 import { sendTransfers, startTestRollup, until, untilPosted, type TestRollup } from '../helpers/rollup.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -110,7 +111,7 @@ describe.skipIf(!haveChromium)('explorer in a browser', () => {
     expect(text).toMatch(/last batch\s+batch \d+/)
     expect(text).toMatch(/L1 cost per L2 tx\s+[\d.,]+ gwei/)
     expect(await page.$$eval('.chart svg rect.bar', (els) => els.length)).toBeGreaterThan(0)
-    expect(text).toContain(tx.inference.slice(0, 8))
+    expect(await page.$$eval(`a[href="/tx/${tx.inference}"]`, (els) => els.length)).toBe(1)
     // live: a new block shows up without a reload
     await sendTransfers(r.l2, 1, 6)
     const newHead = r.l2.node.chain.headNumber
@@ -238,6 +239,31 @@ describe.skipIf(!haveChromium)('explorer in a browser', () => {
     }
     // the echoed input is text, never markup
     expect(await page.$$eval('#main script', (els) => els.length)).toBe(0)
+  })
+
+  it('is served by a replica too: its home page, and a transaction with its decoded logs and inference', async () => {
+    const dataDir = tempDir('explorer-replica-')
+    const replica = await startNode({
+      dataDir,
+      rpc: { port: 0 },
+      calls: { workers: 1 },
+      logLevel: TEST_LOG_LEVEL,
+      replica: { l1RpcUrl: r.l1.url, deploymentsPath: r.deploymentsPath, sequencerRpcUrl: r.l2.url, confirmations: 1, pollIntervalMs: 50, feedReconnectMs: 100 },
+    })
+    try {
+      await until(() => (replica.chain.headNumber >= r.l2.node.chain.headNumber ? true : undefined), 'the replica to reach the sequencer head')
+      const home = await page.goto(`${replica.url}/`, { waitUntil: 'domcontentloaded' })
+      expect(home!.status()).toBe(200)
+      await page.waitForSelector('#main[data-ready=true]', { timeout: 20_000 })
+      expect(await page.$eval('#main', (m) => (m as HTMLElement).innerText)).toContain('This node is a replica')
+      await page.goto(`${replica.url}/tx/${tx.inference}`, { waitUntil: 'domcontentloaded' })
+      await page.waitForSelector('#main[data-ready=true]', { timeout: 20_000 })
+      expect(await page.$eval('#main', (m) => (m as HTMLElement).innerText)).toContain('AI inferences (1)')
+      expect((await fetch(`${replica.url}/tx/0x${'ab'.repeat(32)}`)).status).toBe(404)
+    } finally {
+      await replica.close()
+      rmSync(dataDir, { recursive: true, force: true })
+    }
   })
 
   it('bounds what a stranger can ask of the explorer API', async () => {
