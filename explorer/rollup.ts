@@ -62,7 +62,7 @@ export async function batchPage(arg: string, config: PageConfig): Promise<void> 
         ['L1 block', h('span', null, count(batch.l1BlockNumber), ' · ', confirmations)],
         ['submitted', when(batch.submittedAt)],
         ['challenge window', batch.final ? `over: final (ended ${when(batch.finalAt)})` : left > 0 ? `${span(left)} left (ends ${when(batch.finalAt)})` : `ended ${when(batch.finalAt)}`],
-        ['data', `${bytes(batch.dataBytes)} on L1 from ${bytes(extra.txBytes)} of transactions${extra.txBytes > 0 ? ` (${((100 * batch.dataBytes) / extra.txBytes).toFixed(1)} %)` : ''}${extra.compression === null ? '' : `, ${extra.compression}`}`],
+        ['data', dataSize(batch.dataBytes, extra.txBytes, extra.compression)],
         ['L1 fee', `${eth(batch.l1FeeWei)} for ${count(batch.l1GasUsed)} L1 gas${batch.l2TxCount > 0 ? `, ${eth(BigInt(batch.l1FeeWei) / BigInt(batch.l2TxCount))} per L2 transaction` : ''}`],
         [
           'attestations',
@@ -90,6 +90,15 @@ export async function batchPage(arg: string, config: PageConfig): Promise<void> 
   } catch {
     confirmations.textContent = `L1 at ${url} did not answer`
   }
+}
+
+/** Blob-sized data are blobs: 128 kB each whatever they hold, so a ratio would mislead. */
+const BLOB_BYTES = 131_072
+
+function dataSize(dataBytes: number, txBytes: number, compression: string | null): string {
+  const how = compression === null ? '' : `, ${compression}`
+  if (dataBytes > 0 && dataBytes % BLOB_BYTES === 0) return `${dataBytes / BLOB_BYTES} blob${dataBytes === BLOB_BYTES ? '' : 's'} (${bytes(dataBytes)}) for ${bytes(txBytes)} of transactions${how}`
+  return `${bytes(dataBytes)} on L1 from ${bytes(txBytes)} of transactions${txBytes > 0 ? ` (${((100 * dataBytes) / txBytes).toFixed(1)} %)` : ''}${how}`
 }
 
 export async function anchorPage(arg: string, config: PageConfig): Promise<void> {

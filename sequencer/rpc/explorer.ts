@@ -44,8 +44,9 @@ export const EXPLORER_PAGE_MAX = 100
 const EXPLORER_PAGE_DEFAULT = 25
 /** Blocks back from the head in which a model's inference records are listed and counted. */
 export const INFERENCE_WINDOW_BLOCKS = 10_000
-/** Inference records read at most per count (a count that reaches it shows as "at least"). */
+/** Inference records read at most to count them: for all models (cached), and for one model (each visit); a count that reaches it shows as "at least". */
 const INFERENCE_COUNT_LIMIT = 100_000
+const MODEL_INFERENCE_COUNT_LIMIT = 10_000
 /** Records a model page lists. */
 const INFERENCE_RECORDS = 20
 /** The home chart's window, in seconds, and the most blocks it holds. */
@@ -97,7 +98,7 @@ export interface TxSummary {
 }
 
 interface Problem {
-  status: 400 | 404
+  status: 400 | 404 | 500
   title: string
   message: string
 }
@@ -133,7 +134,7 @@ export function registerExplorerRoutes(app: FastifyInstance, deps: ExplorerDeps)
         return send(reply, name, arg, title(arg), await check(arg))
       } catch (err) {
         deps.log.error(`explorer ${path} failed: ${(err as Error)?.stack ?? err}`)
-        return reply.code(500).headers(PAGE_HEADERS).send(shell('error', '', 'Something went wrong', pageConfig, { status: 400, title: 'Something went wrong', message: 'The node could not answer this page; its log says why. Try again in a moment.' }))
+        return reply.code(500).headers(PAGE_HEADERS).send(shell('error', '', 'Something went wrong', pageConfig, { status: 500, title: 'Something went wrong', message: 'The node could not answer this page; its log says why. Try again in a moment.' }))
       }
     })
   }
@@ -229,7 +230,7 @@ export function registerExplorerRoutes(app: FastifyInstance, deps: ExplorerDeps)
     if (kind === 0) return apiError(reply, 404, `no model ${modelId} is registered`)
     const head = deps.chain.headNumber
     const fromBlock = Math.max(0, head - INFERENCE_WINDOW_BLOCKS + 1)
-    const { logs, count } = deps.store.getRecentLogs({ ...inferenceQuery(fromBlock, head, hexToBytes(modelId)), limit: INFERENCE_RECORDS }, INFERENCE_COUNT_LIMIT)
+    const { logs, count } = deps.store.getRecentLogs({ ...inferenceQuery(fromBlock, head, hexToBytes(modelId)), limit: INFERENCE_RECORDS }, MODEL_INFERENCE_COUNT_LIMIT)
     return reply.headers(API_HEADERS).send({
       modelId,
       kind: kind === 1 ? 'onchain' : 'offchain',
@@ -238,7 +239,7 @@ export function registerExplorerRoutes(app: FastifyInstance, deps: ExplorerDeps)
         fromBlock,
         toBlock: head,
         count,
-        countIsPartial: count >= INFERENCE_COUNT_LIMIT,
+        countIsPartial: count >= MODEL_INFERENCE_COUNT_LIMIT,
         records: logs.map((l) => ({
           txHash: bytesToHex(deps.store.getTxByPosition(l.blockNumber, l.txIndex)?.hash ?? new Uint8Array(32)),
           blockNumber: l.blockNumber,

@@ -163,7 +163,7 @@ describe.skipIf(!haveChromium)('explorer in a browser', () => {
     expect(batch.text).toContain(onL1.l1TxHash)
     expect(batch.text).toMatch(/posted, in its challenge window/)
     expect(batch.text).toMatch(/left \(ends/)
-    expect(batch.text).toMatch(/on L1 from [\d.]+ (B|kB) of transactions/)
+    expect(batch.text).toMatch(/(on L1 from|blobs? \([\d.]+ kB\) for) [\d.]+ (B|kB) of transactions/)
     await page.waitForFunction(() => /\d+ L1 confirmations/.test(document.getElementById('main')!.innerText), { timeout: 10_000 })
 
     const models = await open('/models', 'models')
