@@ -52,7 +52,7 @@ export async function homePage(config: PageConfig): Promise<void> {
     h('h1', null, 'Latest'),
     heads,
     h('div.grid', null, card('Activity, last 5 minutes', chart), card('Batcher', batcher)),
-    h('div.grid', null, card('Latest blocks', blocks), card('Latest transactions', txs)),
+    h('div.grid.latest', null, card('Latest blocks', blocks), card('Latest transactions', txs)),
   )
 
   const update = (s: Summary) => {

@@ -19,6 +19,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
+import { performance } from 'node:perf_hooks'
 import path from 'node:path'
 import puppeteer, { type Page } from 'puppeteer-core'
 import { cleanup, ETH_GAS, loadAccounts, machine, measure, median, nonces, parseFlags, positiveInt, presign, runMain, sleep, startOurNode, stopNode } from './lib/load.ts'
@@ -72,6 +73,8 @@ async function main(): Promise<void> {
     console.log(`warm-up: ${m.tps.toFixed(0)} tx/s (not counted)`)
   }
   const modes: Mode[] = ['closed', 'open', 'polled']
+  /** Time to answer each summary request of the polled runs, under load: the most the node spends on one. */
+  const answerMs: number[] = []
   for (let run = 0; run < opts.runs * modes.length; run++) {
     const mode = modes[run % modes.length]
     for (const tab of tabs) {
@@ -83,7 +86,9 @@ async function main(): Promise<void> {
     const poller = (async () => {
       let since = -1
       while (polling) {
+        const asked = performance.now()
         const s = (await (await fetch(`${node.url}explorer/api/summary?since=${since}`)).json()) as { activity: { number: number }[] }
+        answerMs.push(performance.now() - asked)
         summaries++
         since = s.activity.at(-1)?.number ?? since
         await sleep(2_000)
@@ -102,6 +107,14 @@ async function main(): Promise<void> {
   const closed = median(results.closed)
   const vs = (x: number) => `${x.toFixed(0)} (${(((x - closed) / closed) * 100).toFixed(1)} %)`
   console.log(`\nmedian TPS: ${LABEL.closed} ${closed.toFixed(0)}, ${LABEL.open} ${vs(median(results.open))}, ${LABEL.polled} ${vs(median(results.polled))}`)
+  // the node's own cost of one summary, the load gone: the chart's whole window (since=-1, the worst case), 20 times
+  const idleMs: number[] = []
+  for (let i = 0; i < 20; i++) {
+    const asked = performance.now()
+    await (await fetch(`${node.url}explorer/api/summary`)).json()
+    idleMs.push(performance.now() - asked)
+  }
+  console.log(`a summary request answered in ${median(answerMs).toFixed(1)} ms under the load (median of ${answerMs.length}, queueing included), ${median(idleMs).toFixed(1)} ms idle (median of 20, the whole 5-minute window); one per 2 s per open page`)
   console.log(`Machine: ${machine()}`)
   await browser.close()
   await stopNode(node)

@@ -134,7 +134,7 @@ export function registerExplorerRoutes(app: FastifyInstance, deps: ExplorerDeps)
         return send(reply, name, arg, title(arg), await check(arg))
       } catch (err) {
         deps.log.error(`explorer ${path} failed: ${(err as Error)?.stack ?? err}`)
-        return reply.code(500).headers(PAGE_HEADERS).send(shell('error', '', 'Something went wrong', pageConfig, { status: 500, title: 'Something went wrong', message: 'The node could not answer this page; its log says why. Try again in a moment.' }))
+        return send(reply, 'error', '', 'Something went wrong', { status: 500, title: 'Something went wrong', message: 'The node could not answer this page; its log says why. Try again in a moment.' })
       }
     })
   }
@@ -169,7 +169,13 @@ export function registerExplorerRoutes(app: FastifyInstance, deps: ExplorerDeps)
   app.get('/search', async (req, reply) => {
     const raw = (req.query as { q?: unknown }).q
     const q = typeof raw === 'string' ? raw.trim() : ''
-    const target = q.length > SEARCH_MAX_CHARS ? undefined : await searchTarget(deps, q)
+    let target: string | undefined
+    try {
+      target = q.length > SEARCH_MAX_CHARS ? undefined : await searchTarget(deps, q)
+    } catch (err) {
+      deps.log.error(`explorer search failed: ${(err as Error)?.stack ?? err}`)
+      return send(reply, 'error', '', 'Something went wrong', { status: 500, title: 'Something went wrong', message: 'The node could not run this search; its log says why. Try again in a moment.' })
+    }
     if (target !== undefined) return reply.redirect(target, 302)
     const shown = q.length > 80 ? `${q.slice(0, 80)}…` : q
     return send(reply, 'error', '', 'Not found', {
