@@ -43,6 +43,9 @@ describe.skipIf(!haveChromium)('explorer in a browser', () => {
   let tokenAddress: Address
   let modelId: Hex
   const anchored = doc('explorer: board minutes 2026-12-03')
+  /** Every origin the pages asked something of, and the nodes' own (the replica's added by its test). */
+  const origins = new Set<string>()
+  const nodeOrigins = new Set<string>()
 
   beforeAll(async () => {
     r = await startTestRollup()
@@ -76,6 +79,7 @@ describe.skipIf(!haveChromium)('explorer in a browser', () => {
     })
     page = await browser.newPage()
     await page.setViewport({ width: 1280, height: 900 })
+    page.on('request', (req) => origins.add(new URL(req.url()).origin))
   }, 180_000)
 
   afterAll(async () => {
@@ -251,6 +255,7 @@ describe.skipIf(!haveChromium)('explorer in a browser', () => {
       replica: { l1RpcUrl: r.l1.url, deploymentsPath: r.deploymentsPath, sequencerRpcUrl: r.l2.url, confirmations: 1, pollIntervalMs: 50, feedReconnectMs: 100 },
     })
     try {
+      nodeOrigins.add(new URL(replica.url).origin)
       await until(() => (replica.chain.headNumber >= r.l2.node.chain.headNumber ? true : undefined), 'the replica to reach the sequencer head')
       const home = await page.goto(`${replica.url}/`, { waitUntil: 'domcontentloaded' })
       expect(home!.status()).toBe(200)
@@ -264,6 +269,14 @@ describe.skipIf(!haveChromium)('explorer in a browser', () => {
       await replica.close()
       rmSync(dataDir, { recursive: true, force: true })
     }
+  })
+
+  it('fetched nothing from anywhere but the nodes and the L1 (no CDN)', () => {
+    const allowed = [new URL(r.l2.url).origin, new URL(r.l1.url).origin, ...nodeOrigins]
+    const others = [...origins].filter((o) => !allowed.includes(o))
+    expect(origins.has(new URL(r.l2.url).origin)).toBe(true)
+    expect(origins.has(new URL(r.l1.url).origin)).toBe(true) // Verify on L1 asked the L1 itself
+    expect(others).toEqual([])
   })
 
   it('bounds what a stranger can ask of the explorer API', async () => {
