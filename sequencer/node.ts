@@ -36,9 +36,8 @@ import { txpoolMethods } from './rpc/namespaces/txpool.ts'
 import { web3Methods } from './rpc/namespaces/web3.ts'
 import { debugMethods } from './rpc/namespaces/debug.ts'
 import { aiMethods, registryViews } from './rpc/namespaces/ai.ts'
-import { registerExplorerRoutes } from './rpc/explorer.ts'
+import { createExplorer } from './rpc/explorer.ts'
 import { customPrecompiles, INFERENCE_COORDINATOR, INFERENCE_PRECOMPILE, MODEL_ANALYZER_PRECOMPILE, MODEL_REGISTRY, ModelRuntime } from '../precompiles/index.ts'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { buildRpcServer } from './rpc/server.ts'
 import { registerHealthRoutes } from './rpc/health.ts'
 import { NodeMetrics, registerMetricsRoute } from './metrics.ts'
@@ -484,27 +483,26 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   metrics = nodeMetrics
   models.onInference(nodeMetrics.inference)
   // the block explorer's pages (README "Explorer"), unless turned off; GET / is its home page
-  let home: ((req: FastifyRequest, reply: FastifyReply) => Promise<unknown>) | undefined
   const registry = registryViews(ctx)
-  const explorerRoutes = (app: FastifyInstance) => {
-    home = registerExplorerRoutes(app, {
-      config: config.explorer,
-      common,
-      store,
-      chain,
-      role: replica === undefined ? 'sequencer' : 'replica',
-      blockTimeMs: config.sequencer.blockTimeMs,
-      l1: l1 === undefined ? undefined : { rollupAnchor: l1.rollupAnchor, chainId: l1.l1ChainId },
-      compression: config.l1?.compression,
-      batcherStatus: () => batcher?.status() ?? null,
-      batch: (index) => ledger.batch(index),
-      batchCovering: (number) => ledger.batchCovering(number)?.batchIndex,
-      anchorKnown: (hash) => proofs.anchor(hash) !== undefined,
-      modelKind: (id) => registry.modelKind(id),
-      offchainModel: (id) => registry.readRegistry('getOffchainModel', [id]),
-      log,
-    }).home
-  }
+  const explorer = !config.explorer.enabled
+    ? undefined
+    : createExplorer({
+        config: config.explorer,
+        common,
+        store,
+        chain,
+        role: replica === undefined ? 'sequencer' : 'replica',
+        blockTimeMs: config.sequencer.blockTimeMs,
+        l1: l1 === undefined ? undefined : { rollupAnchor: l1.rollupAnchor, chainId: l1.l1ChainId },
+        compression: config.l1?.compression,
+        batcherStatus: () => batcher?.status() ?? null,
+        batch: (index) => ledger.batch(index),
+        batchCovering: (number) => ledger.batchCovering(number)?.batchIndex,
+        anchorKnown: (hash) => proofs.anchor(hash) !== undefined,
+        modelKind: (id) => registry.modelKind(id),
+        offchainModel: (id) => registry.readRegistry('getOffchainModel', [id]),
+        log,
+      })
   const rpc = new RpcService(await buildRpcServer({
     methods,
     hub,
@@ -527,10 +525,9 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
       app.addHook('preClose', async () => anchorEvents.close())
       registerHealthRoutes(app, () => services.health())
       registerMetricsRoute(app, nodeMetrics)
-      if (config.explorer.enabled) explorerRoutes(app)
+      explorer?.routes(app)
     },
-    // set by explorerRoutes above, which the server runs before it answers anything
-    home: config.explorer.enabled ? (req, reply) => home!(req, reply) : undefined,
+    home: explorer?.home,
   }), config.rpc)
 
   // 6. services, in this order (stopped in reverse): RPC first, then what produces and posts blocks

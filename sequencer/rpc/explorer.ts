@@ -108,7 +108,8 @@ const ADDRESS = /^0x[0-9a-fA-F]{40}$/
 const NUMBER = /^(0|[1-9][0-9]{0,14})$/
 const SEARCH_MAX_CHARS = 200
 
-export function registerExplorerRoutes(app: FastifyInstance, deps: ExplorerDeps): { home: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown> } {
+/** The explorer: its routes for the node's server, and its home page for GET /. */
+export function createExplorer(deps: ExplorerDeps): { routes: (app: FastifyInstance) => void; home: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown> } {
   const assets = new Assets(deps.log)
   const summary = new SummaryCache(deps)
   const pageConfig = JSON.stringify({
@@ -126,160 +127,164 @@ export function registerExplorerRoutes(app: FastifyInstance, deps: ExplorerDeps)
       .headers(PAGE_HEADERS)
       .send(shell(page, arg, problem === undefined ? title : problem.title, pageConfig, problem))
 
-  /** A page route: `check` turns its parameter into a problem (400, 404) or nothing. */
-  const page = (path: string, name: string, title: (arg: string) => string, check: (arg: string) => Problem | undefined | Promise<Problem | undefined>) => {
-    app.get(path, async (req, reply) => {
-      const arg = (req.params as { arg?: string }).arg ?? ''
-      try {
-        return send(reply, name, arg, title(arg), await check(arg))
-      } catch (err) {
-        deps.log.error(`explorer ${path} failed: ${(err as Error)?.stack ?? err}`)
-        return send(reply, 'error', '', 'Something went wrong', { status: 500, title: 'Something went wrong', message: 'The node could not answer this page; its log says why. Try again in a moment.' })
-      }
-    })
+  return {
+    home: async (_req, reply) => send(reply, 'home', '', 'Home'),
+    routes: (app) => registerRoutes(app),
   }
 
-  const home = async (_req: FastifyRequest, reply: FastifyReply) => send(reply, 'home', '', 'Home')
-  page('/tx/:arg', 'tx', (a) => `Transaction ${a}`, (arg) => {
-    if (!HASH.test(arg)) return bad('a transaction hash', arg, '0x and 64 hex digits')
-    return deps.store.getTx(hexToBytes(arg as `0x${string}`)) === undefined ? missing('Transaction not found', `No transaction ${arg} is in a block of this chain (a transaction still in the pool shows here once it is mined).`) : undefined
-  })
-  page('/block/:arg', 'block', (a) => `Block ${a}`, (arg) => {
-    if (NUMBER.test(arg)) return Number(arg) > deps.chain.headNumber ? missing('Block not found', `Block ${arg} is not sealed yet: the chain is at block ${deps.chain.headNumber}.`) : undefined
-    if (!HASH.test(arg)) return bad('a block number or hash', arg, 'a whole number, or 0x and 64 hex digits')
-    const row = deps.store.getBlockByHash(hexToBytes(arg as `0x${string}`))
-    return row === undefined || row.number > deps.chain.headNumber ? missing('Block not found', `No block of this chain has the hash ${arg}.`) : undefined
-  })
-  page('/address/:arg', 'address', (a) => `Address ${a}`, (arg) => (ADDRESS.test(arg) ? undefined : bad('an address', arg, '0x and 40 hex digits')))
-  page('/batch/:arg', 'batch', (a) => `Batch ${a}`, (arg) => {
-    if (!NUMBER.test(arg)) return bad('a batch index', arg, 'a whole number')
-    return deps.batch(Number(arg)) === undefined ? missing('Batch not found', `This node knows no batch ${arg} on L1${deps.l1 === undefined ? ' (it has no L1)' : ''}.`) : undefined
-  })
-  page('/anchor', 'anchor', () => 'Anchor lookup', () => undefined)
-  page('/anchor/:arg', 'anchor', (a) => `Anchor ${a}`, (arg) => {
-    if (!HASH.test(arg)) return bad('an anchored hash', arg, '0x and 64 hex digits')
-    return deps.anchorKnown(hexToBytes(arg as `0x${string}`)) ? undefined : missing('Hash not anchored', `This node never received ${arg} for anchoring: it is in no block and not in the queue.`)
-  })
-  page('/models', 'models', () => 'Models', () => undefined)
-  page('/model/:arg', 'model', (a) => `Model ${a}`, async (arg) => {
-    if (!HASH.test(arg)) return bad('a model id', arg, '0x and 64 hex digits (the keccak256 of the model)')
-    return (await deps.modelKind(arg.toLowerCase() as `0x${string}`)) === 0 ? missing('Model not found', `No model ${arg} is registered in the ModelRegistry.`) : undefined
-  })
-
-  app.get('/search', async (req, reply) => {
-    const raw = (req.query as { q?: unknown }).q
-    const q = typeof raw === 'string' ? raw.trim() : ''
-    let target: string | undefined
-    try {
-      target = q.length > SEARCH_MAX_CHARS ? undefined : await searchTarget(deps, q)
-    } catch (err) {
-      deps.log.error(`explorer search failed: ${(err as Error)?.stack ?? err}`)
-      return send(reply, 'error', '', 'Something went wrong', { status: 500, title: 'Something went wrong', message: 'The node could not run this search; its log says why. Try again in a moment.' })
+  function registerRoutes(app: FastifyInstance): void {
+    /** A page route: `check` turns its parameter into a problem (400, 404) or nothing. */
+    const page = (path: string, name: string, title: (arg: string) => string, check: (arg: string) => Problem | undefined | Promise<Problem | undefined>) => {
+      app.get(path, async (req, reply) => {
+        const arg = (req.params as { arg?: string }).arg ?? ''
+        try {
+          return send(reply, name, arg, title(arg), await check(arg))
+        } catch (err) {
+          deps.log.error(`explorer ${path} failed: ${(err as Error)?.stack ?? err}`)
+          return send(reply, 'error', '', 'Something went wrong', { status: 500, title: 'Something went wrong', message: 'The node could not answer this page; its log says why. Try again in a moment.' })
+        }
+      })
     }
-    if (target !== undefined) return reply.redirect(target, 302)
-    const shown = q.length > 80 ? `${q.slice(0, 80)}…` : q
-    return send(reply, 'error', '', 'Not found', {
-      status: 404,
-      title: 'Not found',
-      message:
-        q === ''
-          ? 'Type a transaction or block hash, a block number, an address, an anchored hash, a model id, or "batch N".'
-          : `Nothing on this chain matches "${shown}". Search takes a transaction or block hash, a block number, an address, an anchored hash, a model id, or "batch N".`,
+
+    page('/tx/:arg', 'tx', (a) => `Transaction ${a}`, (arg) => {
+      if (!HASH.test(arg)) return bad('a transaction hash', arg, '0x and 64 hex digits')
+      return deps.store.getTx(hexToBytes(arg as `0x${string}`)) === undefined ? missing('Transaction not found', `No transaction ${arg} is in a block of this chain (a transaction still in the pool shows here once it is mined).`) : undefined
     })
-  })
-
-  // ---- assets ----
-  app.get('/explorer/app.js', async (req, reply) => assets.serve(req, reply, 'app.js'))
-  app.get('/explorer/app.css', async (req, reply) => assets.serve(req, reply, 'app.css'))
-
-  // ---- the pages' own data ----
-  app.get('/explorer/api/summary', async (req, reply) => {
-    const since = Number((req.query as { since?: string }).since ?? -1)
-    return reply.headers(API_HEADERS).send(summary.get(Number.isSafeInteger(since) ? since : -1))
-  })
-
-  app.get('/explorer/api/address/:address/txs', async (req, reply) => {
-    const { address } = req.params as { address: string }
-    const query = req.query as { before?: string; limit?: string }
-    if (!ADDRESS.test(address)) return apiError(reply, 400, `not an address: ${clip(address)} (0x and 40 hex digits)`)
-    const limit = query.limit === undefined ? EXPLORER_PAGE_DEFAULT : Number(query.limit)
-    if (!Number.isInteger(limit) || limit < 1 || limit > EXPLORER_PAGE_MAX) return apiError(reply, 400, `limit must be 1 to ${EXPLORER_PAGE_MAX}`)
-    let before = { blockNumber: Number.MAX_SAFE_INTEGER, txIndex: 0 }
-    if (query.before !== undefined) {
-      const m = /^(\d{1,15})\.(\d{1,9})$/.exec(query.before)
-      if (m === null) return apiError(reply, 400, 'before must be <block>.<index>, as the previous page\'s "next" gives it')
-      before = { blockNumber: Number(m[1]), txIndex: Number(m[2]) }
-    }
-    const places = deps.store.getAddressTxs(hexToBytes(address as `0x${string}`), before, limit + 1)
-    const rows = places.slice(0, limit).flatMap((p) => deps.store.getTxByPosition(p.blockNumber, p.txIndex) ?? [])
-    const last = rows.at(-1)
-    return reply.headers(API_HEADERS).send({
-      transactions: rows.map((r) => summarize(deps.common, r)),
-      next: places.length > limit && last !== undefined ? `${last.blockNumber}.${last.txIndex}` : null,
-      indexedFrom: deps.store.addressIndexFirstBlock(),
+    page('/block/:arg', 'block', (a) => `Block ${a}`, (arg) => {
+      if (NUMBER.test(arg)) return Number(arg) > deps.chain.headNumber ? missing('Block not found', `Block ${arg} is not sealed yet: the chain is at block ${deps.chain.headNumber}.`) : undefined
+      if (!HASH.test(arg)) return bad('a block number or hash', arg, 'a whole number, or 0x and 64 hex digits')
+      const row = deps.store.getBlockByHash(hexToBytes(arg as `0x${string}`))
+      return row === undefined || row.number > deps.chain.headNumber ? missing('Block not found', `No block of this chain has the hash ${arg}.`) : undefined
     })
-  })
-
-  const inferenceCounts = new TtlCache(INFERENCE_COUNTS_TTL_MS, () => {
-    const head = deps.chain.headNumber
-    const fromBlock = Math.max(0, head - INFERENCE_WINDOW_BLOCKS + 1)
-    const { counts, partial } = deps.store.countLogsByTopic1({ ...inferenceQuery(fromBlock, head), limit: INFERENCE_COUNT_LIMIT })
-    return { fromBlock, toBlock: head, partial, counts: Object.fromEntries([...counts].map(([k, n]) => [`0x${k}`, n])) }
-  })
-  app.get('/explorer/api/inference-counts', async (_req, reply) => reply.headers(API_HEADERS).send(inferenceCounts.get()))
-
-  app.get('/explorer/api/model/:id', async (req, reply) => {
-    const { id } = req.params as { id: string }
-    if (!HASH.test(id)) return apiError(reply, 400, `not a model id: ${clip(id)} (0x and 64 hex digits)`)
-    const modelId = id.toLowerCase() as `0x${string}`
-    const kind = await deps.modelKind(modelId)
-    if (kind === 0) return apiError(reply, 404, `no model ${modelId} is registered`)
-    const head = deps.chain.headNumber
-    const fromBlock = Math.max(0, head - INFERENCE_WINDOW_BLOCKS + 1)
-    const { logs, count } = deps.store.getRecentLogs({ ...inferenceQuery(fromBlock, head, hexToBytes(modelId)), limit: INFERENCE_RECORDS }, MODEL_INFERENCE_COUNT_LIMIT)
-    return reply.headers(API_HEADERS).send({
-      modelId,
-      kind: kind === 1 ? 'onchain' : 'offchain',
-      offchain: kind === 2 ? jsonSafe(await deps.offchainModel(modelId)) : null,
-      inferences: {
-        fromBlock,
-        toBlock: head,
-        count,
-        countIsPartial: count >= MODEL_INFERENCE_COUNT_LIMIT,
-        records: logs.map((l) => ({
-          txHash: bytesToHex(deps.store.getTxByPosition(l.blockNumber, l.txIndex)?.hash ?? new Uint8Array(32)),
-          blockNumber: l.blockNumber,
-          logIndex: l.logIndex,
-          inputHash: bytesToHex(l.data.subarray(0, 32)),
-          outputHash: bytesToHex(l.data.subarray(32, 64)),
-        })),
-      },
+    page('/address/:arg', 'address', (a) => `Address ${a}`, (arg) => (ADDRESS.test(arg) ? undefined : bad('an address', arg, '0x and 40 hex digits')))
+    page('/batch/:arg', 'batch', (a) => `Batch ${a}`, (arg) => {
+      if (!NUMBER.test(arg)) return bad('a batch index', arg, 'a whole number')
+      return deps.batch(Number(arg)) === undefined ? missing('Batch not found', `This node knows no batch ${arg} on L1${deps.l1 === undefined ? ' (it has no L1)' : ''}.`) : undefined
     })
-  })
+    page('/anchor', 'anchor', () => 'Anchor lookup', () => undefined)
+    page('/anchor/:arg', 'anchor', (a) => `Anchor ${a}`, (arg) => {
+      if (!HASH.test(arg)) return bad('an anchored hash', arg, '0x and 64 hex digits')
+      return deps.anchorKnown(hexToBytes(arg as `0x${string}`)) ? undefined : missing('Hash not anchored', `This node never received ${arg} for anchoring: it is in no block and not in the queue.`)
+    })
+    page('/models', 'models', () => 'Models', () => undefined)
+    page('/model/:arg', 'model', (a) => `Model ${a}`, async (arg) => {
+      if (!HASH.test(arg)) return bad('a model id', arg, '0x and 64 hex digits (the keccak256 of the model)')
+      return (await deps.modelKind(arg.toLowerCase() as `0x${string}`)) === 0 ? missing('Model not found', `No model ${arg} is registered in the ModelRegistry.`) : undefined
+    })
 
-  app.get('/explorer/api/block/:number/batch', async (req, reply) => {
-    const { number } = req.params as { number: string }
-    if (!NUMBER.test(number)) return apiError(reply, 400, `not a block number: ${clip(number)}`)
-    return reply.headers(API_HEADERS).send({ batchIndex: deps.batchCovering(Number(number)) ?? null })
-  })
+    app.get('/search', async (req, reply) => {
+      const raw = (req.query as { q?: unknown }).q
+      const q = typeof raw === 'string' ? raw.trim() : ''
+      let target: string | undefined
+      try {
+        target = q.length > SEARCH_MAX_CHARS ? undefined : await searchTarget(deps, q)
+      } catch (err) {
+        deps.log.error(`explorer search failed: ${(err as Error)?.stack ?? err}`)
+        return send(reply, 'error', '', 'Something went wrong', { status: 500, title: 'Something went wrong', message: 'The node could not run this search; its log says why. Try again in a moment.' })
+      }
+      if (target !== undefined) return reply.redirect(target, 302)
+      const shown = q.length > 80 ? `${q.slice(0, 80)}…` : q
+      return send(reply, 'error', '', 'Not found', {
+        status: 404,
+        title: 'Not found',
+        message:
+          q === ''
+            ? 'Type a transaction or block hash, a block number, an address, an anchored hash, a model id, or "batch N".'
+            : `Nothing on this chain matches "${shown}". Search takes a transaction or block hash, a block number, an address, an anchored hash, a model id, or "batch N".`,
+      })
+    })
 
-  app.get('/explorer/api/batch/:index', async (req, reply) => {
-    const { index } = req.params as { index: string }
-    if (!NUMBER.test(index)) return apiError(reply, 400, `not a batch index: ${clip(index)}`)
-    const b = deps.batch(Number(index))
-    if (b === undefined) return apiError(reply, 404, `no batch ${index}`)
-    return reply.headers(API_HEADERS).send({ batchIndex: Number(index), firstBlock: b.firstBlock, lastBlock: b.lastBlock, txBytes: deps.store.txBytesIn(b.firstBlock, b.lastBlock), compression: deps.compression ?? null })
-  })
+    // ---- assets ----
+    app.get('/explorer/app.js', async (req, reply) => assets.serve(req, reply, 'app.js'))
+    app.get('/explorer/app.css', async (req, reply) => assets.serve(req, reply, 'app.css'))
 
-  // other GET paths a browser asks for get a friendly 404 page (API clients keep fastify's JSON 404)
-  app.setNotFoundHandler(async (req, reply) => {
-    if (req.method === 'GET' && (req.headers.accept ?? '').includes('text/html')) {
-      return send(reply, 'error', '', 'Not found', { status: 404, title: 'Page not found', message: `This node serves no page at ${clip(req.url)}. The explorer's pages are /tx/…, /block/…, /address/…, /batch/…, /anchor/…, /models and /model/….` })
-    }
-    return reply.code(404).send({ message: `Route ${req.method}:${clip(req.url)} not found`, error: 'Not Found', statusCode: 404 })
-  })
+    // ---- the pages' own data ----
+    app.get('/explorer/api/summary', async (req, reply) => {
+      const since = Number((req.query as { since?: string }).since ?? -1)
+      return reply.headers(API_HEADERS).send(summary.get(Number.isSafeInteger(since) ? since : -1))
+    })
 
-  return { home }
+    app.get('/explorer/api/address/:address/txs', async (req, reply) => {
+      const { address } = req.params as { address: string }
+      const query = req.query as { before?: string; limit?: string }
+      if (!ADDRESS.test(address)) return apiError(reply, 400, `not an address: ${clip(address)} (0x and 40 hex digits)`)
+      const limit = query.limit === undefined ? EXPLORER_PAGE_DEFAULT : Number(query.limit)
+      if (!Number.isInteger(limit) || limit < 1 || limit > EXPLORER_PAGE_MAX) return apiError(reply, 400, `limit must be 1 to ${EXPLORER_PAGE_MAX}`)
+      let before = { blockNumber: Number.MAX_SAFE_INTEGER, txIndex: 0 }
+      if (query.before !== undefined) {
+        const m = /^(\d{1,15})\.(\d{1,9})$/.exec(query.before)
+        if (m === null) return apiError(reply, 400, 'before must be <block>.<index>, as the previous page\'s "next" gives it')
+        before = { blockNumber: Number(m[1]), txIndex: Number(m[2]) }
+      }
+      const places = deps.store.getAddressTxs(hexToBytes(address as `0x${string}`), before, limit + 1)
+      const rows = places.slice(0, limit).flatMap((p) => deps.store.getTxByPosition(p.blockNumber, p.txIndex) ?? [])
+      const last = rows.at(-1)
+      return reply.headers(API_HEADERS).send({
+        transactions: rows.map((r) => summarize(deps.common, r)),
+        next: places.length > limit && last !== undefined ? `${last.blockNumber}.${last.txIndex}` : null,
+        indexedFrom: deps.store.addressIndexFirstBlock(),
+      })
+    })
+
+    const inferenceCounts = new TtlCache(INFERENCE_COUNTS_TTL_MS, () => {
+      const head = deps.chain.headNumber
+      const fromBlock = Math.max(0, head - INFERENCE_WINDOW_BLOCKS + 1)
+      const { counts, partial } = deps.store.countLogsByTopic1({ ...inferenceQuery(fromBlock, head), limit: INFERENCE_COUNT_LIMIT })
+      return { fromBlock, toBlock: head, partial, counts: Object.fromEntries([...counts].map(([k, n]) => [`0x${k}`, n])) }
+    })
+    app.get('/explorer/api/inference-counts', async (_req, reply) => reply.headers(API_HEADERS).send(inferenceCounts.get()))
+
+    app.get('/explorer/api/model/:id', async (req, reply) => {
+      const { id } = req.params as { id: string }
+      if (!HASH.test(id)) return apiError(reply, 400, `not a model id: ${clip(id)} (0x and 64 hex digits)`)
+      const modelId = id.toLowerCase() as `0x${string}`
+      const kind = await deps.modelKind(modelId)
+      if (kind === 0) return apiError(reply, 404, `no model ${modelId} is registered`)
+      const head = deps.chain.headNumber
+      const fromBlock = Math.max(0, head - INFERENCE_WINDOW_BLOCKS + 1)
+      const { logs, count } = deps.store.getRecentLogs({ ...inferenceQuery(fromBlock, head, hexToBytes(modelId)), limit: INFERENCE_RECORDS }, MODEL_INFERENCE_COUNT_LIMIT)
+      return reply.headers(API_HEADERS).send({
+        modelId,
+        kind: kind === 1 ? 'onchain' : 'offchain',
+        offchain: kind === 2 ? jsonSafe(await deps.offchainModel(modelId)) : null,
+        inferences: {
+          fromBlock,
+          toBlock: head,
+          count,
+          countIsPartial: count >= MODEL_INFERENCE_COUNT_LIMIT,
+          records: logs.map((l) => ({
+            txHash: bytesToHex(deps.store.getTxByPosition(l.blockNumber, l.txIndex)?.hash ?? new Uint8Array(32)),
+            blockNumber: l.blockNumber,
+            logIndex: l.logIndex,
+            inputHash: bytesToHex(l.data.subarray(0, 32)),
+            outputHash: bytesToHex(l.data.subarray(32, 64)),
+          })),
+        },
+      })
+    })
+
+    app.get('/explorer/api/block/:number/batch', async (req, reply) => {
+      const { number } = req.params as { number: string }
+      if (!NUMBER.test(number)) return apiError(reply, 400, `not a block number: ${clip(number)}`)
+      return reply.headers(API_HEADERS).send({ batchIndex: deps.batchCovering(Number(number)) ?? null })
+    })
+
+    app.get('/explorer/api/batch/:index', async (req, reply) => {
+      const { index } = req.params as { index: string }
+      if (!NUMBER.test(index)) return apiError(reply, 400, `not a batch index: ${clip(index)}`)
+      const b = deps.batch(Number(index))
+      if (b === undefined) return apiError(reply, 404, `no batch ${index}`)
+      return reply.headers(API_HEADERS).send({ batchIndex: Number(index), firstBlock: b.firstBlock, lastBlock: b.lastBlock, txBytes: deps.store.txBytesIn(b.firstBlock, b.lastBlock), compression: deps.compression ?? null })
+    })
+
+    // other GET paths a browser asks for get a friendly 404 page (API clients keep fastify's JSON 404)
+    app.setNotFoundHandler(async (req, reply) => {
+      if (req.method === 'GET' && (req.headers.accept ?? '').includes('text/html')) {
+        return send(reply, 'error', '', 'Not found', { status: 404, title: 'Page not found', message: `This node serves no page at ${clip(req.url)}. The explorer's pages are /tx/…, /block/…, /address/…, /batch/…, /anchor/…, /models and /model/….` })
+      }
+      return reply.code(404).send({ message: `Route ${req.method}:${clip(req.url)} not found`, error: 'Not Found', statusCode: 404 })
+    })
+  }
 }
 
 /** Where a search goes: the page of what `q` names on this chain, or undefined. */
