@@ -232,6 +232,7 @@ async function main(): Promise<void> {
       `    L1Bridge             ${deployments.l1Bridge ?? '(not deployed)'}`,
       `    deployments file     ${deploymentsPath}`,
       `  L2 JSON-RPC           ${node.url}   ${node.wsUrl}   chain ${node.chainId}`,
+      node.config.explorer.enabled ? `  explorer              ${node.url}/   (blocks, transactions, batches, anchors with Verify on L1, models; --no-explorer to turn it off)` : '  explorer              off (--no-explorer)',
       `    ModelRegistry        ${MODEL_REGISTRY}`,
       `    DataAnchor           ${DATA_ANCHOR}`,
       `    L2Bridge             ${L2_BRIDGE}`,

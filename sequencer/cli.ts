@@ -41,6 +41,8 @@ export const NODE_OPTION_SECTIONS: CliSection[] = [
       opt('log-level', '<level>', 'silent | error | warn | info | debug (default info)'),
       opt('log-format', '<format>', 'json (one object per line) | pretty (default: pretty on a terminal, else json)'),
       opt('anchor-api-keys', '<k,k>', 'keys accepted by POST /v1/anchors (or env ANCHOR_API_KEYS; dev default: dev-anchor-key)'),
+      opt('no-explorer', undefined, 'do not serve the block explorer at GET / (JSON-RPC and the other routes stay)'),
+      opt('explorer-l1-rpc', '<url>', "L1 URL the explorer's Verify on L1 button offers (read by the browser; default: --l1-rpc if on loopback)"),
     ],
   },
   {
@@ -167,6 +169,7 @@ export function nodeInputFromCli(values: CliValues): NodeConfigInput {
       ...given('traceGasCap', big(values, 'trace-gas-cap')),
       ...given('traceMaxBytes', num(values, 'trace-max-bytes')),
     },
+    explorer: explorerInputFromCli(values),
     ...given('logLevel', str(values, 'log-level') as NodeConfigInput['logLevel']),
     ...given('logFormat', str(values, 'log-format') as NodeConfigInput['logFormat']),
   }
@@ -183,6 +186,11 @@ export function checkLogFlags(values: CliValues): void {
   if (level !== undefined && !isLogLevel(level)) throw new UsageError(`--log-level takes ${LOG_LEVELS.join(', ')}, got ${level}`)
   const format = str(values, 'log-format')
   if (format !== undefined && !isLogFormat(format)) throw new UsageError(`--log-format takes ${LOG_FORMATS.join(' or ')}, got ${format}`)
+}
+
+/** `--no-explorer` and `--explorer-l1-rpc` (shared with the replica's command line). */
+export function explorerInputFromCli(values: CliValues): NonNullable<NodeConfigInput['explorer']> {
+  return { ...(values['no-explorer'] === true && { enabled: false }), ...given('l1RpcUrl', str(values, 'explorer-l1-rpc')) }
 }
 
 /** The L1 tuning options given (confirmations, batch limits, the unreachable warning), without the connection. */

@@ -372,6 +372,19 @@ export interface BridgeConfig {
   maxDepositsPerBlock: number
 }
 
+/** The block explorer's pages on the RPC port (sequencer/rpc/explorer.ts, README "Explorer"). */
+export interface ExplorerConfig {
+  /** Serve the pages at GET / and their paths; false leaves GET / to the JSON usage note. */
+  enabled: boolean
+  /**
+   * The L1 JSON-RPC URL the anchor page's "Verify on L1" offers first (the visitor can change it;
+   * it is read by the browser, not by the node). Absent: the node's own L1 URL when its host is
+   * loopback (the devnet), else none (the visitor types one). Never defaulted to a remote L1 URL,
+   * which may hold an API key.
+   */
+  l1RpcUrl?: string
+}
+
 export interface NodeConfig {
   /** Directory of the sqlite store; created if missing. */
   dataDir: string
@@ -388,6 +401,7 @@ export interface NodeConfig {
   /** Present on a validator (a replica with a stake). */
   validator?: ValidatorNodeConfig
   bridge: BridgeConfig
+  explorer: ExplorerConfig
   /** Log level: 'silent' | 'error' | 'warn' | 'info' | 'debug' (sequencer/log.ts). */
   logLevel: LogLevel
   /** Log format: 'json' (one object per line) or 'pretty'; default pretty when stdout is a terminal, else json. */
@@ -410,6 +424,7 @@ export type NodeConfigInput = {
   /** privateKey is required when given. */
   validator?: Partial<ValidatorNodeConfig> & Pick<ValidatorNodeConfig, 'privateKey'>
   bridge?: Partial<BridgeConfig>
+  explorer?: Partial<ExplorerConfig>
   logLevel?: NodeConfig['logLevel']
   logFormat?: NodeConfig['logFormat']
 }
@@ -523,11 +538,25 @@ export function resolveConfig(input: NodeConfigInput = {}): NodeConfig {
       maxDepositsPerBlock: DEFAULT_DEPOSITS_PER_BLOCK,
       ...input.bridge,
     },
+    explorer: { enabled: true, ...input.explorer },
     logLevel: input.logLevel ?? 'info',
     logFormat: input.logFormat ?? defaultLogFormat(),
   }
+  config.explorer.l1RpcUrl ??= loopbackUrl(config.l1?.rpcUrl ?? config.replica?.l1RpcUrl)
   checkConfig(config)
   return config
+}
+
+/** `url` when it is an http(s) URL on a loopback host without credentials, else undefined. */
+function loopbackUrl(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined
+  try {
+    const u = new URL(url)
+    const loopback = u.hostname === 'localhost' || u.hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(u.hostname)
+    return loopback && u.username === '' && u.password === '' && (u.protocol === 'http:' || u.protocol === 'https:') ? url : undefined
+  } catch {
+    return undefined
+  }
 }
 
 function checkConfig(c: NodeConfig): void {
@@ -563,6 +592,7 @@ function checkConfig(c: NodeConfig): void {
     if (!Number.isInteger(c.anchoring[key]) || c.anchoring[key] <= 0) fail(`anchoring.${key}`, 'must be a positive integer')
   }
   if (c.anchoring.apiKeys.some((k) => typeof k !== 'string' || k.length < 8)) fail('anchoring.apiKeys', 'each key must be a string of at least 8 characters')
+  if (c.explorer.l1RpcUrl !== undefined && !/^https?:\/\/[^\s"'<>]+$/.test(c.explorer.l1RpcUrl)) fail('explorer.l1RpcUrl', 'must be an http(s) URL')
   if (c.l1 !== undefined) {
     if (!/^https?:\/\//.test(c.l1.rpcUrl)) fail('l1.rpcUrl', 'must be an http(s) URL')
     if (!/^0x[0-9a-fA-F]{64}$/.test(c.l1.batcherKey)) fail('l1.batcherKey', 'must be 0x followed by 64 hex digits')

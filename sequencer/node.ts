@@ -37,7 +37,8 @@ import { rollupMethods } from './rpc/namespaces/rollup.ts'
 import { txpoolMethods } from './rpc/namespaces/txpool.ts'
 import { web3Methods } from './rpc/namespaces/web3.ts'
 import { debugMethods } from './rpc/namespaces/debug.ts'
-import { aiMethods } from './rpc/namespaces/ai.ts'
+import { aiMethods, registryViews } from './rpc/namespaces/ai.ts'
+import { createExplorer } from './rpc/explorer.ts'
 import { customPrecompiles, INFERENCE_COORDINATOR, INFERENCE_PRECOMPILE, MODEL_ANALYZER_PRECOMPILE, MODEL_REGISTRY, ModelRuntime } from '../precompiles/index.ts'
 import { buildRpcServer } from './rpc/server.ts'
 import { registerHealthRoutes } from './rpc/health.ts'
@@ -491,6 +492,27 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   })
   metrics = nodeMetrics
   models.onInference(nodeMetrics.inference)
+  // the block explorer's pages (README "Explorer"), unless turned off; GET / is its home page
+  const registry = registryViews(ctx)
+  const explorer = !config.explorer.enabled
+    ? undefined
+    : createExplorer({
+        config: config.explorer,
+        common,
+        store,
+        chain,
+        role: replica === undefined ? 'sequencer' : 'replica',
+        blockTimeMs: config.sequencer.blockTimeMs,
+        l1: l1 === undefined ? undefined : { rollupAnchor: l1.rollupAnchor, chainId: l1.l1ChainId },
+        compression: config.l1?.compression,
+        batcherStatus: () => batcher?.status() ?? null,
+        batch: (index) => ledger.batch(index),
+        batchCovering: (number) => ledger.batchCovering(number)?.batchIndex,
+        anchorKnown: (hash) => proofs.anchor(hash) !== undefined,
+        modelKind: (id) => registry.modelKind(id),
+        offchainModel: (id) => registry.readRegistry('getOffchainModel', [id]),
+        log,
+      })
   const rpc = new RpcService(await buildRpcServer({
     methods,
     hub,
@@ -513,7 +535,9 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
       app.addHook('preClose', async () => anchorEvents.close())
       registerHealthRoutes(app, () => services.health())
       registerMetricsRoute(app, nodeMetrics)
+      explorer?.routes(app)
     },
+    home: explorer?.home,
   }), config.rpc)
 
   // 6. services, in this order (stopped in reverse): RPC first, then what produces and posts blocks

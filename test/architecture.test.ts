@@ -122,6 +122,15 @@ describe('the import graph', () => {
     expect(reached.filter((edge) => /→ (batcher|bridge)\//.test(edge))).toEqual([])
   })
 
+  it('keeps explorer/ (page code run in browsers) to itself: no relative import leaves the folder', () => {
+    const leaving: string[] = []
+    for (const name of readdirSync(join(ROOT, 'explorer')).filter((n) => n.endsWith('.ts'))) {
+      const text = readFileSync(join(ROOT, 'explorer', name), 'utf8')
+      for (const re of [STATIC_IMPORT, BARE_IMPORT]) for (const m of text.matchAll(re)) if (m[1].startsWith('../')) leaving.push(`explorer/${name} → ${m[1]}`)
+    }
+    expect(leaving, `explorer/ imports the node's code (it runs in a browser):\n${leaving.join('\n')}`).toEqual([])
+  })
+
   it("lets a library folder use another top folder only through that folder's index.ts", () => {
     const violations: string[] = []
     for (const [file, deps] of graph) {

@@ -4,7 +4,7 @@
  * node input they make.
  */
 import { DEFAULT_REPLICA_DATA_DIR, DEFAULT_REPLICA_RPC_PORT, type NodeConfigInput } from '../config.ts'
-import { checkLogFlags, UsageError, type CliSection, type CliValues } from '../cli.ts'
+import { checkLogFlags, explorerInputFromCli, UsageError, type CliSection, type CliValues } from '../cli.ts'
 
 export const opt = (name: string, arg: string | undefined, help: string) => ({ name, type: arg === undefined ? ('boolean' as const) : ('string' as const), ...(arg !== undefined && { arg }), help })
 
@@ -26,6 +26,8 @@ export const REPLICA_OPTION_SECTIONS: CliSection[] = [
       opt('call-workers', '<n>', 'worker threads for eth_call & co. (default: cores - 1)'),
       opt('log-level', '<level>', 'silent | error | warn | info | debug (default info)'),
       opt('log-format', '<format>', 'json (one object per line) | pretty (default: pretty on a terminal, else json)'),
+      opt('no-explorer', undefined, 'do not serve the block explorer at GET /'),
+      opt('explorer-l1-rpc', '<url>', "L1 URL the explorer's Verify on L1 button offers (default: --l1-rpc if on loopback)"),
     ],
   },
 ]
@@ -51,6 +53,7 @@ export function replicaInputFromCli(values: Record<string, unknown>, command: st
       ...(num('l1-confirmations') !== undefined && { confirmations: num('l1-confirmations') }),
       ...(num('l1-poll') !== undefined && { pollIntervalMs: num('l1-poll') }),
     },
+    explorer: explorerInputFromCli(values as CliValues),
     ...(str('log-level') !== undefined && { logLevel: str('log-level') as NodeConfigInput['logLevel'] }),
     ...(str('log-format') !== undefined && { logFormat: str('log-format') as NodeConfigInput['logFormat'] }),
   }

@@ -10,7 +10,7 @@
  * the limit the connection is closed with 1008).
  */
 import { performance } from 'node:perf_hooks'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import cors from '@fastify/cors'
 import websocket from '@fastify/websocket'
 import type { Logger } from '../log.ts'
@@ -37,8 +37,10 @@ export interface RpcServerOptions
   methods: MethodTable
   hub: SubscriptionHub
   log: Logger
-  /** More HTTP routes on the same server (the anchoring API). */
+  /** More HTTP routes on the same server (the anchoring API, the explorer). */
   routes?: (app: FastifyInstance) => void
+  /** What a plain GET / (not a WebSocket upgrade) answers: the explorer's home page; absent, a JSON note on how to use the port. */
+  home?: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>
   /** Told of each call that names a method: its name as sent, its time in seconds, whether it answered a result (the node's metrics). */
   observe?: (method: string, seconds: number, ok: boolean) => void
 }
@@ -241,7 +243,7 @@ export async function buildRpcServer(opts: RpcServerOptions): Promise<FastifyIns
   app.route({
     method: 'GET',
     url: '/',
-    handler: async (_req, reply) => reply.send({ name: 'ai-rollup JSON-RPC', usage: 'POST JSON-RPC 2.0 here, or open a WebSocket' }),
+    handler: async (req, reply) => (opts.home !== undefined ? opts.home(req, reply) : reply.send({ name: 'ai-rollup JSON-RPC', usage: 'POST JSON-RPC 2.0 here, or open a WebSocket' })),
     wsHandler: (socket, req) => {
       const connection = `ws:${++wsConnections}`
       let inflight = 0

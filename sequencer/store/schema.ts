@@ -72,6 +72,16 @@ CREATE TABLE IF NOT EXISTS models (
   bytes BLOB NOT NULL
 ) WITHOUT ROWID;
 
+-- which transactions touch an address (its sender, its recipient, the contract it created): the
+-- explorer's address page (sequencer/rpc/explorer.ts), written with the block; blocks sealed before
+-- the table existed are not in it (meta address_index.first_block says from where it is complete)
+CREATE TABLE IF NOT EXISTS address_txs (
+  address      BLOB NOT NULL,
+  block_number INTEGER NOT NULL,
+  tx_index     INTEGER NOT NULL,
+  PRIMARY KEY (address, block_number, tx_index)
+) WITHOUT ROWID;
+
 -- transactions the pool accepted and has not yet seen mined; replayed into the pool at start
 -- (arrived_at, unix ms, lets a queued transaction's lifetime run across restarts; NULL in rows
 -- written before the column existed)

@@ -33,6 +33,17 @@ export interface TxRow {
   contractAddress: Uint8Array | null
   firstLogIndex: number
   logCount: number
+  /**
+   * The recipient (null for a creation), given when the block is written so that the address
+   * index holds it; not a column of `txs` (rows read back leave it out: decode `raw`).
+   */
+  to?: Uint8Array | null
+}
+
+/** A transaction's place in the chain, as the address index lists it. */
+export interface TxPlace {
+  blockNumber: number
+  txIndex: number
 }
 
 export interface LogRow {
@@ -88,7 +99,14 @@ export class Store {
       this.db.pragma('journal_mode = WAL')
       this.db.pragma('synchronous = NORMAL')
       this.db.pragma('cache_size = -65536')
+      const hadAddressIndex = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'address_txs'").get() !== undefined
+      const hadBlocks = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'blocks'").get() !== undefined
       this.db.exec(SCHEMA)
+      if (!hadAddressIndex && hadBlocks) {
+        // a data directory from before the address index: it is complete from the next block on
+        const head = this.db.prepare('SELECT MAX(number) FROM blocks').pluck().get() as number | null
+        if (head !== null) this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(ADDRESS_INDEX_FIRST_BLOCK, String(head + 1))
+      }
     }
     this.checkVersion()
     // data directories from before the pool's queued lifetime: the column is nullable, no version bump
@@ -132,10 +150,16 @@ export class Store {
       journalRemove: d.prepare('DELETE FROM mempool WHERE hash = ?'),
       journalAll: d.prepare('SELECT hash, raw, arrived_at AS arrivedAt FROM mempool'),
       txCountInRange: d.prepare('SELECT COALESCE(SUM(tx_count), 0) FROM blocks WHERE number BETWEEN ? AND ?').pluck(),
+      txBytesInRange: d.prepare('SELECT COALESCE(SUM(LENGTH(raw)), 0) FROM txs WHERE block_number BETWEEN ? AND ?').pluck(),
       txBytesAfter: d.prepare('SELECT COALESCE(SUM(LENGTH(raw)), 0) FROM txs WHERE block_number > ?').pluck(),
       deleteBlocksAfter: d.prepare('DELETE FROM blocks WHERE number > ?'),
       deleteTxsAfter: d.prepare('DELETE FROM txs WHERE block_number > ?'),
       deleteLogsAfter: d.prepare('DELETE FROM logs WHERE block_number > ?'),
+      putAddressTx: d.prepare('INSERT OR IGNORE INTO address_txs (address, block_number, tx_index) VALUES (?, ?, ?)'),
+      deleteAddressTxsAfter: d.prepare('DELETE FROM address_txs WHERE block_number > ?'),
+      addressTxs: d.prepare(`SELECT block_number AS blockNumber, tx_index AS txIndex FROM address_txs
+        WHERE address = ? AND (block_number < ? OR (block_number = ? AND tx_index < ?)) ORDER BY block_number DESC, tx_index DESC LIMIT ?`),
+      recentTxs: d.prepare(`SELECT ${TX_COLUMNS} FROM txs WHERE block_number <= ? ORDER BY block_number DESC, tx_index DESC LIMIT ?`),
       logsAfter: d.prepare(`SELECT ${LOG_COLUMNS} FROM logs WHERE block_number > ? ORDER BY block_number, log_index`),
     }
   }
@@ -188,6 +212,10 @@ export class Store {
       s.putTx.run(t.hash, t.blockNumber, t.txIndex, t.raw, t.sender, t.status, t.gasUsed, t.cumulativeGasUsed,
         t.effectiveGasPrice.toString(), t.contractAddress, t.firstLogIndex, t.logCount)
       s.journalRemove.run(t.hash)
+      // the address index: sender, recipient, created contract (one row each, however many roles)
+      s.putAddressTx.run(t.sender, t.blockNumber, t.txIndex)
+      if (t.to != null) s.putAddressTx.run(t.to, t.blockNumber, t.txIndex)
+      if (t.contractAddress !== null) s.putAddressTx.run(t.contractAddress, t.blockNumber, t.txIndex)
     }
     for (const l of w.logs) {
       s.putLog.run(l.blockNumber, l.logIndex, l.txIndex, l.address, l.topics[0] ?? null, l.topics[1] ?? null,
@@ -213,6 +241,7 @@ export class Store {
       const s = this.stmts
       s.deleteLogsAfter.run(number)
       s.deleteTxsAfter.run(number)
+      s.deleteAddressTxsAfter.run(number)
       s.deleteBlocksAfter.run(number)
       alongside?.()
       s.setMeta.run('head.unsafe', String(number))
@@ -252,6 +281,25 @@ export class Store {
     return (this.stmts.txsInBlock.all(blockNumber) as RawTxRow[]).map(toTxRow)
   }
 
+  /**
+   * The newest transactions that touch `address` (as sender, recipient or created contract)
+   * before the position `before` (exclusive), newest first, at most `limit`. Complete from
+   * `addressIndexFirstBlock()` on.
+   */
+  getAddressTxs(address: Uint8Array, before: TxPlace, limit: number): TxPlace[] {
+    return this.stmts.addressTxs.all(address, before.blockNumber, before.blockNumber, before.txIndex, limit) as TxPlace[]
+  }
+
+  /** The first block the address index covers (0, unless the data directory predates it). */
+  addressIndexFirstBlock(): number {
+    return Number(this.getMeta(ADDRESS_INDEX_FIRST_BLOCK) ?? 0)
+  }
+
+  /** The newest `limit` transactions in blocks up to `head`, newest first. */
+  getRecentTxs(head: number, limit: number): TxRow[] {
+    return (this.stmts.recentTxs.all(head, limit) as RawTxRow[]).map(toTxRow)
+  }
+
   // ---- logs ----
 
   /** One transaction's logs: `count` from `firstLogIndex` (its row's firstLogIndex and logCount). */
@@ -264,21 +312,38 @@ export class Store {
     return (this.stmts.logsInBlock.all(blockNumber) as RawLogRow[]).map(toLogRow)
   }
 
-  getLogs(q: LogQuery): LogRow[] {
-    const where = ['block_number BETWEEN ? AND ?']
-    const args: unknown[] = [q.fromBlock, q.toBlock]
-    if (q.addresses !== undefined && q.addresses.length > 0) {
-      where.push(`address IN (${q.addresses.map(() => '?').join(', ')})`)
-      args.push(...q.addresses)
+  /**
+   * The newest logs matching `q` (its block range, addresses and topics), newest first, at most
+   * `q.limit`; with the number of matches in the range, counted up to `countLimit` (a count that
+   * reaches it means "at least that many").
+   */
+  getRecentLogs(q: LogQuery, countLimit: number): { logs: LogRow[]; count: number } {
+    const { where, args } = logFilter(q)
+    const logs = this.db.prepare(`SELECT ${LOG_COLUMNS} FROM logs WHERE ${where} ORDER BY block_number DESC, log_index DESC LIMIT ?`).all(...args, q.limit) as RawLogRow[]
+    const count = this.db.prepare(`SELECT COUNT(*) FROM (SELECT 1 FROM logs WHERE ${where} LIMIT ?)`).pluck().get(...args, countLimit) as number
+    return { logs: logs.map(toLogRow), count }
+  }
+
+  /**
+   * Logs matching `q` counted per value of their second topic (an indexed first argument: a
+   * model id), at most `q.limit` rows read: a count that reaches it is partial.
+   */
+  countLogsByTopic1(q: LogQuery): { counts: Map<string, number>; partial: boolean } {
+    const { where, args } = logFilter(q)
+    const rows = this.db.prepare(`SELECT topic1 AS topic, COUNT(*) AS n FROM (SELECT topic1 FROM logs WHERE ${where} LIMIT ?) GROUP BY topic1`).all(...args, q.limit) as { topic: Uint8Array | null; n: number }[]
+    const counts = new Map<string, number>()
+    let total = 0
+    for (const r of rows) {
+      total += r.n
+      if (r.topic !== null) counts.set(Buffer.from(r.topic).toString('hex'), r.n)
     }
-    q.topics?.forEach((alternatives, i) => {
-      if (alternatives === null || alternatives.length === 0) return
-      where.push(`topic${i} IN (${alternatives.map(() => '?').join(', ')})`)
-      args.push(...alternatives)
-    })
-    const sql = `SELECT ${LOG_COLUMNS} FROM logs WHERE ${where.join(' AND ')} ORDER BY block_number, log_index LIMIT ?`
-    args.push(q.limit)
-    return (this.db.prepare(sql).all(...args) as RawLogRow[]).map(toLogRow)
+    return { counts, partial: total >= q.limit }
+  }
+
+  getLogs(q: LogQuery): LogRow[] {
+    const { where, args } = logFilter(q)
+    const sql = `SELECT ${LOG_COLUMNS} FROM logs WHERE ${where} ORDER BY block_number, log_index LIMIT ?`
+    return (this.db.prepare(sql).all(...args, q.limit) as RawLogRow[]).map(toLogRow)
   }
 
   // ---- trie nodes ----
@@ -334,6 +399,11 @@ export class Store {
     return this.stmts.txCountInRange.get(first, last) as number
   }
 
+  /** Bytes of transactions in blocks first..last (a batch's data before compression). */
+  txBytesIn(first: number, last: number): number {
+    return this.stmts.txBytesInRange.get(first, last) as number
+  }
+
   /** Bytes of transactions in blocks after `blockNumber` (what the batcher has yet to post). */
   txBytesAfter(blockNumber: number): number {
     return this.stmts.txBytesAfter.get(blockNumber) as number
@@ -347,6 +417,25 @@ export class Store {
   close(): void {
     if (this.db.open) this.db.close()
   }
+}
+
+/** Meta key: the first block the address index covers, when the data directory predates it. */
+const ADDRESS_INDEX_FIRST_BLOCK = 'address_index.first_block'
+
+/** The WHERE clause of a log query (range, addresses, topics) and its arguments. */
+function logFilter(q: LogQuery): { where: string; args: unknown[] } {
+  const where = ['block_number BETWEEN ? AND ?']
+  const args: unknown[] = [q.fromBlock, q.toBlock]
+  if (q.addresses !== undefined && q.addresses.length > 0) {
+    where.push(`address IN (${q.addresses.map(() => '?').join(', ')})`)
+    args.push(...q.addresses)
+  }
+  q.topics?.forEach((alternatives, i) => {
+    if (alternatives === null || alternatives.length === 0) return
+    where.push(`topic${i} IN (${alternatives.map(() => '?').join(', ')})`)
+    args.push(...alternatives)
+  })
+  return { where: where.join(' AND '), args }
 }
 
 const TX_COLUMNS = `hash, block_number AS blockNumber, tx_index AS txIndex, raw, sender, status, gas_used AS gasUsed,

@@ -135,6 +135,11 @@ describe('npm start and the node options', () => {
       const config = await rpc(`http://127.0.0.1:${port}`, 'rollup_getConfig')
       expect(config.blockTimeMs).toBe(500)
       expect(devnet.output()).toContain('posts every 2 s of new blocks') // the devnet's own default still applies
+      // npm start opens to the explorer, which offers the devnet's own L1 for Verify on L1
+      expect(devnet.output()).toContain(`explorer              http://127.0.0.1:${port}/`)
+      const home = await fetch(`http://127.0.0.1:${port}/`)
+      expect(home.headers.get('content-type')).toContain('text/html')
+      expect(await home.text()).toContain(`"l1RpcUrl":"http://127.0.0.1:${l1Port}"`)
       // the banner ends with next steps, with the flags this devnet's ports and data dir need
       const banner = devnet.output()
       const steps = banner.slice(banner.indexOf('next steps'))

@@ -46,11 +46,9 @@ export const LIST_MODELS_MAX_LIMIT = 100
 /** The format of an on-chain model's input and output, as the precompile reads them (README "AI inference on chain"). */
 const ONCHAIN_FORMAT = 'int256[]'
 
-export function aiMethods(ctx: RpcContext): MethodTable {
+/** View calls at the head on the node's thread: ModelRegistry's by name, and raw ones (the coordinator's). */
+export function registryViews(ctx: Pick<RpcContext, 'executor' | 'chain'>) {
   const registry = createAddressFromString(MODEL_REGISTRY)
-
-  const coordinator = createAddressFromString(INFERENCE_COORDINATOR)
-
   const callAt = async (to: typeof registry, data: Hex) => {
     const outcome = await ctx.executor.call({ to, data: Buffer.from(data.slice(2), 'hex') }, ctx.chain.head())
     return bytesToHex(outcome.returnValue) as Hex
@@ -58,6 +56,14 @@ export function aiMethods(ctx: RpcContext): MethodTable {
   /** One registry view, encoded and decoded by name. */
   const readRegistry = async <F extends 'isRegistered' | 'getModel' | 'getOffchainModel' | 'modelKind' | 'modelIds' | 'getLineage' | 'getVersion' | 'getAccess'>(functionName: F, args: readonly unknown[]) =>
     decodeFunctionResult({ abi: REGISTRY_ABI, functionName, data: await callAt(registry, encodeFunctionData({ abi: REGISTRY_ABI, functionName, args } as never)) } as never) as any
+  /** The model's kind in the registry: 0 none, 1 on-chain, 2 off-chain. */
+  const modelKind = async (modelId: Hex): Promise<number> => Number(await readRegistry('modelKind', [modelId]))
+  return { callAt, readRegistry, modelKind }
+}
+
+export function aiMethods(ctx: RpcContext): MethodTable {
+  const coordinator = createAddressFromString(INFERENCE_COORDINATOR)
+  const { callAt, readRegistry } = registryViews(ctx)
 
   /** What ai_getModel and ai_listModels say of a model's input or output, from the node's own analysis. */
   const tensorInfo = (t: { type: string; shape: number[]; length: number } | undefined) => (t === undefined ? null : { type: t.type, shape: t.shape, length: q(t.length) })
