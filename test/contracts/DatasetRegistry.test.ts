@@ -77,6 +77,14 @@ describe('DatasetRegistry', function () {
       expect(await registry.read.latestVersion([2n])).to.equal(2n);
     });
 
+    it('costs under 260,000 gas with a short name and URI (storage of the entry, the line, the root index; the anchor log)', async function () {
+      const { registry, publicClient } = await loadFixture(datasetRegistryFixture);
+      const first = await publicClient.waitForTransactionReceipt({ hash: await registry.write.register([root('gas1'), 150n, 'iris', 'https://example.org/iris.csv', 0n]) });
+      const second = await publicClient.waitForTransactionReceipt({ hash: await registry.write.register([root('gas2'), 150n, 'iris', 'https://example.org/iris.csv', 1n]) });
+      console.log(`      register: ${first.gasUsed} gas (first version), ${second.gasUsed} gas (next version)`);
+      expect(first.gasUsed < 260_000n && second.gasUsed < 260_000n, `${first.gasUsed}, ${second.gasUsed}`).to.equal(true);
+    });
+
     it('accepts a name of exactly 64 bytes and a URI of exactly 256', async function () {
       const { registry } = await loadFixture(datasetRegistryFixture);
       expect(await registry.read.MAX_NAME_LENGTH()).to.equal(64n);
