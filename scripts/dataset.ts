@@ -113,26 +113,30 @@ options: --json (the result as JSON on stdout, no progress on stderr)
 defaults: --rpc ${DEVNET_L2_RPC_URL}, --l1-rpc ${DEVNET_L1_RPC_URL}, --deployments ${DEVNET_DEPLOYMENTS_PATH}, --key: DATASET_PRIVATE_KEY or dev account #0
 exit codes: 0 done / valid, 1 refused by the registry / invalid, 2 usage, bad input or endpoint error`
 
-/** Writes progress lines to stderr, at most every 500 ms (and always the last). */
-function progressReporter(enabled: boolean, label: string, total?: number): Progress & { done(): void } {
+/** Where progress lines go: stderr by default, nowhere with --json. */
+export type ProgressWriter = ((line: string) => void) | undefined
+const toStderr: ProgressWriter = (line) => process.stderr.write(`${line}\n`)
+
+/** Writes progress lines, at most every 500 ms (and always the last). */
+function progressReporter(write: ProgressWriter, label: string, total?: number): Progress & { done(): void } {
   let last = 0
   let latest: [number, number] = [0, 0]
-  const write = () => {
+  const line = () => {
     const [items, bytes] = latest
     const of = total === undefined ? '' : `/${total.toLocaleString('en')}`
-    process.stderr.write(`${label} ${items.toLocaleString('en')}${of} items${bytes > 0 ? ` (${(bytes / 1048576).toFixed(1)} MiB)` : ''}\n`)
+    write?.(`${label} ${items.toLocaleString('en')}${of} items${bytes > 0 ? ` (${(bytes / 1048576).toFixed(1)} MiB)` : ''}`)
   }
   const report = ((items: number, bytes: number) => {
     latest = [items, bytes]
-    if (!enabled) return
+    if (write === undefined) return
     const now = Date.now()
     if (now - last >= 500) {
       last = now
-      write()
+      line()
     }
   }) as Progress & { done(): void }
   report.done = () => {
-    if (enabled && latest[0] > 0) write()
+    if (latest[0] > 0) line()
   }
   return report
 }
@@ -165,11 +169,11 @@ export async function rootAnchorProof(p: { rpc: string; root: Hex; mode: AnchorM
   return waitForAnchor({ url: p.rpc }, { hash: p.root, status: 'posted', timeoutMs: p.timeoutMs, pollingIntervalMs: 250, onPoll: p.onPoll })
 }
 
-function anchorWaiter(json: boolean, root: Hex) {
+function anchorWaiter(write: ProgressWriter, root: Hex) {
   let said: string | undefined
   return (status: AnchorStatus | null) => {
     const now = status === null ? 'not seen by the node yet' : status.status === 'pending' ? (status.l2 === null ? 'queued' : `in L2 block ${status.l2.blockNumber}, waiting for its batch on L1`) : `${status.status} in batch ${status.batchIndex}`
-    if (!json && now !== said) process.stderr.write(`root ${root}: ${now}\n`)
+    if (now !== said) write?.(`root ${root}: ${now}`)
     said = now
   }
 }
@@ -185,7 +189,8 @@ interface AnchorOptions {
   out?: string
   mode: AnchorMode
   timeoutMs: number
-  json: boolean
+  /** Progress lines (none: quiet). */
+  progress?: ProgressWriter
 }
 
 const utf8Length = (s: string) => Buffer.byteLength(s, 'utf8')
@@ -212,11 +217,11 @@ export async function anchorDataset(o: AnchorOptions): Promise<{ dir: string; da
     if (next !== 0n) throw new RefusedError(`--previous ${o.previous}: version ${o.previous} was already replaced by version ${next}; name the latest version`)
   }
 
-  const hashing = progressReporter(!o.json, `hashed`)
+  const hashing = progressReporter(o.progress, `hashed`)
   const data = await readDataset(o.source, { header: o.header, onProgress: hashing })
   hashing.done()
   const tree = datasetTree(data.items, data.header?.sha256)
-  if (!o.json) process.stderr.write(`root ${tree.root} over ${data.items.length.toLocaleString('en')} ${kind === 'files' ? 'files' : 'rows'}\n`)
+  o.progress?.(`root ${tree.root} over ${data.items.length.toLocaleString('en')} ${kind === 'files' ? 'files' : 'rows'}`)
   const existing = await read<bigint>('datasetIdOfRoot', [tree.root])
   if (existing !== 0n) throw new RefusedError(`this root (${tree.root}) is already registered, as dataset version ${existing} on chain ${chainId}: the same items were anchored before`)
 
@@ -227,7 +232,7 @@ export async function anchorDataset(o: AnchorOptions): Promise<{ dir: string; da
     if (error instanceof DatasetRegistrationError) throw new RefusedError(error.message)
     throw new UsageError(`registering on ${o.rpc} failed: ${errorText(error)}`)
   }
-  if (!o.json) process.stderr.write(`registered as dataset version ${registered.datasetId} (tx ${registered.txHash}); writing the receipt folder ${dir}\n`)
+  o.progress?.(`registered as dataset version ${registered.datasetId} (tx ${registered.txHash}); writing the receipt folder ${dir}`)
   const dataset: DatasetReceipt = {
     version: DATASET_RECEIPT_VERSION,
     kind,
@@ -245,18 +250,18 @@ export async function anchorDataset(o: AnchorOptions): Promise<{ dir: string; da
     mode: o.mode,
     anchor: null,
   }
-  const writing = progressReporter(!o.json, 'wrote proofs of', data.items.length)
+  const writing = progressReporter(o.progress, 'wrote proofs of', data.items.length)
   writeReceiptFolder(dir, dataset, data.items, tree.proof, tree.values, writing)
   writing.done()
   return { dir, dataset: await completeReceipt(dir, dataset, o) }
 }
 
 /** Fetches the root's anchor proof into a receipt folder's dataset.json. */
-async function completeReceipt(dir: string, dataset: DatasetReceipt, o: { rpc: string; timeoutMs: number; json: boolean }): Promise<DatasetReceipt> {
+async function completeReceipt(dir: string, dataset: DatasetReceipt, o: { rpc: string; timeoutMs: number; progress?: ProgressWriter }): Promise<DatasetReceipt> {
   if (dataset.anchor !== null) return dataset
   let anchor: AnchorStatus
   try {
-    anchor = await rootAnchorProof({ rpc: o.rpc, root: dataset.root, mode: dataset.mode, timeoutMs: o.timeoutMs, onPoll: anchorWaiter(o.json, dataset.root) })
+    anchor = await rootAnchorProof({ rpc: o.rpc, root: dataset.root, mode: dataset.mode, timeoutMs: o.timeoutMs, onPoll: anchorWaiter(o.progress, dataset.root) })
   } catch (error) {
     const later = `dataset version ${dataset.datasetId} is registered and ${dir} holds its item proofs, but not yet the root's anchor proof: run \`npm run dataset -- complete ${dir}\` later`
     if (error instanceof WaitTimeoutError) throw new UsageError(`${error.message}; ${later}`)
@@ -365,14 +370,14 @@ export async function verifyItem(o: VerifyOptions): Promise<VerifyItemResult> {
 }
 
 /** `diff`: what changed from the version of receipt folder A to that of B. */
-export function diffReceipts(dirA: string, dirB: string, json: boolean): { a: DatasetReceipt; b: DatasetReceipt; diff: DatasetDiff } {
+export function diffReceipts(dirA: string, dirB: string, progress?: ProgressWriter): { a: DatasetReceipt; b: DatasetReceipt; diff: DatasetDiff } {
   const a = readDatasetReceipt(dirA)
   const b = readDatasetReceipt(dirB)
   if ((a.kind === 'files') !== (b.kind === 'files')) throw new DatasetInputError(`${dirA} is a ${a.kind} dataset and ${dirB} a ${b.kind} one: only versions of the same kind compare`)
   const items = (dir: string, d: DatasetReceipt) => {
-    const progress = progressReporter(!json, `read ${dir}:`, d.itemCount)
-    const list = readAllItems(dir, d, progress)
-    progress.done()
+    const reporter = progressReporter(progress, `read ${dir}:`, d.itemCount)
+    const list = readAllItems(dir, d, reporter)
+    reporter.done()
     return list
   }
   return { a, b, diff: diffItems(items(dirA, a), items(dirB, b)) }
@@ -392,9 +397,10 @@ function count(values: Values, name: string, min: number): number | undefined {
   return n
 }
 
-/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
-export async function main(argv: string[], out: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<number> {
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. Progress goes to `progressTo` (stderr), none with --json. */
+export async function main(argv: string[], out: (line: string) => void = console.log, err: (line: string) => void = console.error, progressTo: ProgressWriter = toStderr): Promise<number> {
   const json = argv.includes('--json')
+  const progress = json ? undefined : progressTo
   const fail = (message: string, code: number, usage = false): number => {
     if (json) out(JSON.stringify({ error: message }))
     else err(usage ? `${message}\n${USAGE}` : `error: ${message}`)
@@ -461,7 +467,7 @@ export async function main(argv: string[], out: (line: string) => void = console
         out: values.out as string | undefined,
         mode,
         timeoutMs,
-        json,
+        progress,
       })
       const anchor = dataset.anchor as unknown as AnchorStatus
       print(
@@ -477,7 +483,7 @@ export async function main(argv: string[], out: (line: string) => void = console
     }
     if (command === 'complete') {
       const dataset = readDatasetReceipt(args[0])
-      const done = await completeReceipt(args[0], dataset, { rpc, timeoutMs, json })
+      const done = await completeReceipt(args[0], dataset, { rpc, timeoutMs, progress })
       print([`${args[0]}: the root's anchor proof is in dataset.json (batch ${(done.anchor as { batchIndex?: number }).batchIndex})`], done)
       return 0
     }
@@ -508,7 +514,7 @@ export async function main(argv: string[], out: (line: string) => void = console
       return r.valid ? 0 : 1
     }
     // diff
-    const { a, b, diff } = diffReceipts(args[0], args[1], json)
+    const { a, b, diff } = diffReceipts(args[0], args[1], progress)
     const line = (sign: string, i: DatasetItem) => `  ${sign} ${describe(i)}`
     const sorted = <T>(list: T[], key: (t: T) => DatasetItem) => (a.kind === 'files' ? [...list].sort((x, y) => compareUtf8(describe(key(x)), describe(key(y)))) : list)
     print(

@@ -11,7 +11,7 @@
  * tree of the batch anchor root, so one proof check (`processProof(anchorLeaf(value), proof)`)
  * serves both levels.
  */
-import { encodeAbiParameters, keccak256, parseEventLogs, zeroHash, type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from 'viem'
+import { hexToBytes, keccak256, parseEventLogs, zeroHash, type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from 'viem'
 import { datasetRegistryAbi } from './abis.js'
 import { DATASET_REGISTRY } from './addresses.js'
 import { anchorLeaf, processProof } from './anchoring.js'
@@ -45,7 +45,15 @@ const BYTES32 = /^0x[0-9a-f]{64}$/
  * @param path The file's path relative to the dataset directory, `/`-separated.
  */
 export function fileItemValue(path: string, sha256: Hex): Hex {
-  return keccak256(encodeAbiParameters([{ type: 'string' }, { type: 'bytes32' }], [path, sha256]))
+  // abi.encode(string, bytes32): offset of the string (0x40), the bytes32, the string's length,
+  // its bytes padded to whole words. Written out: viem's general encoder costs ~10× the hash.
+  const bytes = new TextEncoder().encode(path)
+  const out = new Uint8Array(96 + Math.ceil(bytes.length / 32) * 32)
+  out[31] = 0x40
+  out.set(hexToBytes(sha256), 32)
+  setUint(out, 64, bytes.length)
+  out.set(bytes, 96)
+  return keccak256(out)
 }
 
 /**
@@ -53,7 +61,17 @@ export function fileItemValue(path: string, sha256: Hex): Hex {
  * `header` the sha256 of the CSV header line, or zero without one (always for JSONL).
  */
 export function rowItemValue(row: number, sha256: Hex, headerSha256: Hex = zeroHash): Hex {
-  return keccak256(encodeAbiParameters([{ type: 'uint256' }, { type: 'bytes32' }, { type: 'bytes32' }], [BigInt(row), sha256, headerSha256]))
+  if (!Number.isSafeInteger(row) || row < 0) throw new InvalidArgumentError(`a row number must be a whole number ≥ 0, got ${row}`)
+  const out = new Uint8Array(96)
+  setUint(out, 0, row)
+  out.set(hexToBytes(sha256), 32)
+  out.set(hexToBytes(headerSha256), 64)
+  return keccak256(out)
+}
+
+/** Writes a whole number below 2^53 as the big-endian uint256 word at `offset`. */
+function setUint(out: Uint8Array, offset: number, n: number): void {
+  for (let i = offset + 31; n > 0; i--, n = Math.floor(n / 256)) out[i] = n % 256
 }
 
 /** The value of `item` in its dataset's tree. */

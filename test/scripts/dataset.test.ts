@@ -10,7 +10,7 @@ import { cpSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } 
 import { join } from 'node:path'
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { getAddress, sha256, toBytes, type Hex } from 'viem'
+import { encodeAbiParameters, getAddress, keccak256, sha256, toBytes, zeroHash } from 'viem'
 import {
   canonicalJson,
   DATASET_REGISTRY,
@@ -37,7 +37,7 @@ let dir: string
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = []
   const err: string[] = []
-  const code = await main(args, (l) => out.push(l), (l) => err.push(l))
+  const code = await main(args, (l) => out.push(l), (l) => err.push(l), () => undefined)
   return { code, out: out.join('\n'), err: err.join('\n') }
 }
 
@@ -104,6 +104,17 @@ describe('the item encoding', () => {
     for (let i = 0; i < values.length; i++) expect(tree.proof(i)).toEqual(oz.getProof([values[i]]))
   })
 
+  it('encodes item values as abi.encode says (checked against viem’s encoder)', () => {
+    const sha = sha256(toBytes('x'))
+    for (const path of ['a', 'ü/ñ.txt', 'p'.repeat(31), 'p'.repeat(32), 'p'.repeat(33), 'deep/'.repeat(60) + 'f']) {
+      expect(fileItemValue(path, sha)).toBe(keccak256(encodeAbiParameters([{ type: 'string' }, { type: 'bytes32' }], [path, sha])))
+    }
+    for (const row of [0, 1, 255, 256, 1_000_000, Number.MAX_SAFE_INTEGER]) {
+      expect(rowItemValue(row, sha, sha256(toBytes('h')))).toBe(keccak256(encodeAbiParameters([{ type: 'uint256' }, { type: 'bytes32' }, { type: 'bytes32' }], [BigInt(row), sha, sha256(toBytes('h'))])))
+    }
+    expect(rowItemValue(3, sha)).toBe(keccak256(encodeAbiParameters([{ type: 'uint256' }, { type: 'bytes32' }, { type: 'bytes32' }], [3n, sha, zeroHash])))
+  })
+
   it('reads CSV records as exact bytes without the terminator, a quoted line break inside a record, the header in every row’s value', async () => {
     const data = await readDataset(csv, { header: true })
     const rows = ['1,hello,0', '2,"a ""quoted"", multi-line\r\nfield",1', '3,world,0', '4,spam spam,1', '3,world,0']
@@ -141,8 +152,8 @@ describe('the item encoding', () => {
     expect(rd).toEqual({ added: [r(4, 'e')], removed: [], changed: [{ before: r(2, 'c'), after: r(2, 'C') }], unchanged: 3 })
   })
 
-  it('diffs 200,000 duplicated rows in linear time (all moved by one, then all replaced)', () => {
-    const n = 200_000
+  it('diffs 100,000 duplicated rows in linear time (all moved by one, then all replaced)', () => {
+    const n = 100_000
     const [x, y] = [sha256(toBytes('x')), sha256(toBytes('y'))]
     const a = Array.from({ length: n }, (_, row) => ({ index: row, row, sha256: row % 2 === 0 ? x : y }))
     const shifted = Array.from({ length: n }, (_, row) => ({ index: row, row, sha256: row % 2 === 0 ? y : x }))
@@ -345,6 +356,42 @@ describe('versions and diff', () => {
     const bad = await run('diff', filesReceipt.dir, altered)
     expect(bad.code).toBe(2)
     expect(bad.err).toBe(`error: ${itemPath} does not lead to the dataset root ${second.dataset.root}: the receipt folder was altered`)
+
+    // a consistent forgery (value recomputed) still fails: the values no longer make the root
+    const forged = readJson<ItemReceipt>(itemPath)
+    writeFileSync(itemPath, JSON.stringify({ ...forged, value: fileItemValue(forged.path!, forged.sha256) }))
+    const root = await run('diff', filesReceipt.dir, altered)
+    expect(root.code).toBe(2)
+    expect(root.err).toMatch(new RegExp(`^error: the items of ${altered} make the root 0x[0-9a-f]{64}, not the dataset's ${second.dataset.root}: the receipt folder was altered$`))
+  })
+})
+
+describe('JSONL, progress and complete', () => {
+  it('anchors a JSONL file with progress on stderr, verifies a reformatted row, and complete fetches a missing anchor proof', async () => {
+    const jsonl = write(join(dir, 'chat.jsonl'), '{"role":"user","text":"hi"}\n{"role":"assistant","text":"hello","score":0.5}\n')
+    const out: string[] = []
+    const progress: string[] = []
+    const code = await main(['anchor', jsonl, '--name', 'chat', '--out', join(dir, 'chat.receipt'), ...l2()], (l) => out.push(l), (l) => out.push(l), (l) => progress.push(l))
+    expect(code).toBe(0)
+    expect(progress).toContain('hashed 2 items (0.0 MiB)')
+    expect(progress).toContainEqual(expect.stringMatching(/^root 0x[0-9a-f]{64} over 2 rows$/))
+    expect(progress).toContainEqual(expect.stringMatching(/^root 0x[0-9a-f]{64}: posted in batch \d+$/))
+    expect(out[0]).toMatch(/^anchored dataset version \d+ "chat": 2 items, root 0x[0-9a-f]{64}$/)
+
+    const reformatted = write(join(dir, 'chat-pretty.jsonl'), '{"role": "user", "text": "hi"}\n{ "score": 0.50, "text": "hello", "role": "assistant" }\n')
+    expect((await run('verify', reformatted, '--row', '1', '--receipt', join(dir, 'chat.receipt'), ...l1())).code).toBe(0)
+
+    const partial = join(dir, 'chat-partial.receipt')
+    cpSync(join(dir, 'chat.receipt'), partial, { recursive: true })
+    const full = readJson<DatasetReceipt>(join(partial, 'dataset.json'))
+    writeFileSync(join(partial, 'dataset.json'), JSON.stringify({ ...full, anchor: null }))
+    const pending = await run('verify', jsonl, '--row', '0', '--receipt', partial, ...l1())
+    expect(pending.code).toBe(2)
+    expect(pending.err).toBe(`error: ${partial}/dataset.json has no anchor proof for the root yet: run \`npm run dataset -- complete ${partial}\``)
+    const c = await run('complete', partial, ...l2())
+    expect(c.code).toBe(0)
+    expect(readJson<DatasetReceipt>(join(partial, 'dataset.json')).anchor).toEqual(full.anchor)
+    expect((await run('verify', jsonl, '--row', '0', '--receipt', partial, ...l1())).code).toBe(0)
   })
 })
 
