@@ -63,6 +63,9 @@ async function main(): Promise<void> {
 
   console.log(`dataset benchmark: a CSV of ${fmt(rows)} rows and a directory of ${fmt(files)} files of 1 kB per run, ${runs} runs`)
   console.log(machine())
+  const failWithTail = (error: Error) => {
+    throw new Error(`${error.message}\n${tail()}`)
+  }
   const results: { csvHash: number; csvAnchor: number; dirHash: number; dirAnchor: number; verify: number; diff?: number }[] = []
   let previousReceipt: string | undefined
   for (let run = 0; run < runs; run++) {
@@ -78,11 +81,11 @@ async function main(): Promise<void> {
     }
 
     const [, csvHash] = await timed(async () => datasetTree((await readDataset(csv, { header: true })).items).root)
-    const common = { uri: '', header: false, rpc, key: DEV_KEY, mode: 'onchain' as const, timeoutMs: 120_000 }
+    const common = { uri: '', header: false, rpc, key: DEV_KEY, mode: 'onchain' as const, timeoutMs: 120_000, progress: (l: string) => void (l.includes('retrying') && console.log(`  (${l})`)) }
     const csvOut = path.join(dir, `run${run}.csv.receipt`)
-    const [, csvAnchor] = await timed(() => anchorDataset({ ...common, source: csv, name: `bench csv ${run}`, previous: 0, header: true, out: csvOut }))
+    const [, csvAnchor] = await timed(() => anchorDataset({ ...common, source: csv, name: `bench csv ${run}`, previous: 0, header: true, out: csvOut }).catch(failWithTail))
     const [, dirHash] = await timed(async () => datasetTree((await readDataset(tree)).items).root)
-    const [, dirAnchor] = await timed(() => anchorDataset({ ...common, source: tree, name: `bench files ${run}`, previous: 0, out: path.join(dir, `run${run}-files.receipt`) }))
+    const [, dirAnchor] = await timed(() => anchorDataset({ ...common, source: tree, name: `bench files ${run}`, previous: 0, out: path.join(dir, `run${run}-files.receipt`) }).catch(failWithTail))
     const [verified, verify] = await timed(() => verifyItem({ item: csv, receipt: csvOut, row: Math.floor(rows / 2), l1: anvil.url, deployments: deploymentsPath, requireFinal: false }))
     if (!verified.valid) throw new Error(`verify failed: ${verified.reasons.join('; ')}`)
     let diff: number | undefined

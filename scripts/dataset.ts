@@ -29,6 +29,7 @@ import { createPublicClient, createWalletClient, getAddress, http, isAddress, ty
 import { privateKeyToAccount } from 'viem/accounts'
 import {
   AiRollupError,
+  AnchorApiError,
   compareUtf8,
   ConnectionError,
   DATASET_RECEIPT_VERSION,
@@ -72,6 +73,7 @@ import {
   readRow,
   updateDatasetJson,
   writeReceiptFolder,
+  yieldToEventLoop,
   type Progress,
 } from './lib/datasets.ts'
 
@@ -164,9 +166,20 @@ async function l2ChainId(rpc: string): Promise<number> {
  * it through DataAnchor, so this polls `GET /v1/anchors/{root}` until posted. `aggregate` (the
  * root in a round of aggregated anchoring) is not supported by this node yet.
  */
-export async function rootAnchorProof(p: { rpc: string; root: Hex; mode: AnchorMode; timeoutMs: number; onPoll?: (status: AnchorStatus | null) => void }): Promise<AnchorStatus> {
+export async function rootAnchorProof(p: { rpc: string; root: Hex; mode: AnchorMode; timeoutMs: number; onPoll?: (status: AnchorStatus | null) => void; onRetry?: (error: Error) => void }): Promise<AnchorStatus> {
   if (p.mode === 'aggregate') throw new UsageError('--mode aggregate is not supported by this node yet (POST /v1/anchors takes no "mode"); use --mode onchain')
-  return waitForAnchor({ url: p.rpc }, { hash: p.root, status: 'posted', timeoutMs: p.timeoutMs, pollingIntervalMs: 250, onPoll: p.onPoll })
+  // A request that fails outright (the node restarting, a kept-alive connection it closed) is
+  // retried until the deadline; an answer of the API's (4xx, 5xx) is not.
+  const deadline = Date.now() + p.timeoutMs
+  for (;;) {
+    try {
+      return await waitForAnchor({ url: p.rpc }, { hash: p.root, status: 'posted', timeoutMs: Math.max(0, deadline - Date.now()), pollingIntervalMs: 250, onPoll: p.onPoll })
+    } catch (error) {
+      if (error instanceof WaitTimeoutError || error instanceof AnchorApiError || !(error instanceof AiRollupError) || Date.now() >= deadline) throw error
+      p.onRetry?.(error)
+      await new Promise((r) => setTimeout(r, 1000))
+    }
+  }
 }
 
 function anchorWaiter(write: ProgressWriter, root: Hex) {
@@ -221,6 +234,7 @@ export async function anchorDataset(o: AnchorOptions): Promise<{ dir: string; da
   const data = await readDataset(o.source, { header: o.header, onProgress: hashing })
   hashing.done()
   const tree = datasetTree(data.items, data.header?.sha256)
+  await yieldToEventLoop()
   o.progress?.(`root ${tree.root} over ${data.items.length.toLocaleString('en')} ${kind === 'files' ? 'files' : 'rows'}`)
   const existing = await read<bigint>('datasetIdOfRoot', [tree.root])
   if (existing !== 0n) throw new RefusedError(`this root (${tree.root}) is already registered, as dataset version ${existing} on chain ${chainId}: the same items were anchored before`)
@@ -251,7 +265,7 @@ export async function anchorDataset(o: AnchorOptions): Promise<{ dir: string; da
     anchor: null,
   }
   const writing = progressReporter(o.progress, 'wrote proofs of', data.items.length)
-  writeReceiptFolder(dir, dataset, data.items, tree.proof, tree.values, writing)
+  await writeReceiptFolder(dir, dataset, data.items, tree.proof, tree.values, writing)
   writing.done()
   return { dir, dataset: await completeReceipt(dir, dataset, o) }
 }
@@ -261,7 +275,7 @@ async function completeReceipt(dir: string, dataset: DatasetReceipt, o: { rpc: s
   if (dataset.anchor !== null) return dataset
   let anchor: AnchorStatus
   try {
-    anchor = await rootAnchorProof({ rpc: o.rpc, root: dataset.root, mode: dataset.mode, timeoutMs: o.timeoutMs, onPoll: anchorWaiter(o.progress, dataset.root) })
+    anchor = await rootAnchorProof({ rpc: o.rpc, root: dataset.root, mode: dataset.mode, timeoutMs: o.timeoutMs, onPoll: anchorWaiter(o.progress, dataset.root), onRetry: (e) => o.progress?.(`${e.message}; retrying`) })
   } catch (error) {
     const later = `dataset version ${dataset.datasetId} is registered and ${dir} holds its item proofs, but not yet the root's anchor proof: run \`npm run dataset -- complete ${dir}\` later`
     if (error instanceof WaitTimeoutError) throw new UsageError(`${error.message}; ${later}`)

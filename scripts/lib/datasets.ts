@@ -15,7 +15,7 @@ import {
   compareUtf8,
   DATASET_RECEIPT_VERSION,
   InvalidArgumentError,
-  itemValue,
+  itemPreimage,
   MAX_DATASET_ITEMS,
   MAX_FILE_ITEM_BYTES,
   MAX_ROW_BYTES,
@@ -27,6 +27,7 @@ import {
   type ItemReceipt,
 } from '@ai-rollup/sdk'
 import { MerkleTree } from '../../batcher/merkle.ts'
+import { keccak256 } from '../../sequencer/chain/crypto.ts'
 
 /** Bad input: an unreadable or empty dataset, an item over a limit, a malformed receipt. Exit code 2. */
 export class DatasetInputError extends Error {
@@ -36,6 +37,8 @@ export class DatasetInputError extends Error {
 /** Largest dataset.json read (its header line is at most a 1 MiB row, escaped), and largest item receipt. */
 const MAX_DATASET_JSON_BYTES = 8 * 1024 * 1024
 const MAX_ITEM_JSON_BYTES = 64 * 1024
+/** Files up to this size are read in one call rather than streamed. */
+const SMALL_FILE_BYTES = 1024 * 1024
 
 /** Called as work proceeds (items hashed so far, their bytes). */
 export type Progress = (items: number, bytes: number) => void
@@ -117,6 +120,17 @@ export async function hashFileItem(path: string, label = path): Promise<{ sha256
   if (!stats.isFile()) throw new DatasetInputError(`${label} is not a regular file`)
   const tooBig = (size: number) => new DatasetInputError(`${label} is ${size.toLocaleString('en')} bytes, over the ${MAX_FILE_ITEM_BYTES.toLocaleString('en')}-byte (64 MiB) limit per file`)
   if (stats.size > MAX_FILE_ITEM_BYTES) throw tooBig(stats.size)
+  if (stats.size <= SMALL_FILE_BYTES) {
+    // one read for a small file: a stream costs more than the hash for thousands of 1 kB files
+    let bytes: Buffer
+    try {
+      bytes = readFileSync(path)
+    } catch (error) {
+      throw ioError(label, error)
+    }
+    if (bytes.length <= SMALL_FILE_BYTES) return { sha256: sha256Hex(bytes), bytes: bytes.length }
+    // it grew between the stat and the read: stream it, under the limit
+  }
   const hash = createHash('sha256')
   let bytes = 0
   try {
@@ -250,11 +264,14 @@ export async function readRow(path: string, kind: 'csv' | 'jsonl', row: number, 
 
 /** The dataset's tree over its items' values; the root and each item's proof. */
 export function datasetTree(items: readonly DatasetItem[], headerSha256: Hex = zeroHash) {
-  const values = items.map((item) => itemValue(item, headerSha256))
+  const values = items.map((item) => valueOf(item, headerSha256))
   return { ...treeOfValues(values), values }
 }
 
 const toHex = (bytes: Uint8Array): Hex => `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex')}`
+
+/** The SDK's itemValue, hashed with the node's native keccak256 (about 6× faster than the SDK's). */
+const valueOf = (item: DatasetItem, headerSha256?: Hex): Hex => toHex(keccak256(itemPreimage(item, headerSha256)))
 
 /** The tree over item values: its root and each value's proof. */
 function treeOfValues(values: readonly Hex[]) {
@@ -281,19 +298,27 @@ export function checkNewReceiptDir(dir: string): void {
  * Writes a receipt folder: dataset.json and items/<index>.json for every item. Written under a
  * temporary name and renamed, so `dir` never holds half a receipt.
  */
-export function writeReceiptFolder(dir: string, dataset: DatasetReceipt, items: readonly DatasetItem[], proof: (index: number) => Hex[], values: readonly Hex[], onProgress?: Progress): void {
+export async function writeReceiptFolder(dir: string, dataset: DatasetReceipt, items: readonly DatasetItem[], proof: (index: number) => Hex[], values: readonly Hex[], onProgress?: Progress): Promise<void> {
   checkNewReceiptDir(dir)
   const partial = join(dirname(dir), `.${basename(dir)}.partial-${process.pid}`)
   rmSync(partial, { recursive: true, force: true })
   mkdirSync(join(partial, 'items'), { recursive: true })
-  items.forEach((item, index) => {
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index]
     const receipt: ItemReceipt = { version: DATASET_RECEIPT_VERSION, index, ...('path' in item ? { path: item.path } : { row: item.row }), sha256: item.sha256, value: values[index], proof: proof(index) }
     writeFileSync(itemReceiptPath(partial, index), JSON.stringify(receipt, null, 2) + '\n')
     onProgress?.(index + 1, 0)
-  })
+    if (index % 1000 === 999) await yieldToEventLoop()
+  }
   writeFileSync(join(partial, 'dataset.json'), JSON.stringify(dataset, null, 2) + '\n')
   renameSync(partial, dir)
 }
+
+/**
+ * Lets the event loop run between steps of long synchronous work, so that connections are
+ * serviced meanwhile (a kept-alive HTTP connection the node closed is then not reused).
+ */
+export const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r))
 
 /** Rewrites dataset.json (to add the root's anchor proof), through a temporary file and a rename. */
 export function updateDatasetJson(dir: string, dataset: DatasetReceipt): void {
@@ -357,7 +382,7 @@ export function readAllItems(dir: string, dataset: DatasetReceipt, onProgress?: 
   for (let index = 0; index < dataset.itemCount; index++) {
     const r = readItemReceipt(dir, dataset, index)
     const item: DatasetItem = r.path !== undefined ? { index, path: r.path, sha256: r.sha256 } : { index, row: r.row!, sha256: r.sha256 }
-    if (itemValue(item, dataset.header?.sha256) !== r.value) throw new DatasetInputError(`${itemReceiptPath(dir, index)} does not lead to the dataset root ${dataset.root}: the receipt folder was altered`)
+    if (valueOf(item, dataset.header?.sha256) !== r.value) throw new DatasetInputError(`${itemReceiptPath(dir, index)} does not lead to the dataset root ${dataset.root}: the receipt folder was altered`)
     if (index > 0 && r.path !== undefined && compareUtf8((items[index - 1] as { path: string }).path, r.path) >= 0) throw new DatasetInputError(`${itemReceiptPath(dir, index)} is out of path order: the receipt folder was altered`)
     items.push(item)
     values.push(r.value)

@@ -45,15 +45,20 @@ const BYTES32 = /^0x[0-9a-f]{64}$/
  * @param path The file's path relative to the dataset directory, `/`-separated.
  */
 export function fileItemValue(path: string, sha256: Hex): Hex {
-  // abi.encode(string, bytes32): offset of the string (0x40), the bytes32, the string's length,
-  // its bytes padded to whole words. Written out: viem's general encoder costs ~10× the hash.
+  return keccak256(fileItemPreimage(path, sha256))
+}
+
+/** abi.encode(string path, bytes32 sha256): what fileItemValue hashes. */
+export function fileItemPreimage(path: string, sha256: Hex): Uint8Array {
+  // the offset of the string (0x40), the bytes32, the string's length, its bytes padded to whole
+  // words. Written out: viem's general encoder costs ~10× the hash.
   const bytes = new TextEncoder().encode(path)
   const out = new Uint8Array(96 + Math.ceil(bytes.length / 32) * 32)
   out[31] = 0x40
   out.set(hexToBytes(sha256), 32)
   setUint(out, 64, bytes.length)
   out.set(bytes, 96)
-  return keccak256(out)
+  return out
 }
 
 /**
@@ -61,12 +66,17 @@ export function fileItemValue(path: string, sha256: Hex): Hex {
  * `header` the sha256 of the CSV header line, or zero without one (always for JSONL).
  */
 export function rowItemValue(row: number, sha256: Hex, headerSha256: Hex = zeroHash): Hex {
+  return keccak256(rowItemPreimage(row, sha256, headerSha256))
+}
+
+/** abi.encode(uint256 row, bytes32 sha256, bytes32 header): what rowItemValue hashes. */
+export function rowItemPreimage(row: number, sha256: Hex, headerSha256: Hex = zeroHash): Uint8Array {
   if (!Number.isSafeInteger(row) || row < 0) throw new InvalidArgumentError(`a row number must be a whole number ≥ 0, got ${row}`)
   const out = new Uint8Array(96)
   setUint(out, 0, row)
   out.set(hexToBytes(sha256), 32)
   out.set(hexToBytes(headerSha256), 64)
-  return keccak256(out)
+  return out
 }
 
 /** Writes a whole number below 2^53 as the big-endian uint256 word at `offset`. */
@@ -74,9 +84,14 @@ function setUint(out: Uint8Array, offset: number, n: number): void {
   for (let i = offset + 31; n > 0; i--, n = Math.floor(n / 256)) out[i] = n % 256
 }
 
-/** The value of `item` in its dataset's tree. */
+/** The value of `item` in its dataset's tree: keccak256 of its itemPreimage. */
 export function itemValue(item: DatasetItem, headerSha256: Hex = zeroHash): Hex {
-  return 'path' in item ? fileItemValue(item.path, item.sha256) : rowItemValue(item.row, item.sha256, headerSha256)
+  return keccak256(itemPreimage(item, headerSha256))
+}
+
+/** What `item`'s value hashes (for a program with a faster keccak256 than the SDK's). */
+export function itemPreimage(item: DatasetItem, headerSha256: Hex = zeroHash): Uint8Array {
+  return 'path' in item ? fileItemPreimage(item.path, item.sha256) : rowItemPreimage(item.row, item.sha256, headerSha256)
 }
 
 /** The root a proof leads to from an item value (leaf keccak256(keccak256(value)), sorted-pair keccak256). */

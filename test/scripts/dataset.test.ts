@@ -112,6 +112,9 @@ describe('the item encoding', () => {
     for (const row of [0, 1, 255, 256, 1_000_000, Number.MAX_SAFE_INTEGER]) {
       expect(rowItemValue(row, sha, sha256(toBytes('h')))).toBe(keccak256(encodeAbiParameters([{ type: 'uint256' }, { type: 'bytes32' }, { type: 'bytes32' }], [BigInt(row), sha, sha256(toBytes('h'))])))
     }
+    // the receipt tooling hashes the same preimages natively
+    expect(datasetTree([{ index: 0, row: 7, sha256: sha }], sha256(toBytes('h'))).values).toEqual([rowItemValue(7, sha, sha256(toBytes('h')))])
+    expect(datasetTree([{ index: 0, path: 'ü/ñ.txt', sha256: sha }]).values).toEqual([fileItemValue('ü/ñ.txt', sha)])
     expect(rowItemValue(3, sha)).toBe(keccak256(encodeAbiParameters([{ type: 'uint256' }, { type: 'bytes32' }, { type: 'bytes32' }], [3n, sha, zeroHash])))
   })
 
