@@ -12,9 +12,10 @@
  * `anchor` computes the dataset's Merkle root (README "Datasets": the item encoding), registers
  * the version in the DatasetRegistry predeploy with one L2 transaction (which anchors the root
  * through DataAnchor), waits until the node has the root's anchor proof (its batch is on L1) and
- * writes the receipt folder: dataset.json and items/<index>.json, one proof per item. Should the
- * wait fail after the registration, the folder is written without the anchor proof and
- * `complete` fetches it later. `verify` recomputes the item's value, checks its path to the
+ * writes the receipt folder: dataset.json and items/<index>.json, one proof per item (the item
+ * proofs are written before the registration, the one step that cannot be undone). Should the
+ * wait fail after the registration, the folder is there without the anchor proof and `complete`
+ * fetches it later. `verify` recomputes the item's value, checks its path to the
  * dataset root, then the root's anchor proof against L1 with the SDK's verifyAnchor (as
  * scripts/verify-anchor.ts does). The key comes from --key or DATASET_PRIVATE_KEY; without
  * either, dev account #0 of the test mnemonic (public, for the devnet only).
@@ -22,7 +23,7 @@
  * Progress goes to stderr (none with --json). Exit codes: 0 done / valid, 1 refused by the
  * registry / invalid, 2 usage, bad input or an endpoint error.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import { basename, resolve, sep } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createPublicClient, createWalletClient, getAddress, http, isAddress, type Address, type Hex } from 'viem'
@@ -72,7 +73,8 @@ import {
   readItemReceipt,
   readRow,
   updateDatasetJson,
-  writeReceiptFolder,
+  finishReceiptFolder,
+  prepareReceiptFolder,
   yieldToEventLoop,
   type Progress,
 } from './lib/datasets.ts'
@@ -239,14 +241,19 @@ export async function anchorDataset(o: AnchorOptions): Promise<{ dir: string; da
   const existing = await read<bigint>('datasetIdOfRoot', [tree.root])
   if (existing !== 0n) throw new RefusedError(`this root (${tree.root}) is already registered, as dataset version ${existing} on chain ${chainId}: the same items were anchored before`)
 
+  // the item proofs first: the registration is the one step that cannot be undone
+  const writing = progressReporter(o.progress, 'wrote proofs of', data.items.length)
+  const partial = await prepareReceiptFolder(dir, data.items, tree.proof, tree.values, writing)
+  writing.done()
   let registered
   try {
     registered = await registerDataset(wallet, client, { root: tree.root, itemCount: data.items.length, name: o.name, uri: o.uri, previous: o.previous })
   } catch (error) {
+    rmSync(partial, { recursive: true, force: true })
     if (error instanceof DatasetRegistrationError) throw new RefusedError(error.message)
     throw new UsageError(`registering on ${o.rpc} failed: ${errorText(error)}`)
   }
-  o.progress?.(`registered as dataset version ${registered.datasetId} (tx ${registered.txHash}); writing the receipt folder ${dir}`)
+  o.progress?.(`registered as dataset version ${registered.datasetId} (tx ${registered.txHash}); receipt folder ${dir}`)
   const dataset: DatasetReceipt = {
     version: DATASET_RECEIPT_VERSION,
     kind,
@@ -264,9 +271,7 @@ export async function anchorDataset(o: AnchorOptions): Promise<{ dir: string; da
     mode: o.mode,
     anchor: null,
   }
-  const writing = progressReporter(o.progress, 'wrote proofs of', data.items.length)
-  await writeReceiptFolder(dir, dataset, data.items, tree.proof, tree.values, writing)
-  writing.done()
+  finishReceiptFolder(partial, dir, dataset)
   return { dir, dataset: await completeReceipt(dir, dataset, o) }
 }
 

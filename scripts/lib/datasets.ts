@@ -295,21 +295,32 @@ export function checkNewReceiptDir(dir: string): void {
 }
 
 /**
- * Writes a receipt folder: dataset.json and items/<index>.json for every item. Written under a
- * temporary name and renamed, so `dir` never holds half a receipt.
+ * Writes a receipt folder's item proofs (items/<index>.json) under a temporary name beside `dir`,
+ * before anything irreversible happens; `finishReceiptFolder` adds dataset.json and renames it to
+ * `dir`, so `dir` never holds half a receipt. Returns the temporary folder.
  */
-export async function writeReceiptFolder(dir: string, dataset: DatasetReceipt, items: readonly DatasetItem[], proof: (index: number) => Hex[], values: readonly Hex[], onProgress?: Progress): Promise<void> {
+export async function prepareReceiptFolder(dir: string, items: readonly DatasetItem[], proof: (index: number) => Hex[], values: readonly Hex[], onProgress?: Progress): Promise<string> {
   checkNewReceiptDir(dir)
   const partial = join(dirname(dir), `.${basename(dir)}.partial-${process.pid}`)
   rmSync(partial, { recursive: true, force: true })
-  mkdirSync(join(partial, 'items'), { recursive: true })
-  for (let index = 0; index < items.length; index++) {
-    const item = items[index]
-    const receipt: ItemReceipt = { version: DATASET_RECEIPT_VERSION, index, ...('path' in item ? { path: item.path } : { row: item.row }), sha256: item.sha256, value: values[index], proof: proof(index) }
-    writeFileSync(itemReceiptPath(partial, index), JSON.stringify(receipt, null, 2) + '\n')
-    onProgress?.(index + 1, 0)
-    if (index % 1000 === 999) await yieldToEventLoop()
+  try {
+    mkdirSync(join(partial, 'items'), { recursive: true })
+    for (let index = 0; index < items.length; index++) {
+      const item = items[index]
+      const receipt: ItemReceipt = { version: DATASET_RECEIPT_VERSION, index, ...('path' in item ? { path: item.path } : { row: item.row }), sha256: item.sha256, value: values[index], proof: proof(index) }
+      writeFileSync(itemReceiptPath(partial, index), JSON.stringify(receipt, null, 2) + '\n')
+      onProgress?.(index + 1, 0)
+      if (index % 1000 === 999) await yieldToEventLoop()
+    }
+  } catch (error) {
+    rmSync(partial, { recursive: true, force: true })
+    throw new DatasetInputError(`cannot write the receipt folder beside ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
   }
+  return partial
+}
+
+/** Writes dataset.json into a prepared folder and renames it to `dir`. */
+export function finishReceiptFolder(partial: string, dir: string, dataset: DatasetReceipt): void {
   writeFileSync(join(partial, 'dataset.json'), JSON.stringify(dataset, null, 2) + '\n')
   renameSync(partial, dir)
 }

@@ -6,7 +6,7 @@
  * OpenZeppelin's own StandardMerkleTree.
  */
 import { spawn } from 'node:child_process'
-import { cpSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -220,6 +220,16 @@ describe('anchor', () => {
       expect(r.code).toBe(2)
     }
     expect(await rollup.l2.publicClient.readContract({ address: DATASET_REGISTRY, abi: datasetRegistryAbi, functionName: 'datasetCount' })).toBe(2n)
+  })
+
+  it('leaves no receipt folder when the registration fails (a key without L2 funds)', async () => {
+    const out = join(dir, 'unfunded.receipt')
+    const unfunded = write(join(dir, 'unfunded', 'a.txt'), 'unfunded')
+    const r = await run('anchor', join(unfunded, '..'), '--name', 'x', '--out', out, '--key', `0x${'42'.repeat(32)}`, ...l2())
+    expect(r.code).toBe(1)
+    // the node's words for an empty account ("intrinsic gas too low: have 0", its gas cap from the balance)
+    expect(r.err).toMatch(/^error: the DatasetRegistry refuses "x" \(root 0x[0-9a-f]{64}\): \S/)
+    expect(readdirSync(dir).filter((f) => f.includes('unfunded.receipt'))).toEqual([])
   })
 
   it('refuses --mode aggregate clearly while the node does not support it, and an existing --out', async () => {
