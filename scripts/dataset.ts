@@ -392,7 +392,7 @@ export async function verifyItem(o: VerifyOptions): Promise<VerifyItemResult> {
 export function diffReceipts(dirA: string, dirB: string, progress?: ProgressWriter): { a: DatasetReceipt; b: DatasetReceipt; diff: DatasetDiff } {
   const a = readDatasetReceipt(dirA)
   const b = readDatasetReceipt(dirB)
-  if ((a.kind === 'files') !== (b.kind === 'files')) throw new DatasetInputError(`${dirA} is a ${a.kind} dataset and ${dirB} a ${b.kind} one: only versions of the same kind compare`)
+  if (a.kind !== b.kind) throw new DatasetInputError(`${dirA} is a ${a.kind} dataset and ${dirB} a ${b.kind} one: only versions of the same kind compare`)
   const items = (dir: string, d: DatasetReceipt) => {
     const reporter = progressReporter(progress, `read ${dir}:`, d.itemCount)
     const list = readAllItems(dir, d, reporter)

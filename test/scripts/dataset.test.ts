@@ -366,6 +366,10 @@ describe('versions and diff', () => {
     cpSync(second.dir, altered, { recursive: true })
     const itemPath = join(altered, 'items', '1.json')
     writeFileSync(itemPath, JSON.stringify({ ...readJson<ItemReceipt>(itemPath), sha256: sha256(toBytes('forged')) }))
+    const kinds = await run('diff', filesReceipt.dir, csvReceipt.dir)
+    expect(kinds.code).toBe(2)
+    expect(kinds.err).toBe(`error: ${filesReceipt.dir} is a files dataset and ${csvReceipt.dir} a csv one: only versions of the same kind compare`)
+
     const bad = await run('diff', filesReceipt.dir, altered)
     expect(bad.code).toBe(2)
     expect(bad.err).toBe(`error: ${itemPath} does not lead to the dataset root ${second.dataset.root}: the receipt folder was altered`)
