@@ -6,7 +6,7 @@
  * OpenZeppelin's own StandardMerkleTree.
  */
 import { spawn } from 'node:child_process'
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -198,7 +198,7 @@ describe('anchor', () => {
     expect(r.err).toBe(`error: this root (${filesReceipt.dataset.root}) is already registered, as dataset version 1 on chain 42424: the same items were anchored before`)
   })
 
-  it('refuses an empty dataset, an unreadable one, a file over 64 MiB and a row over 1 MiB (exit 2), registering nothing', async () => {
+  it('refuses an empty dataset, an unreadable one, a file over 64 MiB, a row over 1 MiB, a symbolic link and an unbalanced quote (exit 2), registering nothing', async () => {
     const empty = join(dir, 'empty-dir')
     mkdirSync(join(empty, 'sub'), { recursive: true })
     const big = join(dir, 'big')
@@ -207,12 +207,18 @@ describe('anchor', () => {
     truncateSync(join(big, 'huge.bin'), MAX_FILE_ITEM_BYTES + 1) // sparse: nothing written
     const longRow = write(join(dir, 'long.csv'), `a,b\n${'x'.repeat(MAX_ROW_BYTES + 1)}\n`)
     const headerOnly = write(join(dir, 'header-only.csv'), 'a,b\n')
+    const linked = join(dir, 'linked')
+    write(join(linked, 'a.txt'), 'a')
+    symlinkSync('/etc/passwd', join(linked, 'outside'))
+    const unterminated = write(join(dir, 'open-quote.csv'), 'a,"b\nc,d\n')
     const cases: [string[], string][] = [
       [[empty], `error: ${empty} holds no files: a dataset needs at least one item`],
       [[join(dir, 'missing')], `error: cannot read ${join(dir, 'missing')}: ENOENT`],
       [[big], `error: ${join(big, 'huge.bin')} is 67,108,865 bytes, over the 67,108,864-byte (64 MiB) limit per file`],
       [[longRow], `error: ${longRow}: row 1 (counting from 0, the header included) is over the 1,048,576-byte (1 MiB) limit per row`],
       [[headerOnly, '--header'], `error: ${headerOnly} has no rows: a dataset needs at least one item`],
+      [[linked], `error: ${join(linked, 'outside')} is a symbolic link: a dataset holds regular files only (copy the target in, or remove the link)`],
+      [[unterminated], `error: ${unterminated}: the file ends inside a quoted field (an unbalanced " in row 0, counting from 0, the header included)`],
     ]
     for (const [args, message] of cases) {
       const r = await run('anchor', ...args, '--name', 'bad', '--out', join(dir, 'bad.receipt'), ...l2())
