@@ -9,7 +9,7 @@
 import type { CustomPrecompile } from '@ethereumjs/evm'
 import { createInferencePrecompile, INFERENCE_EVENT_TOPIC } from './a1-infer.ts'
 import { createAnalyzerPrecompile } from './a2-analyze.ts'
-import { DATA_ANCHOR, INFERENCE_COORDINATOR, INFERENCE_PRECOMPILE, L2_BRIDGE, MODEL_ANALYZER_PRECOMPILE, MODEL_REGISTRY } from './addresses.ts'
+import { DATA_ANCHOR, DATASET_REGISTRY, INFERENCE_COORDINATOR, INFERENCE_PRECOMPILE, L2_BRIDGE, MODEL_ANALYZER_PRECOMPILE, MODEL_REGISTRY } from './addresses.ts'
 import { ModelRuntime, type ModelBytesStore, type ModelRuntimeOptions } from './runtime.ts'
 
 /** (address, name, function) for every precompile of this chain beyond Ethereum's own. */
@@ -27,7 +27,7 @@ export function customPrecompiles(runtime: ModelRuntime): CustomPrecompile[] {
 
 /** Every VM that runs these precompiles must record the inference precompile's callers (access rules). */
 export { trackInferenceCallers } from './callers.ts'
-export { DATA_ANCHOR, INFERENCE_COORDINATOR, INFERENCE_EVENT_TOPIC, INFERENCE_PRECOMPILE, L2_BRIDGE, MODEL_ANALYZER_PRECOMPILE, MODEL_REGISTRY, ModelRuntime }
+export { DATA_ANCHOR, DATASET_REGISTRY, INFERENCE_COORDINATOR, INFERENCE_EVENT_TOPIC, INFERENCE_PRECOMPILE, L2_BRIDGE, MODEL_ANALYZER_PRECOMPILE, MODEL_REGISTRY, ModelRuntime }
 export type { ModelBytesStore, ModelRuntimeOptions }
 export { analyzeModel, DEFAULT_MAX_MODEL_BYTES, inferenceGas, ModelValidationError, type ModelInfo } from './onnx/analyze.ts'
 export { ELEMENT_TYPES, type ElementType } from './onnx/tensors.ts'

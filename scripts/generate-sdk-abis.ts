@@ -20,6 +20,7 @@ const CONTRACTS: { name: string; artifact: string; what: string }[] = [
   { name: 'modelRegistryAbi', artifact: 'L2/ModelRegistry.sol/ModelRegistry.json', what: 'ModelRegistry (L2 predeploy): register ONNX models, read their entries' },
   { name: 'l2BridgeAbi', artifact: 'L2/L2Bridge.sol/L2Bridge.json', what: 'L2Bridge (L2 predeploy): withdrawals, and deposits from the system sender' },
   { name: 'inferenceCoordinatorAbi', artifact: 'L2/InferenceCoordinator.sol/InferenceCoordinator.json', what: 'InferenceCoordinator (L2 predeploy): off-chain inference requests, resource nodes, commit-reveal, payouts' },
+  { name: 'datasetRegistryAbi', artifact: 'L2/DatasetRegistry.sol/DatasetRegistry.json', what: 'DatasetRegistry (L2 predeploy): dataset versions, their roots anchored as they are registered' },
   { name: 'l2StandardTokenAbi', artifact: 'L2/L2StandardToken.sol/L2StandardToken.json', what: 'L2StandardToken: the ERC-20 a deposited L1 token becomes on L2' },
   { name: 'onnxInferenceAbi', artifact: 'ai/IOnnxInference.sol/IOnnxInference.json', what: 'the inference precompile: infer(bytes32,int256[]) and its Inference event' },
   { name: 'modelAnalyzerAbi', artifact: 'ai/IModelAnalyzer.sol/IModelAnalyzer.json', what: 'the model analyzer precompile: analyze(bytes)' },

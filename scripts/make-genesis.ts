@@ -9,7 +9,7 @@ import { toHex } from 'viem'
 import { devAccounts } from '../sequencer/chain/dev-accounts.ts'
 import { DEFAULT_BLOCK_GAS_LIMIT, DEFAULT_CHAIN_ID, DEV_ACCOUNT_BALANCE, GENESIS_TIMESTAMP, INITIAL_BASE_FEE } from '../sequencer/chain/constants.ts'
 import { DEFAULT_GENESIS_PATH, type GenesisAccount, type GenesisFile } from '../sequencer/chain/genesis.ts'
-import { DATA_ANCHOR, INFERENCE_COORDINATOR, L2_BRIDGE, MODEL_REGISTRY } from '../precompiles/addresses.ts'
+import { DATA_ANCHOR, DATASET_REGISTRY, INFERENCE_COORDINATOR, L2_BRIDGE, MODEL_REGISTRY } from '../precompiles/addresses.ts'
 
 /** Predeploys: address → contract (artifact path under artifacts/contracts). Their storage starts empty; none has a constructor to run. */
 const PREDEPLOYS: Record<string, string> = {
@@ -17,6 +17,7 @@ const PREDEPLOYS: Record<string, string> = {
   [DATA_ANCHOR]: 'L2/DataAnchor.sol/DataAnchor.json',
   [L2_BRIDGE]: 'L2/L2Bridge.sol/L2Bridge.json',
   [INFERENCE_COORDINATOR]: 'L2/InferenceCoordinator.sol/InferenceCoordinator.json',
+  [DATASET_REGISTRY]: 'L2/DatasetRegistry.sol/DatasetRegistry.json',
 }
 
 function predeploy(artifact: string): GenesisAccount {

@@ -39,7 +39,7 @@ import { web3Methods } from './rpc/namespaces/web3.ts'
 import { debugMethods } from './rpc/namespaces/debug.ts'
 import { aiMethods, registryViews } from './rpc/namespaces/ai.ts'
 import { createExplorer } from './rpc/explorer.ts'
-import { customPrecompiles, INFERENCE_COORDINATOR, INFERENCE_PRECOMPILE, MODEL_ANALYZER_PRECOMPILE, MODEL_REGISTRY, ModelRuntime } from '../precompiles/index.ts'
+import { customPrecompiles, DATASET_REGISTRY, INFERENCE_COORDINATOR, INFERENCE_PRECOMPILE, MODEL_ANALYZER_PRECOMPILE, MODEL_REGISTRY, ModelRuntime } from '../precompiles/index.ts'
 import { buildRpcServer } from './rpc/server.ts'
 import { registerHealthRoutes } from './rpc/health.ts'
 import { NodeMetrics, registerMetricsRoute } from './metrics.ts'
@@ -439,7 +439,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     clientVersion: `${CLIENT_NAME}/v${process.env.npm_package_version ?? '0.1.0'}/node-${process.version}`,
     log,
     rollupConfig: () => ({
-      predeploys: { ModelRegistry: MODEL_REGISTRY, DataAnchor: DATA_ANCHOR_ADDRESS, L2Bridge: L2_BRIDGE_ADDRESS, InferenceCoordinator: INFERENCE_COORDINATOR },
+      predeploys: { ModelRegistry: MODEL_REGISTRY, DataAnchor: DATA_ANCHOR_ADDRESS, L2Bridge: L2_BRIDGE_ADDRESS, InferenceCoordinator: INFERENCE_COORDINATOR, DatasetRegistry: DATASET_REGISTRY },
       precompiles: { inference: INFERENCE_PRECOMPILE, modelAnalyzer: MODEL_ANALYZER_PRECOMPILE },
       systemSender: SYSTEM_ADDRESS,
       ai: { maxModelBytes: config.ai.maxModelBytes },

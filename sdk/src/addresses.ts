@@ -17,3 +17,5 @@ export const DATA_ANCHOR = '0x4200000000000000000000000000000000000200' as const
 export const L2_BRIDGE = '0x4200000000000000000000000000000000000300' as const
 /** The InferenceCoordinator predeploy: off-chain inference by staked nodes, delivered by callback. */
 export const INFERENCE_COORDINATOR = '0x4200000000000000000000000000000000000400' as const
+/** The DatasetRegistry predeploy: dataset versions (Merkle roots over their items), anchored as they are registered. */
+export const DATASET_REGISTRY = '0x4200000000000000000000000000000000000500' as const

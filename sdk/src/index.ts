@@ -6,6 +6,7 @@
  *   contract's ABI (abis.ts, generated from the contracts), the L1 addresses from a deployments
  *   file (deployments.ts; reading the file: `@ai-rollup/sdk/node`)
  * - anchoring: submit hashes to a node, wait until posted or final, verify on L1 alone (anchoring.ts)
+ * - datasets: the canonical item encoding, item proofs, registering a dataset version (datasets.ts)
  * - models: register an ONNX model, call one with eth_call, read inference records (models.ts)
  * - bridge: deposit, withdraw, wait, finalize (bridge.ts)
  * - off-chain inference: list models, register an off-chain model, request an inference and wait (offchain.ts)
@@ -17,6 +18,7 @@ export * from './abis.js'
 export * from './addresses.js'
 export * from './anchoring.js'
 export * from './chains.js'
+export * from './datasets.js'
 export * from './deployments.js'
 export * from './errors.js'
 export * from './bridge.js'

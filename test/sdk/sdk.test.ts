@@ -25,6 +25,7 @@ import {
   hashValues,
   infer,
   INFERENCE_COORDINATOR,
+  DATASET_REGISTRY,
   INFERENCE_PRECOMPILE,
   encodeInferCall,
   InvalidArgumentError,
@@ -55,13 +56,14 @@ describe('what the SDK ships', () => {
 
   it('names the node’s chain id and predeploy and precompile addresses', () => {
     expect(AI_ROLLUP_DEVNET_CHAIN_ID).toBe(Number(DEFAULT_CHAIN_ID))
-    expect({ INFERENCE_PRECOMPILE, MODEL_ANALYZER_PRECOMPILE, MODEL_REGISTRY, DATA_ANCHOR, L2_BRIDGE, INFERENCE_COORDINATOR }).toEqual({
+    expect({ INFERENCE_PRECOMPILE, MODEL_ANALYZER_PRECOMPILE, MODEL_REGISTRY, DATA_ANCHOR, L2_BRIDGE, INFERENCE_COORDINATOR, DATASET_REGISTRY }).toEqual({
       INFERENCE_PRECOMPILE: addresses.INFERENCE_PRECOMPILE,
       MODEL_ANALYZER_PRECOMPILE: addresses.MODEL_ANALYZER_PRECOMPILE,
       MODEL_REGISTRY: addresses.MODEL_REGISTRY,
       DATA_ANCHOR: addresses.DATA_ANCHOR,
       L2_BRIDGE: addresses.L2_BRIDGE,
       INFERENCE_COORDINATOR: addresses.INFERENCE_COORDINATOR,
+      DATASET_REGISTRY: addresses.DATASET_REGISTRY,
     })
   })
 

@@ -378,7 +378,7 @@ describe('rollup_ without an L1', () => {
     const config = await t.rpc('rollup_getConfig')
     expect(config.l1).toBeNull()
     expect(config.heads).toMatchObject({ safe: 0, finalized: 0 })
-    expect(config.predeploys).toMatchObject({ DataAnchor: '0x4200000000000000000000000000000000000200', L2Bridge: '0x4200000000000000000000000000000000000300', InferenceCoordinator: '0x4200000000000000000000000000000000000400' })
+    expect(config.predeploys).toMatchObject({ DataAnchor: '0x4200000000000000000000000000000000000200', L2Bridge: '0x4200000000000000000000000000000000000300', InferenceCoordinator: '0x4200000000000000000000000000000000000400', DatasetRegistry: '0x4200000000000000000000000000000000000500' })
   })
 })
 
