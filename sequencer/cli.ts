@@ -39,6 +39,7 @@ export const NODE_OPTION_SECTIONS: CliSection[] = [
       opt('no-dev', undefined, 'no dev accounts in eth_accounts, no eth_sendTransaction'),
       opt('log-level', '<level>', 'silent | error | info | debug (default info)'),
       opt('anchor-api-keys', '<k,k>', 'keys accepted by POST /v1/anchors (or env ANCHOR_API_KEYS; dev default: dev-anchor-key)'),
+      opt('anchor-round', '<ms>', 'aggregated anchoring: a round collects hashes this long, then its Merkle root is anchored (default 1000)'),
     ],
   },
   {
@@ -167,7 +168,8 @@ export function nodeInputFromCli(values: CliValues): NodeConfigInput {
   const bridgeConfirmations = num(values, 'bridge-confirmations')
   if (bridgeConfirmations !== undefined) input.bridge = { confirmations: bridgeConfirmations }
   const apiKeys = str(values, 'anchor-api-keys')
-  if (apiKeys !== undefined) input.anchoring = { apiKeys: parseApiKeys(apiKeys) }
+  const roundMs = num(values, 'anchor-round')
+  if (apiKeys !== undefined || roundMs !== undefined) input.anchoring = { ...(apiKeys !== undefined && { apiKeys: parseApiKeys(apiKeys) }), ...given('roundMs', roundMs) }
   return input
 }
 

@@ -1,8 +1,12 @@
 /**
  * The enterprise anchoring API, served on the node's HTTP port next to JSON-RPC:
  *
- *   POST /v1/anchors        {"hashes": ["0x<32 bytes>", ...]}  (1 to 10,000 hashes; API key required)
- *   GET  /v1/anchors/{hash}  status, and once posted the batch, L1 transaction and Merkle proof
+ *   POST /v1/anchors        {"hashes": ["0x<32 bytes>", ...], "mode": "onchain" | "aggregate"}
+ *                            (API key required; onchain, the default: 1 to 10,000 hashes, each
+ *                            anchored in an L2 block; aggregate: 1 to 50,000, anchored as one
+ *                            Merkle root per round, rounds.ts)
+ *   GET  /v1/anchors/{hash}  status, and once posted the batch, L1 transaction, Merkle proof and
+ *                            receipt (receipts.ts)
  *   GET  /v1/anchors?since=&status=&limit=&cursor=   the calling key's own submissions, newest
  *                            first, each with the status above (API key required)
  *   GET  /v1/anchors/events  WebSocket: the calling key's submissions pushed as their status
@@ -19,7 +23,13 @@ import { bytesToHex } from '@ethereumjs/util'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AnchorQueueFullError, AnchorSubmissionsClosedError, MAX_HASHES_PER_CALL, parseHash } from './queue.ts'
 
-/** What a submission needs from the queue. */
+/** POST /v1/anchors's modes: each hash in the L2's data, or one root per round for many. */
+export const ANCHOR_MODES = ['onchain', 'aggregate'] as const
+export type AnchorMode = (typeof ANCHOR_MODES)[number]
+/** Most hashes in one aggregate-mode request: about 3.5 MB of JSON, within the node's 5 MiB body limit. */
+export const MAX_AGGREGATE_HASHES_PER_REQUEST = 50_000
+
+/** What a submission needs from the queue (onchain) or the aggregation (aggregate). */
 export interface AnchorSubmitter {
   /** `keyId`: a digest of the submitting key, recorded with the hashes in the same transaction. */
   submit(hashes: Uint8Array[], keyId: Uint8Array): { added: number; known: number }
@@ -43,18 +53,22 @@ const LIST_STATUSES = ['pending', 'posted', 'final']
 
 export interface AnchorApiOptions {
   queue: AnchorSubmitter
+  /** Takes `"mode": "aggregate"` submissions. */
+  aggregator: AnchorSubmitter
   /** Status of one hash (undefined: never seen). */
   lookup(hash: Uint8Array): { hash: string; status: string } | undefined
   /** The calling key's submissions, for GET /v1/anchors. */
   submissions: SubmissionPager
   /** Accepted API keys; with none configured every submission is refused. */
   apiKeys: string[]
-  /** Most hashes in one request. */
+  /** Most hashes in one request, per mode. */
   maxHashes?: number
+  maxAggregateHashes?: number
 }
 
 export function registerAnchorRoutes(app: FastifyInstance, opts: AnchorApiOptions): void {
   const maxHashes = opts.maxHashes ?? MAX_HASHES_PER_CALL
+  const maxAggregateHashes = opts.maxAggregateHashes ?? MAX_AGGREGATE_HASHES_PER_REQUEST
   const authenticate = authenticator(opts.apiKeys)
 
   app.post('/v1/anchors', async (req, reply) => {
@@ -67,10 +81,13 @@ export function registerAnchorRoutes(app: FastifyInstance, opts: AnchorApiOption
     } catch {
       return fail(reply, 400, 'invalid_json', 'the body must be JSON: {"hashes": ["0x<64 hex digits>", ...]}')
     }
-    const list = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as { hashes?: unknown }).hashes : undefined
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return fail(reply, 400, 'invalid_body', 'the body must be an object with a "hashes" array')
+    const { hashes: list, mode = 'onchain' } = body as { hashes?: unknown; mode?: unknown }
+    if (!ANCHOR_MODES.includes(mode as AnchorMode)) return fail(reply, 400, 'invalid_mode', `"mode" must be "onchain" (the default) or "aggregate", got ${JSON.stringify(mode)?.slice(0, 40)}`)
     if (!Array.isArray(list)) return fail(reply, 400, 'invalid_body', 'the body must be an object with a "hashes" array')
     if (list.length === 0) return fail(reply, 400, 'no_hashes', '"hashes" is empty')
-    if (list.length > maxHashes) return fail(reply, 400, 'too_many_hashes', `${list.length} hashes, at most ${maxHashes} per request`, { max: maxHashes })
+    const max = mode === 'aggregate' ? maxAggregateHashes : maxHashes
+    if (list.length > max) return fail(reply, 400, 'too_many_hashes', `${list.length} hashes, at most ${max} per request in ${mode} mode`, { max })
 
     const hashes: Uint8Array[] = []
     const seen = new Map<string, number>()
@@ -86,6 +103,10 @@ export function registerAnchorRoutes(app: FastifyInstance, opts: AnchorApiOption
     }
 
     try {
+      if (mode === 'aggregate') {
+        const { added, known } = opts.aggregator.submit(hashes, keyId)
+        return reply.code(202).send({ accepted: hashes.length, queued: added, alreadyKnown: known, status: 'pending', mode })
+      }
       const { added, known } = opts.queue.submit(hashes, keyId)
       return reply.code(202).send({ accepted: hashes.length, queued: added, alreadyKnown: known, status: 'pending' })
     } catch (err) {

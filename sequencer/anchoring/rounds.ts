@@ -1,0 +1,276 @@
+/**
+ * Aggregated anchoring (README "Aggregated anchoring"): hashes submitted with `"mode":
+ * "aggregate"` are not anchored one by one. They are kept in sqlite as they arrive (a 202 means
+ * committed), and every round (`anchoring.roundMs`, about a second) the aggregator puts the
+ * hashes accepted since the last round into one Merkle tree (OpenZeppelin's StandardMerkleTree
+ * construction, batcher/merkle.ts) and anchors only its root, through the on-chain queue
+ * (queue.ts), ahead of the single hashes: the root enters an L2 block as an ordinary anchored
+ * hash and so the batch's anchor tree on L1. A hash's receipt (receipts.ts) is the path from the
+ * hash to its round's root followed by the root's path in the batch's anchor tree.
+ *
+ * Exactly once, across crashes: the hashes of a round are a contiguous range of `seq` (arrival
+ * order), so a round is one row (its last seq, root and tree), and that row is written in the
+ * same sqlite transaction as the root's entry in the on-chain queue. A crash before that commit
+ * leaves the hashes pending for the next round (no receipt was issued from the lost tree); after
+ * it, the root is queued and the queue's block writer anchors it once. Rounds are closed one at
+ * a time, by this process only, so the pending range cannot change under a round being built.
+ */
+import type Database from 'better-sqlite3'
+import { bytesToHex } from '@ethereumjs/util'
+import { FlatTree } from '../../batcher/index.ts'
+import type { Logger } from '../log.ts'
+import { AnchorQueueFullError } from './queue.ts'
+import type { AnchorDatabase } from './store.ts'
+
+const SCHEMA = /* sql */ `
+-- hashes accepted in aggregate mode, in arrival order; kept for good (a hash's round is found from
+-- its seq), never deleted, so seq only grows and a round is the range after the previous round's
+CREATE TABLE IF NOT EXISTS anchor_aggregated (
+  seq         INTEGER PRIMARY KEY,
+  hash        BLOB NOT NULL UNIQUE,
+  received_at INTEGER NOT NULL
+);
+
+-- one row per closed round: the hashes with seq in (the previous round's last_seq, last_seq], the
+-- root anchored on L2 for them, and their tree (FlatTree's node array: (2 × size − 1) × 32 bytes)
+CREATE TABLE IF NOT EXISTS anchor_rounds (
+  round     INTEGER PRIMARY KEY,
+  last_seq  INTEGER NOT NULL UNIQUE,
+  size      INTEGER NOT NULL,
+  root      BLOB NOT NULL,
+  nodes     BLOB NOT NULL,
+  closed_at INTEGER NOT NULL
+);
+`
+
+export interface RoundRow {
+  round: number
+  lastSeq: number
+  size: number
+  root: Uint8Array
+  closedAt: number
+}
+
+/** Where an aggregated hash stands: accepted at `receivedAt`, in `round` once one closed over it. */
+export interface AggregatedHash {
+  receivedAt: number
+  round?: RoundRow & { tree: FlatTree }
+}
+
+const ROUND_COLUMNS = 'round, last_seq AS lastSeq, size, root, closed_at AS closedAt'
+
+/** The aggregation's tables, on the node's sqlite connection. */
+export class RoundStore {
+  private readonly stmts
+
+  constructor(private readonly database: AnchorDatabase) {
+    const d: Database.Database = database.db
+    d.exec(SCHEMA)
+    this.stmts = {
+      add: d.prepare('INSERT OR IGNORE INTO anchor_aggregated (hash, received_at) VALUES (?, ?)'),
+      maxSeq: d.prepare('SELECT COALESCE(MAX(seq), 0) FROM anchor_aggregated').pluck(),
+      pending: d.prepare('SELECT seq, hash FROM anchor_aggregated WHERE seq > ? ORDER BY seq LIMIT ?').raw(),
+      lastRound: d.prepare(`SELECT ${ROUND_COLUMNS} FROM anchor_rounds ORDER BY round DESC LIMIT 1`),
+      putRound: d.prepare('INSERT INTO anchor_rounds (round, last_seq, size, root, nodes, closed_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      find: d.prepare('SELECT seq, received_at AS receivedAt FROM anchor_aggregated WHERE hash = ?'),
+      roundOf: d.prepare(`SELECT ${ROUND_COLUMNS} FROM anchor_rounds WHERE last_seq >= ? ORDER BY last_seq LIMIT 1`),
+      nodes: d.prepare('SELECT nodes FROM anchor_rounds WHERE round = ?').pluck(),
+    }
+  }
+
+  /** Records the hashes not recorded yet, in one sqlite transaction (durable when this returns); how many were new. */
+  add(hashes: Uint8Array[], receivedAt: number): number {
+    const add = this.stmts.add
+    return this.database.transaction(() => {
+      let added = 0
+      for (const h of hashes) added += add.run(h, receivedAt).changes
+      return added
+    })
+  }
+
+  /** The last closed round, if any. */
+  lastRound(): RoundRow | undefined {
+    return this.stmts.lastRound.get() as RoundRow | undefined
+  }
+
+  /** Hashes accepted and in no round yet. */
+  pendingCount(): number {
+    return (this.stmts.maxSeq.get() as number) - (this.lastRound()?.lastSeq ?? 0)
+  }
+
+  /** The oldest `limit` hashes after `afterSeq`, concatenated, with the last one's seq. */
+  pending(afterSeq: number, limit: number): { values: Buffer; count: number; lastSeq: number } {
+    const rows = this.stmts.pending.all(afterSeq, limit) as [number, Buffer][]
+    return { values: Buffer.concat(rows.map((r) => r[1])), count: rows.length, lastSeq: rows.at(-1)?.[0] ?? afterSeq }
+  }
+
+  /** Writes a closed round and runs `alongside` (the hand-off of its root) in the same sqlite transaction. */
+  putRound(round: RoundRow, tree: FlatTree, alongside: () => void): void {
+    this.database.transaction(() => {
+      this.stmts.putRound.run(round.round, round.lastSeq, round.size, round.root, tree.nodes, round.closedAt)
+      alongside()
+    })
+  }
+
+  /** Where `hash` stands; undefined if it was never submitted in aggregate mode. */
+  find(hash: Uint8Array, tree: (round: number) => FlatTree): AggregatedHash | undefined {
+    const row = this.stmts.find.get(hash) as { seq: number; receivedAt: number } | undefined
+    if (row === undefined) return undefined
+    const round = this.stmts.roundOf.get(row.seq) as RoundRow | undefined
+    return { receivedAt: row.receivedAt, round: round && { ...round, tree: tree(round.round) } }
+  }
+
+  /** A round's tree as stored. */
+  tree(round: number): FlatTree {
+    return new FlatTree(this.stmts.nodes.get(round) as Buffer)
+  }
+}
+
+export interface AggregatorOptions {
+  /** How long a round collects hashes before its tree is built and its root anchored (ms). */
+  roundMs: number
+  /** Most hashes in one round (the rest wait for the next, which starts at once). */
+  maxPerRound: number
+  /** Most hashes accepted and in no round yet; past it submissions are refused (503). */
+  maxPending: number
+}
+
+/** What the aggregator hands a round's root to: the on-chain queue, inside the round's transaction. */
+export interface RootQueue {
+  submitFirst(root: Uint8Array): void
+}
+
+/** Rounds' trees kept in memory, newest used last (readers ask about recent rounds). */
+const TREE_CACHE = 4
+
+/** The aggregation service: takes submissions, closes a round every `roundMs`. */
+export class AnchorAggregator {
+  readonly name = 'aggregation'
+  private timer: NodeJS.Timeout | undefined
+  private running: Promise<unknown> | undefined
+  private stopped = true
+  private pendingCount: number
+  private lastError: string | undefined
+  private readonly trees = new Map<number, FlatTree>()
+
+  constructor(
+    private readonly store: RoundStore,
+    private readonly roots: RootQueue,
+    private readonly opts: AggregatorOptions,
+    private readonly log: Logger,
+    /** Called after a round's root was queued (automine: anchor it right away). */
+    private readonly onRound: () => void = () => {},
+  ) {
+    this.pendingCount = store.pendingCount()
+  }
+
+  /**
+   * Records the hashes not recorded yet; durable when this returns. A hash submitted again (in any
+   * round, closed or not) is known, not aggregated twice.
+   * @throws AnchorQueueFullError past `maxPending`.
+   */
+  submit(hashes: Uint8Array[]): { added: number; known: number } {
+    if (this.pendingCount + hashes.length > this.opts.maxPending) {
+      this.pendingCount = this.store.pendingCount()
+      if (this.pendingCount + hashes.length > this.opts.maxPending) {
+        throw new AnchorQueueFullError(`aggregation is full (${this.pendingCount} hashes waiting for a round, limit ${this.opts.maxPending}); retry shortly`)
+      }
+    }
+    const added = this.store.add(hashes, Date.now())
+    this.pendingCount += added
+    return { added, known: hashes.length - added }
+  }
+
+  /** Hashes accepted and in no round yet. */
+  waiting(): number {
+    return this.pendingCount
+  }
+
+  start(): void {
+    this.stopped = false
+    this.schedule(this.opts.roundMs)
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    clearTimeout(this.timer)
+    await this.running?.catch(() => undefined)
+  }
+
+  health(): { name: string; ok: boolean; detail: string } {
+    const last = this.store.lastRound()
+    const rounds = last === undefined ? 'no round yet' : `last round ${last.round} (${last.size} hashes)`
+    return { name: this.name, ok: this.lastError === undefined, detail: `${this.pendingCount} hashes waiting for a round, ${rounds}${this.lastError === undefined ? '' : `; last error: ${this.lastError}`}` }
+  }
+
+  /**
+   * Closes a round over the hashes accepted since the last one (at most maxPerRound): builds its
+   * tree, then records it and queues its root in one sqlite transaction. Undefined when nothing
+   * was waiting. One at a time: a call during another waits for it.
+   */
+  async closeRound(): Promise<RoundRow | undefined> {
+    while (this.running !== undefined) await this.running.catch(() => undefined)
+    const run = this.close()
+    this.running = run
+    try {
+      return await run
+    } finally {
+      this.running = undefined
+    }
+  }
+
+  /** Where an aggregated hash stands; undefined if it was never submitted in aggregate mode. */
+  find(hash: Uint8Array): AggregatedHash | undefined {
+    return this.store.find(hash, (round) => this.tree(round))
+  }
+
+  private async close(): Promise<RoundRow | undefined> {
+    const last = this.store.lastRound()
+    const afterSeq = last?.lastSeq ?? 0
+    const { values, count, lastSeq } = this.store.pending(afterSeq, this.opts.maxPerRound)
+    if (count === 0) return undefined
+    const tree = await FlatTree.buildYielding(values)
+    const round: RoundRow = { round: (last?.round ?? 0) + 1, lastSeq, size: count, root: tree.root, closedAt: Date.now() }
+    this.store.putRound(round, tree, () => this.roots.submitFirst(round.root))
+    this.remember(round.round, tree)
+    this.pendingCount = this.store.pendingCount()
+    this.log.debug(`anchoring: round ${round.round} of ${count} hashes, root ${bytesToHex(round.root)} queued`)
+    this.onRound()
+    return round
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return
+    this.timer = setTimeout(() => {
+      void this.closeRound().then(
+        () => {
+          this.lastError = undefined
+          // a backlog larger than a round: the next round starts now
+          this.schedule(this.pendingCount > 0 && this.pendingCount >= this.opts.maxPerRound ? 0 : this.opts.roundMs)
+        },
+        (err: Error) => {
+          this.lastError = err.message
+          this.log.error(`anchoring: closing a round failed (retrying in ${this.opts.roundMs} ms): ${err.stack ?? err.message}`)
+          this.schedule(this.opts.roundMs)
+        },
+      )
+    }, ms)
+  }
+
+  private tree(round: number): FlatTree {
+    let tree = this.trees.get(round)
+    if (tree === undefined) {
+      tree = this.store.tree(round)
+      this.remember(round, tree)
+    } else {
+      this.trees.delete(round)
+      this.trees.set(round, tree)
+    }
+    return tree
+  }
+
+  private remember(round: number, tree: FlatTree): void {
+    this.trees.set(round, tree)
+    while (this.trees.size > TREE_CACHE) this.trees.delete(this.trees.keys().next().value!)
+  }
+}
