@@ -271,8 +271,8 @@ const BYTES32 = /^0x[0-9a-fA-F]{64}$/
 /**
  * Reads a proof document, naming the field that is wrong. Accepts a receipt (README "Receipts":
  * `{"type": "ai-rollup-anchor-receipt", "version": 1, ...}`, for a hash anchored on chain or in
- * aggregate mode), the node's answer (`GET /v1/anchors/{hash}`, an AnchorStatus: its `receipt`
- * when it has one), or a bare proof (`hash`, `batchIndex`, `proof`, `anchorRoot`; and an
+ * aggregate mode), the node's answer (`GET /v1/anchors/{hash}`, an AnchorStatus: an aggregated
+ * hash's `receipt`, an on-chain hash's own fields), or a bare proof (`hash`, `batchIndex`, `proof`, `anchorRoot`; and an
  * AnchorProof this function made, so reading twice changes nothing).
  * @param source Names the document in errors ("receipt.json").
  * @throws InvalidArgumentError
@@ -281,9 +281,12 @@ export function parseAnchorProof(json: unknown, source = 'proof file'): AnchorPr
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new InvalidArgumentError(`${source} must hold a JSON object`)
   const raw = json as Record<string, unknown>
   if (raw.type !== undefined || raw.version !== undefined) return parseReceipt(raw, source)
-  if (typeof raw.receipt === 'object' && raw.receipt !== null) return parseReceipt(raw.receipt as Record<string, unknown>, `${source} (its "receipt")`)
   if (raw.status === 'pending') throw new InvalidArgumentError(`${source}: the hash is still pending, not in a batch on L1 yet: there is no proof to check (waitForAnchor first)`)
-  if (raw.mode === 'aggregate') throw new InvalidArgumentError(`${source}: an aggregated hash is proven by its receipt, and this answer has none`)
+  // an aggregated hash's answer carries its proof in the receipt only; an on-chain one's fields are read as they are
+  if (raw.mode === 'aggregate') {
+    if (typeof raw.receipt !== 'object' || raw.receipt === null) throw new InvalidArgumentError(`${source}: an aggregated hash is proven by its receipt, and this answer has none`)
+    return parseReceipt(raw.receipt as Record<string, unknown>, `${source} (its "receipt")`)
+  }
   const proof: AnchorProof = {
     hash: bytes32(source, 'hash', raw.hash),
     batchIndex: index(source, 'batchIndex', raw.batchIndex),
