@@ -44,6 +44,9 @@ interface Position {
   seq: number
 }
 
+const HASH_HEX = /^0x[0-9a-fA-F]{64}$/
+const ZERO_HASH = `0x${'0'.repeat(64)}`
+
 /** GET /v1/anchors: items per page by default, and the most a request may ask for. */
 export const DEFAULT_LIST_LIMIT = 100
 export const MAX_LIST_LIMIT = 1_000
@@ -89,17 +92,20 @@ export function registerAnchorRoutes(app: FastifyInstance, opts: AnchorApiOption
     const max = mode === 'aggregate' ? maxAggregateHashes : maxHashes
     if (list.length > max) return fail(reply, 400, 'too_many_hashes', `${list.length} hashes, at most ${max} per request in ${mode} mode`, { max })
 
-    const hashes: Uint8Array[] = []
+    // decoded into one buffer (a few hundred nanoseconds a hash: aggregate mode takes 100,000 a second)
+    const packed = Buffer.allocUnsafe(32 * list.length)
+    const hashes: Uint8Array[] = new Array(list.length)
     const seen = new Map<string, number>()
-    for (const [i, item] of list.entries()) {
-      const hash = parseHash(item)
-      if (hash === undefined) return fail(reply, 400, 'invalid_hash', `hashes[${i}] is not a 0x-prefixed 32-byte hex string`, { index: i })
-      if (hash.every((b) => b === 0)) return fail(reply, 400, 'zero_hash', `hashes[${i}] is the zero hash`, { index: i })
-      const lower = (item as string).toLowerCase()
+    for (let i = 0; i < list.length; i++) {
+      const item: unknown = list[i]
+      if (typeof item !== 'string' || !HASH_HEX.test(item)) return fail(reply, 400, 'invalid_hash', `hashes[${i}] is not a 0x-prefixed 32-byte hex string`, { index: i })
+      const lower = item.toLowerCase()
+      if (lower === ZERO_HASH) return fail(reply, 400, 'zero_hash', `hashes[${i}] is the zero hash`, { index: i })
       const earlier = seen.get(lower)
       if (earlier !== undefined) return fail(reply, 400, 'duplicate_hash', `hashes[${i}] repeats hashes[${earlier}]`, { index: i, duplicateOf: earlier })
       seen.set(lower, i)
-      hashes.push(hash)
+      packed.write(lower.slice(2), 32 * i, 32, 'hex')
+      hashes[i] = packed.subarray(32 * i, 32 * i + 32)
     }
 
     try {

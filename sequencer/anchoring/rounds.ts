@@ -8,9 +8,14 @@
  * hash and so the batch's anchor tree on L1. A hash's receipt (receipts.ts) is the path from the
  * hash to its round's root followed by the root's path in the batch's anchor tree.
  *
- * Exactly once, across crashes: the hashes of a round are a contiguous range of `seq` (arrival
- * order), so a round is one row (its last seq, root and tree), and that row is written in the
- * same sqlite transaction as the root's entry in the on-chain queue. A crash before that commit
+ * Storage, for speed: an accepted request is one row (its new hashes in one blob, in arrival
+ * order), and each hash one entry of a hash-keyed index naming its request; a round takes the
+ * requests after the previous round's, whole. So accepting a hash costs one index insert, and a
+ * round reads a few blobs.
+ *
+ * Exactly once, across crashes: the requests of a round are a contiguous range of `seq`, so a
+ * round is one row (its last request, root and tree), and that row is written in the same sqlite
+ * transaction as the root's entry in the on-chain queue. A crash before that commit
  * leaves the hashes pending for the next round (no receipt was issued from the lost tree); after
  * it, the root is queued and the queue's block writer anchors it once. Rounds are closed one at
  * a time, by this process only, so the pending range cannot change under a round being built.
@@ -23,16 +28,23 @@ import { AnchorQueueFullError } from './queue.ts'
 import type { AnchorDatabase } from './store.ts'
 
 const SCHEMA = /* sql */ `
--- hashes accepted in aggregate mode, in arrival order; kept for good (a hash's round is found from
--- its seq), never deleted, so seq only grows and a round is the range after the previous round's
-CREATE TABLE IF NOT EXISTS anchor_aggregated (
-  seq         INTEGER PRIMARY KEY,
-  hash        BLOB NOT NULL UNIQUE,
+-- requests accepted in aggregate mode, in arrival order (AUTOINCREMENT: seq never goes back); the
+-- hashes they added (32 bytes each), emptied once their round is recorded
+CREATE TABLE IF NOT EXISTS anchor_aggregate_requests (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  count       INTEGER NOT NULL,
+  hashes      BLOB NOT NULL,
   received_at INTEGER NOT NULL
 );
 
--- one row per closed round: the hashes with seq in (the previous round's last_seq, last_seq], the
--- root anchored on L2 for them, and their tree (FlatTree's node array: (2 × size − 1) × 32 bytes)
+-- every hash accepted in aggregate mode, once, with the request that added it (hence its round)
+CREATE TABLE IF NOT EXISTS anchor_aggregated (
+  hash    BLOB PRIMARY KEY,
+  request INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- one row per closed round: the requests with seq in (the previous round's last_seq, last_seq], the
+-- root anchored on L2 for their hashes, and their tree (FlatTree's node array: (2 × size − 1) × 32 bytes)
 CREATE TABLE IF NOT EXISTS anchor_rounds (
   round     INTEGER PRIMARY KEY,
   last_seq  INTEGER NOT NULL UNIQUE,
@@ -67,24 +79,32 @@ export class RoundStore {
     const d: Database.Database = database.db
     d.exec(SCHEMA)
     this.stmts = {
-      add: d.prepare('INSERT OR IGNORE INTO anchor_aggregated (hash, received_at) VALUES (?, ?)'),
-      maxSeq: d.prepare('SELECT COALESCE(MAX(seq), 0) FROM anchor_aggregated').pluck(),
-      pending: d.prepare('SELECT seq, hash FROM anchor_aggregated WHERE seq > ? ORDER BY seq LIMIT ?').raw(),
+      index: d.prepare('INSERT OR IGNORE INTO anchor_aggregated (hash, request) VALUES (?, ?)'),
+      nextRequest: d.prepare("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'anchor_aggregate_requests'), 0) + 1").pluck(),
+      request: d.prepare('INSERT INTO anchor_aggregate_requests (seq, count, hashes, received_at) VALUES (?, ?, ?, ?)'),
+      pendingCount: d.prepare('SELECT COALESCE(SUM(count), 0) FROM anchor_aggregate_requests WHERE seq > ?').pluck(),
+      pending: d.prepare('SELECT seq, count, hashes FROM anchor_aggregate_requests WHERE seq > ? ORDER BY seq'),
+      empty: d.prepare("UPDATE anchor_aggregate_requests SET hashes = x'' WHERE seq > ? AND seq <= ?"),
       lastRound: d.prepare(`SELECT ${ROUND_COLUMNS} FROM anchor_rounds ORDER BY round DESC LIMIT 1`),
       putRound: d.prepare('INSERT INTO anchor_rounds (round, last_seq, size, root, nodes, closed_at) VALUES (?, ?, ?, ?, ?, ?)'),
-      find: d.prepare('SELECT seq, received_at AS receivedAt FROM anchor_aggregated WHERE hash = ?'),
+      find: d.prepare('SELECT r.seq, r.received_at AS receivedAt FROM anchor_aggregated a JOIN anchor_aggregate_requests r ON r.seq = a.request WHERE a.hash = ?'),
       roundOf: d.prepare(`SELECT ${ROUND_COLUMNS} FROM anchor_rounds WHERE last_seq >= ? ORDER BY last_seq LIMIT 1`),
       nodes: d.prepare('SELECT nodes FROM anchor_rounds WHERE round = ?').pluck(),
     }
   }
 
-  /** Records the hashes not recorded yet, in one sqlite transaction (durable when this returns); how many were new. */
+  /**
+   * Records the hashes not recorded yet, in one sqlite transaction (durable when this returns):
+   * each in the hash index, the new ones together in one request row. Returns how many were new.
+   */
   add(hashes: Uint8Array[], receivedAt: number): number {
-    const add = this.stmts.add
+    const s = this.stmts
     return this.database.transaction(() => {
-      let added = 0
-      for (const h of hashes) added += add.run(h, receivedAt).changes
-      return added
+      const seq = s.nextRequest.get() as number
+      const added: Uint8Array[] = []
+      for (const h of hashes) if (s.index.run(h, seq).changes > 0) added.push(h)
+      if (added.length > 0) s.request.run(seq, added.length, Buffer.concat(added), receivedAt)
+      return added.length
     })
   }
 
@@ -95,19 +115,34 @@ export class RoundStore {
 
   /** Hashes accepted and in no round yet. */
   pendingCount(): number {
-    return (this.stmts.maxSeq.get() as number) - (this.lastRound()?.lastSeq ?? 0)
+    return this.stmts.pendingCount.get(this.lastRound()?.lastSeq ?? 0) as number
   }
 
-  /** The oldest `limit` hashes after `afterSeq`, concatenated, with the last one's seq. */
+  /**
+   * The hashes of the requests after `afterSeq`, concatenated, whole requests until at least
+   * `limit` hashes (or all), with the last request's seq.
+   */
   pending(afterSeq: number, limit: number): { values: Buffer; count: number; lastSeq: number } {
-    const rows = this.stmts.pending.all(afterSeq, limit) as [number, Buffer][]
-    return { values: Buffer.concat(rows.map((r) => r[1])), count: rows.length, lastSeq: rows.at(-1)?.[0] ?? afterSeq }
+    const blobs: Buffer[] = []
+    let count = 0
+    let lastSeq = afterSeq
+    for (const row of this.stmts.pending.iterate(afterSeq) as Iterable<{ seq: number; count: number; hashes: Buffer }>) {
+      blobs.push(row.hashes)
+      count += row.count
+      lastSeq = row.seq
+      if (count >= limit) break
+    }
+    return { values: Buffer.concat(blobs), count, lastSeq }
   }
 
-  /** Writes a closed round and runs `alongside` (the hand-off of its root) in the same sqlite transaction. */
-  putRound(round: RoundRow, tree: FlatTree, alongside: () => void): void {
+  /**
+   * Writes a closed round and runs `alongside` (the hand-off of its root) in the same sqlite
+   * transaction, which also empties the round's request rows (the hash index keeps the hashes).
+   */
+  putRound(round: RoundRow, tree: FlatTree, alongside: () => void, afterSeq: number): void {
     this.database.transaction(() => {
       this.stmts.putRound.run(round.round, round.lastSeq, round.size, round.root, tree.nodes, round.closedAt)
+      this.stmts.empty.run(afterSeq, round.lastSeq)
       alongside()
     })
   }
@@ -129,7 +164,7 @@ export class RoundStore {
 export interface AggregatorOptions {
   /** How long a round collects hashes before its tree is built and its root anchored (ms). */
   roundMs: number
-  /** Most hashes in one round (the rest wait for the next, which starts at once). */
+  /** Most hashes in one round, give or take a request (rounds take whole requests; the rest wait for the next, which starts at once). */
   maxPerRound: number
   /** Most hashes accepted and in no round yet; past it submissions are refused (503). */
   maxPending: number
@@ -231,7 +266,7 @@ export class AnchorAggregator {
     if (count === 0) return undefined
     const tree = await FlatTree.buildYielding(values)
     const round: RoundRow = { round: (last?.round ?? 0) + 1, lastSeq, size: count, root: tree.root, closedAt: Date.now() }
-    this.store.putRound(round, tree, () => this.roots.submitFirst(round.root))
+    this.store.putRound(round, tree, () => this.roots.submitFirst(round.root), afterSeq)
     this.remember(round.round, tree)
     this.pendingCount = this.store.pendingCount()
     this.log.debug(`anchoring: round ${round.round} of ${count} hashes, root ${bytesToHex(round.root)} queued`)
