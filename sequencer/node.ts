@@ -54,6 +54,7 @@ import { AnchorSubmissionsClosedError } from './anchoring/queue.ts'
 import { method } from './rpc/methods.ts'
 import { AnchorEvents } from './anchoring/events.ts'
 import { AnchorAggregator, RoundStore } from './anchoring/rounds.ts'
+import { TreeBuilder } from './anchoring/tree-builder.ts'
 import { anchorAnswer, type AnchorAnswer } from './anchoring/receipts.ts'
 import { anchorMethods } from './rpc/namespaces/anchor.ts'
 import { Batcher, BatchProofs, CommitteeReader, Derivation, encodeSealedBlock, readDeployments, SqliteBatchLedger, type BatchBlock, type BatchCommittee, type BlockSource, type CrashContext, type CrashPoint, type HeadSink, type L1Deployments, type ProofIndex } from '../batcher/index.ts'
@@ -180,7 +181,9 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   const anchors = new AnchorQueue(anchorStore, config.anchoring)
   // aggregated anchoring: each round's root goes to the queue above, ahead of the single hashes
   const { roundMs, roundMaxHashes: maxPerRound, aggregateMaxPending: maxPending } = config.anchoring
-  const aggregator = new AnchorAggregator(roundStore, anchors, { roundMs, maxPerRound, maxPending }, log, () => driver.poke())
+  const trees = new TreeBuilder() // round trees are built on their own thread
+  cleanup.push(() => trees.close())
+  const aggregator = new AnchorAggregator(roundStore, anchors, { roundMs, maxPerRound, maxPending }, log, () => driver.poke(), (values) => trees.build(values))
 
   // the L1 deployment, read before the builder: the deposit watcher is one of its system sources
   let l1: L1Deployments | undefined

@@ -195,6 +195,8 @@ export class AnchorAggregator {
     private readonly log: Logger,
     /** Called after a round's root was queued (automine: anchor it right away). */
     private readonly onRound: () => void = () => {},
+    /** Builds a round's tree: the node's worker thread (tree-builder.ts), by default here, in steps. */
+    private readonly buildTree: (values: Uint8Array) => Promise<FlatTree> = (values) => FlatTree.buildYielding(values),
   ) {
     this.pendingCount = store.pendingCount()
   }
@@ -264,7 +266,7 @@ export class AnchorAggregator {
     const afterSeq = last?.lastSeq ?? 0
     const { values, count, lastSeq } = this.store.pending(afterSeq, this.opts.maxPerRound)
     if (count === 0) return undefined
-    const tree = await FlatTree.buildYielding(values)
+    const tree = await this.buildTree(values)
     const round: RoundRow = { round: (last?.round ?? 0) + 1, lastSeq, size: count, root: tree.root, closedAt: Date.now() }
     this.store.putRound(round, tree, () => this.roots.submitFirst(round.root), afterSeq)
     this.remember(round.round, tree)
