@@ -32,8 +32,11 @@ export const MAX_AGGREGATE_HASHES_PER_REQUEST = 50_000
 /** What a submission needs from the queue (onchain) or the aggregation (aggregate). */
 export interface AnchorSubmitter {
   /** `keyId`: a digest of the submitting key, recorded with the hashes in the same transaction. */
-  submit(hashes: Uint8Array[], keyId: Uint8Array): { added: number; known: number }
+  submit(hashes: Uint8Array[], keyId: Uint8Array): { added: number; known: number } | Promise<{ added: number; known: number }>
 }
+
+/** Hashes validated between two turns of the event loop (a 50,000-hash request is ten turns, not one long one). */
+const VALIDATE_STEP = 5_000
 
 /** A key's recorded submissions, newest first (AnchorStore.anchorSubmissions). */
 export type SubmissionPager = (keyId: Uint8Array, page: { before: Position; since: number; limit: number }) => (Position & { hash: Uint8Array })[]
@@ -106,14 +109,15 @@ export function registerAnchorRoutes(app: FastifyInstance, opts: AnchorApiOption
       seen.set(lower, i)
       packed.write(lower.slice(2), 32 * i, 32, 'hex')
       hashes[i] = packed.subarray(32 * i, 32 * i + 32)
+      if (i % VALIDATE_STEP === VALIDATE_STEP - 1) await new Promise<void>((resolve) => setImmediate(resolve))
     }
 
     try {
       if (mode === 'aggregate') {
-        const { added, known } = opts.aggregator.submit(hashes, keyId)
+        const { added, known } = await opts.aggregator.submit(hashes, keyId)
         return reply.code(202).send({ accepted: hashes.length, queued: added, alreadyKnown: known, status: 'pending', mode })
       }
-      const { added, known } = opts.queue.submit(hashes, keyId)
+      const { added, known } = await opts.queue.submit(hashes, keyId)
       return reply.code(202).send({ accepted: hashes.length, queued: added, alreadyKnown: known, status: 'pending' })
     } catch (err) {
       if (err instanceof AnchorQueueFullError) return fail(reply, 503, 'queue_full', err.message, { 'retry-after': '5' })

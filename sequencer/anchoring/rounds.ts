@@ -175,6 +175,9 @@ export interface RootQueue {
   submitFirst(root: Uint8Array): void
 }
 
+/** Hashes stored per sqlite transaction by AnchorAggregator.submit (about 10 ms of work). */
+const SUBMIT_STEP = 5_000
+
 /** Rounds' trees kept in memory, newest used last (readers ask about recent rounds). */
 const TREE_CACHE = 4
 
@@ -202,19 +205,27 @@ export class AnchorAggregator {
   }
 
   /**
-   * Records the hashes not recorded yet; durable when this returns. A hash submitted again (in any
-   * round, closed or not) is known, not aggregated twice.
-   * @throws AnchorQueueFullError past `maxPending`.
+   * Records the hashes not recorded yet; all durable when the promise resolves. A hash submitted
+   * again (in any round, closed or not) is known, not aggregated twice. Stored SUBMIT_STEP hashes
+   * per sqlite transaction, handing the event loop back between them, so a large request does not
+   * hold up JSON-RPC for its whole length; a crash in between keeps the steps already committed
+   * (submitting the request again is safe: those hashes come back as known).
+   * @throws AnchorQueueFullError past `maxPending` (checked once, for the whole request).
    */
-  submit(hashes: Uint8Array[]): { added: number; known: number } {
+  async submit(hashes: Uint8Array[]): Promise<{ added: number; known: number }> {
     if (this.pendingCount + hashes.length > this.opts.maxPending) {
       this.pendingCount = this.store.pendingCount()
       if (this.pendingCount + hashes.length > this.opts.maxPending) {
         throw new AnchorQueueFullError(`aggregation is full (${this.pendingCount} hashes waiting for a round, limit ${this.opts.maxPending}); retry shortly`)
       }
     }
-    const added = this.store.add(hashes, Date.now())
-    this.pendingCount += added
+    let added = 0
+    for (let i = 0; i < hashes.length; i += SUBMIT_STEP) {
+      if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve))
+      const step = this.store.add(hashes.slice(i, i + SUBMIT_STEP), Date.now())
+      this.pendingCount += step
+      added += step
+    }
     return { added, known: hashes.length - added }
   }
 

@@ -84,9 +84,9 @@ describe('aggregate mode: the API', () => {
     const root = await get(t.url, status.round!.root)
     expect(root.l2).toEqual(status.l2)
     expect(root.mode).toBeUndefined()
-    // one request is one sqlite transaction, so its hashes share a round
-    expect(status.round!.size).toBeGreaterThanOrEqual(20_000)
-    expect((await get(t.url, hashes[19_999])).round).toEqual(status.round)
+    // a request is stored 5,000 hashes per sqlite transaction, and a round takes whole transactions
+    expect(status.round!.size).toBeGreaterThanOrEqual(5_000)
+    expect((await until(async () => (await get(t.url, hashes[19_999])).round ?? undefined, 'the last hash in a round')).size).toBeGreaterThanOrEqual(5_000)
     expect((await t.rpc('anchor_getProof', [hashes[123]])).mode).toBe('aggregate')
   })
 })
@@ -107,7 +107,7 @@ describe('aggregate mode: a crash between a round\'s tree and its commit', () =>
       }
       const aggregator = new AnchorAggregator(new RoundStore(store), roots, { roundMs: 1_000, maxPerRound: 1_000, maxPending: 10_000 }, createLogger('silent'))
       const hashes = Array.from({ length: 100 }, (_, i) => Buffer.from(doc(`crash-${i}`).slice(2), 'hex'))
-      expect(aggregator.submit(hashes)).toEqual({ added: 100, known: 0 })
+      expect(await aggregator.submit(hashes)).toEqual({ added: 100, known: 0 })
       await expect(aggregator.closeRound()).rejects.toThrow('killed')
       expect(anchorStore.anchorQueueSize()).toBe(0)
       expect(aggregator.find(hashes[0])!.round).toBeUndefined()
@@ -122,7 +122,7 @@ describe('aggregate mode: a crash between a round\'s tree and its commit', () =>
       expect(anchorStore.anchorQueueSize()).toBe(1)
       // the root jumps the queue of single hashes
       anchorStore.anchorQueueAdd([Buffer.from(doc('single').slice(2), 'hex')], Date.now())
-      again.submit([Buffer.from(doc('crash-late').slice(2), 'hex')])
+      await again.submit([Buffer.from(doc('crash-late').slice(2), 'hex')])
       const second = (await again.closeRound())!
       expect(anchorStore.anchorQueueNext(10).map((h) => bytesToHex(h))).toEqual([bytesToHex(round.root), bytesToHex(second.root), doc('single')])
     } finally {
