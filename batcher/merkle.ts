@@ -38,16 +38,71 @@ export function verifyProof(root: Uint8Array, value: Uint8Array, proof: Uint8Arr
 }
 
 /**
- * A tree as one flat buffer of nodes, OpenZeppelin's array layout: (2n − 1) nodes of 32 bytes,
+ * A tree read node by node, in OpenZeppelin's array layout: `count` = 2n − 1 nodes of 32 bytes,
  * node 0 the root, node i's children 2i + 1 and 2i + 2, the n leaves at the end in reverse sorted
- * order (leaf i of the ascending order at node 2n − 2 − i). This is what the aggregated-anchoring
- * rounds store in sqlite (sequencer/anchoring/rounds.ts): a proof is read off it without
- * rebuilding anything, and no per-leaf objects are allocated for trees of a million leaves.
+ * order (leaf i of the ascending order at node 2n − 2 − i). A proof reads about 2 log2(n) nodes
+ * (binary search for the leaf, then the siblings), so a tree stored in pages
+ * (sequencer/anchoring/rounds.ts) answers without loading or rebuilding it.
  */
-export class FlatTree {
-  /** The node array of a tree of distinct values, read back from where it was stored. */
+export class TreeNodes {
+  constructor(
+    /** Nodes in the tree: 2n − 1, or 0 for an empty tree. */
+    readonly count: number,
+    /** Node i's 32 bytes (the caller may not alter them). */
+    private readonly read: (i: number) => Uint8Array,
+  ) {
+    if (!Number.isSafeInteger(count) || count < 0 || (count > 0 && count % 2 !== 1)) throw new Error(`a tree has 2n − 1 nodes, got ${count}`)
+  }
+
+  get size(): number {
+    return (this.count + 1) / 2
+  }
+
+  /** The root, or 32 zero bytes for an empty tree (RollupAnchor reads a zero root as "nothing"). */
+  get root(): Uint8Array {
+    return this.count === 0 ? ZERO : this.node(0)
+  }
+
+  /** Leaf i in ascending order. */
+  leaf(i: number): Uint8Array {
+    return this.node(this.count - 1 - i)
+  }
+
+  /** Index of `value`'s leaf in the sorted leaves (binary search), or -1. */
+  leafIndex(value: Uint8Array): number {
+    const leaf = leafHash(value)
+    let lo = 0
+    let hi = this.size - 1
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1
+      const c = Buffer.compare(this.read(this.count - 1 - mid), leaf)
+      if (c === 0) return mid
+      if (c < 0) lo = mid + 1
+      else hi = mid - 1
+    }
+    return -1
+  }
+
+  /** Sibling hashes from `value`'s leaf up to the root; undefined when the value is not in the tree. */
+  proof(value: Uint8Array): Uint8Array[] | undefined {
+    const index = this.leafIndex(value)
+    if (index < 0) return undefined
+    const proof: Uint8Array[] = []
+    for (let pos = this.count - 1 - index; pos > 0; pos = Math.floor((pos - 1) / 2)) proof.push(this.node(pos % 2 === 0 ? pos - 1 : pos + 1))
+    return proof
+  }
+
+  /** A copy of node `i`. */
+  private node(i: number): Uint8Array {
+    return Uint8Array.from(this.read(i))
+  }
+}
+
+/** A tree whose nodes are one buffer in memory ((2n − 1) × 32 bytes): how trees are built. */
+export class FlatTree extends TreeNodes {
   constructor(readonly nodes: Buffer) {
     if (nodes.length % 32 !== 0 || (nodes.length > 0 && (nodes.length / 32) % 2 !== 1)) throw new Error(`a tree's nodes are (2n − 1) × 32 bytes, got ${nodes.length}`)
+    super(nodes.length / 32, (i) => nodes.subarray(32 * i, 32 * i + 32))
   }
 
   /** Builds the tree of `values`: n distinct 32-byte values, concatenated (duplicates are the caller's to remove). */
@@ -63,51 +118,6 @@ export class FlatTree {
       if (s.done === true) return s.value
       await new Promise<void>((resolve) => setImmediate(resolve))
     }
-  }
-
-  get size(): number {
-    return (this.nodes.length / 32 + 1) / 2
-  }
-
-  /** The root, or 32 zero bytes for an empty tree (RollupAnchor reads a zero root as "nothing"). */
-  get root(): Uint8Array {
-    return this.nodes.length === 0 ? ZERO : this.node(0)
-  }
-
-  /** Leaf i in ascending order. */
-  leaf(i: number): Uint8Array {
-    return this.node(this.nodes.length / 32 - 1 - i)
-  }
-
-  /** Index of `value`'s leaf in the sorted leaves (binary search), or -1. */
-  leafIndex(value: Uint8Array): number {
-    const leaf = Buffer.from(leafHash(value))
-    let lo = 0
-    let hi = this.size - 1
-    const last = this.nodes.length / 32 - 1
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1
-      const at = (last - mid) * 32
-      const c = this.nodes.compare(leaf, 0, 32, at, at + 32) // node vs leaf
-      if (c === 0) return mid
-      if (c < 0) lo = mid + 1
-      else hi = mid - 1
-    }
-    return -1
-  }
-
-  /** Sibling hashes from `value`'s leaf up to the root; undefined when the value is not in the tree. */
-  proof(value: Uint8Array): Uint8Array[] | undefined {
-    const index = this.leafIndex(value)
-    if (index < 0) return undefined
-    const proof: Uint8Array[] = []
-    for (let pos = this.nodes.length / 32 - 1 - index; pos > 0; pos = Math.floor((pos - 1) / 2)) proof.push(this.node(pos % 2 === 0 ? pos - 1 : pos + 1))
-    return proof
-  }
-
-  /** A copy of node `i` (callers may not alter the tree). */
-  private node(i: number): Uint8Array {
-    return Uint8Array.from(this.nodes.subarray(32 * i, 32 * i + 32))
   }
 }
 

@@ -22,7 +22,7 @@
  */
 import type Database from 'better-sqlite3'
 import { bytesToHex } from '@ethereumjs/util'
-import { FlatTree } from '../../batcher/index.ts'
+import { FlatTree, TreeNodes } from '../../batcher/index.ts'
 import type { Logger } from '../log.ts'
 import { AnchorQueueFullError } from './queue.ts'
 import type { AnchorDatabase } from './store.ts'
@@ -43,17 +43,28 @@ CREATE TABLE IF NOT EXISTS anchor_aggregated (
   request INTEGER NOT NULL
 ) WITHOUT ROWID;
 
--- one row per closed round: the requests with seq in (the previous round's last_seq, last_seq], the
--- root anchored on L2 for their hashes, and their tree (FlatTree's node array: (2 × size − 1) × 32 bytes)
+-- one row per closed round: the requests with seq in (the previous round's last_seq, last_seq] and
+-- the root anchored on L2 for their hashes
 CREATE TABLE IF NOT EXISTS anchor_rounds (
   round     INTEGER PRIMARY KEY,
   last_seq  INTEGER NOT NULL UNIQUE,
   size      INTEGER NOT NULL,
   root      BLOB NOT NULL,
-  nodes     BLOB NOT NULL,
   closed_at INTEGER NOT NULL
 );
+
+-- a round's tree (batcher/merkle.ts's node array, (2 × size − 1) × 32 bytes) in pages of
+-- PAGE_NODES nodes, so that a proof reads a few pages instead of the whole tree
+CREATE TABLE IF NOT EXISTS anchor_round_nodes (
+  round INTEGER NOT NULL,
+  page  INTEGER NOT NULL,
+  nodes BLOB NOT NULL,
+  PRIMARY KEY (round, page)
+) WITHOUT ROWID;
 `
+
+/** Nodes per stored page of a round's tree: 4 kB, a sqlite page. */
+const PAGE_NODES = 128
 
 export interface RoundRow {
   round: number
@@ -66,7 +77,7 @@ export interface RoundRow {
 /** Where an aggregated hash stands: accepted at `receivedAt`, in `round` once one closed over it. */
 export interface AggregatedHash {
   receivedAt: number
-  round?: RoundRow & { tree: FlatTree }
+  round?: RoundRow & { tree: TreeNodes }
 }
 
 const ROUND_COLUMNS = 'round, last_seq AS lastSeq, size, root, closed_at AS closedAt'
@@ -86,10 +97,11 @@ export class RoundStore {
       pending: d.prepare('SELECT seq, count, hashes FROM anchor_aggregate_requests WHERE seq > ? ORDER BY seq'),
       empty: d.prepare("UPDATE anchor_aggregate_requests SET hashes = x'' WHERE seq > ? AND seq <= ?"),
       lastRound: d.prepare(`SELECT ${ROUND_COLUMNS} FROM anchor_rounds ORDER BY round DESC LIMIT 1`),
-      putRound: d.prepare('INSERT INTO anchor_rounds (round, last_seq, size, root, nodes, closed_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      putRound: d.prepare('INSERT INTO anchor_rounds (round, last_seq, size, root, closed_at) VALUES (?, ?, ?, ?, ?)'),
+      putPage: d.prepare('INSERT INTO anchor_round_nodes (round, page, nodes) VALUES (?, ?, ?)'),
       find: d.prepare('SELECT r.seq, r.received_at AS receivedAt FROM anchor_aggregated a JOIN anchor_aggregate_requests r ON r.seq = a.request WHERE a.hash = ?'),
       roundOf: d.prepare(`SELECT ${ROUND_COLUMNS} FROM anchor_rounds WHERE last_seq >= ? ORDER BY last_seq LIMIT 1`),
-      nodes: d.prepare('SELECT nodes FROM anchor_rounds WHERE round = ?').pluck(),
+      page: d.prepare('SELECT nodes FROM anchor_round_nodes WHERE round = ? AND page = ?').pluck(),
     }
   }
 
@@ -141,23 +153,35 @@ export class RoundStore {
    */
   putRound(round: RoundRow, tree: FlatTree, alongside: () => void, afterSeq: number): void {
     this.database.transaction(() => {
-      this.stmts.putRound.run(round.round, round.lastSeq, round.size, round.root, tree.nodes, round.closedAt)
+      this.stmts.putRound.run(round.round, round.lastSeq, round.size, round.root, round.closedAt)
+      const pageBytes = 32 * PAGE_NODES
+      for (let p = 0; p * pageBytes < tree.nodes.length; p++) this.stmts.putPage.run(round.round, p, tree.nodes.subarray(p * pageBytes, (p + 1) * pageBytes))
       this.stmts.empty.run(afterSeq, round.lastSeq)
       alongside()
     })
   }
 
   /** Where `hash` stands; undefined if it was never submitted in aggregate mode. */
-  find(hash: Uint8Array, tree: (round: number) => FlatTree): AggregatedHash | undefined {
+  find(hash: Uint8Array): AggregatedHash | undefined {
     const row = this.stmts.find.get(hash) as { seq: number; receivedAt: number } | undefined
     if (row === undefined) return undefined
     const round = this.stmts.roundOf.get(row.seq) as RoundRow | undefined
-    return { receivedAt: row.receivedAt, round: round && { ...round, tree: tree(round.round) } }
+    return { receivedAt: row.receivedAt, round: round && { ...round, tree: this.tree(round) } }
   }
 
-  /** A round's tree as stored. */
-  tree(round: number): FlatTree {
-    return new FlatTree(this.stmts.nodes.get(round) as Buffer)
+  /** A round's tree, read from its stored pages as nodes are asked for (the last page read is kept). */
+  private tree(round: RoundRow): TreeNodes {
+    let cached: { page: number; nodes: Buffer } | undefined
+    return new TreeNodes(2 * round.size - 1, (i) => {
+      const page = Math.floor(i / PAGE_NODES)
+      if (cached?.page !== page) {
+        const nodes = this.stmts.page.get(round.round, page) as Buffer | undefined
+        if (nodes === undefined) throw new Error(`round ${round.round}'s tree has no page ${page}`)
+        cached = { page, nodes }
+      }
+      const at = 32 * (i % PAGE_NODES)
+      return cached.nodes.subarray(at, at + 32)
+    })
   }
 }
 
@@ -185,9 +209,6 @@ export interface RootQueue {
  */
 const SUBMIT_STEP = 50_000
 
-/** Rounds' trees kept in memory, newest used last (readers ask about recent rounds). */
-const TREE_CACHE = 4
-
 /** The aggregation service: takes submissions, closes a round every `roundMs`. */
 export class AnchorAggregator {
   readonly name = 'aggregation'
@@ -196,7 +217,6 @@ export class AnchorAggregator {
   private stopped = true
   private pendingCount: number
   private lastError: string | undefined
-  private readonly trees = new Map<number, FlatTree>()
 
   constructor(
     private readonly store: RoundStore,
@@ -276,7 +296,7 @@ export class AnchorAggregator {
 
   /** Where an aggregated hash stands; undefined if it was never submitted in aggregate mode. */
   find(hash: Uint8Array): AggregatedHash | undefined {
-    return this.store.find(hash, (round) => this.tree(round))
+    return this.store.find(hash)
   }
 
   private async close(): Promise<RoundRow | undefined> {
@@ -287,7 +307,6 @@ export class AnchorAggregator {
     const tree = await this.buildTree(values)
     const round: RoundRow = { round: (last?.round ?? 0) + 1, lastSeq, size: count, root: tree.root, closedAt: Date.now() }
     this.store.putRound(round, tree, () => this.roots.submitFirst(round.root), afterSeq)
-    this.remember(round.round, tree)
     this.pendingCount = this.store.pendingCount()
     this.log.debug(`anchoring: round ${round.round} of ${count} hashes, root ${bytesToHex(round.root)} queued`)
     this.onRound()
@@ -310,22 +329,5 @@ export class AnchorAggregator {
         },
       )
     }, ms)
-  }
-
-  private tree(round: number): FlatTree {
-    let tree = this.trees.get(round)
-    if (tree === undefined) {
-      tree = this.store.tree(round)
-      this.remember(round, tree)
-    } else {
-      this.trees.delete(round)
-      this.trees.set(round, tree)
-    }
-    return tree
-  }
-
-  private remember(round: number, tree: FlatTree): void {
-    this.trees.set(round, tree)
-    while (this.trees.size > TREE_CACHE) this.trees.delete(this.trees.keys().next().value!)
   }
 }

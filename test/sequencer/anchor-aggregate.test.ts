@@ -18,6 +18,7 @@ import { AnchorStore } from '../../sequencer/anchoring/store.ts'
 import { AnchorQueue } from '../../sequencer/anchoring/queue.ts'
 import { AnchorAggregator, RoundStore } from '../../sequencer/anchoring/rounds.ts'
 import { createLogger } from '../../sequencer/log.ts'
+import { leafHash, processProof } from '../../batcher/merkle.ts'
 import { main as verifyCli } from '../../scripts/verify-anchor.ts'
 import { doc } from '../helpers/anchoring.ts'
 import { spawnNode, startTestNode, tempDir, type TestNode } from '../helpers/node.ts'
@@ -117,6 +118,11 @@ describe('aggregate mode: a crash between a round\'s tree and its commit', () =>
       expect(again.waiting()).toBe(100)
       const round = (await again.closeRound())!
       expect(round).toMatchObject({ round: 1, size: 100 })
+      // its tree is read back from its stored pages (199 nodes: two pages): every hash proves to the root
+      for (const h of hashes) {
+        const { tree } = again.find(h)!.round!
+        expect(bytesToHex(processProof(leafHash(h), tree.proof(h)!))).toBe(bytesToHex(round.root))
+      }
       expect(anchorStore.anchorQueueNext(10)).toEqual([Buffer.from(round.root)])
       expect(await again.closeRound()).toBeUndefined()
       expect(anchorStore.anchorQueueSize()).toBe(1)
