@@ -489,6 +489,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     heads: () => ({ unsafe: chain.headNumber, safe: chain.headOf('safe'), finalized: chain.headOf('finalized') }),
     pool: () => pool.stats(),
     anchorQueue: () => anchors.waiting(),
+    aggregatePending: () => aggregator.waiting(),
     methods: Object.keys(methods),
     batcher,
     deposits,
