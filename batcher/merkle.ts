@@ -105,15 +105,19 @@ export class FlatTree extends TreeNodes {
     super(nodes.length / 32, (i) => nodes.subarray(32 * i, 32 * i + 32))
   }
 
-  /** Builds the tree of `values`: n distinct 32-byte values, concatenated (duplicates are the caller's to remove). */
-  static build(values: Uint8Array): FlatTree {
-    const steps = buildSteps(values)
+  /**
+   * Builds the tree of `values`: n distinct 32-byte values, concatenated (duplicates are the
+   * caller's to remove). `keccak` may be another keccak256 implementation (the round-tree thread's,
+   * sequencer/anchoring/tree-worker.ts).
+   */
+  static build(values: Uint8Array, keccak: (data: Uint8Array) => Uint8Array = keccak256): FlatTree {
+    const steps = buildSteps(values, keccak)
     for (let s = steps.next(); ; s = steps.next()) if (s.done === true) return s.value
   }
 
   /** As build, handing the event loop back every few thousand hashes (a round of 100,000 values takes about a second of CPU). */
   static async buildYielding(values: Uint8Array): Promise<FlatTree> {
-    const steps = buildSteps(values)
+    const steps = buildSteps(values, keccak256)
     for (let s = steps.next(); ; s = steps.next()) {
       if (s.done === true) return s.value
       await new Promise<void>((resolve) => setImmediate(resolve))
@@ -125,13 +129,13 @@ export class FlatTree extends TreeNodes {
 const STEP_HASHES = 2_048
 
 /** The tree of `values` (distinct, 32 bytes each, concatenated), yielding between steps of STEP_HASHES hashes. */
-function* buildSteps(values: Uint8Array): Generator<void, FlatTree> {
+function* buildSteps(values: Uint8Array, keccak: (data: Uint8Array) => Uint8Array): Generator<void, FlatTree> {
   if (values.length % 32 !== 0) throw new Error(`tree values are 32 bytes each, got ${values.length} bytes`)
   const n = values.length / 32
   if (n === 0) return new FlatTree(Buffer.alloc(0))
   const leaves = Buffer.allocUnsafe(n * 32)
   for (let i = 0; i < n; i++) {
-    leaves.set(leafHash(values.subarray(32 * i, 32 * i + 32)), 32 * i)
+    leaves.set(keccak(keccak(values.subarray(32 * i, 32 * i + 32))), 32 * i) // leafHash
     if (i % STEP_HASHES === STEP_HASHES - 1) yield
   }
   // ascending order of the leaves: by their first 6 bytes as a number, the rest on a tie
@@ -150,7 +154,7 @@ function* buildSteps(values: Uint8Array): Generator<void, FlatTree> {
     const [lo, hi] = nodes.compare(nodes, b, b + 32, a, a + 32) <= 0 ? [a, b] : [b, a] // node a vs node b
     nodes.copy(pair, 0, lo, lo + 32)
     nodes.copy(pair, 32, hi, hi + 32)
-    nodes.set(keccak256(pair), 32 * i)
+    nodes.set(keccak(pair), 32 * i)
     if (done % STEP_HASHES === STEP_HASHES - 1) yield
   }
   return new FlatTree(nodes)

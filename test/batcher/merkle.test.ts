@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
+import { createKeccak } from 'hash-wasm'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { keccak256, toHex, type Hex } from 'viem'
 import { FlatTree, MerkleTree, leafHash, processProof, verifyProof } from '../../batcher/merkle.ts'
@@ -80,6 +81,19 @@ describe('FlatTree (aggregated-anchoring rounds)', () => {
     }
     expect(stored.proof(bytes(values(1, 'absent')[0]))).toBeUndefined()
     expect(bytesToHex(FlatTree.build(Buffer.concat(vs.map(bytes))).root)).toBe(oz.root)
+  })
+
+  it('builds the same tree with the round-tree thread\'s keccak256 (hash-wasm, sequencer/anchoring/tree-worker.ts)', async () => {
+    const hasher = await createKeccak(256)
+    const wasmKeccak = (data: Uint8Array) => {
+      hasher.init()
+      hasher.update(data)
+      return hasher.digest('binary')
+    }
+    const vs = values(300, 'wasm')
+    const tree = FlatTree.build(Buffer.concat(vs.map(bytes)), wasmKeccak)
+    expect(bytesToHex(tree.root)).toBe(StandardMerkleTree.of(vs.map((v) => [v]), ['bytes32']).root)
+    expect(tree.nodes.equals(FlatTree.build(Buffer.concat(vs.map(bytes))).nodes)).toBe(true)
   })
 
   it('refuses node arrays and values of the wrong length', () => {
