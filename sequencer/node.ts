@@ -328,7 +328,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   }
   const proofs = new BatchProofs(proofIndex, () => chain.headOf('finalized'), () => l1Info)
   // what every anchoring answer says about a hash (GET, list, notifications, anchor_getProof), receipts included
-  const answerSources = { onchain: (hash: Uint8Array) => proofs.anchor(hash), aggregated: (hash: Uint8Array) => aggregator.find(hash), l1Head: () => batcher?.l1HeadNumber(), l2ChainId: Number(common.chainId()) }
+  const answerSources = { onchain: (hash: Uint8Array) => proofs.anchor(hash), aggregated: (hash: Uint8Array) => aggregator.find(hash), l1Head: () => batcher?.l1HeadNumber() ?? derivation?.l1HeadNumber(), l2ChainId: Number(common.chainId()) }
   const anchorAnswers = (hash: Uint8Array): AnchorAnswer | undefined => anchorAnswer(answerSources, hash)
   const anchorEvents = new AnchorEvents({
     changes: anchorStore,

@@ -60,7 +60,7 @@ export interface AnchorAnswerSources {
   onchain(hash: Uint8Array): AnchorStatus | undefined
   /** Where a hash submitted in aggregate mode stands (AnchorAggregator.find). */
   aggregated(hash: Uint8Array): AggregatedHash | undefined
-  /** The L1 head the batcher saw last (undefined: unknown, e.g. a replica). */
+  /** The L1 head the batcher (a replica: its derivation) saw last; undefined before its first step. */
   l1Head(): number | undefined
   l2ChainId: number
 }
