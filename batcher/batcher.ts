@@ -276,6 +276,7 @@ export class Batcher {
   private readonly account: PrivateKeyAccount
   private readonly loop: L1Loop
   private chainId: number | undefined
+  private l1Head: number | undefined
   private reverted = 0
   private deletedListeners: ((reason: string) => void)[] = []
 
@@ -379,9 +380,15 @@ export class Batcher {
     }
   }
 
+  /** The L1 head as of the last step (undefined before the first): what anchoring answers count confirmations against. */
+  l1HeadNumber(): number | undefined {
+    return this.l1Head
+  }
+
   private async step(): Promise<void> {
     if (this.chainId === undefined) await this.checkL1()
     const l1Head = await this.l1.getBlock({ blockTag: 'latest' })
+    this.l1Head = Number(l1Head.number)
     const caughtUp = await this.syncBatches(Number(l1Head.number))
     await this.moveHeads(Number(l1Head.number))
     if (!caughtUp) {

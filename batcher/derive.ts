@@ -287,10 +287,18 @@ export class Derivation {
     await this.step()
   }
 
+  /** The L1 head as of the last step (undefined before the first): what anchoring answers count confirmations against. */
+  l1HeadNumber(): number | undefined {
+    return this.l1Head
+  }
+
+  private l1Head: number | undefined
+
   private async step(): Promise<void> {
     try {
       if (!this.checked) await this.checkL1()
       const l1Head = await this.l1.getBlock({ blockTag: 'latest' })
+      this.l1Head = Number(l1Head.number)
       const count = Number(await this.read('batchCount'))
       this.l1BatchCount = count
       await this.reconcile(count, Number(l1Head.number))

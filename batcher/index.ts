@@ -31,5 +31,5 @@ export { DeploymentsFileError, readDeployments, writeDeployments, type L1Deploym
 export { blobSourceFor, deriveFromL1, Derivation, DivergenceError, fetchBatch, type BlockImporter, type Divergence, type DerivationConfig, type DerivationLedger, type DerivationStatus, type DerivationTarget, type DeriveResult } from './derive.ts'
 export { classifyL1Error, isUnreachable, L1Failure, L1Loop, l1ErrorText, L1_UNREACHABLE_WARN_EVERY_MS, type FailureKind, type L1Health, type Logger } from './l1-loop.ts'
 export { SqliteBatchLedger, type BatchWriter, type LedgerDatabase } from './ledger.ts'
-export { MerkleTree, verifyProof } from './merkle.ts'
-export { BatchProofs, type AnchorStatus, type L1Info, type MembershipProof, type ProofIndex } from './proofs.ts'
+export { FlatTree, MerkleTree, TreeNodes, verifyProof } from './merkle.ts'
+export { BatchProofs, type AnchorState, type AnchorStatus, type L1Info, type MembershipProof, type ProofIndex } from './proofs.ts'

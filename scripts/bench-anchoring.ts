@@ -4,7 +4,13 @@
  * anchoring each hash on L1 directly (a contract that records every hash in storage and emits an
  * event, called with the same hashes in batches of 500).
  *
- *   npx tsx scripts/bench-anchoring.ts [--hashes 50000] [--runs 3]
+ *   npx tsx scripts/bench-anchoring.ts [--mode onchain|aggregate] [--hashes 50000] [--runs 3]
+ *
+ * --mode aggregate (README "Aggregated anchoring"): the same hashes in requests of 50,000 with
+ * `"mode": "aggregate"`; the node anchors one Merkle root per round (default 1 s) and each hash is
+ * on L1 once the batch carrying its round's root is. "On L1" is then the last hash's receipt.
+ * Both modes also sample eth_call latency (a plain value-transfer call, as a wallet's estimate
+ * or simulation would make) once every 20 ms from the first request until the last hash is on L1.
  *
  * One Anvil L1 (automine) with the rollup's contracts, our node as a child process posting to it
  * (batches close after 1 s, in blobs or calldata as --data-availability says, default calldata: the
@@ -14,6 +20,7 @@
  * (it is in sqlite then). L1 gas per hash = the gas of the batch transactions that carried the
  * run's blocks / hashes. Printed: medians over the runs and the ratio against direct L1 anchoring.
  */
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -24,14 +31,19 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { writeDeployments } from '../batcher/deployments.ts'
 import { ANVIL_PRIVATE_KEYS, startAnvil } from './lib/anvil.ts'
 import { deployL1 } from './lib/deploy-l1.ts'
-import { cleanup, freePort, machine, median, OUR_MAIN, parseFlags, positiveInt, rpc, runMain, sleep, spawnNode, waitReady } from './lib/load.ts'
+import { devAccounts } from '../sequencer/chain/dev-accounts.ts'
+import { cleanup, freePort, machine, median, OUR_MAIN, parseFlags, percentile, positiveInt, rpc, runMain, sleep, spawnNode, waitReady } from './lib/load.ts'
 import { progress } from './lib/progress.ts'
 
-const USAGE = `usage: npx tsx scripts/bench-anchoring.ts [--hashes N (default 50000)] [--runs N (default 3)] [--data-availability calldata|blobs|auto (default calldata)]`
-const REQUEST_HASHES = 10_000
+const USAGE = `usage: npx tsx scripts/bench-anchoring.ts [--mode onchain|aggregate (default onchain)] [--hashes N (default 50000)] [--runs N (default 3)] [--data-availability calldata|blobs|auto (default calldata)]`
+/** Hashes per request: the most the API takes in each mode. */
+const REQUEST_HASHES = { onchain: 10_000, aggregate: 50_000 }
+/** eth_call samples: one every this many ms while a run's hashes are in flight. */
+const CALL_SAMPLE_MS = 20
 const CONCURRENT_REQUESTS = 2
 const DIRECT_BATCH = 500
 const API_KEY = 'bench-anchor-key'
+const DEV_ACCOUNTS = devAccounts().map((a) => a.address)
 
 /** The peer: what an enterprise would deploy to anchor on L1 without a rollup. */
 const DIRECT_ANCHOR_SOURCE = `
@@ -47,20 +59,29 @@ contract DirectAnchor {
   }
 }`
 
+type Mode = 'onchain' | 'aggregate'
+
 interface RunResult {
   acceptedPerSec: number
   anchoredPerSec: number
   postedPerSec: number
   l1GasPerHash: number
   batches: number
+  /** eth_call round trips during the run, ms. */
+  callMs: number[]
 }
 
 async function main(): Promise<void> {
   let hashes = 50_000
   let runs = 3
   let da = 'calldata'
+  let mode = 'onchain' as Mode
   parseFlags(process.argv.slice(2), USAGE, (flag, value) => {
-    if (flag === '--hashes') hashes = positiveInt(flag, value())
+    if (flag === '--mode') {
+      const m = value()
+      if (m !== 'onchain' && m !== 'aggregate') throw new Error(`--mode must be onchain or aggregate, got ${m}\n${USAGE}`)
+      mode = m
+    } else if (flag === '--hashes') hashes = positiveInt(flag, value())
     else if (flag === '--data-availability') da = value()
     else if (flag === '--runs') runs = positiveInt(flag, value())
     else return false
@@ -82,30 +103,50 @@ async function main(): Promise<void> {
   const { child, tail } = spawnNode('our node', args)
   await waitReady('our node', url, child, tail)
 
-  console.log(`anchoring benchmark: ${hashes} hashes per run in requests of ${REQUEST_HASHES}, ${CONCURRENT_REQUESTS} at a time, ${runs} runs`)
+  console.log(`anchoring benchmark, ${mode} mode: ${fmt(hashes)} hashes per run in requests of ${fmt(Math.min(hashes, REQUEST_HASHES[mode]))}, ${CONCURRENT_REQUESTS} at a time, ${runs} runs`)
   console.log(machine())
   const results: RunResult[] = []
   for (let run = 0; run < runs; run++) {
-    const r = await benchRun(url, anvil.url, run, hashes).catch((err: Error) => {
+    const r = await benchRun(url, mode, run, hashes).catch((err: Error) => {
       throw new Error(`${err.message} ${String((err as { cause?: unknown }).cause)}\n${tail()}`)
     })
     results.push(r)
-    console.log(`  run ${run + 1}: accepted ${fmt(r.acceptedPerSec)} hashes/s, in L2 blocks ${fmt(r.anchoredPerSec)}/s, on L1 ${fmt(r.postedPerSec)}/s, ${r.batches} batches, ${r.l1GasPerHash.toFixed(1)} L1 gas/hash`)
+    console.log(
+      `  run ${run + 1}: accepted ${fmt(r.acceptedPerSec)} hashes/s, in L2 blocks ${fmt(r.anchoredPerSec)}/s, on L1 ${fmt(r.postedPerSec)}/s, ${r.batches} batches, ${r.l1GasPerHash.toFixed(r.l1GasPerHash < 1 ? 3 : 1)} L1 gas/hash, ` +
+        `eth_call median ${median(r.callMs).toFixed(1)} ms p95 ${percentile(r.callMs, 95).toFixed(1)} ms (${r.callMs.length} calls)`,
+    )
   }
   const direct = await directL1GasPerHash(anvil.url)
   const ours = median(results.map((r) => r.l1GasPerHash))
+  const calls = results.flatMap((r) => r.callMs)
+  const what = mode === 'aggregate' ? 'one root per round in the batch data, one anchor root per batch' : `batch data in ${da} + one root per batch`
   console.log('')
   console.log(`median accepted over HTTP     ${fmt(median(results.map((r) => r.acceptedPerSec)))} hashes/s`)
-  console.log(`median anchored in L2 blocks  ${fmt(median(results.map((r) => r.anchoredPerSec)))} hashes/s (from first request to last hash in a block)`)
-  console.log(`median posted to L1           ${fmt(median(results.map((r) => r.postedPerSec)))} hashes/s (to the batch with the last one mined on L1)`)
-  console.log(`L1 gas per hash: rollup ${ours.toFixed(1)} (batch data in ${da} + one root per batch) vs direct L1 anchoring ${direct.toFixed(0)}: ${(direct / ours).toFixed(1)}× less`)
+  console.log(`median anchored in L2 blocks  ${fmt(median(results.map((r) => r.anchoredPerSec)))} hashes/s (from first request to last hash${mode === 'aggregate' ? "'s round root" : ''} in a block)`)
+  console.log(`median posted to L1           ${fmt(median(results.map((r) => r.postedPerSec)))} hashes/s (to the batch with the last one mined on L1${mode === 'aggregate' ? ': its receipt issued' : ''})`)
+  console.log(`eth_call during the load      median ${median(calls).toFixed(1)} ms, p95 ${percentile(calls, 95).toFixed(1)} ms (${calls.length} calls, all runs)`)
+  console.log(`L1 gas per hash: rollup ${ours.toFixed(ours < 1 ? 3 : 1)} (${what}) vs direct L1 anchoring ${direct.toFixed(0)}: ${fmt(direct / ours)}× less`)
 }
 
-async function benchRun(url: string, l1Url: string, run: number, total: number): Promise<RunResult> {
+async function benchRun(url: string, mode: Mode, run: number, total: number): Promise<RunResult> {
   const statusBefore = await rpc<any>(url, 'rollup_getBatcherStatus')
-  const all = Array.from({ length: total }, (_, i) => keccak256(toHex(`bench run ${run} document ${i} ${Date.now()}`)))
+  // distinct random hashes, made without hashing (a million keccaks would cost this client seconds)
+  const bytes = randomBytes(32 * total)
+  const all = Array.from({ length: total }, (_, i) => `0x${bytes.toString('hex', 32 * i, 32 * i + 32)}` as Hex)
+  const perRequest = REQUEST_HASHES[mode]
   const requests: Hex[][] = []
-  for (let i = 0; i < all.length; i += REQUEST_HASHES) requests.push(all.slice(i, i + REQUEST_HASHES))
+  for (let i = 0; i < all.length; i += perRequest) requests.push(all.slice(i, i + perRequest))
+  const callMs: number[] = []
+  let loaded = true
+  const sampler = (async () => {
+    const call = { from: DEV_ACCOUNTS[0], to: DEV_ACCOUNTS[1], value: '0x1' }
+    while (loaded) {
+      const t0 = performance.now()
+      await rpc(url, 'eth_call', [call, 'latest'])
+      callMs.push(performance.now() - t0)
+      await sleep(CALL_SAMPLE_MS)
+    }
+  })()
   const started = performance.now()
   let next = 0
   let submitted = 0
@@ -113,7 +154,7 @@ async function benchRun(url: string, l1Url: string, run: number, total: number):
   const worker = async () => {
     while (next < requests.length) {
       const hashes = requests[next++]
-      const body = JSON.stringify({ hashes })
+      const body = JSON.stringify(mode === 'aggregate' ? { hashes, mode } : { hashes })
       const res = await fetch(`${url}/v1/anchors`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` }, body })
       if (res.status !== 202) throw new Error(`POST /v1/anchors answered ${res.status}: ${await res.text()}`)
       shown.update((submitted += hashes.length))
@@ -135,16 +176,18 @@ async function benchRun(url: string, l1Url: string, run: number, total: number):
   }
   waiting.done(undefined, status.status)
   const posted = performance.now()
-  // every hash of the run reached L2 (the last one was queued last)
+  loaded = false
+  await sampler
+  // every hash of the run reached L2 (the last one was queued last; rounds' roots are anchored in order)
   const statusAfter = await rpc<any>(url, 'rollup_getBatcherStatus')
   const l1Gas = statusAfter.l1GasUsed - statusBefore.l1GasUsed
-  void l1Url
   return {
     acceptedPerSec: total / ((accepted - started) / 1000),
     anchoredPerSec: total / ((inBlock - started) / 1000),
     postedPerSec: total / ((posted - started) / 1000),
     l1GasPerHash: l1Gas / total,
     batches: statusAfter.batchesPosted - statusBefore.batchesPosted,
+    callMs,
   }
 }
 

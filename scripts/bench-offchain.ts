@@ -23,16 +23,11 @@ import { createPublicClient, createWalletClient, http, parseEventLogs, type Hex 
 import { privateKeyToAccount } from 'viem/accounts'
 import { defineAiRollupChain, encodeText, inferenceCoordinatorAbi, INFERENCE_COORDINATOR, requestInference, waitForInference, withCallbackGas } from '@ai-rollup/sdk'
 import { devAccounts } from '../sequencer/chain/dev-accounts.ts'
-import { loadArtifact, machine, median, parseFlags, positiveInt, ROOT, rpc, sleep } from './lib/load.ts'
+import { loadArtifact, machine, median, parseFlags, percentile, positiveInt, ROOT, rpc, sleep } from './lib/load.ts'
 import { startDevnetChild } from './lib/devnet-child.ts'
 import { progress } from './lib/progress.ts'
 
 const USAGE = 'usage: npm run bench:offchain -- [--requests N] [--burst N]   (defaults 10, 30)'
-
-const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]
-}
 
 async function main(): Promise<void> {
   let requests = 10

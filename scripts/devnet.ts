@@ -162,7 +162,7 @@ async function main(): Promise<void> {
       // blobs by default (the devnet's Anvil takes version-0 sidecars); --data-availability calldata|auto to change it
       l1: { rpcUrl: l1Url, deploymentsPath, batcherKey, confirmations: 1, maxBatchAgeMs: DEV_BATCH_AGE_MS, pollIntervalMs: 500, resubmitAfterMs: 15_000, dataAvailability: 'blobs', blobSidecarVersion: 0, ...l1TuningFromCli(values) },
       bridge: { confirmations: 1, pollIntervalMs: 500, ...fromCli.bridge },
-      anchoring: fromCli.anchoring ?? { apiKeys: parseApiKeys(process.env.ANCHOR_API_KEYS ?? DEV_ANCHOR_API_KEY) },
+      anchoring: { ...fromCli.anchoring, apiKeys: fromCli.anchoring?.apiKeys ?? parseApiKeys(process.env.ANCHOR_API_KEYS ?? DEV_ANCHOR_API_KEY) },
       logLevel: fromCli.logLevel ?? 'info',
       // people watch the devnet: human lines unless --log-format json
       logFormat: fromCli.logFormat ?? 'pretty',

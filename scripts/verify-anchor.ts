@@ -1,7 +1,7 @@
 /**
  * The enterprise's verifier: is this document hash anchored on L1? It trusts only the L1 and the
- * RollupAnchor address the user gives (or their deployments file); the proof file from the L2
- * node (`GET /v1/anchors/{hash}`) is only a claim to check.
+ * RollupAnchor address the user gives (or their deployments file); the proof file (a receipt,
+ * README "Receipts", or the L2 node's answer to `GET /v1/anchors/{hash}`) is only a claim to check.
  *
  *   npx tsx scripts/verify-anchor.ts --proof proof.json (--hash 0x<32 bytes> | --file PATH
  *       [--hash-alg sha256|keccak256]) [--l1-rpc URL] [--rollup-anchor 0x… | --deployments FILE]
@@ -10,7 +10,9 @@
  * Checks, all against L1 state at one L1 block:
  * 1. the proof file is about the hash the user gave (the hash of their --file, or --hash), never
  *    taking the file's own `hash` field for it;
- * 2. the batch exists, and RollupAnchor.verifyAnchor(batchIndex, hash, proof) is true;
+ *    a receipt names the L1 chain and the RollupAnchor checked;
+ * 2. the batch exists, and RollupAnchor.verifyAnchor(batchIndex, value, proof) is true, the value
+ *    being the hash, or for an aggregated hash its round's root recomputed from the receipt's path;
  * 3. the root recomputed here from the hash and the proof (leaf = keccak256(keccak256(abi.encode
  *    (bytes32))), sorted-pair keccak256, as OpenZeppelin's StandardMerkleTree) equals the batch's
  *    anchor root read from L1. This needs no trust in the contract's code: a contract that said
@@ -47,7 +49,7 @@ export async function hashFile(path: string, alg: 'sha256' | 'keccak256'): Promi
 }
 
 const USAGE = `usage: npx tsx scripts/verify-anchor.ts --proof <proof.json> (--hash 0x<32 bytes> | --file <path>) [options]
-  --proof <file>               the proof the L2 node returned (GET /v1/anchors/{hash})
+  --proof <file>               a receipt, or the answer the L2 node returned (GET /v1/anchors/{hash})
   --hash 0x…                   the hash to check, or:
   --file <path>                a document whose digest to check
   --hash-alg sha256|keccak256  digest of --file (default sha256)

@@ -43,6 +43,7 @@ export const NODE_OPTION_SECTIONS: CliSection[] = [
       opt('anchor-api-keys', '<k,k>', 'keys accepted by POST /v1/anchors (or env ANCHOR_API_KEYS; dev default: dev-anchor-key)'),
       opt('no-explorer', undefined, 'do not serve the block explorer at GET / (JSON-RPC and the other routes stay)'),
       opt('explorer-l1-rpc', '<url>', "L1 URL the explorer's Verify on L1 button offers (read by the browser; default: --l1-rpc if on loopback)"),
+      opt('anchor-round', '<ms>', 'aggregated anchoring: a round collects hashes this long, then its Merkle root is anchored (default 1000)'),
     ],
   },
   {
@@ -176,7 +177,8 @@ export function nodeInputFromCli(values: CliValues): NodeConfigInput {
   const bridgeConfirmations = num(values, 'bridge-confirmations')
   if (bridgeConfirmations !== undefined) input.bridge = { confirmations: bridgeConfirmations }
   const apiKeys = str(values, 'anchor-api-keys')
-  if (apiKeys !== undefined) input.anchoring = { apiKeys: parseApiKeys(apiKeys) }
+  const roundMs = num(values, 'anchor-round')
+  if (apiKeys !== undefined || roundMs !== undefined) input.anchoring = { ...(apiKeys !== undefined && { apiKeys: parseApiKeys(apiKeys) }), ...given('roundMs', roundMs) }
   return input
 }
 

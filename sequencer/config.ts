@@ -97,6 +97,12 @@ export const DEV_ANCHOR_API_KEY = 'dev-anchor-key'
  */
 export const DEFAULT_ANCHORS_PER_BLOCK = 3_000
 export const DEFAULT_ANCHOR_QUEUE_LIMIT = 1_000_000
+/** Aggregated anchoring (sequencer/anchoring/rounds.ts): a round collects hashes this long (ms), then its root is anchored. */
+export const DEFAULT_ANCHOR_ROUND_MS = 1_000
+/** Most hashes in one round: its tree is 64 MB in sqlite and a few seconds of CPU to build. */
+export const DEFAULT_ANCHOR_ROUND_MAX_HASHES = 1_000_000
+/** Most hashes accepted in aggregate mode and in no round yet (past it: 503). */
+export const DEFAULT_ANCHOR_AGGREGATE_MAX_PENDING = 10_000_000
 /** Anchoring notification sockets (GET /v1/anchors/events) the node holds, authenticated or not. */
 export const DEFAULT_ANCHOR_EVENTS_MAX_CONNECTIONS = 1_000
 /** ... per API key. */
@@ -270,6 +276,12 @@ export interface AnchoringConfig {
   maxPerBlock: number
   /** Most hashes waiting in the queue; past it submissions get 503. */
   maxQueued: number
+  /** Aggregate mode: how long a round collects hashes before its root is anchored, in ms. */
+  roundMs: number
+  /** Aggregate mode: most hashes in one round (a larger backlog takes several rounds, back to back). */
+  roundMaxHashes: number
+  /** Aggregate mode: most hashes waiting for a round; past it submissions get 503. */
+  aggregateMaxPending: number
   /** Notification sockets (GET /v1/anchors/events) open at once, in sockets; past it: 503. */
   eventsMaxConnections: number
   /** ... per API key, in sockets; past it: 429 (or close 4429). */
@@ -489,6 +501,9 @@ export function resolveConfig(input: NodeConfigInput = {}): NodeConfig {
       apiKeys: input.anchoring?.apiKeys ?? ((input.chain?.dev ?? true) && input.l1 === undefined ? [DEV_ANCHOR_API_KEY] : []),
       maxPerBlock: DEFAULT_ANCHORS_PER_BLOCK,
       maxQueued: DEFAULT_ANCHOR_QUEUE_LIMIT,
+      roundMs: DEFAULT_ANCHOR_ROUND_MS,
+      roundMaxHashes: DEFAULT_ANCHOR_ROUND_MAX_HASHES,
+      aggregateMaxPending: DEFAULT_ANCHOR_AGGREGATE_MAX_PENDING,
       eventsMaxConnections: DEFAULT_ANCHOR_EVENTS_MAX_CONNECTIONS,
       eventsMaxConnectionsPerKey: DEFAULT_ANCHOR_EVENTS_MAX_PER_KEY,
       eventsMaxUnauthenticated: DEFAULT_ANCHOR_EVENTS_MAX_UNAUTHENTICATED,
@@ -588,7 +603,7 @@ function checkConfig(c: NodeConfig): void {
   for (const key of ['maxModelBytes', 'maxLoadedModels'] as const) {
     if (!Number.isInteger(c.ai[key]) || c.ai[key] <= 0) fail(`ai.${key}`, 'must be a positive integer')
   }
-  for (const key of ['maxPerBlock', 'maxQueued', 'eventsMaxConnections', 'eventsMaxConnectionsPerKey', 'eventsMaxUnauthenticated', 'eventsAuthTimeoutMs', 'eventsStallTimeoutMs'] as const) {
+  for (const key of ['maxPerBlock', 'maxQueued', 'roundMs', 'roundMaxHashes', 'aggregateMaxPending', 'eventsMaxConnections', 'eventsMaxConnectionsPerKey', 'eventsMaxUnauthenticated', 'eventsAuthTimeoutMs', 'eventsStallTimeoutMs'] as const) {
     if (!Number.isInteger(c.anchoring[key]) || c.anchoring[key] <= 0) fail(`anchoring.${key}`, 'must be a positive integer')
   }
   if (c.anchoring.apiKeys.some((k) => typeof k !== 'string' || k.length < 8)) fail('anchoring.apiKeys', 'each key must be a string of at least 8 characters')

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     return
   }
   const input = nodeInputFromCli(values)
-  if (input.anchoring === undefined && process.env.ANCHOR_API_KEYS !== undefined) input.anchoring = { apiKeys: parseApiKeys(process.env.ANCHOR_API_KEYS) }
+  if (input.anchoring?.apiKeys === undefined && process.env.ANCHOR_API_KEYS !== undefined) input.anchoring = { ...input.anchoring, apiKeys: parseApiKeys(process.env.ANCHOR_API_KEYS) }
   const l1Rpc = values['l1-rpc'] as string | undefined
   const deployments = values.deployments as string | undefined
   const batcherKey = (values['batcher-key'] as string | undefined) ?? process.env.BATCHER_PRIVATE_KEY

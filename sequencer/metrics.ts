@@ -51,6 +51,8 @@ export interface MetricsSources {
   pool(): { pending: number; queued: number; bytes: number }
   /** Hashes waiting in the anchoring queue (kept in memory by AnchorQueue). */
   anchorQueue(): number
+  /** Hashes accepted in aggregate mode and in no round yet (kept in memory by AnchorAggregator). */
+  aggregatePending?(): number
   /** The RPC methods this node serves: their names are labels, any other is `other`. */
   methods: Iterable<string>
   batcher?: BatcherMetricsSource
@@ -161,6 +163,7 @@ export class NodeMetrics {
     })
     new Gauge({ name: `${PREFIX}txpool_bytes`, help: 'Bytes of raw transactions in the pool', registers: [registry], collect() { this.set(sources.pool().bytes) } })
     new Gauge({ name: `${PREFIX}anchoring_queue_hashes`, help: 'Hashes submitted to POST /v1/anchors and not yet in a block', registers: [registry], collect() { this.set(sources.anchorQueue()) } })
+    new Gauge({ name: `${PREFIX}anchoring_aggregate_pending_hashes`, help: 'Hashes submitted in aggregate mode and in no round yet', registers: [registry], collect() { this.set(sources.aggregatePending?.() ?? 0) } })
 
     // ---- RPC ----
     this.rpcDuration = new Histogram({ name: `${PREFIX}rpc_request_duration_seconds`, help: 'JSON-RPC calls (HTTP and WebSocket, each call of a batch) and their time, by method; a method this node does not serve is "other"', labelNames: ['method'], buckets: RPC_BUCKETS, registers: [registry] })

@@ -56,6 +56,9 @@ import { registerAnchorRoutes } from './anchoring/http.ts'
 import { AnchorSubmissionsClosedError } from './anchoring/queue.ts'
 import { method } from './rpc/methods.ts'
 import { AnchorEvents } from './anchoring/events.ts'
+import { AnchorAggregator, RoundStore } from './anchoring/rounds.ts'
+import { TreeBuilder } from './anchoring/tree-builder.ts'
+import { anchorAnswer, type AnchorAnswer } from './anchoring/receipts.ts'
 import { anchorMethods } from './rpc/namespaces/anchor.ts'
 import { Batcher, BatchProofs, CommitteeReader, Derivation, encodeSealedBlock, readDeployments, SqliteBatchLedger, type BatchBlock, type BatchCommittee, type BlockSource, type CrashContext, type CrashPoint, type HeadSink, type L1Deployments, type ProofIndex } from '../batcher/index.ts'
 import type { SealedBlockFeed } from './rpc/subscriptions.ts'
@@ -90,6 +93,8 @@ export interface RunningNode {
   calls: CallWorkers
   /** Hashes accepted over HTTP, waiting for a block. */
   anchors: AnchorQueue
+  /** Hashes accepted in aggregate mode: rounds, their trees and roots (anchored through `anchors`). */
+  aggregator: AnchorAggregator
   /** Status and proofs of anchored hashes and withdrawals against posted batches. */
   proofs: BatchProofs
   /** Present when the node posts to an L1. */
@@ -160,6 +165,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   cleanup.push(() => store.close())
   // the services' own tables in the same file (each declares its schema and queries)
   const anchorStore = new AnchorStore(store)
+  const roundStore = new RoundStore(store)
   const bridgeStore = new BridgeStore(store)
   // a batch recorded or forgotten changes the status of the hashes anchored in its blocks (notifications)
   const ledger = new SqliteBatchLedger(store, [{ batchesChanged: (first, last) => anchorStore.markBlocksChanged(first, last) }])
@@ -180,6 +186,11 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   cleanup.push(() => callModels.close())
   const precompiles = customPrecompiles(models)
   const anchors = new AnchorQueue(anchorStore, config.anchoring)
+  // aggregated anchoring: each round's root goes to the queue above, ahead of the single hashes
+  const { roundMs, roundMaxHashes: maxPerRound, aggregateMaxPending: maxPending } = config.anchoring
+  const trees = new TreeBuilder() // round trees are built on their own thread
+  cleanup.push(() => trees.close())
+  const aggregator = new AnchorAggregator(roundStore, anchors, { roundMs, maxPerRound, maxPending }, log, () => driver.poke(), (values) => trees.build(values))
 
   // the L1 deployment, read before the builder: the deposit watcher is one of its system sources
   let l1: L1Deployments | undefined
@@ -327,9 +338,12 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     getTxByPosition: (blockNumber, index) => store.getTxByPosition(blockNumber, index),
   }
   const proofs = new BatchProofs(proofIndex, () => chain.headOf('finalized'), () => l1Info)
+  // what every anchoring answer says about a hash (GET, list, notifications, anchor_getProof), receipts included
+  const answerSources = { onchain: (hash: Uint8Array) => proofs.anchor(hash), aggregated: (hash: Uint8Array) => aggregator.find(hash), l1Head: () => batcher?.l1HeadNumber() ?? derivation?.l1HeadNumber(), l2ChainId: Number(common.chainId()) }
+  const anchorAnswers = (hash: Uint8Array): AnchorAnswer | undefined => anchorAnswer(answerSources, hash)
   const anchorEvents = new AnchorEvents({
     changes: anchorStore,
-    lookup: (hash) => proofs.anchor(hash),
+    lookup: anchorAnswers,
     apiKeys: config.anchoring.apiKeys,
     maxConnections: config.anchoring.eventsMaxConnections,
     maxConnectionsPerKey: config.anchoring.eventsMaxConnectionsPerKey,
@@ -455,7 +469,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     ...debugMethods(ctx),
     ...rollupMethods(ctx, { batcher, batch: (i) => ledger.batch(i), committee: committeeOf(config, l1) }),
     ...aiMethods(ctx),
-    ...anchorMethods({ proofs }),
+    ...anchorMethods({ lookup: anchorAnswers }),
     ...bridgeMethods({
       withdrawalProof: (hash) => withdrawals.forTransaction(hash),
       depositStatus: (nonce) => describeDeposit(bridgeStore, nonce, bridgeStore.deposit(nonce)),
@@ -486,6 +500,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     heads: () => ({ unsafe: chain.headNumber, safe: chain.headOf('safe'), finalized: chain.headOf('finalized') }),
     pool: () => pool.stats(),
     anchorQueue: () => anchors.waiting(),
+    aggregatePending: () => aggregator.waiting(),
     methods: Object.keys(methods),
     batcher,
     deposits,
@@ -527,7 +542,13 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
             return withPoke(anchors.submit(hashes, keyId))
           },
         },
-        lookup: (hash) => proofs.anchor(hash),
+        aggregator: {
+          submit: (hashes) => {
+            if (replica !== undefined) throw new AnchorSubmissionsClosedError('this node is a replica: submit hashes to the sequencer (its GET routes answer here too)')
+            return aggregator.submit(hashes) // rounds are closed by the aggregator's timer, not per request
+          },
+        },
+        lookup: anchorAnswers,
         submissions: (keyId, page) => anchorStore.anchorSubmissions(keyId, page),
         apiKeys: config.anchoring.apiKeys,
       })
@@ -543,6 +564,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   // 6. services, in this order (stopped in reverse): RPC first, then what produces and posts blocks
   await services.start(rpc)
   await services.start(anchors)
+  if (replica === undefined) await services.start(aggregator)
   if (replica === undefined) await services.start(driver)
   if (batcher !== undefined) await services.start(batcher)
   if (deposits !== undefined) await services.start(deposits)
@@ -567,6 +589,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     callModels,
     calls,
     anchors,
+    aggregator,
     proofs,
     batcher,
     l1,

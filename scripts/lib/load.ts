@@ -134,6 +134,12 @@ export function median(xs: ArrayLike<number>): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
+/** The p-th percentile (nearest rank) of xs. */
+export function percentile(xs: readonly number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** One line describing the machine; `extra` (e.g. a library version) goes after the Node version. */

@@ -22,6 +22,7 @@ const ANCHOR_SELECTOR = keccak256(new TextEncoder().encode('anchor(bytes32[])'))
 /** What the queue needs from its store (declared here; AnchorStore in store.ts implements it). */
 export interface AnchorQueueStore {
   anchorQueueAdd(hashes: Uint8Array[], receivedAt: number, keyId?: Uint8Array): number
+  anchorQueueAddFirst(hash: Uint8Array, receivedAt: number): boolean
   anchorQueueNext(limit: number): Uint8Array[]
   anchorQueueSize(): number
 }
@@ -78,6 +79,14 @@ export class AnchorQueue implements SystemSource {
     const added = this.store.anchorQueueAdd(hashes, Date.now(), keyId)
     this.size += added
     return { added, known: hashes.length - added }
+  }
+
+  /**
+   * Queues an aggregated-anchoring round's root ahead of the submitted hashes, whatever the
+   * queue's limit (one hash per round); runs in the caller's sqlite transaction (rounds.ts).
+   */
+  submitFirst(hash: Uint8Array): void {
+    if (this.store.anchorQueueAddFirst(hash, Date.now())) this.size++
   }
 
   hasPending(): boolean {

@@ -112,6 +112,8 @@ export class AnchorStore {
     d.exec(CHANGE_INDEXES)
     this.stmts = {
       queueAdd: d.prepare('INSERT OR IGNORE INTO anchor_queue (hash, received_at) VALUES (?, ?)'),
+      // ahead of every other queued hash (seq < 0), after the ones already put ahead: see anchorQueueAddFirst
+      queueAddFirst: d.prepare(`INSERT OR IGNORE INTO anchor_queue (seq, hash, received_at) VALUES ((SELECT COALESCE(MAX(seq), ${-Number.MAX_SAFE_INTEGER}) + 1 FROM anchor_queue WHERE seq < 0), ?, ?)`),
       queueRemove: d.prepare('DELETE FROM anchor_queue WHERE hash = ?'),
       queueNext: d.prepare('SELECT hash FROM anchor_queue ORDER BY seq LIMIT ?').pluck(),
       queueSize: d.prepare('SELECT COUNT(*) FROM anchor_queue').pluck(),
@@ -239,6 +241,18 @@ export class AnchorStore {
       })
       return added
     })
+  }
+
+  /**
+   * Queues `hash` ahead of every hash queued by anchorQueueAdd (after those queued by this method
+   * before it), unless it is already queued or anchored: an aggregated-anchoring round's root
+   * (rounds.ts), which stands for a whole round of hashes and must not wait behind a backlog of
+   * single hashes. Its seq is negative (the queue is read in seq order; submissions count up from
+   * 1). Runs in the caller's transaction. Returns whether it was queued.
+   */
+  anchorQueueAddFirst(hash: Uint8Array, receivedAt: number): boolean {
+    if (this.stmts.firstAnchor.get(hash) !== undefined) return false
+    return this.stmts.queueAddFirst.run(hash, receivedAt).changes > 0
   }
 
   /**

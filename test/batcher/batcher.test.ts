@@ -109,7 +109,7 @@ describe('batcher', () => {
 
   it('runs as a node service: its health says running and how far it posted, next to the deposit watcher', async () => {
     const health = r.l2.node.health()
-    expect(health.map((h) => h.name)).toEqual(['calls', 'rpc', 'anchoring', 'sequencer', 'batcher', 'deposits'])
+    expect(health.map((h) => h.name)).toEqual(['calls', 'rpc', 'anchoring', 'aggregation', 'sequencer', 'batcher', 'deposits'])
     expect(health.every((h) => h.ok)).toBe(true)
     expect(health.find((h) => h.name === 'batcher')?.detail).toMatch(/^posted up to L2 block \d+$/)
   })

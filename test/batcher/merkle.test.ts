@@ -5,9 +5,10 @@
  */
 import { describe, expect, it } from 'vitest'
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
+import { createKeccak } from 'hash-wasm'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { keccak256, toHex, type Hex } from 'viem'
-import { MerkleTree, leafHash, processProof, verifyProof } from '../../batcher/merkle.ts'
+import { FlatTree, MerkleTree, leafHash, processProof, verifyProof } from '../../batcher/merkle.ts'
 
 const values = (n: number, salt = ''): Hex[] => Array.from({ length: n }, (_, i) => keccak256(toHex(`value ${salt}${i}`)))
 const bytes = (h: Hex) => hexToBytes(h)
@@ -61,5 +62,43 @@ describe('MerkleTree', () => {
 
   it('refuses values that are not 32 bytes', () => {
     expect(() => new MerkleTree([new Uint8Array(31)])).toThrow(/32 bytes/)
+  })
+})
+
+describe('FlatTree (aggregated-anchoring rounds)', () => {
+  it('built in steps, gives OpenZeppelin StandardMerkleTree roots and proofs for a tree past one step (5,000 values), and reads back from its stored nodes', async () => {
+    const vs = values(5_000, 'flat')
+    const built = await FlatTree.buildYielding(Buffer.concat(vs.map(bytes)))
+    const oz = StandardMerkleTree.of(vs.map((v) => [v]), ['bytes32'])
+    expect(bytesToHex(built.root)).toBe(oz.root)
+    expect(built.size).toBe(5_000)
+    const stored = new FlatTree(Buffer.from(built.nodes))
+    for (const i of [0, 1, 2_047, 2_048, 4_999]) {
+      const [, [v]] = [...oz.entries()].find(([, [x]]) => x === vs[i])!
+      const leafIndex = [...oz.entries()].findIndex(([, [x]]) => x === vs[i])
+      expect(stored.proof(bytes(v))!.map(bytesToHex)).toEqual(oz.getProof(leafIndex))
+      expect(bytesToHex(stored.leaf(stored.leafIndex(bytes(v))))).toBe(bytesToHex(leafHash(bytes(v))))
+    }
+    expect(stored.proof(bytes(values(1, 'absent')[0]))).toBeUndefined()
+    expect(bytesToHex(FlatTree.build(Buffer.concat(vs.map(bytes))).root)).toBe(oz.root)
+  })
+
+  it('builds the same tree with the round-tree thread\'s keccak256 (hash-wasm, sequencer/anchoring/tree-worker.ts)', async () => {
+    const hasher = await createKeccak(256)
+    const wasmKeccak = (data: Uint8Array) => {
+      hasher.init()
+      hasher.update(data)
+      return hasher.digest('binary')
+    }
+    const vs = values(300, 'wasm')
+    const tree = FlatTree.build(Buffer.concat(vs.map(bytes)), wasmKeccak)
+    expect(bytesToHex(tree.root)).toBe(StandardMerkleTree.of(vs.map((v) => [v]), ['bytes32']).root)
+    expect(tree.nodes.equals(FlatTree.build(Buffer.concat(vs.map(bytes))).nodes)).toBe(true)
+  })
+
+  it('refuses node arrays and values of the wrong length', () => {
+    expect(() => new FlatTree(Buffer.alloc(64))).toThrow(/2n − 1/)
+    expect(() => FlatTree.build(new Uint8Array(33))).toThrow(/32 bytes/)
+    expect(bytesToHex(FlatTree.build(new Uint8Array(0)).root)).toBe('0x' + '00'.repeat(32))
   })
 })

@@ -146,7 +146,7 @@ describe('verifyAnchor', () => {
       const r = await verify(value, proofFile(batch, value))
       expect(r.reasons).toEqual([])
       expect(r.valid).toBe(true)
-      expect(r.checks).toEqual({ proofIsForHash: true, batchExists: true, contractVerifies: true, rootMatchesL1: true })
+      expect(r.checks).toEqual({ proofIsForHash: true, receiptIsForThisL1: null, batchExists: true, contractVerifies: true, rootMatchesL1: true })
       expect(r.warnings).toEqual([])
     }
     const r = await verify(valuesA[0], proofFile(batch, valuesA[0]))

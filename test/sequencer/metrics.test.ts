@@ -85,6 +85,7 @@ describe('GET /metrics', () => {
     expect(value(s, 'airollup_process_resident_memory_bytes')).toBeGreaterThan(0)
     expect(value(s, 'airollup_head_block_number', { head: 'unsafe' })).toBe(t.node.chain.headNumber)
     expect(value(s, 'airollup_anchoring_queue_hashes')).toBe(0)
+    expect(value(s, 'airollup_anchoring_aggregate_pending_hashes')).toBe(0)
     expect(s.text).not.toContain('airollup_batcher_')
     expect(s.text).not.toContain('airollup_deposits_')
   })

@@ -27,7 +27,7 @@ describe("the node's services", () => {
     const t = await startTestNode()
     try {
       const health = t.node.health()
-      expect(health.map((h) => h.name)).toEqual(['calls', 'rpc', 'anchoring', 'sequencer'])
+      expect(health.map((h) => h.name)).toEqual(['calls', 'rpc', 'anchoring', 'aggregation', 'sequencer'])
       expect(health.every((h) => h.ok)).toBe(true)
       expect(health.find((h) => h.name === 'rpc')?.detail).toBe(t.url)
     } finally {
