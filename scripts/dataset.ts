@@ -165,11 +165,15 @@ async function l2ChainId(rpc: string): Promise<number> {
 /**
  * The root's anchor proof, as the node returns it once the root's batch is on L1: the one place
  * that knows how a dataset root is anchored. `onchain`: DatasetRegistry.register already anchored
- * it through DataAnchor, so this polls `GET /v1/anchors/{root}` until posted. `aggregate` (the
- * root in a round of aggregated anchoring) is not supported by this node yet.
+ * it through DataAnchor, so this polls `GET /v1/anchors/{root}` until posted. `aggregate` is
+ * refused: the registration itself puts the root in the chain's data (one hash per version), so an
+ * aggregation round would add a second proof of the same root and save nothing; aggregated
+ * anchoring (`POST /v1/anchors` with `"mode": "aggregate"`) is for volumes of separate hashes.
  */
 export async function rootAnchorProof(p: { rpc: string; root: Hex; mode: AnchorMode; timeoutMs: number; onPoll?: (status: AnchorStatus | null) => void; onRetry?: (error: Error) => void }): Promise<AnchorStatus> {
-  if (p.mode === 'aggregate') throw new UsageError('--mode aggregate is not supported by this node yet (POST /v1/anchors takes no "mode"); use --mode onchain')
+  if (p.mode === 'aggregate') {
+    throw new UsageError('--mode aggregate is not offered for datasets: DatasetRegistry.register anchors the version\'s root in the chain\'s data itself (one hash per version), so a round would only add a second proof of it; the items\' proofs are the receipt folder. Aggregated anchoring (POST /v1/anchors, "mode": "aggregate") is for volumes of separate hashes')
+  }
   // A request that fails outright (the node restarting, a kept-alive connection it closed) is
   // retried until the deadline; an answer of the API's (4xx, 5xx) is not.
   const deadline = Date.now() + p.timeoutMs

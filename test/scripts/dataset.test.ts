@@ -241,7 +241,7 @@ describe('anchor', () => {
   it('refuses --mode aggregate clearly while the node does not support it, and an existing --out', async () => {
     const agg = await run('anchor', files, '--name', 'x', '--mode', 'aggregate', ...l2())
     expect(agg.code).toBe(2)
-    expect(agg.err).toMatch(/^error: --mode aggregate is not supported by this node yet/)
+    expect(agg.err).toMatch(/^error: --mode aggregate is not offered for datasets: DatasetRegistry.register anchors/)
     const exists = await run('anchor', csv, '--name', 'x', '--out', filesReceipt.dir, ...l2())
     expect(exists.code).toBe(2)
     expect(exists.err).toBe(`error: ${filesReceipt.dir} already exists: choose another --out (receipts are never overwritten)`)
