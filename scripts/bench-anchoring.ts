@@ -28,9 +28,8 @@ import { performance } from 'node:perf_hooks'
 import solc from 'solc'
 import { createPublicClient, createWalletClient, http, keccak256, toHex, type Abi, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { writeDeployments } from '../batcher/deployments.ts'
-import { ANVIL_PRIVATE_KEYS, startAnvil } from './lib/anvil.ts'
-import { deployL1 } from './lib/deploy-l1.ts'
+import { ANVIL_PRIVATE_KEYS } from './lib/anvil.ts'
+import { startRollupL1 } from './lib/rollup-l1.ts'
 import { devAccounts } from '../sequencer/chain/dev-accounts.ts'
 import { cleanup, freePort, machine, median, OUR_MAIN, parseFlags, percentile, positiveInt, rpc, runMain, sleep, spawnNode, waitReady } from './lib/load.ts'
 import { progress } from './lib/progress.ts'
@@ -89,17 +88,12 @@ async function main(): Promise<void> {
   })
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-anchoring-'))
   cleanup.tempDirs.add(dir)
-  const anvil = await startAnvil({ silent: true, logFile: path.join(dir, 'anvil.log') })
-  cleanup.closers.add(() => anvil.stop())
-  const batcherKey = ANVIL_PRIVATE_KEYS[1]
-  const deployments = await deployL1({ rpcUrl: anvil.url, privateKey: ANVIL_PRIVATE_KEYS[0], sequencer: privateKeyToAccount(batcherKey).address, challengeWindowSeconds: 60 })
-  const deploymentsPath = path.join(dir, 'deployments.json')
-  writeDeployments(deploymentsPath, deployments)
+  const l1 = await startRollupL1(dir)
 
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const args = ['--import', 'tsx', OUR_MAIN, '--data-dir', path.join(dir, 'l2'), '--port', String(port), '--block-time', '1000', '--log-level', process.env.BENCH_LOG ?? 'error',
-    '--l1-rpc', anvil.url, '--deployments', deploymentsPath, '--batcher-key', batcherKey, '--l1-confirmations', '1', '--batch-max-age', '1000', '--data-availability', da, '--anchor-api-keys', API_KEY]
+    ...l1.nodeArgs, '--batch-max-age', '1000', '--data-availability', da, '--anchor-api-keys', API_KEY]
   const { child, tail } = spawnNode('our node', args)
   await waitReady('our node', url, child, tail)
 
@@ -116,7 +110,7 @@ async function main(): Promise<void> {
         `eth_call median ${median(r.callMs).toFixed(1)} ms p95 ${percentile(r.callMs, 95).toFixed(1)} ms (${r.callMs.length} calls)`,
     )
   }
-  const direct = await directL1GasPerHash(anvil.url)
+  const direct = await directL1GasPerHash(l1.l1Url)
   const ours = median(results.map((r) => r.l1GasPerHash))
   const calls = results.flatMap((r) => r.callMs)
   const what = mode === 'aggregate' ? 'one root per round in the batch data, one anchor root per batch' : `batch data in ${da} + one root per batch`

@@ -16,10 +16,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { privateKeyToAccount } from 'viem/accounts'
-import { writeDeployments } from '../batcher/deployments.ts'
-import { ANVIL_PRIVATE_KEYS, startAnvil } from './lib/anvil.ts'
-import { deployL1 } from './lib/deploy-l1.ts'
+import { startRollupL1 } from './lib/rollup-l1.ts'
 import { cleanup, freePort, machine, median, OUR_MAIN, parseFlags, positiveInt, runMain, spawnNode, waitReady } from './lib/load.ts'
 import { datasetTree, readDataset } from './lib/datasets.ts'
 import { anchorDataset, DEV_KEY, diffReceipts, verifyItem } from './dataset.ts'
@@ -48,16 +45,11 @@ async function main(): Promise<void> {
   })
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-dataset-'))
   cleanup.tempDirs.add(dir)
-  const anvil = await startAnvil({ silent: true, logFile: path.join(dir, 'anvil.log') })
-  cleanup.closers.add(() => anvil.stop())
-  const batcherKey = ANVIL_PRIVATE_KEYS[1]
-  const deployments = await deployL1({ rpcUrl: anvil.url, privateKey: ANVIL_PRIVATE_KEYS[0], sequencer: privateKeyToAccount(batcherKey).address, challengeWindowSeconds: 60 })
-  const deploymentsPath = path.join(dir, 'deployments.json')
-  writeDeployments(deploymentsPath, deployments)
+  const l1 = await startRollupL1(dir)
   const port = await freePort()
   const rpc = `http://127.0.0.1:${port}`
   const args = ['--import', 'tsx', OUR_MAIN, '--data-dir', path.join(dir, 'l2'), '--port', String(port), '--block-time', '1000', '--log-level', process.env.BENCH_LOG ?? 'error',
-    '--l1-rpc', anvil.url, '--deployments', deploymentsPath, '--batcher-key', batcherKey, '--l1-confirmations', '1', '--batch-max-age', '1000']
+    ...l1.nodeArgs, '--batch-max-age', '1000']
   const { child, tail } = spawnNode('our node', args)
   await waitReady('our node', rpc, child, tail)
 
@@ -86,7 +78,7 @@ async function main(): Promise<void> {
     const [, csvAnchor] = await timed(() => anchorDataset({ ...common, source: csv, name: `bench csv ${run}`, previous: 0, header: true, out: csvOut }).catch(failWithTail))
     const [, dirHash] = await timed(async () => datasetTree((await readDataset(tree)).items).root)
     const [, dirAnchor] = await timed(() => anchorDataset({ ...common, source: tree, name: `bench files ${run}`, previous: 0, out: path.join(dir, `run${run}-files.receipt`) }).catch(failWithTail))
-    const [verified, verify] = await timed(() => verifyItem({ item: csv, receipt: csvOut, row: Math.floor(rows / 2), l1: anvil.url, deployments: deploymentsPath, requireFinal: false }))
+    const [verified, verify] = await timed(() => verifyItem({ item: csv, receipt: csvOut, row: Math.floor(rows / 2), l1: l1.l1Url, deployments: l1.deploymentsPath, requireFinal: false }))
     if (!verified.valid) throw new Error(`verify failed: ${verified.reasons.join('; ')}`)
     let diff: number | undefined
     if (previousReceipt !== undefined) {

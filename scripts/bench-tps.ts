@@ -42,18 +42,17 @@
  * - --l1 gives our node an Anvil L1 with the rollup's contracts and its batcher (blobs), and after
  *   each run waits until every block of it is posted, printing the batches and L1 transactions:
  *   the largest block goes to L1 as any other (in a channel of as many frames as it needs).
- * - --rss-txs N sends N more ETH transfers to a fresh instance of our node, in chunks of 20k, and
- *   prints its resident memory (VmRSS) at start, after every chunk and at the end.
+ * - --rss-txs N sends N more ETH transfers to a fresh instance of our node, in chunks of 20k at
+ *   RSS_RATE (1,250 tx/s: under half the gas limit, so the base fee stays at its floor), and prints
+ *   its resident memory (VmRSS) at start, after every chunk and at the end.
  */
 import { existsSync, mkdtempSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { encodeDeployData, encodeFunctionData, keccak256, toHex, type Abi, type Address, type Hex } from 'viem'
-import { privateKeyToAccount } from 'viem/accounts'
-import { writeDeployments } from '../batcher/deployments.ts'
-import { ANVIL_PRIVATE_KEYS, startAnvil } from './lib/anvil.ts'
-import { deployL1 } from './lib/deploy-l1.ts'
+import { startAnvil } from './lib/anvil.ts'
+import { startRollupL1 } from './lib/rollup-l1.ts'
 import {
   BLOCK_TIME_MS,
   CLIENTS,
@@ -78,6 +77,9 @@ import {
   SENDER_COUNT,
   signTx,
   sleep,
+  sendAll,
+  waitMined,
+  type Batch,
   spawnNode,
   startOurNode,
   stopNode,
@@ -95,6 +97,13 @@ import {
 
 const BLOCK_GAS_LIMIT = 60_000_000n
 const RSS_CHUNK = 20_000
+/**
+ * The memory phase's sending rate: under half the gas limit's worth of transfers per block
+ * (60M / 21,000 / 2 = 1,428), so the base fee stays at its floor. Full blocks raise it 12.5% per
+ * block (EIP-1559): at full speed it passes the pre-signed 1,000 gwei fee cap after about 60 blocks
+ * and every later transfer waits in the pool, on any EIP-1559 chain.
+ */
+const RSS_RATE = 1_250
 const ERC20_GAS = 60_000n
 const DEPLOY_GAS = 5_000_000n
 const TOKEN_ARTIFACT = path.join(ROOT, 'artifacts/contracts/examples/ExampleToken.sol/ExampleToken.json')
@@ -198,17 +207,12 @@ async function startAnvilNode(): Promise<RunningNode<'anvil'>> {
 }
 
 /** Our node, with a hint if it does not exist; with `l1`, an Anvil L1 and the batcher posting to it. */
-async function startOurs(dataDir: string, l1 = false): Promise<RunningNode<'ours'>> {
+async function startOurs(dataDir: string, withL1 = false): Promise<RunningNode<'ours'>> {
   if (!existsSync(OUR_MAIN)) throw new Error(`our node is missing: ${OUR_MAIN} does not exist (use --only hardhat meanwhile)`)
-  if (!l1) return startOurNode(dataDir)
-  const anvil = await startAnvil({ silent: true, logFile: path.join(dataDir, '..', 'anvil.log') })
-  cleanup.closers.add(() => anvil.stop())
-  const batcherKey = ANVIL_PRIVATE_KEYS[1]
-  const deployments = await deployL1({ rpcUrl: anvil.url, privateKey: ANVIL_PRIVATE_KEYS[0], sequencer: privateKeyToAccount(batcherKey).address, challengeWindowSeconds: 60 })
-  const deploymentsPath = path.join(dataDir, '..', 'deployments.json')
-  writeDeployments(deploymentsPath, deployments)
-  console.log(`ours: L1 Anvil at ${anvil.url}, RollupAnchor ${deployments.rollupAnchor}; the batcher posts blobs`)
-  return startOurNode(dataDir, ['--l1-rpc', anvil.url, '--deployments', deploymentsPath, '--batcher-key', batcherKey, '--l1-confirmations', '1', '--batch-max-age', '2000', '--data-availability', 'blobs'])
+  if (!withL1) return startOurNode(dataDir)
+  const l1 = await startRollupL1(path.join(dataDir, '..'))
+  console.log(`ours: L1 Anvil at ${l1.l1Url}, RollupAnchor ${l1.rollupAnchor}; the batcher posts blobs`)
+  return startOurNode(dataDir, [...l1.nodeArgs, '--batch-max-age', '2000', '--data-availability', 'blobs'])
 }
 
 /** The block with the most transactions among from..to. */
@@ -396,19 +400,37 @@ async function measureLatency(node: RunningNode<NodeName>, workload: Workload, s
 
 /** N ETH transfers to a fresh instance of our node in chunks; prints VmRSS as it goes. */
 async function benchRss(node: RunningNode, total: number, senders: Sender[], recipients: Address[]): Promise<void> {
-  console.log(`\nMemory: ${total} ETH transfers to our node (pid ${node.pid}), chunks of ${RSS_CHUNK}`)
+  console.log(`\nMemory: ${total} ETH transfers to our node (pid ${node.pid}), chunks of ${RSS_CHUNK} sent at ${RSS_RATE} tx/s`)
   console.log(pad(['txs sent', 'RSS MB', 'chunk TPS', 'rejected'], [10, 10, 10, 10]))
   console.log(pad(['0', fmtMb(rssMb(node.pid)), '-', '-'], [10, 10, 10, 10]))
   for (let done = 0; done < total; ) {
     const count = Math.min(RSS_CHUNK, total - done)
     const start = await nonces(node.url, senders)
     const batch = presign(node.chainId, senders, start, count, (i) => ({ to: recipients[i], value: 1n, gas: ETH_GAS }))
-    const result = await measure(node.url, senders, start, batch)
+    const result = await measurePaced(node.url, senders, start, batch, RSS_RATE)
     done += count
     const note = result.complete ? '' : ' INCOMPLETE'
     console.log(pad([String(done), fmtMb(rssMb(node.pid)), result.tps.toFixed(0), String(result.rejected) + note], [10, 10, 10, 10]))
     if (!result.complete) break
   }
+}
+
+/** As load.ts's measure, but sending `rate` transactions per second (one burst a second). */
+async function measurePaced(url: string, senders: Sender[], startNonces: number[], batch: Batch, rate: number): Promise<Measured> {
+  const startedAt = performance.now()
+  let rejected = 0
+  const errors: string[] = []
+  for (let i = 0; i < batch.raw.length; i += rate) {
+    const second = performance.now()
+    const sent = await sendAll(url, batch.raw.slice(i, i + rate))
+    rejected += sent.rejected
+    errors.push(...sent.errors.slice(0, 5 - errors.length))
+    await sleep(Math.max(0, 1000 - (performance.now() - second)))
+  }
+  const sentAt = performance.now()
+  const mined = await waitMined(url, senders, startNonces, batch.finalNonces)
+  const seconds = (mined.endedAt - startedAt) / 1000
+  return { txs: batch.raw.length, mined: mined.mined, seconds, tps: mined.mined / seconds, acksPerSecond: (batch.raw.length - rejected) / ((sentAt - startedAt) / 1000), rejected, complete: mined.complete, errors }
 }
 
 // ---------------------------------------------------------------------------------------------
