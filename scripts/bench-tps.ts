@@ -422,7 +422,7 @@ async function measurePaced(url: string, senders: Sender[], startNonces: number[
   const errors: string[] = []
   for (let i = 0; i < batch.raw.length; i += rate) {
     const second = performance.now()
-    const sent = await sendAll(url, batch.raw.slice(i, i + rate))
+    const sent = await sendAll(url, batch.raw.slice(i, i + rate), { quiet: true })
     rejected += sent.rejected
     errors.push(...sent.errors.slice(0, 5 - errors.length))
     await sleep(Math.max(0, 1000 - (performance.now() - second)))

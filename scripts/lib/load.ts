@@ -451,13 +451,13 @@ interface SendResult {
   errors: string[]
 }
 
-/** CLIENTS async workers share one queue; each sends eth_sendRawTransaction one at a time. */
-export async function sendAll(url: string, raw: Hex[]): Promise<SendResult> {
+/** CLIENTS async workers share one queue; each sends eth_sendRawTransaction one at a time. `quiet`: no progress line (a caller sending many small batches). */
+export async function sendAll(url: string, raw: Hex[], opts: { quiet?: boolean } = {}): Promise<SendResult> {
   let next = 0
   let answered = 0
   let rejected = 0
   const errors: string[] = []
-  const shown = progress('sent', { total: raw.length }) // on stderr: "sent 6,000/10,000 (3.1 s)"
+  const shown = progress('sent', { total: raw.length, quiet: opts.quiet }) // on stderr: "sent 6,000/10,000 (3.1 s)"
   const worker = async () => {
     while (next < raw.length) {
       const tx = raw[next++]
