@@ -6,7 +6,9 @@ const { parentPort } = require('node:worker_threads')
 const secp256k1 = require('secp256k1')
 
 const REQUEST_BYTES = 97 // recovery.ts REQUEST_BYTES
-parentPort.on('message', ({ id, data }) => {
+parentPort.on('message', (msg) => {
+  if (msg === 'close') return parentPort.close() // the thread ends once this handler returns (recovery.ts close)
+  const { id, data } = msg
   const count = data.length / REQUEST_BYTES
   const keys = new Uint8Array(count * 64)
   const failed = new Uint8Array(count)

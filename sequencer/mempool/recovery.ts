@@ -65,11 +65,10 @@ export class WorkerRecovery implements SenderRecovery {
   /** Batches sent to a worker, and recoveries done on this thread because none was ready (stats). */
   readonly stats = { batches: 0, onWorker: 0, inline: 0, restarts: 0 }
 
-  constructor() {
-    this.spawn()
-  }
-
   recover(msgHash: Uint8Array, sig: Uint8Array, recId: number): Promise<Uint8Array> {
+    // started on the first recovery: a node that is started and stopped without traffic (tests,
+    // tools) never starts one, and never stops one in the middle of loading its native addon
+    if (this.worker === undefined && !this.closed) this.spawn()
     if (this.closed || !this.ready) {
       this.stats.inline++
       return inlineRecovery.recover(msgHash, sig, recId)
@@ -84,13 +83,24 @@ export class WorkerRecovery implements SenderRecovery {
     })
   }
 
+  /**
+   * Stops the thread by asking it to close its port, never by terminate(): a thread terminated
+   * while it loads or runs the native secp256k1 addon can abort the whole process (an uncaught
+   * C++ exception of node-addon-api). Whatever is queued or in flight is recovered here first.
+   */
   async close(): Promise<void> {
     this.closed = true
     const worker = this.worker
     this.worker = undefined
     this.flush()
     this.failOver()
-    await worker?.terminate()
+    if (worker === undefined) return
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
+    worker.postMessage('close')
+    // a thread that does not end within 10 s (never seen) is terminated after all
+    const timer = setTimeout(() => void worker.terminate(), 10_000)
+    await exited
+    clearTimeout(timer)
   }
 
   private flush(): void {
