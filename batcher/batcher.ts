@@ -432,7 +432,10 @@ export class Batcher {
    * from which safe and finalized are counted. Returns true once the mirror has every L1 batch.
    */
   private async syncBatches(l1Block: number): Promise<boolean> {
-    const count = Number(await this.read('batchCount'))
+    // counted as of l1Block, not 'latest': a dispute resolved after l1Block was read would shrink
+    // the count while its BatchesDeleted event lay beyond the range checkDeletion searches, and
+    // the batcher would take the deletion for a reorg and re-post the judged batches
+    const count = Number(await this.read('batchCount', undefined, l1Block))
     let last = this.ledger.lastBatch()
     if (last !== undefined && last.batchIndex >= count) {
       await this.checkDeletion(count, l1Block)
@@ -946,8 +949,10 @@ export class Batcher {
     }
   }
 
-  private read<const F extends 'batchCount' | 'lastBlock' | 'getBatch' | 'SEQUENCER_ROLE' | 'hasRole' | 'isFinal' | 'channel' | 'channelTimeout'>(functionName: F, args?: readonly unknown[]) {
-    return this.l1.readContract({ address: this.config.rollupAnchor, abi: rollupAnchorAbi, functionName, args } as never) as Promise<ReadResult<F>>
+  /** A RollupAnchor view, at the latest L1 block unless `atBlock` is given. */
+  private read<const F extends 'batchCount' | 'lastBlock' | 'getBatch' | 'SEQUENCER_ROLE' | 'hasRole' | 'isFinal' | 'channel' | 'channelTimeout'>(functionName: F, args?: readonly unknown[], atBlock?: number) {
+    const blockNumber = atBlock === undefined ? undefined : BigInt(atBlock)
+    return this.l1.readContract({ address: this.config.rollupAnchor, abi: rollupAnchorAbi, functionName, args, blockNumber } as never) as Promise<ReadResult<F>>
   }
 }
 
