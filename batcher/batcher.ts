@@ -270,6 +270,8 @@ const INFLIGHT_KEY = 'batcher.inflight'
 const CHANNEL_KEY = 'batcher.channel'
 const SYNC_BATCHES_PER_STEP = 200
 const MAX_ATTEMPTS_KEPT = 6
+/** After sending a batch transaction, its receipt is looked for this soon once, then every poll. */
+const FIRST_RECEIPT_CHECK_MS = 200
 
 export class Batcher {
   private readonly l1: PublicClient
@@ -596,7 +598,10 @@ export class Batcher {
     }
     const ageMs = Date.now() - Number(blocks[0].timestamp) * 1000
     let data = encodeBatch(blocks, compression)
-    if (!full && data.length < maxBatchBytes && ageMs < maxBatchAgeMs) return undefined
+    if (!full && data.length < maxBatchBytes && ageMs < maxBatchAgeMs) {
+      this.loop.wakeIn(maxBatchAgeMs - ageMs) // due by age then, not at the next poll
+      return undefined
+    }
     while (data.length > maxBatchBytes && blocks.length > 1) {
       // shrink in proportion to the excess, by at least one block (a single block too big for
       // the limit goes alone: a block cannot be split across batches, but its channel can take
@@ -772,6 +777,8 @@ export class Batcher {
     })
     await this.broadcast(attempt.raw)
     this.crashAt?.('sent', at)
+    // an L1 that mines at once (a dev chain, an instant-finality L2) has the receipt already
+    this.loop.wakeIn(FIRST_RECEIPT_CHECK_MS)
   }
 
   /** The RollupAnchor call (and blobs) carrying frames first..first+count-1 of a channel. */

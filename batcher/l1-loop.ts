@@ -81,6 +81,8 @@ export class L1Loop {
   private wake: (() => void) | undefined
   private failures = 0
   private soon = false
+  /** Set by the step: the next one is due this many ms after it (sooner than pollIntervalMs). */
+  private dueIn: number | undefined
   private reachable: boolean | null = null
   private lastSuccessAt: number | null = null
   private startedAt = 0
@@ -132,6 +134,14 @@ export class L1Loop {
     this.wake?.()
   }
 
+  /**
+   * The next step is due `ms` after this one at the latest: something the step is waiting for
+   * (a batch's age, a transaction just sent) is expected before the regular poll.
+   */
+  wakeIn(ms: number): void {
+    this.dueIn = Math.max(0, Math.min(ms, this.dueIn ?? ms))
+  }
+
   /** Records an error that did not fail the step (a reverted transaction the step dealt with). */
   noteError(message: string): void {
     this.lastError = { message, at: Date.now() }
@@ -142,6 +152,7 @@ export class L1Loop {
     while (this.running) {
       let delay = pollIntervalMs
       this.soon = false
+      this.dueIn = undefined
       try {
         await this.opts.step()
         if (this.failures > 0) log.info(`${name}: L1 reachable again after ${this.failures} failed attempts`, { event: 'l1_reachable', service: name, failures: this.failures })
@@ -150,6 +161,7 @@ export class L1Loop {
         this.lastSuccessAt = Date.now()
         this.lastWarnAt = null
         if (this.soon) delay = 0
+        else if (this.dueIn !== undefined) delay = Math.min(delay, this.dueIn)
       } catch (err) {
         if (this.opts.isAbort?.(err) === true) {
           this.running = false

@@ -259,7 +259,9 @@ export async function freePort(): Promise<number> {
  * its output are kept for error messages.
  */
 export function spawnNode(name: string, args: string[]): { child: ChildProcess; tail: () => string } {
-  const child = spawn(process.execPath, args, {
+  // BENCH_NODE_FLAGS passes V8/Node flags to the child, e.g. "--cpu-prof --cpu-prof-dir=.prof" to profile it
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')
+  const child = spawn(process.execPath, [...flags, ...args], {
     cwd: ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -273,6 +275,12 @@ export function spawnNode(name: string, args: string[]): { child: ChildProcess; 
   }
   child.stdout!.on('data', keep)
   child.stderr!.on('data', keep)
+  // BENCH_NODE_LOG=<file> appends the child's output there as well
+  if (process.env.BENCH_NODE_LOG) {
+    const log = createWriteStream(process.env.BENCH_NODE_LOG, { flags: 'a' })
+    child.stdout!.pipe(log)
+    child.stderr!.pipe(log)
+  }
   return { child, tail: () => `--- last output of ${name} ---\n${out.trim() || '(none)'}\n---` }
 }
 
@@ -296,17 +304,10 @@ export async function waitReady(name: string, url: string, child: ChildProcess, 
 export async function startOurNode(dataDir: string, extraArgs: string[] = []): Promise<RunningNode<'ours'>> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}/`
-  // BENCH_NODE_FLAGS passes V8/Node flags to our node, e.g. "--cpu-prof --cpu-prof-dir=.prof" to profile it
-  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')
-  // BENCH_NODE_LOG=<file> runs it at log level info and appends its output there (one line per sealed block)
+  // BENCH_NODE_LOG=<file> (spawnNode) runs it at log level info: one line per sealed block in that file
   const logFile = process.env.BENCH_NODE_LOG
-  const args = [...flags, '--import', 'tsx', OUR_MAIN, '--data-dir', dataDir, '--port', String(port), '--block-time', String(BLOCK_TIME_MS), '--log-level', logFile ? 'info' : 'error', ...extraArgs]
+  const args = ['--import', 'tsx', OUR_MAIN, '--data-dir', dataDir, '--port', String(port), '--block-time', String(BLOCK_TIME_MS), '--log-level', logFile ? 'info' : 'error', ...extraArgs]
   const { child, tail } = spawnNode('our node', args)
-  if (logFile) {
-    const out = createWriteStream(logFile, { flags: 'a' })
-    child.stdout!.pipe(out)
-    child.stderr!.pipe(out)
-  }
   const chainId = await waitReady('our node', url, child, tail)
   return { name: 'ours', url, pid: child.pid!, chainId }
 }

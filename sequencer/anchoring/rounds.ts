@@ -300,27 +300,41 @@ export class AnchorAggregator {
   }
 
   private async close(): Promise<RoundRow | undefined> {
+    const started = performance.now()
     const last = this.store.lastRound()
     const afterSeq = last?.lastSeq ?? 0
     const { values, count, lastSeq } = this.store.pending(afterSeq, this.opts.maxPerRound)
     if (count === 0) return undefined
+    const read = performance.now()
     const tree = await this.buildTree(values)
+    const built = performance.now()
     const round: RoundRow = { round: (last?.round ?? 0) + 1, lastSeq, size: count, root: tree.root, closedAt: Date.now() }
     this.store.putRound(round, tree, () => this.roots.submitFirst(round.root), afterSeq)
     this.pendingCount = this.store.pendingCount()
-    this.log.debug(`anchoring: round ${round.round} of ${count} hashes, root ${bytesToHex(round.root)} queued`)
+    const ms = (a: number, b: number) => Math.round(b - a)
+    this.log.debug(
+      `anchoring: round ${round.round} of ${count} hashes, root ${bytesToHex(round.root)} queued ` +
+        `(read ${ms(started, read)} ms, tree ${ms(read, built)} ms, stored ${ms(built, performance.now())} ms)`,
+    )
     this.onRound()
     return round
   }
 
+  /**
+   * Closes a round `ms` from now, then the next on a fixed cadence: `roundMs` after the previous
+   * close began, not after it ended, so that building a big round's tree (a second or more under
+   * load) does not stretch the rounds; one that took longer than `roundMs` is followed at once.
+   */
   private schedule(ms: number): void {
     if (this.stopped) return
     this.timer = setTimeout(() => {
+      const started = performance.now()
+      const next = () => Math.max(0, started + this.opts.roundMs - performance.now())
       void this.closeRound().then(
         () => {
           this.lastError = undefined
           // a backlog larger than a round: the next round starts now
-          this.schedule(this.pendingCount > 0 && this.pendingCount >= this.opts.maxPerRound ? 0 : this.opts.roundMs)
+          this.schedule(this.pendingCount > 0 && this.pendingCount >= this.opts.maxPerRound ? 0 : next())
         },
         (err: Error) => {
           this.lastError = err.message
