@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { bytesToHex, type Hex } from 'viem'
 import { createAnchorClient, parseAnchorProof, verifyAnchor, InvalidArgumentError, type AnchorReceipt, type AnchorStatus } from '@ai-rollup/sdk'
 import { DEV_ANCHOR_API_KEY } from '../../sequencer/config.ts'
@@ -18,7 +18,7 @@ import { AnchorStore } from '../../sequencer/anchoring/store.ts'
 import { AnchorQueue } from '../../sequencer/anchoring/queue.ts'
 import { AnchorAggregator, RoundStore } from '../../sequencer/anchoring/rounds.ts'
 import { createLogger } from '../../sequencer/log.ts'
-import { leafHash, processProof } from '../../batcher/merkle.ts'
+import { FlatTree, leafHash, processProof } from '../../batcher/merkle.ts'
 import { main as verifyCli } from '../../scripts/verify-anchor.ts'
 import { doc } from '../helpers/anchoring.ts'
 import { spawnNode, startTestNode, tempDir, type TestNode } from '../helpers/node.ts'
@@ -132,6 +132,34 @@ describe('aggregate mode: a crash between a round\'s tree and its commit', () =>
       const second = (await again.closeRound())!
       expect(anchorStore.anchorQueueNext(10).map((h) => bytesToHex(h))).toEqual([bytesToHex(round.root), bytesToHex(second.root), doc('single')])
     } finally {
+      store.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('aggregate mode: the round cadence', () => {
+  it('closes rounds roundMs apart even when building a tree takes most of a round (fixed cadence, no drift)', async () => {
+    vi.useFakeTimers({ now: 0, toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'performance', 'Date'] })
+    const dir = mkdtempSync(join(tmpdir(), 'rounds-'))
+    const store = new Store(join(dir, 'chain.sqlite'))
+    try {
+      const queued: number[] = []
+      const roots = { submitFirst: () => queued.push(Date.now()) }
+      // a tree that takes 600 ms of a 1,000 ms round
+      const slowTree = (values: Uint8Array) => new Promise<FlatTree>((resolve) => setTimeout(() => resolve(FlatTree.build(values)), 600))
+      const aggregator = new AnchorAggregator(new RoundStore(store), roots, { roundMs: 1_000, maxPerRound: 1_000, maxPending: 10_000 }, createLogger('silent'), () => {}, slowTree)
+      aggregator.start()
+      for (let round = 0; round < 3; round++) {
+        await aggregator.submit([Buffer.from(doc(`cadence-${round}`).slice(2), 'hex')])
+        await vi.advanceTimersByTimeAsync(1_000)
+      }
+      await vi.advanceTimersByTimeAsync(1_000)
+      await aggregator.stop()
+      // each round queued its root 600 ms after its close began, the closes 1,000 ms apart
+      expect(queued).toEqual([1_600, 2_600, 3_600])
+    } finally {
+      vi.useRealTimers()
       store.close()
       rmSync(dir, { recursive: true, force: true })
     }
