@@ -4,11 +4,13 @@
  * anchoring each hash on L1 directly (a contract that records every hash in storage and emits an
  * event, called with the same hashes in batches of 500).
  *
- *   npx tsx scripts/bench-anchoring.ts [--mode onchain|aggregate] [--hashes 50000] [--runs 3]
+ *   npx tsx scripts/bench-anchoring.ts [--mode onchain|aggregate] [--encoding json|binary] [--hashes 50000] [--runs 3]
  *
  * --mode aggregate (README "Aggregated anchoring"): the same hashes in requests of 50,000 with
  * `"mode": "aggregate"`; the node anchors one Merkle root per round (default 1 s) and each hash is
  * on L1 once the batch carrying its round's root is. "On L1" is then the last hash's receipt.
+ * --encoding binary sends the requests as raw bytes (application/octet-stream, the mode in the
+ * query) instead of JSON.
  * Both modes also sample eth_call latency (a plain value-transfer call, as a wallet's estimate
  * or simulation would make) once every 20 ms from the first request until the last hash is on L1.
  *
@@ -34,7 +36,7 @@ import { devAccounts } from '../sequencer/chain/dev-accounts.ts'
 import { cleanup, freePort, machine, median, OUR_MAIN, parseFlags, percentile, positiveInt, rpc, runMain, sleep, spawnNode, waitReady } from './lib/load.ts'
 import { progress } from './lib/progress.ts'
 
-const USAGE = `usage: npx tsx scripts/bench-anchoring.ts [--mode onchain|aggregate (default onchain)] [--hashes N (default 50000)] [--runs N (default 3)] [--data-availability calldata|blobs|auto (default calldata)]`
+const USAGE = `usage: npx tsx scripts/bench-anchoring.ts [--mode onchain|aggregate (default onchain)] [--hashes N (default 50000)] [--runs N (default 3)] [--encoding json|binary (default json)] [--data-availability calldata|blobs|auto (default calldata)]`
 /** Hashes per request: the most the API takes in each mode. */
 const REQUEST_HASHES = { onchain: 10_000, aggregate: 50_000 }
 /** eth_call samples: one every this many ms while a run's hashes are in flight. */
@@ -59,6 +61,7 @@ contract DirectAnchor {
 }`
 
 type Mode = 'onchain' | 'aggregate'
+type Encoding = 'json' | 'binary'
 
 interface RunResult {
   acceptedPerSec: number
@@ -75,6 +78,7 @@ async function main(): Promise<void> {
   let runs = 3
   let da = 'calldata'
   let mode = 'onchain' as Mode
+  let encoding = 'json' as Encoding
   parseFlags(process.argv.slice(2), USAGE, (flag, value) => {
     if (flag === '--mode') {
       const m = value()
@@ -83,6 +87,11 @@ async function main(): Promise<void> {
     } else if (flag === '--hashes') hashes = positiveInt(flag, value())
     else if (flag === '--data-availability') da = value()
     else if (flag === '--runs') runs = positiveInt(flag, value())
+    else if (flag === '--encoding') {
+      const e = value()
+      if (e !== 'json' && e !== 'binary') throw new Error(`--encoding must be json or binary, got ${e}\n${USAGE}`)
+      encoding = e
+    }
     else return false
     return true
   })
@@ -97,11 +106,11 @@ async function main(): Promise<void> {
   const { child, tail } = spawnNode('our node', args)
   await waitReady('our node', url, child, tail)
 
-  console.log(`anchoring benchmark, ${mode} mode: ${fmt(hashes)} hashes per run in requests of ${fmt(Math.min(hashes, REQUEST_HASHES[mode]))}, ${CONCURRENT_REQUESTS} at a time, ${runs} runs`)
+  console.log(`anchoring benchmark, ${mode} mode: ${fmt(hashes)} hashes per run in ${encoding} requests of ${fmt(Math.min(hashes, REQUEST_HASHES[mode]))}, ${CONCURRENT_REQUESTS} at a time, ${runs} runs`)
   console.log(machine())
   const results: RunResult[] = []
   for (let run = 0; run < runs; run++) {
-    const r = await benchRun(url, mode, run, hashes).catch((err: Error) => {
+    const r = await benchRun(url, mode, encoding, run, hashes).catch((err: Error) => {
       throw new Error(`${err.message} ${String((err as { cause?: unknown }).cause)}\n${tail()}`)
     })
     results.push(r)
@@ -122,7 +131,7 @@ async function main(): Promise<void> {
   console.log(`L1 gas per hash: rollup ${ours.toFixed(ours < 1 ? 3 : 1)} (${what}) vs direct L1 anchoring ${direct.toFixed(0)}: ${fmt(direct / ours)}× less`)
 }
 
-async function benchRun(url: string, mode: Mode, run: number, total: number): Promise<RunResult> {
+async function benchRun(url: string, mode: Mode, encoding: Encoding, run: number, total: number): Promise<RunResult> {
   const statusBefore = await rpc<any>(url, 'rollup_getBatcherStatus')
   // distinct random hashes, made without hashing (a million keccaks would cost this client seconds)
   const bytes = randomBytes(32 * total)
@@ -147,9 +156,20 @@ async function benchRun(url: string, mode: Mode, run: number, total: number): Pr
   const shown = progress(`run ${run + 1}: hashes accepted`, { total }) // on stderr
   const worker = async () => {
     while (next < requests.length) {
-      const hashes = requests[next++]
-      const body = JSON.stringify(mode === 'aggregate' ? { hashes, mode } : { hashes })
-      const res = await fetch(`${url}/v1/anchors`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` }, body })
+      const index = next++
+      const hashes = requests[index]
+      const res =
+        encoding === 'binary'
+          ? await fetch(`${url}/v1/anchors?mode=${mode}`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/octet-stream', authorization: `Bearer ${API_KEY}` },
+              body: bytes.subarray(32 * perRequest * index, 32 * (perRequest * index + hashes.length)),
+            })
+          : await fetch(`${url}/v1/anchors`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+              body: JSON.stringify(mode === 'aggregate' ? { hashes, mode } : { hashes }),
+            })
       if (res.status !== 202) throw new Error(`POST /v1/anchors answered ${res.status}: ${await res.text()}`)
       shown.update((submitted += hashes.length))
     }

@@ -12,7 +12,7 @@
  * The node is trusted for nothing: its proof is a claim that verifyAnchor checks against the L1
  * and the RollupAnchor address the caller trusts (from its deployments file).
  */
-import { concat, createPublicClient, getAddress, http, keccak256, sha256, type Address, type Hex, type PublicClient } from 'viem'
+import { concat, createPublicClient, getAddress, hexToBytes, http, keccak256, sha256, type Address, type Hex, type PublicClient } from 'viem'
 import { rollupAnchorAbi } from './abis.js'
 import { AnchorApiError, AiRollupError, errorText, InvalidArgumentError, L1Error, WaitTimeoutError } from './errors.js'
 import { DEVNET_L2_RPC_URL } from './chains.js'
@@ -131,7 +131,7 @@ export interface AnchorClientConfig {
 export function createAnchorClient(config: AnchorClientConfig = {}) {
   return {
     url: config.url ?? DEVNET_L2_RPC_URL,
-    submit: (hashes: readonly Hex[], opts: { mode?: AnchorMode } = {}) => submitAnchors(config, { hashes, ...opts }),
+    submit: (hashes: readonly Hex[], opts: { mode?: AnchorMode; encoding?: 'json' | 'binary' } = {}) => submitAnchors(config, { hashes, ...opts }),
     get: (hash: Hex) => getAnchor(config, hash),
     list: (params: ListAnchorsParameters = {}) => listAnchors(config, params),
     listAll: (params: Omit<ListAnchorsParameters, 'cursor'> = {}) => listAllAnchors(config, params),
@@ -141,17 +141,18 @@ export function createAnchorClient(config: AnchorClientConfig = {}) {
 export type AnchorClient = ReturnType<typeof createAnchorClient>
 
 /** One request to the anchoring API; a non-2xx answer other than `allow` becomes an AnchorApiError. */
-async function request<T>(config: AnchorClientConfig, method: 'GET' | 'POST', path: string, opts: { body?: unknown; auth: boolean; allow?: number }): Promise<T | undefined> {
+async function request<T>(config: AnchorClientConfig, method: 'GET' | 'POST', path: string, opts: { body?: unknown; bytes?: Uint8Array<ArrayBuffer>; auth: boolean; allow?: number }): Promise<T | undefined> {
   const url = `${(config.url ?? DEVNET_L2_RPC_URL).replace(/\/+$/, '')}${path}`
   const headers: Record<string, string> = {}
   if (opts.body !== undefined) headers['content-type'] = 'application/json'
+  if (opts.bytes !== undefined) headers['content-type'] = 'application/octet-stream'
   if (opts.auth) {
     if (config.apiKey === undefined) throw new InvalidArgumentError(`${method} ${path.split('?')[0]} needs an API key: pass apiKey`)
     headers.authorization = `Bearer ${config.apiKey}`
   }
   let res: Response
   try {
-    res = await (config.fetch ?? fetch)(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) })
+    res = await (config.fetch ?? fetch)(url, { method, headers, body: opts.bytes ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)) })
   } catch (error) {
     throw new AiRollupError(`${method} ${url} failed: ${errorText(error).replace(' (is the L1 running?)', '')}`, { cause: error })
   }
@@ -173,11 +174,23 @@ async function request<T>(config: AnchorClientConfig, method: 'GET' | 'POST', pa
 /**
  * Submits hashes for anchoring (`POST /v1/anchors`; 1 to 10,000 per call on chain, 50,000 in
  * aggregate mode). A hash already queued or anchored is accepted again without being anchored twice.
+ * `encoding: 'binary'` sends the hashes as raw bytes (`application/octet-stream`, the mode in the
+ * query): the same answer for a fraction of the work at volume.
  * @throws AnchorApiError (401 bad key, 400 malformed hash, 503 queue full).
  * @example
  * await submitAnchors({ url, apiKey: 'dev-anchor-key' }, { hashes: [sha256(toBytes('hello'))], mode: 'aggregate' })
  */
-export async function submitAnchors(config: AnchorClientConfig, params: { hashes: readonly Hex[]; mode?: AnchorMode }): Promise<SubmitAnchorsResult> {
+export async function submitAnchors(config: AnchorClientConfig, params: { hashes: readonly Hex[]; mode?: AnchorMode; encoding?: 'json' | 'binary' }): Promise<SubmitAnchorsResult> {
+  if (params.encoding === 'binary') {
+    // the hashes as raw bytes (n × 32): no hex for either side to write or parse
+    const bytes = new Uint8Array(new ArrayBuffer(32 * params.hashes.length))
+    params.hashes.forEach((hash, i) => {
+      if (!/^0x[0-9a-fA-F]{64}$/.test(hash)) throw new InvalidArgumentError(`hashes[${i}] is not a 0x-prefixed 32-byte hex string`)
+      bytes.set(hexToBytes(hash), 32 * i)
+    })
+    const query = params.mode === undefined ? '' : `?mode=${encodeURIComponent(params.mode)}`
+    return (await request<SubmitAnchorsResult>(config, 'POST', `/v1/anchors${query}`, { bytes, auth: true }))!
+  }
   const body = params.mode === undefined ? { hashes: params.hashes } : { hashes: params.hashes, mode: params.mode }
   return (await request<SubmitAnchorsResult>(config, 'POST', '/v1/anchors', { body, auth: true }))!
 }

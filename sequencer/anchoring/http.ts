@@ -4,7 +4,9 @@
  *   POST /v1/anchors        {"hashes": ["0x<32 bytes>", ...], "mode": "onchain" | "aggregate"}
  *                            (API key required; onchain, the default: 1 to 10,000 hashes, each
  *                            anchored in an L2 block; aggregate: 1 to 50,000, anchored as one
- *                            Merkle root per round, rounds.ts)
+ *                            Merkle root per round, rounds.ts); or, for volume, the same hashes
+ *                            as raw bytes: `Content-Type: application/octet-stream`, the body
+ *                            n × 32 bytes, the mode in the query (`?mode=aggregate`)
  *   GET  /v1/anchors/{hash}  status, and once posted the batch, L1 transaction, Merkle proof and
  *                            receipt (receipts.ts)
  *   GET  /v1/anchors?since=&status=&limit=&cursor=   the calling key's own submissions, newest
@@ -81,36 +83,12 @@ export function registerAnchorRoutes(app: FastifyInstance, opts: AnchorApiOption
     const keyId = authenticate(req, reply)
     if (keyId === undefined) return reply
 
-    let body: unknown
-    try {
-      body = JSON.parse(typeof req.body === 'string' ? req.body : '')
-    } catch {
-      return fail(reply, 400, 'invalid_json', 'the body must be JSON: {"hashes": ["0x<64 hex digits>", ...]}')
+    const parsed = Buffer.isBuffer(req.body) ? await parseBinary(req.body, (req.query as Record<string, unknown>)?.mode) : await parseJson(req.body)
+    if ('error' in parsed) {
+      const { status, code, message, ...extra } = parsed.error
+      return fail(reply, status, code, message, extra)
     }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return fail(reply, 400, 'invalid_body', 'the body must be an object with a "hashes" array')
-    const { hashes: list, mode = 'onchain' } = body as { hashes?: unknown; mode?: unknown }
-    if (!ANCHOR_MODES.includes(mode as AnchorMode)) return fail(reply, 400, 'invalid_mode', `"mode" must be "onchain" (the default) or "aggregate", got ${JSON.stringify(mode)?.slice(0, 40)}`)
-    if (!Array.isArray(list)) return fail(reply, 400, 'invalid_body', 'the body must be an object with a "hashes" array')
-    if (list.length === 0) return fail(reply, 400, 'no_hashes', '"hashes" is empty')
-    const max = mode === 'aggregate' ? maxAggregateHashes : maxHashes
-    if (list.length > max) return fail(reply, 400, 'too_many_hashes', `${list.length} hashes, at most ${max} per request in ${mode} mode`, { max })
-
-    // decoded into one buffer (a few hundred nanoseconds a hash: aggregate mode takes 100,000 a second)
-    const packed = Buffer.allocUnsafe(32 * list.length)
-    const hashes: Uint8Array[] = new Array(list.length)
-    const seen = new Map<string, number>()
-    for (let i = 0; i < list.length; i++) {
-      const item: unknown = list[i]
-      if (typeof item !== 'string' || !HASH_HEX.test(item)) return fail(reply, 400, 'invalid_hash', `hashes[${i}] is not a 0x-prefixed 32-byte hex string`, { index: i })
-      const lower = item.toLowerCase()
-      if (lower === ZERO_HASH) return fail(reply, 400, 'zero_hash', `hashes[${i}] is the zero hash`, { index: i })
-      const earlier = seen.get(lower)
-      if (earlier !== undefined) return fail(reply, 400, 'duplicate_hash', `hashes[${i}] repeats hashes[${earlier}]`, { index: i, duplicateOf: earlier })
-      seen.set(lower, i)
-      packed.write(lower.slice(2), 32 * i, 32, 'hex')
-      hashes[i] = packed.subarray(32 * i, 32 * i + 32)
-      if (i % VALIDATE_STEP === VALIDATE_STEP - 1) await new Promise<void>((resolve) => setImmediate(resolve))
-    }
+    const { hashes, mode } = parsed
 
     try {
       if (mode === 'aggregate') {
@@ -191,7 +169,79 @@ export function registerAnchorRoutes(app: FastifyInstance, opts: AnchorApiOption
     if (status === undefined) return fail(reply, 404, 'not_found', 'this hash was never anchored through this node')
     return reply.send(status)
   })
+
+  type Parsed = { hashes: Uint8Array[]; mode: AnchorMode } | { error: { status: number; code: string; message: string; [field: string]: unknown } }
+  const invalid = (code: string, message: string, extra: Record<string, unknown> = {}): Parsed => ({ error: { status: 400, code, message, ...extra } })
+
+  /** The mode and the hash count, checked before any hash is looked at. */
+  function checkShape(mode: unknown, count: number, where: string, empty: string): Parsed | AnchorMode {
+    if (!ANCHOR_MODES.includes(mode as AnchorMode)) return invalid('invalid_mode', `${where} must be "onchain" (the default) or "aggregate", got ${JSON.stringify(mode)?.slice(0, 40)}`)
+    if (count === 0) return invalid('no_hashes', empty)
+    const max = mode === 'aggregate' ? maxAggregateHashes : maxHashes
+    if (count > max) return invalid('too_many_hashes', `${count} hashes, at most ${max} per request in ${mode} mode`, { max })
+    return mode as AnchorMode
+  }
+
+  /** `{"hashes": ["0x…", …], "mode"}`, decoded into one buffer (a few hundred nanoseconds a hash). */
+  async function parseJson(raw: unknown): Promise<Parsed> {
+    let body: unknown
+    try {
+      body = JSON.parse(typeof raw === 'string' ? raw : '')
+    } catch {
+      return invalid('invalid_json', 'the body must be JSON: {"hashes": ["0x<64 hex digits>", ...]}')
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return invalid('invalid_body', 'the body must be an object with a "hashes" array')
+    const { hashes: list, mode = 'onchain' } = body as { hashes?: unknown; mode?: unknown }
+    if (!Array.isArray(list)) {
+      const checked = checkShape(mode, 1, '"mode"', '')
+      return typeof checked === 'object' ? checked : invalid('invalid_body', 'the body must be an object with a "hashes" array')
+    }
+    const checked = checkShape(mode, list.length, '"mode"', '"hashes" is empty')
+    if (typeof checked === 'object') return checked
+    const packed = Buffer.allocUnsafe(32 * list.length)
+    const hashes: Uint8Array[] = new Array(list.length)
+    const seen = new Map<string, number>()
+    for (let i = 0; i < list.length; i++) {
+      const item: unknown = list[i]
+      if (typeof item !== 'string' || !HASH_HEX.test(item)) return invalid('invalid_hash', `hashes[${i}] is not a 0x-prefixed 32-byte hex string`, { index: i })
+      const lower = item.toLowerCase()
+      if (lower === ZERO_HASH) return invalid('zero_hash', `hashes[${i}] is the zero hash`, { index: i })
+      const earlier = seen.get(lower)
+      if (earlier !== undefined) return invalid('duplicate_hash', `hashes[${i}] repeats hashes[${earlier}]`, { index: i, duplicateOf: earlier })
+      seen.set(lower, i)
+      packed.write(lower.slice(2), 32 * i, 32, 'hex')
+      hashes[i] = packed.subarray(32 * i, 32 * i + 32)
+      if (i % VALIDATE_STEP === VALIDATE_STEP - 1) await new Promise<void>((resolve) => setImmediate(resolve))
+    }
+    return { hashes, mode: checked }
+  }
+
+  /**
+   * `application/octet-stream`: the hashes as n × 32 raw bytes, the mode in the query. The same
+   * rules and errors as JSON (`index` counts hashes), at a fraction of the cost for both sides:
+   * no hex to write, parse or check.
+   */
+  async function parseBinary(body: Buffer, mode: unknown = 'onchain'): Promise<Parsed> {
+    if (body.length % 32 !== 0) return invalid('invalid_body', `an application/octet-stream body is n × 32 bytes (the hashes, concatenated), got ${body.length} bytes`)
+    const checked = checkShape(mode, body.length / 32, 'the "mode" query parameter', 'the body is empty')
+    if (typeof checked === 'object') return checked
+    const hashes: Uint8Array[] = new Array(body.length / 32)
+    const seen = new Map<string, number>()
+    for (let i = 0; i < hashes.length; i++) {
+      const hash = body.subarray(32 * i, 32 * i + 32)
+      const key = hash.toString('latin1')
+      if (ZERO.equals(hash)) return invalid('zero_hash', `hash ${i} is the zero hash`, { index: i })
+      const earlier = seen.get(key)
+      if (earlier !== undefined) return invalid('duplicate_hash', `hash ${i} repeats hash ${earlier}`, { index: i, duplicateOf: earlier })
+      seen.set(key, i)
+      hashes[i] = hash
+      if (i % VALIDATE_STEP === VALIDATE_STEP - 1) await new Promise<void>((resolve) => setImmediate(resolve))
+    }
+    return { hashes, mode: checked }
+  }
 }
+
+const ZERO = Buffer.alloc(32)
 
 /**
  * The API key check of every keyed route (the list, submissions, the notifications' upgrade): the

@@ -210,6 +210,8 @@ export async function buildRpcServer(opts: RpcServerOptions): Promise<FastifyIns
   // the body is parsed by the dispatcher, so bad JSON is a JSON-RPC parse error rather than an HTTP 400
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body))
+  // raw bytes for the anchoring API's binary submissions (sequencer/anchoring/http.ts)
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) => done(null, body))
 
   app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, req, reply) => {
     // a client that went away mid-request (aborted upload, reset) is not the node's error: no ERROR line, nothing to answer
@@ -233,7 +235,7 @@ export async function buildRpcServer(opts: RpcServerOptions): Promise<FastifyIns
   })
 
   app.post('/', async (req, reply) => {
-    const body = typeof req.body === 'string' ? req.body : ''
+    const body = typeof req.body === 'string' ? req.body : Buffer.isBuffer(req.body) ? req.body.toString('utf8') : ''
     const response = await dispatcher.handle(body, { client: `http:${req.ip}` })
     if (response === undefined) return reply.code(204).send()
     return reply.header('content-type', 'application/json').send(response)

@@ -90,6 +90,41 @@ describe('aggregate mode: the API', () => {
     expect((await get(t.url, hashes[19_999])).round).toEqual(status.round)
     expect((await t.rpc('anchor_getProof', [hashes[123]])).mode).toBe('aggregate')
   })
+
+  it('takes the hashes as raw bytes (application/octet-stream, the mode in the query) with the same rules, answers and errors as JSON', async () => {
+    const raw = async (bytes: Uint8Array, query = '?mode=aggregate') => {
+      const res = await fetch(`${t.url}/v1/anchors${query}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', ...KEY }, body: new Uint8Array(bytes) })
+      return { status: res.status, body: (await res.json()) as any }
+    }
+    const bin = (...names: string[]) => Buffer.concat(names.map((n) => Buffer.from(doc(n).slice(2), 'hex')))
+    const cases: [Uint8Array, string, string, RegExp][] = [
+      [bin('b1').subarray(0, 31), '?mode=aggregate', 'invalid_body', /n × 32 bytes.*got 31 bytes/],
+      [new Uint8Array(0), '?mode=aggregate', 'no_hashes', /empty/],
+      [bin('b1'), '?mode=batch', 'invalid_mode', /the "mode" query parameter must be "onchain" \(the default\) or "aggregate", got "batch"/],
+      [bin('b1', 'b2', 'b1'), '?mode=aggregate', 'duplicate_hash', /hash 2 repeats hash 0/],
+      [Buffer.concat([bin('b1'), Buffer.alloc(32)]), '?mode=aggregate', 'zero_hash', /hash 1 is the zero hash/],
+      [new Uint8Array(32 * 50_001).map((_, i) => (i % 32 === 0 ? 1 : (i >> 5) & 0xff)), '?mode=aggregate', 'too_many_hashes', /50001 hashes, at most 50000/],
+    ]
+    for (const [bytes, query, code, message] of cases) {
+      const res = await raw(bytes, query)
+      expect(res.status, code).toBe(400)
+      expect(res.body.error.code).toBe(code)
+      expect(res.body.error.message).toMatch(message)
+    }
+    expect(t.node.aggregator.find(bin('b1'))).toBeUndefined()
+    // accepted: the same answer as JSON, and the hashes are found and rounded like any other
+    expect(await raw(bin('b1', 'b2'))).toEqual({ status: 202, body: { accepted: 2, queued: 2, alreadyKnown: 0, status: 'pending', mode: 'aggregate' } })
+    const client = createAnchorClient({ url: t.url, apiKey: DEV_ANCHOR_API_KEY })
+    expect(await client.submit([doc('b2'), doc('b3')], { mode: 'aggregate', encoding: 'binary' })).toEqual({ accepted: 2, queued: 1, alreadyKnown: 1, status: 'pending', mode: 'aggregate' })
+    const status = await until(async () => ((s) => (s.round !== null ? s : undefined))(await get(t.url, doc('b3'))), 'b3 in a round')
+    expect(status).toMatchObject({ hash: doc('b3'), mode: 'aggregate' })
+    // without a mode: onchain, as with JSON
+    expect(await raw(bin('b-onchain'), '')).toEqual({ status: 202, body: { accepted: 1, queued: 1, alreadyKnown: 0, status: 'pending' } })
+    expect(t.node.aggregator.find(bin('b-onchain'))).toBeUndefined()
+    // JSON-RPC sent as application/octet-stream is still read as JSON
+    const rpc = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }) })
+    expect(((await rpc.json()) as any).result).toMatch(/^0x[0-9a-f]+$/)
+  })
 })
 
 describe('aggregate mode: a crash between a round\'s tree and its commit', () => {
