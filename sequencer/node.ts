@@ -166,6 +166,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   // the services' own tables in the same file (each declares its schema and queries)
   const anchorStore = new AnchorStore(store)
   const roundStore = new RoundStore(store)
+  cleanup.push(() => roundStore.close())
   const bridgeStore = new BridgeStore(store)
   // a batch recorded or forgotten changes the status of the hashes anchored in its blocks (notifications)
   const ledger = new SqliteBatchLedger(store, [{ batchesChanged: (first, last) => anchorStore.markBlocksChanged(first, last) }])

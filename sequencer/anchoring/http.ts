@@ -24,6 +24,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { bytesToHex } from '@ethereumjs/util'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AnchorQueueFullError, AnchorSubmissionsClosedError, MAX_HASHES_PER_CALL, parseHash } from './queue.ts'
+import { AggregationUnavailableError } from './rounds.ts'
 
 /** POST /v1/anchors's modes: each hash in the L2's data, or one root per round for many. */
 export const ANCHOR_MODES = ['onchain', 'aggregate'] as const
@@ -99,6 +100,7 @@ export function registerAnchorRoutes(app: FastifyInstance, opts: AnchorApiOption
       return reply.code(202).send({ accepted: hashes.length, queued: added, alreadyKnown: known, status: 'pending' })
     } catch (err) {
       if (err instanceof AnchorQueueFullError) return fail(reply, 503, 'queue_full', err.message, { 'retry-after': '5' })
+      if (err instanceof AggregationUnavailableError) return fail(reply, 503, 'aggregation_unavailable', err.message)
       if (err instanceof AnchorSubmissionsClosedError) return fail(reply, 403, 'not_sequencer', err.message)
       throw err
     }

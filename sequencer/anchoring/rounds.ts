@@ -9,9 +9,9 @@
  * hash to its round's root followed by the root's path in the batch's anchor tree.
  *
  * Storage, for speed: an accepted request is one row (its new hashes in one blob, in arrival
- * order), and each hash one entry of a hash-keyed index naming its request; a round takes the
- * requests after the previous round's, whole. So accepting a hash costs one index insert, and a
- * round reads a few blobs.
+ * order), and each hash one entry of a hash-keyed index naming its request (hash-index.ts: a file
+ * and a writer thread of its own); a round takes the requests after the previous round's, whole.
+ * So accepting a hash costs one index insert, off the main thread, and a round reads a few blobs.
  *
  * Exactly once, across crashes: the requests of a round are a contiguous range of `seq`, so a
  * round is one row (its last request, root and tree), and that row is written in the same sqlite
@@ -20,12 +20,23 @@
  * it, the root is queued and the queue's block writer anchors it once. Rounds are closed one at
  * a time, by this process only, so the pending range cannot change under a round being built.
  */
+import { dirname, join } from 'node:path'
 import type Database from 'better-sqlite3'
 import { bytesToHex } from '@ethereumjs/util'
 import { FlatTree, TreeNodes } from '../../batcher/index.ts'
 import type { Logger } from '../log.ts'
+import { HashIndex } from './hash-index.ts'
 import { AnchorQueueFullError } from './queue.ts'
 import type { AnchorDatabase } from './store.ts'
+
+/** The aggregated-hash index's file, next to the node's (hash-index.ts). */
+export const HASH_INDEX_FILE = 'aggregated.sqlite'
+
+/**
+ * A claim or request write failed while the node ran: submissions are refused until a restart
+ * drops the index entries of requests never recorded (hash-index.ts). HTTP 503.
+ */
+export class AggregationUnavailableError extends Error {}
 
 const SCHEMA = /* sql */ `
 -- requests accepted in aggregate mode, in arrival order (AUTOINCREMENT: seq never goes back); the
@@ -36,12 +47,6 @@ CREATE TABLE IF NOT EXISTS anchor_aggregate_requests (
   hashes      BLOB NOT NULL,
   received_at INTEGER NOT NULL
 );
-
--- every hash accepted in aggregate mode, once, with the request that added it (hence its round)
-CREATE TABLE IF NOT EXISTS anchor_aggregated (
-  hash    BLOB PRIMARY KEY,
-  request INTEGER NOT NULL
-) WITHOUT ROWID;
 
 -- one row per closed round: the requests with seq in (the previous round's last_seq, last_seq] and
 -- the root anchored on L2 for their hashes
@@ -85,13 +90,30 @@ const ROUND_COLUMNS = 'round, last_seq AS lastSeq, size, root, closed_at AS clos
 /** The aggregation's tables, on the node's sqlite connection. */
 export class RoundStore {
   private readonly stmts
+  private readonly index: HashIndex
+  /** The next request's number: requests are numbered here, before their claim in the index. */
+  private nextSeq: number
+  /** Set once a claim or a request write failed: submissions are refused until a restart. */
+  private broken: AggregationUnavailableError | undefined
+  /** Requests claimed and not yet recorded or failed (their journal entries must stay). */
+  private readonly unsettled = new Set<number>()
 
-  constructor(private readonly database: AnchorDatabase) {
+  constructor(
+    private readonly database: AnchorDatabase,
+    indexPath = join(dirname(database.db.name), HASH_INDEX_FILE),
+  ) {
     const d: Database.Database = database.db
     d.exec(SCHEMA)
+    this.index = new HashIndex(indexPath)
+    const lastRecorded = d.prepare("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'anchor_aggregate_requests'), 0)").pluck().get() as number
+    // a data directory from before the index had its own file: its entries move there, once
+    if (d.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'anchor_aggregated'").get() !== undefined) {
+      this.index.importRows(d.prepare('SELECT hash, request FROM anchor_aggregated').raw().iterate() as Iterable<[Uint8Array, number]>)
+      d.exec('DROP TABLE anchor_aggregated')
+    }
+    this.index.recover(lastRecorded)
+    this.nextSeq = lastRecorded + 1
     this.stmts = {
-      index: d.prepare('INSERT OR IGNORE INTO anchor_aggregated (hash, request) VALUES (?, ?)'),
-      nextRequest: d.prepare("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'anchor_aggregate_requests'), 0) + 1").pluck(),
       request: d.prepare('INSERT INTO anchor_aggregate_requests (seq, count, hashes, received_at) VALUES (?, ?, ?, ?)'),
       pendingCount: d.prepare('SELECT COALESCE(SUM(count), 0) FROM anchor_aggregate_requests WHERE seq > ?').pluck(),
       pending: d.prepare('SELECT seq, count, hashes FROM anchor_aggregate_requests WHERE seq > ? ORDER BY seq'),
@@ -99,25 +121,49 @@ export class RoundStore {
       lastRound: d.prepare(`SELECT ${ROUND_COLUMNS} FROM anchor_rounds ORDER BY round DESC LIMIT 1`),
       putRound: d.prepare('INSERT INTO anchor_rounds (round, last_seq, size, root, closed_at) VALUES (?, ?, ?, ?, ?)'),
       putPage: d.prepare('INSERT INTO anchor_round_nodes (round, page, nodes) VALUES (?, ?, ?)'),
-      find: d.prepare('SELECT r.seq, r.received_at AS receivedAt FROM anchor_aggregated a JOIN anchor_aggregate_requests r ON r.seq = a.request WHERE a.hash = ?'),
+      receivedAt: d.prepare('SELECT received_at FROM anchor_aggregate_requests WHERE seq = ?').pluck(),
       roundOf: d.prepare(`SELECT ${ROUND_COLUMNS} FROM anchor_rounds WHERE last_seq >= ? ORDER BY last_seq LIMIT 1`),
       page: d.prepare('SELECT nodes FROM anchor_round_nodes WHERE round = ? AND page = ?').pluck(),
     }
   }
 
   /**
-   * Records the hashes not recorded yet, in one sqlite transaction (durable when this returns):
-   * each in the hash index, the new ones together in one request row. Returns how many were new.
+   * Records the hashes not recorded yet (durable when the promise resolves): each in the hash
+   * index (one transaction on its thread), then the new ones together in one request row. Returns
+   * how many were new. Requests are recorded in the order of their calls.
+   * @throws AggregationUnavailableError once a claim or a request write failed.
    */
-  add(hashes: Uint8Array[], receivedAt: number): number {
-    const s = this.stmts
-    return this.database.transaction(() => {
-      const seq = s.nextRequest.get() as number
-      const added: Uint8Array[] = []
-      for (const h of hashes) if (s.index.run(h, seq).changes > 0) added.push(h)
-      if (added.length > 0) s.request.run(seq, added.length, Buffer.concat(added), receivedAt)
+  async add(hashes: Uint8Array[], receivedAt: number): Promise<number> {
+    if (this.broken !== undefined) throw this.broken
+    const seq = this.nextSeq++
+    this.unsettled.add(seq)
+    try {
+      // every request before the oldest unsettled one is settled: their journal entries may go
+      let settledBelow = seq
+      for (const s of this.unsettled) settledBelow = Math.min(settledBelow, s)
+      const fresh = await this.index.claim(Buffer.concat(hashes), seq, settledBelow)
+      // a request claimed after one that failed is not recorded either: recover() takes out both
+      if (this.broken !== undefined) throw this.broken
+      const added = hashes.filter((_, i) => fresh[i] === 1)
+      if (added.length > 0) this.stmts.request.run(seq, added.length, Buffer.concat(added), receivedAt)
+      this.unsettled.delete(seq)
       return added.length
-    })
+    } catch (err) {
+      this.broken ??= new AggregationUnavailableError(
+        `aggregated anchoring stopped: recording a request failed (${(err as Error).message}); submissions are refused until the node restarts`,
+      )
+      throw this.broken
+    }
+  }
+
+  /** Why submissions are refused, if they are. */
+  get unavailable(): string | undefined {
+    return this.broken?.message
+  }
+
+  /** Stops the index's thread (after the claims in flight) and closes its file. */
+  close(): Promise<void> {
+    return this.index.close()
   }
 
   /** The last closed round, if any. */
@@ -163,10 +209,12 @@ export class RoundStore {
 
   /** Where `hash` stands; undefined if it was never submitted in aggregate mode. */
   find(hash: Uint8Array): AggregatedHash | undefined {
-    const row = this.stmts.find.get(hash) as { seq: number; receivedAt: number } | undefined
-    if (row === undefined) return undefined
-    const round = this.stmts.roundOf.get(row.seq) as RoundRow | undefined
-    return { receivedAt: row.receivedAt, round: round && { ...round, tree: this.tree(round) } }
+    const seq = this.index.requestOf(hash)
+    // no row: the request is being recorded (not acknowledged yet)
+    const receivedAt = seq === undefined ? undefined : (this.stmts.receivedAt.get(seq) as number | undefined)
+    if (receivedAt === undefined) return undefined
+    const round = this.stmts.roundOf.get(seq) as RoundRow | undefined
+    return { receivedAt, round: round && { ...round, tree: this.tree(round) } }
   }
 
   /** A round's tree, read from its stored pages as nodes are asked for (the last page read is kept). */
@@ -200,12 +248,9 @@ export interface RootQueue {
 }
 
 /**
- * Most hashes stored per sqlite transaction by AnchorAggregator.submit: a whole request (the API
- * takes at most 50,000). Smaller steps would hand the event loop back more often, but each hash
- * index insert lands on a random page and a transaction writes every page it touched to the WAL
- * whole: with a million hashes stored, steps of 5,000 halved the accepted rate and made the
- * batcher's WAL checkpoints long enough to raise eth_call's p95 from 0.4 s to 1 s (README
- * "Measured figures").
+ * Most hashes recorded per claim by AnchorAggregator.submit: a whole request (the API takes at most
+ * 50,000). Each hash index insert lands on a random page and a transaction writes every page it
+ * touched to the WAL whole, so fewer, bigger transactions write less (hash-index.ts).
  */
 const SUBMIT_STEP = 50_000
 
@@ -233,11 +278,11 @@ export class AnchorAggregator {
 
   /**
    * Records the hashes not recorded yet; all durable when the promise resolves. A hash submitted
-   * again (in any round, closed or not) is known, not aggregated twice. Stored SUBMIT_STEP hashes
-   * per sqlite transaction (a request of the API is one), handing the event loop back between
-   * them; a crash in between keeps the steps already committed (submitting again is safe: those
-   * hashes come back as known).
+   * again (in any round, closed or not) is known, not aggregated twice. Recorded SUBMIT_STEP
+   * hashes at a time (a request of the API is one step); a crash in between keeps the steps
+   * already recorded (submitting again is safe: those hashes come back as known).
    * @throws AnchorQueueFullError past `maxPending` (checked once, for the whole request).
+   * @throws AggregationUnavailableError once recording a request failed (until a restart).
    */
   async submit(hashes: Uint8Array[]): Promise<{ added: number; known: number }> {
     if (this.pendingCount + hashes.length > this.opts.maxPending) {
@@ -248,8 +293,7 @@ export class AnchorAggregator {
     }
     let added = 0
     for (let i = 0; i < hashes.length; i += SUBMIT_STEP) {
-      if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve))
-      const step = this.store.add(hashes.slice(i, i + SUBMIT_STEP), Date.now())
+      const step = await this.store.add(hashes.slice(i, i + SUBMIT_STEP), Date.now())
       this.pendingCount += step
       added += step
     }
@@ -275,6 +319,8 @@ export class AnchorAggregator {
   health(): { name: string; ok: boolean; detail: string } {
     const last = this.store.lastRound()
     const rounds = last === undefined ? 'no round yet' : `last round ${last.round} (${last.size} hashes)`
+    const unavailable = this.store.unavailable
+    if (unavailable !== undefined) return { name: this.name, ok: false, detail: unavailable }
     return { name: this.name, ok: this.lastError === undefined, detail: `${this.pendingCount} hashes waiting for a round, ${rounds}${this.lastError === undefined ? '' : `; last error: ${this.lastError}`}` }
   }
 

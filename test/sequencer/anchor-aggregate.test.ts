@@ -9,14 +9,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { bytesToHex, type Hex } from 'viem'
 import { createAnchorClient, parseAnchorProof, verifyAnchor, InvalidArgumentError, type AnchorReceipt, type AnchorStatus } from '@ai-rollup/sdk'
 import { DEV_ANCHOR_API_KEY } from '../../sequencer/config.ts'
 import { Store } from '../../sequencer/store/store.ts'
 import { AnchorStore } from '../../sequencer/anchoring/store.ts'
 import { AnchorQueue } from '../../sequencer/anchoring/queue.ts'
-import { AnchorAggregator, RoundStore } from '../../sequencer/anchoring/rounds.ts'
+import { AggregationUnavailableError, AnchorAggregator, HASH_INDEX_FILE, RoundStore } from '../../sequencer/anchoring/rounds.ts'
+import { HashIndex } from '../../sequencer/anchoring/hash-index.ts'
 import { createLogger } from '../../sequencer/log.ts'
 import { FlatTree, leafHash, processProof } from '../../batcher/merkle.ts'
 import { main as verifyCli } from '../../scripts/verify-anchor.ts'
@@ -169,6 +170,83 @@ describe('aggregate mode: a crash between a round\'s tree and its commit', () =>
     } finally {
       store.close()
       rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('aggregate mode: the hash index in its own file', () => {
+  const silent = createLogger('silent')
+  const opts = { roundMs: 1_000, maxPerRound: 1_000, maxPending: 10_000 }
+  const noRoots = { submitFirst() {} }
+  const h = (name: string) => Buffer.from(doc(name).slice(2), 'hex')
+  let dir: string
+  let store: Store
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hash-index-'))
+    store = new Store(join(dir, 'chain.sqlite'))
+  })
+  afterEach(() => {
+    store.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('drops, at start, the claims of requests the node never recorded (a crash between the two commits): those hashes are new again', async () => {
+    const first = new RoundStore(store)
+    const aggregator = new AnchorAggregator(first, noRoots, opts, silent)
+    expect(await aggregator.submit([h('kept')])).toEqual({ added: 1, known: 0 })
+    await first.close()
+    // request 2 claimed in the index, and the process dies before its row is written in chain.sqlite
+    const index = new HashIndex(join(dir, HASH_INDEX_FILE))
+    expect([...(await index.claim(Buffer.concat([h('lost'), h('kept')]), 2, 2))]).toEqual([1, 0])
+    expect(index.requestOf(h('lost'))).toBe(2)
+    await index.close()
+    const again = new RoundStore(store)
+    try {
+      const restarted = new AnchorAggregator(again, noRoots, opts, silent)
+      expect(restarted.find(h('lost'))).toBeUndefined()
+      expect(restarted.find(h('kept'))).toMatchObject({ receivedAt: expect.any(Number) })
+      expect(await restarted.submit([h('lost'), h('kept')])).toEqual({ added: 1, known: 1 })
+      expect((await restarted.closeRound())!.size).toBe(2)
+    } finally {
+      await again.close()
+    }
+  })
+
+  it('moves the index of an older data directory (a table in chain.sqlite) into its file, once', async () => {
+    const first = new RoundStore(store) // creates the request table
+    await first.close()
+    store.db.prepare('INSERT INTO anchor_aggregate_requests (seq, count, hashes, received_at) VALUES (1, 1, ?, 1234)').run(h('old'))
+    store.db.exec('CREATE TABLE anchor_aggregated (hash BLOB PRIMARY KEY, request INTEGER NOT NULL) WITHOUT ROWID')
+    store.db.prepare('INSERT INTO anchor_aggregated (hash, request) VALUES (?, 1)').run(h('old'))
+    const rounds = new RoundStore(store)
+    try {
+      expect(store.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'anchor_aggregated'").get()).toBeUndefined()
+      const aggregator = new AnchorAggregator(rounds, noRoots, opts, silent)
+      expect(aggregator.find(h('old'))).toEqual({ receivedAt: 1234, round: undefined })
+      expect(await aggregator.submit([h('old'), h('new')])).toEqual({ added: 1, known: 1 })
+    } finally {
+      await rounds.close()
+    }
+  })
+
+  it('refuses submissions (503 aggregation_unavailable, health not ok) once recording a request failed, until a restart', async () => {
+    const rounds = new RoundStore(store)
+    const aggregator = new AnchorAggregator(rounds, noRoots, opts, silent)
+    try {
+      store.db.exec('ALTER TABLE anchor_aggregate_requests RENAME TO gone') // the request row cannot be written
+      await expect(aggregator.submit([h('fails')])).rejects.toThrow(AggregationUnavailableError)
+      store.db.exec('ALTER TABLE gone RENAME TO anchor_aggregate_requests')
+      await expect(aggregator.submit([h('after')])).rejects.toThrow(/submissions are refused until the node restarts/)
+      expect(aggregator.health()).toMatchObject({ ok: false, detail: expect.stringMatching(/aggregated anchoring stopped/) })
+    } finally {
+      await rounds.close()
+    }
+    // the restart: the claim of the failed request is dropped, the hash is new
+    const again = new RoundStore(store)
+    try {
+      expect(await new AnchorAggregator(again, noRoots, opts, silent).submit([h('fails')])).toEqual({ added: 1, known: 0 })
+    } finally {
+      await again.close()
     }
   })
 })
