@@ -38,6 +38,8 @@ CREATE TABLE IF NOT EXISTS claims (
 
 /** The writer thread's page cache: the index's hot pages (an entry is about 40 bytes). */
 const WRITER_CACHE_KIB = 65_536
+/** The writer's WAL is checkpointed past this many 4 kB pages (256 MB): see hash-index-worker.cjs. */
+const CHECKPOINT_PAGES = 65_536
 
 type Reply = { id: number; fresh?: Uint8Array; error?: string }
 
@@ -135,7 +137,7 @@ export class HashIndex {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(WORKER, { workerData: { path: this.path, cacheKiB: WRITER_CACHE_KIB } })
+    const worker = new Worker(WORKER, { workerData: { path: this.path, cacheKiB: WRITER_CACHE_KIB, checkpointPages: CHECKPOINT_PAGES } })
     worker.unref() // an idle index thread keeps no process alive
     worker.on('message', (reply: Reply) => {
       const waiter = this.waiting.get(reply.id)
