@@ -72,11 +72,11 @@ async function main(): Promise<void> {
       writeFileSync(path.join(sub, `item-${i}.bin`), Buffer.alloc(1024, `${run}:${i}:`))
     }
 
-    const [, csvHash] = await timed(async () => datasetTree((await readDataset(csv, { header: true })).items).root)
+    const [, csvHash] = await timed(async () => (await datasetTree(await readDataset(csv, { header: true }))).root)
     const common = { uri: '', header: false, rpc, key: DEV_KEY, mode: 'onchain' as const, timeoutMs: 120_000, progress: (l: string) => void (l.includes('retrying') && console.log(`  (${l})`)) }
     const csvOut = path.join(dir, `run${run}.csv.receipt`)
     const [, csvAnchor] = await timed(() => anchorDataset({ ...common, source: csv, name: `bench csv ${run}`, previous: 0, header: true, out: csvOut }).catch(failWithTail))
-    const [, dirHash] = await timed(async () => datasetTree((await readDataset(tree)).items).root)
+    const [, dirHash] = await timed(async () => (await datasetTree(await readDataset(tree))).root)
     const [, dirAnchor] = await timed(() => anchorDataset({ ...common, source: tree, name: `bench files ${run}`, previous: 0, out: path.join(dir, `run${run}-files.receipt`) }).catch(failWithTail))
     const [verified, verify] = await timed(() => verifyItem({ item: csv, receipt: csvOut, row: Math.floor(rows / 2), l1: l1.l1Url, deployments: l1.deploymentsPath, requireFinal: false }))
     if (!verified.valid) throw new Error(`verify failed: ${verified.reasons.join('; ')}`)
