@@ -6,7 +6,7 @@
  * tree is the batcher's (batcher/merkle.ts), which builds OpenZeppelin's StandardMerkleTree.
  */
 import { createHash, hash } from 'node:crypto'
-import { createReadStream, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs'
+import { closeSync, constants, createReadStream, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import type { Hex } from 'viem'
 import {
@@ -495,17 +495,36 @@ export function updateDatasetJson(dir: string, dataset: DatasetReceipt): void {
   renameSync(tmp, join(dir, 'dataset.json'))
 }
 
+/**
+ * A JSON document of at most `max` bytes: opened once, its size and kind from the open file (one
+ * path lookup, not a stat then a read: 100,000 item receipts read for a diff), non-blocking so
+ * that a FIFO planted in a receipt folder is refused rather than waited on.
+ */
 function readJson(path: string, max: number, what: string): unknown {
-  let stats: Stats
+  let fd: number
   try {
-    stats = statSync(path)
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     throw new DatasetInputError(code === 'ENOENT' ? `${what} is missing (${path})` : `cannot read ${path}: ${code}`)
   }
-  if (stats.size > max) throw new DatasetInputError(`${path} is ${stats.size.toLocaleString('en')} bytes, more than a ${what} can be (${max.toLocaleString('en')})`)
+  let text: string
   try {
-    return JSON.parse(readFileSync(path, 'utf8'))
+    const stats = fstatSync(fd)
+    if (!stats.isFile()) throw new DatasetInputError(`${path} is not a regular file`)
+    if (stats.size > max) throw new DatasetInputError(`${path} is ${stats.size.toLocaleString('en')} bytes, more than a ${what} can be (${max.toLocaleString('en')})`)
+    const bytes = Buffer.allocUnsafe(stats.size)
+    let got = 0
+    for (let n = 1; got < bytes.length && n > 0; got += n) n = readSync(fd, bytes, got, bytes.length - got, null)
+    text = bytes.toString('utf8', 0, got)
+  } catch (error) {
+    if (error instanceof DatasetInputError) throw error
+    throw new DatasetInputError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  } finally {
+    closeSync(fd)
+  }
+  try {
+    return JSON.parse(text)
   } catch (error) {
     throw new DatasetInputError(`${path} is not JSON: ${(error as Error).message}`)
   }

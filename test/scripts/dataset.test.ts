@@ -5,7 +5,7 @@
  * compared; and every bad input gets its error. The encoding's pure parts are checked against
  * OpenZeppelin's own StandardMerkleTree.
  */
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
@@ -459,6 +459,15 @@ describe('versions and diff', () => {
     const bad = await run('diff', filesReceipt.dir, altered)
     expect(bad.code).toBe(2)
     expect(bad.err).toBe(`error: ${itemPath} does not lead to the dataset root ${second.dataset.root}: the receipt folder was altered`)
+
+    // a FIFO in place of an item receipt is refused, not waited on
+    const fifo = join(dir, 'fifo.receipt')
+    cpSync(csvReceipt.dir, fifo, { recursive: true })
+    rmSync(join(fifo, 'items', '0.json'))
+    execFileSync('mkfifo', [join(fifo, 'items', '0.json')])
+    const piped = await run('diff', csvReceipt.dir, fifo)
+    expect(piped.code).toBe(2)
+    expect(piped.err).toBe(`error: ${join(fifo, 'items', '0.json')} is not a regular file`)
 
     // a consistent forgery (value recomputed) still fails: the values no longer make the root
     const forged = readJson<ItemReceipt>(itemPath)
