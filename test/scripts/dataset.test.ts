@@ -342,6 +342,19 @@ describe('verify', () => {
     expect(result).toMatchObject({ valid: true, datasetId: 2, item: { row: 1 }, itemInDataset: true, reasons: [], anchor: { valid: true, hash: csvReceipt.dataset.root } })
   })
 
+  it('reads a version 1 folder whatever its JSON layout: items written compact verify and diff as written', async () => {
+    const compact = join(dir, 'compact.receipt')
+    cpSync(csvReceipt.dir, compact, { recursive: true })
+    for (const name of readdirSync(join(compact, 'items'))) {
+      const path = join(compact, 'items', name)
+      writeFileSync(path, JSON.stringify(readJson(path)))
+    }
+    expect((await run('verify', csv, '--row', '3', '--receipt', compact, ...l1())).code).toBe(0)
+    const d = await run('diff', csvReceipt.dir, compact)
+    expect(d.code).toBe(0)
+    expect(d.out.split('\n')[2]).toBe('0 added, 0 removed, 0 changed, 5 unchanged')
+  })
+
   it('says INVALID (exit 1) for a tampered file, a tampered row and a changed header, naming the reason', async () => {
     const tampered = join(dir, 'tampered', 'images', 'cat.png')
     write(tampered, 'a dog')
