@@ -1,7 +1,8 @@
 /**
  * The file side of `npm run dataset` (scripts/dataset.ts): reading a dataset (a directory's files,
- * or the rows of a CSV or JSONL file) into items, streamed so that no file or row is held in
- * memory beyond its limit; the dataset's Merkle tree; and the receipt folder on disk. The
+ * or the rows of a CSV or JSONL file) into its items' digests, streamed so that no file or row is
+ * held in memory beyond its limit, nor kept once hashed (DatasetDigests: 32 bytes an item); the
+ * dataset's Merkle tree (DatasetTree); and the receipt folder on disk. The
  * encoding itself (item values, canonical JSON, limits) is the SDK's (sdk/src/datasets.ts); the
  * tree is the batcher's (batcher/merkle.ts), which builds OpenZeppelin's StandardMerkleTree.
  */
@@ -66,7 +67,7 @@ export function itemOf(d: DatasetDigests, index: number): DatasetItem {
   return d.paths === undefined ? { index, row: index, sha256 } : { index, path: d.paths[index], sha256 }
 }
 
-/** Every item (for small datasets and tests: the point of DatasetDigests is not to hold these). */
+/** Every item as an object, for the SDK's diffItems and for tests (a few hundred bytes an item: what DatasetDigests avoids). */
 export const itemsOf = (d: DatasetDigests): DatasetItem[] => Array.from({ length: d.count }, (_, i) => itemOf(d, i))
 
 /** 32-byte digests appended one at a time into a buffer that doubles as needed. */
@@ -89,6 +90,7 @@ class DigestList {
   }
 }
 
+/** One-shot sha256 (crypto.hash, Node ≥ 20.12): no Hash object a row. */
 const sha256Of = (bytes: Uint8Array): Buffer => hash('sha256', bytes, 'buffer')
 const sha256Hex = (bytes: Uint8Array): Hex => toHex(sha256Of(bytes))
 const utf8 = new TextDecoder('utf-8', { fatal: true })
