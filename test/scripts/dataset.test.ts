@@ -213,6 +213,8 @@ describe('the item encoding', () => {
     expect(one.receiptText(0)).toBe(JSON.stringify(receipt, null, 2) + '\n')
     const rows = await datasetTree(digestsOf(Array.from({ length: 5 }, (_, row) => ({ index: row, row, sha256: sha })), sha))
     expect(rows.receiptText(4)).toBe(JSON.stringify({ version: 1, index: 4, row: 4, sha256: sha, value: rows.value(4), proof: rows.proof(4) }, null, 2) + '\n')
+    // two items of one value would share a leaf (never for distinct paths or rows): refused
+    await expect(datasetTree(digestsOf([{ index: 0, path: 'a', sha256: sha }, { index: 1, path: 'a', sha256: sha }]))).rejects.toThrow(/^items [01] and [01] have the same value$/)
   })
 
   it('orders a directory’s files by UTF-8 bytes, not by UTF-16 code units', async () => {
