@@ -86,10 +86,14 @@ export class TreeNodes {
   /** Sibling hashes from `value`'s leaf up to the root; undefined when the value is not in the tree. */
   proof(value: Uint8Array): Uint8Array[] | undefined {
     const index = this.leafIndex(value)
-    if (index < 0) return undefined
-    const proof: Uint8Array[] = []
-    for (let pos = this.count - 1 - index; pos > 0; pos = Math.floor((pos - 1) / 2)) proof.push(this.node(pos % 2 === 0 ? pos - 1 : pos + 1))
-    return proof
+    return index < 0 ? undefined : this.siblingsOf(index).map((i) => this.node(i))
+  }
+
+  /** Sibling hashes of leaf k (ascending order) up to the root, as node indices (each node's bytes at 32 × index). */
+  siblingsOf(k: number): number[] {
+    const nodes: number[] = []
+    for (let pos = this.count - 1 - k; pos > 0; pos = Math.floor((pos - 1) / 2)) nodes.push(pos % 2 === 0 ? pos - 1 : pos + 1)
+    return nodes
   }
 
   /** A copy of node `i`. */
@@ -111,6 +115,15 @@ export class FlatTree extends TreeNodes {
    * sequencer/anchoring/tree-worker.ts).
    */
   static build(values: Uint8Array, keccak: (data: Uint8Array) => Uint8Array = keccak256): FlatTree {
+    return FlatTree.buildIndexed(values, keccak).tree
+  }
+
+  /**
+   * As build, and where each value's leaf went: `order[k]` is the index (in `values`) of the value
+   * whose leaf is leaf k in ascending order, so a value's proof can be read without hashing it
+   * again (the dataset receipts, scripts/lib/datasets.ts).
+   */
+  static buildIndexed(values: Uint8Array, keccak: (data: Uint8Array) => Uint8Array = keccak256): { tree: FlatTree; order: Uint32Array } {
     const steps = buildSteps(values, keccak)
     for (let s = steps.next(); ; s = steps.next()) if (s.done === true) return s.value
   }
@@ -119,7 +132,7 @@ export class FlatTree extends TreeNodes {
   static async buildYielding(values: Uint8Array): Promise<FlatTree> {
     const steps = buildSteps(values, keccak256)
     for (let s = steps.next(); ; s = steps.next()) {
-      if (s.done === true) return s.value
+      if (s.done === true) return s.value.tree
       await new Promise<void>((resolve) => setImmediate(resolve))
     }
   }
@@ -128,11 +141,11 @@ export class FlatTree extends TreeNodes {
 /** Hashes per step of buildSteps: a few milliseconds of work. */
 const STEP_HASHES = 2_048
 
-/** The tree of `values` (distinct, 32 bytes each, concatenated), yielding between steps of STEP_HASHES hashes. */
-function* buildSteps(values: Uint8Array, keccak: (data: Uint8Array) => Uint8Array): Generator<void, FlatTree> {
+/** The tree of `values` (distinct, 32 bytes each, concatenated) and its leaf order, yielding between steps of STEP_HASHES hashes. */
+function* buildSteps(values: Uint8Array, keccak: (data: Uint8Array) => Uint8Array): Generator<void, { tree: FlatTree; order: Uint32Array }> {
   if (values.length % 32 !== 0) throw new Error(`tree values are 32 bytes each, got ${values.length} bytes`)
   const n = values.length / 32
-  if (n === 0) return new FlatTree(Buffer.alloc(0))
+  if (n === 0) return { tree: new FlatTree(Buffer.alloc(0)), order: new Uint32Array(0) }
   const leaves = Buffer.allocUnsafe(n * 32)
   for (let i = 0; i < n; i++) {
     leaves.set(keccak(keccak(values.subarray(32 * i, 32 * i + 32))), 32 * i) // leafHash
@@ -157,7 +170,7 @@ function* buildSteps(values: Uint8Array, keccak: (data: Uint8Array) => Uint8Arra
     nodes.set(keccak(pair), 32 * i)
     if (done % STEP_HASHES === STEP_HASHES - 1) yield
   }
-  return new FlatTree(nodes)
+  return { tree: new FlatTree(nodes), order }
 }
 
 /** The tree of a batch's values (anchored hashes, withdrawals): a FlatTree of the distinct ones. */

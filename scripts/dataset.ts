@@ -67,6 +67,7 @@ import {
   datasetTree,
   findFileItem,
   hashFileItem,
+  itemsOf,
   readAllItems,
   readDatasetReceipt,
   readDataset,
@@ -239,19 +240,19 @@ export async function anchorDataset(o: AnchorOptions): Promise<{ dir: string; da
   const hashing = progressReporter(o.progress, `hashed`)
   const data = await readDataset(o.source, { header: o.header, onProgress: hashing })
   hashing.done()
-  const tree = datasetTree(data.items, data.header?.sha256)
+  const tree = await datasetTree(data)
   await yieldToEventLoop()
-  o.progress?.(`root ${tree.root} over ${data.items.length.toLocaleString('en')} ${kind === 'files' ? 'files' : 'rows'}`)
+  o.progress?.(`root ${tree.root} over ${data.count.toLocaleString('en')} ${kind === 'files' ? 'files' : 'rows'}`)
   const existing = await read<bigint>('datasetIdOfRoot', [tree.root])
   if (existing !== 0n) throw new RefusedError(`this root (${tree.root}) is already registered, as dataset version ${existing} on chain ${chainId}: the same items were anchored before`)
 
   // the item proofs first: the registration is the one step that cannot be undone
-  const writing = progressReporter(o.progress, 'wrote proofs of', data.items.length)
-  const partial = await prepareReceiptFolder(dir, data.items, tree.proof, tree.values, writing)
+  const writing = progressReporter(o.progress, 'wrote proofs of', data.count)
+  const partial = await prepareReceiptFolder(dir, tree, writing)
   writing.done()
   let registered
   try {
-    registered = await registerDataset(wallet, client, { root: tree.root, itemCount: data.items.length, name: o.name, uri: o.uri, previous: o.previous })
+    registered = await registerDataset(wallet, client, { root: tree.root, itemCount: data.count, name: o.name, uri: o.uri, previous: o.previous })
   } catch (error) {
     rmSync(partial, { recursive: true, force: true })
     if (error instanceof DatasetRegistrationError) throw new RefusedError(error.message)
@@ -266,7 +267,7 @@ export async function anchorDataset(o: AnchorOptions): Promise<{ dir: string; da
     datasetId: registered.datasetId,
     owner: registered.owner,
     root: tree.root,
-    itemCount: data.items.length,
+    itemCount: data.count,
     name: o.name,
     uri: o.uri,
     previous: o.previous,
@@ -393,17 +394,17 @@ export async function verifyItem(o: VerifyOptions): Promise<VerifyItemResult> {
 }
 
 /** `diff`: what changed from the version of receipt folder A to that of B. */
-export function diffReceipts(dirA: string, dirB: string, progress?: ProgressWriter): { a: DatasetReceipt; b: DatasetReceipt; diff: DatasetDiff } {
+export async function diffReceipts(dirA: string, dirB: string, progress?: ProgressWriter): Promise<{ a: DatasetReceipt; b: DatasetReceipt; diff: DatasetDiff }> {
   const a = readDatasetReceipt(dirA)
   const b = readDatasetReceipt(dirB)
   if (a.kind !== b.kind) throw new DatasetInputError(`${dirA} is a ${a.kind} dataset and ${dirB} a ${b.kind} one: only versions of the same kind compare`)
-  const items = (dir: string, d: DatasetReceipt) => {
+  const items = async (dir: string, d: DatasetReceipt) => {
     const reporter = progressReporter(progress, `read ${dir}:`, d.itemCount)
-    const list = readAllItems(dir, d, reporter)
+    const list = await readAllItems(dir, d, reporter)
     reporter.done()
-    return list
+    return itemsOf(list)
   }
-  return { a, b, diff: diffItems(items(dirA, a), items(dirB, b)) }
+  return { a, b, diff: diffItems(await items(dirA, a), await items(dirB, b)) }
 }
 
 const describe = (i: DatasetItem) => ('path' in i ? i.path : `row ${i.row}`)
@@ -537,7 +538,7 @@ export async function main(argv: string[], out: (line: string) => void = console
       return r.valid ? 0 : 1
     }
     // diff
-    const { a, b, diff } = diffReceipts(args[0], args[1], progress)
+    const { a, b, diff } = await diffReceipts(args[0], args[1], progress)
     const line = (sign: string, i: DatasetItem) => `  ${sign} ${describe(i)}`
     const sorted = <T>(list: T[], key: (t: T) => DatasetItem) => (a.kind === 'files' ? [...list].sort((x, y) => compareUtf8(describe(key(x)), describe(key(y)))) : list)
     print(

@@ -9,14 +9,10 @@
  * whose cost there is mostly the three calls into the addon per hash (README "Measured figures").
  */
 import { parentPort } from 'node:worker_threads'
-import { createKeccak } from 'hash-wasm'
 import { FlatTree } from '../../batcher/merkle.ts' // not batcher/index.ts: the thread boots in a tenth of the time
+import { createWasmKeccak256 } from '../chain/crypto.ts'
 
-const keccak = createKeccak(256).then((hasher) => (data: Uint8Array): Uint8Array => {
-  hasher.init()
-  hasher.update(data)
-  return hasher.digest('binary')
-})
+const keccak = createWasmKeccak256()
 
 parentPort!.on('message', async (msg: { id: number; values: Uint8Array }) => {
   try {

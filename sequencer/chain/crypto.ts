@@ -11,6 +11,7 @@
 import { dirname } from 'node:path'
 import secp256k1 from 'secp256k1'
 import { keccak_256 } from '@noble/hashes/sha3.js'
+import { createKeccak } from 'hash-wasm'
 import type { CustomCrypto } from '@ethereumjs/common'
 
 interface KeccakState {
@@ -38,6 +39,21 @@ function createNativeKeccak(): ((data: Uint8Array) => Uint8Array) | undefined {
 }
 
 export const keccak256: (data: Uint8Array) => Uint8Array = createNativeKeccak() ?? keccak_256
+
+/**
+ * hash-wasm's WebAssembly keccak256: for the 32- to 96-byte inputs of Merkle trees about 0.5 µs a
+ * hash against 1.4 µs for the native addon above, whose cost there is mostly the three calls into
+ * the addon per hash. For bulk tree work (the aggregation's tree thread, dataset trees); each call
+ * of this function gives its own hasher state.
+ */
+export async function createWasmKeccak256(): Promise<(data: Uint8Array) => Uint8Array> {
+  const hasher = await createKeccak(256)
+  return (data: Uint8Array): Uint8Array => {
+    hasher.init()
+    hasher.update(data)
+    return hasher.digest('binary')
+  }
+}
 
 /** Recovers the 64-byte uncompressed public key (without the 0x04 prefix), as @ethereumjs expects. */
 function ecrecover(msgHash: Uint8Array, v: bigint, r: Uint8Array, s: Uint8Array, chainId?: bigint): Uint8Array {

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest'
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
-import { createKeccak } from 'hash-wasm'
 import { bytesToHex, hexToBytes } from '@ethereumjs/util'
 import { keccak256, toHex, type Hex } from 'viem'
 import { FlatTree, MerkleTree, leafHash, processProof, verifyProof } from '../../batcher/merkle.ts'
+import { createWasmKeccak256 } from '../../sequencer/chain/crypto.ts'
 
 const values = (n: number, salt = ''): Hex[] => Array.from({ length: n }, (_, i) => keccak256(toHex(`value ${salt}${i}`)))
 const bytes = (h: Hex) => hexToBytes(h)
@@ -83,17 +83,19 @@ describe('FlatTree (aggregated-anchoring rounds)', () => {
     expect(bytesToHex(FlatTree.build(Buffer.concat(vs.map(bytes))).root)).toBe(oz.root)
   })
 
-  it('builds the same tree with the round-tree thread\'s keccak256 (hash-wasm, sequencer/anchoring/tree-worker.ts)', async () => {
-    const hasher = await createKeccak(256)
-    const wasmKeccak = (data: Uint8Array) => {
-      hasher.init()
-      hasher.update(data)
-      return hasher.digest('binary')
-    }
+  it('builds the same tree with hash-wasm\'s keccak256 (createWasmKeccak256: the round-tree thread, dataset trees), and says where each value\'s leaf went', async () => {
+    const wasmKeccak = await createWasmKeccak256()
     const vs = values(300, 'wasm')
-    const tree = FlatTree.build(Buffer.concat(vs.map(bytes)), wasmKeccak)
-    expect(bytesToHex(tree.root)).toBe(StandardMerkleTree.of(vs.map((v) => [v]), ['bytes32']).root)
+    const { tree, order } = FlatTree.buildIndexed(Buffer.concat(vs.map(bytes)), wasmKeccak)
+    const oz = StandardMerkleTree.of(vs.map((v) => [v]), ['bytes32'])
+    expect(bytesToHex(tree.root)).toBe(oz.root)
     expect(tree.nodes.equals(FlatTree.build(Buffer.concat(vs.map(bytes))).nodes)).toBe(true)
+    // order[k] is the value whose leaf is leaf k; its siblings are its proof
+    expect([...order].sort((a, b) => a - b)).toEqual(vs.map((_, i) => i))
+    for (const k of [0, 1, 150, 299]) {
+      expect(bytesToHex(tree.leaf(k))).toBe(bytesToHex(leafHash(bytes(vs[order[k]]))))
+      expect(tree.siblingsOf(k).map((n) => bytesToHex(tree.nodes.subarray(32 * n, 32 * n + 32)))).toEqual(oz.getProof([vs[order[k]]]))
+    }
   })
 
   it('refuses node arrays and values of the wrong length', () => {

@@ -5,12 +5,12 @@
  * compared; and every bad input gets its error. The encoding's pure parts are checked against
  * OpenZeppelin's own StandardMerkleTree.
  */
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { encodeAbiParameters, getAddress, keccak256, sha256, toBytes, zeroHash } from 'viem'
+import { encodeAbiParameters, getAddress, keccak256, sha256, toBytes, zeroHash, type Hex } from 'viem'
 import {
   canonicalJson,
   DATASET_REGISTRY,
@@ -20,11 +20,12 @@ import {
   MAX_FILE_ITEM_BYTES,
   MAX_ROW_BYTES,
   rowItemValue,
+  type DatasetItem,
   type DatasetReceipt,
   type ItemReceipt,
 } from '@ai-rollup/sdk'
 import { main } from '../../scripts/dataset.ts'
-import { datasetTree, readDataset } from '../../scripts/lib/datasets.ts'
+import { datasetTree, itemsOf, readDataset, scanRecords, type DatasetDigests } from '../../scripts/lib/datasets.ts'
 import { writeDeployments } from '../../batcher/deployments.ts'
 import { accounts } from '../helpers/node.ts'
 import { tempDir } from '../helpers/l1.ts'
@@ -54,6 +55,19 @@ async function anchor(source: string, out: string, ...extra: string[]): Promise<
   const dataset = readJson<DatasetReceipt>(join(out, 'dataset.json'))
   expect(printed).toEqual({ dir: out, ...dataset })
   return { dir: out, dataset }
+}
+
+/** The digests of `items` (all rows, index = row, or all files), as readDataset gives them. */
+function digestsOf(items: DatasetItem[], headerSha256?: Hex): DatasetDigests {
+  const files = items.every((i) => 'path' in i)
+  return {
+    kind: files ? 'files' : 'csv',
+    count: items.length,
+    sha256s: Buffer.concat(items.map((i) => Buffer.from(i.sha256.slice(2), 'hex'))),
+    paths: files ? items.map((i) => (i as { path: string }).path) : undefined,
+    header: headerSha256 === undefined ? null : { text: 'h', sha256: headerSha256 },
+    bytes: 0,
+  }
 }
 
 function write(path: string, content: string | Buffer): string {
@@ -90,7 +104,7 @@ afterAll(async () => {
 describe('the item encoding', () => {
   it('builds the root as OpenZeppelin’s StandardMerkleTree over the item values, file values over (path, sha256)', async () => {
     const data = await readDataset(files)
-    expect(data.items.map((i) => ('path' in i ? i.path : ''))).toEqual(['cat.png', 'dogs/rex.png', 'dogs/ünïcode.txt', 'empty'])
+    expect(itemsOf(data).map((i) => ('path' in i ? i.path : ''))).toEqual(['cat.png', 'dogs/rex.png', 'dogs/ünïcode.txt', 'empty'])
     const values = [
       fileItemValue('cat.png', sha256(toBytes('not really a cat'))),
       fileItemValue('dogs/rex.png', sha256(toBytes('rex'))),
@@ -98,13 +112,13 @@ describe('the item encoding', () => {
       fileItemValue('empty', sha256(new Uint8Array())),
     ]
     const oz = StandardMerkleTree.of(values.map((v) => [v]), ['bytes32'])
-    const tree = datasetTree(data.items)
+    const tree = await datasetTree(data)
     expect(tree.root).toBe(oz.root)
-    expect(tree.values).toEqual(values)
+    expect(values.map((_, i) => tree.value(i))).toEqual(values)
     for (let i = 0; i < values.length; i++) expect(tree.proof(i)).toEqual(oz.getProof([values[i]]))
   })
 
-  it('encodes item values as abi.encode says (checked against viem’s encoder)', () => {
+  it('encodes item values as abi.encode says (checked against viem’s encoder)', async () => {
     const sha = sha256(toBytes('x'))
     for (const path of ['a', 'ü/ñ.txt', 'p'.repeat(31), 'p'.repeat(32), 'p'.repeat(33), 'deep/'.repeat(60) + 'f']) {
       expect(fileItemValue(path, sha)).toBe(keccak256(encodeAbiParameters([{ type: 'string' }, { type: 'bytes32' }], [path, sha])))
@@ -112,9 +126,11 @@ describe('the item encoding', () => {
     for (const row of [0, 1, 255, 256, 1_000_000, Number.MAX_SAFE_INTEGER]) {
       expect(rowItemValue(row, sha, sha256(toBytes('h')))).toBe(keccak256(encodeAbiParameters([{ type: 'uint256' }, { type: 'bytes32' }, { type: 'bytes32' }], [BigInt(row), sha, sha256(toBytes('h'))])))
     }
-    // the receipt tooling hashes the same preimages natively
-    expect(datasetTree([{ index: 0, row: 7, sha256: sha }], sha256(toBytes('h'))).values).toEqual([rowItemValue(7, sha, sha256(toBytes('h')))])
-    expect(datasetTree([{ index: 0, path: 'ü/ñ.txt', sha256: sha }]).values).toEqual([fileItemValue('ü/ñ.txt', sha)])
+    // the receipt tooling writes the same preimages itself and hashes them with another keccak256
+    const rows = await datasetTree(digestsOf(Array.from({ length: 300 }, (_, row) => ({ index: row, row, sha256: sha })), sha256(toBytes('h'))))
+    for (const row of [0, 7, 255, 256, 299]) expect(rows.value(row)).toBe(rowItemValue(row, sha, sha256(toBytes('h'))))
+    expect((await datasetTree(digestsOf([{ index: 0, row: 0, sha256: sha }]))).value(0)).toBe(rowItemValue(0, sha))
+    expect((await datasetTree(digestsOf([{ index: 0, path: 'ü/ñ.txt', sha256: sha }]))).value(0)).toBe(fileItemValue('ü/ñ.txt', sha))
     expect(rowItemValue(3, sha)).toBe(keccak256(encodeAbiParameters([{ type: 'uint256' }, { type: 'bytes32' }, { type: 'bytes32' }], [3n, sha, zeroHash])))
   })
 
@@ -122,9 +138,9 @@ describe('the item encoding', () => {
     const data = await readDataset(csv, { header: true })
     const rows = ['1,hello,0', '2,"a ""quoted"", multi-line\r\nfield",1', '3,world,0', '4,spam spam,1', '3,world,0']
     expect(data.header).toEqual({ text: 'id,text,label', sha256: sha256(toBytes('id,text,label')) })
-    expect(data.items).toEqual(rows.map((r, i) => ({ index: i, row: i, sha256: sha256(toBytes(r)) })))
+    expect(itemsOf(data)).toEqual(rows.map((r, i) => ({ index: i, row: i, sha256: sha256(toBytes(r)) })))
     const values = rows.map((r, i) => rowItemValue(i, sha256(toBytes(r)), sha256(toBytes('id,text,label'))))
-    expect(datasetTree(data.items, data.header!.sha256).root).toBe(StandardMerkleTree.of(values.map((v) => [v]), ['bytes32']).root)
+    expect((await datasetTree(data)).root).toBe(StandardMerkleTree.of(values.map((v) => [v]), ['bytes32']).root)
     // duplicate rows are distinct items: the row number is in the value
     expect(values[2]).not.toBe(values[4])
   })
@@ -133,7 +149,7 @@ describe('the item encoding', () => {
     const a = write(join(dir, 'a.jsonl'), '{"text":"hi","label":1,"tags":["x","y"]}\n{"n":0.5}\n')
     const b = write(join(dir, 'b.jsonl'), '\n{ "label": 1.0, "tags": [ "x", "y" ], "text": "hi" }\r\n   \n{"n":5e-1}')
     const c = write(join(dir, 'c.jsonl'), '{"text":"hi","label":2,"tags":["x","y"]}\n{"n":0.5}\n')
-    const root = async (p: string) => datasetTree((await readDataset(p)).items).root
+    const root = async (p: string) => (await datasetTree(await readDataset(p))).root
     expect(await root(b)).toBe(await root(a))
     expect(await root(c)).not.toBe(await root(a))
     expect(canonicalJson('{ "b": [1, {"d": null, "c": "é\\u0041"}], "a": true }')).toBe('{"a":true,"b":[1,{"c":"éA","d":null}]}')
@@ -144,6 +160,68 @@ describe('the item encoding', () => {
     expect(() => canonicalJson('[1e400]')).toThrow(/out of range/)
     expect(() => canonicalJson('['.repeat(200) + ']'.repeat(200))).toThrow(/nested deeper than 128/)
     expect(() => canonicalJson('{"a":')).toThrow(/not JSON/)
+  })
+
+  it('streams a CSV of several 1 MiB chunks to the root an independent in-memory reading gives (quoted line breaks and "" at chunk edges)', async () => {
+    // rows of about 230 bytes; every 97th has a quoted field with a line break and escaped quotes,
+    // so some of them straddle the reader's 1 MiB chunks
+    const lines = ['id,text,label']
+    for (let i = 0; i < 16_000; i++) lines.push(i % 97 === 0 ? `${i},"line one\r\nline ""two"" ${'q'.repeat(i % 130)}",${i % 3}` : `${i},${'x'.repeat(180 + (i % 50))},${i % 3}`)
+    const text = lines.join('\r\n') + '\n'
+    const big = write(join(dir, 'big.csv'), text)
+    // the records, cut by a plain split on line breaks outside quotes
+    const records: string[] = []
+    let quoted = false
+    let from = 0
+    for (let i = 0; i < text.length; i++) {
+      if (text[i] === '"') quoted = !quoted
+      else if (text[i] === '\n' && !quoted) {
+        records.push(text.slice(from, text[i - 1] === '\r' ? i - 1 : i))
+        from = i + 1
+      }
+    }
+    expect(records).toHaveLength(16_001)
+    // the same records when every few bytes are a chunk edge
+    const small: string[] = []
+    await scanRecords(big, 'csv', (r) => void small.push(r.toString('utf8')), 61)
+    expect(small).toEqual(records)
+    // a row of 600,000 quotes is read in one pass, not one search to the line's end per quote
+    const quotes = write(join(dir, 'quotes.csv'), `a,"${'""'.repeat(300_000)}"\n1,2\n`)
+    expect((await readDataset(quotes)).count).toBe(2)
+    const header = sha256(toBytes(records[0]))
+    const values = records.slice(1).map((r, row) => rowItemValue(row, sha256(toBytes(r)), header))
+    const oz = StandardMerkleTree.of(values.map((v) => [v]), ['bytes32'])
+    const data = await readDataset(big, { header: true })
+    expect(data.count).toBe(16_000)
+    expect(data.bytes).toBe(records.reduce((n, r) => n + r.length, 0))
+    const tree = await datasetTree(data)
+    expect(tree.root).toBe(oz.root)
+    for (const row of [0, 97, 12_345, 15_999]) expect(tree.proof(row)).toEqual(oz.getProof([values[row]]))
+  })
+
+  it('writes each item receipt exactly as JSON.stringify(receipt, null, 2) does (the version 1 files as written before)', async () => {
+    for (const { dir: out, dataset } of [filesReceipt, csvReceipt]) {
+      for (let index = 0; index < dataset.itemCount; index++) {
+        const text = readFileSync(join(out, 'items', `${index}.json`), 'utf8')
+        expect(text).toBe(JSON.stringify(JSON.parse(text), null, 2) + '\n')
+      }
+    }
+    // a path that JSON escapes, and a tree of one item (no proof)
+    const sha = sha256(toBytes('x'))
+    const one = await datasetTree(digestsOf([{ index: 0, path: 'a "b"\\c\u0001.txt', sha256: sha }]))
+    const receipt: ItemReceipt = { version: 1, index: 0, path: 'a "b"\\c\u0001.txt', sha256: sha, value: one.value(0), proof: [] }
+    expect(one.receiptText(0)).toBe(JSON.stringify(receipt, null, 2) + '\n')
+    const rows = await datasetTree(digestsOf(Array.from({ length: 5 }, (_, row) => ({ index: row, row, sha256: sha })), sha))
+    expect(rows.receiptText(4)).toBe(JSON.stringify({ version: 1, index: 4, row: 4, sha256: sha, value: rows.value(4), proof: rows.proof(4) }, null, 2) + '\n')
+    // two items of one value would share a leaf (never for distinct paths or rows): refused
+    await expect(datasetTree(digestsOf([{ index: 0, path: 'a', sha256: sha }, { index: 1, path: 'a', sha256: sha }]))).rejects.toThrow(/^items [01] and [01] have the same value$/)
+  })
+
+  it('orders a directory’s files by UTF-8 bytes, not by UTF-16 code units', async () => {
+    const d = join(dir, 'order')
+    for (const name of ['\u{1F600}.txt', '\uFF5E.txt', 'b.txt']) write(join(d, name), name)
+    // U+FF5E is EF BD 9E in UTF-8, before U+1F600's F0…; in UTF-16 the surrogate D83D comes first
+    expect(itemsOf(await readDataset(d)).map((i) => (i as { path: string }).path)).toEqual(['b.txt', '\uFF5E.txt', '\u{1F600}.txt'])
   })
 
   it('diffs files by path, rows by content (a row moved is unchanged; a row replaced at its number is changed)', () => {
@@ -189,7 +267,7 @@ describe('anchor', () => {
   it('writes one proof per item, each leading from the item’s value to the root', async () => {
     const { dir: out, dataset } = filesReceipt
     const data = await readDataset(files)
-    for (const item of data.items) {
+    for (const item of itemsOf(data)) {
       const receipt = readJson<ItemReceipt>(join(out, 'items', `${item.index}.json`))
       expect(receipt).toMatchObject({ version: 1, index: item.index, path: (item as { path: string }).path, sha256: item.sha256 })
       expect(StandardMerkleTree.verify(dataset.root, ['bytes32'], [receipt.value], receipt.proof)).toBe(true)
@@ -264,6 +342,19 @@ describe('verify', () => {
     expect(row.code).toBe(0)
     const result = JSON.parse(row.out)
     expect(result).toMatchObject({ valid: true, datasetId: 2, item: { row: 1 }, itemInDataset: true, reasons: [], anchor: { valid: true, hash: csvReceipt.dataset.root } })
+  })
+
+  it('reads a version 1 folder whatever its JSON layout: items written compact verify and diff as written', async () => {
+    const compact = join(dir, 'compact.receipt')
+    cpSync(csvReceipt.dir, compact, { recursive: true })
+    for (const name of readdirSync(join(compact, 'items'))) {
+      const path = join(compact, 'items', name)
+      writeFileSync(path, JSON.stringify(readJson(path)))
+    }
+    expect((await run('verify', csv, '--row', '3', '--receipt', compact, ...l1())).code).toBe(0)
+    const d = await run('diff', csvReceipt.dir, compact)
+    expect(d.code).toBe(0)
+    expect(d.out.split('\n')[2]).toBe('0 added, 0 removed, 0 changed, 5 unchanged')
   })
 
   it('says INVALID (exit 1) for a tampered file, a tampered row and a changed header, naming the reason', async () => {
@@ -383,6 +474,15 @@ describe('versions and diff', () => {
     const bad = await run('diff', filesReceipt.dir, altered)
     expect(bad.code).toBe(2)
     expect(bad.err).toBe(`error: ${itemPath} does not lead to the dataset root ${second.dataset.root}: the receipt folder was altered`)
+
+    // a FIFO in place of an item receipt is refused, not waited on
+    const fifo = join(dir, 'fifo.receipt')
+    cpSync(csvReceipt.dir, fifo, { recursive: true })
+    rmSync(join(fifo, 'items', '0.json'))
+    execFileSync('mkfifo', [join(fifo, 'items', '0.json')])
+    const piped = await run('diff', csvReceipt.dir, fifo)
+    expect(piped.code).toBe(2)
+    expect(piped.err).toBe(`error: ${join(fifo, 'items', '0.json')} is not a regular file`)
 
     // a consistent forgery (value recomputed) still fails: the values no longer make the root
     const forged = readJson<ItemReceipt>(itemPath)
