@@ -40,6 +40,8 @@ export interface SealedBlock<T extends BlockTx = BlockTx> {
   system: BlockTx[]
   txRows: TxRow[]
   logs: LogRow[]
+  /** Where the build's time went (ms): running the transactions, then the tries, header and sqlite commit. */
+  timings: { executeMs: number; sealMs: number }
 }
 
 export interface BuildResult<T extends BlockTx> {
@@ -249,6 +251,7 @@ export class BlockBuilder {
     let bytes = 0
     const maxBytes = this.opts.maxBlockBytes ?? Number.POSITIVE_INFINITY
 
+    const executeStart = performance.now()
     await state.checkpoint()
     const blockDepth = checkpointDepth(state)
     try {
@@ -340,6 +343,7 @@ export class BlockBuilder {
       await this.abandon()
       return { invalid, systemErrors }
     }
+    const sealStart = performance.now()
     try {
       await state.commit() // flushes the block's writes into the tries: a storage read can fail here too
       const models = (await this.opts.models?.takeRegistered(state)) ?? []
@@ -367,7 +371,8 @@ export class BlockBuilder {
         for (const writer of this.opts.blockWriters ?? []) writer.writeBlock(events)
       })
       chain.advance(row, header)
-      return { sealed: { row, header, included, system, txRows, logs }, invalid, systemErrors }
+      const timings = { executeMs: Math.round(sealStart - executeStart), sealMs: Math.round(performance.now() - sealStart) }
+      return { sealed: { row, header, included, system, txRows, logs, timings }, invalid, systemErrors }
     } catch (err) {
       // nothing reached disk: forget the block's nodes and put the state back at the parent
       this.opts.trieDB.discardPending()

@@ -134,6 +134,7 @@ export class SequencerDriver<T extends BlockTx> {
           systemTxs: sealed.system.length,
           gasUsed: Number(sealed.header.gasUsed),
           ms,
+          ...sealed.timings,
         })
         this.opts.onSealed(sealed)
       }
