@@ -126,7 +126,8 @@ export interface RunningNode {
    */
   rewindTo(number: number): Promise<void>
   /** Seals a block now if anything is executable (tests; the driver does this on its own). */
-  mine(): Promise<SealedBlock<PoolTx> | undefined>
+  /** `openForMs`: keep the block open that long, taking in transactions as they arrive (the driver's early start under load). */
+  mine(opts?: { openForMs?: number }): Promise<SealedBlock<PoolTx> | undefined>
   close(): Promise<void>
 }
 
@@ -602,7 +603,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     health: () => services.health(),
     importBlock: (block) => exclusive(() => importAndPublish(block)),
     rewindTo: (number) => exclusive(() => rewindTo(number)),
-    mine: () => driver.buildOnce(),
+    mine: (opts) => driver.buildOnce(opts?.openForMs === undefined ? undefined : performance.now() + opts.openForMs),
     close: closeAll,
   }
 }

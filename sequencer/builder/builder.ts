@@ -29,6 +29,18 @@ export type { BlockTx }
 export interface CandidateSource<T extends BlockTx> {
   next(): T | undefined
   skipSender(senderHex: string): void
+  /** Takes in transactions that arrived since (an open block's, BuildOptions.openUntil). */
+  refresh?(): void
+}
+
+/**
+ * A block kept open until `until` (performance.now() ms): when the candidates run dry before
+ * then, the build waits for more (`waitForMore`, which resolves on an arrival or after `ms`),
+ * refreshes its cursor and goes on; it seals once they run dry at or after `until`.
+ */
+export interface OpenBlock {
+  until: number
+  waitForMore(ms: number): Promise<void>
 }
 
 export interface SealedBlock<T extends BlockTx = BlockTx> {
@@ -40,8 +52,11 @@ export interface SealedBlock<T extends BlockTx = BlockTx> {
   system: BlockTx[]
   txRows: TxRow[]
   logs: LogRow[]
-  /** Where the build's time went (ms): running the transactions, then the tries, header and sqlite commit. */
-  timings: { executeMs: number; sealMs: number }
+  /**
+   * Where the build's time went (ms): running the transactions (an open block's waits for more
+   * left out), waiting for more (`waitMs`, open blocks only), then the tries, header and sqlite commit.
+   */
+  timings: { executeMs: number; waitMs: number; sealMs: number }
 }
 
 export interface BuildResult<T extends BlockTx> {
@@ -183,7 +198,7 @@ export class BlockBuilder {
    * at `timestamp` (seconds). With `rebuild` (a block re-executed from batch data) the system
    * sources are not asked and the coinbase is the one the batch recorded.
    */
-  async build<T extends BlockTx>(candidates: CandidateSource<T>, timestamp: bigint, rebuild?: { coinbase: Address }): Promise<BuildResult<T>> {
+  async build<T extends BlockTx>(candidates: CandidateSource<T>, timestamp: bigint, rebuild?: { coinbase: Address }, open?: OpenBlock): Promise<BuildResult<T>> {
     // one build at a time: a build yields to the event loop between transactions, so a timer
     // tick or a test's mine() could otherwise start another on the same state
     const previous = this.running
@@ -191,7 +206,7 @@ export class BlockBuilder {
     this.running = new Promise<void>((resolve) => (done = resolve))
     await previous
     try {
-      return await this.buildExclusive(candidates, timestamp, rebuild)
+      return await this.buildExclusive(candidates, timestamp, rebuild, open)
     } finally {
       done()
     }
@@ -224,7 +239,7 @@ export class BlockBuilder {
     }
   }
 
-  private async buildExclusive<T extends BlockTx>(candidates: CandidateSource<T>, timestamp: bigint, rebuild?: { coinbase: Address }): Promise<BuildResult<T>> {
+  private async buildExclusive<T extends BlockTx>(candidates: CandidateSource<T>, timestamp: bigint, rebuild?: { coinbase: Address }, open?: OpenBlock): Promise<BuildResult<T>> {
     if (this.broken !== undefined) throw new BuilderBrokenError(`block production stopped: ${this.broken.message}`)
     const { common, chain, state, gasLimit } = this.opts
     const feeRecipient = rebuild?.coinbase ?? this.opts.feeRecipient
@@ -252,12 +267,24 @@ export class BlockBuilder {
     const maxBytes = this.opts.maxBlockBytes ?? Number.POSITIVE_INFINITY
 
     const executeStart = performance.now()
+    let waitMs = 0
     await state.checkpoint()
     const blockDepth = checkpointDepth(state)
     try {
       const next = withSystemFirst(system, candidates)
       let lastYield = performance.now()
-      for (let c = next(); c !== undefined; c = next()) {
+      for (let c = next(); ; c = next()) {
+        if (c === undefined) {
+          // dry: an open block waits for arrivals until its time is up, then seals
+          const left = open === undefined ? 0 : open.until - performance.now()
+          if (left <= 0 || gasLimit - gasUsed < TX_GAS) break
+          const waitStart = performance.now()
+          await open!.waitForMore(left)
+          candidates.refresh?.()
+          lastYield = performance.now()
+          waitMs += lastYield - waitStart
+          continue
+        }
         if (performance.now() - lastYield > YIELD_EVERY_MS) {
           // runTx never waits on I/O, so without this a heavy block would hold every RPC request
           // (and WebSocket frame) for its whole build; the pool may change meanwhile, which its
@@ -371,7 +398,7 @@ export class BlockBuilder {
         for (const writer of this.opts.blockWriters ?? []) writer.writeBlock(events)
       })
       chain.advance(row, header)
-      const timings = { executeMs: Math.round(sealStart - executeStart), sealMs: Math.round(performance.now() - sealStart) }
+      const timings = { executeMs: Math.round(sealStart - executeStart - waitMs), waitMs: Math.round(waitMs), sealMs: Math.round(performance.now() - sealStart) }
       return { sealed: { row, header, included, system, txRows, logs, timings }, invalid, systemErrors }
     } catch (err) {
       // nothing reached disk: forget the block's nodes and put the state back at the parent

@@ -583,6 +583,10 @@ function cheaper(a: PoolTx, b: PoolTx): boolean {
 export class BlockCandidates {
   private readonly heap = new Heap<PoolTx>((a, b) => this.better(a, b))
   private readonly skipped = new Set<string>()
+  /** Senders with a transaction in the heap (at most one each). */
+  private readonly queued = new Set<string>()
+  /** Each sender's last nonce handed out by next(). */
+  private readonly handedOut = new Map<string, bigint>()
 
   constructor(
     private readonly senders: Map<string, SenderTxs>,
@@ -596,12 +600,28 @@ export class BlockCandidates {
 
   next(): PoolTx | undefined {
     for (let top = this.heap.pop(); top !== undefined; top = this.heap.pop()) {
+      this.queued.delete(top.senderHex)
       if (this.skipped.has(top.senderHex)) continue
+      this.handedOut.set(top.senderHex, top.nonce)
       const following = this.senders.get(top.senderHex)?.byNonce.get(top.nonce + 1n)
       if (following !== undefined) this.push(following)
       return top
     }
     return undefined
+  }
+
+  /**
+   * Takes in what arrived since the cursor was made: each sender's next transaction after the
+   * last one handed out (from its state nonce if none was), unless one is queued already. A
+   * block kept open until its tick (the driver's early start) calls this when it runs dry.
+   */
+  refresh(): void {
+    for (const [senderHex, sender] of this.senders) {
+      if (this.queued.has(senderHex) || this.skipped.has(senderHex)) continue
+      const last = this.handedOut.get(senderHex)
+      const next = sender.byNonce.get(last === undefined ? sender.stateNonce : last + 1n)
+      if (next !== undefined) this.push(next)
+    }
   }
 
   skipSender(senderHex: string): void {
@@ -617,6 +637,7 @@ export class BlockCandidates {
   private push(ptx: PoolTx): void {
     if (feeCapOf(ptx.tx) < this.baseFee) return // waits in pending until the base fee falls
     this.heap.push(ptx)
+    this.queued.add(ptx.senderHex)
   }
 }
 

@@ -39,8 +39,9 @@ describe('the JSON log lines of a node at debug', () => {
     expect(line.ms).toBeGreaterThanOrEqual(0)
     expect(Number.isInteger(line.ms)).toBe(true)
     // the build's two parts: running the transactions, then the tries, header and sqlite commit
-    for (const part of [line.executeMs, line.sealMs]) expect(Number.isInteger(part) && part >= 0).toBe(true)
-    expect(line.executeMs + line.sealMs).toBeLessThanOrEqual(line.ms + 1)
+    const { executeMs, waitMs, sealMs, ms } = line as unknown as Record<string, number>
+    for (const part of [executeMs, waitMs, sealMs]) expect(Number.isInteger(part) && part >= 0).toBe(true)
+    expect(executeMs + waitMs + sealMs).toBeLessThanOrEqual(ms + 2)
     expect(line.msg).toBe(`sealed block ${block}: 1 transaction, 21000 gas, built in ${line.ms} ms`)
     expect(Date.parse(line.time)).toBeGreaterThan(Date.now() - 60_000)
     expect(typeof line.pid).toBe('number')

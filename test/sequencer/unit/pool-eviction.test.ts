@@ -5,48 +5,8 @@
  * are stand-ins (signing 20,000 transactions would dominate the test).
  */
 import { describe, expect, it } from 'vitest'
-import { TxPool } from '../../../sequencer/mempool/pool.ts'
 import { PoolError } from '../../../sequencer/mempool/errors.ts'
-
-interface Fake {
-  raw: Uint8Array
-  decoded: any
-}
-
-let counter = 0
-function fakeTx(feeCap: bigint, nonce = 0n, size = 100): Fake {
-  const n = ++counter
-  const raw = new Uint8Array(size)
-  new DataView(raw.buffer).setUint32(0, n)
-  const hash = new Uint8Array(32)
-  new DataView(hash.buffer).setUint32(28, n)
-  const senderHex = `0x${n.toString(16).padStart(40, '0')}`
-  const tx = { nonce, gasLimit: 21_000n, value: 0n, maxFeePerGas: feeCap, maxPriorityFeePerGas: 1n }
-  return { raw, decoded: { tx, raw, hash, sender: { toString: () => senderHex, bytes: new Uint8Array(20) } } }
-}
-
-function poolOf(slots: number) {
-  const byRaw = new Map<Uint8Array, any>()
-  const pool = new TxPool({
-    validator: { decode: (raw: Uint8Array) => byRaw.get(raw), checkAgainstAccount: () => undefined } as any,
-    accounts: { account: async () => ({ nonce: 0n, balance: 10n ** 30n }) },
-    journal: { journalWrite: () => undefined, journalRemove: () => undefined },
-    globalSlots: slots,
-    accountSlots: 16,
-    maxBytes: 1 << 30,
-    queuedGlobalSlots: 1024,
-    queuedAccountSlots: 64,
-    queuedLifetimeMs: 0,
-    minFeeCap: 0n,
-    priceBumpPercent: 10n,
-    minReplacementBump: 0n,
-  })
-  const add = (f: Fake) => {
-    byRaw.set(f.raw, f.decoded)
-    return pool.add(f.raw)
-  }
-  return { pool, add }
-}
+import { fakeTx, poolOf, type FakeTx } from '../../helpers/pool.ts'
 
 /** Milliseconds per refused newcomer in a full pool of `slots` transactions. */
 async function refusalCost(slots: number, refusals: number): Promise<{ perRefusalMs: number; size: number; statsMs: number }> {
@@ -83,7 +43,7 @@ describe('TxPool eviction', () => {
     for (let k = 0; k < 10; k++) await add(fakeTx(5_000n))
     expect(pool.size).toBe(100)
     const left = new Set(pool.all().map((p) => p.hashHex))
-    const hex = (f: Fake) => `0x${Buffer.from(f.decoded.hash).toString('hex')}`
+    const hex = (f: FakeTx) => `0x${Buffer.from(f.decoded.hash).toString('hex')}`
     txs.slice(0, 10).forEach((f) => expect(left.has(hex(f))).toBe(false))
     txs.slice(10).forEach((f) => expect(left.has(hex(f))).toBe(true))
     // one that pays no more than the cheapest left (1,010) is refused
