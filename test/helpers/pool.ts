@@ -24,15 +24,18 @@ export function fakeTx(feeCap: bigint, nonce = 0n, size = 100, opts: { sender?: 
   return { raw, decoded: { tx, raw, hash, sender: { toString: () => senderHex, bytes: new Uint8Array(20) } } }
 }
 
-/** A pool of `slots` transactions whose every sender has nonce 0 and plenty of ether. */
-export function poolOf(slots: number) {
-  const byRaw = new Map<Uint8Array, any>()
-  const pool = new TxPool({
-    validator: { decode: (raw: Uint8Array) => byRaw.get(raw), checkAgainstAccount: () => undefined } as any,
+type PoolOptions = ConstructorParameters<typeof TxPool>[0]
+
+/**
+ * TxPool options for tests: every sender at nonce 0 with plenty of ether, a journal that keeps
+ * nothing, generous limits; `overrides` replace any of them (the validator at least).
+ */
+export function testPoolOptions(overrides: Partial<PoolOptions> & Pick<PoolOptions, 'validator'>): PoolOptions {
+  return {
     accounts: { account: async () => ({ nonce: 0n, balance: 10n ** 30n }) },
     journal: { journalWrite: () => undefined, journalRemove: () => undefined },
-    globalSlots: slots,
-    accountSlots: 16,
+    globalSlots: 1024,
+    accountSlots: 64,
     maxBytes: 1 << 30,
     queuedGlobalSlots: 1024,
     queuedAccountSlots: 64,
@@ -40,7 +43,15 @@ export function poolOf(slots: number) {
     minFeeCap: 0n,
     priceBumpPercent: 10n,
     minReplacementBump: 0n,
-  })
+    ...overrides,
+  }
+}
+
+/** A pool of `slots` transactions (16 a sender) taking the fake transactions of fakeTx. */
+export function poolOf(slots: number) {
+  const byRaw = new Map<Uint8Array, any>()
+  const validator = { decode: (raw: Uint8Array) => byRaw.get(raw), checkAgainstAccount: () => undefined } as any
+  const pool = new TxPool(testPoolOptions({ validator, globalSlots: slots, accountSlots: 16 }))
   const add = (f: FakeTx) => {
     byRaw.set(f.raw, f.decoded)
     return pool.add(f.raw)

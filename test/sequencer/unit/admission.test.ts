@@ -19,6 +19,7 @@ import { TxPool, type JournalEntry } from '../../../sequencer/mempool/pool.ts'
 import { PoolError } from '../../../sequencer/mempool/errors.ts'
 import { installEvmSpeedups } from '../../../sequencer/builder/evm-speedups.ts'
 import { RLP } from '@ethereumjs/rlp'
+import { testPoolOptions } from '../../helpers/pool.ts'
 
 // as the node does at start: the sender cache is what lets a block reuse admission's recovery
 beforeAll(() => installEvmSpeedups())
@@ -95,20 +96,7 @@ function bigBytes(n: bigint): Uint8Array {
 
 describe('journal group commit', () => {
   function poolWith(journalWrite: (added: JournalEntry[], removed: Uint8Array[]) => void) {
-    return new TxPool({
-      validator: validator(),
-      accounts: { account: async () => ({ nonce: 0n, balance: 10n ** 30n }) },
-      journal: { journalWrite, journalRemove: () => undefined },
-      globalSlots: 1024,
-      accountSlots: 64,
-      maxBytes: 1 << 30,
-      queuedGlobalSlots: 1024,
-      queuedAccountSlots: 64,
-      queuedLifetimeMs: 0,
-      minFeeCap: 0n,
-      priceBumpPercent: 10n,
-      minReplacementBump: 0n,
-    })
+    return new TxPool(testPoolOptions({ validator: validator(), journal: { journalWrite, journalRemove: () => undefined } }))
   }
 
   it('writes the admissions of one turn in one journal write, before any of them is acknowledged', async () => {
