@@ -9,7 +9,7 @@
  * whose cost there is mostly the three calls into the addon per hash (README "Measured figures").
  */
 import { parentPort } from 'node:worker_threads'
-import { FlatTree } from '../../batcher/merkle.ts' // not batcher/index.ts: the thread boots in a tenth of the time
+import { FlatTree } from '../../batcher/index.ts'
 import { createWasmKeccak256 } from '../chain/crypto.ts'
 
 const keccak = createWasmKeccak256()
