@@ -37,6 +37,12 @@ export interface DriverOptions<T extends BlockTx> {
 const BUSY_EXECUTE_MS = 50
 /** How much earlier than the last block's execution time the next block opens. */
 const LEAD_FACTOR = 1.25
+/**
+ * An open block takes arrivals in at most this often: the ones of a few milliseconds together,
+ * best tip first, and the pool's cursor refreshed (a pass over its senders) once per batch, not
+ * once per transaction.
+ */
+const ARRIVALS_EVERY_MS = 20
 
 export class SequencerDriver<T extends BlockTx> {
   private timer: NodeJS.Timeout | undefined
@@ -188,16 +194,22 @@ export class SequencerDriver<T extends BlockTx> {
     return pool.hasExecutable(chain.head().header.calcNextBaseFee()) || builder.hasSystemWork()
   }
 
-  /** Resolves when a transaction arrives (poke) or after `ms`. */
+  /** Resolves ARRIVALS_EVERY_MS after a transaction arrives (poke), or after `ms`, whichever is first. */
   private waitForArrival(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
+      let timer = setTimeout(() => done(), ms)
       const done = () => {
         clearTimeout(timer)
-        if (this.arrived === done) this.arrived = undefined
+        if (this.arrived === arrival) this.arrived = undefined
         resolve()
       }
-      const timer = setTimeout(done, ms)
-      this.arrived = done
+      const arrival = () => {
+        this.arrived = undefined // later arrivals ride along with this one
+        clearTimeout(timer)
+        timer = setTimeout(done, Math.min(ARRIVALS_EVERY_MS, Math.max(0, ms - (performance.now() - waitStart))))
+      }
+      const waitStart = performance.now()
+      this.arrived = arrival
     })
   }
 }
