@@ -51,7 +51,6 @@ interface Position {
 }
 
 const HASH_HEX = /^0x[0-9a-fA-F]{64}$/
-const ZERO_HASH = `0x${'0'.repeat(64)}`
 
 /** GET /v1/anchors: items per page by default, and the most a request may ask for. */
 export const DEFAULT_LIST_LIMIT = 100
@@ -175,13 +174,34 @@ export function registerAnchorRoutes(app: FastifyInstance, opts: AnchorApiOption
   type Parsed = { hashes: Uint8Array[]; mode: AnchorMode } | { error: { status: number; code: string; message: string; [field: string]: unknown } }
   const invalid = (code: string, message: string, extra: Record<string, unknown> = {}): Parsed => ({ error: { status: 400, code, message, ...extra } })
 
-  /** The mode and the hash count, checked before any hash is looked at. */
-  function checkShape(mode: unknown, count: number, where: string, empty: string): Parsed | AnchorMode {
-    if (!ANCHOR_MODES.includes(mode as AnchorMode)) return invalid('invalid_mode', `${where} must be "onchain" (the default) or "aggregate", got ${JSON.stringify(mode)?.slice(0, 40)}`)
+  /** The mode, checked before anything else; `where` names it in the error. */
+  function checkMode(mode: unknown, where: string): Parsed | undefined {
+    if (ANCHOR_MODES.includes(mode as AnchorMode)) return undefined
+    return invalid('invalid_mode', `${where} must be "onchain" (the default) or "aggregate", got ${JSON.stringify(mode)?.slice(0, 40)}`)
+  }
+
+  /** The hash count, checked before any hash is looked at. */
+  function checkCount(mode: AnchorMode, count: number, empty: string): Parsed | undefined {
     if (count === 0) return invalid('no_hashes', empty)
     const max = mode === 'aggregate' ? maxAggregateHashes : maxHashes
     if (count > max) return invalid('too_many_hashes', `${count} hashes, at most ${max} per request in ${mode} mode`, { max })
-    return mode as AnchorMode
+    return undefined
+  }
+
+  /**
+   * Refuses the zero hash and a repeated one, as a request's hashes are taken in order (both
+   * encodings); `name(i)` names hash i in the errors.
+   */
+  function distinct(name: (i: number) => string): (hash: Buffer, i: number) => Parsed | undefined {
+    const seen = new Map<string, number>()
+    return (hash, i) => {
+      if (ZERO.equals(hash)) return invalid('zero_hash', `${name(i)} is the zero hash`, { index: i })
+      const key = hash.toString('latin1')
+      const earlier = seen.get(key)
+      if (earlier !== undefined) return invalid('duplicate_hash', `${name(i)} repeats ${name(earlier)}`, { index: i, duplicateOf: earlier })
+      seen.set(key, i)
+      return undefined
+    }
   }
 
   /** `{"hashes": ["0x…", …], "mode"}`, decoded into one buffer (a few hundred nanoseconds a hash). */
@@ -194,28 +214,22 @@ export function registerAnchorRoutes(app: FastifyInstance, opts: AnchorApiOption
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return invalid('invalid_body', 'the body must be an object with a "hashes" array')
     const { hashes: list, mode = 'onchain' } = body as { hashes?: unknown; mode?: unknown }
-    if (!Array.isArray(list)) {
-      const checked = checkShape(mode, 1, '"mode"', '')
-      return typeof checked === 'object' ? checked : invalid('invalid_body', 'the body must be an object with a "hashes" array')
-    }
-    const checked = checkShape(mode, list.length, '"mode"', '"hashes" is empty')
-    if (typeof checked === 'object') return checked
-    const packed = Buffer.allocUnsafe(32 * list.length)
-    const hashes: Uint8Array[] = new Array(list.length)
-    const seen = new Map<string, number>()
-    for (let i = 0; i < list.length; i++) {
-      const item: unknown = list[i]
+    const refused = checkMode(mode, '"mode"') ?? (Array.isArray(list) ? checkCount(mode as AnchorMode, list.length, '"hashes" is empty') : invalid('invalid_body', 'the body must be an object with a "hashes" array'))
+    if (refused !== undefined) return refused
+    const items = list as unknown[]
+    const packed = Buffer.allocUnsafe(32 * items.length)
+    const hashes: Uint8Array[] = new Array(items.length)
+    const admit = distinct((i) => `hashes[${i}]`)
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]
       if (typeof item !== 'string' || !HASH_HEX.test(item)) return invalid('invalid_hash', `hashes[${i}] is not a 0x-prefixed 32-byte hex string`, { index: i })
-      const lower = item.toLowerCase()
-      if (lower === ZERO_HASH) return invalid('zero_hash', `hashes[${i}] is the zero hash`, { index: i })
-      const earlier = seen.get(lower)
-      if (earlier !== undefined) return invalid('duplicate_hash', `hashes[${i}] repeats hashes[${earlier}]`, { index: i, duplicateOf: earlier })
-      seen.set(lower, i)
-      packed.write(lower.slice(2), 32 * i, 32, 'hex')
-      hashes[i] = packed.subarray(32 * i, 32 * i + 32)
+      packed.write(item.slice(2), 32 * i, 32, 'hex')
+      const hash = (hashes[i] = packed.subarray(32 * i, 32 * i + 32))
+      const repeated = admit(hash, i)
+      if (repeated !== undefined) return repeated
       if (i % VALIDATE_STEP === VALIDATE_STEP - 1) await new Promise<void>((resolve) => setImmediate(resolve))
     }
-    return { hashes, mode: checked }
+    return { hashes, mode: mode as AnchorMode }
   }
 
   /**
@@ -225,21 +239,17 @@ export function registerAnchorRoutes(app: FastifyInstance, opts: AnchorApiOption
    */
   async function parseBinary(body: Buffer, mode: unknown = 'onchain'): Promise<Parsed> {
     if (body.length % 32 !== 0) return invalid('invalid_body', `an application/octet-stream body is n × 32 bytes (the hashes, concatenated), got ${body.length} bytes`)
-    const checked = checkShape(mode, body.length / 32, 'the "mode" query parameter', 'the body is empty')
-    if (typeof checked === 'object') return checked
+    const refused = checkMode(mode, 'the "mode" query parameter') ?? checkCount(mode as AnchorMode, body.length / 32, 'the body is empty')
+    if (refused !== undefined) return refused
     const hashes: Uint8Array[] = new Array(body.length / 32)
-    const seen = new Map<string, number>()
+    const admit = distinct((i) => `hash ${i}`)
     for (let i = 0; i < hashes.length; i++) {
-      const hash = body.subarray(32 * i, 32 * i + 32)
-      const key = hash.toString('latin1')
-      if (ZERO.equals(hash)) return invalid('zero_hash', `hash ${i} is the zero hash`, { index: i })
-      const earlier = seen.get(key)
-      if (earlier !== undefined) return invalid('duplicate_hash', `hash ${i} repeats hash ${earlier}`, { index: i, duplicateOf: earlier })
-      seen.set(key, i)
-      hashes[i] = hash
+      const hash = (hashes[i] = body.subarray(32 * i, 32 * i + 32))
+      const repeated = admit(hash, i)
+      if (repeated !== undefined) return repeated
       if (i % VALIDATE_STEP === VALIDATE_STEP - 1) await new Promise<void>((resolve) => setImmediate(resolve))
     }
-    return { hashes, mode: checked }
+    return { hashes, mode: mode as AnchorMode }
   }
 }
 
