@@ -185,7 +185,7 @@ export async function submitAnchors(config: AnchorClientConfig, params: { hashes
     // the hashes as raw bytes (n × 32): no hex for either side to write or parse
     const bytes = new Uint8Array(new ArrayBuffer(32 * params.hashes.length))
     params.hashes.forEach((hash, i) => {
-      if (!/^0x[0-9a-fA-F]{64}$/.test(hash)) throw new InvalidArgumentError(`hashes[${i}] is not a 0x-prefixed 32-byte hex string`)
+      if (!BYTES32.test(hash)) throw new InvalidArgumentError(`hashes[${i}] is not a 0x-prefixed 32-byte hex string`)
       bytes.set(hexToBytes(hash), 32 * i)
     })
     const query = params.mode === undefined ? '' : `?mode=${encodeURIComponent(params.mode)}`

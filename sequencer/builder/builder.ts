@@ -29,7 +29,7 @@ export type { BlockTx }
 export interface CandidateSource<T extends BlockTx> {
   next(): T | undefined
   skipSender(senderHex: string): void
-  /** Takes in transactions that arrived since (an open block's, BuildOptions.openUntil). */
+  /** Takes in transactions that arrived since it was made (an open block's, OpenBlock). */
   refresh?(): void
 }
 
@@ -196,7 +196,8 @@ export class BlockBuilder {
   /**
    * Runs the system sources' calls, then the candidates, on top of the head and seals the block
    * at `timestamp` (seconds). With `rebuild` (a block re-executed from batch data) the system
-   * sources are not asked and the coinbase is the one the batch recorded.
+   * sources are not asked and the coinbase is the one the batch recorded. With `open` the block
+   * takes in candidates that arrive until `open.until` before it seals.
    */
   async build<T extends BlockTx>(candidates: CandidateSource<T>, timestamp: bigint, rebuild?: { coinbase: Address }, open?: OpenBlock): Promise<BuildResult<T>> {
     // one build at a time: a build yields to the event loop between transactions, so a timer
