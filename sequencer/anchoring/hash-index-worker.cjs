@@ -37,6 +37,7 @@ const commit = db.transaction((claims) =>
 )
 
 function flush() {
+  if (queued.length === 0) return // flushed by 'close' before its turn came
   const claims = queued
   queued = []
   let answers

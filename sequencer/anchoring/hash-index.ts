@@ -21,6 +21,7 @@
 import { Worker } from 'node:worker_threads'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { closeThread } from '../threads.ts'
 
 const WORKER = join(__dirname, 'hash-index-worker.cjs')
 
@@ -110,18 +111,13 @@ export class HashIndex {
   }
 
   /**
-   * Stops the thread by asking it to close (after the claims sent before: they are answered),
-   * never by terminate(), which can abort the process while a thread loads a native addon.
+   * Stops the thread by asking it to close, after the claims sent before (they are answered),
+   * never by terminate() first (sequencer/threads.ts: it runs better-sqlite3's native addon).
    */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    const worker = this.worker
-    if (worker !== undefined) {
-      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
-      worker.postMessage('close')
-      await exited
-    }
+    if (this.worker !== undefined) await closeThread(this.worker)
     this.db.close()
   }
 

@@ -18,6 +18,7 @@
 import { Worker } from 'node:worker_threads'
 import { join } from 'node:path'
 import { recoverPublicKey } from '../chain/crypto.ts'
+import { closeThread } from '../threads.ts'
 
 /** Where a signature's public key is recovered. */
 export interface SenderRecovery {
@@ -84,9 +85,8 @@ export class WorkerRecovery implements SenderRecovery {
   }
 
   /**
-   * Stops the thread by asking it to close its port, never by terminate(): a thread terminated
-   * while it loads or runs the native secp256k1 addon can abort the whole process (an uncaught
-   * C++ exception of node-addon-api). Whatever is queued or in flight is recovered here first.
+   * Stops the thread by asking it to close (sequencer/threads.ts: never terminate() first, it runs
+   * the native secp256k1 addon). Whatever is queued or in flight is recovered here first.
    */
   async close(): Promise<void> {
     this.closed = true
@@ -94,13 +94,7 @@ export class WorkerRecovery implements SenderRecovery {
     this.worker = undefined
     this.flush()
     this.failOver()
-    if (worker === undefined) return
-    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
-    worker.postMessage('close')
-    // a thread that does not end within 10 s (never seen) is terminated after all
-    const timer = setTimeout(() => void worker.terminate(), 10_000)
-    await exited
-    clearTimeout(timer)
+    if (worker !== undefined) await closeThread(worker)
   }
 
   private flush(): void {
