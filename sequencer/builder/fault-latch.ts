@@ -29,36 +29,32 @@ export function createFaultLatch(target: MerkleStateManager): FaultLatch {
   const trip = (err: unknown) => {
     fault ??= err ?? new Error('state manager fault')
   }
-  /** Wrapped methods, recreated when the target's method changes (a test may replace one). */
-  const wrapped = new Map<PropertyKey, { fn: (...args: unknown[]) => unknown; wrapper: (...args: unknown[]) => unknown }>()
-  const state = new Proxy(target, {
-    get(obj, key, receiver) {
-      const value = Reflect.get(obj, key, receiver)
-      if (typeof value !== 'function' || key === 'constructor') return value
-      const cached = wrapped.get(key)
-      if (cached !== undefined && cached.fn === value) return cached.wrapper
-      const fn = value as (...args: unknown[]) => unknown
-      const wrapper = (...args: unknown[]) => {
+  const rethrow = (err: unknown) => {
+    trip(err)
+    throw err
+  }
+  // The VM's view: an object whose prototype is the target, so every field reads through to it,
+  // with an own wrapper for each of the target's methods. (A Proxy did the same and cost a trap
+  // on every property read of the hottest object in execution.) The wrapper looks the method up
+  // on the target at each call, so a method a test replaces on the target is the one called.
+  // The VM never assigns to its state manager (only a shallow copy's `common`, on the copy).
+  const state = Object.create(target) as MerkleStateManager
+  for (const key of methodNames(target)) {
+    Object.defineProperty(state, key, {
+      configurable: true,
+      writable: true,
+      value: (...args: unknown[]) => {
         let result: unknown
         try {
           latch.beforeCall?.(String(key))
-          result = fn.apply(obj, args)
+          result = (target as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>)[key](...args)
         } catch (err) {
-          trip(err)
-          throw err
+          rethrow(err)
         }
-        if (result instanceof Promise) {
-          return result.catch((err: unknown) => {
-            trip(err)
-            throw err
-          })
-        }
-        return result
-      }
-      wrapped.set(key, { fn, wrapper })
-      return wrapper
-    },
-  })
+        return result instanceof Promise ? result.catch(rethrow) : result
+      },
+    })
+  }
   const latch: FaultLatch = {
     state,
     tripped: () => fault,
@@ -68,4 +64,17 @@ export function createFaultLatch(target: MerkleStateManager): FaultLatch {
     },
   }
   return latch
+}
+
+/** Every method name on `obj` and its prototypes (Object's own excepted), constructor excluded. */
+function methodNames(obj: object): Set<PropertyKey> {
+  const names = new Set<PropertyKey>()
+  for (let o: object | null = obj; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+    for (const key of Reflect.ownKeys(o)) {
+      if (key === 'constructor') continue
+      const desc = Object.getOwnPropertyDescriptor(o, key)
+      if (desc !== undefined && typeof desc.value === 'function') names.add(key)
+    }
+  }
+  return names
 }

@@ -23,7 +23,7 @@ describe('orderedTrieRoot', () => {
   it('matches @ethereumjs/mpt at every RLP length boundary (one byte, 55/56 bytes, 2- and 3-byte lengths)', async () => {
     // (no empty value: @ethereumjs/mpt takes putting one as a delete; a transaction or receipt is never empty)
     const sizes = [1, 54, 55, 56, 57, 255, 256, 65_535, 70_000]
-    const values = sizes.map((n) => randomBytes(n))
+    const values: Uint8Array[] = sizes.map((n) => randomBytes(n))
     values.push(Uint8Array.of(0x7f), Uint8Array.of(0x80)) // a single byte below and at 0x80
     expect(bytesToHex(orderedTrieRoot(values))).toBe(await referenceRoot(values))
     for (const v of values) expect(bytesToHex(orderedTrieRoot([v]))).toBe(await referenceRoot([v]))
