@@ -105,7 +105,22 @@ export interface BuilderOptions {
    * limit waits for a later block. Unlimited when absent.
    */
   maxBlockBytes?: number
+  /** Bounds of the state's caches, checked after each sealed block (default STATE_CACHE_LIMITS). */
+  cacheLimits?: StateCacheLimits
 }
+
+/**
+ * The builder's state caches (@ethereumjs/statemanager's ordered-map caches, state/state.ts) keep
+ * every account and storage slot a block touched, and never evict: a stream of transfers to fresh
+ * addresses would grow them with the chain's history, without bound. So after a sealed block,
+ * whose writes are in the tries by then, the caches are emptied once they hold more than these;
+ * the next blocks read what they need from the tries again. A few MB of cache at these sizes.
+ */
+export interface StateCacheLimits {
+  accounts: number
+  slots: number
+}
+export const STATE_CACHE_LIMITS: StateCacheLimits = { accounts: 20_000, slots: 50_000 }
 
 /**
  * A service that keeps its own rows of each sealed block's protocol events (the anchoring index,
@@ -399,6 +414,7 @@ export class BlockBuilder {
         for (const writer of this.opts.blockWriters ?? []) writer.writeBlock(events)
       })
       chain.advance(row, header)
+      boundCaches(state, this.opts.cacheLimits ?? STATE_CACHE_LIMITS)
       const timings = { executeMs: Math.round(sealStart - executeStart - waitMs), waitMs: Math.round(waitMs), sealMs: Math.round(performance.now() - sealStart) }
       return { sealed: { row, header, included, system, txRows, logs, timings }, invalid, systemErrors }
     } catch (err) {
@@ -442,6 +458,23 @@ export class BlockBuilder {
 }
 
 /** How many checkpoints the state manager has open (@ethereumjs keeps the count protected). */
+interface CacheSizes {
+  _caches?: {
+    account?: { size(): number }
+    storage?: { _orderedMapCache?: { forEach(fn: (entry: [string, Map<string, Uint8Array>]) => void): void } }
+  }
+}
+
+/** Empties the state's caches when they pass the limits (only between blocks: they hold no unflushed write then). */
+export function boundCaches(state: MerkleStateManager, limits: StateCacheLimits): boolean {
+  const caches = (state as unknown as CacheSizes)._caches
+  let slots = 0
+  caches?.storage?._orderedMapCache?.forEach(([, slotsOf]) => (slots += slotsOf.size))
+  if ((caches?.account?.size() ?? 0) <= limits.accounts && slots <= limits.slots) return false
+  state.clearCaches()
+  return true
+}
+
 function checkpointDepth(state: MerkleStateManager): number {
   return (state as unknown as { _checkpointCount: number })._checkpointCount
 }
