@@ -113,8 +113,9 @@ export interface BuilderOptions {
  * The builder's state caches (@ethereumjs/statemanager's ordered-map caches, state/state.ts) keep
  * every account and storage slot a block touched, and never evict: a stream of transfers to fresh
  * addresses would grow them with the chain's history, without bound. So after a sealed block,
- * whose writes are in the tries by then, the caches are emptied once they hold more than these;
- * the next blocks read what they need from the tries again. A few MB of cache at these sizes.
+ * whose writes are in the tries by then, the caches (and the state manager's open storage tries,
+ * one per contract written) are emptied once they hold more than these; the next blocks read what
+ * they need from the tries again. A few MB of cache at these sizes.
  */
 export interface StateCacheLimits {
   accounts: number
@@ -472,6 +473,8 @@ export function boundCaches(state: MerkleStateManager, limits: StateCacheLimits)
   caches?.storage?._orderedMapCache?.forEach(([, slotsOf]) => (slots += slotsOf.size))
   if ((caches?.account?.size() ?? 0) <= limits.accounts && slots <= limits.slots) return false
   state.clearCaches()
+  // and its open storage tries, one per contract written since: reopened at the account's storage root when needed
+  ;(state as unknown as { _storageTries: Record<string, unknown> })._storageTries = {}
   return true
 }
 

@@ -49,6 +49,7 @@ describe('bounding the builder state caches', () => {
     expect(sizes(sm).storage.size()).toBe(1)
     expect(boundCaches(sm, { accounts: 1_000, slots: 30 })).toBe(true)
     expect(sizes(sm).storage.size()).toBe(0)
+    expect(Object.keys((sm as unknown as { _storageTries: object })._storageTries)).toEqual([])
     for (let i = 0; i < 40; i++) expect(await sm.getStorage(address(0), slot(i))).toEqual(new Uint8Array([i % 200, 1]).subarray(i % 200 === 0 ? 1 : 0))
     // and the next block builds on what the tries hold
     await block(sm, 5, 0, 30)
