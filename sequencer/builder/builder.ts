@@ -458,7 +458,6 @@ export class BlockBuilder {
   }
 }
 
-/** How many checkpoints the state manager has open (@ethereumjs keeps the count protected). */
 interface CacheSizes {
   _caches?: {
     account?: { size(): number }
@@ -478,6 +477,7 @@ export function boundCaches(state: MerkleStateManager, limits: StateCacheLimits)
   return true
 }
 
+/** How many checkpoints the state manager has open (@ethereumjs keeps the count protected). */
 function checkpointDepth(state: MerkleStateManager): number {
   return (state as unknown as { _checkpointCount: number })._checkpointCount
 }

@@ -13,7 +13,7 @@
 import type { MerkleStateManager } from '@ethereumjs/statemanager'
 
 export interface FaultLatch {
-  /** The state manager to give the VM: the same object, every method call watched. */
+  /** The state manager to give the VM: the target itself underneath, every method call watched. */
   state: MerkleStateManager
   /** The first fault since the last reset, if any. */
   tripped(): unknown
