@@ -10,7 +10,7 @@
  * come from the state manager's code cache, so a contract called again hits the cache.
  *
  * The analysis is a method of the interpreter, which the package does not export; both of its
- * builds (CommonJS for our code under tsx, ESM under vitest) are patched, once.
+ * builds (dual-build.ts) are patched, once.
  *
  * 2. Caches a transaction's sender address. @ethereumjs caches the recovered public key but
  * derives the address again on every `getSenderAddress()` (runTx asks once per execution), with
@@ -35,9 +35,9 @@
  * ES module namespace cannot be assigned); the node runs that build under tsx, vitest the other.
  */
 import { dirname, join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { Address, bytesToUnprefixedHex } from '@ethereumjs/util'
 import { publicKeyToAddressBytes } from '../chain/crypto.ts'
+import { bothBuilds } from './dual-build.ts'
 
 type Analysis = unknown
 interface InterpreterProto {
@@ -49,25 +49,13 @@ let installed: Promise<void> | undefined
 
 export function installEvmSpeedups(): Promise<void> {
   installed ??= (async () => {
-    const cjsDir = dirname(require.resolve('@ethereumjs/evm'))
-    const cjs = require(join(cjsDir, 'interpreter.js')) as { Interpreter: { prototype: InterpreterProto } }
-    patch(cjs.Interpreter.prototype)
-    const esm = (await import(pathToFileURL(join(cjsDir, '..', 'esm', 'interpreter.js')).href)) as { Interpreter: { prototype: InterpreterProto } }
-    patch(esm.Interpreter.prototype)
-    const txCjs = require('@ethereumjs/tx') as TxModule
-    const txEsm = (await import(pathToFileURL(join(dirname(require.resolve('@ethereumjs/tx')), '..', 'esm', 'index.js')).href)) as TxModule
-    for (const mod of [txCjs, txEsm]) for (const name of TX_CLASSES) patchSenderCache(mod[name].prototype, name)
-    const smDir = dirname(require.resolve('@ethereumjs/statemanager'))
-    const utilDir = dirname(require.resolve('@ethereumjs/util'))
-    for (const build of ['cjs', 'esm'] as const) {
-      const load = async (dir: string, file: string) =>
-        build === 'cjs' ? require(join(dir, file)) : await import(pathToFileURL(join(dir, '..', 'esm', file)).href)
-      const { AccountCache } = (await load(smDir, join('cache', 'account.js'))) as { AccountCache: { prototype: AccountCacheProto } }
-      const { MerkleStateManager } = (await load(smDir, 'merkleStateManager.js')) as { MerkleStateManager: { prototype: StateManagerProto } }
-      const { Account } = (await load(utilDir, 'account.js')) as { Account: AccountClass }
-      patchAccountCache(AccountCache.prototype, MerkleStateManager.prototype, Account)
-    }
-    patchSetLength(require(join(utilDir, 'bytes.js')) as BytesModule)
+    for (const { Interpreter } of await bothBuilds<{ Interpreter: { prototype: InterpreterProto } }>('@ethereumjs/evm', 'interpreter.js')) patch(Interpreter.prototype)
+    for (const mod of await bothBuilds<TxModule>('@ethereumjs/tx', 'index.js')) for (const name of TX_CLASSES) patchSenderCache(mod[name].prototype, name)
+    const caches = await bothBuilds<{ AccountCache: { prototype: AccountCacheProto } }>('@ethereumjs/statemanager', 'cache/account.js')
+    const stateManagers = await bothBuilds<{ MerkleStateManager: { prototype: StateManagerProto } }>('@ethereumjs/statemanager', 'merkleStateManager.js')
+    const accounts = await bothBuilds<{ Account: AccountClass }>('@ethereumjs/util', 'account.js')
+    for (const build of [0, 1]) patchAccountCache(caches[build].AccountCache.prototype, stateManagers[build].MerkleStateManager.prototype, accounts[build].Account)
+    patchSetLength(require(join(dirname(require.resolve('@ethereumjs/util')), 'bytes.js')) as BytesModule)
   })()
   return installed
 }

@@ -21,13 +21,11 @@
  * before; only a slot nobody wrote is read from the trie, at the storage root of the last flush,
  * which is where it is. States without caches (the call workers', replays') write through as before.
  *
- * Methods of MerkleStateManager; both of the package's builds (CommonJS under tsx, ESM under
- * vitest) are patched, once, as evm-speedups.ts does for the interpreter.
+ * Methods of MerkleStateManager; both of the package's builds are patched (dual-build.ts), once.
  */
-import { dirname, join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { RLP } from '@ethereumjs/rlp'
 import { bytesToUnprefixedHex, unpadBytes, type Address } from '@ethereumjs/util'
+import { bothBuilds } from './dual-build.ts'
 
 interface StorageTrie {
   root(): Uint8Array
@@ -54,11 +52,9 @@ let installed: Promise<void> | undefined
 
 export function installStorageWriteFix(): Promise<void> {
   installed ??= (async () => {
-    const cjsDir = dirname(require.resolve('@ethereumjs/statemanager'))
-    const cjs = require(join(cjsDir, 'merkleStateManager.js')) as { MerkleStateManager: { prototype: StateManagerProto } }
-    patch(cjs.MerkleStateManager.prototype)
-    const esm = (await import(pathToFileURL(join(cjsDir, '..', 'esm', 'merkleStateManager.js')).href)) as { MerkleStateManager: { prototype: StateManagerProto } }
-    patch(esm.MerkleStateManager.prototype)
+    for (const { MerkleStateManager } of await bothBuilds<{ MerkleStateManager: { prototype: StateManagerProto } }>('@ethereumjs/statemanager', 'merkleStateManager.js')) {
+      patch(MerkleStateManager.prototype)
+    }
   })()
   return installed
 }

@@ -11,16 +11,13 @@ import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import { Account, bytesToHex, createAddressFromString, privateToAddress, type Address } from '@ethereumjs/util'
 import { createChainCommon } from '../../../sequencer/chain/common.ts'
 import { installEvmSpeedups, TX_CLASSES } from '../../../sequencer/builder/evm-speedups.ts'
+import { bothBuilds } from '../../../sequencer/builder/dual-build.ts'
 
 beforeAll(() => installEvmSpeedups())
 
 describe('the jump-destination memo patched into @ethereumjs/evm', () => {
   it('is installed on the interpreter of both builds', async () => {
-    const { dirname, join } = await import('node:path')
-    const { pathToFileURL } = await import('node:url')
-    const dir = dirname(require.resolve('@ethereumjs/evm'))
-    const cjs = require(join(dir, 'interpreter.js')) as { Interpreter: { prototype: { __jumpdestCache?: boolean } } }
-    const esm = (await import(pathToFileURL(join(dir, '..', 'esm', 'interpreter.js')).href)) as typeof cjs
+    const [cjs, esm] = await bothBuilds<{ Interpreter: { prototype: { __jumpdestCache?: boolean } } }>('@ethereumjs/evm', 'interpreter.js')
     expect(cjs.Interpreter.prototype.__jumpdestCache).toBe(true)
     expect(esm.Interpreter.prototype.__jumpdestCache).toBe(true)
   })
@@ -40,11 +37,7 @@ describe('accounts kept as values in the state manager\'s account cache', () => 
   const addresses = [1, 2, 3, 4].map((i) => createAddressFromString(`0x${String(i).padStart(40, '0')}`))
 
   it('is installed on the account cache of both builds', async () => {
-    const { dirname, join } = await import('node:path')
-    const { pathToFileURL } = await import('node:url')
-    const dir = dirname(require.resolve('@ethereumjs/statemanager'))
-    const cjs = require(join(dir, 'cache', 'account.js')) as { AccountCache: { prototype: { __decodedAccounts?: boolean } } }
-    const esm = (await import(pathToFileURL(join(dir, '..', 'esm', 'cache', 'account.js')).href)) as typeof cjs
+    const [cjs, esm] = await bothBuilds<{ AccountCache: { prototype: { __decodedAccounts?: boolean } } }>('@ethereumjs/statemanager', 'cache/account.js')
     expect(cjs.AccountCache.prototype.__decodedAccounts).toBe(true)
     expect(esm.AccountCache.prototype.__decodedAccounts).toBe(true)
   })
@@ -91,12 +84,8 @@ describe('accounts kept as values in the state manager\'s account cache', () => 
 
 describe('setLengthLeft/Right padding in one allocation (CommonJS build)', () => {
   it('gives what the unpatched ES module build gives, with its errors', async () => {
-    const { dirname, join } = await import('node:path')
-    const { pathToFileURL } = await import('node:url')
-    const dir = dirname(require.resolve('@ethereumjs/util'))
     type Pad = (msg: Uint8Array, length: number, opts?: { allowTruncate?: boolean }) => Uint8Array
-    const cjs = require(join(dir, 'bytes.js')) as { setLengthLeft: Pad; setLengthRight: Pad; __onePadding?: boolean }
-    const esm = (await import(pathToFileURL(join(dir, '..', 'esm', 'bytes.js')).href)) as typeof cjs
+    const [cjs, esm] = await bothBuilds<{ setLengthLeft: Pad; setLengthRight: Pad; __onePadding?: boolean }>('@ethereumjs/util', 'bytes.js')
     expect(cjs.__onePadding).toBe(true)
     for (const n of [0, 1, 20, 31, 32, 33, 40]) {
       const msg = randomBytes(n)
