@@ -20,10 +20,9 @@ import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { encodeDeployData, encodeFunctionData, getContractAddress, hexToBytes, type Hex } from 'viem'
 import { startNode } from '../sequencer/node.ts'
-import { ETH_GAS, loadAccounts, loadArtifact, median, parseFlags, positiveInt, presign, ROOT, runMain } from './lib/load.ts'
+import { ERC20_GAS, ETH_GAS, loadAccounts, loadArtifact, median, parseFlags, positiveInt, presign, runMain, TOKEN_ARTIFACT, TOKEN_DEPLOY_GAS } from './lib/load.ts'
 
 const USAGE = 'usage: npx tsx scripts/bench-execution.ts [--txs N] [--workload eth|erc20|both] [--runs R] [--profile DIR]'
-const TOKEN = path.join(ROOT, 'artifacts/contracts/examples/ExampleToken.sol/ExampleToken.json')
 
 type Workload = 'eth' | 'erc20'
 interface RunResult {
@@ -49,18 +48,18 @@ async function run(workload: Workload, txs: number, profileDir: string | undefin
     const add = (raw: Hex) => node.pool.add(hexToBytes(raw))
     let payload = (i: number) => ({ to: recipients[i], value: 1n, gas: ETH_GAS, data: undefined as Hex | undefined })
     if (workload === 'erc20') {
-      const { abi, bytecode } = loadArtifact('ExampleToken', TOKEN)
-      const deploy = presign(chainId, [senders[0]], [0], 1, () => ({ data: encodeDeployData({ abi, bytecode, args: ['Bench', 'B', 18, 10n ** 30n] }), gas: 5_000_000n }))
+      const { abi, bytecode } = loadArtifact('ExampleToken', TOKEN_ARTIFACT)
+      const deploy = presign(chainId, [senders[0]], [0], 1, () => ({ data: encodeDeployData({ abi, bytecode, args: ['Bench', 'B', 18, 10n ** 30n] }), gas: TOKEN_DEPLOY_GAS }))
       await add(deploy.raw[0])
       await node.mine()
       const token = getContractAddress({ from: senders[0].address, nonce: 0n })
       nonces[0] = 1
       for (let k = 1; k < senders.length; k++) {
         const fund = encodeFunctionData({ abi, functionName: 'transfer', args: [senders[k].address, 10n ** 27n] })
-        await add(presign(chainId, [senders[0]], [nonces[0]++], 1, () => ({ to: token, data: fund, gas: 120_000n })).raw[0])
+        await add(presign(chainId, [senders[0]], [nonces[0]++], 1, () => ({ to: token, data: fund, gas: ERC20_GAS * 2n })).raw[0])
       }
       await node.mine()
-      payload = (i) => ({ to: token, value: 0n, gas: 60_000n, data: encodeFunctionData({ abi, functionName: 'transfer', args: [recipients[i], 1n] }) })
+      payload = (i) => ({ to: token, value: 0n, gas: ERC20_GAS, data: encodeFunctionData({ abi, functionName: 'transfer', args: [recipients[i], 1n] }) })
     }
     const batch = presign(chainId, senders, nonces, txs, payload)
 

@@ -29,13 +29,14 @@ import {
   freePort,
   loadAccounts,
   loadArtifact,
+  ERC20_GAS,
+  TOKEN_ARTIFACT,
   machine,
   nonces,
   OUR_MAIN,
   parseFlags,
   positiveInt,
   presign,
-  ROOT,
   rpc,
   runMain,
   sendAll,
@@ -50,8 +51,6 @@ import {
 
 const USAGE = 'usage: npx tsx scripts/bench-l1-cost.ts [--txs N (default 3000)] [--hashes N (default 20000)] [--modes blobs,calldata] [--ref-gas-gwei G (default 10)] [--ref-blob-gwei G (default 1)]'
 const API_KEY = 'bench-cost-key'
-const TOKEN_ARTIFACT = path.join(ROOT, 'artifacts/contracts/examples/ExampleToken.sol/ExampleToken.json')
-const ERC20_GAS = 60_000n
 type Mode = 'blobs' | 'calldata'
 type Workload = 'ETH transfer' | 'ERC-20 transfer' | 'anchored hash'
 

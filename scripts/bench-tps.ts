@@ -62,6 +62,9 @@ import {
   HARDHAT_CLI,
   loadAccounts,
   loadArtifact,
+  ERC20_GAS,
+  TOKEN_ARTIFACT,
+  TOKEN_DEPLOY_GAS,
   machine,
   measure,
   median,
@@ -70,7 +73,6 @@ import {
   parseFlags,
   positiveInt,
   presign,
-  ROOT,
   rpc,
   rssMb,
   runMain,
@@ -104,9 +106,6 @@ const RSS_CHUNK = 20_000
  * and every later transfer waits in the pool, on any EIP-1559 chain.
  */
 const RSS_RATE = 1_250
-const ERC20_GAS = 60_000n
-const DEPLOY_GAS = 5_000_000n
-const TOKEN_ARTIFACT = path.join(ROOT, 'artifacts/contracts/examples/ExampleToken.sol/ExampleToken.json')
 
 type NodeName = 'anvil' | 'hardhat' | 'ours'
 const NODE_NAMES: readonly NodeName[] = ['anvil', 'hardhat', 'ours']
@@ -254,7 +253,7 @@ async function deployToken(node: RunningNode, senders: Sender[]): Promise<Token>
   const [deployer] = senders
   let nonce = (await nonces(node.url, [deployer]))[0]
   const data = encodeDeployData({ abi, bytecode, args: ['Bench Token', 'BENCH', 18, 10n ** 30n] })
-  const deployHash = await rpc<Hex>(node.url, 'eth_sendRawTransaction', [signTx(deployer, { chainId: node.chainId, nonce: nonce++, data, gas: DEPLOY_GAS })])
+  const deployHash = await rpc<Hex>(node.url, 'eth_sendRawTransaction', [signTx(deployer, { chainId: node.chainId, nonce: nonce++, data, gas: TOKEN_DEPLOY_GAS })])
   const { contractAddress } = await waitReceipt(node.url, deployHash, 'ExampleToken deployment', 200)
   if (!contractAddress) throw new Error('ExampleToken deployment receipt has no contractAddress')
   const hashes = await Promise.all(

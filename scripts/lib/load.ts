@@ -42,6 +42,10 @@ const STALL_TIMEOUT_MS = 30_000
 const MAX_FEE = parseGwei('1000')
 const PRIORITY_FEE = parseGwei('1')
 export const ETH_GAS = 21_000n
+/** The benchmarks' ERC-20 (OpenZeppelin): its artifact, the gas of a `transfer`, and of its deployment. */
+export const TOKEN_ARTIFACT = path.join(ROOT, 'artifacts/contracts/examples/ExampleToken.sol/ExampleToken.json')
+export const ERC20_GAS = 60_000n
+export const TOKEN_DEPLOY_GAS = 5_000_000n
 export const HARDHAT_CLI = path.join(ROOT, 'node_modules/hardhat/internal/cli/bootstrap.js')
 export const OUR_MAIN = path.join(ROOT, 'sequencer/main.ts')
 
