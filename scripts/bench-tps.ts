@@ -14,6 +14,11 @@
  *   while automining). Ours: `sequencer/main.ts --block-time 1000` on a fresh temp data dir.
  * - acks/s: accepted `eth_sendRawTransaction` per second over the sending phase alone (admission;
  *   ours acknowledges only once the transaction is in its sqlite journal).
+ * - CPU µs/tx: the CPU time the node's process used over the run (all its threads, user plus
+ *   system, from /proc/<pid>/stat), divided by the run's transactions; each run's line also gives
+ *   the load generator's own. The load generator and the node share the machine's cores, so this
+ *   cost, not one thread's speed, is what bounds acks/s and TPS once every core is busy; it is also
+ *   far less noisy than the rates.
  * - --heavy-calls C: C more clients call `eth_call` in a loop during every run, each a creation
  *   call whose init code is an endless JUMP loop (`0x5b600056`) with 50,000,000 gas: the worst
  *   read a stranger can send. Printed: the calls answered and their median time, and the TPS
@@ -57,6 +62,7 @@ import {
   BLOCK_TIME_MS,
   CLIENTS,
   cleanup,
+  cpuSeconds,
   ETH_GAS,
   freePort,
   HARDHAT_CLI,
@@ -127,6 +133,10 @@ interface RunResult extends Measured {
   node: NodeName
   workload: Workload
   largest: { number: number; txs: number; bytes: number }
+  /** CPU the node used per transaction over the run (all its threads, sending and mining), in µs. */
+  nodeCpuUs: number | undefined
+  /** CPU this process (the load generator) used per transaction over the run, in µs. */
+  clientCpuUs: number
 }
 
 interface LatencyResult {
@@ -289,15 +299,20 @@ async function benchNode(node: RunningNode<NodeName>, opts: Options, senders: Se
       const signMs = performance.now() - t
       const firstBlock = Number(await rpc<Hex>(node.url, 'eth_blockNumber')) + 1
       const hammer = opts.heavyCalls > 0 ? hammerHeavyCalls(node.url, opts.heavyCalls) : undefined
+      const nodeCpu = cpuSeconds(node.pid)
+      const clientCpu = process.cpuUsage()
       const measured = await measure(node.url, senders, start, batch)
+      const nodeCpuAfter = cpuSeconds(node.pid)
+      const clientCpuUs = cpuMicros(process.cpuUsage(clientCpu)) / batch.raw.length
+      const nodeCpuUs = nodeCpu === undefined || nodeCpuAfter === undefined ? undefined : ((nodeCpuAfter - nodeCpu) * 1e6) / batch.raw.length
       if (hammer !== undefined) console.log(`${node.name}: heavy calls during the run: ${await hammer.stop()}`)
       const largest = await largestBlock(node.url, firstBlock, Number(await rpc<Hex>(node.url, 'eth_blockNumber')))
-      const result: RunResult = { node: node.name, workload, ...measured, largest }
+      const result: RunResult = { node: node.name, workload, ...measured, largest, nodeCpuUs, clientCpuUs }
       results.push(result)
       console.log(
         `${node.name} ${workload} run ${run}/${opts.runs}: ${result.mined}/${result.txs} txs in ${result.seconds.toFixed(2)} s = ` +
           `${result.tps.toFixed(0)} TPS, rejected ${result.rejected}${result.complete ? '' : ' (INCOMPLETE: stalled)'}` +
-          ` [pre-signed in ${(signMs / 1000).toFixed(1)} s; node RSS ${fmtMb(rssMb(node.pid))}]; largest block #${largest.number}: ${largest.txs} txs, ${largest.bytes} bytes`,
+          ` [pre-signed in ${(signMs / 1000).toFixed(1)} s; node RSS ${fmtMb(rssMb(node.pid))}; CPU per tx: node ${fmtUs(nodeCpuUs)} µs, load generator ${fmtUs(clientCpuUs)} µs]; largest block #${largest.number}: ${largest.txs} txs, ${largest.bytes} bytes`,
       )
       if (node.name === 'ours' && opts.l1) console.log(`ours: ${await untilPosted(node.url)}`)
       for (const e of result.errors) console.log(`  rejected: ${e}`)
@@ -436,32 +451,37 @@ async function measurePaced(url: string, senders: Sender[], startNonces: number[
 // Report
 
 const fmtMb = (mb: number | undefined) => (mb === undefined ? '?' : mb.toFixed(0))
+const fmtUs = (us: number | undefined) => (us === undefined ? '?' : us.toFixed(0))
+const cpuMicros = (u: NodeJS.CpuUsage) => u.user + u.system
 const pad = (cells: string[], widths: number[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ')
 
 function report(results: RunResult[], opts: Options): void {
   console.log(`\nMachine: ${machine()}`)
   console.log(`Load: ${CLIENTS} HTTP clients, ${SENDER_COUNT} senders, ${BLOCK_TIME_MS} ms blocks, gas limit ${BLOCK_GAS_LIMIT}, ${opts.runs} run(s) each`)
-  const widths = [8, 8, 8, 9, 8, 9, 9]
+  const widths = [8, 8, 8, 9, 8, 9, 9, 10]
   for (const workload of opts.workloads) {
     console.log(`\nWorkload: ${workload === 'eth' ? 'ETH transfers (21000 gas)' : 'ERC-20 transfer() (ExampleToken)'}`)
-    console.log(pad(['node', 'run', 'txs', 'seconds', 'TPS', 'acks/s', 'rejected', 'largest block'], [...widths, 16]))
-    const medians = new Map<NodeName, { tps: number; acks: number }>()
+    console.log(pad(['node', 'run', 'txs', 'seconds', 'TPS', 'acks/s', 'rejected', 'CPU µs/tx', 'largest block'], [...widths, 16]))
+    const medians = new Map<NodeName, { tps: number; acks: number; cpu: number | undefined }>()
     for (const node of opts.nodes) {
       const rs = results.filter((r) => r.node === node && r.workload === workload)
       if (rs.length === 0) continue
       rs.forEach((r, k) =>
         console.log(
-          pad([node, String(k + 1), `${r.mined}${r.complete ? '' : '*'}`, r.seconds.toFixed(2), r.tps.toFixed(0), r.acksPerSecond.toFixed(0), String(r.rejected), `${r.largest.txs} txs`], [...widths, 16]),
+          pad([node, String(k + 1), `${r.mined}${r.complete ? '' : '*'}`, r.seconds.toFixed(2), r.tps.toFixed(0), r.acksPerSecond.toFixed(0), String(r.rejected), fmtUs(r.nodeCpuUs), `${r.largest.txs} txs`], [...widths, 16]),
         ),
       )
-      const m = { tps: median(rs.map((r) => r.tps)), acks: median(rs.map((r) => r.acksPerSecond)) }
+      const cpus = rs.map((r) => r.nodeCpuUs).filter((c) => c !== undefined)
+      const m = { tps: median(rs.map((r) => r.tps)), acks: median(rs.map((r) => r.acksPerSecond)), cpu: cpus.length === rs.length ? median(cpus) : undefined }
       medians.set(node, m)
-      if (rs.length > 1) console.log(pad([node, 'median', '', median(rs.map((r) => r.seconds)).toFixed(2), m.tps.toFixed(0), m.acks.toFixed(0), ''], widths))
+      if (rs.length > 1) console.log(pad([node, 'median', '', median(rs.map((r) => r.seconds)).toFixed(2), m.tps.toFixed(0), m.acks.toFixed(0), '', fmtUs(m.cpu)], widths))
     }
     const ours = medians.get('ours')
     for (const peer of ['anvil', 'hardhat'] as const) {
       const theirs = medians.get(peer)
-      if (ours !== undefined && theirs !== undefined) console.log(`ratio ours/${peer}: TPS ${(ours.tps / theirs.tps).toFixed(2)}×, acks/s ${(ours.acks / theirs.acks).toFixed(2)}× (target 1.2×)`)
+      if (ours === undefined || theirs === undefined) continue
+      const cpu = ours.cpu !== undefined && theirs.cpu !== undefined ? `; node CPU per tx ${(ours.cpu / theirs.cpu).toFixed(2)}× theirs` : ''
+      console.log(`ratio ours/${peer}: TPS ${(ours.tps / theirs.tps).toFixed(2)}×, acks/s ${(ours.acks / theirs.acks).toFixed(2)}× (target 1.2×)${cpu}`)
     }
     if (results.some((r) => r.workload === workload && !r.complete)) console.log('* incomplete: the run stalled, TPS counts mined txs only')
   }

@@ -343,6 +343,33 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+/** Clock ticks per second of /proc's CPU times (USER_HZ): 100 on every Linux we run on, read once. */
+let clockTicks: number | undefined
+function ticksPerSecond(): number {
+  if (clockTicks === undefined) {
+    const out = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()
+    clockTicks = Number(out) > 0 ? Number(out) : 100
+  }
+  return clockTicks
+}
+
+/**
+ * CPU time a process has used so far, user plus system, over all its threads, in seconds (from
+ * /proc/<pid>/stat, Linux only; 10 ms resolution). The difference over a run, divided by its
+ * transactions, is the node's CPU cost per transaction: on a machine whose cores the node shares
+ * with the load generator, that cost rather than any single thread's speed bounds its throughput.
+ */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // "pid (comm) state …": comm may hold spaces, so count from the last ')'; utime and stime are fields 14 and 15
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond()
+  } catch {
+    return undefined
+  }
+}
+
 /** Resident memory of a process in MB, from /proc (Linux only). */
 export function rssMb(pid: number): number | undefined {
   try {
