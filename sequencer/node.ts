@@ -20,6 +20,7 @@ import { installStorageWriteFix } from './builder/storage-write-fix.ts'
 import { Chain } from './chain/chain.ts'
 import { createChainCommon } from './chain/common.ts'
 import { CLIENT_NAME } from './chain/constants.ts'
+import { keccakReady } from './chain/crypto.ts'
 import { devAccounts } from './chain/dev-accounts.ts'
 import { applyGenesis, readGenesis } from './chain/genesis.ts'
 import { resolveConfig, type NodeConfig, type NodeConfigInput } from './config.ts'
@@ -158,6 +159,7 @@ export async function startNode(input: NodeConfigInput = {}, hooks: NodeHooks = 
 
 async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<void> | void)[], closeAll: () => Promise<void>, hooks: NodeHooks): Promise<RunningNode> {
   await installEvmSpeedups()
+  await keccakReady // blocks are hashed by WebAssembly from the first (chain/crypto.ts)
   await installStorageWriteFix()
   // every service is started through this, which hands its stop to the clean-up (reverse order)
   const services = new Services((stop) => cleanup.push(stop))

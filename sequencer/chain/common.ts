@@ -35,8 +35,8 @@ class MergedParamsCommon extends Common {
 }
 
 /**
- * The @ethereumjs Common of the L2: mainnet's rules at Prague under our chain id, with native
- * secp256k1 and keccak. One instance per node; transactions, blocks and VMs copy it.
+ * The @ethereumjs Common of the L2: mainnet's rules at Prague under our chain id, with the fast
+ * secp256k1 and keccak of crypto.ts. One instance per node; transactions, blocks and VMs copy it.
  */
 export function createChainCommon(chainId: bigint): Common {
   const common = new MergedParamsCommon({

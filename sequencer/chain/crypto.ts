@@ -3,9 +3,13 @@
  * trie and VM of the node uses it:
  * - secp256k1 sender recovery: @ethereumjs does it in pure JS at about 1.3 ms per transaction,
  *   the `secp256k1` addon in about 50 µs (docs/ARCHITECTURE.md §4, "@ethereumjs").
- * - keccak256: the `keccak` addon hashes a 32-byte key in about 3 µs against 7 µs for
- *   @noble/hashes, 300 bytes in 5 µs against 18 µs; trie keys, trie nodes, transaction hashes
- *   and addresses were 15% of the node's CPU under load with the JS version.
+ * - keccak256: hash-wasm's WebAssembly keccak hashes a 32- to 110-byte input in about 0.5 µs,
+ *   300 bytes in 1.1 µs; the `keccak` addon takes 1.3–1.8 µs and 2.4 µs (mostly its three calls
+ *   into the addon per hash), @noble/hashes 7 µs and 18 µs. Trie keys, trie nodes, storage slots,
+ *   transaction hashes and addresses were 15% of the node's CPU under load with the JS version,
+ *   about 5% with the addon. The WebAssembly module compiles asynchronously, so until it is ready
+ *   (milliseconds after this module loads; `keccakReady` says when) the addon hashes: both give
+ *   the same digest, so which one hashed never shows.
  * Both addons ship prebuilt binaries (no download, no compiler at install).
  */
 import { dirname } from 'node:path'
@@ -38,13 +42,30 @@ function createNativeKeccak(): ((data: Uint8Array) => Uint8Array) | undefined {
   }
 }
 
-export const keccak256: (data: Uint8Array) => Uint8Array = createNativeKeccak() ?? keccak_256
+const nativeKeccak256: (data: Uint8Array) => Uint8Array = createNativeKeccak() ?? keccak_256
+let wasmKeccak256: ((data: Uint8Array) => Uint8Array) | undefined
 
 /**
- * hash-wasm's WebAssembly keccak256: for the 32- to 96-byte inputs of Merkle trees about 0.5 µs a
- * hash against 1.4 µs for the native addon above, whose cost there is mostly the three calls into
- * the addon per hash. For bulk tree work (the aggregation's tree thread, dataset trees); each call
- * of this function gives its own hasher state.
+ * Resolves once keccak256 runs on WebAssembly (never rejects: if the module cannot be compiled,
+ * the addon goes on hashing). The node awaits it before it opens its state, so blocks are built
+ * with the fast one from the first.
+ */
+export const keccakReady: Promise<void> = createWasmKeccak256().then(
+  (hash) => {
+    wasmKeccak256 = hash
+  },
+  () => {},
+)
+
+/** keccak256 of `data`, a fresh 32-byte array (hash-wasm's, or the addon's until it is ready). */
+export function keccak256(data: Uint8Array): Uint8Array {
+  return wasmKeccak256 !== undefined ? wasmKeccak256(data) : nativeKeccak256(data)
+}
+
+/**
+ * A hash-wasm WebAssembly keccak256 of its own (each call of this function gives its own hasher
+ * state): what `keccak256` above uses once ready, and what bulk tree work (the aggregation's tree
+ * thread, dataset trees) creates for itself.
  */
 export async function createWasmKeccak256(): Promise<(data: Uint8Array) => Uint8Array> {
   const hasher = await createKeccak(256)
