@@ -27,6 +27,7 @@ import { resolveConfig, type NodeConfig, type NodeConfigInput } from './config.t
 import { createLogger, type Logger } from './log.ts'
 import type { DestinationStream } from 'pino'
 import { TxPool, type AccountReader, type PoolTx } from './mempool/pool.ts'
+import { PoolJournal } from './mempool/journal.ts'
 import { TxValidator, type AccountView } from './mempool/validator.ts'
 import { WorkerRecovery } from './mempool/recovery.ts'
 import type { DevSigner, RpcContext } from './rpc/context.ts'
@@ -256,8 +257,14 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     minPriorityFee: config.pool.minPriorityFee,
     recovery,
   })
-  const pool = new TxPool({ validator, accounts, journal: store, ...config.pool })
-  await replayJournal(store, pool, log)
+  const journal = new PoolJournal(join(config.dataDir, 'mempool.sqlite'))
+  cleanup.push(() => journal.close())
+  // a data dir from before the journal had its own file: its rows move over (idempotent), then go
+  const legacy = store.legacyJournal()
+  if (legacy.length > 0) journal.importRows(legacy)
+  store.dropLegacyJournal()
+  const pool = new TxPool({ validator, accounts, journal, ...config.pool })
+  await replayJournal(journal, pool, log)
 
   // 3. filters, subscriptions, driver
   const filters = new FilterManager({
@@ -716,10 +723,10 @@ async function initGenesis(store: Store, trieDB: SqliteTrieDB, common: Common, g
 }
 
 /** Re-admits what the journal holds; whatever is no longer valid (mined, stale, expired) is forgotten. */
-async function replayJournal(store: Store, pool: TxPool, log: Logger): Promise<void> {
-  const entries = store.journalAll()
+async function replayJournal(journal: PoolJournal, pool: TxPool, log: Logger): Promise<void> {
+  const entries = journal.all()
   const { restored, dropped } = await pool.restore(entries)
-  store.journalRemove(dropped)
+  journal.journalRemove(dropped)
   if (entries.length > 0) log.info(`mempool journal: ${restored} transactions restored, ${dropped.length} dropped`, { event: 'journal_replayed', restored, dropped: dropped.length })
 }
 

@@ -33,10 +33,11 @@ export interface AccountReader {
   account(address: Address): Promise<AccountView>
 }
 
-/** Where accepted transactions are made durable. */
+/** Where accepted transactions are made durable (journal.ts on the node). */
 export interface TxJournal {
-  /** One sqlite transaction: records `added`, forgets `removed` (the transactions they replaced). */
-  journalWrite(added: JournalEntry[], removed: Uint8Array[]): void
+  /** One sqlite transaction: records `added`, forgets `removed` (the transactions they replaced); durable once it returns or resolves. */
+  journalWrite(added: JournalEntry[], removed: Uint8Array[]): void | Promise<void>
+  /** Forgets transactions that left the pool (mined, evicted, dropped); never throws, a row left behind is dropped by the next replay. */
   journalRemove(hashes: Uint8Array[]): void
 }
 
@@ -210,12 +211,14 @@ export class TxPool {
       setImmediate(() => {
         this.round = undefined
         const live = round.admitted.filter((ptx) => this.byHash.get(ptx.hashHex) === ptx)
-        try {
-          this.opts.journal.journalWrite(live.map((ptx) => ({ hash: ptx.hash, raw: ptx.raw, arrivedAt: ptx.arrivedAt })), round.replaced)
-          resolve()
-        } catch (err) {
+        const refuse = (err: unknown) => {
           for (const ptx of live) this.remove(ptx)
           reject(err)
+        }
+        try {
+          Promise.resolve(this.opts.journal.journalWrite(live.map((ptx) => ({ hash: ptx.hash, raw: ptx.raw, arrivedAt: ptx.arrivedAt })), round.replaced)).then(resolve, refuse)
+        } catch (err) {
+          refuse(err)
         }
       })
     })
@@ -398,17 +401,19 @@ export class TxPool {
   }
 
   /**
-   * After a block: `mined` left the pool (the block's sqlite transaction already removed them
-   * from the journal), `invalid` failed in the builder and are dropped, and every sender's
-   * transactions below its new nonce are stale.
+   * After a block: `mined` left the pool and their journal rows go now that the block is
+   * committed (a crash in between leaves rows the replay drops as mined), `invalid` failed in the
+   * builder and are dropped, and every sender's transactions below its new nonce are stale.
    */
   onBlockSealed(mined: { senderHex: string; hashHex: string; nonce: bigint }[], invalid: PoolTx[]): void {
     const newNonce = new Map<string, bigint>()
+    const minedRows: Uint8Array[] = []
     for (const m of mined) {
       const ptx = this.byHash.get(m.hashHex)
-      if (ptx !== undefined) this.remove(ptx)
+      if (ptx !== undefined && this.remove(ptx)) minedRows.push(ptx.hash)
       if (m.nonce + 1n > (newNonce.get(m.senderHex) ?? 0n)) newNonce.set(m.senderHex, m.nonce + 1n)
     }
+    this.opts.journal.journalRemove(minedRows)
     for (const ptx of invalid) this.drop(ptx)
     for (const [senderHex, nonce] of newNonce) this.advanceSender(senderHex, nonce)
     this.expireQueued()

@@ -1,10 +1,11 @@
 /**
  * The chain's own tables. One sqlite file holds everything the node acknowledged; this schema is
  * the chain's part of it: blocks, transactions, receipts, logs, the state trie's nodes, model
- * bytes, meta and the head pointers, the mempool journal. The services declare their own tables
- * next to their code, in the same file: the anchoring queue and index
- * (sequencer/anchoring/store.ts), withdrawals, deposits and their results (bridge/store.ts), the
- * batches seen on L1 (batcher/ledger.ts).
+ * bytes, meta and the head pointers. The services declare their own tables next to their code, in
+ * the same file: the anchoring queue and index (sequencer/anchoring/store.ts), withdrawals,
+ * deposits and their results (bridge/store.ts), the batches seen on L1 (batcher/ledger.ts). Two
+ * stores written by threads of their own have files of their own: the pool's journal
+ * (sequencer/mempool/journal.ts) and the aggregated-hash index (sequencer/anchoring/hash-index.ts).
  * SCHEMA_VERSION covers the whole file, services' tables included: bump it when any table changes
  * shape; the node refuses a data dir of another version (a table that is only added, with CREATE
  * TABLE IF NOT EXISTS, needs no bump: an older data dir simply gains it empty).
@@ -80,14 +81,5 @@ CREATE TABLE IF NOT EXISTS address_txs (
   block_number INTEGER NOT NULL,
   tx_index     INTEGER NOT NULL,
   PRIMARY KEY (address, block_number, tx_index)
-) WITHOUT ROWID;
-
--- transactions the pool accepted and has not yet seen mined; replayed into the pool at start
--- (arrived_at, unix ms, lets a queued transaction's lifetime run across restarts; NULL in rows
--- written before the column existed)
-CREATE TABLE IF NOT EXISTS mempool (
-  hash BLOB PRIMARY KEY,
-  raw  BLOB NOT NULL,
-  arrived_at INTEGER
 ) WITHOUT ROWID;
 `

@@ -1,7 +1,7 @@
 /**
  * The node's sqlite store (better-sqlite3, WAL): the one database file, and the chain's own data in
  * it (the tables of schema.ts: blocks, transactions and receipts, logs, trie nodes, model bytes,
- * heads and meta, the mempool journal). Callers get plain rows back and never see SQL. Services
+ * heads and meta). Callers get plain rows back and never see SQL. Services
  * keep their own records in their own tables of the same file, with the schema and queries next to
  * them (sequencer/anchoring/store.ts, bridge/store.ts, batcher/ledger.ts), on `db`; this file
  * knows none of their types. Writes that belong to one block go through `commitBlock`, a single
@@ -109,9 +109,6 @@ export class Store {
       }
     }
     this.checkVersion()
-    // data directories from before the pool's queued lifetime: the column is nullable, no version bump
-    const mempoolColumns = this.db.prepare('PRAGMA table_info(mempool)').all() as { name: string }[]
-    if (!mempoolColumns.some((c) => c.name === 'arrived_at')) this.db.exec('ALTER TABLE mempool ADD COLUMN arrived_at INTEGER')
     this.stmts = this.prepare()
     this.commitBlockTx = this.db.transaction((w: BlockWrite, alongside?: () => void) => this.commitBlockWrites(w, alongside))
   }
@@ -146,9 +143,6 @@ export class Store {
       putNode: d.prepare('INSERT OR IGNORE INTO trie_nodes (key, value) VALUES (?, ?)'),
       getModel: d.prepare('SELECT bytes FROM models WHERE id = ?').pluck(),
       putModel: d.prepare('INSERT OR IGNORE INTO models (id, bytes) VALUES (?, ?)'),
-      journalAdd: d.prepare('INSERT OR IGNORE INTO mempool (hash, raw, arrived_at) VALUES (?, ?, ?)'),
-      journalRemove: d.prepare('DELETE FROM mempool WHERE hash = ?'),
-      journalAll: d.prepare('SELECT hash, raw, arrived_at AS arrivedAt FROM mempool'),
       txCountInRange: d.prepare('SELECT COALESCE(SUM(tx_count), 0) FROM blocks WHERE number BETWEEN ? AND ?').pluck(),
       txBytesInRange: d.prepare('SELECT COALESCE(SUM(LENGTH(raw)), 0) FROM txs WHERE block_number BETWEEN ? AND ?').pluck(),
       txBytesAfter: d.prepare('SELECT COALESCE(SUM(LENGTH(raw)), 0) FROM txs WHERE block_number > ?').pluck(),
@@ -186,8 +180,8 @@ export class Store {
   // ---- blocks ----
 
   /**
-   * Writes a sealed block, its transactions, logs, trie nodes and model bytes, removes its
-   * transactions from the mempool journal and moves the unsafe head, all in one sqlite transaction.
+   * Writes a sealed block, its transactions, logs, trie nodes and model bytes and moves the unsafe
+   * head, all in one sqlite transaction.
    * `alongside` runs inside that same transaction, after the chain's rows: the services' own rows
    * for the block (the builder's block writers: anchors, withdrawals, deposit results), which so
    * commit with the block or not at all. If it throws, nothing of the block is written.
@@ -211,7 +205,6 @@ export class Store {
     for (const t of w.txs) {
       s.putTx.run(t.hash, t.blockNumber, t.txIndex, t.raw, t.sender, t.status, t.gasUsed, t.cumulativeGasUsed,
         t.effectiveGasPrice.toString(), t.contractAddress, t.firstLogIndex, t.logCount)
-      s.journalRemove.run(t.hash)
       // the address index: sender, recipient, created contract (one row each, however many roles)
       s.putAddressTx.run(t.sender, t.blockNumber, t.txIndex)
       if (t.to != null) s.putAddressTx.run(t.to, t.blockNumber, t.txIndex)
@@ -369,27 +362,22 @@ export class Store {
     this.stmts.putModel.run(id, bytes)
   }
 
-  // ---- mempool journal ----
+  // ---- the pool journal of older data directories ----
 
-  /** `arrivedAt` in unix milliseconds (the pool's queued lifetime counts from it, across restarts). */
-  /** One sqlite transaction: the admitted transactions in, the ones they replaced out (mempool/pool.ts). */
-  journalWrite(added: { hash: Uint8Array; raw: Uint8Array; arrivedAt: number }[], removed: Uint8Array[]): void {
-    if (added.length === 0 && removed.length === 0) return
-    this.db.transaction(() => {
-      for (const h of removed) this.stmts.journalRemove.run(h)
-      for (const e of added) this.stmts.journalAdd.run(e.hash, e.raw, e.arrivedAt)
-    })()
+  /**
+   * The pool journal's rows kept in this file by data directories from before it had a file of
+   * its own (sequencer/mempool/journal.ts), with their arrival times (NULL in rows from before
+   * those were kept); none in a newer one. `dropLegacyJournal` forgets them once they are moved.
+   */
+  legacyJournal(): { hash: Uint8Array; raw: Uint8Array; arrivedAt: number | null }[] {
+    const columns = this.db.prepare('PRAGMA table_info(mempool)').all() as { name: string }[]
+    if (columns.length === 0) return []
+    const arrivedAt = columns.some((c) => c.name === 'arrived_at') ? 'arrived_at' : 'NULL'
+    return this.db.prepare(`SELECT hash, raw, ${arrivedAt} AS arrivedAt FROM mempool`).all() as { hash: Uint8Array; raw: Uint8Array; arrivedAt: number | null }[]
   }
 
-  journalRemove(hashes: Uint8Array[]): void {
-    if (hashes.length === 0) return
-    this.db.transaction(() => {
-      for (const h of hashes) this.stmts.journalRemove.run(h)
-    })()
-  }
-
-  journalAll(): { hash: Uint8Array; raw: Uint8Array; arrivedAt: number | null }[] {
-    return this.stmts.journalAll.all() as { hash: Uint8Array; raw: Uint8Array; arrivedAt: number | null }[]
+  dropLegacyJournal(): void {
+    this.db.exec('DROP TABLE IF EXISTS mempool')
   }
 
   // ---- per-range figures (the batcher's block source) ----

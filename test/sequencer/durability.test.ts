@@ -3,7 +3,9 @@
  * receipts, logs and the pool; a SIGKILL (child process) loses no acknowledged transaction, whether
  * it was still in the pool or the node was in the middle of producing blocks under load.
  */
-import { rmSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { parseGwei, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
@@ -292,5 +294,46 @@ describe('durability', () => {
     } finally {
       await again.stop()
     }
+  })
+
+  it('the journal has a file of its own: mined rows leave it, and an older data dir\'s journal (a table in chain.sqlite) moves into it', async () => {
+    const dir = newDir()
+    const journalRows = () => {
+      const db = new Database(join(dir, 'mempool.sqlite'), { readonly: true })
+      try {
+        return db.prepare('SELECT hash, raw, arrived_at AS arrivedAt FROM journal ORDER BY arrived_at').all() as { hash: Buffer; raw: Buffer; arrivedAt: number }[]
+      } finally {
+        db.close()
+      }
+    }
+    const first = await spawn(dir, ['--block-time', '60000'])
+    const hashes: Hex[] = []
+    for (let nonce = 0; nonce < 3; nonce++) hashes.push(await rpc(first.url, 'eth_sendRawTransaction', [await sign(4, { nonce })]))
+    await first.stop()
+    const rows = journalRows()
+    expect(rows.map((r) => `0x${r.hash.toString('hex')}`).sort()).toEqual([...hashes].sort())
+
+    // as a data dir from before: the rows in chain.sqlite's `mempool` table (one from before
+    // arrival times were kept), no mempool.sqlite
+    const chain = new Database(join(dir, 'chain.sqlite'))
+    chain.exec('CREATE TABLE mempool (hash BLOB PRIMARY KEY, raw BLOB NOT NULL, arrived_at INTEGER) WITHOUT ROWID')
+    const insert = chain.prepare('INSERT INTO mempool (hash, raw, arrived_at) VALUES (?, ?, ?)')
+    rows.forEach((r, i) => insert.run(r.hash, r.raw, i === 0 ? null : r.arrivedAt))
+    chain.close()
+    for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, `mempool.sqlite${suffix}`), { force: true })
+
+    const second = await spawn(dir, ['--block-time', '100'])
+    try {
+      const receipts = await Promise.all(hashes.map((h) => receiptOf(second.url, h)))
+      for (const r of receipts) expect(r.status).toBe('0x1')
+      expect(await rpc(second.url, 'eth_getTransactionCount', [accounts[4].address, 'latest'])).toBe('0x3')
+    } finally {
+      await second.stop()
+    }
+    const after = new Database(join(dir, 'chain.sqlite'), { readonly: true })
+    expect(after.prepare("SELECT name FROM sqlite_master WHERE name = 'mempool'").get()).toBeUndefined()
+    after.close()
+    expect(existsSync(join(dir, 'mempool.sqlite'))).toBe(true)
+    expect(journalRows()).toEqual([]) // mined: their rows went with the blocks
   })
 })
