@@ -14,13 +14,13 @@
  * main thread's CPU from /proc/self/task), mining µs per transaction (wall). `--profile DIR`
  * writes a V8 CPU profile of each run's mining to DIR.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { encodeDeployData, encodeFunctionData, getContractAddress, hexToBytes, type Hex } from 'viem'
 import { startNode } from '../sequencer/node.ts'
-import { ERC20_GAS, ETH_GAS, loadAccounts, loadArtifact, median, parseFlags, positiveInt, presign, runMain, TOKEN_ARTIFACT, TOKEN_DEPLOY_GAS } from './lib/load.ts'
+import { cpuSeconds, ERC20_GAS, ETH_GAS, loadAccounts, loadArtifact, median, parseFlags, positiveInt, presign, runMain, TOKEN_ARTIFACT, TOKEN_DEPLOY_GAS } from './lib/load.ts'
 
 const USAGE = 'usage: npx tsx scripts/bench-execution.ts [--txs N] [--workload eth|erc20|both] [--runs R] [--profile DIR]'
 
@@ -30,12 +30,6 @@ interface RunResult {
   admitMainCpuUs: number
   mineWallUs: number
   blocks: number
-}
-
-/** CPU time of this process's main thread, in ms (utime + stime of its task, 10 ms ticks). */
-function mainThreadCpuMs(): number {
-  const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * 10
 }
 
 async function run(workload: Workload, txs: number, profileDir: string | undefined, label: string): Promise<RunResult> {
@@ -64,10 +58,10 @@ async function run(workload: Workload, txs: number, profileDir: string | undefin
     const batch = presign(chainId, senders, nonces, txs, payload)
 
     let start = performance.now()
-    const cpuStart = mainThreadCpuMs()
+    const cpuStart = cpuSeconds(process.pid, process.pid)!
     for (let k = 0; k < txs; k += 32) await Promise.all(batch.raw.slice(k, k + 32).map(add))
     const admitWallUs = ((performance.now() - start) * 1000) / txs
-    const admitMainCpuUs = ((mainThreadCpuMs() - cpuStart) * 1000) / txs
+    const admitMainCpuUs = ((cpuSeconds(process.pid, process.pid)! - cpuStart) * 1e6) / txs
 
     const { Session } = await import('node:inspector/promises')
     const session = profileDir === undefined ? undefined : new Session()

@@ -59,6 +59,7 @@ import { encodeDeployData, encodeFunctionData, keccak256, toHex, type Abi, type 
 import { startAnvil } from './lib/anvil.ts'
 import { startRollupL1 } from './lib/rollup-l1.ts'
 import {
+  BLOCK_GAS_LIMIT,
   BLOCK_TIME_MS,
   CLIENTS,
   cleanup,
@@ -103,7 +104,6 @@ import {
 // ---------------------------------------------------------------------------------------------
 // Constants (the load's own are in scripts/lib/load.ts)
 
-const BLOCK_GAS_LIMIT = 60_000_000n
 const RSS_CHUNK = 20_000
 /**
  * The memory phase's sending rate: under half the gas limit's worth of transfers per block

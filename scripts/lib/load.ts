@@ -34,6 +34,8 @@ export const SENDER_COUNT = 10 // accounts 0..9 send
 export const RECIPIENT_OFFSET = 10 // sender i sends to account 10 + i
 export const CLIENTS = 32
 export const BLOCK_TIME_MS = 1000
+/** Every node's block gas limit in the throughput benchmarks (ours, Anvil's and Hardhat's alike). */
+export const BLOCK_GAS_LIMIT = 60_000_000n
 const READY_TIMEOUT_MS = 60_000
 const POLL_INTERVAL_MS = 100
 const POLL_CONCURRENCY = 3
@@ -355,13 +357,15 @@ function ticksPerSecond(): number {
 
 /**
  * CPU time a process has used so far, user plus system, over all its threads, in seconds (from
- * /proc/<pid>/stat, Linux only; 10 ms resolution). The difference over a run, divided by its
- * transactions, is the node's CPU cost per transaction: on a machine whose cores the node shares
- * with the load generator, that cost rather than any single thread's speed bounds its throughput.
+ * /proc/<pid>/stat, Linux only; 10 ms resolution); with `thread`, that thread's alone (the
+ * process's main thread is the one whose id is the pid). The difference over a run, divided by
+ * its transactions, is the node's CPU cost per transaction: on a machine whose cores the node
+ * shares with the load generator, that cost rather than any single thread's speed bounds its
+ * throughput.
  */
-export function cpuSeconds(pid: number): number | undefined {
+export function cpuSeconds(pid: number, thread?: number): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8')
     // "pid (comm) state …": comm may hold spaces, so count from the last ')'; utime and stime are fields 14 and 15
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
     return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond()
