@@ -14,7 +14,8 @@ describe('cpuSeconds (the benchmarks\' CPU per transaction, from /proc)', () => 
     // 10 ms ticks; the thread may be descheduled on a busy machine, never credited more than it ran
     expect(mainUsed).toBeGreaterThanOrEqual(0.05)
     expect(mainUsed).toBeLessThanOrEqual(0.4)
-    expect(used).toBeGreaterThanOrEqual(mainUsed)
+    // the kernel rounds the process's total and each thread's on their own: allow it two ticks
+    expect(used).toBeGreaterThanOrEqual(mainUsed - 0.02)
   })
 
   it('answers undefined for a process or thread that does not exist', () => {
