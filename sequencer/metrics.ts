@@ -49,6 +49,8 @@ export interface DepositMetricsSource {
 export interface MetricsSources {
   heads(): { unsafe: number; safe: number; finalized: number }
   pool(): { pending: number; queued: number; bytes: number }
+  /** Journal removals that failed since start (their rows wait for the next replay: mempool/journal.ts). */
+  journalRemoveFailures?(): number
   /** Hashes waiting in the anchoring queue (kept in memory by AnchorQueue). */
   anchorQueue(): number
   /** Hashes accepted in aggregate mode and in no round yet (kept in memory by AnchorAggregator). */
@@ -162,6 +164,14 @@ export class NodeMetrics {
       },
     })
     new Gauge({ name: `${PREFIX}txpool_bytes`, help: 'Bytes of raw transactions in the pool', registers: [registry], collect() { this.set(sources.pool().bytes) } })
+    new Gauge({
+      name: `${PREFIX}txpool_journal_remove_failures`,
+      help: 'Rows the pool journal could not delete since start (mined or dropped transactions; the next start-up replay drops them)',
+      registers: [registry],
+      collect() {
+        this.set(sources.journalRemoveFailures?.() ?? 0)
+      },
+    })
     new Gauge({ name: `${PREFIX}anchoring_queue_hashes`, help: 'Hashes submitted to POST /v1/anchors and not yet in a block', registers: [registry], collect() { this.set(sources.anchorQueue()) } })
     new Gauge({ name: `${PREFIX}anchoring_aggregate_pending_hashes`, help: 'Hashes submitted in aggregate mode and in no round yet', registers: [registry], collect() { this.set(sources.aggregatePending?.() ?? 0) } })
 

@@ -510,6 +510,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   const nodeMetrics = new NodeMetrics({
     heads: () => ({ unsafe: chain.headNumber, safe: chain.headOf('safe'), finalized: chain.headOf('finalized') }),
     pool: () => pool.stats(),
+    journalRemoveFailures: () => journal.stats.removeFailures,
     anchorQueue: () => anchors.waiting(),
     aggregatePending: () => aggregator.waiting(),
     methods: Object.keys(methods),

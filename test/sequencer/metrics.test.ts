@@ -113,6 +113,8 @@ describe('GET /metrics', () => {
     expect(value(pooled, 'airollup_txpool_transactions', { state: 'queued' })).toBe(1)
     expect(value(pooled, 'airollup_txpool_transactions', { state: 'pending' })).toBe(0)
     expect(value(pooled, 'airollup_txpool_bytes')).toBeGreaterThan(100)
+    // the three mined transactions' journal rows went without a failure
+    expect(value(pooled, 'airollup_txpool_journal_remove_failures')).toBe(0)
   })
 
   it('counts RPC calls and their time by method, and any unknown method as other', async () => {
