@@ -25,16 +25,12 @@ import { mkdtempSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { toHex, type Hex } from 'viem'
-import { startAnvil } from './lib/anvil.ts'
+import { startAnvilNode, startHardhatNode } from './lib/peers.ts'
 import {
-  BLOCK_GAS_LIMIT,
   CLIENTS,
   cleanup,
   cpuSeconds,
   ETH_GAS,
-  HARDHAT_CLI,
-  freePort,
   loadAccounts,
   machine,
   median,
@@ -42,13 +38,10 @@ import {
   parseFlags,
   positiveInt,
   presign,
-  rpc,
   runMain,
   sendAll,
-  spawnNode,
   startOurNode,
   stopNode,
-  waitReady,
   type RunningNode,
 } from './lib/load.ts'
 
@@ -69,19 +62,7 @@ interface Run {
 
 async function startNode(name: NodeName, dataDir: string): Promise<RunningNode<NodeName>> {
   if (name === 'ours') return startOurNode(dataDir, ['--block-time', String(NO_BLOCKS_MS)])
-  if (name === 'anvil') {
-    const anvil = await startAnvil({ silent: true, extraArgs: ['--no-mining', '--gas-limit', String(BLOCK_GAS_LIMIT)] })
-    cleanup.children.add(anvil.process)
-    cleanup.closers.add(() => anvil.stop())
-    return { name, url: `${anvil.url}/`, pid: anvil.process.pid!, chainId: Number(await rpc<Hex>(anvil.url, 'eth_chainId')) }
-  }
-  const port = await freePort()
-  const url = `http://127.0.0.1:${port}/`
-  const { child, tail } = spawnNode('hardhat node', [HARDHAT_CLI, 'node', '--hostname', '127.0.0.1', '--port', String(port)])
-  const chainId = await waitReady('hardhat node', url, child, tail)
-  await rpc(url, 'evm_setAutomine', [false])
-  await rpc(url, 'evm_setBlockGasLimit', [toHex(BLOCK_GAS_LIMIT)])
-  return { name, url, pid: child.pid!, chainId }
+  return name === 'anvil' ? startAnvilNode({ blockTimeMs: undefined }) : startHardhatNode({ blockTimeMs: undefined })
 }
 
 const perAck = (before: number | undefined, after: number | undefined, acks: number) =>

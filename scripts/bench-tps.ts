@@ -56,7 +56,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { encodeDeployData, encodeFunctionData, keccak256, toHex, type Abi, type Address, type Hex } from 'viem'
-import { startAnvil } from './lib/anvil.ts'
+import { startAnvilNode, startHardhatNode } from './lib/peers.ts'
 import { startRollupL1 } from './lib/rollup-l1.ts'
 import {
   BLOCK_GAS_LIMIT,
@@ -65,8 +65,6 @@ import {
   cleanup,
   cpuSeconds,
   ETH_GAS,
-  freePort,
-  HARDHAT_CLI,
   loadAccounts,
   loadArtifact,
   ERC20_GAS,
@@ -89,11 +87,9 @@ import {
   sendAll,
   waitMined,
   type Batch,
-  spawnNode,
   startOurNode,
   stopNode,
   verifySignatures,
-  waitReady,
   waitReceipt,
   type Measured,
   type Payload,
@@ -193,27 +189,6 @@ function parseArgs(argv: string[]): Options {
 
 // ---------------------------------------------------------------------------------------------
 // Nodes
-
-/** `npx hardhat node` with automine off, 1 s interval mining and a 60M block gas limit. */
-async function startHardhatNode(): Promise<RunningNode<'hardhat'>> {
-  const port = await freePort()
-  const url = `http://127.0.0.1:${port}/`
-  const { child, tail } = spawnNode('hardhat node', [HARDHAT_CLI, 'node', '--hostname', '127.0.0.1', '--port', String(port)])
-  const chainId = await waitReady('hardhat node', url, child, tail)
-  await rpc(url, 'evm_setAutomine', [false])
-  await rpc(url, 'evm_setIntervalMining', [BLOCK_TIME_MS])
-  await rpc(url, 'evm_setBlockGasLimit', [toHex(BLOCK_GAS_LIMIT)])
-  return { name: 'hardhat', url, pid: child.pid!, chainId }
-}
-
-/** Anvil (the npm package the devnet uses) with interval mining at 1 s and a 60M block gas limit. */
-async function startAnvilNode(): Promise<RunningNode<'anvil'>> {
-  const anvil = await startAnvil({ silent: true, blockTime: BLOCK_TIME_MS / 1000, extraArgs: ['--gas-limit', String(BLOCK_GAS_LIMIT)] })
-  const child = anvil.process
-  cleanup.children.add(child)
-  cleanup.closers.add(() => anvil.stop())
-  return { name: 'anvil', url: `${anvil.url}/`, pid: child.pid!, chainId: Number(await rpc<Hex>(anvil.url, 'eth_chainId')) }
-}
 
 /** Our node, with a hint if it does not exist; with `l1`, an Anvil L1 and the batcher posting to it. */
 async function startOurs(dataDir: string, withL1 = false): Promise<RunningNode<'ours'>> {
@@ -507,7 +482,7 @@ async function main(): Promise<void> {
   const results: RunResult[] = []
   const latencies: LatencyResult[] = []
   for (const name of opts.nodes) {
-    const node = name === 'hardhat' ? await startHardhatNode() : name === 'anvil' ? await startAnvilNode() : await startOurs(path.join(tempDir, 'tps'), opts.l1)
+    const node = name === 'hardhat' ? await startHardhatNode({ blockTimeMs: BLOCK_TIME_MS }) : name === 'anvil' ? await startAnvilNode({ blockTimeMs: BLOCK_TIME_MS }) : await startOurs(path.join(tempDir, 'tps'), opts.l1)
     results.push(...(await benchNode(node, opts, senders, recipients, latencies)))
     await stopNode(node)
   }
