@@ -38,7 +38,7 @@ function flush() {
   try {
     commit(ops)
   } catch (err) {
-    for (const { id } of ops) parentPort.postMessage({ id, error: err.message })
+    for (const { id, removed } of ops) parentPort.postMessage({ id, error: err.message, rows: removed.byteLength / 32 })
     return
   }
   for (const { id, answer } of ops) if (answer) parentPort.postMessage({ id })

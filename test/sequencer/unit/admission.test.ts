@@ -95,7 +95,7 @@ function bigBytes(n: bigint): Uint8Array {
 }
 
 describe('journal group commit', () => {
-  function poolWith(journalWrite: (added: JournalEntry[], removed: Uint8Array[]) => void) {
+  function poolWith(journalWrite: (added: JournalEntry[], removed: Uint8Array[]) => void | Promise<void>) {
     return new TxPool(testPoolOptions({ validator: validator(), journal: { journalWrite, journalRemove: () => undefined } }))
   }
 
@@ -126,6 +126,19 @@ describe('journal group commit', () => {
     })
     const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => pool.add(signed(TransactionType.FeeMarketEIP1559, keys[1], BigInt(i)).serialize())))
     expect(results.every((r) => r.status === 'rejected' && /SQLITE_FULL/.test(String(r.reason)))).toBe(true)
+    expect(pool.size).toBe(0)
+  })
+
+  it('so does one that fails on the journal\'s thread (an asynchronous write that rejects), and nothing is acknowledged before it settles', async () => {
+    let fail: (err: Error) => void = () => undefined
+    const pool = poolWith(() => new Promise<void>((_, reject) => (fail = reject)))
+    const adds = Array.from({ length: 5 }, (_, i) => pool.add(signed(TransactionType.FeeMarketEIP1559, keys[2], BigInt(i)).serialize()))
+    const settled = Promise.allSettled(adds)
+    await new Promise((r) => setTimeout(r, 20))
+    expect(pool.size).toBe(5) // admitted, waiting for the write: no answer yet
+    fail(new Error('the pool journal thread exited (code 1)'))
+    const results = await settled
+    expect(results.every((r) => r.status === 'rejected' && /thread exited/.test(String(r.reason)))).toBe(true)
     expect(pool.size).toBe(0)
   })
 })

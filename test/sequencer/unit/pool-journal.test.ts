@@ -69,6 +69,17 @@ describe('PoolJournal (its own file, written on its own thread)', () => {
     expect(again.all()).toHaveLength(3)
   })
 
+  it('a commit that fails refuses the writes in it and counts the rows its removals left', async () => {
+    const j = newJournal()
+    await j.journalWrite([entry()], []) // the thread is running, its statements prepared
+    const other = new Database(j.path)
+    other.exec('DROP TABLE journal') // every later commit of the thread fails
+    other.close()
+    j.journalRemove([randomBytes(32), randomBytes(32), randomBytes(32)])
+    await expect(j.journalWrite([entry()], [])).rejects.toThrow('the pool journal')
+    expect(j.stats.removeFailures).toBe(3)
+  })
+
   it('refuses a write once closed, and counts a removal it could not make', async () => {
     const j = newJournal()
     await j.close()
