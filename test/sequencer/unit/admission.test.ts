@@ -101,7 +101,7 @@ describe('journal group commit', () => {
 
   it('writes the admissions of one turn in one journal write, before any of them is acknowledged', async () => {
     const writes: number[] = []
-    const pool = poolWith((added) => writes.push(added.length))
+    const pool = poolWith((added) => void writes.push(added.length))
     const acked: number[] = []
     const adds = Array.from({ length: 20 }, (_, i) => pool.add(signed(TransactionType.FeeMarketEIP1559, keys[3], BigInt(i)).serialize()).then(() => acked.push(writes.length)))
     await Promise.all(adds)
@@ -112,7 +112,7 @@ describe('journal group commit', () => {
 
   it('a replacement and the row it replaces go in the same write', async () => {
     const log: { added: string[]; removed: string[] }[] = []
-    const pool = poolWith((added, removed) => log.push({ added: added.map((e) => bytesToHex(e.hash)), removed: removed.map(bytesToHex) }))
+    const pool = poolWith((added, removed) => void log.push({ added: added.map((e) => bytesToHex(e.hash)), removed: removed.map(bytesToHex) }))
     const first = createTx({ type: 2, nonce: 0n, gasLimit: 21_000n, to: new Address(new Uint8Array(20)), maxFeePerGas: 10n ** 9n, maxPriorityFeePerGas: 10n ** 9n }, { common }).sign(keys[0])
     const second = createTx({ type: 2, nonce: 0n, gasLimit: 21_000n, to: new Address(new Uint8Array(20)), maxFeePerGas: 2n * 10n ** 9n, maxPriorityFeePerGas: 2n * 10n ** 9n }, { common }).sign(keys[0])
     await pool.add(first.serialize())
