@@ -18,10 +18,9 @@
  * told apart so cleanly (later requests may be recorded), so the aggregation refuses submissions
  * from then on until a restart recovers (rounds.ts).
  */
-import { Worker } from 'node:worker_threads'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { closeThread } from '../threads.ts'
+import { ThreadClient, type ThreadReply } from '../threads.ts'
 
 const WORKER = join(__dirname, 'hash-index-worker.cjs')
 
@@ -42,15 +41,13 @@ const WRITER_CACHE_KIB = 65_536
 /** The writer's WAL is checkpointed past this many 4 kB pages (256 MB): see hash-index-worker.cjs. */
 const CHECKPOINT_PAGES = 65_536
 
-type Reply = { id: number; fresh?: Uint8Array; error?: string }
+type Reply = ThreadReply & { fresh?: Uint8Array }
 
 export class HashIndex {
   /** The main thread's connection: recovery, migration, lookups (WAL: it reads while the thread writes). */
   private readonly db: Database.Database
   private readonly stmts
-  private worker: Worker | undefined
-  private nextId = 1
-  private readonly waiting = new Map<number, { resolve: (reply: Reply) => void; reject: (err: Error) => void }>()
+  private readonly thread: ThreadClient<Reply>
   private closed = false
 
   constructor(readonly path: string) {
@@ -62,6 +59,7 @@ export class HashIndex {
     this.stmts = {
       requestOf: this.db.prepare('SELECT request FROM aggregated WHERE hash = ?').pluck(),
     }
+    this.thread = new ThreadClient<Reply>(WORKER, { path, cacheKiB: WRITER_CACHE_KIB, checkpointPages: CHECKPOINT_PAGES }, 'the aggregated-hash index')
   }
 
   /**
@@ -102,7 +100,8 @@ export class HashIndex {
    * before it is recorded in the node's file or failed (their journal entries go).
    */
   async claim(values: Uint8Array, seq: number, settledBelow: number): Promise<Uint8Array> {
-    return (await this.call({ op: 'claim', values, seq, settledBelow })).fresh!
+    if (this.closed) throw new Error('the node is stopping')
+    return (await this.thread.request({ op: 'claim', values, seq, settledBelow })).fresh!
   }
 
   /** The request that added `hash`, if any. */
@@ -117,40 +116,7 @@ export class HashIndex {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    if (this.worker !== undefined) await closeThread(this.worker)
+    await this.thread.close()
     this.db.close()
-  }
-
-  private call(msg: { op: string; values: Uint8Array; seq: number; settledBelow: number }): Promise<Reply> {
-    if (this.closed) return Promise.reject(new Error('the node is stopping'))
-    const worker = this.worker ?? this.spawn()
-    const id = this.nextId++
-    worker.ref() // a claim in flight keeps the process alive until it is answered
-    return new Promise<Reply>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject })
-      worker.postMessage({ id, ...msg })
-    })
-  }
-
-  private spawn(): Worker {
-    const worker = new Worker(WORKER, { workerData: { path: this.path, cacheKiB: WRITER_CACHE_KIB, checkpointPages: CHECKPOINT_PAGES } })
-    worker.unref() // an idle index thread keeps no process alive
-    worker.on('message', (reply: Reply) => {
-      const waiter = this.waiting.get(reply.id)
-      if (waiter === undefined) return
-      this.waiting.delete(reply.id)
-      if (this.waiting.size === 0) worker.unref()
-      if (reply.error !== undefined) waiter.reject(new Error(`the aggregated-hash index: ${reply.error}`))
-      else waiter.resolve(reply)
-    })
-    const lost = (err: Error) => {
-      if (this.worker === worker) this.worker = undefined
-      for (const waiter of this.waiting.values()) waiter.reject(err)
-      this.waiting.clear()
-    }
-    worker.on('error', (err) => lost(new Error(`the aggregated-hash index thread failed: ${err.message}`)))
-    worker.on('exit', (code) => lost(new Error(`the aggregated-hash index thread exited (code ${code})`)))
-    this.worker = worker
-    return worker
   }
 }

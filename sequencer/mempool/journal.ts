@@ -15,10 +15,9 @@
  * (`stats.removeFailures`) and left to the same replay; a write that fails refuses its
  * transactions (the pool takes them back out).
  */
-import { Worker } from 'node:worker_threads'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { closeThread } from '../threads.ts'
+import { ThreadClient, type ThreadReply } from '../threads.ts'
 import type { JournalEntry, TxJournal } from './pool.ts'
 
 const WORKER = join(__dirname, 'journal-worker.cjs')
@@ -41,7 +40,7 @@ export interface JournalRow {
 }
 
 /** A write's answer; a removal is answered only when it failed, with the rows it left. */
-type Reply = { id: number; error?: string; rows?: number }
+type Reply = ThreadReply & { rows?: number }
 
 /** Bytes before an entry's encoding in packEntries: hash 32, arrival time 8, length 4. */
 const ENTRY_HEADER = 44
@@ -49,9 +48,7 @@ const ENTRY_HEADER = 44
 export class PoolJournal implements TxJournal {
   /** The main thread's connection: the start-up read and the import of an older data dir's rows. */
   private readonly db: Database.Database
-  private worker: Worker | undefined
-  private nextId = 1
-  private readonly waiting = new Map<number, { resolve: () => void; reject: (err: Error) => void }>()
+  private readonly thread: ThreadClient<Reply>
   private closed = false
   readonly stats = { removeFailures: 0 }
 
@@ -60,6 +57,9 @@ export class PoolJournal implements TxJournal {
     this.db.pragma('journal_mode = WAL')
     this.db.pragma('synchronous = NORMAL')
     this.db.exec(SCHEMA)
+    this.thread = new ThreadClient<Reply>(WORKER, { path }, 'the pool journal', (reply) => {
+      if (reply.error !== undefined) this.stats.removeFailures += reply.rows ?? 0
+    })
   }
 
   /** Every journaled transaction (start-up, before any write). */
@@ -81,16 +81,10 @@ export class PoolJournal implements TxJournal {
   }
 
   /** Records `added` and forgets `removed` in one sqlite transaction; resolves once it is committed. */
-  journalWrite(added: JournalEntry[], removed: Uint8Array[]): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('the node is stopping'))
-    const worker = this.worker ?? this.spawn()
-    const id = this.nextId++
-    worker.ref() // a write in flight keeps the process alive until it is answered
-    const message = { id, added: packEntries(added), removed: packHashes(removed), answer: true }
-    return new Promise<void>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject })
-      worker.postMessage(message, [message.added.buffer, message.removed.buffer])
-    })
+  async journalWrite(added: JournalEntry[], removed: Uint8Array[]): Promise<void> {
+    if (this.closed) throw new Error('the node is stopping')
+    const message = { added: packEntries(added), removed: packHashes(removed), answer: true }
+    await this.thread.request(message, [message.added.buffer, message.removed.buffer])
   }
 
   /** Forgets `hashes`, after whatever was sent before; not awaited (see the module's comment on failures). */
@@ -100,8 +94,8 @@ export class PoolJournal implements TxJournal {
       this.stats.removeFailures += hashes.length
       return
     }
-    const message = { id: this.nextId++, added: new Uint8Array(0), removed: packHashes(hashes), answer: false }
-    ;(this.worker ?? this.spawn()).postMessage(message, [message.removed.buffer])
+    const message = { added: new Uint8Array(0), removed: packHashes(hashes), answer: false }
+    this.thread.send(message, [message.removed.buffer])
   }
 
   /**
@@ -111,33 +105,8 @@ export class PoolJournal implements TxJournal {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    if (this.worker !== undefined) await closeThread(this.worker)
+    await this.thread.close()
     this.db.close()
-  }
-
-  private spawn(): Worker {
-    const worker = new Worker(WORKER, { workerData: { path: this.path } })
-    worker.unref() // an idle journal thread keeps no process alive
-    worker.on('message', (reply: Reply) => {
-      const waiter = this.waiting.get(reply.id)
-      if (waiter === undefined) {
-        if (reply.error !== undefined) this.stats.removeFailures += reply.rows ?? 0
-        return
-      }
-      this.waiting.delete(reply.id)
-      if (this.waiting.size === 0) worker.unref()
-      if (reply.error !== undefined) waiter.reject(new Error(`the pool journal: ${reply.error}`))
-      else waiter.resolve()
-    })
-    const lost = (err: Error) => {
-      if (this.worker === worker) this.worker = undefined
-      for (const waiter of this.waiting.values()) waiter.reject(err)
-      this.waiting.clear()
-    }
-    worker.on('error', (err) => lost(new Error(`the pool journal thread failed: ${err.message}`)))
-    worker.on('exit', (code) => lost(new Error(`the pool journal thread exited (code ${code})`)))
-    this.worker = worker
-    return worker
   }
 }
 
