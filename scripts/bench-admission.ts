@@ -29,13 +29,14 @@ import { startAnvilNode, startHardhatNode } from './lib/peers.ts'
 import {
   CLIENTS,
   cleanup,
-  cpuSeconds,
+  cpuMeter,
   ETH_GAS,
   loadAccounts,
   machine,
   median,
   nonces,
   parseFlags,
+  perTx,
   positiveInt,
   presign,
   runMain,
@@ -65,9 +66,6 @@ async function startNode(name: NodeName, dataDir: string): Promise<RunningNode<N
   return name === 'anvil' ? startAnvilNode({ blockTimeMs: undefined }) : startHardhatNode({ blockTimeMs: undefined })
 }
 
-const perAck = (before: number | undefined, after: number | undefined, acks: number) =>
-  before === undefined || after === undefined || acks === 0 ? undefined : ((after - before) * 1e6) / acks
-
 async function benchNode(node: RunningNode<NodeName>, txs: number, runs: number): Promise<Run[]> {
   const { senders, recipients } = loadAccounts()
   const out: Run[] = []
@@ -76,21 +74,19 @@ async function benchNode(node: RunningNode<NodeName>, txs: number, runs: number)
   for (let run = 1; run <= runs; run++) {
     const batch = presign(node.chainId, senders, start, txs, (i) => ({ to: recipients[i], value: 1n, gas: ETH_GAS }))
     start = batch.finalNonces
-    const cpu = cpuSeconds(node.pid)
-    const main = cpuSeconds(node.pid, node.pid)
-    const loadGen = process.cpuUsage()
+    const cpu = cpuMeter(node.pid)
     const t = performance.now()
     const sent = await sendAll(node.url, batch.raw, { quiet: true })
     const seconds = (performance.now() - t) / 1000
     const acks = txs - sent.rejected
-    const used = process.cpuUsage(loadGen)
+    const used = cpu.stop()
     const r: Run = {
       node: node.name,
       acksPerSecond: acks / seconds,
       rejected: sent.rejected,
-      cpuUs: perAck(cpu, cpuSeconds(node.pid), acks),
-      mainCpuUs: perAck(main, cpuSeconds(node.pid, node.pid), acks),
-      loadGenCpuUs: (used.user + used.system) / txs,
+      cpuUs: perTx(used.nodeUs, acks),
+      mainCpuUs: perTx(used.nodeMainUs, acks),
+      loadGenCpuUs: used.loadGenUs / txs,
     }
     out.push(r)
     console.log(`${node.name} run ${run}/${runs}: ${acks}/${txs} acknowledged in ${seconds.toFixed(2)} s = ${r.acksPerSecond.toFixed(0)} acks/s; CPU per ack: node ${fmt(r.cpuUs)} µs (main thread ${fmt(r.mainCpuUs)}), load generator ${fmt(r.loadGenCpuUs)} µs`)

@@ -63,7 +63,7 @@ import {
   BLOCK_TIME_MS,
   CLIENTS,
   cleanup,
-  cpuSeconds,
+  cpuMeter,
   ETH_GAS,
   loadAccounts,
   loadArtifact,
@@ -76,6 +76,7 @@ import {
   nonces,
   OUR_MAIN,
   parseFlags,
+  perTx,
   positiveInt,
   presign,
   rpc,
@@ -274,12 +275,11 @@ async function benchNode(node: RunningNode<NodeName>, opts: Options, senders: Se
       const signMs = performance.now() - t
       const firstBlock = Number(await rpc<Hex>(node.url, 'eth_blockNumber')) + 1
       const hammer = opts.heavyCalls > 0 ? hammerHeavyCalls(node.url, opts.heavyCalls) : undefined
-      const nodeCpu = cpuSeconds(node.pid)
-      const clientCpu = process.cpuUsage()
+      const cpu = cpuMeter(node.pid)
       const measured = await measure(node.url, senders, start, batch)
-      const nodeCpuAfter = cpuSeconds(node.pid)
-      const clientCpuUs = cpuMicros(process.cpuUsage(clientCpu)) / batch.raw.length
-      const nodeCpuUs = nodeCpu === undefined || nodeCpuAfter === undefined ? undefined : ((nodeCpuAfter - nodeCpu) * 1e6) / batch.raw.length
+      const used = cpu.stop()
+      const nodeCpuUs = perTx(used.nodeUs, batch.raw.length)
+      const clientCpuUs = used.loadGenUs / batch.raw.length
       if (hammer !== undefined) console.log(`${node.name}: heavy calls during the run: ${await hammer.stop()}`)
       const largest = await largestBlock(node.url, firstBlock, Number(await rpc<Hex>(node.url, 'eth_blockNumber')))
       const result: RunResult = { node: node.name, workload, ...measured, largest, nodeCpuUs, clientCpuUs }
@@ -427,7 +427,6 @@ async function measurePaced(url: string, senders: Sender[], startNonces: number[
 
 const fmtMb = (mb: number | undefined) => (mb === undefined ? '?' : mb.toFixed(0))
 const fmtUs = (us: number | undefined) => (us === undefined ? '?' : us.toFixed(0))
-const cpuMicros = (u: NodeJS.CpuUsage) => u.user + u.system
 const pad = (cells: string[], widths: number[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ')
 
 function report(results: RunResult[], opts: Options): void {

@@ -374,6 +374,30 @@ export function cpuSeconds(pid: number, thread?: number): number | undefined {
   }
 }
 
+/** CPU used since `cpuMeter` was called, in µs: by the node (all threads), its main thread, and this process. */
+export interface CpuUsed {
+  nodeUs: number | undefined
+  nodeMainUs: number | undefined
+  loadGenUs: number
+}
+
+/** Starts measuring the CPU of node `pid` and of this process (the load generator); `stop()` says how much each used. */
+export function cpuMeter(pid: number): { stop(): CpuUsed } {
+  const node = cpuSeconds(pid)
+  const nodeMain = cpuSeconds(pid, pid)
+  const loadGen = process.cpuUsage()
+  const since = (before: number | undefined, now: number | undefined) => (before === undefined || now === undefined ? undefined : (now - before) * 1e6)
+  return {
+    stop() {
+      const used = process.cpuUsage(loadGen)
+      return { nodeUs: since(node, cpuSeconds(pid)), nodeMainUs: since(nodeMain, cpuSeconds(pid, pid)), loadGenUs: used.user + used.system }
+    },
+  }
+}
+
+/** `us` per one of `count`; undefined when unknown or when there is none to share it. */
+export const perTx = (us: number | undefined, count: number): number | undefined => (us === undefined || count === 0 ? undefined : us / count)
+
 /** Resident memory of a process in MB, from /proc (Linux only). */
 export function rssMb(pid: number): number | undefined {
   try {
