@@ -17,7 +17,14 @@ const BURNER_CODE = '0x5b600056'
 /** Loops CALLing the identity precompile (0x04) with 8 KiB of input: traces grow ~33 KiB a lap. */
 const COPIER = '0x00000000000000000000000000000000000c0c0c'
 const COPIER_CODE = '0x5b600060006120006000600060045af150600056'
-const OVERRIDES = { [BURNER]: { code: BURNER_CODE }, [COPIER]: { code: COPIER_CODE } }
+/**
+ * Loops STATICCALLing a contract that only STOPs: the most CPU per gas found in @ethereumjs (about
+ * 0.4 µs a unit, 25 times the JUMP loop's), so 50M gas of it is seconds past any deadline here.
+ */
+const CALL_BURNER = '0x00000000000000000000000000000000000d0d0d'
+const STOPPER = '0x00000000000000000000000000000000000e0e0e'
+const CALL_BURNER_CODE = `0x5b600060006000600073${STOPPER.slice(2)}5afa50600056`
+const OVERRIDES = { [BURNER]: { code: BURNER_CODE }, [COPIER]: { code: COPIER_CODE }, [CALL_BURNER]: { code: CALL_BURNER_CODE }, [STOPPER]: { code: '0x00' } }
 
 const burn = (gas?: bigint) => ({ jsonrpc: '2.0', method: 'eth_call', params: [{ to: BURNER, ...(gas !== undefined && { gas: toHex(gas) }) }, 'latest', OVERRIDES] })
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -97,7 +104,7 @@ describe('call limits', () => {
   it('aborts a call past the deadline with geth\'s error, replaces the worker and keeps serving', async () => {
     const before = t.node.calls.stats().timeouts
     const started = Date.now()
-    const r = await t.rpcRaw('eth_call', [{ to: BURNER }, 'latest', OVERRIDES]) // 50M gas: seconds of work
+    const r = await t.rpcRaw('eth_call', [{ to: CALL_BURNER }, 'latest', OVERRIDES]) // 50M gas: seconds of work
     expect(r.error).toEqual({ code: -32000, message: 'execution aborted (timeout = 1s)' })
     expect(Date.now() - started).toBeLessThan(10_000)
     expect(t.node.calls.stats().timeouts).toBe(before + 1)
@@ -107,7 +114,7 @@ describe('call limits', () => {
   })
 
   it('aborts eth_estimateGas on a gas burner at the deadline (the whole search counts)', async () => {
-    const r = await t.rpcRaw('eth_estimateGas', [{ to: BURNER }, 'latest', OVERRIDES])
+    const r = await t.rpcRaw('eth_estimateGas', [{ to: CALL_BURNER }, 'latest', OVERRIDES])
     expect(r.error).toEqual({ code: -32000, message: 'execution aborted (timeout = 1s)' })
     expect(await t.rpc('eth_estimateGas', [{ to: BURNER, data: '0x' }, 'latest', { [BURNER]: { code: '0x00' } }])).toBe(toHex(21_000n))
   })
@@ -156,7 +163,7 @@ describe('call workers under the command line node (tsx sequencer/main.ts)', () 
     try {
       const ok = await rpcRaw(node.url, 'eth_call', [{ to: BURNER, data: '0x' }, 'latest', { [BURNER]: { code: '0x600260005260206000f3' } }])
       expect(ok.result).toBe(toHex(2n, { size: 32 }))
-      const r = await rpcRaw(node.url, 'eth_call', [{ to: BURNER }, 'latest', OVERRIDES])
+      const r = await rpcRaw(node.url, 'eth_call', [{ to: CALL_BURNER }, 'latest', OVERRIDES])
       expect(r.error).toEqual({ code: -32000, message: 'execution aborted (timeout = 500ms)' })
     } finally {
       await node.stop()

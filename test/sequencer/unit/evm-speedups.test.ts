@@ -4,7 +4,7 @@
  * they patch, installEvmSpeedups throws and these tests fail, loudly.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import * as txModule from '@ethereumjs/tx'
 import { createTx, TransactionType } from '@ethereumjs/tx'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
@@ -100,3 +100,97 @@ describe('setLengthLeft/Right padding in one allocation (CommonJS build)', () =>
     expect(() => cjs.setLengthLeft('0x01' as unknown as Uint8Array, 32)).toThrow('only supports Uint8Array')
   })
 })
+
+describe('synchronous steps and one result merge patched into @ethereumjs/evm', () => {
+  type Proto = Record<string, unknown>
+  const callee = createAddressFromString(`0x${'c'.repeat(40)}`)
+  const target = createAddressFromString(`0x${'d'.repeat(40)}`)
+  /** Programs through every path of the patched loop: static and dynamic gas, async handlers, jumps before and after the analysis, and each way a frame ends. */
+  const PROGRAMS: Record<string, { code: string; gas?: bigint }> = {
+    'a counting loop (jumps)': { code: '600a5b60019003806002570000' },
+    'memory, keccak, return (no jump analysis)': { code: '602a600052602060002060005260206000f3' },
+    'storage and a log': { code: '600760015560015460005260aa60206000a100' },
+    'an invalid opcode': { code: '6001fe' },
+    'a jump to a non-JUMPDEST': { code: '60055600000000' },
+    'a stack underflow': { code: '01' },
+    'out of gas in static-gas steps': { code: '5b600056', gas: 5_000n },
+    'a revert with data': { code: '602a60005260206000fd' },
+    'a call to a reverting contract, its return data copied': { code: `600060006000600060007 3${callee.toString().slice(2)}5af16000523d600060203e60406000f3`.replace(' ', '') },
+  }
+
+  async function runAll(listen: boolean): Promise<unknown[]> {
+    const { createEVM } = await import('@ethereumjs/evm')
+    const out: unknown[] = []
+    for (const [name, { code, gas }] of Object.entries(PROGRAMS)) {
+      const stateManager = new MerkleStateManager({ caches: new Caches() })
+      const evm = await createEVM({ common: createChainCommon(42424n), stateManager })
+      await stateManager.putCode(callee, hexToBytesStrict('602a60005260206000fd'))
+      await stateManager.putCode(target, hexToBytesStrict(code))
+      let steps = 0
+      if (listen) evm.events.on('step', () => void steps++)
+      const { execResult } = await evm.runCall({ to: target, gasLimit: gas ?? 100_000n, data: new Uint8Array([1, 2, 3]) })
+      const runState = (execResult as unknown as { runState: Record<string, unknown> }).runState
+      out.push({
+        name,
+        steps,
+        returnValue: bytesToHex(execResult.returnValue),
+        gasUsed: execResult.executionGasUsed,
+        gasLeft: execResult.gas,
+        refund: execResult.gasRefund,
+        error: execResult.exceptionError?.error,
+        logs: (execResult.logs ?? []).map((log) => log.map((part) => (part instanceof Uint8Array ? bytesToHex(part) : part.map((topic) => bytesToHex(topic))))),
+        slot: bytesToHex(await stateManager.getStorage(target, new Uint8Array(32).fill(1, 31))),
+        // the merged runState: the same keys in the same order, and the same plain values
+        runState: Object.entries(runState).map(([key, value]) => [key, typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean' ? value : value instanceof Uint8Array ? bytesToHex(value) : (value?.constructor?.name ?? String(value))]),
+      })
+    }
+    return out
+  }
+
+  it('is installed on both builds', async () => {
+    for (const { Interpreter } of await bothBuilds<{ Interpreter: { prototype: Proto } }>('@ethereumjs/evm', 'interpreter.js')) expect(Interpreter.prototype.__syncSteps).toBe(true)
+    for (const { EVM } of await bothBuilds<{ EVM: { prototype: Proto } }>('@ethereumjs/evm', 'evm.js')) expect(EVM.prototype.__oneMerge).toBe(true)
+  })
+
+  it('was copied from the library functions installed: an upgrade that changes them fails here, to have the copies reviewed', async () => {
+    // evm-speedups.ts's runSync follows Interpreter.run and runStep's path for static gas, its
+    // runInterpreter follows EVM.runInterpreter: [CommonJS build, ES module build] source fingerprints
+    const fingerprint = (fn: unknown) => createHash('sha256').update(String(fn)).digest('hex').slice(0, 16)
+    const interpreters = (await bothBuilds<{ Interpreter: { prototype: Proto } }>('@ethereumjs/evm', 'interpreter.js')).map((m) => m.Interpreter.prototype)
+    const evms = (await bothBuilds<{ EVM: { prototype: Proto } }>('@ethereumjs/evm', 'evm.js')).map((m) => m.EVM.prototype)
+    expect(interpreters.map((p) => fingerprint(p.__libraryRun))).toEqual(['cae1a8c6a825cb67', '8e769d9b5ec21205'])
+    expect(interpreters.map((p) => fingerprint(p.runStep))).toEqual(['b62aba7694d154e9', 'cc2ccda2341c2f42'])
+    expect(evms.map((p) => fingerprint(p.__libraryRunInterpreter))).toEqual(['e4735022de8ee460', '1f4905264075376d'])
+  })
+
+  it('gives what the library gives: results, gas, errors, logs, state, step events and the merged run state', async () => {
+    const interpreters = (await bothBuilds<{ Interpreter: { prototype: Proto } }>('@ethereumjs/evm', 'interpreter.js')).map((m) => m.Interpreter.prototype)
+    const evms = (await bothBuilds<{ EVM: { prototype: Proto } }>('@ethereumjs/evm', 'evm.js')).map((m) => m.EVM.prototype)
+    const patched = [await runAll(false), await runAll(true)]
+    const saved = [...interpreters.map((p) => p.run), ...evms.map((p) => p.runInterpreter)]
+    let library: unknown[][]
+    try {
+      for (const p of interpreters) p.run = p.__libraryRun
+      for (const p of evms) p.runInterpreter = p.__libraryRunInterpreter
+      library = [await runAll(false), await runAll(true)]
+    } finally {
+      interpreters.forEach((p, i) => (p.run = saved[i]))
+      evms.forEach((p, i) => (p.runInterpreter = saved[2 + i]))
+    }
+    expect(patched).toEqual(library)
+    // the programs end as written: the cases are not vacuous
+    const byName = Object.fromEntries((patched[1] as { name: string; error?: string; steps: number; returnValue: string; slot: string }[]).map((r) => [r.name, r]))
+    expect(byName['a counting loop (jumps)']).toMatchObject({ error: undefined, steps: 72 }) // PUSH1, 10 × 7 steps, STOP
+    expect(byName['an invalid opcode'].error).toBe('invalid opcode')
+    expect(byName['a jump to a non-JUMPDEST'].error).toMatch(/^invalid JUMP/)
+    expect(byName['a stack underflow'].error).toBe('stack underflow')
+    expect(byName['out of gas in static-gas steps'].error).toBe('out of gas')
+    expect(byName['a revert with data']).toMatchObject({ error: 'revert', returnValue: `0x${'0'.repeat(62)}2a` })
+    expect(byName['storage and a log'].slot).toBe('0x07')
+    expect(byName['a call to a reverting contract, its return data copied'].returnValue).toBe(`0x${'0'.repeat(64)}${'0'.repeat(62)}2a`)
+  })
+})
+
+function hexToBytesStrict(hex: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(hex, 'hex'))
+}
