@@ -101,11 +101,24 @@ describe('setLengthLeft/Right padding in one allocation (CommonJS build)', () =>
   })
 })
 
-describe('synchronous steps and one result merge patched into @ethereumjs/evm', () => {
+describe('synchronous steps, one result merge and a bounded journal patched into @ethereumjs/evm', () => {
   type Proto = Record<string, unknown>
-  const callee = createAddressFromString(`0x${'c'.repeat(40)}`)
-  const target = createAddressFromString(`0x${'d'.repeat(40)}`)
-  /** Programs through every path of the patched loop: static and dynamic gas, async handlers, jumps before and after the analysis, and each way a frame ends. */
+  const at = (c: string) => createAddressFromString(`0x${c.repeat(40)}`)
+  const hex = (a: Address) => a.toString().slice(2)
+  const [callee, target, toucherX, toucherY, reverter, committer, nested, undone] = ['c', 'd', 'a', 'b', '1', '2', '3', '4'].map(at)
+  /** CALL(gas, to, 0, 0, 0, 0, 0); POP */
+  const call = (to: Address) => `60006000600060006000 73${hex(to)}5af150`.replace(' ', '')
+  /** Leaves what BALANCE(address) cost (plus 7 gas of GAS, PUSH20, POP): 2607 if the address is cold, 107 if warm. */
+  const balanceCost = (a: Address) => `5a73${hex(a)}31505a9003`
+  /** Contracts every program can call: how a frame's accesses survive its commit or revert shows in the warm/cold gas of EIP-2929. */
+  const CONTRACTS: [Address, string][] = [
+    [callee, '602a60005260206000fd'], // REVERT with 42
+    [reverter, `73${hex(toucherX)}315060006000fd`], // touch X, revert
+    [committer, `73${hex(toucherY)}315000`], // touch Y, stop
+    [nested, `${call(reverter)}${call(committer)}00`], // call both, stop
+    [undone, `${call(committer)}60006000fd`], // call the committer, then revert
+  ]
+  /** Programs through every path of the patched loop: static and dynamic gas, async handlers, jumps before and after the analysis, each way a frame ends, and nested commits and reverts. */
   const PROGRAMS: Record<string, { code: string; gas?: bigint }> = {
     'a counting loop (jumps)': { code: '600a5b60019003806002570000' },
     'memory, keccak, return (no jump analysis)': { code: '602a600052602060002060005260206000f3' },
@@ -116,6 +129,8 @@ describe('synchronous steps and one result merge patched into @ethereumjs/evm', 
     'out of gas in static-gas steps': { code: '5b600056', gas: 5_000n },
     'a revert with data': { code: '602a60005260206000fd' },
     'a call to a reverting contract, its return data copied': { code: `600060006000600060007 3${callee.toString().slice(2)}5af16000523d600060203e60406000f3`.replace(' ', '') },
+    'nested calls: a reverted child\'s access is cold, a committed one\'s warm': { code: `${call(nested)}${balanceCost(toucherX)}600052${balanceCost(toucherY)}60205260406000f3` },
+    'a committed grandchild\'s access is cold after its parent reverts': { code: `${call(undone)}${balanceCost(toucherY)}60005260206000f3` },
   }
 
   async function runAll(listen: boolean): Promise<unknown[]> {
@@ -124,7 +139,7 @@ describe('synchronous steps and one result merge patched into @ethereumjs/evm', 
     for (const [name, { code, gas }] of Object.entries(PROGRAMS)) {
       const stateManager = new MerkleStateManager({ caches: new Caches() })
       const evm = await createEVM({ common: createChainCommon(42424n), stateManager })
-      await stateManager.putCode(callee, hexToBytesStrict('602a60005260206000fd'))
+      for (const [address, contract] of CONTRACTS) await stateManager.putCode(address, hexToBytesStrict(contract))
       await stateManager.putCode(target, hexToBytesStrict(code))
       let steps = 0
       if (listen) evm.events.on('step', () => void steps++)
@@ -150,6 +165,7 @@ describe('synchronous steps and one result merge patched into @ethereumjs/evm', 
   it('is installed on both builds', async () => {
     for (const { Interpreter } of await bothBuilds<{ Interpreter: { prototype: Proto } }>('@ethereumjs/evm', 'interpreter.js')) expect(Interpreter.prototype.__syncSteps).toBe(true)
     for (const { EVM } of await bothBuilds<{ EVM: { prototype: Proto } }>('@ethereumjs/evm', 'evm.js')) expect(EVM.prototype.__oneMerge).toBe(true)
+    for (const { Journal } of await bothBuilds<{ Journal: { prototype: Proto } }>('@ethereumjs/evm', 'journal.js')) expect(Journal.prototype.__boundedDiff).toBe(true)
   })
 
   it('was copied from the library functions installed: an upgrade that changes them fails here, to have the copies reviewed', async () => {
@@ -166,16 +182,19 @@ describe('synchronous steps and one result merge patched into @ethereumjs/evm', 
   it('gives what the library gives: results, gas, errors, logs, state, step events and the merged run state', async () => {
     const interpreters = (await bothBuilds<{ Interpreter: { prototype: Proto } }>('@ethereumjs/evm', 'interpreter.js')).map((m) => m.Interpreter.prototype)
     const evms = (await bothBuilds<{ EVM: { prototype: Proto } }>('@ethereumjs/evm', 'evm.js')).map((m) => m.EVM.prototype)
+    const journals = (await bothBuilds<{ Journal: { prototype: Proto } }>('@ethereumjs/evm', 'journal.js')).map((m) => m.Journal.prototype)
     const patched = [await runAll(false), await runAll(true)]
-    const saved = [...interpreters.map((p) => p.run), ...evms.map((p) => p.runInterpreter)]
+    const saved = [...interpreters.map((p) => p.run), ...evms.map((p) => p.runInterpreter), ...journals.map((p) => p.commit)]
     let library: unknown[][]
     try {
       for (const p of interpreters) p.run = p.__libraryRun
       for (const p of evms) p.runInterpreter = p.__libraryRunInterpreter
+      for (const p of journals) p.commit = p.__libraryCommit
       library = [await runAll(false), await runAll(true)]
     } finally {
       interpreters.forEach((p, i) => (p.run = saved[i]))
       evms.forEach((p, i) => (p.runInterpreter = saved[2 + i]))
+      journals.forEach((p, i) => (p.commit = saved[4 + i]))
     }
     expect(patched).toEqual(library)
     // the programs end as written: the cases are not vacuous
@@ -188,6 +207,33 @@ describe('synchronous steps and one result merge patched into @ethereumjs/evm', 
     expect(byName['a revert with data']).toMatchObject({ error: 'revert', returnValue: `0x${'0'.repeat(62)}2a` })
     expect(byName['storage and a log'].slot).toBe('0x07')
     expect(byName['a call to a reverting contract, its return data copied'].returnValue).toBe(`0x${'0'.repeat(64)}${'0'.repeat(62)}2a`)
+    const words = (r: string) => (r.slice(2).match(/.{64}/g) ?? []).map((w) => Number(BigInt(`0x${w}`)))
+    expect(words(byName["nested calls: a reverted child's access is cold, a committed one's warm"].returnValue)).toEqual([2607, 107])
+    expect(words(byName["a committed grandchild's access is cold after its parent reverts"].returnValue)).toEqual([2607])
+  })
+})
+
+describe('the EVM journal under a transaction looping calls', () => {
+  it('stays as deep as the call stack, where the library kept six collections per call until the end', async () => {
+    const { createEVM } = await import('@ethereumjs/evm')
+    const stopper = createAddressFromString(`0x${'e'.repeat(40)}`)
+    const looper = createAddressFromString(`0x${'f'.repeat(40)}`)
+    const stateManager = new MerkleStateManager({ caches: new Caches() })
+    const evm = await createEVM({ common: createChainCommon(42424n), stateManager })
+    await stateManager.putCode(stopper, hexToBytesStrict('00'))
+    // JUMPDEST; STATICCALL(gas, stopper, 0, 0, 0, 0); POP; JUMP 0 — until out of gas
+    await stateManager.putCode(looper, hexToBytesStrict(`5b600060006000600073${'e'.repeat(40)}5afa50600056`))
+    const journal = (evm as unknown as { journal: { journalDiff: unknown[] } }).journal
+    let calls = 0
+    let deepest = 0
+    evm.events.on('afterMessage', () => {
+      calls++
+      deepest = Math.max(deepest, journal.journalDiff.length)
+    })
+    const { execResult } = await evm.runCall({ to: looper, gasLimit: 1_000_000n })
+    expect(execResult.exceptionError?.error).toBe('out of gas')
+    expect(calls).toBeGreaterThan(5_000) // 1M gas of 130-gas laps
+    expect(deepest).toBeLessThanOrEqual(3)
   })
 })
 

@@ -1,0 +1,46 @@
+/**
+ * The transaction that costs the most CPU per unit of gas found in @ethereumjs: a loop of
+ * STATICCALLs to a contract that only STOPs (130 gas a lap, about 0.3 µs a unit of gas, seconds
+ * for a block's worth). While it executes, the node keeps answering: the EVM lets the event loop
+ * run every few milliseconds (evm-speedups.ts, 5), where it used to hold the thread for the whole
+ * transaction (18.7 s without an answer at 30M gas, README "Measured figures"). Its journal stays
+ * bounded too (evm-speedups.ts, 7; test/sequencer/unit/evm-speedups.test.ts).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseEther, type Hex } from 'viem'
+import { accounts, startTestNode, type TestNode } from '../helpers/node.ts'
+
+/** Init code returning the one-byte runtime code STOP. */
+const STOPPER_INIT = '0x6001600c60003960016000f300'
+const LOOP_GAS = 8_000_000n
+
+describe('a transaction looping calls to the gas limit', () => {
+  let t: TestNode
+  beforeAll(async () => {
+    t = await startTestNode()
+  })
+  afterAll(() => t?.close())
+
+  it('runs to its gas limit while the node answers requests, and the chain goes on', async () => {
+    const deploy = await t.wallet(0).sendTransaction({ data: STOPPER_INIT })
+    const stopper = (await t.publicClient.waitForTransactionReceipt({ hash: deploy })).contractAddress!
+    expect(await t.publicClient.getCode({ address: stopper })).toBe('0x00')
+
+    // JUMPDEST; STATICCALL(gas, stopper, 0, 0, 0, 0); POP; JUMP 0, as a creation's init code
+    const loop = `0x5b600060006000600073${stopper.slice(2)}5afa50600056` as Hex
+    const before = await t.publicClient.getBlockNumber()
+    const hash = await t.wallet(1).sendTransaction({ data: loop, gas: LOOP_GAS })
+    // answers that came while the loop's block was being built (automine builds it at once)
+    let answered = 0
+    let receipt = null
+    while (receipt === null) {
+      if (BigInt(await t.rpc<Hex>('eth_blockNumber')) === before) answered++
+      receipt = await t.rpc('eth_getTransactionReceipt', [hash])
+    }
+    expect(receipt).toMatchObject({ status: '0x0', gasUsed: `0x${LOOP_GAS.toString(16)}` })
+    expect(answered).toBeGreaterThan(10)
+
+    const transfer = await t.wallet(2).sendTransaction({ to: accounts[3].address as Hex, value: parseEther('1') })
+    expect((await t.publicClient.waitForTransactionReceipt({ hash: transfer })).status).toBe('success')
+  })
+})
