@@ -20,8 +20,9 @@
  *   cost, not one thread's speed, is what bounds acks/s and TPS once every core is busy; it is also
  *   far less noisy than the rates.
  * - --heavy-calls C: C more clients call `eth_call` in a loop during every run, each a creation
- *   call whose init code is an endless JUMP loop (`0x5b600056`) with 50,000,000 gas: the worst
- *   read a stranger can send. Printed: the calls answered and their median time, and the TPS
+ *   call whose init code is an endless JUMP loop (`0x5b600056`) with 50,000,000 gas, which every
+ *   node runs (no state overrides). A loop of calls costs more CPU per gas (bench-heavy-tx.ts)
+ *   and meets our 5 s deadline instead of running out of gas. Printed: the calls answered and their median time, and the TPS
  *   beside the same node's without them (run once with and once without to compare).
  * - Latency (unless --no-latency): after a workload's runs, LATENCY_SECONDS of steady load at half
  *   that node's median TPS; median and p95 from each send to the block holding it being visible.

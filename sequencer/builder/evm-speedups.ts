@@ -1,7 +1,7 @@
 /**
- * Six speedups to @ethereumjs internals, each a measured hot spot (README "Measured figures") and
+ * Seven speedups to @ethereumjs internals, each a measured hot spot (README "Measured figures") and
  * each checked by test/sequencer/unit/evm-speedups.test.ts, which fails if an upgrade moves what
- * they patch (5 and 6 follow library code closely: the test also compares them with the library's
+ * they patch (5, 6 and 7 follow library code closely: the test also compares them with the library's
  * own functions, program by program, and fingerprints the library's source they follow).
  *
  * 1. Memoizes @ethereumjs/evm's jump-destination analysis per contract code. The interpreter

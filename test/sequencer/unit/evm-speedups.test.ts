@@ -170,13 +170,17 @@ describe('synchronous steps, one result merge and a bounded journal patched into
 
   it('was copied from the library functions installed: an upgrade that changes them fails here, to have the copies reviewed', async () => {
     // evm-speedups.ts's runSync follows Interpreter.run and runStep's path for static gas, its
-    // runInterpreter follows EVM.runInterpreter: [CommonJS build, ES module build] source fingerprints
+    // runInterpreter follows EVM.runInterpreter, its journal commit Journal.commit (and the
+    // revert it must stay consistent with): [CommonJS build, ES module build] source fingerprints
     const fingerprint = (fn: unknown) => createHash('sha256').update(String(fn)).digest('hex').slice(0, 16)
     const interpreters = (await bothBuilds<{ Interpreter: { prototype: Proto } }>('@ethereumjs/evm', 'interpreter.js')).map((m) => m.Interpreter.prototype)
     const evms = (await bothBuilds<{ EVM: { prototype: Proto } }>('@ethereumjs/evm', 'evm.js')).map((m) => m.EVM.prototype)
     expect(interpreters.map((p) => fingerprint(p.__libraryRun))).toEqual(['cae1a8c6a825cb67', '8e769d9b5ec21205'])
     expect(interpreters.map((p) => fingerprint(p.runStep))).toEqual(['b62aba7694d154e9', 'cc2ccda2341c2f42'])
     expect(evms.map((p) => fingerprint(p.__libraryRunInterpreter))).toEqual(['e4735022de8ee460', '1f4905264075376d'])
+    const journals = (await bothBuilds<{ Journal: { prototype: Proto } }>('@ethereumjs/evm', 'journal.js')).map((m) => m.Journal.prototype)
+    expect(journals.map((p) => fingerprint(p.__libraryCommit))).toEqual(['22069975fbda074b', '22069975fbda074b'])
+    expect(journals.map((p) => fingerprint(p.revert))).toEqual(['448123267e3c56dc', 'bc7b97704fddbced'])
   })
 
   it('gives what the library gives: results, gas, errors, logs, state, step events and the merged run state', async () => {
