@@ -41,8 +41,13 @@ const GWEI = 1_000_000_000n
 const SINK = '0x000000000000000000000000000000000000dEaD' as const
 /** Runtime that loops calldata[0..32] times then stops (40 gas a turn). */
 const COUNT_BURNER = '0x6000355b8015601057600190036003565b00' as const
-/** Runtime that loops forever: burns all the gas it is given. */
-const ENDLESS_BURNER = '0x5b600056' as const
+/** Runtime that STOPs. */
+const STOPPER_ADDRESS = '0x00000000000000000000000000000000000e0e0e' as const
+/**
+ * Runtime that STATICCALLs STOPPER_ADDRESS forever: burns all the gas it is given, at the most CPU
+ * per gas found in @ethereumjs (about 0.3 µs a unit: 50M gas is far past the call deadline).
+ */
+const CALL_LOOP = `0x5b600060006000600073${STOPPER_ADDRESS.slice(2)}5afa50600056` as const
 /** Runtime that emits calldata[0..32] empty LOG0s (421 gas each). */
 const LOG_EMITTER = '0x6000355b8015601457600080a0600190036003565b00' as const
 /** Runtime that CALLs an empty account with 64 KiB of input, forever (a callTracer frame of 128 kB of hex each). */
@@ -488,9 +493,10 @@ const ATTACKS: Attack[] = [
   },
   {
     name: 'eth-call-loops',
-    what: '4 parallel eth_call loops at the 50M gas cap',
+    what: '4 parallel eth_call loops at the 50M gas cap, each a loop of calls (to the deadline)',
     run: async (c) => {
-      const call = () => rpc(c.url, 'eth_call', [{ to: BURNER_ADDRESS, gas: toHex(50_000_000) }, 'latest', overrides(ENDLESS_BURNER)], 120_000)
+      const state = { ...overrides(CALL_LOOP), [STOPPER_ADDRESS]: { code: '0x00' } }
+      const call = () => rpc(c.url, 'eth_call', [{ to: BURNER_ADDRESS, gas: toHex(50_000_000) }, 'latest', state], 120_000)
       const counts = await Promise.all(Array.from({ length: 4 }, () => loopFor(c.seconds * 1000, call)))
       return `${counts.reduce((a, b) => a + b, 0)} calls completed`
     },
