@@ -4,11 +4,13 @@
  * for a block's worth). While it executes, the node keeps answering: the EVM lets the event loop
  * run every few milliseconds (evm-speedups.ts, 5), where it used to hold the thread for the whole
  * transaction (18.7 s without an answer at 30M gas, README "Measured figures"). Its journal stays
- * bounded too (evm-speedups.ts, 7; test/sequencer/unit/evm-speedups.test.ts).
+ * bounded too (evm-speedups.ts, 7; test/sequencer/unit/evm-speedups.test.ts). And a block of them
+ * seals once it has executed for a block time (builder.ts `maxExecuteMs`), so the chain keeps its
+ * cadence where such a block used to take the whole 20 s its gas allows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseEther, type Hex } from 'viem'
-import { accounts, startTestNode, type TestNode } from '../helpers/node.ts'
+import { accounts, postRaw, startTestNode, type JsonRpcResponse, type TestNode } from '../helpers/node.ts'
 
 /** Init code returning the one-byte runtime code STOP. */
 const STOPPER_INIT = '0x6001600c60003960016000f300'
@@ -42,5 +44,33 @@ describe('a transaction looping calls to the gas limit', () => {
 
     const transfer = await t.wallet(2).sendTransaction({ to: accounts[3].address as Hex, value: parseEther('1') })
     expect((await t.publicClient.waitForTransactionReceipt({ hash: transfer })).status).toBe('success')
+  })
+})
+
+describe('a block of transactions looping calls', () => {
+  const BLOCK_TIME_MS = 500
+  let t: TestNode
+  beforeAll(async () => {
+    t = await startTestNode({ sequencer: { automine: false, blockTimeMs: BLOCK_TIME_MS } })
+  })
+  afterAll(() => t?.close())
+
+  it('seals once it has executed for a block time: the rest go in the next blocks', async () => {
+    const deploy = await t.wallet(0).sendTransaction({ data: STOPPER_INIT })
+    const stopper = (await t.publicClient.waitForTransactionReceipt({ hash: deploy })).contractAddress!
+    const loop = `0x5b600060006000600073${stopper.slice(2)}5afa50600056` as Hex
+    // eight 2M-gas loops from eight senders, in one request so that they reach the same tick:
+    // 16M gas fits one block, and each takes far more than a tenth of a block time to execute
+    const raws = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map(async (i) => {
+      const wallet = t.wallet(i)
+      return wallet.signTransaction(await wallet.prepareTransactionRequest({ data: loop, gas: 2_000_000n }))
+    }))
+    const { body } = await postRaw(t.url, JSON.stringify(raws.map((raw, id) => ({ jsonrpc: '2.0', id, method: 'eth_sendRawTransaction', params: [raw] }))))
+    const hashes = (body as JsonRpcResponse[]).map((r) => r.result as Hex)
+    expect(hashes.every((h) => typeof h === 'string')).toBe(true)
+    const receipts = await Promise.all(hashes.map((hash) => t.publicClient.waitForTransactionReceipt({ hash, timeout: 120_000 })))
+    expect(receipts.every((r) => r.status === 'reverted' && r.gasUsed === 2_000_000n)).toBe(true)
+    const blocks = new Set(receipts.map((r) => r.blockNumber))
+    expect(blocks.size).toBeGreaterThanOrEqual(3)
   })
 })
