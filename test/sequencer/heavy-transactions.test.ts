@@ -16,6 +16,15 @@ import { accounts, postRaw, startTestNode, type JsonRpcResponse, type TestNode }
 const STOPPER_INIT = '0x6001600c60003960016000f300'
 const LOOP_GAS = 8_000_000n
 
+/** Deploys the STOP contract; returns the init code of a creation that loops STATICCALLs to it until out of gas. */
+async function callLoop(t: TestNode): Promise<Hex> {
+  const deploy = await t.wallet(0).sendTransaction({ data: STOPPER_INIT })
+  const stopper = (await t.publicClient.waitForTransactionReceipt({ hash: deploy })).contractAddress!
+  expect(await t.publicClient.getCode({ address: stopper })).toBe('0x00')
+  // JUMPDEST; STATICCALL(gas, stopper, 0, 0, 0, 0); POP; JUMP 0
+  return `0x5b600060006000600073${stopper.slice(2)}5afa50600056`
+}
+
 describe('a transaction looping calls to the gas limit', () => {
   let t: TestNode
   beforeAll(async () => {
@@ -24,12 +33,7 @@ describe('a transaction looping calls to the gas limit', () => {
   afterAll(() => t?.close())
 
   it('runs to its gas limit while the node answers requests, and the chain goes on', async () => {
-    const deploy = await t.wallet(0).sendTransaction({ data: STOPPER_INIT })
-    const stopper = (await t.publicClient.waitForTransactionReceipt({ hash: deploy })).contractAddress!
-    expect(await t.publicClient.getCode({ address: stopper })).toBe('0x00')
-
-    // JUMPDEST; STATICCALL(gas, stopper, 0, 0, 0, 0); POP; JUMP 0, as a creation's init code
-    const loop = `0x5b600060006000600073${stopper.slice(2)}5afa50600056` as Hex
+    const loop = await callLoop(t)
     const before = await t.publicClient.getBlockNumber()
     const hash = await t.wallet(1).sendTransaction({ data: loop, gas: LOOP_GAS })
     // answers that came while the loop's block was being built (automine builds it at once)
@@ -56,9 +60,7 @@ describe('a block of transactions looping calls', () => {
   afterAll(() => t?.close())
 
   it('seals once it has executed for a block time: the rest go in the next blocks', async () => {
-    const deploy = await t.wallet(0).sendTransaction({ data: STOPPER_INIT })
-    const stopper = (await t.publicClient.waitForTransactionReceipt({ hash: deploy })).contractAddress!
-    const loop = `0x5b600060006000600073${stopper.slice(2)}5afa50600056` as Hex
+    const loop = await callLoop(t)
     // eight 2M-gas loops from eight senders, in one request so that they reach the same tick:
     // 16M gas fits one block, and each takes far more than a tenth of a block time to execute
     const raws = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map(async (i) => {
