@@ -20,14 +20,13 @@ import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { getContractAddress, type Hex } from 'viem'
+import { callLoop, STOPPER_INIT } from './lib/call-loop.ts'
 import { startAnvilNode } from './lib/peers.ts'
 import { BLOCK_TIME_MS, devAccounts, machine, parseFlags, positiveInt, post, rpc, rssMb, runMain, signTx, sleep, startOurNode, stopNode, type RunningNode } from './lib/load.ts'
 
 const USAGE = 'usage: npx tsx scripts/bench-heavy-tx.ts [--gas N] [--loops K] [--only ours|anvil[,…]]'
 const NODES = ['ours', 'anvil'] as const
 type NodeName = (typeof NODES)[number]
-/** Init code returning the one-byte runtime code STOP. */
-const STOPPER_INIT = '0x6001600c60003960016000f300'
 const POLL_MS = 20
 const RSS_EVERY_MS = 100
 
@@ -69,7 +68,7 @@ async function measure(node: RunningNode, gas: bigint, loops: number): Promise<R
   const nonces = await Promise.all(senders.map(async (s) => Number(await rpc<Hex>(node.url, 'eth_getTransactionCount', [s.address, 'latest']))))
   const stopper = getContractAddress({ from: senders[0].address, nonce: BigInt(nonces[0]) })
   await receipt(node.url, await rpc<Hex>(node.url, 'eth_sendRawTransaction', [signTx(senders[0], { chainId: node.chainId, nonce: nonces[0]++, data: STOPPER_INIT, gas: 100_000n })]))
-  const data = `0x5b600060006000600073${stopper.slice(2)}5afa50600056` as Hex
+  const data = callLoop(stopper)
   const batch = Array.from({ length: loops }, (_, i) => {
     const k = i % senders.length
     return { jsonrpc: '2.0', id: i, method: 'eth_sendRawTransaction', params: [signTx(senders[k], { chainId: node.chainId, nonce: nonces[k]++, data, gas })] }

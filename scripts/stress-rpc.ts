@@ -32,6 +32,7 @@ import secp256k1 from 'secp256k1'
 import WebSocket from 'ws'
 import { keccak256, serializeTransaction, toHex, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts'
+import { callLoop } from './lib/call-loop.ts'
 import { cleanup, devAccounts, parseFlags, positiveInt, post, rpc, rssMb, runMain, sleep, startOurNode, type Sender } from './lib/load.ts'
 
 const USAGE = `usage: npm run stress:rpc -- [--rpc URL] [--only name,name] [--seconds N] [--trace-gas N]
@@ -47,7 +48,7 @@ const STOPPER_ADDRESS = '0x00000000000000000000000000000000000e0e0e' as const
  * Runtime that STATICCALLs STOPPER_ADDRESS forever: burns all the gas it is given, at the most CPU
  * per gas found in @ethereumjs (about 0.3 µs a unit: 50M gas is far past the call deadline).
  */
-const CALL_LOOP = `0x5b600060006000600073${STOPPER_ADDRESS.slice(2)}5afa50600056` as const
+const CALL_LOOP = callLoop(STOPPER_ADDRESS)
 /** Runtime that emits calldata[0..32] empty LOG0s (421 gas each). */
 const LOG_EMITTER = '0x6000355b8015601457600080a0600190036003565b00' as const
 /** Runtime that CALLs an empty account with 64 KiB of input, forever (a callTracer frame of 128 kB of hex each). */

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseEther, toHex, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { rmSync } from 'node:fs'
+import { callLoop } from '../../scripts/lib/call-loop.ts'
 import { resolveConfig } from '../../sequencer/config.ts'
 import { accounts, postRaw, rpcRaw, spawnNode, startTestNode, tempDir, type JsonRpcResponse, type TestNode } from '../helpers/node.ts'
 
@@ -22,8 +23,8 @@ const COPIER_CODE = '0x5b600060006120006000600060045af150600056'
  * 0.4 µs a unit, 25 times the JUMP loop's), so 50M gas of it is seconds past any deadline here.
  */
 const CALL_BURNER = '0x00000000000000000000000000000000000d0d0d'
-const STOPPER = '0x00000000000000000000000000000000000e0e0e'
-const CALL_BURNER_CODE = `0x5b600060006000600073${STOPPER.slice(2)}5afa50600056`
+const STOPPER: Hex = '0x00000000000000000000000000000000000e0e0e'
+const CALL_BURNER_CODE = callLoop(STOPPER)
 const OVERRIDES = { [BURNER]: { code: BURNER_CODE }, [COPIER]: { code: COPIER_CODE }, [CALL_BURNER]: { code: CALL_BURNER_CODE }, [STOPPER]: { code: '0x00' } }
 
 const burn = (gas?: bigint) => ({ jsonrpc: '2.0', method: 'eth_call', params: [{ to: BURNER, ...(gas !== undefined && { gas: toHex(gas) }) }, 'latest', OVERRIDES] })

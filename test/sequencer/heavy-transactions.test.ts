@@ -10,19 +10,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseEther, type Hex } from 'viem'
+import { callLoop, STOPPER_INIT } from '../../scripts/lib/call-loop.ts'
 import { accounts, postRaw, startTestNode, type JsonRpcResponse, type TestNode } from '../helpers/node.ts'
 
-/** Init code returning the one-byte runtime code STOP. */
-const STOPPER_INIT = '0x6001600c60003960016000f300'
 const LOOP_GAS = 8_000_000n
 
 /** Deploys the STOP contract; returns the init code of a creation that loops STATICCALLs to it until out of gas. */
-async function callLoop(t: TestNode): Promise<Hex> {
+async function deployCallLoop(t: TestNode): Promise<Hex> {
   const deploy = await t.wallet(0).sendTransaction({ data: STOPPER_INIT })
   const stopper = (await t.publicClient.waitForTransactionReceipt({ hash: deploy })).contractAddress!
   expect(await t.publicClient.getCode({ address: stopper })).toBe('0x00')
-  // JUMPDEST; STATICCALL(gas, stopper, 0, 0, 0, 0); POP; JUMP 0
-  return `0x5b600060006000600073${stopper.slice(2)}5afa50600056`
+  return callLoop(stopper)
 }
 
 describe('a transaction looping calls to the gas limit', () => {
@@ -33,7 +31,7 @@ describe('a transaction looping calls to the gas limit', () => {
   afterAll(() => t?.close())
 
   it('runs to its gas limit while the node answers requests, and the chain goes on', async () => {
-    const loop = await callLoop(t)
+    const loop = await deployCallLoop(t)
     const before = await t.publicClient.getBlockNumber()
     const hash = await t.wallet(1).sendTransaction({ data: loop, gas: LOOP_GAS })
     // answers that came while the loop's block was being built (automine builds it at once)
@@ -60,7 +58,7 @@ describe('a block of transactions looping calls', () => {
   afterAll(() => t?.close())
 
   it('seals once it has executed for a block time: the rest go in the next blocks', async () => {
-    const loop = await callLoop(t)
+    const loop = await deployCallLoop(t)
     // eight 2M-gas loops from eight senders, in one request so that they reach the same tick:
     // 16M gas fits one block, and each takes far more than a tenth of a block time to execute
     const raws = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map(async (i) => {

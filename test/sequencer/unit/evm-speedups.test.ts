@@ -12,6 +12,8 @@ import { Account, bytesToHex, createAddressFromString, privateToAddress, type Ad
 import { createChainCommon } from '../../../sequencer/chain/common.ts'
 import { installEvmSpeedups, TX_CLASSES } from '../../../sequencer/builder/evm-speedups.ts'
 import { bothBuilds } from '../../../sequencer/builder/dual-build.ts'
+import { callLoop } from '../../../scripts/lib/call-loop.ts'
+import type { Hex } from 'viem'
 
 beforeAll(() => installEvmSpeedups())
 
@@ -225,8 +227,7 @@ describe('the EVM journal under a transaction looping calls', () => {
     const stateManager = new MerkleStateManager({ caches: new Caches() })
     const evm = await createEVM({ common: createChainCommon(42424n), stateManager })
     await stateManager.putCode(stopper, hexToBytesStrict('00'))
-    // JUMPDEST; STATICCALL(gas, stopper, 0, 0, 0, 0); POP; JUMP 0 — until out of gas
-    await stateManager.putCode(looper, hexToBytesStrict(`5b600060006000600073${'e'.repeat(40)}5afa50600056`))
+    await stateManager.putCode(looper, hexToBytesStrict(callLoop(stopper.toString() as Hex).slice(2)))
     const journal = (evm as unknown as { journal: { journalDiff: unknown[] } }).journal
     let calls = 0
     let deepest = 0
