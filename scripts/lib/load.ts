@@ -312,7 +312,9 @@ export async function startOurNode(dataDir: string, extraArgs: string[] = []): P
   const url = `http://127.0.0.1:${port}/`
   // BENCH_NODE_LOG=<file> (spawnNode) runs it at log level info: one line per sealed block in that file
   const logFile = process.env.BENCH_NODE_LOG
-  const args = ['--import', 'tsx', OUR_MAIN, '--data-dir', dataDir, '--port', String(port), '--block-time', String(BLOCK_TIME_MS), '--log-level', logFile ? 'info' : 'error', ...extraArgs]
+  // BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' passes Node flags to it (profiles)
+  const nodeFlags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []
+  const args = [...nodeFlags, '--import', 'tsx', OUR_MAIN, '--data-dir', dataDir, '--port', String(port), '--block-time', String(BLOCK_TIME_MS), '--log-level', logFile ? 'info' : 'error', ...extraArgs]
   const { child, tail } = spawnNode('our node', args)
   const chainId = await waitReady('our node', url, child, tail)
   return { name: 'ours', url, pid: child.pid!, chainId }
