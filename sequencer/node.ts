@@ -259,9 +259,11 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     minPriorityFee: config.pool.minPriorityFee,
     recovery,
   })
-  const journal = new PoolJournal(join(config.dataDir, 'mempool.sqlite'))
+  const journal = new PoolJournal(join(config.dataDir, 'mempool.journal'))
   cleanup.push(() => journal.close())
-  // a data dir from before the journal had its own file: its rows move over (idempotent), then go
+  // older data dirs kept the journal in sqlite, in a file of its own or before that in the chain's:
+  // their rows move over (idempotent), then go
+  journal.importSqlite(join(config.dataDir, 'mempool.sqlite'))
   const legacy = store.legacyJournal()
   if (legacy.length > 0) journal.importRows(legacy)
   store.dropLegacyJournal()

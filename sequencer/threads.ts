@@ -1,11 +1,10 @@
 /**
  * Worker threads of the node. Stopping one that loads a native addon (the sender-recovery thread's
- * secp256k1, the aggregated-hash index's and the pool journal's better-sqlite3): by asking it,
- * never by terminate() first. A
- * thread terminated while it loads or runs a native addon can abort the whole process (an
+ * secp256k1, the aggregated-hash index's better-sqlite3): by asking it, never by terminate()
+ * first. A thread terminated while it loads or runs a native addon can abort the whole process (an
  * uncaught C++ exception of node-addon-api). The thread answers the 'close' message by closing
  * its port once the messages before it are handled (sequencer/mempool/recovery-worker.cjs,
- * sequencer/anchoring/hash-index-worker.cjs, sequencer/mempool/journal-worker.cjs).
+ * sequencer/anchoring/hash-index-worker.cjs).
  */
 import { Worker, type Transferable } from 'node:worker_threads'
 
@@ -25,7 +24,7 @@ export interface ThreadReply {
 }
 
 /**
- * Requests to a writer thread (the aggregated-hash index's, the pool journal's), answered by id:
+ * Requests to a writer thread (the aggregated-hash index's), answered by id:
  * the thread starts on the first request and keeps no process alive while nothing is in flight;
  * a thread that fails or exits rejects what it had in flight, and the next request starts a new
  * one. `onUnanswered` gets the replies no request waits for (a failure of a `send`).

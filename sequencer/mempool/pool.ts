@@ -7,9 +7,9 @@
  * Admission: the validator decodes and checks the bytes, then the sender's state; the pool adds
  * the rules that need the pool (replacement, caps) and journals the transaction before `add`
  * resolves, so an acknowledged hash survives a crash. The journal is written in groups: every
- * transaction admitted in one turn of the event loop goes to sqlite in one transaction (one WAL
- * commit instead of one per transaction), and each `add` resolves only after that commit, so
- * the rule holds. Block selection hands transactions out in order of effective tip, each
+ * transaction admitted in one turn of the event loop goes into one journal write (one append to
+ * its log, journal.ts, instead of one per transaction), and each `add` resolves only after that
+ * write, so the rule holds. Block selection hands transactions out in order of effective tip, each
  * sender's in nonce order.
  */
 import { bytesToHex, type Address } from '@ethereumjs/util'
@@ -35,7 +35,7 @@ export interface AccountReader {
 
 /** Where accepted transactions are made durable (journal.ts on the node). */
 export interface TxJournal {
-  /** One sqlite transaction: records `added`, forgets `removed` (the transactions they replaced); durable once it returns or resolves. */
+  /** One write: records `added`, forgets `removed` (the transactions they replaced); durable once it returns or resolves. */
   journalWrite(added: JournalEntry[], removed: Uint8Array[]): void | Promise<void>
   /** Forgets transactions that left the pool (mined, evicted, dropped); never throws, a row left behind is dropped by the next replay. */
   journalRemove(hashes: Uint8Array[]): void

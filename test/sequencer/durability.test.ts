@@ -3,12 +3,13 @@
  * receipts, logs and the pool; a SIGKILL (child process) loses no acknowledged transaction, whether
  * it was still in the pool or the node was in the middle of producing blocks under load.
  */
-import { existsSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { parseGwei, type Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
+import { PoolJournal } from '../../sequencer/mempool/journal.ts'
 import { accounts, rpc, spawnNode, startTestNode, tempDir, type SpawnedNode } from '../helpers/node.ts'
 
 const CHAIN_ID = 42424
@@ -296,14 +297,18 @@ describe('durability', () => {
     }
   })
 
-  it('the journal has a file of its own: mined rows leave it, and an older data dir\'s journal (a table in chain.sqlite) moves into it', async () => {
+  it("the journal has a file of its own: mined rows leave it, and older data dirs' journals (mempool.sqlite, a table in chain.sqlite) move into it", async () => {
     const dir = newDir()
+    /** The journal's rows as a restart reads them (read from a copy: the file itself stays as it is). */
     const journalRows = () => {
-      const db = new Database(join(dir, 'mempool.sqlite'), { readonly: true })
+      const copy = join(dir, 'journal.copy')
+      copyFileSync(join(dir, 'mempool.journal'), copy)
+      const reader = new PoolJournal(copy)
       try {
-        return db.prepare('SELECT hash, raw, arrived_at AS arrivedAt FROM journal ORDER BY arrived_at').all() as { hash: Buffer; raw: Buffer; arrivedAt: number }[]
+        return [...reader.all()].sort((a, b) => (a.arrivedAt ?? 0) - (b.arrivedAt ?? 0))
       } finally {
-        db.close()
+        reader.close()
+        rmSync(copy)
       }
     }
     const first = await spawn(dir, ['--block-time', '60000'])
@@ -311,16 +316,19 @@ describe('durability', () => {
     for (let nonce = 0; nonce < 3; nonce++) hashes.push(await rpc(first.url, 'eth_sendRawTransaction', [await sign(4, { nonce })]))
     await first.stop()
     const rows = journalRows()
-    expect(rows.map((r) => `0x${r.hash.toString('hex')}`).sort()).toEqual([...hashes].sort())
+    expect(rows.map((r) => `0x${Buffer.from(r.hash).toString('hex')}`).sort()).toEqual([...hashes].sort())
 
-    // as a data dir from before: the rows in chain.sqlite's `mempool` table (one from before
-    // arrival times were kept), no mempool.sqlite
+    // as data dirs from before: one row in chain.sqlite's `mempool` table (from before arrival
+    // times were kept), the others in mempool.sqlite's `journal` table; no mempool.journal
     const chain = new Database(join(dir, 'chain.sqlite'))
     chain.exec('CREATE TABLE mempool (hash BLOB PRIMARY KEY, raw BLOB NOT NULL, arrived_at INTEGER) WITHOUT ROWID')
-    const insert = chain.prepare('INSERT INTO mempool (hash, raw, arrived_at) VALUES (?, ?, ?)')
-    rows.forEach((r, i) => insert.run(r.hash, r.raw, i === 0 ? null : r.arrivedAt))
+    chain.prepare('INSERT INTO mempool (hash, raw, arrived_at) VALUES (?, ?, NULL)').run(rows[0].hash, rows[0].raw)
     chain.close()
-    for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, `mempool.sqlite${suffix}`), { force: true })
+    const older = new Database(join(dir, 'mempool.sqlite'))
+    older.exec('CREATE TABLE journal (hash BLOB PRIMARY KEY, raw BLOB NOT NULL, arrived_at INTEGER) WITHOUT ROWID')
+    for (const r of rows.slice(1)) older.prepare('INSERT INTO journal (hash, raw, arrived_at) VALUES (?, ?, ?)').run(r.hash, r.raw, r.arrivedAt)
+    older.close()
+    rmSync(join(dir, 'mempool.journal'))
 
     const second = await spawn(dir, ['--block-time', '100'])
     try {
@@ -333,7 +341,7 @@ describe('durability', () => {
     const after = new Database(join(dir, 'chain.sqlite'), { readonly: true })
     expect(after.prepare("SELECT name FROM sqlite_master WHERE name = 'mempool'").get()).toBeUndefined()
     after.close()
-    expect(existsSync(join(dir, 'mempool.sqlite'))).toBe(true)
+    expect(existsSync(join(dir, 'mempool.sqlite'))).toBe(false)
     expect(journalRows()).toEqual([]) // mined: their rows went with the blocks
   })
 })

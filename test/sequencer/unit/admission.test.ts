@@ -3,9 +3,9 @@
  * - senders recovered on the recovery thread (mempool/recovery.ts) are exactly @ethereumjs's, for
  *   every transaction type, bad signatures are refused as before, and a worker that dies loses
  *   no request;
- * - the journal's group commit (mempool/pool.ts) writes a turn's admissions in one sqlite
- *   transaction, acknowledges nothing before it, and takes back what a failed write could not
- *   make durable;
+ * - the journal's group write (mempool/pool.ts) writes a turn's admissions in one journal
+ *   write (one append to mempool/journal.ts's log), acknowledges nothing before it, and takes back
+ *   what a failed write could not make durable;
  * (The sender-address cache that lets a block reuse the recovery: evm-speedups.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -129,7 +129,7 @@ describe('journal group commit', () => {
     expect(pool.size).toBe(0)
   })
 
-  it('so does one that fails on the journal\'s thread (an asynchronous write that rejects), and nothing is acknowledged before it settles', async () => {
+  it('so does an asynchronous journal write that rejects, and nothing is acknowledged before it settles', async () => {
     let fail: (err: Error) => void = () => undefined
     const pool = poolWith(() => new Promise<void>((_, reject) => (fail = reject)))
     const adds = Array.from({ length: 5 }, (_, i) => pool.add(signed(TransactionType.FeeMarketEIP1559, keys[2], BigInt(i)).serialize()))

@@ -1,65 +1,75 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
-import { rmSync } from 'node:fs'
+import { appendFileSync, closeSync, existsSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { PoolJournal } from '../../../sequencer/mempool/journal.ts'
+import { keccak256 } from '../../../sequencer/chain/crypto.ts'
+import { PoolJournal, type PoolJournalOptions } from '../../../sequencer/mempool/journal.ts'
 import { tempDir } from '../../helpers/node.ts'
 
-const entry = (size = 110, arrivedAt = 1_764_000_000_123) => ({ hash: randomBytes(32), raw: randomBytes(size), arrivedAt })
+/** A row as the pool writes it: the hash is the encoding's keccak, which the reader checks. */
+const entry = (size = 110, arrivedAt = 1_764_000_000_123) => {
+  const raw = new Uint8Array(randomBytes(size))
+  return { hash: keccak256(raw), raw, arrivedAt }
+}
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
+type Entry = ReturnType<typeof entry>
 
-describe('PoolJournal (its own file, written on its own thread)', () => {
+describe('PoolJournal (an append-only log of its own)', () => {
   const dirs: string[] = []
   const open: PoolJournal[] = []
-  const newJournal = (dir = tempDir('pool-journal-')) => {
-    dirs.push(dir)
-    const j = new PoolJournal(join(dir, 'mempool.sqlite'))
+  const newJournal = (dir = tempDir('pool-journal-'), opts: PoolJournalOptions = {}) => {
+    if (!dirs.includes(dir)) dirs.push(dir)
+    const j = new PoolJournal(join(dir, 'mempool.journal'), opts)
     open.push(j)
     return j
   }
-  afterEach(async () => {
-    for (const j of open.splice(0)) await j.close()
+  afterEach(() => {
+    for (const j of open.splice(0)) j.close()
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
   })
 
-  /** What another connection sees: committed rows only. */
-  const committed = (j: PoolJournal) => {
-    const db = new Database(j.path, { readonly: true })
+  /** What a restart reads: the file as another reader opens it (the journal under test stays open). */
+  const onDisk = (j: PoolJournal) => {
+    const copy = `${j.path}.copy`
+    writeFileSync(copy, readFileSync(j.path))
+    const reader = new PoolJournal(copy)
     try {
-      return (db.prepare('SELECT hash, raw, arrived_at AS arrivedAt FROM journal').all() as { hash: Buffer; raw: Buffer; arrivedAt: number }[])
-        .map((r) => ({ hash: hex(r.hash), raw: hex(r.raw), arrivedAt: r.arrivedAt }))
-        .sort((a, b) => a.hash.localeCompare(b.hash))
+      return sorted(reader.all())
     } finally {
-      db.close()
+      reader.close()
+      rmSync(copy)
     }
   }
-  const expected = (...es: ReturnType<typeof entry>[]) => es.map((e) => ({ hash: hex(e.hash), raw: hex(e.raw), arrivedAt: e.arrivedAt })).sort((a, b) => a.hash.localeCompare(b.hash))
+  const sorted = (rows: { hash: Uint8Array; raw: Uint8Array; arrivedAt: number | null }[]) =>
+    rows.map((r) => ({ hash: hex(r.hash), raw: hex(r.raw), arrivedAt: r.arrivedAt })).sort((a, b) => a.hash.localeCompare(b.hash))
+  const expected = (...es: Entry[]) => sorted(es)
 
-  it('a write is committed when it resolves, bytes and arrival times exact (up to a 120 kB encoding)', async () => {
+  it('a write is in the file when it returns, bytes and arrival times exact (up to a 120 kB encoding)', () => {
     const j = newJournal()
     const es = [entry(1), entry(110, 1), entry(120_000, Date.now())]
-    await j.journalWrite(es, [])
-    expect(committed(j)).toEqual(expected(...es))
+    j.journalWrite(es, [])
+    expect(onDisk(j)).toEqual(expected(...es))
   })
 
-  it('applies writes and removals in the order they were made, and a write\'s removals with it', async () => {
+  it("applies writes and removals in the order they were made, and a write's removals with it", () => {
     const j = newJournal()
     const [a, b, c] = [entry(), entry(), entry()]
-    const first = j.journalWrite([a], [])
-    j.journalRemove([a.hash]) // not awaited: it still comes after the write above
-    await Promise.all([first, j.journalWrite([b], [])])
-    expect(committed(j)).toEqual(expected(b))
-    await j.journalWrite([c], [b.hash]) // c replaced b
-    expect(committed(j)).toEqual(expected(c))
+    j.journalWrite([a], [])
+    j.journalRemove([a.hash])
+    j.journalWrite([b], [])
+    expect(onDisk(j)).toEqual(expected(b))
+    j.journalWrite([c], [b.hash]) // c replaced b
+    expect(onDisk(j)).toEqual(expected(c))
+    expect(sorted(j.all())).toEqual(expected(c))
   })
 
-  it('keeps its rows across a close and reopen, and imports rows from elsewhere once', async () => {
+  it('keeps its rows across a close and reopen, and imports rows from elsewhere once', () => {
     const dir = tempDir('pool-journal-')
     const j = newJournal(dir)
     const a = entry()
-    await j.journalWrite([a], [])
-    await j.close()
+    j.journalWrite([a], [])
+    j.close()
     const again = newJournal(dir)
     expect(again.all().map((r) => hex(r.hash))).toEqual([hex(a.hash)])
     const legacy = [entry(), { ...entry(), arrivedAt: null }]
@@ -67,23 +77,100 @@ describe('PoolJournal (its own file, written on its own thread)', () => {
     expect(again.importRows(legacy)).toBe(0) // idempotent: an import cut short is redone whole
     expect(again.all().find((r) => hex(r.hash) === hex(legacy[1].hash))?.arrivedAt).toBeNull()
     expect(again.all()).toHaveLength(3)
+    expect(onDisk(again)).toHaveLength(3)
   })
 
-  it('a commit that fails refuses the writes in it and counts the rows its removals left', async () => {
-    const j = newJournal()
-    await j.journalWrite([entry()], []) // the thread is running, its statements prepared
-    const other = new Database(j.path)
-    other.exec('DROP TABLE journal') // every later commit of the thread fails
-    other.close()
-    j.journalRemove([randomBytes(32), randomBytes(32), randomBytes(32)])
-    await expect(j.journalWrite([entry()], [])).rejects.toThrow('the pool journal')
-    expect(j.stats.removeFailures).toBe(3)
+  it("imports an older data dir's sqlite journal (mempool.sqlite) and deletes that file", () => {
+    const dir = tempDir('pool-journal-')
+    const sqlitePath = join(dir, 'mempool.sqlite')
+    const db = new Database(sqlitePath)
+    db.exec('CREATE TABLE journal (hash BLOB PRIMARY KEY, raw BLOB NOT NULL, arrived_at INTEGER) WITHOUT ROWID')
+    const rows = [entry(), entry(300, 5)]
+    for (const r of rows) db.prepare('INSERT INTO journal VALUES (?, ?, ?)').run(r.hash, r.raw, r.arrivedAt)
+    db.close()
+    const j = newJournal(dir)
+    expect(j.importSqlite(sqlitePath)).toBe(2)
+    expect(existsSync(sqlitePath)).toBe(false)
+    expect(j.importSqlite(sqlitePath)).toBe(0)
+    expect(onDisk(j)).toEqual(expected(...rows))
   })
 
-  it('refuses a write once closed, and counts a removal it could not make', async () => {
+  it('a torn last record (kill -9 in the middle of a write) is dropped at the next start, and what came before is kept', () => {
+    const dir = tempDir('pool-journal-')
+    const j = newJournal(dir)
+    const [a, b, c] = [entry(), entry(), entry(500)]
+    j.journalWrite([a, b], [])
+    j.journalWrite([c], [])
+    j.close()
+    const whole = statSync(j.path).size
+    truncateSync(j.path, whole - 100) // c's record cut short
+    const again = newJournal(dir)
+    expect(sorted(again.all())).toEqual(expected(a, b))
+    expect(again.stats.tornBytes).toBe(1 + 32 + 8 + 4 + 500 - 100)
+    // the tail is gone from the file: writes after it are read back
+    const d = entry()
+    again.journalWrite([d], [])
+    expect(onDisk(again)).toEqual(expected(a, b, d))
+  })
+
+  it('stops reading at a record whose encoding does not hash to its hash (garbage after the last whole record)', () => {
+    const dir = tempDir('pool-journal-')
+    const j = newJournal(dir)
+    const a = entry()
+    j.journalWrite([a], [])
+    j.close()
+    const forged = Buffer.alloc(1 + 32 + 8 + 4 + 3)
+    forged[0] = 1
+    forged.writeUInt32BE(3, 41) // a record of the right shape whose hash is zeros
+    appendFileSync(j.path, forged)
+    const again = newJournal(dir)
+    expect(sorted(again.all())).toEqual(expected(a))
+    expect(again.stats.tornBytes).toBe(forged.length)
+  })
+
+  it('refuses to open a file that is not a journal, rather than start without its transactions', () => {
+    const dir = tempDir('pool-journal-')
+    dirs.push(dir)
+    writeFileSync(join(dir, 'mempool.journal'), 'SQLite format 3\0 and more')
+    expect(() => new PoolJournal(join(dir, 'mempool.journal'))).toThrow(/not a pool journal/)
+  })
+
+  it('rewrites the file once removals leave more dead bytes than live ones: it stays within about twice the live rows', () => {
+    const j = newJournal(undefined, { compactSlackBytes: 10_000 })
+    const kept = entry(1000)
+    j.journalWrite([kept], [])
+    let largest = 0
+    for (let i = 0; i < 200; i++) {
+      const batch = [entry(1000), entry(1000)]
+      j.journalWrite(batch, [])
+      j.journalRemove(batch.map((e) => e.hash))
+      largest = Math.max(largest, statSync(j.path).size)
+    }
+    expect(j.stats.compactions).toBeGreaterThan(10)
+    // live: one row of 1,045 bytes (two more between a write and its removal); dead bytes go once
+    // past live + slack, so the file never passes header + live + slack + one round (431 kB unbounded)
+    expect(largest).toBeLessThan(8 + 3 * 1045 + 10_000 + 2 * 1045 + 2 * 33 + 1)
+    expect(onDisk(j)).toEqual(expected(kept))
+  })
+
+  it('a write that fails refuses the writes in it, is cut off the file, and counts removals it could not make', () => {
     const j = newJournal()
-    await j.close()
-    await expect(j.journalWrite([entry()], [])).rejects.toThrow('stopping')
+    const a = entry()
+    j.journalWrite([a], [])
+    closeSync((j as unknown as { fd: number }).fd) // every later write fails (EBADF), and so does cutting it off
+    expect(() => j.journalWrite([entry()], [])).toThrow('the pool journal')
+    expect(() => j.journalWrite([entry()], [])).toThrow('cannot be written') // refused from now on
+    j.journalRemove([a.hash])
+    expect(j.stats.removeFailures).toBe(1)
+    expect(j.all().map((r) => hex(r.hash))).toEqual([hex(a.hash)])
+    open.splice(open.indexOf(j), 1) // its descriptor is closed already
+    expect(onDisk(j)).toEqual(expected(a))
+  })
+
+  it('refuses a write once closed, and counts a removal it could not make', () => {
+    const j = newJournal()
+    j.close()
+    expect(() => j.journalWrite([entry()], [])).toThrow('stopping')
     j.journalRemove([randomBytes(32), randomBytes(32)])
     expect(j.stats.removeFailures).toBe(2)
   })
