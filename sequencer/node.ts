@@ -228,10 +228,10 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     gasLimit: BigInt(genesis.gasLimit),
     precompiles,
     models,
-    // deposits first: funds a user already locked on L1 come before hashes anchored over HTTP
     maxBlockBytes: config.sequencer.maxBlockBytes,
     // a block that has executed for a block time seals (interval mining; automine builds per arrival)
     maxExecuteMs: config.sequencer.automine ? undefined : config.sequencer.blockTimeMs,
+    // deposits first: funds a user already locked on L1 come before hashes anchored over HTTP
     systemSources: deposits === undefined ? [anchors] : [deposits, anchors],
     // the services' rows of each block's protocol events, in the block's sqlite transaction
     blockWriters: [anchorStore, bridgeStore],

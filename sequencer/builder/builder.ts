@@ -18,6 +18,7 @@ import type { Chain } from '../chain/chain.ts'
 import type { SqliteTrieDB } from '../state/trie-db.ts'
 import type { BlockRow, BlockWrite, LogRow, TxRow } from '../store/store.ts'
 import { orderedTrieRoot } from './tries.ts'
+import { YIELD_EVERY_MS } from './evm-speedups.ts'
 import { createFaultLatch, type FaultLatch } from './fault-latch.ts'
 import { delegatesSystemSender, isSystemSender, SYSTEM_ADDRESS, systemTx, type SystemSource } from '../system/system-tx.ts'
 import { indexProtocolLogs, type ProtocolIndex, type SystemTxOutcome } from '../system/log-index.ts'
@@ -159,8 +160,6 @@ export interface ExecutionSeam {
 export class BuilderBrokenError extends Error {}
 
 const TX_GAS = 21_000n
-/** Longest stretch of block building without letting the event loop serve requests, in milliseconds. */
-const YIELD_EVERY_MS = 20
 const SYSTEM_SENDER = createAddressFromString(SYSTEM_ADDRESS)
 
 export class BlockBuilder {

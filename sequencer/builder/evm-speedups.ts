@@ -299,8 +299,11 @@ const JUMP_OPCODES = new Set([0x56, 0x57, 0x5e])
 const EOF_FORMAT = 0xef
 /** Steps between looks at the clock: a few µs of work at the slowest, far below YIELD_EVERY_MS. */
 const STEPS_PER_CLOCK_CHECK = 1_000
-/** Longest stretch of EVM execution (any frames, any transaction) without letting the event loop run, in ms. */
-const YIELD_EVERY_MS = 20
+/**
+ * Longest stretch of work without letting the event loop serve requests, in ms: EVM execution
+ * (any frames, any transaction) here, block building between transactions in builder.ts.
+ */
+export const YIELD_EVERY_MS = 20
 let stepsSinceClockCheck = 0
 let lastYield = 0
 
