@@ -52,7 +52,7 @@
  *   RSS_RATE (1,250 tx/s: under half the gas limit, so the base fee stays at its floor), and prints
  *   its resident memory (VmRSS) at start, after every chunk and at the end.
  */
-import { existsSync, mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync, statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -389,10 +389,16 @@ async function measureLatency(node: RunningNode<NodeName>, workload: Workload, s
 }
 
 /** N ETH transfers to a fresh instance of our node in chunks; prints VmRSS as it goes. */
-async function benchRss(node: RunningNode, total: number, senders: Sender[], recipients: Address[]): Promise<void> {
+async function benchRss(node: RunningNode, total: number, senders: Sender[], recipients: Address[], dataDir: string): Promise<void> {
   console.log(`\nMemory: ${total} ETH transfers to our node (pid ${node.pid}), chunks of ${RSS_CHUNK} sent at ${RSS_RATE} tx/s`)
-  console.log(pad(['txs sent', 'RSS MB', 'chunk TPS', 'rejected'], [10, 10, 10, 10]))
-  console.log(pad(['0', fmtMb(rssMb(node.pid)), '-', '-'], [10, 10, 10, 10]))
+  // the pool's journal is a log (sequencer/mempool/journal.ts): its size shows that rewrites keep it bounded
+  const journalMb = () => {
+    const file = path.join(dataDir, 'mempool.journal')
+    return existsSync(file) ? statSync(file).size / 1e6 : undefined
+  }
+  const widths = [10, 10, 12, 10, 10]
+  console.log(pad(['txs sent', 'RSS MB', 'journal MB', 'chunk TPS', 'rejected'], widths))
+  console.log(pad(['0', fmtMb(rssMb(node.pid)), fmtMb(journalMb()), '-', '-'], widths))
   for (let done = 0; done < total; ) {
     const count = Math.min(RSS_CHUNK, total - done)
     const start = await nonces(node.url, senders)
@@ -400,7 +406,7 @@ async function benchRss(node: RunningNode, total: number, senders: Sender[], rec
     const result = await measurePaced(node.url, senders, start, batch, RSS_RATE)
     done += count
     const note = result.complete ? '' : ' INCOMPLETE'
-    console.log(pad([String(done), fmtMb(rssMb(node.pid)), result.tps.toFixed(0), String(result.rejected) + note], [10, 10, 10, 10]))
+    console.log(pad([String(done), fmtMb(rssMb(node.pid)), journalMb()?.toFixed(2) ?? '?', result.tps.toFixed(0), String(result.rejected) + note], widths))
     if (!result.complete) break
   }
 }
@@ -491,7 +497,7 @@ async function main(): Promise<void> {
 
   if (opts.rssTxs > 0) {
     const node = await startOurs(path.join(tempDir, 'rss'))
-    await benchRss(node, opts.rssTxs, senders, recipients)
+    await benchRss(node, opts.rssTxs, senders, recipients, path.join(tempDir, 'rss'))
     await stopNode(node)
   }
 }
