@@ -18,8 +18,8 @@
  * Reading stops at the first record that is cut short or does not hash to its hash (the tail a
  * kill -9 can leave in the middle of a `write`; its transactions were never acknowledged). Opening
  * rewrites the file with the live rows only (temporary file, fsync, rename), and so does the
- * journal whenever removals leave more dead bytes than live ones plus `compactSlackBytes`: the file
- * stays within about twice the pool's bytes.
+ * journal whenever removals leave more dead bytes than live ones plus `compactSlackBytes`, writing
+ * off the main thread (compactIfDue): the file stays within about twice the pool's bytes.
  *
  * The journal is not the chain: nothing here has to commit with a block. A mined transaction's row
  * goes once the block is sealed (TxPool.onBlockSealed); a crash in between leaves the row, and the
@@ -29,7 +29,8 @@
  * restart would not find. A removal that fails is counted (`stats.removeFailures`) and left to
  * the replay.
  */
-import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { keccak256 } from '../chain/crypto.ts'
@@ -67,6 +68,10 @@ export class PoolJournal implements TxJournal {
   /** Set when a failed write could not be cut off the file: every later write is refused. */
   private broken: Error | undefined
   private closed = false
+  /** The rewrite in flight, if any (compactIfDue). */
+  private compacting: Promise<void> | undefined
+  /** No rewrite is tried before the file has this many bytes (after a failed one). */
+  private nextCompactAt = 0
   private readonly compactSlackBytes: number
   readonly stats = { removeFailures: 0, compactions: 0, tornBytes: 0 }
 
@@ -144,10 +149,17 @@ export class PoolJournal implements TxJournal {
     this.compactIfDue()
   }
 
-  close(): void {
+  /** Closes the file, after a rewrite in flight has finished or given up. */
+  async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    await this.compacting
     closeSync(this.fd)
+  }
+
+  /** Resolves when no rewrite is in flight (tests). */
+  async settled(): Promise<void> {
+    await this.compacting
   }
 
   /** One write of `added`'s and `removed`'s records; the rows change only once it succeeded. */
@@ -198,27 +210,74 @@ export class PoolJournal implements TxJournal {
     this.liveBytes -= ADD_HEADER + row.raw.length
   }
 
+  /**
+   * Starts a rewrite once the dead bytes pass the live ones plus the slack. The live rows are
+   * taken now, in memory; writing and fsyncing them (about 200 ms for a full 32 MB pool) happens
+   * off this thread while appends go on into the old file, and the records appended meanwhile
+   * are copied after them before the rename, so the new file says what the old one says.
+   */
   private compactIfDue(): void {
+    if (this.compacting !== undefined || this.fileBytes < this.nextCompactAt) return
     if (this.fileBytes - MAGIC.length - this.liveBytes <= this.liveBytes + this.compactSlackBytes) return
+    const snapshot = this.snapshot()
+    const from = this.fileBytes
+    this.compacting = this.replace(snapshot, from)
+      .then(() => {
+        this.stats.compactions++
+      })
+      .catch(() => {
+        // the old file is whole and still in use; try again once it has grown by the slack
+        rmSync(`${this.path}.tmp`, { force: true })
+        this.nextCompactAt = this.fileBytes + this.compactSlackBytes
+      })
+      .finally(() => {
+        this.compacting = undefined
+      })
+  }
+
+  /** The header and every live row's add record. */
+  private snapshot(): Buffer {
+    const out = Buffer.allocUnsafe(MAGIC.length + this.liveBytes)
+    let at = MAGIC.copy(out, 0)
+    for (const r of this.rows.values()) at = writeAdd(out, at, r.hash, r.arrivedAt ?? Number.NaN, r.raw)
+    return out
+  }
+
+  /** Writes `snapshot` to the temporary file off this thread, then (synchronously) the old file's records after `from`, and renames it over the journal. */
+  private async replace(snapshot: Buffer, from: number): Promise<void> {
+    const tmp = `${this.path}.tmp`
+    const file = await open(tmp, 'w')
     try {
-      const fd = this.rewrite()
-      closeSync(this.fd)
-      this.fd = fd
-      this.stats.compactions++
-    } catch {
-      // the old file is whole and still open: appends go on there, and a later removal tries again
+      await file.writeFile(snapshot)
+      await file.sync()
+    } finally {
+      await file.close()
     }
+    if (this.closed) throw new Error('closed') // the old file stays, whole
+    const tail = Buffer.allocUnsafe(this.fileBytes - from)
+    for (let at = 0; at < tail.length; ) at += readSync(this.fd, tail, at, tail.length - at, from + at)
+    const fd = openSync(tmp, 'a+')
+    try {
+      for (let at = 0; at < tail.length; ) at += writeSync(fd, tail, at, tail.length - at)
+      renameSync(tmp, this.path)
+    } catch (err) {
+      closeSync(fd)
+      throw err
+    }
+    syncDir(dirname(this.path))
+    closeSync(this.fd)
+    this.fd = fd
+    this.fileBytes = snapshot.length + tail.length
   }
 
   /**
    * Writes the live rows to a new file and renames it over the journal (fsync'd first, so a
-   * power cut finds one or the other whole); returns the new file's descriptor, open to append.
+   * power cut finds one or the other whole), on this thread (start-up); returns the new file's
+   * descriptor, open to append (and to read, for a later rewrite's tail).
    */
   private rewrite(): number {
     const tmp = `${this.path}.tmp`
-    const out = Buffer.allocUnsafe(MAGIC.length + this.liveBytes)
-    let at = MAGIC.copy(out, 0)
-    for (const r of this.rows.values()) at = writeAdd(out, at, r.hash, r.arrivedAt ?? Number.NaN, r.raw)
+    const out = this.snapshot()
     const fd = openSync(tmp, 'w')
     try {
       for (let done = 0; done < out.length; ) done += writeSync(fd, out, done, out.length - done)
@@ -229,7 +288,7 @@ export class PoolJournal implements TxJournal {
     renameSync(tmp, this.path)
     syncDir(dirname(this.path))
     this.fileBytes = out.length
-    return openSync(this.path, 'a')
+    return openSync(this.path, 'a+')
   }
 
   /** The live rows of a journal file; stops at the first record cut short or not matching its hash. */

@@ -24,8 +24,8 @@ describe('PoolJournal (an append-only log of its own)', () => {
     open.push(j)
     return j
   }
-  afterEach(() => {
-    for (const j of open.splice(0)) j.close()
+  afterEach(async () => {
+    for (const j of open.splice(0)) await j.close()
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
   })
 
@@ -37,7 +37,7 @@ describe('PoolJournal (an append-only log of its own)', () => {
     try {
       return sorted(reader.all())
     } finally {
-      reader.close()
+      void reader.close()
       rmSync(copy)
     }
   }
@@ -64,12 +64,12 @@ describe('PoolJournal (an append-only log of its own)', () => {
     expect(sorted(j.all())).toEqual(expected(c))
   })
 
-  it('keeps its rows across a close and reopen, and imports rows from elsewhere once', () => {
+  it('keeps its rows across a close and reopen, and imports rows from elsewhere once', async () => {
     const dir = tempDir('pool-journal-')
     const j = newJournal(dir)
     const a = entry()
     j.journalWrite([a], [])
-    j.close()
+    await j.close()
     const again = newJournal(dir)
     expect(again.all().map((r) => hex(r.hash))).toEqual([hex(a.hash)])
     const legacy = [entry(), { ...entry(), arrivedAt: null }]
@@ -95,13 +95,13 @@ describe('PoolJournal (an append-only log of its own)', () => {
     expect(onDisk(j)).toEqual(expected(...rows))
   })
 
-  it('a torn last record (kill -9 in the middle of a write) is dropped at the next start, and what came before is kept', () => {
+  it('a torn last record (kill -9 in the middle of a write) is dropped at the next start, and what came before is kept', async () => {
     const dir = tempDir('pool-journal-')
     const j = newJournal(dir)
     const [a, b, c] = [entry(), entry(), entry(500)]
     j.journalWrite([a, b], [])
     j.journalWrite([c], [])
-    j.close()
+    await j.close()
     const whole = statSync(j.path).size
     truncateSync(j.path, whole - 100) // c's record cut short
     const again = newJournal(dir)
@@ -113,12 +113,12 @@ describe('PoolJournal (an append-only log of its own)', () => {
     expect(onDisk(again)).toEqual(expected(a, b, d))
   })
 
-  it('stops reading at a record whose encoding does not hash to its hash (garbage after the last whole record)', () => {
+  it('stops reading at a record whose encoding does not hash to its hash (garbage after the last whole record)', async () => {
     const dir = tempDir('pool-journal-')
     const j = newJournal(dir)
     const a = entry()
     j.journalWrite([a], [])
-    j.close()
+    await j.close()
     const forged = Buffer.alloc(1 + 32 + 8 + 4 + 3)
     forged[0] = 1
     forged.writeUInt32BE(3, 41) // a record of the right shape whose hash is zeros
@@ -135,7 +135,7 @@ describe('PoolJournal (an append-only log of its own)', () => {
     expect(() => new PoolJournal(join(dir, 'mempool.journal'))).toThrow(/not a pool journal/)
   })
 
-  it('rewrites the file once removals leave more dead bytes than live ones: it stays within about twice the live rows', () => {
+  it('rewrites the file once removals leave more dead bytes than live ones: it stays within about twice the live rows', async () => {
     const j = newJournal(undefined, { compactSlackBytes: 10_000 })
     const kept = entry(1000)
     j.journalWrite([kept], [])
@@ -145,12 +145,34 @@ describe('PoolJournal (an append-only log of its own)', () => {
       j.journalWrite(batch, [])
       j.journalRemove(batch.map((e) => e.hash))
       largest = Math.max(largest, statSync(j.path).size)
+      await j.settled() // a rewrite writes off the main thread: let it finish, as the event loop would
     }
     expect(j.stats.compactions).toBeGreaterThan(10)
     // live: one row of 1,045 bytes (two more between a write and its removal); dead bytes go once
     // past live + slack, so the file never passes header + live + slack + one round (431 kB unbounded)
     expect(largest).toBeLessThan(8 + 3 * 1045 + 10_000 + 2 * 1045 + 2 * 33 + 1)
     expect(onDisk(j)).toEqual(expected(kept))
+  })
+
+  it('keeps what is written and removed while a rewrite is in flight (copied after the live rows before the rename)', async () => {
+    const j = newJournal(undefined, { compactSlackBytes: 0 })
+    const kept = entry()
+    j.journalWrite([kept], [])
+    const gone = [entry(), entry()]
+    j.journalWrite(gone, [])
+    j.journalRemove(gone.map((e) => e.hash)) // dead > live: a rewrite starts with `kept` alone
+    const during = [entry(), entry(), entry()]
+    j.journalWrite(during, [])
+    j.journalRemove([during[0].hash, kept.hash])
+    const sizeBefore = statSync(j.path).size
+    await j.settled()
+    expect(j.stats.compactions).toBe(1)
+    expect(statSync(j.path).size).toBeLessThan(sizeBefore)
+    expect(onDisk(j)).toEqual(expected(during[1], during[2]))
+    // appends go on into the new file
+    const after = entry()
+    j.journalWrite([after], [during[1].hash])
+    expect(onDisk(j)).toEqual(expected(during[2], after))
   })
 
   it('a write that fails refuses the writes in it, is cut off the file, and counts removals it could not make', () => {
@@ -167,9 +189,9 @@ describe('PoolJournal (an append-only log of its own)', () => {
     expect(onDisk(j)).toEqual(expected(a))
   })
 
-  it('refuses a write once closed, and counts a removal it could not make', () => {
+  it('refuses a write once closed, and counts a removal it could not make', async () => {
     const j = newJournal()
-    j.close()
+    await j.close()
     expect(() => j.journalWrite([entry()], [])).toThrow('stopping')
     j.journalRemove([randomBytes(32), randomBytes(32)])
     expect(j.stats.removeFailures).toBe(2)
