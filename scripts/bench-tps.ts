@@ -394,11 +394,11 @@ async function benchRss(node: RunningNode, total: number, senders: Sender[], rec
   // the pool's journal is a log (sequencer/mempool/journal.ts): its size shows that rewrites keep it bounded
   const journalMb = () => {
     const file = path.join(dataDir, 'mempool.journal')
-    return existsSync(file) ? statSync(file).size / 1e6 : undefined
+    return existsSync(file) ? (statSync(file).size / 1e6).toFixed(2) : '?'
   }
   const widths = [10, 10, 12, 10, 10]
   console.log(pad(['txs sent', 'RSS MB', 'journal MB', 'chunk TPS', 'rejected'], widths))
-  console.log(pad(['0', fmtMb(rssMb(node.pid)), fmtMb(journalMb()), '-', '-'], widths))
+  console.log(pad(['0', fmtMb(rssMb(node.pid)), journalMb(), '-', '-'], widths))
   for (let done = 0; done < total; ) {
     const count = Math.min(RSS_CHUNK, total - done)
     const start = await nonces(node.url, senders)
@@ -406,7 +406,7 @@ async function benchRss(node: RunningNode, total: number, senders: Sender[], rec
     const result = await measurePaced(node.url, senders, start, batch, RSS_RATE)
     done += count
     const note = result.complete ? '' : ' INCOMPLETE'
-    console.log(pad([String(done), fmtMb(rssMb(node.pid)), journalMb()?.toFixed(2) ?? '?', result.tps.toFixed(0), String(result.rejected) + note], widths))
+    console.log(pad([String(done), fmtMb(rssMb(node.pid)), journalMb(), result.tps.toFixed(0), String(result.rejected) + note], widths))
     if (!result.complete) break
   }
 }
@@ -496,8 +496,9 @@ async function main(): Promise<void> {
   if (latencies.length > 0) reportLatency(latencies)
 
   if (opts.rssTxs > 0) {
-    const node = await startOurs(path.join(tempDir, 'rss'))
-    await benchRss(node, opts.rssTxs, senders, recipients, path.join(tempDir, 'rss'))
+    const dataDir = path.join(tempDir, 'rss')
+    const node = await startOurs(dataDir)
+    await benchRss(node, opts.rssTxs, senders, recipients, dataDir)
     await stopNode(node)
   }
 }
