@@ -105,10 +105,10 @@ import { performance } from 'node:perf_hooks'
 import { InferenceSession, Tensor } from 'onnxruntime-node'
 import { bytesToHex as utilBytesToHex, equalsBytes, hexToBytes as utilHexToBytes } from '@ethereumjs/util'
 import type { PrecompileInput } from '@ethereumjs/evm'
-import { decodeFunctionResult, encodeFunctionData, keccak256, parseAbi, toHex, type Abi, type Hex } from 'viem'
+import { decodeFunctionResult, keccak256, parseAbi, toHex, type Hex } from 'viem'
 import { createInferencePrecompile } from '../precompiles/a1-infer.ts'
 import { compileModel, type CompiledModel } from '../precompiles/canonical/index.ts'
-import { analyzeModel, DEFAULT_MAX_MODEL_BYTES, INFERENCE_PRECOMPILE, MODEL_REGISTRY, ModelRuntime, type ModelBytesStore, type ModelInfo } from '../precompiles/index.ts'
+import { analyzeModel, DEFAULT_MAX_MODEL_BYTES, INFERENCE_PRECOMPILE, ModelRuntime, type ModelBytesStore, type ModelInfo } from '../precompiles/index.ts'
 import { ACCESS_READ_GAS } from '../precompiles/gas.ts'
 import { accessSlot, isRegistered, REGISTRY_ADDRESS, registrySlot } from '../precompiles/runtime.ts'
 import { deterministicSessionOptions } from '../precompiles/sessions.ts'
@@ -124,7 +124,6 @@ import {
   devAccounts,
   ETH_GAS,
   loadAccounts,
-  loadArtifact,
   machine as describeMachine,
   measure,
   median,
@@ -137,11 +136,9 @@ import {
   rpc,
   runMain,
   SENDER_COUNT,
-  signTx,
   startOurNode,
   stopNode,
   verifySignatures,
-  waitReceipt,
   type Batch,
   type Measured,
   type Payload,
@@ -149,6 +146,7 @@ import {
   type RpcReply,
   type Sender,
 } from './lib/load.ts'
+import { CREDIT_INPUT, loadRegistryAbi, prepareInferenceLoad, registerModel } from './lib/inference-load.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Constants (the load's own are in scripts/lib/load.ts)
@@ -171,11 +169,9 @@ const TPS_RATIO_TARGET = 0.7
 /** The model the canonical-vs-onnxruntime target is about, and the one the TPS part registers. */
 const MLP_MODEL = 'mlp-64x256x256x10'
 const TPS_MODEL = 'credit-risk'
-const REGISTRY_ARTIFACT = path.join(ROOT, 'artifacts/contracts/L2/ModelRegistry.sol/ModelRegistry.json')
 const CHAIN_ID_FOR_COMMON = 42424n
 const INFER_ABI = parseAbi(['function infer(bytes32 modelId, int256[] input) returns (int256[] output)'])
 
-const ONE = 10n ** 18n
 /** A decimal number as int256 fixed point (×1e18), exactly for up to 6 decimals. */
 const fixed = (x: number) => BigInt(Math.round(x * 1e6)) * 10n ** 12n
 /** `length` seeded fixed-point values uniform in [lo, hi), 6 decimals. */
@@ -194,7 +190,7 @@ interface BenchModel {
 const MODELS: BenchModel[] = [
   { name: MLP_MODEL, build: () => buildFloatMlp(1, [64, 256, 256, 10]), input: () => seededInput(64, 64, -1, 1) },
   // $50k income, 30% debt ratio, 10 years of history, 1 late payment (normalized as in credit.ts)
-  { name: TPS_MODEL, build: () => buildCreditModel(), input: () => [ONE / 2n, (ONE * 3n) / 10n, ONE, ONE / 5n] },
+  { name: TPS_MODEL, build: () => buildCreditModel(), input: () => [...CREDIT_INPUT] },
   // a setosa, in cm, as 1e18 fixed point
   { name: 'iris-mlp', build: () => buildIrisModel(), input: () => [5.1, 3.5, 1.4, 0.2].map(fixed) },
   // the same flower in millimetres, int8
@@ -320,20 +316,6 @@ function prepareModels(): Prepared[] {
 
 function describeModel(i: ModelInfo): string {
   return `${i.input.type}[${i.input.shape.join(',')}] → ${i.output.type}[${i.output.shape.join(',')}], ${i.nodes} nodes, ${i.macs} MACs, gas/call ${i.gasPerCall}`
-}
-
-function loadRegistryAbi(): Abi {
-  return loadArtifact('ModelRegistry', REGISTRY_ARTIFACT).abi
-}
-
-/** Registers `bytes` through ModelRegistry with a signed raw transaction from `from`; returns the model id. */
-async function registerModel(url: string, chainId: number, abi: Abi, from: Sender, bytes: Uint8Array, name: string): Promise<Hex> {
-  const data = encodeFunctionData({ abi, functionName: 'register', args: [toHex(bytes), name] })
-  const gas = BigInt(await rpc<Hex>(url, 'eth_estimateGas', [{ from: from.address, to: MODEL_REGISTRY, data }]))
-  const nonce = Number(await rpc<Hex>(url, 'eth_getTransactionCount', [from.address, 'pending']))
-  const hash = await rpc<Hex>(url, 'eth_sendRawTransaction', [signTx(from, { chainId, nonce, to: MODEL_REGISTRY, data, gas: (gas * 12n) / 10n })])
-  await waitReceipt(url, hash, `register ${name}`, 50)
-  return keccak256(bytes)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -708,23 +690,18 @@ interface TpsReport {
 async function benchTps(opts: Options, tempDir: string): Promise<TpsReport> {
   console.log(`\n== Part 3: TPS, ${opts.txs} txs per workload and run, ${opts.runs} run(s), ${CLIENTS} HTTP clients, ${SENDER_COUNT} senders ==`)
   const { senders, recipients } = loadAccounts()
-  const abi = loadRegistryAbi()
-  const credit = MODELS.find((m) => m.name === TPS_MODEL)!
-  const creditBytes = credit.build()
 
   const node = await startOurNode(path.join(tempDir, 'tps'))
   try {
     console.log(`our node: up at ${node.url} (chain id ${node.chainId}, pid ${node.pid})`)
-    const modelId = await registerModel(node.url, node.chainId, abi, senders[0], creditBytes, credit.name)
-    const data = toHex(encodeInferCall(modelId, credit.input()))
-    const estimate = BigInt(await rpc<Hex>(node.url, 'eth_estimateGas', [{ from: senders[0].address, to: INFERENCE_PRECOMPILE, data }]))
-    const inferGas = estimate + estimate / 10n
+    const inference = await prepareInferenceLoad(node.url, node.chainId, senders[0])
+    const inferGas = inference.payload().gas
     const gasLimit = BigInt((await rpc<{ gasLimit: Hex }>(node.url, 'eth_getBlockByNumber', ['latest', false])).gasLimit)
-    console.log(`${credit.name} registered as ${modelId}; eth_estimateGas of infer() = ${estimate}, txs sent with gas ${inferGas}`)
+    console.log(`${TPS_MODEL} registered as ${inference.modelId}; eth_estimateGas of infer() = ${inference.estimate}, txs sent with gas ${inferGas}`)
 
     const payloads: Record<Workload, (i: number) => Payload> = {
       eth: (i) => ({ to: recipients[i], value: 1n, gas: ETH_GAS }),
-      infer: () => ({ to: INFERENCE_PRECOMPILE, data, gas: inferGas }),
+      infer: inference.payload,
     }
     const results: TpsResult[] = []
     const gasUsed: Record<Workload, bigint> = { eth: ETH_GAS, infer: 0n }

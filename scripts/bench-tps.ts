@@ -2,7 +2,7 @@
  * End-to-end TPS benchmark: our L2 node against Anvil and Hardhat's own node (EDR), in the same
  * run, on the same machine, with the same load.
  *
- *   npx tsx scripts/bench-tps.ts [--txs N] [--workload eth|erc20|both] [--runs R]
+ *   npx tsx scripts/bench-tps.ts [--txs N] [--workload eth|erc20|infer[,…]] [--runs R]
  *                                [--only ours|anvil|hardhat[,…]] [--rss-txs N] [--l1] [--no-latency]
  *                                [--heavy-calls C]
  *   npm run bench:tps -- --txs 20000
@@ -29,7 +29,11 @@
  * - The load is N transactions pre-signed before the clock starts (EIP-1559, 1000 gwei max fee,
  *   1 gwei tip), round-robin from dev accounts 0..9 to fixed recipients 10..19:
  *   `eth` = 1 wei transfers (gas 21000); `erc20` = ExampleToken `transfer(recipient, 1)` (gas 60000)
- *   on a token deployed and distributed to the senders before the clock starts.
+ *   on a token deployed and distributed to the senders before the clock starts; `infer` (ours
+ *   only: the peers have no inference precompile) = one `infer(creditModelId, input)` call to
+ *   0x…a1 per transaction, the credit-risk model registered first (scripts/lib/inference-load.ts,
+ *   as bench-inference.ts part 3), its TPS printed as a ratio of our own ETH transfers' (target
+ *   ≥ 0.70). --workload takes a comma-separated list; all three by default, `both` = eth,erc20.
  * - 32 concurrent keep-alive HTTP clients share one queue and send `eth_sendRawTransaction`.
  *   The clock starts at the first send and stops when every sender's `latest` nonce equals its
  *   expected final nonce (polled every 100 ms). TPS = txs / seconds, so it includes admission,
@@ -59,6 +63,7 @@ import { performance } from 'node:perf_hooks'
 import { encodeDeployData, encodeFunctionData, keccak256, toHex, type Abi, type Address, type Hex } from 'viem'
 import { startAnvilNode, startHardhatNode } from './lib/peers.ts'
 import { startRollupL1 } from './lib/rollup-l1.ts'
+import { prepareInferenceLoad } from './lib/inference-load.ts'
 import {
   BLOCK_GAS_LIMIT,
   BLOCK_TIME_MS,
@@ -113,7 +118,10 @@ const RSS_RATE = 1_250
 
 type NodeName = 'anvil' | 'hardhat' | 'ours'
 const NODE_NAMES: readonly NodeName[] = ['anvil', 'hardhat', 'ours']
-type Workload = 'eth' | 'erc20'
+type Workload = 'eth' | 'erc20' | 'infer'
+const WORKLOADS: readonly Workload[] = ['eth', 'erc20', 'infer']
+/** Issue 15: one-inference transactions at least this fraction of our own ETH-transfer TPS. */
+const INFER_RATIO_TARGET = 0.7
 
 interface Options {
   txs: number
@@ -156,10 +164,10 @@ const LATENCY_POLL_MS = 20
 // ---------------------------------------------------------------------------------------------
 // Command line
 
-const USAGE = 'usage: npx tsx scripts/bench-tps.ts [--txs N] [--workload eth|erc20|both] [--runs R] [--only ours|anvil|hardhat[,…]] [--rss-txs N] [--l1] [--no-latency] [--heavy-calls C]'
+const USAGE = 'usage: npx tsx scripts/bench-tps.ts [--txs N] [--workload eth|erc20|infer[,…]] [--runs R] [--only ours|anvil|hardhat[,…]] [--rss-txs N] [--l1] [--no-latency] [--heavy-calls C]'
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { txs: 10_000, workloads: ['eth', 'erc20'], nodes: [...NODE_NAMES], runs: 1, rssTxs: 0, l1: false, latency: true, heavyCalls: 0 }
+  const opts: Options = { txs: 10_000, workloads: [...WORKLOADS], nodes: [...NODE_NAMES], runs: 1, rssTxs: 0, l1: false, latency: true, heavyCalls: 0 }
   parseFlags(argv, USAGE, (flag, value) => {
     switch (flag) {
       case '--l1': opts.l1 = true; break
@@ -169,10 +177,10 @@ function parseArgs(argv: string[]): Options {
       case '--runs': opts.runs = positiveInt(flag, value()); break
       case '--rss-txs': opts.rssTxs = positiveInt(flag, value()); break
       case '--workload': {
-        const w = value()
-        if (w === 'both') opts.workloads = ['eth', 'erc20']
-        else if (w === 'eth' || w === 'erc20') opts.workloads = [w]
-        else throw new Error(`--workload must be eth, erc20 or both (got ${w})`)
+        // `both`, the transfers alone, as before the inference workload joined them
+        const names = value().split(',').flatMap((w) => (w === 'both' ? ['eth', 'erc20'] : [w]))
+        for (const w of names) if (!WORKLOADS.includes(w as Workload)) throw new Error(`--workload takes ${WORKLOADS.join(', ')}, both, or a comma-separated list (got ${w})`)
+        opts.workloads = WORKLOADS.filter((w) => names.includes(w))
         break
       }
       case '--only': {
@@ -263,6 +271,15 @@ async function benchNode(node: RunningNode<NodeName>, opts: Options, senders: Se
   console.log(`${node.name}: up at ${node.url} (chain id ${node.chainId}, pid ${node.pid})`)
   for (const workload of opts.workloads) {
     let payload = (i: number): Payload => ({ to: recipients[i], value: 1n, gas: ETH_GAS })
+    if (workload === 'infer') {
+      if (node.name !== 'ours') {
+        console.log(`${node.name}: no inference precompile, infer workload skipped`)
+        continue
+      }
+      const inference = await prepareInferenceLoad(node.url, node.chainId, senders[0])
+      console.log(`${node.name}: credit-risk model registered as ${inference.modelId}; infer() estimated at ${inference.estimate} gas`)
+      payload = inference.payload
+    }
     if (workload === 'erc20') {
       const token = await deployToken(node, senders)
       console.log(`${node.name}: ExampleToken at ${token.address}`)
@@ -432,6 +449,11 @@ async function measurePaced(url: string, senders: Sender[], startNonces: number[
 // ---------------------------------------------------------------------------------------------
 // Report
 
+const WORKLOAD_NAMES: Record<Workload, string> = {
+  eth: 'ETH transfers (21000 gas)',
+  erc20: 'ERC-20 transfer() (ExampleToken)',
+  infer: 'one credit-risk inference per transaction (ours only)',
+}
 const fmtMb = (mb: number | undefined) => (mb === undefined ? '?' : mb.toFixed(0))
 const fmtUs = (us: number | undefined) => (us === undefined ? '?' : us.toFixed(0))
 const pad = (cells: string[], widths: number[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ')
@@ -441,7 +463,7 @@ function report(results: RunResult[], opts: Options): void {
   console.log(`Load: ${CLIENTS} HTTP clients, ${SENDER_COUNT} senders, ${BLOCK_TIME_MS} ms blocks, gas limit ${BLOCK_GAS_LIMIT}, ${opts.runs} run(s) each`)
   const widths = [8, 8, 8, 9, 8, 9, 9, 10]
   for (const workload of opts.workloads) {
-    console.log(`\nWorkload: ${workload === 'eth' ? 'ETH transfers (21000 gas)' : 'ERC-20 transfer() (ExampleToken)'}`)
+    console.log(`\nWorkload: ${WORKLOAD_NAMES[workload]}`)
     console.log(pad(['node', 'run', 'txs', 'seconds', 'TPS', 'acks/s', 'rejected', 'CPU µs/tx', 'largest block'], [...widths, 16]))
     const medians = new Map<NodeName, { tps: number; acks: number; cpu: number | undefined }>()
     for (const node of opts.nodes) {
@@ -463,6 +485,13 @@ function report(results: RunResult[], opts: Options): void {
       if (ours === undefined || theirs === undefined) continue
       const cpu = ours.cpu !== undefined && theirs.cpu !== undefined ? `; node CPU per tx ${(ours.cpu / theirs.cpu).toFixed(2)}× theirs` : ''
       console.log(`ratio ours/${peer}: TPS ${(ours.tps / theirs.tps).toFixed(2)}×, acks/s ${(ours.acks / theirs.acks).toFixed(2)}× (target 1.2×)${cpu}`)
+    }
+    if (workload === 'infer' && ours !== undefined) {
+      const eth = results.filter((r) => r.node === 'ours' && r.workload === 'eth')
+      if (eth.length > 0) {
+        const ratio = ours.tps / median(eth.map((r) => r.tps))
+        console.log(`ratio ours infer/eth: TPS ${ratio.toFixed(2)}× our ETH transfers' (target ≥ ${INFER_RATIO_TARGET.toFixed(2)}: ${ratio >= INFER_RATIO_TARGET ? 'met' : 'NOT met'})`)
+      }
     }
     if (results.some((r) => r.workload === workload && !r.complete)) console.log('* incomplete: the run stalled, TPS counts mined txs only')
   }

@@ -265,7 +265,8 @@ export async function freePort(): Promise<number> {
  * its output are kept for error messages.
  */
 export function spawnNode(name: string, args: string[]): { child: ChildProcess; tail: () => string } {
-  // BENCH_NODE_FLAGS passes V8/Node flags to the child, e.g. "--cpu-prof --cpu-prof-dir=.prof" to profile it
+  // BENCH_NODE_FLAGS passes V8/Node flags to every node spawned here (ours, replicas, Hardhat's),
+  // e.g. "--cpu-prof --cpu-prof-dir=.prof" to profile them: NODE_OPTIONS refuses --cpu-prof
   const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')
   const child = spawn(process.execPath, [...flags, ...args], {
     cwd: ROOT,
@@ -312,9 +313,8 @@ export async function startOurNode(dataDir: string, extraArgs: string[] = []): P
   const url = `http://127.0.0.1:${port}/`
   // BENCH_NODE_LOG=<file> (spawnNode) runs it at log level info: one line per sealed block in that file
   const logFile = process.env.BENCH_NODE_LOG
-  // BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' passes Node flags to it (profiles)
-  const nodeFlags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []
-  const args = [...nodeFlags, '--import', 'tsx', OUR_MAIN, '--data-dir', dataDir, '--port', String(port), '--block-time', String(BLOCK_TIME_MS), '--log-level', logFile ? 'info' : 'error', ...extraArgs]
+  // BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles it (spawnNode passes them)
+  const args = ['--import', 'tsx', OUR_MAIN, '--data-dir', dataDir, '--port', String(port), '--block-time', String(BLOCK_TIME_MS), '--log-level', logFile ? 'info' : 'error', ...extraArgs]
   const { child, tail } = spawnNode('our node', args)
   const chainId = await waitReady('our node', url, child, tail)
   return { name: 'ours', url, pid: child.pid!, chainId }
