@@ -7,6 +7,7 @@ import { Capability, TransactionType, createTxFromRLP, getCalldataFloorGas, type
 import { Address, bigIntToUnpaddedBytes, SECP256K1_ORDER_DIV_2 } from '@ethereumjs/util'
 import type { Common } from '@ethereumjs/common'
 import { PoolError } from './errors.ts'
+import { signingFromRaw, type RawSigning } from './raw-signing.ts'
 import { inlineRecovery, type SenderRecovery } from './recovery.ts'
 import { leftPad32, publicKeyToAddressBytes, recoveryId } from '../chain/crypto.ts'
 import { delegatesSystemSender, isSystemSender, SYSTEM_ADDRESS } from '../system/system-tx.ts'
@@ -44,7 +45,9 @@ export class TxValidator {
       throw new PoolError('typeNotSupported', 'blob transactions (EIP-4844) are not accepted on this L2; post data in calldata')
     }
     const tx = this.parse(raw)
-    const sender = await this.recoverSender(tx)
+    const fromRaw = signingFromRaw(raw)
+    if (fromRaw !== undefined && 'nonCanonical' in fromRaw) throw new PoolError('decode', `non-canonical integer (leading zero bytes) for ${fromRaw.nonCanonical}`)
+    const sender = await this.recoverSender(tx, fromRaw)
     if (isSystemSender(sender.toString())) throw new PoolError('invalidSender', `${SYSTEM_ADDRESS} is reserved for system transactions`)
     if (delegatesSystemSender(tx)) throw new PoolError('invalidSender', `an authorization signed by ${SYSTEM_ADDRESS} (reserved for system transactions) is refused`)
     if (tx.nonce >= MAX_NONCE) throw new PoolError('nonceMax')
@@ -56,7 +59,7 @@ export class TxValidator {
     }
     if (tx.gasLimit > this.cfg.blockGasLimit()) throw new PoolError('gasLimitExceeded')
     if (tipOf(tx) < this.cfg.minPriorityFee) throw new PoolError('underpriced', `tip ${tipOf(tx)} wei, minimum ${this.cfg.minPriorityFee} wei`)
-    return { tx, raw, hash: tx.hash(), sender }
+    return { tx, raw, hash: fromRaw?.hash ?? tx.hash(), sender }
   }
 
   private parse(raw: Uint8Array): TypedTransaction {
@@ -79,25 +82,37 @@ export class TxValidator {
   /**
    * The sender, recovered where the config says (a worker thread on the node), from the same
    * message hash, signature and recovery id @ethereumjs's getSenderPublicKey uses, with its
-   * checks (EIP-2's low s; a valid recovery id). The key and address are left in the
-   * transaction's cache, so executing it never recovers or hashes again (builder/evm-speedups.ts).
+   * checks (EIP-2's low s; a valid recovery id). Message hash and signature come from the raw bytes
+   * where raw-signing.ts can read them (types 1 and 2), else from @ethereumjs's re-encoding. The
+   * key, the address and (read off the bytes) the hash are left in the transaction's cache, so
+   * executing it never recovers or hashes again (builder/evm-speedups.ts).
    */
-  private async recoverSender(tx: TypedTransaction): Promise<Address> {
+  private async recoverSender(tx: TypedTransaction, fromRaw: RawSigning | undefined): Promise<Address> {
     let publicKey: Uint8Array
     try {
       const { v, r, s } = tx
       if (v === undefined || r === undefined || s === undefined) throw new Error('transaction is not signed')
       if (s > SECP256K1_ORDER_DIV_2) throw new Error('Invalid Signature: s-values greater than secp256k1n/2 are considered invalid')
       const recId = recoveryId(v, tx.supports(Capability.EIP155ReplayProtection) ? tx.common.chainId() : undefined)
-      const signature = new Uint8Array(64)
-      signature.set(leftPad32(bigIntToUnpaddedBytes(r)), 0)
-      signature.set(leftPad32(bigIntToUnpaddedBytes(s)), 32)
-      publicKey = await (this.cfg.recovery ?? inlineRecovery).recover(tx.getMessageToVerifySignature(), signature, recId)
+      const recovery = this.cfg.recovery ?? inlineRecovery
+      if (fromRaw !== undefined) {
+        publicKey = await recovery.recover(fromRaw.messageHash, fromRaw.signature, recId)
+      } else {
+        const signature = new Uint8Array(64)
+        signature.set(leftPad32(bigIntToUnpaddedBytes(r)), 0)
+        signature.set(leftPad32(bigIntToUnpaddedBytes(s)), 32)
+        publicKey = await recovery.recover(tx.getMessageToVerifySignature(), signature, recId)
+      }
     } catch (err) {
       throw new PoolError('invalidSender', firstLine((err as Error).message ?? 'signature recovery failed'))
     }
     const sender = new Address(publicKeyToAddressBytes(publicKey))
-    if (Object.isFrozen(tx)) Object.assign((tx as unknown as { cache: object }).cache, { senderPubKey: publicKey, senderAddress: sender })
+    if (Object.isFrozen(tx)) {
+      const cache = (tx as unknown as { cache: { senderPubKey?: Uint8Array; senderAddress?: Address; hash?: Uint8Array } }).cache
+      cache.senderPubKey = publicKey
+      cache.senderAddress = sender
+      if (fromRaw !== undefined) cache.hash = fromRaw.hash
+    }
     return sender
   }
 
