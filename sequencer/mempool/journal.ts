@@ -164,20 +164,24 @@ export class PoolJournal implements TxJournal {
 
   /** One write of `added`'s and `removed`'s records; the rows change only once it succeeded. */
   private append(added: { hash: Uint8Array; raw: Uint8Array; arrivedAt: number }[], removed: Uint8Array[]): void {
-    const gone = removed.filter((h) => this.rows.has(hexOf(h)))
+    const gone: { hash: Uint8Array; key: string }[] = []
+    for (const hash of removed) {
+      const key = hexOf(hash)
+      if (this.rows.has(key)) gone.push({ hash, key })
+    }
     let size = gone.length * REMOVE_BYTES
     for (const e of added) size += ADD_HEADER + e.raw.length
     if (size === 0) return
     const out = Buffer.allocUnsafe(size)
     let at = 0
-    for (const h of gone) {
+    for (const { hash } of gone) {
       out[at] = REMOVE
-      out.set(h, at + 1)
+      out.set(hash, at + 1)
       at += REMOVE_BYTES
     }
     for (const e of added) at = writeAdd(out, at, e.hash, e.arrivedAt, e.raw)
     this.writeAll(out)
-    for (const h of gone) this.forget(hexOf(h))
+    for (const { key } of gone) this.forget(key)
     for (const e of added) this.remember({ hash: e.hash, raw: e.raw, arrivedAt: Number.isNaN(e.arrivedAt) ? null : e.arrivedAt })
   }
 
