@@ -167,6 +167,8 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   // 1. store and genesis
   const store = new Store(join(config.dataDir, 'chain.sqlite'))
   cleanup.push(() => store.close())
+  const checkpointer = store.checkpointOnThread((err) => log.warn(`WAL checkpoints are back on the main thread: ${err.message}`, { event: 'checkpoint_thread_failed' }))
+  cleanup.push(() => checkpointer.close())
   // the services' own tables in the same file (each declares its schema and queries)
   const anchorStore = new AnchorStore(store)
   const roundStore = new RoundStore(store)

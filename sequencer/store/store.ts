@@ -11,6 +11,7 @@ import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { SCHEMA, SCHEMA_VERSION } from './schema.ts'
+import { Checkpointer } from './checkpointer.ts'
 
 export interface BlockRow {
   number: number
@@ -82,6 +83,7 @@ export class Store {
   readonly db: Database.Database
   private readonly stmts
   private readonly commitBlockTx: (write: BlockWrite, alongside?: () => void) => void
+  private checkpointer: Checkpointer | undefined
 
   /** `readonly`: a second connection to a node's existing file (the call workers'); WAL lets it read while the node writes. */
   constructor(
@@ -188,6 +190,17 @@ export class Store {
    */
   commitBlock(write: BlockWrite, alongside?: () => void): void {
     this.commitBlockTx(write, alongside)
+    this.checkpointer?.afterCommit()
+  }
+
+  /**
+   * Moves this file's WAL checkpoints to a thread of their own (checkpointer.ts): the node's
+   * writable store does, so that no commit on the main thread copies the WAL. Close it (async)
+   * before `close()`.
+   */
+  checkpointOnThread(onFailure?: (err: Error) => void): Checkpointer {
+    this.checkpointer ??= new Checkpointer(this.db, this.path, onFailure)
+    return this.checkpointer
   }
 
   /**
@@ -195,7 +208,9 @@ export class Store {
    * becomes a savepoint of it). For the services' stores, whose writes must be atomic.
    */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)()
+    const result = this.db.transaction(fn)()
+    if (!this.db.inTransaction) this.checkpointer?.afterCommit()
+    return result
   }
 
   private commitBlockWrites(w: BlockWrite, alongside: (() => void) | undefined): void {
