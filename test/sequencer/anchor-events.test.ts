@@ -391,6 +391,9 @@ describe('GET /v1/anchors/events with an L1', () => {
       await submit(r.l2.url, KEY_A, [doc('reorged')])
       await a.until((m) => m.some((x) => x.status === 'posted'), 'posted')
       await l1Rpc(r.l1, 'evm_revert', [snapshot]) // L1 forgets the batch
+      // and Anvil, which puts a reverted block's transactions back in its pool, must not mine it
+      // again before the node looks: then the batch would be on L1 again, moved, not taken away
+      await l1Rpc(r.l1, 'anvil_dropAllTransactions')
       const got = await a.until((m) => {
         const i = m.findIndex((x) => x.status === 'posted')
         return m.slice(i + 1).some((x) => x.status === 'posted')
