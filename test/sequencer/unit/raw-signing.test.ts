@@ -16,21 +16,15 @@ import { createChainCommon } from '../../../sequencer/chain/common.ts'
 import { signingFromRaw } from '../../../sequencer/mempool/raw-signing.ts'
 import { TxValidator } from '../../../sequencer/mempool/validator.ts'
 import { PoolError } from '../../../sequencer/mempool/errors.ts'
+import { createPrng } from '../../../scripts/models/prng.ts'
 
 const CHAIN_ID = 42424n
 const common = createChainCommon(CHAIN_ID)
 const MAX_U256 = 2n ** 256n - 1n
 
-/** A small seeded PRNG (mulberry32): the same transactions on every run. */
+/** The seeded PRNG of the example models (scripts/models/prng.ts): the same transactions on every run. */
 function prng(seed: number) {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
+  const { next } = createPrng(seed)
   const int = (n: number) => Math.floor(next() * n)
   const bytes = (n: number) => Uint8Array.from({ length: n }, () => int(256))
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]
