@@ -27,18 +27,13 @@ export interface RawSigning {
   signature: Uint8Array
 }
 
-/** The positions of the integer fields, per type (the rest are `to`, `data` and the access list). */
-const INTEGER_FIELDS: Partial<Record<number, { count: number; integers: readonly number[] }>> = {
-  // chainId, nonce, gasPrice, gasLimit, to, value, data, accessList, yParity, r, s
-  [TransactionType.AccessListEIP2930]: { count: 11, integers: [0, 1, 2, 3, 5, 8, 9, 10] },
-  // chainId, nonce, maxPriorityFeePerGas, maxFeePerGas, gasLimit, to, value, data, accessList, yParity, r, s
-  [TransactionType.FeeMarketEIP1559]: { count: 12, integers: [0, 1, 2, 3, 4, 6, 9, 10, 11] },
-}
-
-const FIELD_NAMES: Record<number, readonly string[]> = {
+/** The fields of each type this module reads, in order. */
+const FIELDS: Partial<Record<number, readonly string[]>> = {
   [TransactionType.AccessListEIP2930]: ['chainId', 'nonce', 'gasPrice', 'gasLimit', 'to', 'value', 'data', 'accessList', 'yParity', 'r', 's'],
   [TransactionType.FeeMarketEIP1559]: ['chainId', 'nonce', 'maxPriorityFeePerGas', 'maxFeePerGas', 'gasLimit', 'to', 'value', 'data', 'accessList', 'yParity', 'r', 's'],
 }
+/** The fields that are not integers: every other one must be canonical (no leading zero byte). */
+const NOT_INTEGERS = new Set(['to', 'data', 'accessList'])
 
 /**
  * The hash, message hash and signature of a type 1 or 2 transaction that @ethereumjs has already
@@ -46,39 +41,32 @@ const FIELD_NAMES: Record<number, readonly string[]> = {
  * `{ nonCanonical: field }` when an integer field has a leading zero byte.
  */
 export function signingFromRaw(raw: Uint8Array): RawSigning | { nonCanonical: string } | undefined {
-  const layout = INTEGER_FIELDS[raw[0]]
-  if (layout === undefined) return undefined
+  const names = FIELDS[raw[0]]
+  if (names === undefined) return undefined
   const list = header(raw, 1)
   if (list === undefined || !list.isList || list.end !== raw.length) return undefined
-  // each field's header start, content start and end
-  const starts: number[] = []
-  const contents: number[] = []
-  const ends: number[] = []
-  const lists: boolean[] = []
+  const items: Item[] = []
   for (let at = list.content; at < list.end; ) {
     const item = header(raw, at)
     if (item === undefined || item.end > list.end) return undefined
-    lists.push(item.isList)
-    starts.push(at)
-    contents.push(item.content)
-    ends.push(item.end)
+    items.push(item)
     at = item.end
   }
-  if (starts.length !== layout.count) return undefined
-  for (const i of layout.integers) {
-    if (lists[i]) return undefined // a list where an integer belongs (@ethereumjs refuses it first)
-    if (contents[i] < ends[i] && raw[contents[i]] === 0) return { nonCanonical: FIELD_NAMES[raw[0]][i] }
+  if (items.length !== names.length) return undefined
+  for (let i = 0; i < items.length; i++) {
+    if (NOT_INTEGERS.has(names[i])) continue
+    const { content, end, isList } = items[i]
+    if (isList) return undefined // a list where an integer belongs (@ethereumjs refuses it first)
+    if (content < end && raw[content] === 0) return { nonCanonical: names[i] }
   }
-  const [r, s] = [layout.count - 2, layout.count - 1]
-  const rLength = ends[r] - contents[r]
-  const sLength = ends[s] - contents[s]
-  if (rLength > 32 || sLength > 32) return undefined
+  const [yParity, r, s] = items.slice(-3)
+  if (r.end - r.content > 32 || s.end - s.content > 32) return undefined
   const signature = new Uint8Array(64)
-  signature.set(raw.subarray(contents[r], ends[r]), 32 - rLength)
-  signature.set(raw.subarray(contents[s], ends[s]), 64 - sLength)
+  signature.set(raw.subarray(r.content, r.end), 32 - (r.end - r.content))
+  signature.set(raw.subarray(s.content, s.end), 64 - (s.end - s.content))
 
   // the unsigned fields: everything before yParity, in a list header of their own
-  const fieldsEnd = starts[layout.count - 3]
+  const fieldsEnd = yParity.start
   const fieldsLength = fieldsEnd - list.content
   const prefix = listPrefix(fieldsLength)
   const message = new Uint8Array(1 + prefix.length + fieldsLength)
@@ -88,23 +76,31 @@ export function signingFromRaw(raw: Uint8Array): RawSigning | { nonCanonical: st
   return { hash: keccak256(raw), messageHash: keccak256(message), signature }
 }
 
-/** The RLP item at `at`: where its content starts, where it ends, and whether it is a list. */
-function header(bytes: Uint8Array, at: number): { content: number; end: number; isList: boolean } | undefined {
+/** An RLP item: where its header starts, where its content starts, where it ends, and whether it is a list. */
+interface Item {
+  start: number
+  content: number
+  end: number
+  isList: boolean
+}
+
+/** The RLP item at `at`. */
+function header(bytes: Uint8Array, at: number): Item | undefined {
   if (at >= bytes.length) return undefined
   const b = bytes[at]
-  if (b < 0x80) return { content: at, end: at + 1, isList: false }
-  if (b <= 0xb7) return { content: at + 1, end: at + 1 + (b - 0x80), isList: false }
+  if (b < 0x80) return { start: at, content: at, end: at + 1, isList: false }
+  if (b <= 0xb7) return { start: at, content: at + 1, end: at + 1 + (b - 0x80), isList: false }
   if (b < 0xc0) return long(bytes, at, b - 0xb7, false)
-  if (b <= 0xf7) return { content: at + 1, end: at + 1 + (b - 0xc0), isList: true }
+  if (b <= 0xf7) return { start: at, content: at + 1, end: at + 1 + (b - 0xc0), isList: true }
   return long(bytes, at, b - 0xf7, true)
 }
 
-function long(bytes: Uint8Array, at: number, lengthBytes: number, isList: boolean) {
+function long(bytes: Uint8Array, at: number, lengthBytes: number, isList: boolean): Item | undefined {
   if (lengthBytes > 4 || at + 1 + lengthBytes > bytes.length) return undefined
   let length = 0
   for (let i = 0; i < lengthBytes; i++) length = length * 256 + bytes[at + 1 + i]
   const content = at + 1 + lengthBytes
-  return { content, end: content + length, isList }
+  return { start: at, content, end: content + length, isList }
 }
 
 /** The RLP header of a list whose payload is `length` bytes. */
