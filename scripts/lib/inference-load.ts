@@ -11,10 +11,10 @@ import { encodeInferCall } from '../../precompiles/tensor-codec.ts'
 import { buildCreditModel } from '../models/index.ts'
 import { loadArtifact, ROOT, rpc, signTx, waitReceipt, type Payload, type Sender } from './load.ts'
 
-export const REGISTRY_ARTIFACT = path.join(ROOT, 'artifacts/contracts/L2/ModelRegistry.sol/ModelRegistry.json')
+const REGISTRY_ARTIFACT = path.join(ROOT, 'artifacts/contracts/L2/ModelRegistry.sol/ModelRegistry.json')
 
 /** 1.0 in the precompile's 18-decimal fixed point. */
-export const ONE = 10n ** 18n
+const ONE = 10n ** 18n
 /** The credit model's one fixed applicant. */
 export const CREDIT_INPUT: readonly bigint[] = [ONE / 2n, (ONE * 3n) / 10n, ONE, ONE / 5n]
 
