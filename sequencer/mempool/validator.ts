@@ -7,7 +7,7 @@ import { Capability, TransactionType, createTxFromRLP, getCalldataFloorGas, type
 import { Address, bigIntToUnpaddedBytes, SECP256K1_ORDER_DIV_2 } from '@ethereumjs/util'
 import type { Common } from '@ethereumjs/common'
 import { PoolError } from './errors.ts'
-import { signingFromRaw, type RawSigning } from './raw-signing.ts'
+import { signingFromRaw, typedTxFromRaw, type RawSigning } from './raw-tx.ts'
 import { inlineRecovery, type SenderRecovery } from './recovery.ts'
 import { leftPad32, publicKeyToAddressBytes, recoveryId } from '../chain/crypto.ts'
 import { delegatesSystemSender, isSystemSender, SYSTEM_ADDRESS } from '../system/system-tx.ts'
@@ -44,9 +44,15 @@ export class TxValidator {
     if (raw.length > 0 && raw[0] === TransactionType.BlobEIP4844) {
       throw new PoolError('typeNotSupported', 'blob transactions (EIP-4844) are not accepted on this L2; post data in calldata')
     }
-    const tx = this.parse(raw)
-    const fromRaw = signingFromRaw(raw)
-    if (fromRaw !== undefined && 'nonCanonical' in fromRaw) throw new PoolError('decode', `non-canonical integer (leading zero bytes) for ${fromRaw.nonCanonical}`)
+    // the common shape read in one pass over the bytes (raw-tx.ts); anything else through @ethereumjs
+    const read = typedTxFromRaw(raw, this.cfg.common)
+    const tx = read?.tx ?? this.parse(raw)
+    let fromRaw = read?.signing
+    if (read === undefined) {
+      const signing = signingFromRaw(raw)
+      if (signing !== undefined && 'nonCanonical' in signing) throw new PoolError('decode', `non-canonical integer (leading zero bytes) for ${signing.nonCanonical}`)
+      fromRaw = signing
+    }
     const sender = await this.recoverSender(tx, fromRaw)
     if (isSystemSender(sender.toString())) throw new PoolError('invalidSender', `${SYSTEM_ADDRESS} is reserved for system transactions`)
     if (delegatesSystemSender(tx)) throw new PoolError('invalidSender', `an authorization signed by ${SYSTEM_ADDRESS} (reserved for system transactions) is refused`)
@@ -83,7 +89,7 @@ export class TxValidator {
    * The sender, recovered where the config says (a worker thread on the node), from the same
    * message hash, signature and recovery id @ethereumjs's getSenderPublicKey uses, with its
    * checks (EIP-2's low s; a valid recovery id). Message hash and signature come from the raw bytes
-   * where raw-signing.ts can read them (types 1 and 2), else from @ethereumjs's re-encoding. The
+   * where raw-tx.ts can read them (types 1 and 2), else from @ethereumjs's re-encoding. The
    * key, the address and (read off the bytes) the hash are left in the transaction's cache, so
    * executing it never recovers or hashes again (builder/evm-speedups.ts).
    */
