@@ -74,39 +74,46 @@ export function typedTxFromRaw(raw: Uint8Array, common: Common): { tx: TypedTran
   if (fields === undefined || 'nonCanonical' in fields) return undefined
   const { items } = fields
   const type = raw[0]
-  const fee = type === TransactionType.FeeMarketEIP1559 ? 1 : 0 // items after the fee fields sit one further on in type 2
-  const [chainIdItem, nonceItem] = items
-  const [gasLimitItem, toItem, valueItem, dataItem, accessListItem, yParityItem, rItem, sItem] = items.slice(3 + fee)
+  const isFeeMarket = type === TransactionType.FeeMarketEIP1559
+  const after = isFeeMarket ? 5 : 4 // where the gas limit sits: after one fee field (type 1) or two (type 2)
+  const chainIdItem = items[0]
+  const nonceItem = items[1]
+  const firstFee = items[2]
+  const secondFee = isFeeMarket ? items[3] : firstFee
+  const gasLimitItem = items[after - 1]
+  const toItem = items[after]
+  const valueItem = items[after + 1]
+  const dataItem = items[after + 2]
+  const accessListItem = items[after + 3]
+  const yParityItem = items[after + 4]
+  const rItem = items[after + 5]
+  const sItem = items[after + 6]
   // a creation (init code bounds), an access list (its own shape rules): @ethereumjs's path
-  if (toItem.isList || toItem.end - toItem.content !== 20 || dataItem.isList || !accessListItem.isList || accessListItem.end !== accessListItem.content) return undefined
-  const int = (item: Item) => bytesToBigInt(raw.subarray(item.content, item.end))
-  const width = (item: Item) => item.end - item.content
-  if (int(chainIdItem) !== common.chainId()) return undefined
+  if (toItem.isList || width(toItem) !== 20 || dataItem.isList || !accessListItem.isList || width(accessListItem) !== 0) return undefined
+  if (intAt(raw, chainIdItem) !== common.chainId()) return undefined
   // 64-bit nonce below 2^64 - 1 (EIP-2681) and gas limit; 256-bit value, fees, r and s
-  if (width(nonceItem) > 8 || width(gasLimitItem) > 8 || width(valueItem) > 32 || width(rItem) > 32 || width(sItem) > 32) return undefined
-  const nonce = int(nonceItem)
-  const gasLimit = int(gasLimitItem)
-  if (nonce === 2n ** 64n - 1n) return undefined
+  if (width(nonceItem) > 8 || width(gasLimitItem) > 8 || width(valueItem) > 32 || width(firstFee) > 32 || width(secondFee) > 32) return undefined
   // a signed transaction: y-parity 0 or 1, r and s present, s in the lower half (EIP-2)
-  if (width(yParityItem) > 1 || width(rItem) === 0 || width(sItem) === 0) return undefined
-  const v = int(yParityItem)
-  const s = int(sItem)
-  if (v > 1n || s > SECP256K1_ORDER_DIV_2) return undefined
+  if (width(yParityItem) > 1 || width(rItem) === 0 || width(rItem) > 32 || width(sItem) === 0 || width(sItem) > 32) return undefined
+  const nonce = intAt(raw, nonceItem)
+  const gasLimit = intAt(raw, gasLimitItem)
+  const v = intAt(raw, yParityItem)
+  const s = intAt(raw, sItem)
+  if (nonce === MAX_NONCE || v > 1n || s > SECP256K1_ORDER_DIV_2) return undefined
   if (common.isActivatedEIP(7825) && !common.isActivatedEIP(8037) && gasLimit > BigInt(common.param('maxTransactionGasLimit'))) return undefined
-  const fees = items.slice(2, 3 + fee)
-  if (fees.some((item) => width(item) > 32)) return undefined
+  // type 1: the gas price; type 2: the tip, then the fee cap, which may not be below it
+  const first = intAt(raw, firstFee)
+  const second = isFeeMarket ? intAt(raw, secondFee) : first
+  if (gasLimit * second > MAX_INTEGER || second < first) return undefined
   const signing = signingOf(raw, fields)
   if (signing === undefined) return undefined
-  const [first, second] = fees.map(int)
-  if (type === TransactionType.FeeMarketEIP1559 && (gasLimit * second > MAX_INTEGER || second < first)) return undefined
-  if (type === TransactionType.AccessListEIP2930 && gasLimit * first > MAX_INTEGER) return undefined
 
   // the object @ethereumjs's constructor makes, own properties in its order (the tests compare them)
   const Tx = type === TransactionType.FeeMarketEIP1559 ? FeeMarket1559Tx : AccessList2930Tx
   const tx = Object.create(Tx.prototype) as Record<string, unknown>
   tx.type = type
   tx.cache = {}
-  tx.activeCapabilities = type === TransactionType.FeeMarketEIP1559 ? [1559, 2718, 2930] : [2718, 2930]
+  tx.activeCapabilities = isFeeMarket ? [1559, 2718, 2930] : [2718, 2930]
   const txCommon = common.copy()
   txCommon.updateParams(paramsTx)
   tx.common = txCommon
@@ -114,20 +121,32 @@ export function typedTxFromRaw(raw: Uint8Array, common: Common): { tx: TypedTran
   tx.to = new Address(raw.slice(toItem.content, toItem.end))
   tx.nonce = nonce
   tx.gasLimit = gasLimit
-  tx.value = int(valueItem)
+  tx.value = intAt(raw, valueItem)
   tx.data = raw.slice(dataItem.content, dataItem.end)
   tx.v = v
-  tx.r = int(rItem)
+  tx.r = intAt(raw, rItem)
   tx.s = s
   tx.chainId = txCommon.chainId()
   tx.accessList = []
-  if (type === TransactionType.FeeMarketEIP1559) {
+  if (isFeeMarket) {
     tx.maxFeePerGas = second
     tx.maxPriorityFeePerGas = first
   } else {
     tx.gasPrice = first
   }
   return { tx: Object.freeze(tx) as unknown as TypedTransaction, signing }
+}
+
+const MAX_NONCE = 2n ** 64n - 1n
+
+/** The bytes an RLP item holds. */
+function width(item: Item): number {
+  return item.end - item.content
+}
+
+/** The integer an RLP item holds (big-endian). */
+function intAt(raw: Uint8Array, item: Item): bigint {
+  return bytesToBigInt(raw.subarray(item.content, item.end))
 }
 
 /**

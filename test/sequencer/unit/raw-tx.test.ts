@@ -215,7 +215,7 @@ describe('raw-tx: the transaction object read off the bytes', () => {
     for (const tx of mixed) {
       const raw = tx.serialize()
       const read = typedTxFromRaw(raw, common)
-      if (tx.to === undefined || tx.accessList.length > 0) expect(read).toBeUndefined()
+      if (tx.to === undefined || (tx as { accessList: unknown[] }).accessList.length > 0) expect(read).toBeUndefined()
       if (read === undefined) continue
       built++
       expectSameTx(read.tx, createTxFromRLP(raw, { common }))
