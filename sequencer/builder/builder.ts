@@ -12,8 +12,9 @@ import type { MerkleStateManager } from '@ethereumjs/statemanager'
 import type { TypedTransaction } from '@ethereumjs/tx'
 import type { CustomPrecompile, Log } from '@ethereumjs/evm'
 import { trackInferenceCallers } from '../../precompiles/index.ts'
-import { Address, createAddressFromString } from '@ethereumjs/util'
-import { Bloom, createVM, encodeReceipt, runTx, type VM } from '@ethereumjs/vm'
+import { Address, bigIntToBytes, createAddressFromString } from '@ethereumjs/util'
+import { Bloom, createVM, runTx, type TxReceipt, type VM } from '@ethereumjs/vm'
+import { encodeBytes, encodeList, encodedBytesLength, encodedListLength } from '../chain/rlp.ts'
 import type { Chain } from '../chain/chain.ts'
 import type { SqliteTrieDB } from '../state/trie-db.ts'
 import type { BlockRow, BlockWrite, LogRow, TxRow } from '../store/store.ts'
@@ -506,8 +507,33 @@ export function effectiveGasPrice(tx: TypedTransaction, baseFee: bigint): bigint
   return tx.gasPrice
 }
 
-/** Size of the block's RLP encoding [header, transactions, uncles, withdrawals], as eth_getBlock reports it. */
+/**
+ * Size of the block's RLP encoding [header, transactions, uncles, withdrawals], as eth_getBlock
+ * reports it, counted rather than encoded: a typed transaction is embedded as a byte string of
+ * its raw encoding, a legacy one as the list its raw encoding already is.
+ */
 export function blockSize(header: BlockHeader, txs: Pick<BlockTx, 'tx' | 'raw'>[]): number {
-  // typed transactions are embedded as byte strings, legacy ones as lists: both are their raw encoding
-  return RLP.encode([header.raw(), txs.map((t) => (t.tx.type === 0 ? t.tx.raw() : t.raw)), [], []]).length
+  let transactions = 0
+  for (const t of txs) transactions += t.tx.type === 0 ? t.raw.length : encodedBytesLength(t.raw)
+  const emptyList = 1
+  return encodedListLength(RLP.encode(header.raw()).length + encodedListLength(transactions) + emptyList + emptyList)
+}
+
+const STATUS_FAILED = new Uint8Array(0)
+const STATUS_OK = Uint8Array.of(1)
+
+/**
+ * A receipt's consensus encoding (EIP-2718: the type byte, then the RLP of [status, cumulative
+ * gas, bloom, logs]; a legacy receipt without the byte), as @ethereumjs/vm's `encodeReceipt`
+ * writes it, through chain/rlp.ts (test/sequencer/unit/rlp.test.ts compares the two).
+ */
+export function encodeReceipt(receipt: TxReceipt, txType: number): Uint8Array {
+  const status = (receipt as { stateRoot?: Uint8Array }).stateRoot ?? ((receipt as { status: number }).status === 0 ? STATUS_FAILED : STATUS_OK)
+  const logs = receipt.logs.map(([address, topics, data]) => encodeList([encodeBytes(address), encodeList(topics.map(encodeBytes)), encodeBytes(data)]))
+  const body = encodeList([encodeBytes(status), encodeBytes(bigIntToBytes(receipt.cumulativeBlockGasUsed)), encodeBytes(receipt.bitvector), encodeList(logs)])
+  if (txType === 0) return body
+  const typed = new Uint8Array(1 + body.length)
+  typed[0] = txType
+  typed.set(body, 1)
+  return typed
 }

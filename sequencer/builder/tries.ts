@@ -3,11 +3,12 @@
  * receipts, built bottom-up from the sorted keys with each node encoded and hashed once.
  * @ethereumjs/mpt re-reads, re-encodes and re-hashes the path on every put, which made these
  * two tries 20% of the node's CPU at 1,000 transactions per block. Nodes are encoded straight to
- * bytes (leaf, extension and branch are the only shapes), not through the generic RLP encoder:
+ * bytes (leaf, extension and branch are the only shapes, chain/rlp.ts), not through the generic RLP encoder:
  * the roots were still 10% of building a block of transfers that way.
  */
 import { RLP } from '@ethereumjs/rlp'
 import { keccak256 } from '../chain/crypto.ts'
+import { encodeBytes, encodeList } from '../chain/rlp.ts'
 
 interface Entry {
   nibbles: Uint8Array
@@ -54,39 +55,6 @@ function buildNode(entries: Entry[], from: number, to: number, depth: number): U
 /** A child as its parent holds it: embedded when its encoding is under 32 bytes, else by hash. */
 function reference(encoded: Uint8Array): Uint8Array {
   return encoded.length < 32 ? encoded : encodeBytes(keccak256(encoded))
-}
-
-/** RLP of a byte string. */
-function encodeBytes(bytes: Uint8Array): Uint8Array {
-  if (bytes.length === 1 && bytes[0] < 0x80) return bytes
-  const header = lengthHeader(bytes.length, 0x80)
-  const out = new Uint8Array(header.length + bytes.length)
-  out.set(header, 0)
-  out.set(bytes, header.length)
-  return out
-}
-
-/** RLP of a list whose items are already encoded. */
-function encodeList(items: Uint8Array[]): Uint8Array {
-  let length = 0
-  for (const item of items) length += item.length
-  const header = lengthHeader(length, 0xc0)
-  const out = new Uint8Array(header.length + length)
-  out.set(header, 0)
-  let at = header.length
-  for (const item of items) {
-    out.set(item, at)
-    at += item.length
-  }
-  return out
-}
-
-/** RLP's length prefix: `offset` + length below 56, else `offset` + 55 + the length's byte count, then the length. */
-function lengthHeader(length: number, offset: number): Uint8Array {
-  if (length < 56) return Uint8Array.of(offset + length)
-  const bytes: number[] = []
-  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n % 256)
-  return Uint8Array.of(offset + 55 + bytes.length, ...bytes)
 }
 
 function sharedPrefixLength(entries: Entry[], from: number, to: number, depth: number): number {
