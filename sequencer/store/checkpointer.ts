@@ -14,8 +14,9 @@
  * what no reader still needs, and never waits for the writer), at most one at a time.
  * `journal_size_limit` truncates the WAL file when the main connection starts it over. If the
  * thread fails, the main connection checkpoints by itself again (SQLite's default), so the WAL
- * never grows without bound. The batcher's `syncToDisk` (a FULL checkpoint before posting to L1)
- * is unchanged: it runs on the main connection and waits for a checkpoint in progress here.
+ * never grows without bound. Durability against an OS crash (the batcher's and the validator's
+ * `syncToDisk`) does not go through a checkpoint: Store fsyncs the WAL file itself, since a
+ * checkpoint on the main connection would answer "busy" while one runs here.
  */
 import { join } from 'node:path'
 import type Database from 'better-sqlite3'

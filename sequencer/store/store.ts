@@ -8,7 +8,7 @@
  * sqlite transaction, so a crash leaves the whole block or none of it (docs/ARCHITECTURE.md rule 2).
  */
 import Database from 'better-sqlite3'
-import { mkdirSync } from 'node:fs'
+import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { SCHEMA, SCHEMA_VERSION } from './schema.ts'
 import { Checkpointer } from './checkpointer.ts'
@@ -84,6 +84,8 @@ export class Store {
   private readonly stmts
   private readonly commitBlockTx: (write: BlockWrite, alongside?: () => void) => void
   private checkpointer: Checkpointer | undefined
+  /** The WAL file, opened by syncToDisk to fsync it. */
+  private walFd: number | undefined
 
   /** `readonly`: a second connection to a node's existing file (the call workers'); WAL lets it read while the node writes. */
   constructor(
@@ -412,12 +414,26 @@ export class Store {
     return this.stmts.txBytesAfter.get(blockNumber) as number
   }
 
-  /** Copies the WAL into the database file and fsyncs it: what is committed survives an OS crash too. */
-  syncToDisk(): void {
-    this.db.pragma('wal_checkpoint(FULL)')
+  /**
+   * Makes everything committed so far survive an OS crash or power loss, not only kill -9. With
+   * `synchronous = NORMAL` a WAL commit is written but not fsynced (SQLite's documented trade: the
+   * last commits may roll back after a power loss), and fsyncing the WAL file is what
+   * `synchronous = FULL` would do at every commit, here once for all of them; whatever is older
+   * than the WAL's frames is in the database file, which the checkpoint that copied it fsynced
+   * before the WAL could start over. A `wal_checkpoint(FULL)` did this before the checkpoint
+   * thread, but it answers "busy" at once, syncing nothing, while another connection checkpoints
+   * (checkpointer.ts: after every block), so the batcher's sync before posting to L1 and the
+   * validator's before signing were silently skipped. `fsync` is for tests.
+   */
+  syncToDisk(fsync: (fd: number) => void = fsyncSync): void {
+    if (this.path === ':memory:') return
+    this.walFd ??= openSync(`${this.path}-wal`, 'r') // exists from the connection's first write in WAL mode
+    fsync(this.walFd)
   }
 
   close(): void {
+    if (this.walFd !== undefined) closeSync(this.walFd)
+    this.walFd = undefined
     if (this.db.open) this.db.close()
   }
 }

@@ -4,7 +4,7 @@
  * the database file, and a thread that fails hands checkpoints back to the main connection.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { fsyncSync, mkdtempSync, readlinkSync, rmSync, statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -80,5 +80,40 @@ describe('WAL checkpoints on their own thread', () => {
       await checkpointer.close()
       store.close()
     }
+  })
+
+  it('syncToDisk fsyncs the WAL file itself, whatever the thread is doing, and lets it go on close', async () => {
+    const store = freshStore()
+    const checkpointer = store.checkpointOnThread()
+    const synced: string[] = []
+    const fsync = (fd: number) => {
+      synced.push(readlinkSync(`/proc/self/fd/${fd}`))
+      fsyncSync(fd)
+    }
+    let fd = -1
+    try {
+      // a block the thread takes a while to copy: a checkpoint on the main connection would answer
+      // "busy" meanwhile and sync nothing
+      store.commitBlock(block(1, 16))
+      store.syncToDisk((n) => {
+        fd = n
+        fsync(n)
+      })
+      store.commitBlock(block(2, 1))
+      store.syncToDisk(fsync)
+      expect(synced).toEqual([`${store.path}-wal`, `${store.path}-wal`])
+      await checkpointer.settled()
+    } finally {
+      await checkpointer.close()
+      store.close()
+    }
+    // the descriptor is closed with the store (its number may already serve another file)
+    let target: string | undefined
+    try {
+      target = readlinkSync(`/proc/self/fd/${fd}`)
+    } catch {
+      target = undefined
+    }
+    expect(target).not.toBe(`${store.path}-wal`)
   })
 })
