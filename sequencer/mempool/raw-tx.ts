@@ -70,6 +70,37 @@ export function signingFromRaw(raw: Uint8Array): RawSigning | { nonCanonical: st
  * `createTxFromRLP` and its errors.
  */
 export function typedTxFromRaw(raw: Uint8Array, common: Common): { tx: TypedTransaction; signing: RawSigning } | undefined {
+  let sameShape = shapeChecked.get(common)
+  if (sameShape === undefined) shapeChecked.set(common, (sameShape = hasEthereumjsShape(common)))
+  return sameShape ? readTypedTx(raw, common) : undefined
+}
+
+/**
+ * Whether the objects this module builds still have @ethereumjs's own properties, in its order
+ * and on its prototypes, for both types: a dependency upgrade that changed the classes turns
+ * this path off (every transaction then goes through `createTxFromRLP`) instead of handing
+ * execution an object the library no longer makes. Checked once per Common.
+ */
+const shapeChecked = new WeakMap<Common, boolean>()
+export function hasEthereumjsShape(common: Common, samples: TypedTransaction[] = shapeSamples(common)): boolean {
+  return samples.every((theirs) => {
+    const ours = readTypedTx(theirs.serialize(), common)?.tx
+    if (ours === undefined || Object.getPrototypeOf(ours) !== Object.getPrototypeOf(theirs)) return false
+    const [a, b] = [Object.keys(ours), Object.keys(theirs)]
+    return a.length === b.length && a.every((key, i) => key === b[i])
+  })
+}
+
+/** One transaction of each type, made by @ethereumjs's constructors (the signature's values are placeholders). */
+function shapeSamples(common: Common): TypedTransaction[] {
+  const to = new Address(new Uint8Array(20).fill(1))
+  return [
+    new FeeMarket1559Tx({ chainId: common.chainId(), nonce: 1n, maxFeePerGas: 2n, maxPriorityFeePerGas: 1n, gasLimit: 21_000n, to, value: 1n, v: 0n, r: 1n, s: 1n }, { common }),
+    new AccessList2930Tx({ chainId: common.chainId(), nonce: 1n, gasPrice: 2n, gasLimit: 21_000n, to, value: 1n, v: 0n, r: 1n, s: 1n }, { common }),
+  ]
+}
+
+function readTypedTx(raw: Uint8Array, common: Common): { tx: TypedTransaction; signing: RawSigning } | undefined {
   const fields = readFields(raw)
   if (fields === undefined || 'nonCanonical' in fields) return undefined
   const { items } = fields

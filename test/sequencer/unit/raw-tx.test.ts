@@ -13,7 +13,7 @@ import { RLP } from '@ethereumjs/rlp'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import secp256k1 from 'secp256k1'
 import { createChainCommon } from '../../../sequencer/chain/common.ts'
-import { signingFromRaw, typedTxFromRaw } from '../../../sequencer/mempool/raw-tx.ts'
+import { hasEthereumjsShape, signingFromRaw, typedTxFromRaw } from '../../../sequencer/mempool/raw-tx.ts'
 import { TxValidator } from '../../../sequencer/mempool/validator.ts'
 import { PoolError } from '../../../sequencer/mempool/errors.ts'
 import { createPrng } from '../../../scripts/models/prng.ts'
@@ -243,6 +243,17 @@ describe('raw-tx: the transaction object read off the bytes', () => {
       }
     }
     expect(compared).toBeGreaterThan(50) // changes inside values (to, value, data, r) still read
+  })
+
+  it("turns itself off if @ethereumjs's objects no longer have the shape it builds", () => {
+    expect(hasEthereumjsShape(common)).toBe(true)
+    const theirs = plain[0]
+    // an upgrade that added a field: our object would lack it
+    const grown = Object.freeze(Object.assign(Object.create(Object.getPrototypeOf(theirs)), theirs, { blobs: [] })) as TypedTransaction
+    expect(hasEthereumjsShape(common, [grown])).toBe(false)
+    // one whose constructor makes instances of another class (here: a subclass)
+    const moved = Object.freeze(Object.assign(Object.create(Object.create(Object.getPrototypeOf(theirs))), theirs)) as TypedTransaction
+    expect(hasEthereumjsShape(common, [moved])).toBe(false)
   })
 
   it('refuses each rule @ethereumjs enforces, leaving the error to it', () => {
