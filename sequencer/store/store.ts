@@ -10,7 +10,7 @@
 import Database from 'better-sqlite3'
 import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { SCHEMA, SCHEMA_VERSION } from './schema.ts'
+import { MIGRATIONS, SCHEMA, SCHEMA_VERSION } from './schema.ts'
 import { Checkpointer } from './checkpointer.ts'
 
 export interface BlockRow {
@@ -103,6 +103,7 @@ export class Store {
       this.db.pragma('journal_mode = WAL')
       this.db.pragma('synchronous = NORMAL')
       this.db.pragma('cache_size = -65536')
+      this.migrate()
       const hadAddressIndex = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'address_txs'").get() !== undefined
       const hadBlocks = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'blocks'").get() !== undefined
       this.db.exec(SCHEMA)
@@ -115,6 +116,24 @@ export class Store {
     this.checkVersion()
     this.stmts = this.prepare()
     this.commitBlockTx = this.db.transaction((w: BlockWrite, alongside?: () => void) => this.commitBlockWrites(w, alongside))
+  }
+
+  /**
+   * Takes a data dir of an earlier schema version to this one, a step at a time (MIGRATIONS),
+   * each step and its version bump in one sqlite transaction: a crash leaves the file at one
+   * version or the next. A version without a step is left to checkVersion to refuse.
+   */
+  private migrate(): void {
+    const hasMeta = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() !== undefined
+    if (!hasMeta) return // a new file: SCHEMA creates it at this version
+    const versionOf = () => Number((this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get('schema_version') as string | undefined) ?? SCHEMA_VERSION)
+    for (let version = versionOf(); version < SCHEMA_VERSION && MIGRATIONS[version] !== undefined; version = versionOf()) {
+      const step = MIGRATIONS[version]
+      this.db.transaction(() => {
+        this.db.exec(step)
+        this.db.prepare('UPDATE meta SET value = ? WHERE key = ?').run(String(version + 1), 'schema_version')
+      })()
+    }
   }
 
   private checkVersion(): void {
