@@ -75,13 +75,15 @@ export function typedTxFromRaw(raw: Uint8Array, common: Common): { tx: TypedTran
   return sameShape ? readTypedTx(raw, common) : undefined
 }
 
+/** hasEthereumjsShape's answer for each Common typedTxFromRaw was given. */
+const shapeChecked = new WeakMap<Common, boolean>()
+
 /**
  * Whether the objects this module builds still have @ethereumjs's own properties, in its order
  * and on its prototypes, for both types: a dependency upgrade that changed the classes turns
  * this path off (every transaction then goes through `createTxFromRLP`) instead of handing
  * execution an object the library no longer makes. Checked once per Common.
  */
-const shapeChecked = new WeakMap<Common, boolean>()
 export function hasEthereumjsShape(common: Common, samples: TypedTransaction[] = shapeSamples(common)): boolean {
   return samples.every((theirs) => {
     const ours = readTypedTx(theirs.serialize(), common)?.tx
@@ -140,7 +142,7 @@ function readTypedTx(raw: Uint8Array, common: Common): { tx: TypedTransaction; s
   if (signing === undefined) return undefined
 
   // the object @ethereumjs's constructor makes, own properties in its order (the tests compare them)
-  const Tx = type === TransactionType.FeeMarketEIP1559 ? FeeMarket1559Tx : AccessList2930Tx
+  const Tx = isFeeMarket ? FeeMarket1559Tx : AccessList2930Tx
   const tx = Object.create(Tx.prototype) as Record<string, unknown>
   tx.type = type
   tx.cache = {}

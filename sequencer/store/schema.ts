@@ -14,35 +14,11 @@
 export const SCHEMA_VERSION = 3
 
 /**
- * Steps from one version to the next, each run in one sqlite transaction with the version's bump
- * (sequencer/store/store.ts), keyed by the version they start from.
- */
-export const MIGRATIONS: Record<number, string> = {
-  // 2 → 3: `txs` was a WITHOUT ROWID table keyed by hash, so every mined transaction's whole row
-  // (its raw bytes included) went into a random place of the table's B-tree: 50–80 µs a
-  // transaction of the block's commit on the main thread, growing with the chain. Rows now go in
-  // block order, and the hash is a narrow index of its own.
-  2: /* sql */ `
-    ALTER TABLE txs RENAME TO txs_v2;
-    DROP INDEX IF EXISTS txs_by_position;
-    DROP INDEX IF EXISTS txs_by_hash;
-    ${txsTable()}
-    INSERT INTO txs (hash, block_number, tx_index, raw, sender, status, gas_used, cumulative_gas_used,
-      effective_gas_price, contract_address, first_log_index, log_count)
-    SELECT hash, block_number, tx_index, raw, sender, status, gas_used, cumulative_gas_used,
-      effective_gas_price, contract_address, first_log_index, log_count
-    FROM txs_v2 ORDER BY block_number, tx_index;
-    DROP TABLE txs_v2;
-  `,
-}
-
-/**
  * Mined transactions in their network encoding (typed envelope or legacy RLP) with the receipt's
  * per-transaction fields; cumulative gas and log indexes are derived on read. Rows are appended
  * in block order (a rowid table); hash and position are unique indexes.
  */
-function txsTable(): string {
-  return /* sql */ `
+const TXS_TABLE = /* sql */ `
 CREATE TABLE IF NOT EXISTS txs (
   hash                BLOB NOT NULL,
   block_number        INTEGER NOT NULL,
@@ -60,6 +36,29 @@ CREATE TABLE IF NOT EXISTS txs (
 CREATE UNIQUE INDEX IF NOT EXISTS txs_by_hash ON txs (hash);
 CREATE UNIQUE INDEX IF NOT EXISTS txs_by_position ON txs (block_number, tx_index);
 `
+
+/**
+ * Steps from one version to the next, each run in one sqlite transaction with the version's bump
+ * (sequencer/store/store.ts), keyed by the version they start from.
+ */
+export const MIGRATIONS: Record<number, string> = {
+  // 2 → 3: `txs` was a WITHOUT ROWID table keyed by hash, so every mined transaction's whole row
+  // (its raw bytes included) went into a random place of the table's B-tree: 50–80 µs a
+  // transaction of the block's commit on the main thread, growing with the chain. Rows now go in
+  // block order, and the hash is a narrow index of its own. (TXS_TABLE is version 3's table: a
+  // later version that changes it gives this step a copy of this one.)
+  2: /* sql */ `
+    ALTER TABLE txs RENAME TO txs_v2;
+    DROP INDEX IF EXISTS txs_by_position;
+    DROP INDEX IF EXISTS txs_by_hash;
+    ${TXS_TABLE}
+    INSERT INTO txs (hash, block_number, tx_index, raw, sender, status, gas_used, cumulative_gas_used,
+      effective_gas_price, contract_address, first_log_index, log_count)
+    SELECT hash, block_number, tx_index, raw, sender, status, gas_used, cumulative_gas_used,
+      effective_gas_price, contract_address, first_log_index, log_count
+    FROM txs_v2 ORDER BY block_number, tx_index;
+    DROP TABLE txs_v2;
+  `,
 }
 
 export const SCHEMA = /* sql */ `
@@ -77,7 +76,7 @@ CREATE TABLE IF NOT EXISTS blocks (
   tx_count INTEGER NOT NULL
 );
 
-${txsTable()}
+${TXS_TABLE}
 
 CREATE TABLE IF NOT EXISTS logs (
   block_number INTEGER NOT NULL,
