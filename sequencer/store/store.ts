@@ -104,8 +104,8 @@ export class Store {
       this.db.pragma('synchronous = NORMAL')
       this.db.pragma('cache_size = -65536')
       this.migrate()
-      const hadAddressIndex = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'address_txs'").get() !== undefined
-      const hadBlocks = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'blocks'").get() !== undefined
+      const hadAddressIndex = this.hasTable('address_txs')
+      const hadBlocks = this.hasTable('blocks')
       this.db.exec(SCHEMA)
       if (!hadAddressIndex && hadBlocks) {
         // a data directory from before the address index: it is complete from the next block on
@@ -124,10 +124,8 @@ export class Store {
    * version or the next. A version without a step is left to checkVersion to refuse.
    */
   private migrate(): void {
-    const hasMeta = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() !== undefined
-    if (!hasMeta) return // a new file: SCHEMA creates it at this version
-    const versionOf = () => Number((this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get('schema_version') as string | undefined) ?? SCHEMA_VERSION)
-    for (let version = versionOf(); version < SCHEMA_VERSION && MIGRATIONS[version] !== undefined; version = versionOf()) {
+    if (!this.hasTable('meta')) return // a new file: SCHEMA creates it at this version
+    for (let version = Number(this.storedVersion() ?? SCHEMA_VERSION); version < SCHEMA_VERSION && MIGRATIONS[version] !== undefined; version++) {
       const step = MIGRATIONS[version]
       this.db.transaction(() => {
         this.db.exec(step)
@@ -137,12 +135,21 @@ export class Store {
   }
 
   private checkVersion(): void {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('schema_version') as { value: string } | undefined
-    if (row === undefined) {
+    const stored = this.storedVersion()
+    if (stored === undefined) {
       this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION))
-    } else if (Number(row.value) !== SCHEMA_VERSION) {
-      throw new Error(`data directory has schema version ${row.value}, this node needs ${SCHEMA_VERSION}`)
+    } else if (Number(stored) !== SCHEMA_VERSION) {
+      throw new Error(`data directory has schema version ${stored}, this node needs ${SCHEMA_VERSION}`)
     }
+  }
+
+  /** The schema version the file records, if any. */
+  private storedVersion(): string | undefined {
+    return this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get('schema_version') as string | undefined
+  }
+
+  private hasTable(name: string): boolean {
+    return this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined
   }
 
   private prepare() {
