@@ -40,7 +40,8 @@ export class Checkpointer {
   private readonly thread: ThreadClient<CheckpointReply>
   private inFlight: Promise<void> | undefined
   private again = false
-  private failed: Error | undefined
+  /** Why checkpoints left the thread (its failure, or close); undefined while they run there. */
+  private stopped: Error | undefined
   private readonly timer: NodeJS.Timeout
   /** Checkpoints run and the WAL frames they copied (tests). */
   readonly stats = { checkpoints: 0, framesCopied: 0 }
@@ -60,14 +61,14 @@ export class Checkpointer {
 
   /** A commit happened: checkpoint soon (one at a time; commits meanwhile get one more after it). */
   afterCommit(): void {
-    if (this.failed !== undefined) return
+    if (this.stopped !== undefined) return
     if (this.inFlight !== undefined) {
       this.again = true
       return
     }
     this.inFlight = this.run().finally(() => {
       this.inFlight = undefined
-      if (this.again && this.failed === undefined) {
+      if (this.again && this.stopped === undefined) {
         this.again = false
         this.afterCommit()
       }
@@ -81,10 +82,16 @@ export class Checkpointer {
 
   /** Stops the thread after the checkpoint in flight; the main connection checkpoints by itself from then on. */
   async close(): Promise<void> {
-    this.failed ??= new Error('closed')
+    this.stopped ??= new Error('closed')
     clearInterval(this.timer)
     await this.settled()
     await this.thread.close()
+    this.handBack()
+  }
+
+  /** The main connection checkpoints by itself again (SQLite's default); no more ticks. */
+  private handBack(): void {
+    clearInterval(this.timer)
     if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`)
   }
 
@@ -94,9 +101,8 @@ export class Checkpointer {
       this.stats.checkpoints++
       this.stats.framesCopied += Math.max(0, reply.checkpointed)
     } catch (err) {
-      this.failed = err as Error
-      clearInterval(this.timer)
-      if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`)
+      this.stopped = err as Error
+      this.handBack()
       this.onFailure(err as Error)
     }
   }
