@@ -47,12 +47,7 @@ export class TxValidator {
     // the common shape read in one pass over the bytes (raw-tx.ts); anything else through @ethereumjs
     const read = typedTxFromRaw(raw, this.cfg.common)
     const tx = read?.tx ?? this.parse(raw)
-    let fromRaw = read?.signing
-    if (read === undefined) {
-      const signing = signingFromRaw(raw)
-      if (signing !== undefined && 'nonCanonical' in signing) throw new PoolError('decode', `non-canonical integer (leading zero bytes) for ${signing.nonCanonical}`)
-      fromRaw = signing
-    }
+    const fromRaw = read?.signing ?? canonicalSigning(raw)
     const sender = await this.recoverSender(tx, fromRaw)
     if (isSystemSender(sender.toString())) throw new PoolError('invalidSender', `${SYSTEM_ADDRESS} is reserved for system transactions`)
     if (delegatesSystemSender(tx)) throw new PoolError('invalidSender', `an authorization signed by ${SYSTEM_ADDRESS} (reserved for system transactions) is refused`)
@@ -151,6 +146,13 @@ export function effectiveTip(tx: TypedTransaction, baseFee: bigint): bigint {
   if (cap < baseFee) return -1n
   const tip = tipOf(tx)
   return cap - baseFee < tip ? cap - baseFee : tip
+}
+
+/** The signing data raw-tx.ts reads off a type 1 or 2 transaction's bytes; a non-canonical integer is refused. */
+function canonicalSigning(raw: Uint8Array): RawSigning | undefined {
+  const signing = signingFromRaw(raw)
+  if (signing !== undefined && 'nonCanonical' in signing) throw new PoolError('decode', `non-canonical integer (leading zero bytes) for ${signing.nonCanonical}`)
+  return signing
 }
 
 function firstLine(message: string): string {
