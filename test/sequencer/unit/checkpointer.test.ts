@@ -29,13 +29,23 @@ function block(number: number, mb: number): BlockWrite {
   return { block: { number, hash: randomBytes(32), header: randomBytes(500), size: 500, txCount: 0 }, txs: [], logs: [], trieNodes }
 }
 
+/** Runs `body`, then closes the checkpointer and the store whatever it did. */
+async function closingAfter(store: Store, checkpointer: Checkpointer, body: () => void | Promise<void>): Promise<void> {
+  try {
+    await body()
+  } finally {
+    await checkpointer.close()
+    store.close()
+  }
+}
+
 const autocheckpoint = (store: Store) => store.db.pragma('wal_autocheckpoint', { simple: true })
 
 describe('WAL checkpoints on their own thread', () => {
   it('the main connection never checkpoints; the thread copies each block into the database file', async () => {
     const store = freshStore()
     const checkpointer = store.checkpointOnThread()
-    try {
+    await closingAfter(store, checkpointer, async () => {
       expect(autocheckpoint(store)).toBe(0)
       const before = statSync(store.path).size
       // 8 MB in one block: past SQLite's own threshold (1,000 pages, 4 MB) eight times over
@@ -46,10 +56,7 @@ describe('WAL checkpoints on their own thread', () => {
       // the pages are in the database file itself now, not only in the WAL
       expect(statSync(store.path).size - before).toBeGreaterThan(8_000_000)
       expect(store.getBlockByNumber(1)?.number).toBe(1)
-    } finally {
-      await checkpointer.close()
-      store.close()
-    }
+    })
   })
 
   it('closing it gives checkpoints back to the main connection', async () => {
@@ -66,7 +73,7 @@ describe('WAL checkpoints on their own thread', () => {
     const failures: Error[] = []
     // a path the thread cannot open: it fails on its first checkpoint
     const checkpointer = new Checkpointer(store.db, path.join(path.dirname(store.path), 'missing', 'chain.sqlite'), (err) => failures.push(err))
-    try {
+    await closingAfter(store, checkpointer, async () => {
       expect(autocheckpoint(store)).toBe(0)
       checkpointer.afterCommit()
       await checkpointer.settled()
@@ -76,41 +83,31 @@ describe('WAL checkpoints on their own thread', () => {
       checkpointer.afterCommit() // no new thread, no new failure
       await checkpointer.settled()
       expect(failures).toHaveLength(1)
-    } finally {
-      await checkpointer.close()
-      store.close()
-    }
+    })
   })
 
   it('syncToDisk fsyncs the WAL file itself, whatever the thread is doing, and lets it go on close', async () => {
     const store = freshStore()
     const checkpointer = store.checkpointOnThread()
-    const synced: string[] = []
+    const synced: { fd: number; file: string }[] = []
     const fsync = (fd: number) => {
-      synced.push(readlinkSync(`/proc/self/fd/${fd}`))
+      synced.push({ fd, file: readlinkSync(`/proc/self/fd/${fd}`) })
       fsyncSync(fd)
     }
-    let fd = -1
-    try {
+    await closingAfter(store, checkpointer, async () => {
       // a block the thread takes a while to copy: a checkpoint on the main connection would answer
       // "busy" meanwhile and sync nothing
       store.commitBlock(block(1, 16))
-      store.syncToDisk((n) => {
-        fd = n
-        fsync(n)
-      })
+      store.syncToDisk(fsync)
       store.commitBlock(block(2, 1))
       store.syncToDisk(fsync)
-      expect(synced).toEqual([`${store.path}-wal`, `${store.path}-wal`])
+      expect(synced.map((s) => s.file)).toEqual([`${store.path}-wal`, `${store.path}-wal`])
       await checkpointer.settled()
-    } finally {
-      await checkpointer.close()
-      store.close()
-    }
+    })
     // the descriptor is closed with the store (its number may already serve another file)
     let target: string | undefined
     try {
-      target = readlinkSync(`/proc/self/fd/${fd}`)
+      target = readlinkSync(`/proc/self/fd/${synced[0].fd}`)
     } catch {
       target = undefined
     }
