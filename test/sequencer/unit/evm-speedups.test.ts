@@ -10,7 +10,7 @@ import { createTx, TransactionType } from '@ethereumjs/tx'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import { Account, bytesToHex, createAddressFromString, privateToAddress, type Address } from '@ethereumjs/util'
 import { createChainCommon } from '../../../sequencer/chain/common.ts'
-import { installEvmSpeedups, TX_CLASSES } from '../../../sequencer/builder/evm-speedups.ts'
+import { installEvmSpeedups, MESSAGE_LITERAL, SPREAD_LITERAL, TX_CLASSES } from '../../../sequencer/builder/evm-speedups.ts'
 import { bothBuilds } from '../../../sequencer/builder/dual-build.ts'
 import { callLoop } from '../../../scripts/lib/call-loop.ts'
 import type { Hex } from 'viem'
@@ -135,11 +135,15 @@ describe('synchronous steps, one result merge and a bounded journal patched into
     'a committed grandchild\'s access is cold after its parent reverts': { code: `${call(undone)}${balanceCost(toucherY)}60005260206000f3` },
   }
 
-  async function runAll(listen: boolean): Promise<unknown[]> {
-    const { createEVM } = await import('@ethereumjs/evm')
+  /** Runs PROGRAMS on the ES module build (what vitest loads), or on the CommonJS one (the node's under tsx). */
+  async function runAll(listen: boolean, build: 'esm' | 'cjs' = 'esm'): Promise<unknown[]> {
+    type Builds = { createEVM: typeof import('@ethereumjs/evm').createEVM; MerkleStateManager: typeof MerkleStateManager; Caches: typeof Caches }
+    const cjs = require
+    const { createEVM, MerkleStateManager: StateManager, Caches: StateCaches }: Builds =
+      build === 'esm' ? { createEVM: (await import('@ethereumjs/evm')).createEVM, MerkleStateManager, Caches } : { ...cjs('@ethereumjs/evm'), ...cjs('@ethereumjs/statemanager') }
     const out: unknown[] = []
     for (const [name, { code, gas }] of Object.entries(PROGRAMS)) {
-      const stateManager = new MerkleStateManager({ caches: new Caches() })
+      const stateManager = new StateManager({ caches: new StateCaches() })
       const evm = await createEVM({ common: createChainCommon(42424n), stateManager })
       for (const [address, contract] of CONTRACTS) await stateManager.putCode(address, hexToBytesStrict(contract))
       await stateManager.putCode(target, hexToBytesStrict(code))
@@ -179,6 +183,7 @@ describe('synchronous steps, one result merge and a bounded journal patched into
     const evms = (await bothBuilds<{ EVM: { prototype: Proto } }>('@ethereumjs/evm', 'evm.js')).map((m) => m.EVM.prototype)
     expect(interpreters.map((p) => fingerprint(p.__libraryRun))).toEqual(['cae1a8c6a825cb67', '8e769d9b5ec21205'])
     expect(interpreters.map((p) => fingerprint(p.runStep))).toEqual(['b62aba7694d154e9', 'cc2ccda2341c2f42'])
+    expect(interpreters.map((p) => fingerprint(p.useGas))).toEqual(['e81db31781328f5c', '2362d4d43a082739'])
     expect(evms.map((p) => fingerprint(p.__libraryRunInterpreter))).toEqual(['e4735022de8ee460', '1f4905264075376d'])
     const journals = (await bothBuilds<{ Journal: { prototype: Proto } }>('@ethereumjs/evm', 'journal.js')).map((m) => m.Journal.prototype)
     expect(journals.map((p) => fingerprint(p.__libraryCommit))).toEqual(['22069975fbda074b', '22069975fbda074b'])
@@ -216,6 +221,34 @@ describe('synchronous steps, one result merge and a bounded journal patched into
     const words = (r: string) => (r.slice(2).match(/.{64}/g) ?? []).map((w) => Number(BigInt(`0x${w}`)))
     expect(words(byName["nested calls: a reverted child's access is cold, a committed one's warm"].returnValue)).toEqual([2607, 107])
     expect(words(byName["a committed grandchild's access is cold after its parent reverts"].returnValue)).toEqual([2607])
+  })
+
+  describe('one literal for a frame\'s message, patched into @ethereumjs/evm (CommonJS build)', () => {
+    type Proto = { _executeCall: unknown; __libraryExecuteCall?: unknown; __messageLiteral?: boolean }
+    const proto = () => (require('@ethereumjs/evm') as { EVM: { prototype: Proto } }).EVM.prototype
+
+    it('is the library\'s _executeCall with its one spread literal rewritten, and nothing else', () => {
+      const { _executeCall: patched, __libraryExecuteCall: library, __messageLiteral } = proto()
+      expect(__messageLiteral).toBe(true)
+      expect(String(library)).toMatch(SPREAD_LITERAL)
+      expect(String(patched)).not.toMatch(SPREAD_LITERAL)
+      expect(String(patched)).toBe(String(library).replace(SPREAD_LITERAL, MESSAGE_LITERAL))
+    })
+
+    it('gives what the library gives, through calls, nested calls, reverts and errors', async () => {
+      const p = proto()
+      const patched = p._executeCall
+      const results = { patched: [] as unknown[], library: [] as unknown[] }
+      try {
+        results.patched = [await runAll(false, 'cjs'), await runAll(true, 'cjs')]
+        p._executeCall = p.__libraryExecuteCall
+        results.library = [await runAll(false, 'cjs'), await runAll(true, 'cjs')]
+      } finally {
+        p._executeCall = patched
+      }
+      expect(results.patched).toEqual(results.library)
+      expect(results.patched).toEqual([await runAll(false), await runAll(true)]) // and what the other build gives
+    })
   })
 })
 
