@@ -192,7 +192,9 @@ export function party(address: string, full = false): Child {
 interface AddressTxs {
   transactions: { hash: string; blockNumber: number; from: string; to: string | null; contractAddress: string | null; value: string; status: number }[]
   next: string | null
-  indexedFrom: number
+  /** The last block in the address index, and the chain's head when the page was asked. */
+  indexedThrough: number
+  head: number
 }
 
 export async function addressPage(address: string): Promise<void> {
@@ -226,7 +228,7 @@ export async function addressPage(address: string): Promise<void> {
     fill(list, table(['Hash', 'Block', '', 'From', 'To', 'Value', 'Status'], rows, 'No transactions from or to this address.'))
     fill(more, 
       page.next === null ? '' : h('button', { type: 'button', onclick: () => void load(page.next!) }, 'Older transactions'),
-      page.indexedFrom > 0 ? h('p.muted', null, `Transactions of blocks before #${page.indexedFrom} are not listed: this data directory predates the address index.`) : '',
+      page.indexedThrough < page.head ? h('p.muted', null, `The address index reaches block #${page.indexedThrough} of #${page.head}: transactions of later blocks are not listed yet.`) : '',
     )
   }
   await load()

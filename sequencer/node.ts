@@ -51,6 +51,7 @@ import { SubscriptionHub } from './rpc/subscriptions.ts'
 import { openScratchState, openState } from './state/state.ts'
 import { OverlayTrieDB, SqliteTrieDB } from './state/trie-db.ts'
 import { Store } from './store/store.ts'
+import { AddressIndex } from './store/address-index.ts'
 import type { Common } from '@ethereumjs/common'
 import { AnchorQueue } from './anchoring/queue.ts'
 import { AnchorStore } from './anchoring/store.ts'
@@ -167,6 +168,9 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   // 1. store and genesis
   const store = new Store(join(config.dataDir, 'chain.sqlite'))
   cleanup.push(() => store.close())
+  // the explorer's address index: its own file, written by its own thread from the chain file
+  const addresses = new AddressIndex(join(config.dataDir, 'addresses.sqlite'), store.path, (err) => log.warn(`address index: ${err.message}`, { event: 'address_index_failed' }))
+  cleanup.push(() => addresses.close())
   const checkpointer = store.checkpointOnThread((err) => log.warn(`WAL checkpoints are back on the main thread: ${err.message}`, { event: 'checkpoint_thread_failed' }))
   cleanup.push(() => checkpointer.close())
   // the services' own tables in the same file (each declares its schema and queries)
@@ -182,6 +186,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
   await initGenesis(store, trieDB, common, genesis)
   const chain = new Chain(store, common)
   const head = chain.head()
+  addresses.follow(head.row.number) // catches up with what the chain holds (a new file: its whole history)
   log.info(`chain ${common.chainId()} at block ${head.row.number} (${bytesToHex(head.row.hash)})`, { event: 'chain_opened', chainId: Number(common.chainId()), block: head.row.number, blockHash: bytesToHex(head.row.hash) })
 
   // 2. AI precompiles, state, execution and the pool
@@ -311,6 +316,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
       metrics.blockSealed(block.txRows.length - system, system, block.header.gasUsed)
     }
     accounts.clear()
+    addresses.follow(block.row.number)
     const anchored = anchors.refresh()
     if (anchored > 0) log.info(`anchored ${anchored} ${anchored === 1 ? 'hash' : 'hashes'} in block ${block.row.number}; ${anchors.waiting()} waiting`, { event: 'anchors_included', block: block.row.number, hashes: anchored, queued: anchors.waiting() })
     deposits?.refresh(block.row.number)
@@ -386,6 +392,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
     if (number >= chain.headNumber) return
     let removed: ReturnType<Store['getLogsAfter']> = []
     let formatted: ReturnType<FilterManager['format']> = []
+    let indexRewound: Promise<void> = Promise.resolve()
     await builder.rewind(() => {
       removed = store.getLogsAfter(number)
       formatted = filters.format(removed) // before the blocks go: the logs carry their block hashes
@@ -395,9 +402,11 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
         ledger.forgetBlocksAfter(number)
       })
       chain.rewound(number)
+      indexRewound = addresses.rewindTo(number) // posted now: before any block that replaces the rewound ones is followed
       return chain.head().header.stateRoot
     })
     accounts.clear()
+    await indexRewound
     filters.onRewind(number)
     hub.publishRemovedLogs(removed, formatted)
     log.info(`chain rewound to block ${number} (${bytesToHex(chain.head().row.hash)}): ${removed.length} logs removed`, { event: 'chain_rewound', block: number, blockHash: bytesToHex(chain.head().row.hash), logsRemoved: removed.length })
@@ -533,6 +542,7 @@ async function start(config: NodeConfig, log: Logger, cleanup: (() => Promise<vo
         config: config.explorer,
         common,
         store,
+        addresses,
         chain,
         role: replica === undefined ? 'sequencer' : 'replica',
         blockTimeMs: config.sequencer.blockTimeMs,

@@ -4,7 +4,7 @@
  * first. A thread terminated while it loads or runs a native addon can abort the whole process (an
  * uncaught C++ exception of node-addon-api). The thread answers the 'close' message by closing
  * its port once the messages before it are handled (sequencer/mempool/recovery-worker.cjs,
- * sequencer/anchoring/hash-index-worker.cjs).
+ * sequencer/anchoring/hash-index-worker.cjs, sequencer/store/address-index-worker.cjs).
  */
 import { Worker, type Transferable } from 'node:worker_threads'
 
@@ -24,7 +24,7 @@ export interface ThreadReply {
 }
 
 /**
- * Requests to a writer thread (the aggregated-hash index's), answered by id:
+ * Requests to a writer thread (the aggregated-hash index's, the address index's), answered by id:
  * the thread starts on the first request and keeps no process alive while nothing is in flight;
  * a thread that fails or exits rejects what it had in flight, and the next request starts a new
  * one. `onUnanswered` gets the replies no request waits for (a failure of a `send`).

@@ -377,7 +377,6 @@ export class BlockBuilder {
           cumulativeGasUsed: Number(gasUsed),
           effectiveGasPrice: effectiveGasPrice(c.tx, baseFee),
           contractAddress: result.createdAddress?.bytes ?? null,
-          to: c.tx.to?.bytes ?? null,
           firstLogIndex: logs.length,
           logCount: txLogs.length,
         })

@@ -12,7 +12,7 @@
  *   GET /explorer/api/summary         the home page's poll: heads, latest blocks and transactions,
  *                                     the last minutes' activity, the batcher's status; computed
  *                                     once per new block however many pages are open
- *   GET /explorer/api/address/<a>/txs the address index (sequencer/store/schema.ts address_txs), a page
+ *   GET /explorer/api/address/<a>/txs the address index (sequencer/store/address-index.ts), a page
  *   GET /explorer/api/model/<id>      a model's kind, its off-chain entry, its recent inference records
  *   GET /explorer/api/batch/<index>   a posted batch's raw transaction bytes (its compression)
  *   GET /explorer/api/block/<n>/batch the batch holding a block, null before it is posted
@@ -34,6 +34,7 @@ import type { Chain } from '../chain/chain.ts'
 import type { ExplorerConfig } from '../config.ts'
 import type { Logger } from '../log.ts'
 import type { Store, TxRow } from '../store/store.ts'
+import type { AddressIndex } from '../store/address-index.ts'
 
 /** The repository's root: explorer/ holds the page code. */
 const ROOT = join(__dirname, '..', '..')
@@ -56,13 +57,16 @@ export const ACTIVITY_MAX_BLOCKS = 600
 const LATEST = 10
 /** The batcher's status is read at most this often (it runs a few sqlite aggregates). */
 const BATCHER_STATUS_TTL_MS = 1_000
+/** How long an address page waits for the address index to reach the head (it trails by ms; longer while it indexes an older data dir's history). */
+const ADDRESS_INDEX_WAIT_MS = 2_000
 /** A model list's inference counts are recounted at most this often. */
 const INFERENCE_COUNTS_TTL_MS = 10_000
 
 export interface ExplorerDeps {
   config: ExplorerConfig
   common: Common
-  store: Pick<Store, 'getTx' | 'getBlockByHash' | 'getTxByPosition' | 'getAddressTxs' | 'addressIndexFirstBlock' | 'getRecentTxs' | 'getRecentLogs' | 'countLogsByTopic1' | 'txBytesIn'>
+  store: Pick<Store, 'getTx' | 'getBlockByHash' | 'getTxByPosition' | 'getRecentTxs' | 'getRecentLogs' | 'countLogsByTopic1' | 'txBytesIn'>
+  addresses: Pick<AddressIndex, 'getAddressTxs' | 'caughtUp' | 'indexedThrough'>
   chain: Pick<Chain, 'headNumber' | 'headOf' | 'byNumber'>
   /** 'sequencer' or 'replica' (a replica has no batcher). */
   role: 'sequencer' | 'replica'
@@ -216,13 +220,17 @@ export function createExplorer(deps: ExplorerDeps): { routes: (app: FastifyInsta
         if (m === null) return apiError(reply, 400, 'before must be <block>.<index>, as the previous page\'s "next" gives it')
         before = { blockNumber: Number(m[1]), txIndex: Number(m[2]) }
       }
-      const places = deps.store.getAddressTxs(hexToBytes(address as `0x${string}`), before, limit + 1)
+      // the index trails the chain by its thread's turn: the page waits for the head it was asked at
+      const head = deps.chain.headNumber
+      await deps.addresses.caughtUp(head, ADDRESS_INDEX_WAIT_MS)
+      const places = deps.addresses.getAddressTxs(hexToBytes(address as `0x${string}`), before, limit + 1)
       const rows = places.slice(0, limit).flatMap((p) => deps.store.getTxByPosition(p.blockNumber, p.txIndex) ?? [])
       const last = rows.at(-1)
       return reply.headers(API_HEADERS).send({
         transactions: rows.map((r) => summarize(deps.common, r)),
         next: places.length > limit && last !== undefined ? `${last.blockNumber}.${last.txIndex}` : null,
-        indexedFrom: deps.store.addressIndexFirstBlock(),
+        indexedThrough: deps.addresses.indexedThrough(),
+        head,
       })
     })
 

@@ -5,13 +5,14 @@
  * the same file: the anchoring queue and index (sequencer/anchoring/store.ts), withdrawals,
  * deposits and their results (bridge/store.ts), the batches seen on L1 (batcher/ledger.ts). Two
  * stores written by threads of their own have files of their own: the pool's journal
- * (sequencer/mempool/journal.ts) and the aggregated-hash index (sequencer/anchoring/hash-index.ts).
+ * (sequencer/mempool/journal.ts), the aggregated-hash index (sequencer/anchoring/hash-index.ts) and
+ * the explorer's address index (sequencer/store/address-index.ts).
  * SCHEMA_VERSION covers the whole file, services' tables included: bump it when any table changes
  * shape, with a step in MIGRATIONS that takes the previous version's file to it; the node refuses
  * a data dir of any other version (a table that is only added, with CREATE TABLE IF NOT EXISTS,
  * needs no bump: an older data dir simply gains it empty).
  */
-export const SCHEMA_VERSION = 3
+export const SCHEMA_VERSION = 4
 
 /**
  * Mined transactions in their network encoding (typed envelope or legacy RLP) with the receipt's
@@ -59,6 +60,12 @@ export const MIGRATIONS: Record<number, string> = {
     FROM txs_v2 ORDER BY block_number, tx_index;
     DROP TABLE txs_v2;
   `,
+  // 3 → 4: the explorer's address index moved to a file and a thread of its own
+  // (sequencer/store/address-index.ts), which rebuilds it from \`txs\`
+  3: /* sql */ `
+    DROP TABLE IF EXISTS address_txs;
+    DELETE FROM meta WHERE key = 'address_index.first_block';
+  `,
 }
 
 export const SCHEMA = /* sql */ `
@@ -104,15 +111,5 @@ CREATE TABLE IF NOT EXISTS trie_nodes (
 CREATE TABLE IF NOT EXISTS models (
   id    BLOB PRIMARY KEY,
   bytes BLOB NOT NULL
-) WITHOUT ROWID;
-
--- which transactions touch an address (its sender, its recipient, the contract it created): the
--- explorer's address page (sequencer/rpc/explorer.ts), written with the block; blocks sealed before
--- the table existed are not in it (meta address_index.first_block says from where it is complete)
-CREATE TABLE IF NOT EXISTS address_txs (
-  address      BLOB NOT NULL,
-  block_number INTEGER NOT NULL,
-  tx_index     INTEGER NOT NULL,
-  PRIMARY KEY (address, block_number, tx_index)
 ) WITHOUT ROWID;
 `

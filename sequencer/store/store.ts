@@ -34,14 +34,9 @@ export interface TxRow {
   contractAddress: Uint8Array | null
   firstLogIndex: number
   logCount: number
-  /**
-   * The recipient (null for a creation), given when the block is written so that the address
-   * index holds it; not a column of `txs` (rows read back leave it out: decode `raw`).
-   */
-  to?: Uint8Array | null
 }
 
-/** A transaction's place in the chain, as the address index lists it. */
+/** A transaction's place in the chain, as the address index lists it (sequencer/store/address-index.ts). */
 export interface TxPlace {
   blockNumber: number
   txIndex: number
@@ -104,14 +99,7 @@ export class Store {
       this.db.pragma('synchronous = NORMAL')
       this.db.pragma('cache_size = -65536')
       this.migrate()
-      const hadAddressIndex = this.hasTable('address_txs')
-      const hadBlocks = this.hasTable('blocks')
       this.db.exec(SCHEMA)
-      if (!hadAddressIndex && hadBlocks) {
-        // a data directory from before the address index: it is complete from the next block on
-        const head = this.db.prepare('SELECT MAX(number) FROM blocks').pluck().get() as number | null
-        if (head !== null) this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(ADDRESS_INDEX_FIRST_BLOCK, String(head + 1))
-      }
     }
     this.checkVersion()
     this.stmts = this.prepare()
@@ -179,10 +167,6 @@ export class Store {
       deleteBlocksAfter: d.prepare('DELETE FROM blocks WHERE number > ?'),
       deleteTxsAfter: d.prepare('DELETE FROM txs WHERE block_number > ?'),
       deleteLogsAfter: d.prepare('DELETE FROM logs WHERE block_number > ?'),
-      putAddressTx: d.prepare('INSERT OR IGNORE INTO address_txs (address, block_number, tx_index) VALUES (?, ?, ?)'),
-      deleteAddressTxsAfter: d.prepare('DELETE FROM address_txs WHERE block_number > ?'),
-      addressTxs: d.prepare(`SELECT block_number AS blockNumber, tx_index AS txIndex FROM address_txs
-        WHERE address = ? AND (block_number < ? OR (block_number = ? AND tx_index < ?)) ORDER BY block_number DESC, tx_index DESC LIMIT ?`),
       recentTxs: d.prepare(`SELECT ${TX_COLUMNS} FROM txs WHERE block_number <= ? ORDER BY block_number DESC, tx_index DESC LIMIT ?`),
       logsAfter: d.prepare(`SELECT ${LOG_COLUMNS} FROM logs WHERE block_number > ? ORDER BY block_number, log_index`),
     }
@@ -248,10 +232,6 @@ export class Store {
     for (const t of w.txs) {
       s.putTx.run(t.hash, t.blockNumber, t.txIndex, t.raw, t.sender, t.status, t.gasUsed, t.cumulativeGasUsed,
         t.effectiveGasPrice.toString(), t.contractAddress, t.firstLogIndex, t.logCount)
-      // the address index: sender, recipient, created contract (one row each, however many roles)
-      s.putAddressTx.run(t.sender, t.blockNumber, t.txIndex)
-      if (t.to != null) s.putAddressTx.run(t.to, t.blockNumber, t.txIndex)
-      if (t.contractAddress !== null) s.putAddressTx.run(t.contractAddress, t.blockNumber, t.txIndex)
     }
     for (const l of w.logs) {
       s.putLog.run(l.blockNumber, l.logIndex, l.txIndex, l.address, l.topics[0] ?? null, l.topics[1] ?? null,
@@ -277,7 +257,6 @@ export class Store {
       const s = this.stmts
       s.deleteLogsAfter.run(number)
       s.deleteTxsAfter.run(number)
-      s.deleteAddressTxsAfter.run(number)
       s.deleteBlocksAfter.run(number)
       alongside?.()
       s.setMeta.run('head.unsafe', String(number))
@@ -317,19 +296,6 @@ export class Store {
     return (this.stmts.txsInBlock.all(blockNumber) as RawTxRow[]).map(toTxRow)
   }
 
-  /**
-   * The newest transactions that touch `address` (as sender, recipient or created contract)
-   * before the position `before` (exclusive), newest first, at most `limit`. Complete from
-   * `addressIndexFirstBlock()` on.
-   */
-  getAddressTxs(address: Uint8Array, before: TxPlace, limit: number): TxPlace[] {
-    return this.stmts.addressTxs.all(address, before.blockNumber, before.blockNumber, before.txIndex, limit) as TxPlace[]
-  }
-
-  /** The first block the address index covers (0, unless the data directory predates it). */
-  addressIndexFirstBlock(): number {
-    return Number(this.getMeta(ADDRESS_INDEX_FIRST_BLOCK) ?? 0)
-  }
 
   /** The newest `limit` transactions in blocks up to `head`, newest first. */
   getRecentTxs(head: number, limit: number): TxRow[] {
@@ -464,8 +430,6 @@ export class Store {
   }
 }
 
-/** Meta key: the first block the address index covers, when the data directory predates it. */
-const ADDRESS_INDEX_FIRST_BLOCK = 'address_index.first_block'
 
 /** The WHERE clause of a log query (range, addresses, topics) and its arguments. */
 function logFilter(q: LogQuery): { where: string; args: unknown[] } {

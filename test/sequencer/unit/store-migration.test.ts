@@ -1,8 +1,8 @@
 /**
  * A data dir of an earlier schema version is migrated when the node opens it (sequencer/store/
  * schema.ts MIGRATIONS): version 2's `txs` table, keyed by hash, becomes version 3's rowid table
- * in block order with the same rows, every query answering as before; a version without a step is
- * refused.
+ * in block order with the same rows, every query answering as before; version 3's address index
+ * leaves the file (version 4); a version without a step is refused.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -52,8 +52,8 @@ describe('schema migrations', () => {
     const file = versionTwoFile(rows)
     const store = new Store(file)
     try {
-      expect(SCHEMA_VERSION).toBe(3)
-      expect(store.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe('3')
+      expect(SCHEMA_VERSION).toBe(4)
+      expect(store.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe('4')
       const table = store.db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'txs'").pluck().get() as string
       expect(table).not.toMatch(/WITHOUT ROWID/i)
       const indexes = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'txs' ORDER BY name").pluck().all()
@@ -75,7 +75,7 @@ describe('schema migrations', () => {
     } finally {
       store.close()
     }
-    // opened again: already version 3, nothing to do, nothing lost
+    // opened again: already version 4, nothing to do, nothing lost
     const again = new Store(file)
     try {
       expect(again.getTxsInBlock(1)).toHaveLength(2)
@@ -85,7 +85,29 @@ describe('schema migrations', () => {
     }
   })
 
+  it("takes version 3's address index out of the chain file (it has a file and a thread of its own now)", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'store-migration-'))
+    dirs.push(dir)
+    const file = path.join(dir, 'chain.sqlite')
+    const made = new Store(file)
+    // as a version-3 node left it: the index's table and its meta key in this file
+    made.db.exec(`CREATE TABLE address_txs (address BLOB NOT NULL, block_number INTEGER NOT NULL, tx_index INTEGER NOT NULL,
+      PRIMARY KEY (address, block_number, tx_index)) WITHOUT ROWID;
+      INSERT INTO address_txs VALUES (x'01', 1, 0);
+      INSERT INTO meta (key, value) VALUES ('address_index.first_block', '7');
+      UPDATE meta SET value = '3' WHERE key = 'schema_version';`)
+    made.close()
+    const store = new Store(file)
+    try {
+      expect(store.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe('4')
+      expect(store.db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'address_txs'").pluck().get()).toBe(0)
+      expect(store.db.prepare("SELECT COUNT(*) FROM meta WHERE key = 'address_index.first_block'").pluck().get()).toBe(0)
+    } finally {
+      store.close()
+    }
+  })
+
   it('refuses a version it has no step from', () => {
-    expect(() => new Store(versionTwoFile([], 1))).toThrow(/schema version 1, this node needs 3/)
+    expect(() => new Store(versionTwoFile([], 1))).toThrow(/schema version 1, this node needs 4/)
   })
 })
