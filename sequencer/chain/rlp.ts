@@ -10,10 +10,8 @@
 /** RLP of a byte string. */
 export function encodeBytes(bytes: Uint8Array): Uint8Array {
   if (bytes.length === 1 && bytes[0] < 0x80) return bytes
-  const header = lengthHeader(bytes.length, 0x80)
-  const out = new Uint8Array(header.length + bytes.length)
-  out.set(header, 0)
-  out.set(bytes, header.length)
+  const out = new Uint8Array(headerLength(bytes.length) + bytes.length)
+  out.set(bytes, writeHeader(out, 0, bytes.length, 0x80))
   return out
 }
 
@@ -21,10 +19,8 @@ export function encodeBytes(bytes: Uint8Array): Uint8Array {
 export function encodeList(items: Uint8Array[]): Uint8Array {
   let length = 0
   for (const item of items) length += item.length
-  const header = lengthHeader(length, 0xc0)
-  const out = new Uint8Array(header.length + length)
-  out.set(header, 0)
-  let at = header.length
+  const out = new Uint8Array(headerLength(length) + length)
+  let at = writeHeader(out, 0, length, 0xc0)
   for (const item of items) {
     out.set(item, at)
     at += item.length
@@ -43,15 +39,34 @@ export function encodedListLength(payload: number): number {
   return headerLength(payload) + payload
 }
 
-/** RLP's length prefix: `offset` + length below 56, else `offset` + 55 + the length's byte count, then the length. */
-function lengthHeader(length: number, offset: number): Uint8Array {
-  if (length < 56) return Uint8Array.of(offset + length)
-  const bytes: number[] = []
-  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n % 256)
-  return Uint8Array.of(offset + 55 + bytes.length, ...bytes)
+/**
+ * Writes RLP's length prefix at `at` (`offset` + length below 56, else `offset` + 55 + the
+ * length's byte count, then the length big-endian) and returns where the payload starts.
+ */
+export function writeHeader(out: Uint8Array, at: number, length: number, offset: number): number {
+  if (length < 56) {
+    out[at] = offset + length
+    return at + 1
+  }
+  const n = headerLength(length) - 1
+  out[at] = offset + 55 + n
+  for (let i = n, rest = length; i >= 1; i--, rest = Math.floor(rest / 256)) out[at + i] = rest % 256
+  return at + 1 + n
 }
 
-function headerLength(length: number): number {
+/** Writes the RLP of the byte string `bytes` at `at`; returns the end. */
+export function writeBytes(out: Uint8Array, at: number, bytes: Uint8Array): number {
+  if (bytes.length === 1 && bytes[0] < 0x80) {
+    out[at] = bytes[0]
+    return at + 1
+  }
+  const start = writeHeader(out, at, bytes.length, 0x80)
+  out.set(bytes, start)
+  return start + bytes.length
+}
+
+/** Bytes of RLP's length prefix for a payload of `length` bytes. */
+export function headerLength(length: number): number {
   let n = 1
   if (length >= 56) for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) n++
   return n

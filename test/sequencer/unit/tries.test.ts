@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { MerklePatriciaTrie } from '@ethereumjs/mpt'
 import { RLP } from '@ethereumjs/rlp'
 import { bytesToHex } from '@ethereumjs/util'
-import { orderedTrieRoot } from '../../../sequencer/builder/tries.ts'
+import { orderedTrieRoot, rlpIndex } from '../../../sequencer/builder/tries.ts'
 
 async function referenceRoot(values: Uint8Array[]): Promise<string> {
   const trie = new MerklePatriciaTrie()
@@ -19,6 +19,19 @@ describe('orderedTrieRoot', () => {
       expect(bytesToHex(orderedTrieRoot(values))).toBe(await referenceRoot(values))
     })
   }
+
+  it('orders the keys as their nibbles sort, without sorting: RLP(i) as @ethereumjs/rlp encodes it at every length boundary', () => {
+    for (const i of [0, 1, 127, 128, 255, 256, 65_535, 65_536, 2 ** 24 - 1, 2 ** 24, 2 ** 32 - 1]) expect(bytesToHex(rlpIndex(i)), String(i)).toBe(bytesToHex(RLP.encode(i)))
+  })
+
+  it('gives each trie its own root though nodes are encoded in one reused buffer (one big enough to grow it)', async () => {
+    const a = Array.from({ length: 40 }, (_, i) => randomBytes(100 + i))
+    const b = [randomBytes(10_000), ...Array.from({ length: 20 }, () => randomBytes(33))]
+    const rootA = bytesToHex(orderedTrieRoot(a))
+    expect(bytesToHex(orderedTrieRoot(b))).toBe(await referenceRoot(b))
+    expect(bytesToHex(orderedTrieRoot(a))).toBe(rootA)
+    expect(rootA).toBe(await referenceRoot(a))
+  })
 
   it('matches @ethereumjs/mpt at every RLP length boundary (one byte, 55/56 bytes, 2- and 3-byte lengths)', async () => {
     // (no empty value: @ethereumjs/mpt takes putting one as a delete; a transaction or receipt is never empty)
