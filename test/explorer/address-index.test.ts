@@ -69,12 +69,23 @@ describe('address index', () => {
     open.push(index)
     return index
   }
+  const openStore = (f: { chain: string }) => {
+    const store = new Store(f.chain)
+    open.push(store)
+    return store
+  }
+  /** An index that follows the chain to `head`, then stops (as the node's does when it stops). */
+  const indexThenStop = async (f: { chain: string; index: string }, head: number) => {
+    const index = new AddressIndex(f.index, f.chain)
+    index.follow(head)
+    expect(await index.caughtUp(head, 10_000)).toBe(true)
+    await index.close()
+  }
   const all = (index: AddressIndex, a: number) => index.getAddressTxs(addr(a), NEWEST, 100)
 
   it('lists sender, recipient and created contract, newest first, a page at a time, and forgets rewound blocks', async () => {
     const f = files()
-    const store = new Store(f.chain)
-    open.push(store)
+    const store = openStore(f)
     const index = openIndex(f)
     commit(store, 0, [])
     commit(store, 1, [tx(1, 0, 1, 2), tx(1, 1, 2, 3, { legacy: true })])
@@ -106,14 +117,10 @@ describe('address index', () => {
 
   it('catches up from its cursor after a restart, and a new index file takes in the whole history in chunks', async () => {
     const f = files()
-    const store = new Store(f.chain)
-    open.push(store)
+    const store = openStore(f)
     commit(store, 0, [])
     commit(store, 1, [tx(1, 0, 1, 2)])
-    const first = new AddressIndex(f.index, f.chain)
-    first.follow(1)
-    expect(await first.caughtUp(1, 10_000)).toBe(true)
-    await first.close()
+    await indexThenStop(f, 1)
     // blocks sealed while the index was down, one of them bigger than a chunk (20,000 rows)
     const row = tx(2, 0, 3, 4)
     const big = Array.from({ length: 20_050 }, (_, i) => ({ ...row, hash: hash(2, i % 256).map((b, j) => (j === 2 ? i >> 8 : b)), txIndex: i }))
@@ -131,15 +138,11 @@ describe('address index', () => {
 
   it('trims itself to a chain file that is behind it (one that lost its last blocks)', async () => {
     const f = files()
-    const store = new Store(f.chain)
-    open.push(store)
+    const store = openStore(f)
     commit(store, 0, [])
     commit(store, 1, [tx(1, 0, 1, 2)])
     commit(store, 2, [tx(2, 0, 1, 3)])
-    const index = new AddressIndex(f.index, f.chain)
-    index.follow(2)
-    expect(await index.caughtUp(2, 10_000)).toBe(true)
-    await index.close()
+    await indexThenStop(f, 2)
     store.rewindTo(1) // as if the chain file had lost block 2
     const reopened = openIndex(f)
     expect(reopened.indexedThrough()).toBe(2) // what its file says
