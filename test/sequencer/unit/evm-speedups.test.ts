@@ -161,6 +161,8 @@ describe('synchronous steps, one result merge and a bounded journal patched into
         error: execResult.exceptionError?.error,
         logs: (execResult.logs ?? []).map((log) => log.map((part) => (part instanceof Uint8Array ? bytesToHex(part) : part.map((topic) => bytesToHex(topic))))),
         slot: bytesToHex(await stateManager.getStorage(target, new Uint8Array(32).fill(1, 31))),
+        // the frame's result object: the same keys in the same order
+        keys: Object.keys(execResult),
         // the merged runState: the same keys in the same order, and the same plain values
         runState: Object.entries(runState).map(([key, value]) => [key, typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean' ? value : value instanceof Uint8Array ? bytesToHex(value) : (value?.constructor?.name ?? String(value))]),
       })
