@@ -138,4 +138,3 @@ function toNibbles(bytes: Uint8Array): Uint8Array {
   }
   return out
 }
-
