@@ -9,7 +9,7 @@
  * transaction for both tries before, 6 µs after (`npx tsx scripts/bench-tries.ts`).
  */
 import { keccak256 } from '../chain/crypto.ts'
-import { encodeBytes, encodedBytesLength, headerLength, writeBytes, writeHeader } from '../chain/rlp.ts'
+import { encodeBytes, encodedBytesLength, encodeList, headerLength, writeBytes, writeHeader } from '../chain/rlp.ts'
 
 interface Entry {
   nibbles: Uint8Array
@@ -77,7 +77,7 @@ function buildNode(entries: Entry[], from: number, to: number, depth: number): U
   const shared = sharedPrefixLength(entries, from, to, depth)
   if (shared > 0) {
     const child = reference(buildNode(entries, from, to, depth + shared))
-    return listInScratch([encodeBytes(hexPrefix(entries[from].nibbles.subarray(depth, depth + shared), false)), child])
+    return encodeList([encodeBytes(hexPrefix(entries[from].nibbles.subarray(depth, depth + shared), false)), child], scratchOf)
   }
   const branch: Uint8Array[] = new Array(17).fill(EMPTY)
   let i = from
@@ -92,20 +92,7 @@ function buildNode(entries: Entry[], from: number, to: number, depth: number): U
     branch[nibble] = reference(buildNode(entries, i, j, depth + 1))
     i = j
   }
-  return listInScratch(branch)
-}
-
-/** The RLP of a list of encoded items, in the scratch buffer (the items must not be in it). */
-function listInScratch(items: Uint8Array[]): Uint8Array {
-  let length = 0
-  for (const item of items) length += item.length
-  const out = scratchOf(headerLength(length) + length)
-  let at = writeHeader(out, 0, length, 0xc0)
-  for (const item of items) {
-    out.set(item, at)
-    at += item.length
-  }
-  return out
+  return encodeList(branch, scratchOf)
 }
 
 /** A child as its parent holds it (out of the scratch buffer): embedded when its encoding is under 32 bytes, else by hash. */

@@ -15,11 +15,14 @@ export function encodeBytes(bytes: Uint8Array): Uint8Array {
   return out
 }
 
-/** RLP of a list whose items are already encoded. */
-export function encodeList(items: Uint8Array[]): Uint8Array {
+/** A fresh array of `length` bytes: where encodings go unless the caller gives its own. */
+const fresh = (length: number) => new Uint8Array(length)
+
+/** RLP of a list whose items are already encoded, written to what `allocate` gives (which must not hold an item). */
+export function encodeList(items: Uint8Array[], allocate: (length: number) => Uint8Array = fresh): Uint8Array {
   let length = 0
   for (const item of items) length += item.length
-  const out = new Uint8Array(headerLength(length) + length)
+  const out = allocate(headerLength(length) + length)
   let at = writeHeader(out, 0, length, 0xc0)
   for (const item of items) {
     out.set(item, at)
