@@ -67,13 +67,10 @@ let target = -1
 let waiting = []
 let scheduled = false
 
-function answer() {
+/** Answers, with where the index is, every waiting 'follow' that `stillWaits(request, cursor)` lets go. */
+function release(stillWaits) {
   const at = cursor()
-  waiting = waiting.filter((w) => {
-    if (w.head > at) return true
-    parentPort.postMessage({ id: w.id, indexedThrough: at })
-    return false
-  })
+  waiting = waiting.filter((w) => stillWaits(w, at) || void parentPort.postMessage({ id: w.id, indexedThrough: at }))
 }
 
 /** One chunk from the chain file's snapshot, then again on the next turn while blocks are left. */
@@ -81,20 +78,21 @@ function step() {
   scheduled = false
   let more = false
   try {
-    let from = cursor()
-    const { head, chunk } = chain.transaction(() => {
-      const h = Number(chainHead.get() ?? -1)
-      return { head: h, chunk: from < Math.min(target, h) ? readChunk(from, Math.min(target, h)) : undefined }
+    const from = cursor()
+    const { head, last, chunk } = chain.transaction(() => {
+      const head = Number(chainHead.get() ?? -1)
+      const last = Math.min(target, head) // the last block to index: asked for, and in the chain file
+      return { head, last, chunk: from < last ? readChunk(from, last) : undefined }
     })()
-    if (from > head) trim((from = head)) // the chain file is behind the index (it lost its last blocks)
+    if (from > head) trim(head) // the chain file is behind the index (it lost its last blocks)
     if (chunk !== undefined) write(chunk.rows, chunk.upto)
-    more = chunk !== undefined && chunk.upto < Math.min(target, head)
+    more = chunk !== undefined && chunk.upto < last
   } catch (err) {
     for (const w of waiting) parentPort.postMessage({ id: w.id, error: err.message })
     waiting = []
     return
   }
-  answer()
+  release((w, at) => w.head > at)
   if (more) schedule()
 }
 
@@ -106,7 +104,7 @@ function schedule() {
 
 parentPort.on('message', (msg) => {
   if (msg === 'close') {
-    for (const w of waiting) parentPort.postMessage({ id: w.id, indexedThrough: cursor() })
+    release(() => false)
     db.close()
     chain.close()
     return parentPort.close() // the thread ends once this handler returns (address-index.ts close)
@@ -119,10 +117,8 @@ parentPort.on('message', (msg) => {
     } else if (msg.op === 'rewind') {
       target = Math.min(target, msg.number)
       if (cursor() > msg.number) trim(msg.number)
-      const at = cursor()
-      // heads above the rewind are gone: their requests are answered with where the index is
-      waiting = waiting.filter((w) => w.head <= msg.number || void parentPort.postMessage({ id: w.id, indexedThrough: at }))
-      parentPort.postMessage({ id: msg.id, indexedThrough: at })
+      release((w) => w.head <= msg.number) // heads above the rewind are gone
+      parentPort.postMessage({ id: msg.id, indexedThrough: cursor() })
     } else {
       parentPort.postMessage({ id: msg.id, error: `unknown operation ${msg.op}` })
     }
