@@ -53,8 +53,8 @@
  * through a slow runtime path: 20–30 µs a frame in a CPU profile of ERC-20 transfers, close to a
  * tenth of executing one. The patched method is the library's with `Object.assign` there, and for
  * the result around it (a spread followed by properties, 7 µs more): the same properties, in the
- * same order, with the same values. (Its caller, `_executeCall`, spreads
- * the message the same way, about 10 µs more; that method is too long to copy for it.)
+ * same order, with the same values. (Its caller, `_executeCall`, builds the message with a slow
+ * literal too: 8.)
  *
  * 7. Keeps the EVM journal's diff list as deep as the call stack. The journal pushes an entry
  * (three new collections) at every checkpoint and again at every commit, and drops them only at

@@ -296,7 +296,6 @@ export class Store {
     return (this.stmts.txsInBlock.all(blockNumber) as RawTxRow[]).map(toTxRow)
   }
 
-
   /** The newest `limit` transactions in blocks up to `head`, newest first. */
   getRecentTxs(head: number, limit: number): TxRow[] {
     return (this.stmts.recentTxs.all(head, limit) as RawTxRow[]).map(toTxRow)
@@ -429,7 +428,6 @@ export class Store {
     if (this.db.open) this.db.close()
   }
 }
-
 
 /** The WHERE clause of a log query (range, addresses, topics) and its arguments. */
 function logFilter(q: LogQuery): { where: string; args: unknown[] } {
