@@ -231,7 +231,10 @@ export class TxPool {
     this.opts.validator.checkAgainstAccount(decoded, account)
     this.expireQueued()
     const senderHex = decoded.sender.toString()
-    const ptx: PoolTx = { ...decoded, hashHex, senderHex, nonce: decoded.tx.nonce, seq: this.seq++, arrivedAt }
+    // one literal, not `{ ...decoded, hashHex, … }`: Node 20's V8 builds a spread followed by more
+    // properties on a slow path, about 6 µs per transaction here (README "Measured figures")
+    const { tx, raw, hash, sender: senderAddress } = decoded
+    const ptx: PoolTx = { tx, raw, hash, sender: senderAddress, hashHex, senderHex, nonce: tx.nonce, seq: this.seq++, arrivedAt }
     if (this.opts.queuedLifetimeMs > 0 && ptx.nonce > (this.senders.get(senderHex)?.next ?? account.nonce) && arrivedAt + this.opts.queuedLifetimeMs <= this.now()) {
       throw new PoolError('expired', `queued since ${new Date(arrivedAt).toISOString()}`)
     }
