@@ -78,12 +78,46 @@ describe('sender recovery on a worker thread', () => {
     }
   })
 
+  it('keeps one batch at the worker: what is asked meanwhile waits and goes in the next message', async () => {
+    const worker = (recovery as unknown as { worker: { postMessage(msg: unknown, transfer: unknown[]): void } }).worker
+    const inFlight = (recovery as unknown as { inFlight: Map<number, unknown> }).inFlight
+    const outAtPost: number[] = []
+    const post = worker.postMessage.bind(worker)
+    worker.postMessage = (msg, transfer) => {
+      outAtPost.push(inFlight.size - 1) // the batch being posted is already counted
+      post(msg, transfer)
+    }
+    try {
+      const before = recovery.stats.batches
+      // one large batch (tens of ms of recoveries), then three turns of requests while it is out
+      const pending = Array.from({ length: 500 }, (_, i) => validator(recovery).decode(signed(TransactionType.FeeMarketEIP1559, keys[i % keys.length], BigInt(i)).serialize()))
+      await new Promise((r) => setImmediate(r))
+      expect(recovery.stats.batches - before).toBe(1)
+      for (let turn = 0; turn < 3; turn++) {
+        for (let i = 0; i < 10; i++) pending.push(validator(recovery).decode(signed(TransactionType.FeeMarketEIP1559, keys[3], BigInt(1000 + turn * 10 + i)).serialize()))
+        await new Promise((r) => setImmediate(r))
+      }
+      const decoded = await Promise.all(pending)
+      decoded.forEach((d, i) => expect(d.sender.toString()).toBe(bytesToHex(privateToAddress(keys[i < 500 ? i % keys.length : 3]))))
+      expect(outAtPost.every((n) => n === 0)).toBe(true) // never a second batch while one is out
+      // one message per turn was the old way (4); the three later turns share what follows the first answer
+      expect(recovery.stats.batches - before).toBeLessThan(4)
+    } finally {
+      worker.postMessage = post
+    }
+  })
+
   it('answers every request when its worker dies mid-flight, and starts another', async () => {
-    const txs = Array.from({ length: 64 }, (_, i) => signed(TransactionType.FeeMarketEIP1559, keys[2], BigInt(i)))
+    // a batch that takes the worker tens of milliseconds, so that it is still out when the worker dies
+    const txs = Array.from({ length: 400 }, (_, i) => signed(TransactionType.FeeMarketEIP1559, keys[2], BigInt(i)))
     const pending = txs.map((tx) => validator(recovery).decode(tx.serialize()))
     await new Promise((r) => setImmediate(r)) // the batch is posted
+    // asked while the doomed batch is out: they wait behind it, and must not wait forever
+    const behind = Array.from({ length: 8 }, (_, i) => validator(recovery).decode(signed(TransactionType.FeeMarketEIP1559, keys[2], BigInt(400 + i)).serialize()))
+    await new Promise((r) => setImmediate(r))
     await (recovery as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate()
-    const decoded = await Promise.all(pending)
+    const decoded = await Promise.all([...pending, ...behind])
+    expect(decoded).toHaveLength(408)
     for (const d of decoded) expect(d.sender.toString()).toBe(bytesToHex(privateToAddress(keys[2])))
     expect(recovery.stats.restarts).toBeGreaterThanOrEqual(1)
   })
