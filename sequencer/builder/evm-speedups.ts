@@ -1,5 +1,5 @@
 /**
- * Eight speedups to @ethereumjs internals, each a measured hot spot (README "Measured figures") and
+ * Nine speedups to @ethereumjs internals, each a measured hot spot (README "Measured figures") and
  * each checked by test/sequencer/unit/evm-speedups.test.ts, which fails if an upgrade moves what
  * they patch (5, 6 and 7 follow library code closely: the test also compares them with the library's
  * own functions, program by program, and fingerprints the library's source they follow).
@@ -73,6 +73,17 @@
  * library's own module source with that one expression rewritten (it must occur exactly once, or
  * installing throws) and takes the method from it: every other line, and every module the method
  * reaches (the same `require` cache), is the library's. CommonJS build only, as 4.
+ *
+ * 9. Steps synchronously through dynamic gas too. 5's loop still sent every dynamic-gas opcode
+ * through runStep (MSTORE, MLOAD, KECCAK256, SLOAD, LOG, RETURN: 22 of an OpenZeppelin
+ * transfer's steps), because the library declares every gas handler `async`, and so the four
+ * opcodes it flags `isAsync` whose handlers are plain functions (CALLER, CALLVALUE, CALLDATALOAD,
+ * CALLDATASIZE: 7 more). Most gas handlers never await: for those, the module is compiled once
+ * more from its own text with their `async` dropped (as 8 does), and the loop charges such an
+ * opcode's gas through the twin, then runs its handler, awaiting only a promise it returns (an
+ * SLOAD's state read) or a twin's (the call family's helper is async). An OpenZeppelin transfer
+ * now takes runStep twice (its SSTOREs, whose gas handler reads the slot) and allocates 214 kB
+ * instead of 234 kB (README "Measured figures"). CommonJS build only.
  */
 import { readFileSync } from 'node:fs'
 import Module from 'node:module'
@@ -101,7 +112,8 @@ export function installEvmSpeedups(): Promise<void> {
     const interpreters = await bothBuilds<{ Interpreter: { prototype: StepProto } }>('@ethereumjs/evm', 'interpreter.js')
     const errors = await bothBuilds<ErrorsModule>('@ethereumjs/evm', 'errors.js')
     const eip7928 = await bothBuilds<Eip7928Module>('@ethereumjs/evm', 'opcodes/EIP7928.js')
-    for (const build of [0, 1]) patchSyncSteps(interpreters[build].Interpreter.prototype, errors[build], eip7928[build])
+    const gasTwins = syncGasTwins(join(dirname(require.resolve('@ethereumjs/evm')), 'opcodes', 'gas.js'))
+    for (const build of [0, 1]) patchSyncSteps(interpreters[build].Interpreter.prototype, errors[build], eip7928[build], build === 0 ? gasTwins : new Map())
     const evms = await bothBuilds<{ EVM: { prototype: EvmProto } }>('@ethereumjs/evm', 'evm.js')
     const utils = await bothBuilds<UtilModule>('@ethereumjs/util', 'index.js')
     for (const build of [0, 1]) patchRunInterpreter(evms[build].EVM.prototype, interpreters[build].Interpreter as unknown as InterpreterClass, errors[build], utils[build])
@@ -268,7 +280,12 @@ function setLength(msg: Uint8Array, length: number, right: boolean, allowTruncat
 interface OpEntry {
   opcodeInfo: { code: number; feeBigInt: bigint; dynamicGas: boolean; isAsync: boolean; isInvalid: boolean }
   opHandler: (runState: RunState, common: unknown) => unknown
+  gasHandler?: GasHandler
 }
+/** A dynamic-gas handler of @ethereumjs/evm's opcodes/gas.js: the library's are all `async`. */
+type GasHandler = (runState: RunState, gas: bigint, common: unknown) => bigint | Promise<bigint>
+/** The library's gas handlers that never await, each with its twin compiled without `async` (9 above). */
+type SyncGasTwins = Map<GasHandler, GasHandler>
 interface RunState {
   code: Uint8Array
   programCounter: number
@@ -321,7 +338,7 @@ export const YIELD_EVERY_MS = 20
 let stepsSinceClockCheck = 0
 let lastYield = 0
 
-function patchSyncSteps(proto: StepProto, errors: ErrorsModule, eip7928: Eip7928Module): void {
+function patchSyncSteps(proto: StepProto, errors: ErrorsModule, eip7928: Eip7928Module, gasTwins: SyncGasTwins): void {
   if (proto.__syncSteps === true) return
   const { EVMError, EVMErrorTypeString } = errors
   const { consumeEip7928PostTargetCallOog } = eip7928
@@ -375,19 +392,25 @@ function patchSyncSteps(proto: StepProto, errors: ErrorsModule, eip7928: Eip7928
       runState.opCode = opCode
       try {
         const info = entry?.opcodeInfo
-        if (info === undefined || info.dynamicGas || info.isAsync || evm.DEBUG || evm.events.listenerCount('step') > 0) {
+        const gasTwin = info?.dynamicGas === true ? gasTwins.get(entry!.gasHandler!) : undefined
+        if (info === undefined || (info.dynamicGas && gasTwin === undefined) || evm.DEBUG || evm.events.listenerCount('step') > 0) {
           await this.runStep(entry)
         } else {
-          // runStep's path for an opcode with static gas and a synchronous handler, without its promise
+          // runStep's path (no tracer, no profiler, no code-chunk witnesses) without its promise:
+          // the gas (a dynamic one through the handler's synchronous twin), the invalid-opcode check,
+          // useGas, the handler (awaited only if it returned a promise: `isAsync` marks some plain ones)
+          let gas = gasTwin === undefined ? info.feeBigInt : gasTwin(runState, info.feeBigInt, common)
+          if (typeof gas !== 'bigint') gas = await gas // a twin that calls an async helper (the call family's)
           if (info.isInvalid) throw new EVMError(INVALID_OPCODE)
           // useGas inline (evm.DEBUG, its only other branch, took the path above); the library's runs only to fail
-          const gasLeft = runState.gasLeft - info.feeBigInt
-          if (gasLeft < 0n) this.useGas(info.feeBigInt, info)
+          const gasLeft = runState.gasLeft - gas
+          if (gasLeft < 0n) this.useGas(gas, info)
           else runState.gasLeft = gasLeft
           runState.programCounter++
           consumeEip7928PostTargetCallOog(runState)
           const handler = entry!.opHandler
-          handler(runState, common)
+          const done = handler(runState, common)
+          if (info.isAsync && done instanceof Promise) await done
           runState.env.accessWitness?.commit()
         }
       } catch (e) {
@@ -593,13 +616,54 @@ function patchMessageLiteral(proto: ExecuteCallProto, file: string): void {
   if (found !== 1 || typeof proto._executeCall !== 'function') {
     throw new Error(`@ethereumjs/evm's evm.js has ${found} spreads of { codeAddress } (expected 1) or no EVM._executeCall: review sequencer/builder/evm-speedups.ts`)
   }
-  const rewritten = new (Module as unknown as ModuleClass)(file)
-  rewritten.filename = file
-  rewritten.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dirname(file))
-  rewritten._compile(source.replace(SPREAD_LITERAL, MESSAGE_LITERAL), file)
-  const executeCall = rewritten.exports.EVM?.prototype._executeCall
+  const executeCall = compileAs<CompilableModule['exports']>(file, source.replace(SPREAD_LITERAL, MESSAGE_LITERAL)).EVM?.prototype._executeCall
   if (typeof executeCall !== 'function') throw new Error('@ethereumjs/evm evm.js, rewritten, exports no EVM._executeCall: review sequencer/builder/evm-speedups.ts')
   proto.__libraryExecuteCall = proto._executeCall
   proto._executeCall = executeCall
   proto.__messageLiteral = true
+}
+
+/** Compiles a CommonJS module of a dependency from `source` (its own file's text, rewritten), with its own require paths. */
+function compileAs<T>(file: string, source: string): T {
+  const rewritten = new (Module as unknown as ModuleClass)(file)
+  rewritten.filename = file
+  rewritten.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dirname(file))
+  rewritten._compile(source, file)
+  return rewritten.exports as T
+}
+
+// ---- 9. synchronous twins of the gas handlers that never await ----
+
+/**
+ * The library's dynamic-gas handlers (gas.js `dynamicGasHandlers`) whose source has no `await`,
+ * each mapped to the same function compiled without its `async`, from the library's own module
+ * text (so `await`-free means the same computation, returned instead of resolved). The other
+ * handlers (state reads: SLOAD, SSTORE, BALANCE, the calls, …) have no twin and their opcodes go
+ * through runStep.
+ */
+export function syncGasTwins(file: string): SyncGasTwins {
+  const library = (require(file) as { dynamicGasHandlers: Map<number, GasHandler> }).dynamicGasHandlers
+  let source = readFileSync(file, 'utf8')
+  const chosen: [number, GasHandler][] = []
+  const rewritten = new Set<string>() // a text met twice (RETURN's and REVERT's handlers are the same) is rewritten once
+  for (const [op, handler] of library) {
+    const text = String(handler)
+    if (!text.startsWith('async function') || /\bawait\b/.test(text)) continue
+    if (!rewritten.has(text)) {
+      if (!source.includes(text)) continue
+      source = source.split(text).join(text.slice('async '.length))
+      rewritten.add(text)
+    }
+    chosen.push([op, handler])
+  }
+  const compiled = compileAs<{ dynamicGasHandlers: Map<number, GasHandler> }>(file, source).dynamicGasHandlers
+  const twins: SyncGasTwins = new Map()
+  for (const [op, handler] of chosen) {
+    const twin = compiled.get(op)
+    if (twin === undefined || String(twin) !== String(handler).slice('async '.length)) {
+      throw new Error(`@ethereumjs/evm gas.js, rewritten, has no synchronous twin for opcode 0x${op.toString(16)}: review sequencer/builder/evm-speedups.ts`)
+    }
+    twins.set(handler, twin)
+  }
+  return twins
 }

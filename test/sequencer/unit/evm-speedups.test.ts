@@ -5,12 +5,13 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createHash, randomBytes } from 'node:crypto'
+import { dirname, join } from 'node:path'
 import * as txModule from '@ethereumjs/tx'
 import { createTx, TransactionType } from '@ethereumjs/tx'
 import { Caches, MerkleStateManager } from '@ethereumjs/statemanager'
 import { Account, bytesToHex, createAddressFromString, privateToAddress, type Address } from '@ethereumjs/util'
 import { createChainCommon } from '../../../sequencer/chain/common.ts'
-import { installEvmSpeedups, MESSAGE_LITERAL, SPREAD_LITERAL, TX_CLASSES } from '../../../sequencer/builder/evm-speedups.ts'
+import { installEvmSpeedups, MESSAGE_LITERAL, SPREAD_LITERAL, syncGasTwins, TX_CLASSES } from '../../../sequencer/builder/evm-speedups.ts'
 import { bothBuilds } from '../../../sequencer/builder/dual-build.ts'
 import { callLoop } from '../../../scripts/lib/call-loop.ts'
 import type { Hex } from 'viem'
@@ -107,7 +108,7 @@ describe('synchronous steps, one result merge and a bounded journal patched into
   type Proto = Record<string, unknown>
   const at = (c: string) => createAddressFromString(`0x${c.repeat(40)}`)
   const hex = (a: Address) => a.toString().slice(2)
-  const [callee, target, toucherX, toucherY, reverter, committer, nested, undone] = ['c', 'd', 'a', 'b', '1', '2', '3', '4'].map(at)
+  const [callee, target, toucherX, toucherY, reverter, committer, nested, undone, logger] = ['c', 'd', 'a', 'b', '1', '2', '3', '4', '5'].map(at)
   /** CALL(gas, to, 0, 0, 0, 0, 0); POP */
   const call = (to: Address) => `60006000600060006000 73${hex(to)}5af150`.replace(' ', '')
   /** Leaves what BALANCE(address) cost (plus 7 gas of GAS, PUSH20, POP): 2607 if the address is cold, 107 if warm. */
@@ -119,6 +120,7 @@ describe('synchronous steps, one result merge and a bounded journal patched into
     [committer, `73${hex(toucherY)}315000`], // touch Y, stop
     [nested, `${call(reverter)}${call(committer)}00`], // call both, stop
     [undone, `${call(committer)}60006000fd`], // call the committer, then revert
+    [logger, '60006000a000'], // LOG0, stop
   ]
   /** Programs through every path of the patched loop: static and dynamic gas, async handlers, jumps before and after the analysis, each way a frame ends, and nested commits and reverts. */
   const PROGRAMS: Record<string, { code: string; gas?: bigint }> = {
@@ -133,6 +135,12 @@ describe('synchronous steps, one result merge and a bounded journal patched into
     'a call to a reverting contract, its return data copied': { code: `600060006000600060007 3${callee.toString().slice(2)}5af16000523d600060203e60406000f3`.replace(' ', '') },
     'nested calls: a reverted child\'s access is cold, a committed one\'s warm': { code: `${call(nested)}${balanceCost(toucherX)}600052${balanceCost(toucherY)}60205260406000f3` },
     'a committed grandchild\'s access is cold after its parent reverts': { code: `${call(undone)}${balanceCost(toucherY)}60005260206000f3` },
+    // CALLDATASIZE, CALLDATALOAD, CALLER, CALLVALUE: flagged async by the library, plain functions
+    'calldata, caller and callvalue': { code: '36600052600035602052336040523460605260806000f3' },
+    'calldatacopy, then mcopy': { code: '600360006000376003600060205e60406000f3' },
+    'out of gas expanding memory (in a dynamic-gas step)': { code: '6001630fffffff52' },
+    // LOG0 in a STATICCALL: its gas handler traps, the child fails, the caller gets 0
+    'a log in a static call': { code: `6000600060006000 73${hex(logger)}5afa60005260206000f3`.replace(' ', '') },
   }
 
   /** Runs PROGRAMS on the ES module build (what vitest loads), or on the CommonJS one (the node's under tsx). */
@@ -223,6 +231,42 @@ describe('synchronous steps, one result merge and a bounded journal patched into
     const words = (r: string) => (r.slice(2).match(/.{64}/g) ?? []).map((w) => Number(BigInt(`0x${w}`)))
     expect(words(byName["nested calls: a reverted child's access is cold, a committed one's warm"].returnValue)).toEqual([2607, 107])
     expect(words(byName["a committed grandchild's access is cold after its parent reverts"].returnValue)).toEqual([2607])
+    // the size (3), the first word of the calldata, the caller and the value (both zero in runCall)
+    expect(byName['calldata, caller and callvalue'].returnValue).toBe(`0x${'0'.repeat(63)}3010203${'0'.repeat(58 + 128)}`)
+    expect(byName['calldatacopy, then mcopy'].returnValue).toBe(`0x010203${'0'.repeat(58)}010203${'0'.repeat(58)}`)
+    expect(byName['out of gas expanding memory (in a dynamic-gas step)'].error).toBe('out of gas')
+    expect(words(byName['a log in a static call'].returnValue)).toEqual([0])
+  })
+
+  describe('synchronous twins of the gas handlers that never await (CommonJS build)', () => {
+    const gasFile = () => join(dirname(require.resolve('@ethereumjs/evm')), 'opcodes', 'gas.js')
+
+    it('are the library\'s handlers without `async`, for the memory, hashing, logging and returning opcodes, and none that awaits', () => {
+      const library = (require(gasFile()) as { dynamicGasHandlers: Map<number, unknown> }).dynamicGasHandlers
+      const twins = syncGasTwins(gasFile())
+      const twinOps = [...library].filter(([, h]) => twins.has(h as never)).map(([op]) => op)
+      for (const op of [0x20, 0x37, 0x51, 0x52, 0x53, 0x54, 0xa0, 0xa3, 0xf3, 0xfd]) expect(twinOps).toContain(op)
+      for (const [op, handler] of library) {
+        const twin = twins.get(handler as never)
+        if (/\bawait\b/.test(String(handler))) expect(twin, `0x${op.toString(16)}`).toBeUndefined()
+        else expect(String(twin), `0x${op.toString(16)}`).toBe(String(handler).replace(/^async /, ''))
+      }
+      expect(twins.has(library.get(0x55) as never)).toBe(false) // SSTORE reads the slot: it awaits
+    })
+
+    it('give what the library\'s own run gives', async () => {
+      const proto = (await bothBuilds<{ Interpreter: { prototype: Proto } }>('@ethereumjs/evm', 'interpreter.js'))[0].Interpreter.prototype
+      const patched = [await runAll(false, 'cjs'), await runAll(true, 'cjs')]
+      const run = proto.run
+      let library: unknown[][]
+      try {
+        proto.run = proto.__libraryRun
+        library = [await runAll(false, 'cjs'), await runAll(true, 'cjs')]
+      } finally {
+        proto.run = run
+      }
+      expect(patched).toEqual(library)
+    })
   })
 
   describe('one literal for a frame\'s message, patched into @ethereumjs/evm (CommonJS build)', () => {
