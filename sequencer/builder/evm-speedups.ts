@@ -40,8 +40,8 @@
  * steps in ten (an OpenZeppelin transfer: about 280 of 310) have static gas and a synchronous
  * handler. The patched `run` is the library's for legacy code (no EOF, no code-chunk witnesses,
  * no profiler: otherwise the library's own runs) and does runStep's work for such an opcode
- * inline; any other opcode, and every opcode while something listens to `step` (tracers), goes
- * through the library's runStep as before. It also lets the event loop run (setImmediate) once
+ * inline (9 adds dynamic gas); any other opcode, and every opcode while something listens to
+ * `step` (tracers), goes through the library's runStep as before. It also lets the event loop run (setImmediate) once
  * execution has gone on for YIELD_EVERY_MS without a break, as the builder does between
  * transactions: one transaction can take seconds (item 7's loop of calls: 0.3 µs a unit of gas,
  * 10 s at 30M), and the node's RPC shares the thread. Nothing else uses the builder's VM or state
