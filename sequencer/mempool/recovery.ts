@@ -104,13 +104,12 @@ export class WorkerRecovery implements SenderRecovery {
   /** Sends the next batch, unless one is out; with no worker ready, recovers the queue here. */
   private flush(): void {
     this.scheduled = false
-    while (this.queue.length > 0) {
-      if (this.worker !== undefined && this.ready && this.inFlight.size > 0) return
+    if (this.worker === undefined || !this.ready) {
+      this.runInline(this.queue.splice(0))
+      return
+    }
+    if (this.inFlight.size === 0 && this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH)
-      if (this.worker === undefined || !this.ready) {
-        this.runInline(batch)
-        continue
-      }
       const data = new Uint8Array(batch.length * REQUEST_BYTES)
       batch.forEach((w, i) => {
         const at = i * REQUEST_BYTES
@@ -119,12 +118,11 @@ export class WorkerRecovery implements SenderRecovery {
         data[at + 96] = w.recId
       })
       const id = this.nextId++
-      if (this.inFlight.size === 0) this.worker.ref() // a reply is awaited: the process must wait for it
+      this.worker.ref() // a reply is awaited: the process must wait for it
       this.inFlight.set(id, batch)
       this.stats.batches++
       this.stats.onWorker += batch.length
       this.worker.postMessage({ id, data }, [data.buffer])
-      return
     }
   }
 
