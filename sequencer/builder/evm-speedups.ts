@@ -112,13 +112,14 @@ export function installEvmSpeedups(): Promise<void> {
     const interpreters = await bothBuilds<{ Interpreter: { prototype: StepProto } }>('@ethereumjs/evm', 'interpreter.js')
     const errors = await bothBuilds<ErrorsModule>('@ethereumjs/evm', 'errors.js')
     const eip7928 = await bothBuilds<Eip7928Module>('@ethereumjs/evm', 'opcodes/EIP7928.js')
-    const gasTwins = syncGasTwins(join(dirname(require.resolve('@ethereumjs/evm')), 'opcodes', 'gas.js'))
+    const evmDir = dirname(require.resolve('@ethereumjs/evm'))
+    const gasTwins = syncGasTwins(join(evmDir, 'opcodes', 'gas.js'))
     for (const build of [0, 1]) patchSyncSteps(interpreters[build].Interpreter.prototype, errors[build], eip7928[build], build === 0 ? gasTwins : new Map())
     const evms = await bothBuilds<{ EVM: { prototype: EvmProto } }>('@ethereumjs/evm', 'evm.js')
     const utils = await bothBuilds<UtilModule>('@ethereumjs/util', 'index.js')
     for (const build of [0, 1]) patchRunInterpreter(evms[build].EVM.prototype, interpreters[build].Interpreter as unknown as InterpreterClass, errors[build], utils[build])
     for (const { Journal } of await bothBuilds<{ Journal: { prototype: JournalProto } }>('@ethereumjs/evm', 'journal.js')) patchJournalCommit(Journal.prototype)
-    patchMessageLiteral(evms[0].EVM.prototype as unknown as ExecuteCallProto, join(dirname(require.resolve('@ethereumjs/evm')), 'evm.js'))
+    patchMessageLiteral(evms[0].EVM.prototype as unknown as ExecuteCallProto, join(evmDir, 'evm.js'))
   })()
   return installed
 }
