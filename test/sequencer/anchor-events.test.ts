@@ -389,10 +389,18 @@ describe('GET /v1/anchors/events with an L1', () => {
       await a.caughtUp()
       const snapshot = await l1Rpc<string>(r.l1, 'evm_snapshot')
       await submit(r.l2.url, KEY_A, [doc('reorged')])
-      await a.until((m) => m.some((x) => x.status === 'posted'), 'posted')
+      const posted = (await a.until((m) => m.some((x) => x.status === 'posted'), 'posted')).find((x) => x.status === 'posted')
+      // The batcher reports a batch posted in the same step as it then clears the transaction in
+      // flight. A revert between the two makes it send that transaction again, as it should, and
+      // Anvil mines it at once; in the same block number within the same second, the batch is on
+      // L1 exactly as before, and the node rightly reports nothing (the CI failure of 2026-12-04).
+      // So the revert waits until the batcher is past the batch carrying the hash.
+      await until(async () => {
+        const { inflight } = await r.l2.rpc('rollup_getBatcherStatus')
+        return inflight === null || inflight.firstBlock > posted.l2.blockNumber
+      }, 'the batcher to be done with the batch')
       await l1Rpc(r.l1, 'evm_revert', [snapshot]) // L1 forgets the batch
-      // and Anvil, which puts a reverted block's transactions back in its pool, must not mine it
-      // again before the node looks: then the batch would be on L1 again, moved, not taken away
+      // (older Anvils put a reverted block's transactions back in the pool, to be mined again)
       await l1Rpc(r.l1, 'anvil_dropAllTransactions')
       const got = await a.until((m) => {
         const i = m.findIndex((x) => x.status === 'posted')
